@@ -1,0 +1,123 @@
+/**
+ * The extension catalog: one data description of every iptables 1.8.x match and target extension
+ * (`man iptables-extensions`) and of the core options. Parser, validity rules and packet model all read it;
+ * there is no second copy of this knowledge anywhere.
+ */
+
+export type Family = "ipv4" | "ipv6";
+export type TableName = "filter" | "nat" | "mangle" | "raw" | "security";
+export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
+
+/**
+ * What a single value word means. Validators and canonicalizers for each kind live in `values.ts`.
+ * Keep this a closed union: every kind must be handled there.
+ */
+export type ValueKind =
+  | "address" // host or network: 1.2.3.4, 1.2.3.0/24, 1.2.3.0/255.255.255.0, hostname; family-specific
+  | "address-list" // comma list of `address` (core -s/-d)
+  | "address-range" // a-b (iprange)
+  | "address-mask" // plain address used as a mask (e.g. --ctorigsrc-mask? no: recent --mask)
+  | "prefix-length" // 0..32 / 0..128
+  | "interface" // name up to 15 chars, trailing + wildcard
+  | "protocol" // name (/etc/protocols or iptables' builtin list) or number 0..255, "all"
+  | "port" // number 0..65535 or service name
+  | "port-range" // port, port:port, :port, port: (tcp/udp --dport)
+  | "port-list" // comma list of port or port:port, at most 15 ports (ranges count twice) (multiport)
+  | "port-range-dash" // port or port-port (REDIRECT/MASQUERADE --to-ports)
+  | "nat-range" // [addr[-addr]][:port[-port]] with IPv6 in [brackets] (DNAT/SNAT --to-*)
+  | "icmp-type" // ICMP type name, or type[/code] numbers, "any"
+  | "icmpv6-type" // ICMPv6 type name, or type[/code]
+  | "ctstate-list" // INVALID,NEW,ESTABLISHED,RELATED,UNTRACKED,SNAT,DNAT
+  | "state-list" // INVALID,NEW,ESTABLISHED,RELATED,UNTRACKED
+  | "ctstatus-list" // NONE,EXPECTED,SEEN_REPLY,ASSURED,CONFIRMED
+  | "tcp-flag-list" // comma list of SYN,ACK,FIN,RST,URG,PSH,ALL,NONE
+  | "mark" // value[/mask], each 32-bit, decimal or 0x hex
+  | "number" // integer; bounds in OptionSpec.min / max
+  | "number-range" // n or n:m (bounds in min/max)
+  | "rate" // n[/second|/minute|/hour|/day] (and their abbreviations)
+  | "enum" // one of OptionSpec.values (case as listed)
+  | "enum-list" // comma list of OptionSpec.values
+  | "string" // free text (comment, log prefix); max length in OptionSpec.maxLength
+  | "hex-string" // string match |hex| syntax
+  | "chain" // a chain name
+  | "mac" // XX:XX:XX:XX:XX:XX
+  | "time" // hh:mm[:ss]
+  | "datetime" // YYYY[-MM[-DD[Thh[:mm[:ss]]]]]
+  | "weekdays" // comma list of Mon..Sun or 1..7
+  | "monthdays" // comma list of 1..31
+  | "user" // user name or uid (range)
+  | "group" // group name or gid (range)
+  | "set-name" // ipset name
+  | "set-flags" // comma list of src,dst (1..6 entries)
+  | "dscp-class" // DSCP class name: AF11..AF43, CS0..CS7, EF, BE
+  | "tos" // TOS value[/mask] or symbolic name
+  | "u32-expr" // u32 match expression
+  | "bpf-bytecode" // "n,a b c d,..." program
+  | "path" // file-system path (cgroup path, bpf object pin)
+  | "raw"; // anything; not validated (use sparingly, with a note why)
+
+/** Where an option may appear, and how many value words it takes. */
+export interface OptionSpec {
+  /** Canonical long name as iptables-save prints it, e.g. "--dport". Short core options keep their short form ("-s"). */
+  readonly name: string;
+  /** Other spellings iptables accepts for it, e.g. ["--destination-port"]. */
+  readonly aliases?: readonly string[];
+  /** Number of value words the option consumes (0 for flags like --syn). */
+  readonly args: number;
+  /** Kind of each value word; one entry per arg (omit for args: 0). */
+  readonly kinds?: readonly ValueKind[];
+  /** Whether `! --opt` is accepted. */
+  readonly negatable: boolean;
+  /** For enum/enum-list kinds: the accepted words. */
+  readonly values?: readonly string[];
+  /** Numeric bounds for number/number-range kinds (inclusive). */
+  readonly min?: number;
+  readonly max?: number;
+  /** For string kinds: maximum length in bytes the kernel/tool accepts. */
+  readonly maxLength?: number;
+  /** The option exists only in these families (default: the extension's families). */
+  readonly families?: readonly Family[];
+  /** True when the extension refuses to load unless this option is given. */
+  readonly required?: boolean;
+  /** Options of the same extension that cannot be combined with this one. */
+  readonly conflicts?: readonly string[];
+  /** May appear more than once in one extension instance. */
+  readonly repeatable?: boolean;
+  /** Set when the option is accepted but deprecated or ignored; the text says what to use instead. */
+  readonly deprecated?: string;
+  /** One line from the man page. */
+  readonly description?: string;
+}
+
+export interface ExtensionSpec {
+  /** Name as given to -m / -j, canonical spelling (e.g. "tcp", "conntrack", "DNAT"). */
+  readonly name: string;
+  readonly type: "match" | "target";
+  /** Other names that load the same extension (e.g. "icmpv6" for icmp6 is NOT valid; only list real ones). */
+  readonly aliases?: readonly string[];
+  readonly families: readonly Family[];
+  /** Options in the order iptables-save prints them. */
+  readonly options: readonly OptionSpec[];
+  /**
+   * Protocol numbers the extension needs on the rule (`-p tcp` for `-m tcp`); the kernel refuses the rule
+   * otherwise. Also used for implicit loading: `-p tcp --dport 22` loads the `tcp` match.
+   */
+  readonly protocols?: readonly number[];
+  /** For protocol matches: the -p names that implicitly load this match. */
+  readonly implicitFor?: readonly string[];
+  /** Tables where the kernel accepts the target (undefined: any table). */
+  readonly tables?: readonly TableName[];
+  /** Built-in hooks where the kernel accepts the target or match (undefined: any hook). */
+  readonly hooks?: readonly Hook[];
+  /** Groups of options of which at least one must be present (e.g. MARK needs one of --set-mark, --set-xmark, …). */
+  readonly requiresOneOf?: readonly (readonly string[])[];
+  /**
+   * Target only: "terminal" ends traversal with a verdict (ACCEPT, DROP, REJECT, DNAT, …);
+   * "continue" lets the packet go on (LOG, MARK, …).
+   */
+  readonly verdict?: "terminal" | "continue";
+  /** True when the extension comes from xtables-addons or another out-of-tree package, not iptables itself. */
+  readonly outOfTree?: boolean;
+  /** One line from the man page. */
+  readonly description: string;
+}
