@@ -1,0 +1,25 @@
+/**
+ * The registry: every lint rule, in output order for ties. This list is the product's table of contents.
+ * Rule ids are never reused; a retired rule stays here as a comment.
+ */
+import type { LintRule } from "../src/rule.js";
+
+// ── syntax and validity (agree with the kernel) ──
+import syntaxError from "./syntax-error.js";
+
+// ── Docker rules ──
+
+// ── daemon.json rules ──
+
+// ── semantics (packet model) ──
+
+export const lintRules: readonly LintRule[] = [
+  // syntax and validity
+  syntaxError,
+
+  // Docker
+
+  // daemon.json
+
+  // semantics
+] as readonly LintRule[];

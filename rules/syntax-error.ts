@@ -1,0 +1,48 @@
+import { defineRule } from "../src/rule.js";
+
+/** Parse diagnostics that are about the shape of the text itself (other codes belong to validity rules). */
+export const SYNTAX_CODES = new Set([
+  "unexpected-token",
+  "incomplete-line",
+  "unterminated-quote",
+  "missing-value",
+  "missing-chain",
+  "missing-policy",
+  "no-command",
+  "unexpected-argument",
+  "double-negation",
+  "dangling-negation",
+  "bad-negation",
+  "multiple-targets",
+  "duplicate-option",
+  "ambiguous-option",
+  "outside-table",
+  "commit-without-table",
+  "unknown-table",
+  "table-option-in-restore",
+  "extra-declaration-words",
+  "shell-syntax",
+]);
+
+export default defineRule({
+  id: "syntax-error",
+  language: "iptables",
+  category: "syntax",
+  severity: "error",
+  description: "The line cannot be read as iptables-restore input or as an iptables command",
+  tags: ["validity"],
+  precision: "very-high",
+  docs: {
+    rationale:
+      "`iptables-restore` refuses the whole file at the first line it cannot read, so a host that restores this file at boot comes up with no firewall rules (or with the previous ones). fwlint reports every such line, with the exact column, and goes on reading the rest of the file.",
+    bad: '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "ssh -j ACCEPT\nCOMMIT\n',
+    good: '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "ssh" -j ACCEPT\nCOMMIT\n',
+  },
+  check({ ast, report }) {
+    for (const d of ast.diagnostics) {
+      if (!SYNTAX_CODES.has(d.code)) continue;
+      const severity = d.code === "extra-declaration-words" ? "warning" : "error";
+      report({ message: d.message, span: d.span, severity });
+    }
+  },
+});

@@ -1,0 +1,12 @@
+/** Library API: `import { parse, lint } from "fwlint"`. */
+export { parse, detectFormat, detectFamily, type ParseOptions } from "./parse/index.js";
+export type * from "./ast/iptables.js";
+export { allRules, findTable, findChain, ruleOptions, criterion, match, matchOption } from "./ast/iptables.js";
+export type { Span } from "./ast/span.js";
+export { parseDaemonJson } from "./daemon/parse.js";
+export type { DaemonJsonDocument, JsonValue, JsonMember } from "./daemon/ast.js";
+export { lint, lintFiles, loadFile, detectKind, emptyConfig, type LintInput, type LintOptions, type LintResult, type ResolvedConfig, type RuleSetting } from "./lint.js";
+export type { Diagnostic, Severity, SeveritySetting, Fix, Suggestion, RelatedLocation } from "./diagnostic.js";
+export type { LintRule, LintRuleMeta, RuleContext, Finding, ProjectFacts, FileKind, Language, Category } from "./rule.js";
+export { lintRules } from "../rules/index.js";
+export * as catalog from "./catalog/index.js";

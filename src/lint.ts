@@ -1,0 +1,173 @@
+/**
+ * The lint engine: text in, diagnostics out. Pure — no file system, no colours, no process exit.
+ */
+import type { Family, Ruleset, SourceFormat } from "./ast/iptables.js";
+import type { DaemonJsonDocument } from "./daemon/ast.js";
+import { parseDaemonJson } from "./daemon/parse.js";
+import type { Diagnostic, Severity, SeveritySetting } from "./diagnostic.js";
+import { detectFormat, parse } from "./parse/index.js";
+import type { FileKind, Finding, LintRule, ProjectFacts, ProjectFile, RuleContext } from "./rule.js";
+import { lintRules as registry } from "../rules/index.js";
+
+export interface RuleSetting {
+  readonly severity: SeveritySetting;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** Configuration after files, overrides and command-line flags are merged for one file. */
+export interface ResolvedConfig {
+  readonly rules: Readonly<Record<string, RuleSetting>>;
+  readonly facts: ProjectFacts;
+}
+
+export const emptyConfig: ResolvedConfig = { rules: {}, facts: {} };
+
+export interface LintInput {
+  readonly text: string;
+  readonly filePath?: string;
+  /** Override the detected kind of file. */
+  readonly kind?: FileKind;
+  /** Force the address family of iptables input. */
+  readonly family?: Family;
+  /** Force the iptables input format. */
+  readonly format?: SourceFormat;
+}
+
+export interface LintOptions {
+  readonly config?: ResolvedConfig;
+  /** Rules to run (default: every registered rule). */
+  readonly rules?: readonly LintRule[];
+}
+
+export interface LintResult {
+  readonly filePath: string | undefined;
+  readonly kind: FileKind;
+  readonly messages: Diagnostic[];
+  readonly errorCount: number;
+  readonly warningCount: number;
+  readonly fatalErrorCount: number;
+  readonly source: string;
+  /** Parsed documents, for callers that go on analysing (trace, exposure). */
+  readonly file: ProjectFile;
+}
+
+const DAEMON_NAME = /(?:^|[/\\])daemon\.json$/i;
+
+/** Guess what kind of file this is from its name and content. */
+export function detectKind(text: string, filePath?: string): FileKind {
+  if (filePath && DAEMON_NAME.test(filePath)) return "daemon-json";
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("{") || (filePath?.toLowerCase().endsWith(".json") ?? false)) return "daemon-json";
+  const format = detectFormat(text);
+  if (format === "script") return "script";
+  return "iptables";
+}
+
+function severityOf(rule: LintRule, config: ResolvedConfig): SeveritySetting {
+  return config.rules[rule.id]?.severity ?? rule.severity;
+}
+
+function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return a.span.line - b.span.line || a.span.column - b.span.column || (a.ruleId ?? "").localeCompare(b.ruleId ?? "");
+}
+
+/** Parse a file into what rules look at. */
+export function loadFile(input: LintInput): ProjectFile {
+  const kind = input.kind ?? detectKind(input.text, input.filePath);
+  if (kind === "daemon-json") {
+    return { filePath: input.filePath, kind, text: input.text, rulesets: [], daemon: parseDaemonJson(input.text) };
+  }
+  const format: SourceFormat | undefined = input.format ?? (kind === "script" ? "script" : undefined);
+  const family: Family | undefined = input.family ?? (kind === "ip6tables" ? "ipv6" : undefined);
+  const base = { ...(input.filePath ? { filePath: input.filePath } : {}), ...(format ? { format } : {}) };
+  const first = parse(input.text, { ...base, ...(family ? { family } : {}) });
+  const rulesets: Ruleset[] = [first];
+  if (!family && first.otherFamilyCommands > 0) {
+    rulesets.push(parse(input.text, { ...base, family: first.family === "ipv4" ? "ipv6" : "ipv4" }));
+  }
+  return { filePath: input.filePath, kind, text: input.text, rulesets, daemon: null };
+}
+
+function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void) {
+  const setting = severityOf(rule, config);
+  if (setting === "off") return;
+  const overridden = config.rules[rule.id]?.severity !== undefined;
+  const ctx: RuleContext<unknown> = {
+    ast,
+    text: file.text,
+    filePath: file.filePath,
+    options: { ...(rule.defaultOptions ?? {}), ...(config.rules[rule.id]?.options ?? {}) },
+    facts: config.facts,
+    report: (f) => sink(rule, f, overridden ? setting : (f.severity ?? setting)),
+    memo: <T>(key: string, compute: () => T): T => {
+      if (!memo.has(key)) memo.set(key, compute());
+      return memo.get(key) as T;
+    },
+  };
+  (rule.check as (c: RuleContext<unknown>) => void)(ctx);
+}
+
+/** Lint one file. */
+export function lint(input: LintInput, options: LintOptions = {}): LintResult {
+  return lintFiles([input], options)[0]!;
+}
+
+/**
+ * Lint several files together: each file on its own, then the project rules that compare files
+ * (a dump and its host's daemon.json).
+ */
+export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {}): LintResult[] {
+  const config = options.config ?? emptyConfig;
+  const rules = options.rules ?? registry;
+  const files = inputs.map(loadFile);
+  const perFile = files.map(() => new Map<string, Diagnostic>());
+  files.forEach((file, k) => {
+    const out = perFile[k]!;
+    const sink = (rule: LintRule, f: Finding, severity: Severity) => {
+      const d: Diagnostic = {
+        ruleId: rule.id,
+        severity,
+        message: f.message,
+        span: f.span,
+        ...(f.related?.length ? { related: f.related } : {}),
+        ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
+      };
+      const key = `${d.ruleId}\0${d.span.offset}\0${d.span.endOffset}\0${d.message}`;
+      if (!out.has(key)) out.set(key, d);
+    };
+    if (file.daemon) {
+      const memo = new Map<string, unknown>();
+      for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, sink);
+    }
+    for (const ruleset of file.rulesets) {
+      const memo = new Map<string, unknown>();
+      for (const rule of rules) if (rule.language === "iptables") runRule(rule, ruleset, file, config, memo, sink);
+    }
+  });
+  const projectRules = rules.filter((r) => r.language === "project");
+  if (projectRules.length && files.length) {
+    const memo = new Map<string, unknown>();
+    for (const rule of projectRules) {
+      runRule(rule, { files }, files[0]!, config, memo, (r, f, severity) => {
+        const k = Math.max(0, files.findIndex((x) => x.filePath === f.filePath));
+        const d: Diagnostic = { ruleId: r.id, severity, message: f.message, span: f.span, ...(f.related?.length ? { related: f.related } : {}), ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}) };
+        perFile[k]!.set(`${d.ruleId}\0${d.span.offset}\0${d.message}`, d);
+      });
+    }
+  }
+  return files.map((file, k) => {
+    const messages = [...perFile[k]!.values()].sort(compareDiagnostics);
+    return {
+      filePath: file.filePath,
+      kind: file.kind,
+      messages,
+      errorCount: messages.filter((m) => m.severity === "error").length,
+      warningCount: messages.filter((m) => m.severity === "warning").length,
+      fatalErrorCount: 0,
+      source: file.text,
+      file,
+    };
+  });
+}
+
+export type { DaemonJsonDocument };

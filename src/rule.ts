@@ -1,0 +1,117 @@
+/**
+ * The shape of a lint rule. One rule per file under rules/, registered in rules/index.ts.
+ * A rule is pure: `check(ctx)` reads `ctx.ast` (and `ctx.options`, `ctx.facts`) and calls `ctx.report`.
+ */
+import type { Ruleset, Family } from "./ast/iptables.js";
+import type { Span } from "./ast/span.js";
+import type { DaemonJsonDocument } from "./daemon/ast.js";
+import type { RelatedLocation, Severity, Suggestion } from "./diagnostic.js";
+
+/** What kind of file a rule looks at. "project" rules see every file linted together (dump + daemon.json). */
+export type Language = "iptables" | "daemon-json" | "project";
+
+export type Category = "syntax" | "validity" | "docker" | "daemon" | "semantics" | "style";
+
+/** Facts about the host and project that rules need; set in config (`facts`), never guessed from the machine. */
+export interface ProjectFacts {
+  /** The host's external (internet- or LAN-facing) interfaces, e.g. ["eth0"]. */
+  readonly externalInterfaces?: readonly string[];
+  /** Source networks that are trusted (CIDRs). */
+  readonly trustedSources?: readonly string[];
+  /** The host's own addresses (for routing and addrtype decisions). */
+  readonly hostAddresses?: readonly string[];
+  /** Docker Engine version on the host, e.g. "28.2.2" (default: the newest known). */
+  readonly dockerVersion?: string;
+  /** This file is a persisted ruleset restored at boot (rules.v4 and similar are assumed to be). */
+  readonly persisted?: boolean;
+}
+
+export interface Finding {
+  readonly message: string;
+  readonly span: Span;
+  /** Severity of this finding when the rule reports more than one kind (default: the rule's). */
+  readonly severity?: Severity;
+  readonly related?: readonly RelatedLocation[];
+  readonly suggestions?: readonly Suggestion[];
+  /** Project rules only: the file the finding is in (default: the first file of the project). */
+  readonly filePath?: string;
+}
+
+export interface RuleContext<A> {
+  readonly ast: A;
+  readonly text: string;
+  readonly filePath: string | undefined;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly facts: ProjectFacts;
+  report(finding: Finding): void;
+  /** Per-file memo shared by all rules, so an analysis (Docker layout, packet model, …) runs once. */
+  memo<T>(key: string, compute: () => T): T;
+}
+
+export interface RuleDocs {
+  /** Markdown: why this matters, what the kernel / dockerd does. */
+  readonly rationale: string;
+  /** Example that triggers the rule (run as a test: must produce at least one diagnostic of this rule). */
+  readonly bad: string;
+  /** Example that does not (run as a test: must produce none of this rule). */
+  readonly good: string;
+  /** Kind of the examples when not the rule's language default (e.g. "script"). */
+  readonly exampleKind?: FileKind;
+  /** Markdown: when the rule is wrong or may be turned off. */
+  readonly exceptions?: string;
+}
+
+export interface LintRuleMeta {
+  /** Stable kebab-case id, never reused. */
+  readonly id: string;
+  readonly language: Language;
+  readonly category: Category;
+  /** Default severity; config may override it or turn the rule off. */
+  readonly severity: Severity;
+  /** One line, imperative or descriptive, no trailing period. */
+  readonly description: string;
+  readonly docs: RuleDocs;
+  /** At most 10; "security" for security findings. */
+  readonly tags: readonly string[];
+  /** For security findings: CVSS-like 0.1–10.0 (SARIF security-severity). */
+  readonly securitySeverity?: number;
+  /** How often a finding is a true problem (SARIF precision). */
+  readonly precision?: "very-high" | "high" | "medium" | "low";
+  /** JSON Schema of the rule's options object (validated with the config). */
+  readonly optionsSchema?: Readonly<Record<string, unknown>>;
+  readonly defaultOptions?: Readonly<Record<string, unknown>>;
+}
+
+/** What the rule sees per language. */
+export interface AstOf {
+  iptables: Ruleset;
+  "daemon-json": DaemonJsonDocument;
+  project: ProjectView;
+}
+
+export interface LintRule<L extends Language = Language> extends LintRuleMeta {
+  readonly language: L;
+  check(ctx: RuleContext<AstOf[L]>): void;
+}
+
+export function defineRule<L extends Language>(rule: LintRule<L>): LintRule<L> {
+  return rule;
+}
+
+export type FileKind = "iptables" | "ip6tables" | "script" | "daemon-json";
+
+/** One file of a project as project rules see it. */
+export interface ProjectFile {
+  readonly filePath: string | undefined;
+  readonly kind: FileKind;
+  readonly text: string;
+  /** One ruleset per family linted (dual-stack files and scripts may hold both). */
+  readonly rulesets: readonly Ruleset[];
+  readonly daemon: DaemonJsonDocument | null;
+}
+
+export interface ProjectView {
+  readonly files: readonly ProjectFile[];
+}
+
+export type { Family };
