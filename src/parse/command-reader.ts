@@ -260,7 +260,10 @@ export function readCommand(words: readonly Word[], ctx: ReaderContext, lineSpan
   };
   if (program !== undefined) command.program = program;
   if (flag.takesRule && chain !== null && !(flag.op === "delete" && index !== null)) {
-    command.rule = readRuleSpec(rest, { ...ctx, table }, command, prefixCounters, handleGlobalInRule(ctx, (f) => (family = f)));
+    const rule = readRuleSpec(rest, { ...ctx, table }, command, prefixCounters, handleGlobalInRule(ctx, (f) => (family = f)));
+    // The rule's span is the whole command line (counters, -A CHAIN and the specification).
+    (rule as { span: Span }).span = command.span;
+    command.rule = rule;
     command.family = family;
   } else if (rest.length) {
     // Only globals may follow a non-rule command.

@@ -227,7 +227,10 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       const cmd = readCommand(args, { family, format: "script", table: "filter" as TableName, diagnostics }, lineSpan, null, program[0].split("/").pop());
       if (!cmd) continue;
       const withSpan: Command = { ...cmd, span: lineSpan, family };
-      if (withSpan.rule) (withSpan.rule as { command: Command }).command = withSpan;
+      if (withSpan.rule) {
+        (withSpan.rule as { command: Command }).command = withSpan;
+        (withSpan.rule as { span: Span }).span = lineSpan;
+      }
       commands.push(withSpan);
       tree.apply(withSpan);
     }
