@@ -1,0 +1,543 @@
+/**
+ * Compiles an iptables rule into what the packet model evaluates: per field, the set of values it accepts
+ * (negation folded in), plus tests that read several fields, plus the matches whose outcome the model
+ * cannot know (history, outside state, unmodelled extensions). A rule with several -s/-d addresses is
+ * several kernel rules (iptables expands them); each is one "expansion".
+ */
+import type { Family, Match, Option, Rule, TableName } from "../ast/iptables.js";
+import { findTarget, protocolNumber } from "../catalog/index.js";
+import { addrDomain, cidrSet, rangeSet } from "./addr.js";
+import { F, FLAGSET, ICMPS, NATS, ST, STATES, TCP, DIRS, BITS } from "./fields.js";
+import type { IfaceUniverse } from "./ifaces.js";
+import type { HostLayout } from "./layout.js";
+import { natAddress } from "./layout.js";
+import { IntervalSet, PORTS, PROTOCOLS, U32, type Domain, type Scalar } from "./sets.js";
+import { parseAddress, parseIcmpType, parsePortRange } from "./values.js";
+
+type AnySet = IntervalSet<Scalar>;
+
+/** A field must take a value in `set`. */
+export interface SetTest {
+  readonly f: number;
+  readonly set: AnySet;
+  /** Source text of the option(s), e.g. "! -s 10.0.0.0/8". */
+  readonly text: string;
+}
+
+/** A test over several fields (or a non-interval condition): evaluated when all fields it reads are known. */
+export interface FnTest {
+  readonly reads: readonly number[];
+  /** `v` is indexed by field id. undefined = cannot tell. */
+  readonly test: (v: readonly Scalar[]) => boolean | undefined;
+  readonly text: string;
+}
+
+export interface CompiledMatch {
+  readonly sets: readonly SetTest[];
+  readonly fns: readonly FnTest[];
+  /** Matches whose outcome the model cannot know (both outcomes are followed). */
+  readonly unknown: readonly string[];
+  /** Matches no packet at all in this place (e.g. conntrack tuple options before conntrack). */
+  readonly never: string | null;
+}
+
+export type NatTo = { readonly addr: readonly [Scalar, Scalar] | null; readonly port: readonly [number, number] | null };
+
+export type Action =
+  | { readonly t: "verdict"; readonly v: "ACCEPT" | "DROP" | "REJECT" }
+  | { readonly t: "return" }
+  | { readonly t: "jump"; readonly chain: string; readonly goto: boolean }
+  | { readonly t: "continue"; readonly name: string | null }
+  | { readonly t: "mark"; readonly value: number; readonly mask: number }
+  | { readonly t: "connmark-set"; readonly value: number; readonly mask: number }
+  | { readonly t: "connmark-save"; readonly nfmask: number; readonly ctmask: number }
+  | { readonly t: "connmark-restore"; readonly nfmask: number; readonly ctmask: number }
+  | { readonly t: "dnat"; readonly to: NatTo }
+  | { readonly t: "snat"; readonly to: NatTo }
+  | { readonly t: "masquerade"; readonly ports: readonly [number, number] | null }
+  | { readonly t: "redirect"; readonly ports: readonly [number, number] | null }
+  | { readonly t: "notrack" }
+  | { readonly t: "unknown"; readonly name: string };
+
+export interface CompiledRule {
+  readonly expansions: readonly CompiledMatch[];
+  readonly action: Action;
+  /** Target text as written, e.g. "DNAT --to-destination 172.17.0.2:80". */
+  readonly targetText: string;
+}
+
+export interface CompileContext {
+  readonly family: Family;
+  readonly table: TableName;
+  readonly ifaces: IfaceUniverse;
+  readonly layout: HostLayout;
+  /** Chains that exist in the rule's table. */
+  readonly chainExists: (name: string) => boolean;
+}
+
+const STATE_BITS: Readonly<Record<string, number>> = { INVALID: ST.INVALID, NEW: ST.NEW, ESTABLISHED: ST.ESTABLISHED, RELATED: ST.RELATED, UNTRACKED: ST.UNTRACKED };
+
+export function optionText(o: Option): string {
+  const vals = o.values.map((v) => (/\s/.test(v.text) || v.text === "" ? JSON.stringify(v.text) : v.text)).join(" ");
+  return `${o.negated ? "! " : ""}${o.name}${vals ? ` ${vals}` : ""}`;
+}
+
+function num(text: string): number | null {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) return null;
+  const n = Number(text);
+  return Number.isFinite(n) && n <= 0xffffffff ? n : null;
+}
+
+/** `value[/mask]` (marks). */
+function markPair(text: string): [number, number] | null {
+  const [a, b] = text.split("/");
+  const v = num(a ?? "");
+  const m = b === undefined ? 0xffffffff : num(b);
+  return v === null || m === null ? null : [v >>> 0, m >>> 0];
+}
+
+function setOf(d: Domain<number>, ranges: readonly (readonly [number, number])[]): AnySet {
+  return IntervalSet.fromRanges(d, ranges) as unknown as AnySet;
+}
+
+function portList(text: string): AnySet | null {
+  const ranges: [number, number][] = [];
+  for (const item of text.split(",")) {
+    const r = parsePortRange(item, ":");
+    if (!r) return null;
+    ranges.push(r);
+  }
+  return setOf(PORTS, ranges);
+}
+
+/** Values x of 0..63 with (x & mask) === comp. */
+function flagsSet(mask: number, comp: number): AnySet {
+  const ranges: [number, number][] = [];
+  for (let x = 0; x < 64; x++) if ((x & mask) === comp) ranges.push([x, x]);
+  return setOf(FLAGSET, ranges);
+}
+
+function flagBits(text: string): number | null {
+  let n = 0;
+  for (const w of text.split(",")) {
+    const u = w.toUpperCase();
+    if (u === "ALL") n |= 63;
+    else if (u === "NONE") n |= 0;
+    else if (u in TCP) n |= TCP[u as keyof typeof TCP];
+    else return null;
+  }
+  return n;
+}
+
+/** Builder of one expansion's match. */
+class MatchBuilder {
+  readonly sets = new Map<number, { set: AnySet; text: string[] }>();
+  readonly fns: FnTest[] = [];
+  readonly unknown: string[] = [];
+  never: string | null = null;
+
+  constructor(private readonly domains: (f: number) => Domain<Scalar>) {}
+
+  add(f: number, set: AnySet, negated: boolean, text: string): void {
+    const s = negated ? set.complement() : set;
+    const cur = this.sets.get(f);
+    if (cur) {
+      cur.set = cur.set.intersect(s);
+      cur.text.push(text);
+    } else this.sets.set(f, { set: s, text: [text] });
+  }
+  fn(t: FnTest, negated: boolean): void {
+    if (!negated) this.fns.push(t);
+    else
+      this.fns.push({
+        reads: t.reads,
+        text: t.text,
+        test: (v) => {
+          const r = t.test(v);
+          return r === undefined ? undefined : !r;
+        },
+      });
+  }
+  clone(): MatchBuilder {
+    const m = new MatchBuilder(this.domains);
+    for (const [f, v] of this.sets) m.sets.set(f, { set: v.set, text: [...v.text] });
+    m.fns.push(...this.fns);
+    m.unknown.push(...this.unknown);
+    m.never = this.never;
+    return m;
+  }
+  done(): CompiledMatch {
+    return {
+      sets: [...this.sets].map(([f, v]) => ({ f, set: v.set, text: v.text.join(" ") })),
+      fns: this.fns,
+      unknown: this.unknown,
+      never: this.never,
+    };
+  }
+}
+
+/** Fields of an address option and its port, per conntrack option. */
+const CT_ADDR: Readonly<Record<string, number>> = { "--ctorigsrc": F.CTORIGSRC, "--ctorigdst": F.CTORIGDST, "--ctreplsrc": F.CTREPLSRC, "--ctrepldst": F.CTREPLDST };
+const CT_PORT: Readonly<Record<string, number>> = {
+  "--ctorigsrcport": F.CTORIGSRCPORT,
+  "--ctorigdstport": F.CTORIGDSTPORT,
+  "--ctreplsrcport": F.CTREPLSRCPORT,
+  "--ctrepldstport": F.CTREPLDSTPORT,
+};
+
+/** Modules whose outcome depends on history or outside state (or that the model does not evaluate). */
+function unknownText(m: Match): string {
+  const opts = m.options.map(optionText).join(" ");
+  return `-m ${m.module}${opts ? ` ${opts}` : ""}`;
+}
+
+export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
+  const { family } = ctx;
+  const ad = addrDomain(family);
+  const dom = (f: number): Domain<Scalar> => (f === F.IIF || f === F.OIF ? (ctx.ifaces.domain as unknown as Domain<Scalar>) : ad);
+  let builders = [new MatchBuilder(dom)];
+  const each = (fn: (b: MatchBuilder) => void) => builders.forEach(fn);
+  const unknown = (text: string) => each((b) => b.unknown.push(text));
+  const preConntrack = ctx.table === "raw";
+
+  // Core criteria.
+  for (const o of rule.criteria) {
+    const v = o.values[0]?.text ?? "";
+    const text = optionText(o);
+    switch (o.name) {
+      case "-s":
+      case "-d": {
+        const f = o.name === "-s" ? F.SRC : F.DST;
+        const items = v.split(",").filter(Boolean);
+        const next: MatchBuilder[] = [];
+        for (const b of builders) {
+          for (const item of items) {
+            const nb = items.length > 1 ? b.clone() : b;
+            const s = cidrSet(item, family);
+            if (s) nb.add(f, s as AnySet, o.negated, text);
+            else nb.unknown.push(`${o.negated ? "! " : ""}${o.name} ${item} (not an address: resolved when the rule is loaded)`);
+            next.push(nb);
+          }
+        }
+        builders = next;
+        break;
+      }
+      case "-i":
+      case "-o":
+        each((b) => b.add(o.name === "-i" ? F.IIF : F.OIF, ctx.ifaces.pattern(v) as unknown as AnySet, o.negated, text));
+        break;
+      case "-p": {
+        const p = protocolNumber(v);
+        if (p === undefined) unknown(text);
+        else if (p === 0) {
+          if (o.negated) each((b) => (b.never = text));
+        } else each((b) => b.add(F.PROTO, setOf(PROTOCOLS, [[p, p]]), o.negated, text));
+        break;
+      }
+      case "-f":
+        each((b) => b.add(F.FRAG, setOf(BITS, [[1, 1]]), o.negated, text));
+        break;
+      default:
+        break; // -c counters
+    }
+  }
+
+  for (const m of rule.matches) compileMatch(m, ctx, builders, preConntrack);
+  for (const o of rule.orphans) unknown(`${optionText(o)} (no match extension loaded for it)`);
+
+  const { action, targetText } = compileTarget(rule, ctx);
+  return { expansions: builders.map((b) => b.done()), action, targetText };
+}
+
+function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], preConntrack: boolean): void {
+  const { family, layout } = ctx;
+  const each = (fn: (b: MatchBuilder) => void) => builders.forEach(fn);
+  const unknown = (text: string) => each((b) => b.unknown.push(text));
+  const add = (f: number, set: AnySet | null, o: Option) => {
+    if (!set) unknown(`${optionText(o)} (value not understood)`);
+    else each((b) => b.add(f, set, o.negated, optionText(o)));
+  };
+  switch (m.module) {
+    case "comment":
+      return;
+    case "tcp":
+    case "udp":
+    case "sctp":
+    case "dccp":
+    case "udplite": {
+      for (const o of m.options) {
+        const v = o.values[0]?.text ?? "";
+        if (o.name === "--sport" || o.name === "--dport") {
+          const r = parsePortRange(v, ":");
+          add(o.name === "--sport" ? F.SPORT : F.DPORT, r ? setOf(PORTS, [r]) : null, o);
+        } else if (o.name === "--tcp-flags" && m.module === "tcp") {
+          const mask = flagBits(v);
+          const comp = flagBits(o.values[1]?.text ?? "");
+          add(F.FLAGS, mask === null || comp === null ? null : flagsSet(mask, comp & mask), o);
+        } else if (o.name === "--syn" && m.module === "tcp") {
+          add(F.FLAGS, flagsSet(TCP.SYN | TCP.RST | TCP.ACK | TCP.FIN, TCP.SYN), o);
+        } else unknown(`-m ${m.module} ${optionText(o)}`);
+      }
+      return;
+    }
+    case "multiport": {
+      for (const o of m.options) {
+        const set = portList(o.values[0]?.text ?? "");
+        if (o.name === "--sports") add(F.SPORT, set, o);
+        else if (o.name === "--dports") add(F.DPORT, set, o);
+        else if (o.name === "--ports" && set) {
+          const s = set;
+          each((b) => b.fn({ reads: [F.SPORT, F.DPORT], text: optionText(o), test: (v) => s.has(v[F.SPORT]!) || s.has(v[F.DPORT]!) }, o.negated));
+        } else unknown(`-m multiport ${optionText(o)}`);
+      }
+      return;
+    }
+    case "iprange": {
+      for (const o of m.options) {
+        const set = rangeSet(o.values[0]?.text ?? "", family) as AnySet | null;
+        add(o.name === "--src-range" ? F.SRC : F.DST, set, o);
+      }
+      return;
+    }
+    case "state":
+    case "conntrack": {
+      const hasState = m.options.some((o) => o.name === "--state" || o.name === "--ctstate");
+      for (const o of m.options) {
+        const v = o.values[0]?.text ?? "";
+        if (o.name === "--state" || o.name === "--ctstate") {
+          const states: number[] = [];
+          let nat = 0;
+          let bad = false;
+          for (const w of v.split(",")) {
+            const u = w.toUpperCase();
+            if (u in STATE_BITS) states.push(STATE_BITS[u]!);
+            else if (u === "SNAT" && o.name === "--ctstate") nat |= 1;
+            else if (u === "DNAT" && o.name === "--ctstate") nat |= 2;
+            else bad = true;
+          }
+          if (bad) {
+            unknown(`${optionText(o)} (state not understood)`);
+            continue;
+          }
+          const stateSet = setOf(STATES, states.map((s) => [s, s] as [number, number]));
+          if (nat === 0) add(F.STATE, stateSet, o);
+          else {
+            const want = nat;
+            each((b) =>
+              b.fn(
+                {
+                  reads: [F.STATE, F.NATTED],
+                  text: optionText(o),
+                  test: (vals) => stateSet.has(vals[F.STATE]!) || (Number(vals[F.NATTED]) & want) !== 0,
+                },
+                o.negated,
+              ),
+            );
+          }
+          continue;
+        }
+        if (preConntrack) {
+          // Before conntrack there is no connection: xt_conntrack then matches on the state option alone.
+          if (!hasState) each((b) => (b.never = `${optionText(o)} (no connection is known before conntrack)`));
+          continue;
+        }
+        if (o.name in CT_ADDR) add(CT_ADDR[o.name]!, cidrSet(v, family) as AnySet | null, o);
+        else if (o.name in CT_PORT) {
+          const r = parsePortRange(v, ":");
+          add(CT_PORT[o.name]!, r ? setOf(PORTS, [r]) : null, o);
+        } else if (o.name === "--ctproto") {
+          const p = protocolNumber(v);
+          add(F.PROTO, p === undefined ? null : p === 0 ? IntervalSet.full(PROTOCOLS) as unknown as AnySet : setOf(PROTOCOLS, [[p, p]]), o);
+        } else if (o.name === "--ctdir") {
+          add(F.CTDIR, setOf(DIRS, [[v.toUpperCase() === "REPLY" ? 1 : 0, v.toUpperCase() === "REPLY" ? 1 : 0]]), o);
+        } else unknown(`-m conntrack ${optionText(o)}`);
+      }
+      return;
+    }
+    case "addrtype": {
+      if (m.options.some((o) => o.name === "--limit-iface-in" || o.name === "--limit-iface-out")) {
+        unknown(unknownText(m));
+        return;
+      }
+      for (const o of m.options) {
+        if (o.name !== "--src-type" && o.name !== "--dst-type") continue;
+        const set = addrTypeSet(o.values[0]?.text ?? "", layout, family);
+        add(o.name === "--src-type" ? F.SRC : F.DST, set, o);
+      }
+      return;
+    }
+    case "icmp":
+    case "icmp6":
+    case "icmpv6": {
+      for (const o of m.options) {
+        const t = parseIcmpType(o.values[0]?.text ?? "", family);
+        if (!t) {
+          add(F.ICMP, null, o);
+          continue;
+        }
+        const [type, code] = t;
+        const set = type < 0 ? IntervalSet.full(ICMPS) : code < 0 ? IntervalSet.of(ICMPS, type * 256, type * 256 + 255) : IntervalSet.of(ICMPS, type * 256 + code);
+        add(F.ICMP, set as unknown as AnySet, o);
+      }
+      return;
+    }
+    case "mark":
+    case "connmark": {
+      const f = m.module === "mark" ? F.MARK : F.CONNMARK;
+      for (const o of m.options) {
+        const pair = markPair(o.values[0]?.text ?? "");
+        if (!pair || o.name !== "--mark") {
+          unknown(`-m ${m.module} ${optionText(o)}`);
+          continue;
+        }
+        const [value, mask] = pair;
+        if (mask === 0xffffffff) add(f, IntervalSet.of(U32, value) as unknown as AnySet, o);
+        else each((b) => b.fn({ reads: [f], text: `-m ${m.module} ${optionText(o)}`, test: (v) => ((Number(v[f]) & mask) >>> 0) === (value & mask) >>> 0 }, o.negated));
+      }
+      return;
+    }
+    default:
+      unknown(unknownText(m));
+  }
+}
+
+const ADDRTYPES = ["UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"];
+
+/** Addresses of the given addrtype list (any of them), from the host's layout; null when unknown. */
+function addrTypeSet(text: string, layout: HostLayout, family: Family): AnySet | null {
+  const local = layout.local as AnySet;
+  const bcast = layout.broadcast as AnySet;
+  const mcast = layout.multicast as AnySet;
+  const types = text.split(",").map((t) => t.toUpperCase());
+  if (types.some((t) => !ADDRTYPES.includes(t))) return null;
+  if (family === "ipv6" && types.length > 1) return null; // ip6t addrtype combines types differently
+  let set = IntervalSet.empty(addrDomain(family));
+  for (const t of types) {
+    if (t === "LOCAL") set = set.union(local);
+    else if (t === "BROADCAST") set = set.union(bcast);
+    else if (t === "MULTICAST") set = set.union(mcast);
+    else if (t === "UNICAST") set = set.union(IntervalSet.full(addrDomain(family)).subtract(local).subtract(bcast).subtract(mcast));
+    else return null; // depends on routes the model does not know
+  }
+  return set;
+}
+
+function natRange(text: string, family: Family): NatTo | null {
+  let addrPart: string | null;
+  let portPart: string | null = null;
+  if (text.startsWith("[")) {
+    const end = text.indexOf("]");
+    if (end < 0) return null;
+    addrPart = text.slice(1, end);
+    if (text[end + 1] === ":") portPart = text.slice(end + 2);
+  } else if (family === "ipv6" && !text.startsWith(":")) {
+    addrPart = text;
+  } else {
+    const at = text.indexOf(":");
+    addrPart = at < 0 ? text : text.slice(0, at);
+    if (at >= 0) portPart = text.slice(at + 1);
+    if (addrPart === "") addrPart = null;
+  }
+  let addr: [Scalar, Scalar] | null = null;
+  if (addrPart) {
+    const [a, b] = addrPart.split("-");
+    const lo = parseAddress(a!, family);
+    const hi = b === undefined ? lo : parseAddress(b, family);
+    if (lo === null || hi === null) return null;
+    addr = [lo, hi];
+  }
+  let port: [number, number] | null = null;
+  if (portPart) {
+    port = parsePortRange(portPart.split("/")[0]!, "-");
+    if (!port) return null;
+  }
+  return { addr, port };
+}
+
+function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targetText: string } {
+  const t = rule.target;
+  if (!t) return { action: { t: "continue", name: null }, targetText: "" };
+  const text = `${t.name}${t.options.length ? ` ${t.options.map(optionText).join(" ")}` : ""}`;
+  const opt = (name: string) => t.options.find((o) => o.name === name)?.values[0]?.text;
+  const action = ((): Action => {
+    switch (t.name) {
+      case "ACCEPT":
+      case "DROP":
+      case "REJECT":
+        return { t: "verdict", v: t.name };
+      case "RETURN":
+        return { t: "return" };
+      case "QUEUE":
+      case "NFQUEUE":
+        return { t: "unknown", name: t.name };
+      case "MARK": {
+        const set = opt("--set-xmark") ?? opt("--set-mark");
+        if (set !== undefined) {
+          const p = markPair(set);
+          if (!p) return { t: "unknown", name: text };
+          const isX = opt("--set-xmark") !== undefined;
+          return { t: "mark", value: p[0], mask: isX ? p[1] : (p[1] | p[0]) >>> 0 };
+        }
+        const and = opt("--and-mark");
+        if (and !== undefined && num(and) !== null) return { t: "mark", value: 0, mask: ~num(and)! >>> 0 };
+        const or = opt("--or-mark");
+        if (or !== undefined && num(or) !== null) return { t: "mark", value: num(or)!, mask: num(or)! };
+        const xor = opt("--xor-mark");
+        if (xor !== undefined && num(xor) !== null) return { t: "mark", value: num(xor)!, mask: 0 };
+        return { t: "unknown", name: text };
+      }
+      case "CONNMARK": {
+        const set = opt("--set-xmark") ?? opt("--set-mark");
+        if (set !== undefined) {
+          const p = markPair(set);
+          if (!p) return { t: "unknown", name: text };
+          return { t: "connmark-set", value: p[0], mask: opt("--set-xmark") !== undefined ? p[1] : (p[1] | p[0]) >>> 0 };
+        }
+        const and = opt("--and-mark");
+        if (and !== undefined && num(and) !== null) return { t: "connmark-set", value: 0, mask: ~num(and)! >>> 0 };
+        const or = opt("--or-mark");
+        if (or !== undefined && num(or) !== null) return { t: "connmark-set", value: num(or)!, mask: num(or)! };
+        const xor = opt("--xor-mark");
+        if (xor !== undefined && num(xor) !== null) return { t: "connmark-set", value: num(xor)!, mask: 0 };
+        const mask = opt("--mask");
+        const nf = num(opt("--nfmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
+        const ct = num(opt("--ctmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
+        if (t.options.some((o) => o.name === "--save-mark")) return { t: "connmark-save", nfmask: nf, ctmask: ct };
+        if (t.options.some((o) => o.name === "--restore-mark")) return { t: "connmark-restore", nfmask: nf, ctmask: ct };
+        return { t: "unknown", name: text };
+      }
+      case "DNAT":
+      case "SNAT": {
+        const to = opt(t.name === "DNAT" ? "--to-destination" : "--to-source");
+        const r = to === undefined ? null : natRange(to, ctx.family);
+        if (!r) return { t: "unknown", name: text };
+        return { t: t.name === "DNAT" ? "dnat" : "snat", to: r };
+      }
+      case "MASQUERADE":
+      case "REDIRECT": {
+        const p = opt("--to-ports");
+        const ports = p === undefined ? null : parsePortRange(p, "-");
+        if (p !== undefined && !ports) return { t: "unknown", name: text };
+        return t.name === "MASQUERADE" ? { t: "masquerade", ports } : { t: "redirect", ports };
+      }
+      case "NOTRACK":
+        return { t: "notrack" };
+      case "CT":
+        return t.options.some((o) => o.name === "--notrack") ? { t: "notrack" } : { t: "continue", name: t.name };
+      default: {
+        if (ctx.chainExists(t.name)) return { t: "jump", chain: t.name, goto: t.goto };
+        const spec = findTarget(t.name, ctx.family)?.spec;
+        if (spec?.verdict === "continue") return { t: "continue", name: t.name };
+        if (["LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "TCPMSS", "TTL", "HL", "DSCP", "TOS", "ECN", "CHECKSUM", "CLASSIFY", "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "RATEEST", "TEE", "HMARK"].includes(t.name)) {
+          return { t: "continue", name: t.name };
+        }
+        return { t: "unknown", name: t.name };
+      }
+    }
+  })();
+  return { action, targetText: text };
+}
+
+export { natAddress };
+export const NAT_DOMAIN = NATS;
+export const STATE_DOMAIN = STATES;

@@ -1,0 +1,516 @@
+/**
+ * The netfilter traversal on (symbolic) packets: chains with jumps, goto and RETURN, targets, and the
+ * order of tables and hooks a packet goes through (raw → conntrack → mangle → nat → routing → filter …).
+ */
+import type { TableName } from "../ast/iptables.js";
+import type { Action } from "./compile.js";
+import { F, ST } from "./fields.js";
+import { bridgeFor } from "./layout.js";
+import { candidates, type CChain, type KRule, type Model } from "./model.js";
+import { IntervalSet, U32, type Domain, type Scalar } from "./sets.js";
+import { evalMatch, failingTest, NO, Sym, YES } from "./sym.js";
+
+export type Verdict = "ACCEPT" | "DROP" | "REJECT" | "UNKNOWN";
+
+export interface Step {
+  /** A table, or "routing" for the routing decision (martian addresses). */
+  readonly table: TableName | "routing";
+  readonly chain: string;
+  /** null for a chain policy or an implicit return. */
+  readonly krule: KRule | null;
+  /** Target as written (`ACCEPT`, `DOCKER`, `DNAT --to-destination …`), or the policy. */
+  readonly target: string;
+  readonly kind: "rule" | "policy";
+}
+
+/** Immutable list, newest first (shared between branches). */
+export interface Cons<T> {
+  readonly head: T;
+  readonly tail: Cons<T> | null;
+}
+export function toArray<T>(c: Cons<T> | null): T[] {
+  const out: T[] = [];
+  for (let n = c; n; n = n.tail) out.push(n.head);
+  return out.reverse();
+}
+
+export interface Assumption {
+  readonly krule: KRule;
+  /** The unknown matches of the rule were assumed to hold (true) or not (false). */
+  readonly holds: boolean;
+}
+
+/** A visited rule (text traces only). */
+export interface Visit {
+  readonly table: TableName;
+  readonly chain: string;
+  readonly krule: KRule | null;
+  readonly outcome: "match" | "no-match" | "unknown" | "policy" | "end";
+  readonly why: string;
+}
+
+export interface Branch {
+  readonly p: Sym;
+  readonly path: Cons<Step> | null;
+  readonly assume: Cons<Assumption> | null;
+  readonly visits: Cons<Visit> | null;
+  readonly notrack: boolean;
+}
+
+export interface Exit {
+  readonly b: Branch;
+  readonly kind: "verdict" | "return";
+  readonly verdict: Verdict;
+}
+
+export interface RunOptions {
+  /** Record every visited rule (for text traces). */
+  readonly verbose?: boolean;
+  /** Interface name for forwarded packets whose route is not known. */
+  readonly out?: string;
+  /** Stop splitting after this many branches (the rest is reported as UNKNOWN). */
+  readonly maxBranches?: number;
+}
+
+const push = <T>(c: Cons<T> | null, head: T): Cons<T> => ({ head, tail: c });
+
+export function branch(p: Sym): Branch {
+  return { p, path: null, assume: null, visits: null, notrack: false };
+}
+
+const withP = (b: Branch, p: Sym): Branch => (p === b.p ? b : { ...b, p });
+
+class Runner {
+  budget: number;
+  constructor(
+    readonly model: Model,
+    readonly opts: RunOptions,
+  ) {
+    this.budget = opts.maxBranches ?? 4096;
+  }
+
+  /** Traverse one chain; exits are final verdicts or returns (never returns for built-in chains). */
+  run(ch: CChain, start: Branch, depth: number, out: Exit[]): void {
+    const verbose = this.opts.verbose === true;
+    if (depth > 64) {
+      out.push({ b: start, kind: "verdict", verdict: "UNKNOWN" });
+      return;
+    }
+    const rules = ch.rules;
+    let cand: Int32Array | null = null;
+    const ix = rules.length >= 24 ? this.model.indexOf(ch) : null;
+    if (ix) {
+      const slot = start.p.s[ix.field]!;
+      if (slot < 0) cand = candidates(ix, start.p.c[ix.field]!);
+    }
+    const n = cand ? cand.length : rules.length;
+    let live: Branch[] = [start];
+    for (let i = 0; i < n && live.length > 0; i++) {
+      const r = rules[cand ? cand[i]! : i]!;
+      let next: Branch[] | null = null;
+      for (let j = 0; j < live.length; j++) {
+        const b = live[j]!;
+        const res = evalMatch(b.p, r.match);
+        if (res === NO) {
+          const nb = verbose ? { ...b, visits: push(b.visits, { table: ch.table, chain: ch.name, krule: r, outcome: "no-match", why: failingTest(b.p, r.match) ?? "" } as Visit) } : b;
+          (next ??= []).push(nb);
+          continue;
+        }
+        if (res === YES) {
+          this.act(ch, r, b, next ?? (next = []), out, depth, verbose ? "match" : null);
+          continue;
+        }
+        this.budget -= res.no.length;
+        if (this.budget < 0) {
+          out.push({ b, kind: "verdict", verdict: "UNKNOWN" });
+          continue;
+        }
+        for (const q of res.no) {
+          let nb = withP(b, q);
+          if (res.unknown && q === res.yes) nb = { ...nb, assume: push(nb.assume, { krule: r, holds: false }) };
+          if (verbose) nb = { ...nb, visits: push(nb.visits, { table: ch.table, chain: ch.name, krule: r, outcome: res.unknown && q === res.yes ? "unknown" : "no-match", why: res.unknown ? r.match.unknown.join(" ") : "" }) };
+          (next ??= []).push(nb);
+        }
+        if (res.yes) {
+          let yb = withP(b, res.yes);
+          if (res.unknown) yb = { ...yb, assume: push(yb.assume, { krule: r, holds: true }) };
+          this.act(ch, r, yb, next ?? (next = []), out, depth, verbose ? (res.unknown ? "unknown" : "match") : null);
+        }
+      }
+      live = next ?? [];
+    }
+    for (const b of live) {
+      if (ch.builtin) {
+        const nb: Branch = {
+          ...b,
+          path: push(b.path, { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" }),
+          visits: verbose ? push(b.visits, { table: ch.table, chain: ch.name, krule: null, outcome: "policy", why: `policy ${ch.policy}` }) : b.visits,
+        };
+        out.push({ b: nb, kind: "verdict", verdict: ch.policy });
+      } else {
+        const nb = verbose ? { ...b, visits: push(b.visits, { table: ch.table, chain: ch.name, krule: null, outcome: "end", why: "end of chain: return" } as Visit) } : b;
+        out.push({ b: nb, kind: "return", verdict: "ACCEPT" });
+      }
+    }
+  }
+
+  private act(ch: CChain, r: KRule, b0: Branch, next: Branch[], out: Exit[], depth: number, visit: "match" | "unknown" | null): void {
+    const a: Action = r.action;
+    const step: Step = { table: ch.table, chain: ch.name, krule: r, target: r.targetText || "(no target)", kind: "rule" };
+    let b: Branch = { ...b0, path: a.t === "continue" && a.name === null ? b0.path : push(b0.path, step) };
+    if (visit) b = { ...b, visits: push(b.visits, { table: ch.table, chain: ch.name, krule: r, outcome: visit, why: matchWhy(r) }) };
+    switch (a.t) {
+      case "verdict":
+        out.push({ b, kind: "verdict", verdict: a.v });
+        return;
+      case "return":
+        if (ch.builtin) {
+          const nb: Branch = { ...b, path: push(b.path, { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" }) };
+          out.push({ b: nb, kind: "verdict", verdict: ch.policy });
+        } else out.push({ b, kind: "return", verdict: "ACCEPT" });
+        return;
+      case "continue":
+        next.push(b);
+        return;
+      case "unknown":
+        out.push({ b, kind: "verdict", verdict: "UNKNOWN" });
+        return;
+      case "notrack":
+        next.push({ ...b, notrack: true });
+        return;
+      case "mark":
+      case "connmark-set":
+      case "connmark-save":
+      case "connmark-restore":
+        next.push(withP(b, applyMark(b.p, a)));
+        return;
+      case "jump": {
+        const target = this.model.chain(ch.table, a.chain);
+        if (!target) {
+          out.push({ b, kind: "verdict", verdict: "UNKNOWN" });
+          return;
+        }
+        const sub: Exit[] = [];
+        this.run(target, b, depth + 1, sub);
+        for (const e of sub) {
+          if (e.kind === "return") {
+            if (a.goto) {
+              if (ch.builtin) {
+                const nb: Branch = { ...e.b, path: push(e.b.path, { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" }) };
+                out.push({ b: nb, kind: "verdict", verdict: ch.policy });
+              } else out.push(e);
+            } else next.push(e.b);
+          } else out.push(e);
+        }
+        return;
+      }
+      case "dnat":
+      case "snat":
+      case "masquerade":
+      case "redirect":
+        out.push({ b: withP(b, this.nat(b.p, a, ch)), kind: "verdict", verdict: "ACCEPT" });
+        return;
+    }
+  }
+
+  nat(p: Sym, a: Extract<Action, { t: "dnat" | "snat" | "masquerade" | "redirect" }>, ch: CChain): Sym {
+    const m = this.model;
+    const ad = m.doms[F.SRC]!;
+    const pd = m.doms[F.SPORT]!;
+    const natted = (q: Sym, bit: number) => {
+      const v = q.value(F.NATTED);
+      return v === undefined ? q : q.withConst(F.NATTED, Number(v) | bit);
+    };
+    if (a.t === "dnat" || a.t === "redirect") {
+      let q = p;
+      if (a.t === "dnat") {
+        if (a.to.addr) q = q.withVar(F.DST, IntervalSet.of(ad, a.to.addr[0], a.to.addr[1]));
+        if (a.to.port) q = q.withVar(F.DPORT, IntervalSet.of(pd, a.to.port[0], a.to.port[1]));
+      } else {
+        const loopback = m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000001) : IntervalSet.of(ad, 1n);
+        q = q.withVar(F.DST, ch.name === "OUTPUT" ? loopback : (m.layout.local as IntervalSet<Scalar>).subtract(loopback));
+        if (a.ports) q = q.withVar(F.DPORT, IntervalSet.of(pd, a.ports[0], a.ports[1]));
+      }
+      q = q.withTerms([
+        [F.CTREPLSRC, F.DST],
+        [F.CTREPLSRCPORT, F.DPORT],
+      ]);
+      return natted(q, 2);
+    }
+    let q = p;
+    if (a.t === "snat") {
+      if (a.to.addr) q = q.withVar(F.SRC, IntervalSet.of(ad, a.to.addr[0], a.to.addr[1]));
+      if (a.to.port) q = q.withVar(F.SPORT, IntervalSet.of(pd, a.to.port[0], a.to.port[1]));
+    } else {
+      const loopbackNet = m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000000, 0x7fffffff) : IntervalSet.of(ad, 1n);
+      q = q.withVar(F.SRC, (m.layout.local as IntervalSet<Scalar>).subtract(loopbackNet));
+      if (a.ports) q = q.withVar(F.SPORT, IntervalSet.of(pd, a.ports[0], a.ports[1]));
+    }
+    q = q.withTerms([
+      [F.CTREPLDST, F.SRC],
+      [F.CTREPLDSTPORT, F.SPORT],
+    ]);
+    return natted(q, 1);
+  }
+}
+
+function matchWhy(r: KRule): string {
+  const parts = r.match.sets.map((t) => t.text).concat(r.match.fns.map((t) => t.text));
+  return parts.length ? parts.join(" ") : "no conditions";
+}
+
+function applyMark(p: Sym, a: Extract<Action, { t: "mark" | "connmark-set" | "connmark-save" | "connmark-restore" }>): Sym {
+  const mark = p.value(F.MARK);
+  const ct = p.value(F.CONNMARK);
+  const u32 = (x: number) => x >>> 0;
+  // A mark computed from a mark the model does not know is a fresh unknown value.
+  const fresh = (f: number) => p.withVar(f, IntervalSet.full(U32 as unknown as Domain<Scalar>));
+  switch (a.t) {
+    case "mark":
+      return mark === undefined ? fresh(F.MARK) : p.withConst(F.MARK, u32((Number(mark) & ~a.mask) ^ a.value));
+    case "connmark-set":
+      return ct === undefined ? fresh(F.CONNMARK) : p.withConst(F.CONNMARK, u32((Number(ct) & ~a.mask) ^ a.value));
+    case "connmark-save":
+      return ct === undefined || mark === undefined ? fresh(F.CONNMARK) : p.withConst(F.CONNMARK, u32((Number(ct) & ~a.ctmask) ^ (Number(mark) & a.nfmask)));
+    case "connmark-restore":
+      return ct === undefined || mark === undefined ? fresh(F.MARK) : p.withConst(F.MARK, u32((Number(mark) & ~a.nfmask) ^ (Number(ct) & a.ctmask)));
+  }
+}
+
+
+// ───────────────────────────── hooks and the packet's journey ─────────────────────────────
+
+/** A field assignment taken from another packet's term (conntrack's NAT for established packets). */
+export interface Term {
+  readonly c: Scalar;
+  readonly s: number;
+}
+export const termOf = (p: Sym, f: number): Term => ({ c: p.c[f]!, s: p.s[f]! });
+function setTerms(p: Sym, pairs: readonly (readonly [number, Term])[]): Sym {
+  if (pairs.length === 0) return p;
+  const c = p.c.slice();
+  const s = p.s.slice();
+  for (const [f, t] of pairs) {
+    c[f] = t.c;
+    s[f] = t.s;
+  }
+  return new Sym(c, s, p.cube, p.doms);
+}
+
+export type Delivery = "local" | "forward";
+
+export interface Journey {
+  /** The packet arrives on an interface (IIF set) or is generated by the host. */
+  readonly origin: "in" | "local";
+  /** Conntrack state the packet will have once conntrack has seen it. */
+  readonly state: number;
+  /** For packets of a known connection: NAT conntrack applies (no nat rules are consulted). */
+  readonly manip?: { readonly pre: readonly (readonly [number, Term])[]; readonly post: readonly (readonly [number, Term])[] };
+  /** Fixed routing (replies and follow-ups go back the way the request came). */
+  readonly route?: { readonly delivery: Delivery; readonly oif: Term | null };
+}
+
+export interface Outcome {
+  readonly b: Branch;
+  readonly verdict: Verdict;
+  /** null when the packet was decided before routing. */
+  readonly delivery: Delivery | null;
+}
+
+const HOOK_TABLES: Readonly<Record<string, readonly TableName[]>> = {
+  PREROUTING: ["raw", "mangle", "nat"],
+  INPUT: ["mangle", "filter", "security", "nat"],
+  FORWARD: ["mangle", "filter", "security"],
+  OUTPUT: ["raw", "mangle", "nat", "filter", "security"],
+  POSTROUTING: ["mangle", "nat"],
+};
+
+/** Send packets through the netfilter hooks; returns every final outcome. */
+export function journey(model: Model, start: Branch, j: Journey, opts: RunOptions = {}): Outcome[] {
+  const runner = new Runner(model, opts);
+  const outcomes: Outcome[] = [];
+  const isNew = j.state === ST.NEW;
+
+  /** One table of one hook; returns the accepted branches. */
+  const stage = (table: TableName, hook: string, bs: Branch[], delivery: Delivery | null): Branch[] => {
+    if (bs.length === 0) return bs;
+    if (table === "nat") {
+      const manip = hook === "PREROUTING" || hook === "OUTPUT" ? j.manip?.pre : j.manip?.post;
+      if (!isNew || j.manip) return manip ? bs.map((b) => (b.notrack ? b : withP(b, setTerms(b.p, manip)))) : bs;
+      if (bs.every((b) => b.notrack)) return bs;
+    }
+    const ch = model.chain(table, hook);
+    if (!ch) return bs;
+    const acc: Branch[] = [];
+    for (const b of bs) {
+      if (table === "nat" && b.notrack) {
+        acc.push(b);
+        continue;
+      }
+      const exits: Exit[] = [];
+      runner.run(ch, b, 0, exits);
+      for (const e of exits) {
+        if (e.verdict === "ACCEPT") acc.push(e.b);
+        else outcomes.push({ b: e.b, verdict: e.verdict, delivery });
+      }
+    }
+    return acc;
+  };
+
+  /** Conntrack: from here on the packet has its state (before it, the raw table sees no connection). */
+  const conntrack = (bs: Branch[]): Branch[] => bs.map((b) => withP(b, b.p.withConst(F.STATE, b.notrack ? ST.UNTRACKED : j.state)));
+
+  const route = (bs: Branch[], fromLocal: boolean): { b: Branch; d: Delivery }[] => {
+    const res: { b: Branch; d: Delivery }[] = [];
+    for (const b0 of bs) {
+      const bs1 = fromLocal || j.route ? [b0] : dropMartians(model, b0, outcomes);
+      for (const b of bs1) for (const r of routeOne(model, b, fromLocal, j, opts)) res.push(r);
+    }
+    return res;
+  };
+
+  const inbound = (bs: Branch[], skipNat: boolean) => {
+    let cur = stage("raw", "PREROUTING", bs, null);
+    cur = conntrack(cur);
+    cur = stage("mangle", "PREROUTING", cur, null);
+    if (!skipNat) cur = stage("nat", "PREROUTING", cur, null);
+    const routed = route(cur, false);
+    const local = routed.filter((r) => r.d === "local").map((r) => r.b);
+    const fwd = routed.filter((r) => r.d === "forward").map((r) => r.b);
+    let l = local;
+    for (const t of HOOK_TABLES.INPUT!) l = skipNat && t === "nat" ? l : stage(t, "INPUT", l, "local");
+    for (const b of l) outcomes.push({ b, verdict: "ACCEPT", delivery: "local" });
+    let f = fwd;
+    for (const t of HOOK_TABLES.FORWARD!) f = stage(t, "FORWARD", f, "forward");
+    for (const t of HOOK_TABLES.POSTROUTING!) f = stage(t, "POSTROUTING", f, "forward");
+    for (const b of f) outcomes.push({ b, verdict: "ACCEPT", delivery: "forward" });
+  };
+
+  // Raw sees no connection yet: state INVALID until conntrack.
+  const pre = withP(start, start.p.withConst(F.STATE, ST.INVALID));
+  if (j.origin === "in") {
+    inbound([pre], false);
+    return outcomes;
+  }
+  // Locally generated: routing first (the output interface is known to OUTPUT chains), then the hooks.
+  const routed = route([pre], true);
+  for (const { b } of routed) {
+    let cur = stage("raw", "OUTPUT", [b], null);
+    cur = conntrack(cur);
+    cur = stage("mangle", "OUTPUT", cur, null);
+    cur = stage("nat", "OUTPUT", cur, null);
+    // nat OUTPUT may have changed the destination: route again.
+    const again = isNew && !j.route ? route(cur, true).map((r) => r.b) : cur;
+    cur = stage("filter", "OUTPUT", again, null);
+    cur = stage("security", "OUTPUT", cur, null);
+    cur = stage("mangle", "POSTROUTING", cur, null);
+    cur = stage("nat", "POSTROUTING", cur, null);
+    const loop: Branch[] = [];
+    for (const x of cur) {
+      const oif = x.p.value(F.OIF);
+      if (oif !== undefined && Number(oif) === model.ifaces.classOf("lo")) loop.push(x);
+      else outcomes.push({ b: x, verdict: "ACCEPT", delivery: "forward" });
+    }
+    if (loop.length) {
+      // Back in through lo: PREROUTING (nat already decided), then INPUT.
+      const lo = model.ifaces.classOf("lo");
+      const none = model.ifaces.classOf("");
+      inbound(
+        loop.map((x) => withP(x, x.p.withConst(F.IIF, lo).withConst(F.OIF, none).withConst(F.STATE, ST.INVALID))),
+        true,
+      );
+    }
+  }
+  return outcomes;
+}
+
+/** Loopback (and multicast/zero-net) sources, loopback destinations: the kernel drops them on any interface but lo. */
+export function martians(model: Model): { src: IntervalSet<Scalar>; dst: IntervalSet<Scalar> } {
+  const d = model.doms[F.SRC]!;
+  if (model.family === "ipv4") {
+    const src = IntervalSet.fromRanges(d, [
+      [0, 0x00ffffff],
+      [0x7f000000, 0x7fffffff],
+      [0xe0000000, 0xefffffff],
+      [0xffffffff, 0xffffffff],
+    ]);
+    const dst = IntervalSet.fromRanges(d, [
+      [0, 0x00ffffff],
+      [0x7f000000, 0x7fffffff],
+    ]);
+    return { src, dst };
+  }
+  const mc = (0xffn << 120n) as Scalar;
+  return { src: IntervalSet.fromRanges(d, [[1n, 1n], [mc, d.max]] as [Scalar, Scalar][]), dst: IntervalSet.of(d, 1n as Scalar) };
+}
+
+function dropMartians(model: Model, b: Branch, outcomes: Outcome[]): Branch[] {
+  const iif = b.p.value(F.IIF);
+  if (iif !== undefined && Number(iif) === model.ifaces.classOf("lo")) return [b];
+  const m = martians(model);
+  let live: Branch[] = [b];
+  for (const [f, bad] of [
+    [F.SRC, m.src],
+    [F.DST, m.dst],
+  ] as const) {
+    const next: Branch[] = [];
+    for (const x of live) {
+      const test = { sets: [{ f, set: bad, text: "" }], fns: [], unknown: [], never: null };
+      const res = evalMatch(x.p, test);
+      const drop = (y: Branch) =>
+        outcomes.push({ b: { ...y, path: push(y.path, { table: "routing", chain: f === F.SRC ? "martian source" : "martian destination", krule: null, target: "DROP", kind: "policy" }) }, verdict: "DROP", delivery: null });
+      if (res === NO) next.push(x);
+      else if (res === YES) drop(x);
+      else {
+        for (const q of res.no) next.push(withP(x, q));
+        if (res.yes) drop(withP(x, res.yes));
+      }
+    }
+    live = next;
+  }
+  return live;
+}
+
+/** Routing decision for one branch: local delivery or forward (with the output interface). */
+function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts: RunOptions): { b: Branch; d: Delivery }[] {
+  const none = model.ifaces.classOf("");
+  const lo = model.ifaces.classOf("lo");
+  if (j.route) {
+    const p = j.route.oif ? setTerms(b.p, [[F.OIF, j.route.oif]]) : b.p;
+    if (j.route.delivery === "local") return [{ b: withP(b, fromLocal ? p.withConst(F.OIF, lo) : p.withConst(F.OIF, none)), d: "local" }];
+    return [{ b: withP(b, p), d: "forward" }];
+  }
+  const layout = model.layout;
+  const local = layout.local as IntervalSet<Scalar>;
+  const defaultOut = (p: Sym): Sym => {
+    const name = opts.out ?? (layout.external.length === 1 ? layout.external[0] : undefined);
+    if (name !== undefined) return p.withConst(F.OIF, model.ifaces.classOf(name));
+    let set = IntervalSet.full(model.ifaces.domain).subtract(IntervalSet.of(model.ifaces.domain, none)).subtract(IntervalSet.of(model.ifaces.domain, lo));
+    for (const br of layout.bridges) set = set.subtract(IntervalSet.of(model.ifaces.domain, model.ifaces.classOf(br.name)));
+    return p.withVar(F.OIF, set as unknown as IntervalSet<Scalar>);
+  };
+  const dstSlot = b.p.s[F.DST]!;
+  if (dstSlot < 0) {
+    const dst = b.p.c[F.DST]!;
+    if (local.has(dst)) return [{ b: withP(b, b.p.withConst(F.OIF, fromLocal ? lo : none)), d: "local" }];
+    const br = bridgeFor(layout, dst);
+    if (br !== null) return [{ b: withP(b, b.p.withConst(F.OIF, model.ifaces.classOf(br))), d: "forward" }];
+    return [{ b: withP(b, defaultOut(b.p)), d: "forward" }];
+  }
+  // Destination is a variable: split it by route.
+  const res: { b: Branch; d: Delivery }[] = [];
+  let rest = b.p.slotSet(dstSlot);
+  const l = rest.intersect(local);
+  if (!l.isEmpty) res.push({ b: withP(b, b.p.withSlots([[dstSlot, l]]).withConst(F.OIF, fromLocal ? lo : none)), d: "local" });
+  rest = rest.subtract(local);
+  for (const br of layout.bridges) {
+    let set = br.subnets as IntervalSet<Scalar>;
+    for (const c of br.containers) set = set.union(IntervalSet.of(set.d, c));
+    const part = rest.intersect(set);
+    if (part.isEmpty) continue;
+    res.push({ b: withP(b, b.p.withSlots([[dstSlot, part]]).withConst(F.OIF, model.ifaces.classOf(br.name))), d: "forward" });
+    rest = rest.subtract(part);
+  }
+  if (!rest.isEmpty) res.push({ b: withP(b, defaultOut(b.p.withSlots([[dstSlot, rest]]))), d: "forward" });
+  return res;
+}

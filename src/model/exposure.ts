@@ -1,0 +1,287 @@
+/**
+ * `fwlint exposure`: who can open a connection to what, computed over sets rather than samples. For each
+ * outside interface class and protocol, one symbolic packet stands for every new connection (any source,
+ * any source port, any host address, any port); the model splits it along every rule, then checks the
+ * reply and the client's next packet on the same variables. What is left are exact sets of sources per
+ * published port, host port and directly routed container port.
+ */
+import { formatAddrSet, formatAddress } from "./addr.js";
+import { branch, journey, martians, toArray, type Outcome } from "./engine.js";
+import { F, FIELD_COUNT, ST, TCP } from "./fields.js";
+import type { Model } from "./model.js";
+import { IntervalSet, type Scalar } from "./sets.js";
+import { Sym } from "./sym.js";
+import { followupOf, replyOf, restrictTo } from "./trace.js";
+
+export interface AllowedEntry {
+  /** Interface class: a name (`eth0`), other names with a prefix (`eth+`), or `*` (any other interface). */
+  readonly inInterface: string;
+  /** Sources that can open a connection (IPv4/IPv6 CIDRs or `a-b` ranges). */
+  readonly sources: string[];
+  /** Further sources that can open one depending on matches the model cannot know (limit, set, …). */
+  readonly possibleSources?: string[];
+}
+
+export interface ExposureItem {
+  /** published: DNAT to a container; host: delivered to the host; routed: forwarded to a container address without DNAT. */
+  readonly kind: "published" | "host" | "routed";
+  readonly proto: string;
+  /** Host address(es) the connection is made to; `*` for any of the host's addresses; null for routed. */
+  readonly hostAddress: string | null;
+  /** Port number, or ranges `a-b,c` when several ports behave the same. */
+  readonly hostPort: number | string;
+  /** Container address:port after DNAT (published), the routed destination (routed), null (host). */
+  readonly container: string | null;
+  readonly allowed: AllowedEntry[];
+  /** Some outside interface admits every source. */
+  readonly openToAny: boolean;
+  /** Unknown matches the answer depends on. */
+  readonly unknown?: string[];
+  /** Number of source addresses admitted (all interfaces together), for sorting. */
+  readonly width: number;
+}
+
+export interface ExposureOptions {
+  /** Also report container addresses reachable by routing (no DNAT). Default true. */
+  readonly routed?: boolean;
+  /** Protocols to check (default tcp and udp). */
+  readonly protocols?: readonly number[];
+}
+
+type AnySet = IntervalSet<Scalar>;
+
+interface Cell {
+  readonly iface: number;
+  readonly dst: AnySet;
+  readonly dport: AnySet;
+  readonly src: AnySet;
+  readonly definite: boolean;
+  readonly unknown: string[];
+}
+
+const PROTO_NAMES: Readonly<Record<number, string>> = { 6: "tcp", 17: "udp", 132: "sctp" };
+
+/** The outside interface classes to start connections from. */
+export function outsideInterfaces(model: Model): number[] {
+  const bridges = new Set(model.layout.bridges.map((b) => model.ifaces.classOf(b.name)));
+  const out: number[] = [];
+  model.ifaces.classes.forEach((c, k) => {
+    if (!c.wildcard && (c.key === "" || c.key === "lo")) return;
+    if (bridges.has(k)) return;
+    out.push(k);
+  });
+  return out;
+}
+
+export function computeExposure(model: Model, opts: ExposureOptions = {}): ExposureItem[] {
+  const layout = model.layout;
+  const groups = new Map<string, { kind: ExposureItem["kind"]; proto: number; container: string | null; cells: Cell[] }>();
+  let targetDst = layout.local as AnySet;
+  if (opts.routed !== false) targetDst = targetDst.union(layout.bridged as AnySet);
+  const seedIfaces = outsideInterfaces(model);
+  for (const proto of opts.protocols ?? [6, 17]) {
+    for (const iface of seedIfaces) {
+      const p = seed(model, proto, iface, targetDst);
+      const j = { origin: "in" as const, state: ST.NEW };
+      const reqs = journey(model, branch(p), j, { maxBranches: 1_000_000 });
+      for (const req of reqs) {
+        if (req.verdict !== "ACCEPT") continue;
+        const r = replyOf(req, j, proto, model);
+        for (const rep of journey(model, r.b, r.j, { maxBranches: 1_000_000 })) {
+          if (rep.verdict !== "ACCEPT") continue;
+          const f = followupOf({ ...req, b: { ...req.b, p: restrictTo(req.b.p, rep.b.p) } }, j, proto);
+          for (const fol of journey(model, f.b, f.j, { maxBranches: 1_000_000 })) {
+            if (fol.verdict !== "ACCEPT") continue;
+            addCell(model, groups, proto, iface, req, rep, fol);
+          }
+        }
+      }
+    }
+  }
+  const items: ExposureItem[] = [];
+  for (const g of groups.values()) items.push(...itemsOf(model, g.kind, g.proto, g.container, g.cells));
+  items.sort((a, b) => Number(b.openToAny) - Number(a.openToAny) || b.width - a.width || a.proto.localeCompare(b.proto) || portKey(a.hostPort) - portKey(b.hostPort) || (a.container ?? "").localeCompare(b.container ?? ""));
+  return items;
+}
+
+function portsText(set: AnySet): string {
+  return [...set.ranges()].map(([l, h]) => (l === h ? `${l}` : `${l}-${h}`)).join(",");
+}
+
+const portKey = (p: number | string) => (typeof p === "number" ? p : Number(/^\d+/.exec(p)?.[0] ?? 0));
+
+/** Every source address a packet from outside can have (the kernel drops loopback, multicast, zero-net ones). */
+export function validSources(model: Model): AnySet {
+  return IntervalSet.full(model.doms[F.SRC]!).subtract(martians(model).src);
+}
+
+/** One symbolic new connection from outside: every variable free except the interface and protocol. */
+function seed(model: Model, proto: number, iface: number, dst: AnySet): Sym {
+  const values: Scalar[] = new Array<Scalar>(FIELD_COUNT).fill(0);
+  values[F.PROTO] = proto;
+  values[F.IIF] = iface;
+  values[F.OIF] = model.ifaces.classOf("");
+  values[F.STATE] = ST.NEW;
+  values[F.FLAGS] = proto === 6 ? TCP.SYN : 0;
+  const c = values;
+  const s = new Array<number>(FIELD_COUNT).fill(-1);
+  const cube: (AnySet | undefined)[] = new Array<AnySet | undefined>(FIELD_COUNT).fill(undefined);
+  // Slots are numbered by field: SRC, DST, SPORT, DPORT are the request's original tuple.
+  for (const f of [F.SRC, F.DST, F.SPORT, F.DPORT]) s[f] = f;
+  cube[F.DST] = dst;
+  cube[F.SRC] = validSources(model);
+  cube[F.SPORT] = IntervalSet.of(model.doms[F.SPORT]!, 1, 65535);
+  cube[F.DPORT] = IntervalSet.of(model.doms[F.DPORT]!, 1, 65535);
+  let p = new Sym(c, s, cube, model.doms.slice());
+  p = p.withTerms([
+    [F.CTORIGSRC, F.SRC],
+    [F.CTORIGDST, F.DST],
+    [F.CTORIGSRCPORT, F.SPORT],
+    [F.CTORIGDSTPORT, F.DPORT],
+    [F.CTREPLSRC, F.DST],
+    [F.CTREPLDST, F.SRC],
+    [F.CTREPLSRCPORT, F.DPORT],
+    [F.CTREPLDSTPORT, F.SPORT],
+  ]);
+  return p;
+}
+
+function slot(p: Sym, k: number): AnySet {
+  return p.cube[k] ?? IntervalSet.full(p.doms[k]!);
+}
+
+function addCell(
+  model: Model,
+  groups: Map<string, { kind: ExposureItem["kind"]; proto: number; container: string | null; cells: Cell[] }>,
+  proto: number,
+  iface: number,
+  req: Outcome,
+  rep: Outcome,
+  fol: Outcome,
+): void {
+  const rp = req.b.p;
+  const fp = fol.b.p;
+  const dnat = rp.s[F.DST] !== F.DST || rp.s[F.DPORT] !== F.DPORT;
+  const kind: ExposureItem["kind"] = req.delivery === "local" ? "host" : dnat ? "published" : "routed";
+  let container: string | null = null;
+  if (kind === "published") {
+    const a = rp.value(F.DST);
+    const port = rp.value(F.DPORT);
+    const addr = a !== undefined ? formatAddress(model.family, a) : formatAddrSet(model.family, rp.setOf(F.DST, model.doms[F.DST]!) as never).join(",");
+    const host = model.family === "ipv6" ? `[${addr}]` : addr;
+    container = `${host}:${port !== undefined ? port : portsText(rp.setOf(F.DPORT, model.doms[F.DPORT]!))}`;
+  }
+  const unknown: string[] = [];
+  for (const o of [req, rep, fol]) for (const a of toArray(o.b.assume)) unknown.push(`line ${a.krule.line}: ${a.krule.match.unknown.join(" ")}`);
+  const key = `${kind}\0${proto}\0${container ?? ""}`;
+  let g = groups.get(key);
+  if (!g) groups.set(key, (g = { kind, proto, container, cells: [] }));
+  g.cells.push({ iface, dst: slot(fp, F.DST), dport: slot(fp, F.DPORT), src: slot(fp, F.SRC), definite: unknown.length === 0, unknown });
+}
+
+/** Cut a list of sets into the coarsest pieces on which membership in every set is constant. */
+function refine(sets: readonly AnySet[]): AnySet[] {
+  if (sets.length === 0) return [];
+  const d = sets[0]!.d;
+  const bounds = new Set<Scalar>();
+  for (const s of sets)
+    for (const [lo, hi] of s.ranges()) {
+      bounds.add(lo);
+      if (hi < d.max) bounds.add(d.succ(hi));
+    }
+  const starts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const pieces = new Map<string, [Scalar, Scalar][]>();
+  for (let k = 0; k < starts.length; k++) {
+    const lo = starts[k]!;
+    const hi = k + 1 < starts.length ? d.pred(starts[k + 1]!) : d.max;
+    const sig = sets.map((s) => (s.has(lo) ? "1" : "0")).join("");
+    if (!sig.includes("1")) continue;
+    const list = pieces.get(sig) ?? [];
+    list.push([lo, hi]);
+    pieces.set(sig, list);
+  }
+  return [...pieces.values()].map((rs) => IntervalSet.fromRanges(d, rs));
+}
+
+function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, container: string | null, cells: Cell[]): ExposureItem[] {
+  const fam = model.family;
+  const full = IntervalSet.full(model.doms[F.SRC]!);
+  const valid = validSources(model);
+  const anyText = fam === "ipv4" ? "0.0.0.0/0" : "::/0";
+  const show = (set: AnySet) => (set.equals(valid) ? [anyText] : formatAddrSet(fam, set as never));
+  const local = model.layout.local as AnySet;
+  const external = model.layout.external.length ? new Set(model.layout.external.map((n) => model.ifaces.classOf(n))) : null;
+  const starClass = model.ifaces.classOf("\u0000none-such\u0000");
+  const byKey = new Map<string, { dports: AnySet[]; dst: AnySet; allowed: AllowedEntry[]; openToAny: boolean; unknown: Set<string>; width: number }>();
+  for (const dport of refine(cells.map((c) => c.dport))) {
+    const inPort = cells.filter((c) => c.dport.intersects(dport));
+    for (const dst of refine(inPort.map((c) => c.dst))) {
+      const here = inPort.filter((c) => c.dst.intersects(dst));
+      const ifaces = [...new Set(here.map((c) => c.iface))].sort((a, b) => a - b);
+      const allowed: AllowedEntry[] = [];
+      let openToAny = false;
+      let width = 0;
+      const unknown = new Set<string>();
+      for (const k of ifaces) {
+        let def = IntervalSet.empty(full.d);
+        let maybe = IntervalSet.empty(full.d);
+        for (const c of here) {
+          if (c.iface !== k) continue;
+          if (c.definite) def = def.union(c.src);
+          else {
+            maybe = maybe.union(c.src);
+            c.unknown.forEach((u) => unknown.add(u));
+          }
+        }
+        maybe = maybe.subtract(def);
+        if (def.isEmpty && maybe.isEmpty) continue;
+        const entry: AllowedEntry = { inInterface: model.ifaces.label(k), sources: show(def), ...(maybe.isEmpty ? {} : { possibleSources: show(maybe) }) };
+        allowed.push(entry);
+        width += def.size() + maybe.size();
+        if (def.equals(valid) && (external === null || external.has(k) || k === starClass)) openToAny = true;
+      }
+      if (allowed.length === 0) continue;
+      const key = `${dst.key()}|${JSON.stringify(allowed)}`;
+      const cur = byKey.get(key);
+      if (cur) cur.dports.push(dport);
+      else byKey.set(key, { dports: [dport], dst, allowed, openToAny, unknown, width });
+    }
+  }
+  const items: ExposureItem[] = [];
+  for (const v of byKey.values()) {
+    let ports = IntervalSet.empty(v.dports[0]!.d);
+    for (const p of v.dports) ports = ports.union(p);
+    const single = ports.single;
+    const hostPort = single !== undefined ? Number(single) : portsText(ports);
+    const dstText = formatAddrSet(fam, v.dst as never).join(",");
+    const hostAddress = kind === "routed" ? null : local.isSubsetOf(v.dst) ? "*" : dstText;
+    items.push({
+      kind,
+      proto: PROTO_NAMES[proto] ?? String(proto),
+      hostAddress,
+      hostPort,
+      container: kind === "routed" ? `${fam === "ipv6" ? `[${dstText}]` : dstText}:${hostPort}` : container,
+      allowed: v.allowed,
+      openToAny: v.openToAny,
+      ...(v.unknown.size ? { unknown: [...v.unknown] } : {}),
+      width: v.width,
+    });
+  }
+  return items;
+}
+
+/**
+ * The decision `docker-user-unrestricted` needs: is this published port open to every source on some
+ * outside interface? (`exposure` must be computed once per model and shared.)
+ */
+export function publishedPortOpenToAny(items: readonly ExposureItem[], proto: string, hostPort: number, container: string): boolean {
+  return items.some((i) => i.kind === "published" && i.proto === proto && i.container === container && i.openToAny && portIn(i.hostPort, hostPort));
+}
+
+function portIn(spec: number | string, port: number): boolean {
+  if (typeof spec === "number") return spec === port;
+  return spec.split(",").some((r) => {
+    const [a, b] = r.split("-").map(Number);
+    return port >= a! && port <= (b ?? a)!;
+  });
+}

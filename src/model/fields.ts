@@ -1,0 +1,96 @@
+/**
+ * Packet fields the model reads. A field holds either a constant or a variable (a slot of a cube of sets);
+ * see sym.ts. Addresses are numbers (IPv4) or bigints (IPv6); interfaces are interface-class indices
+ * (ifaces.ts); everything else is a small integer.
+ */
+import type { Family } from "../ast/iptables.js";
+import { IPV4, IPV6, numberDomain, PORTS, PROTOCOLS, U32, type Domain, type Scalar } from "./sets.js";
+
+export const F = {
+  SRC: 0,
+  DST: 1,
+  PROTO: 2,
+  SPORT: 3,
+  DPORT: 4,
+  /** ICMP type × 256 + code. */
+  ICMP: 5,
+  /** TCP flags FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32. */
+  FLAGS: 6,
+  IIF: 7,
+  OIF: 8,
+  /** Conntrack state (ST below). */
+  STATE: 9,
+  /** 0 ORIGINAL, 1 REPLY. */
+  CTDIR: 10,
+  CTORIGSRC: 11,
+  CTORIGDST: 12,
+  CTREPLSRC: 13,
+  CTREPLDST: 14,
+  CTORIGSRCPORT: 15,
+  CTORIGDSTPORT: 16,
+  CTREPLSRCPORT: 17,
+  CTREPLDSTPORT: 18,
+  MARK: 19,
+  CONNMARK: 20,
+  /** 1 for second and further IPv4 fragments. */
+  FRAG: 21,
+  /** Bit 1: the connection is source-NATed, bit 2: destination-NATed (ctstate SNAT/DNAT). */
+  NATTED: 22,
+} as const;
+
+export const FIELD_COUNT = 23;
+
+export const FIELD_NAMES: readonly string[] = [
+  "src", "dst", "proto", "sport", "dport", "icmp", "tcp-flags", "in", "out", "state", "ctdir",
+  "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst", "ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport",
+  "mark", "connmark", "fragment", "nat",
+];
+
+/** Conntrack states as values of F.STATE. */
+export const ST = { INVALID: 0, NEW: 1, ESTABLISHED: 2, RELATED: 3, UNTRACKED: 4 } as const;
+export const STATE_NAMES = ["INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED"] as const;
+export type StateName = (typeof STATE_NAMES)[number];
+
+export const TCP = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32 } as const;
+
+export const STATES = numberDomain("state", 0, 4);
+export const DIRS = numberDomain("ctdir", 0, 1);
+export const ICMPS = numberDomain("icmp", 0, 65535);
+export const FLAGSET = numberDomain("tcp-flags", 0, 63);
+export const BITS = numberDomain("bit", 0, 1);
+export const NATS = numberDomain("nat", 0, 3);
+
+const ADDRESS_FIELDS: ReadonlySet<number> = new Set([F.SRC, F.DST, F.CTORIGSRC, F.CTORIGDST, F.CTREPLSRC, F.CTREPLDST]);
+const PORT_FIELDS: ReadonlySet<number> = new Set([F.SPORT, F.DPORT, F.CTORIGSRCPORT, F.CTORIGDSTPORT, F.CTREPLSRCPORT, F.CTREPLDSTPORT]);
+
+export function isAddressField(f: number): boolean {
+  return ADDRESS_FIELDS.has(f);
+}
+export function isPortField(f: number): boolean {
+  return PORT_FIELDS.has(f);
+}
+
+export function addressDomain(family: Family): Domain<Scalar> {
+  return (family === "ipv4" ? IPV4 : IPV6) as unknown as Domain<Scalar>;
+}
+
+/** The domain of every field, for one family and one interface universe. */
+export function fieldDomains(family: Family, ifaceDomain: Domain<number>): Domain<Scalar>[] {
+  const out: Domain<Scalar>[] = [];
+  const addr = addressDomain(family);
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    let d: Domain<number> | Domain<Scalar>;
+    if (ADDRESS_FIELDS.has(f)) d = addr;
+    else if (PORT_FIELDS.has(f)) d = PORTS;
+    else if (f === F.PROTO) d = PROTOCOLS;
+    else if (f === F.ICMP) d = ICMPS;
+    else if (f === F.FLAGS) d = FLAGSET;
+    else if (f === F.IIF || f === F.OIF) d = ifaceDomain;
+    else if (f === F.STATE) d = STATES;
+    else if (f === F.CTDIR || f === F.FRAG) d = BITS;
+    else if (f === F.MARK || f === F.CONNMARK) d = U32;
+    else d = NATS;
+    out.push(d as unknown as Domain<Scalar>);
+  }
+  return out;
+}

@@ -1,0 +1,227 @@
+/**
+ * The compiled ruleset: every chain of every table with its rules compiled (compile.ts), an index per long
+ * chain, and the host layout. Built once per ruleset (lint rules share it through `ctx.memo`).
+ */
+import type { Chain, Family, Rule, Ruleset, TableName } from "../ast/iptables.js";
+import { compileRule, type Action, type CompiledMatch } from "./compile.js";
+import { F, fieldDomains } from "./fields.js";
+import { IfaceUniverse } from "./ifaces.js";
+import { hostLayout, type HostLayout, type HostOptions } from "./layout.js";
+import { IntervalSet, type Domain, type Scalar } from "./sets.js";
+
+export interface KRule {
+  /** Unique id within the model. */
+  readonly id: number;
+  readonly rule: Rule;
+  readonly chain: CChain;
+  /** Index in the compiled chain (expansions are consecutive). */
+  readonly pos: number;
+  /** Which expansion of the rule (0-based) and how many it has. */
+  readonly sub: number;
+  readonly subs: number;
+  readonly match: CompiledMatch;
+  readonly action: Action;
+  readonly targetText: string;
+  readonly line: number;
+}
+
+export interface CChain {
+  readonly table: TableName;
+  readonly name: string;
+  readonly builtin: boolean;
+  readonly policy: "ACCEPT" | "DROP";
+  readonly ast: Chain;
+  readonly rules: KRule[];
+  index: ChainIndex | null | undefined;
+}
+
+/** Rules of a long chain bucketed by the values of one field: only rules whose set holds the value can match. */
+export interface ChainIndex {
+  readonly field: number;
+  /** Sorted starts of elementary intervals. */
+  readonly starts: Scalar[];
+  /** For each elementary interval, the positions of rules restricted to it (sorted). */
+  readonly buckets: Int32Array[];
+  /** Positions of rules that do not restrict the field (sorted). */
+  readonly always: Int32Array;
+}
+
+export interface ModelOptions extends HostOptions {
+  /** Interface names to add to the universe (e.g. from the command line). */
+  readonly interfaces?: readonly string[];
+}
+
+export class Model {
+  readonly family: Family;
+  readonly ruleset: Ruleset;
+  readonly layout: HostLayout;
+  readonly ifaces: IfaceUniverse;
+  readonly doms: Domain<Scalar>[];
+  readonly chains = new Map<string, CChain>();
+  readonly rules: KRule[] = [];
+  readonly tables: ReadonlySet<TableName>;
+
+  constructor(ruleset: Ruleset, opts: ModelOptions = {}) {
+    this.family = ruleset.family;
+    this.ruleset = ruleset;
+    this.layout = hostLayout(ruleset, opts);
+    const names = new Set<string>(opts.interfaces ?? []);
+    const patterns = new Set<string>();
+    for (const n of [...this.layout.external, ...this.layout.bridges.map((b) => b.name)]) names.add(n);
+    for (const t of ruleset.tables)
+      for (const c of t.chains)
+        for (const r of c.rules)
+          for (const o of r.criteria) {
+            if (o.name !== "-i" && o.name !== "-o") continue;
+            const v = o.values[0]?.text;
+            if (v === undefined) continue;
+            if (v.endsWith("+")) patterns.add(v.slice(0, -1));
+            else names.add(v);
+          }
+    for (const n of [...names]) if (n.endsWith("+")) {
+      names.delete(n);
+      patterns.add(n.slice(0, -1));
+    }
+    this.ifaces = new IfaceUniverse(names, patterns);
+    this.doms = fieldDomains(this.family, this.ifaces.domain);
+    this.tables = new Set(ruleset.tables.map((t) => t.name));
+    for (const t of ruleset.tables) {
+      for (const c of t.chains) {
+        this.chains.set(`${t.name}\0${c.name}`, {
+          table: t.name,
+          name: c.name,
+          builtin: c.builtin,
+          policy: c.policy ?? "ACCEPT",
+          ast: c,
+          rules: [],
+          index: undefined,
+        });
+      }
+    }
+    for (const t of ruleset.tables) {
+      const exists = (name: string) => this.chains.has(`${t.name}\0${name}`) && !(t.chains.find((c) => c.name === name)?.builtin ?? false);
+      for (const c of t.chains) {
+        const ch = this.chains.get(`${t.name}\0${c.name}`)!;
+        for (const r of c.rules) {
+          const comp = compileRule(r, { family: this.family, table: t.name, ifaces: this.ifaces, layout: this.layout, chainExists: exists });
+          comp.expansions.forEach((match, sub) => {
+            const k: KRule = {
+              id: this.rules.length,
+              rule: r,
+              chain: ch,
+              pos: ch.rules.length,
+              sub,
+              subs: comp.expansions.length,
+              match,
+              action: comp.action,
+              targetText: comp.targetText,
+              line: r.span.line,
+            };
+            ch.rules.push(k);
+            this.rules.push(k);
+          });
+        }
+      }
+    }
+  }
+
+  chain(table: TableName, name: string): CChain | undefined {
+    return this.chains.get(`${table}\0${name}`);
+  }
+
+  /** The index of a chain (built on first use; null for short chains or when no field discriminates). */
+  indexOf(ch: CChain): ChainIndex | null {
+    if (ch.index === undefined) ch.index = buildIndex(ch, this.doms);
+    return ch.index;
+  }
+}
+
+const INDEX_FIELDS = [F.DST, F.DPORT, F.SRC, F.OIF, F.IIF, F.SPORT, F.PROTO];
+const INDEX_MIN_RULES = 24;
+
+function buildIndex(ch: CChain, doms: readonly Domain<Scalar>[]): ChainIndex | null {
+  const n = ch.rules.length;
+  if (n < INDEX_MIN_RULES) return null;
+  let best: ChainIndex | null = null;
+  let bestCost = n * 0.6; // an index must save at least 40% of the rules on average
+  for (const f of INDEX_FIELDS) {
+    const sets: (IntervalSet<Scalar> | null)[] = ch.rules.map((r) => r.match.sets.find((t) => t.f === f)?.set ?? null);
+    const always: number[] = [];
+    const bounds = new Set<Scalar>();
+    let restricted = 0;
+    sets.forEach((s, k) => {
+      if (!s || s.isFull) {
+        always.push(k);
+        return;
+      }
+      if (s.intervalCount > 64) {
+        always.push(k);
+        return;
+      }
+      restricted++;
+      for (const [lo, hi] of s.ranges()) {
+        bounds.add(lo);
+        if (hi < doms[f]!.max) bounds.add(doms[f]!.succ(hi));
+      }
+    });
+    if (restricted === 0) continue;
+    bounds.add(doms[f]!.min);
+    const starts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const lists: number[][] = starts.map(() => []);
+    let total = 0;
+    const find = (x: Scalar) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= x) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    let tooBig = false;
+    sets.forEach((s, k) => {
+      if (!s || s.isFull || s.intervalCount > 64 || tooBig) return;
+      for (const [lo, hi] of s.ranges()) {
+        for (let e = find(lo); e < starts.length && starts[e]! <= hi; e++) {
+          lists[e]!.push(k);
+          if (++total > 8 * n + 1024) {
+            tooBig = true;
+            return;
+          }
+        }
+      }
+    });
+    if (tooBig) continue;
+    const cost = always.length + total / starts.length;
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = { field: f, starts, buckets: lists.map((l) => Int32Array.from(l)), always: Int32Array.from(always) };
+    }
+  }
+  return best;
+}
+
+/** Positions of the rules of an indexed chain that can match a packet whose indexed field is `v`. */
+export function candidates(ix: ChainIndex, v: Scalar): Int32Array {
+  const starts = ix.starts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= v) lo = mid;
+    else hi = mid - 1;
+  }
+  const a = ix.buckets[lo]!;
+  const b = ix.always;
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Int32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}

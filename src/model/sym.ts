@@ -1,0 +1,216 @@
+/**
+ * A symbolic packet: every field is either a constant or a variable, and the variables range over a cube
+ * (one set per variable). A concrete packet is the special case with no variables, so `trace` and
+ * `exposure` run the same evaluator. Several fields may share a variable: a new connection's
+ * `--ctorigdst` is its `-d` until DNAT rewrites `-d`; the reply's `-d` is the request's `-s`.
+ */
+import type { CompiledMatch } from "./compile.js";
+import { FIELD_COUNT } from "./fields.js";
+import { IntervalSet, type Domain, type Scalar } from "./sets.js";
+
+type AnySet = IntervalSet<Scalar>;
+
+export class Sym {
+  /** Constant value per field (meaningful when `s[f] < 0`). */
+  readonly c: Scalar[];
+  /** Variable (cube slot) per field, or -1 for a constant. */
+  readonly s: number[];
+  /** Set per slot; undefined = the whole domain. */
+  readonly cube: (AnySet | undefined)[];
+  /** Domain per slot. */
+  readonly doms: Domain<Scalar>[];
+
+  constructor(c: Scalar[], s: number[], cube: (AnySet | undefined)[], doms: Domain<Scalar>[]) {
+    this.c = c;
+    this.s = s;
+    this.cube = cube;
+    this.doms = doms;
+  }
+
+  /** A concrete packet. */
+  static concrete(values: readonly Scalar[]): Sym {
+    return new Sym([...values], new Array<number>(FIELD_COUNT).fill(-1), [], []);
+  }
+
+  isConst(f: number): boolean {
+    return this.s[f]! < 0;
+  }
+  /** The constant value of a field, or undefined when it is a variable with more than one value. */
+  value(f: number): Scalar | undefined {
+    const slot = this.s[f]!;
+    if (slot < 0) return this.c[f];
+    const set = this.cube[slot];
+    return set ? set.single : undefined;
+  }
+  /** The set of values a field may take. */
+  setOf(f: number, d: Domain<Scalar>): AnySet {
+    const slot = this.s[f]!;
+    if (slot < 0) return IntervalSet.of(d, this.c[f]!);
+    return this.cube[slot] ?? IntervalSet.full(this.doms[slot]!);
+  }
+  slotSet(slot: number): AnySet {
+    return this.cube[slot] ?? IntervalSet.full(this.doms[slot]!);
+  }
+
+  withConst(f: number, v: Scalar): Sym {
+    const c = this.c.slice();
+    const s = this.s.slice();
+    c[f] = v;
+    s[f] = -1;
+    return new Sym(c, s, this.cube, this.doms);
+  }
+  /** Field `f` takes the term (constant or variable) of field `g`. */
+  withAlias(f: number, g: number): Sym {
+    const c = this.c.slice();
+    const s = this.s.slice();
+    c[f] = this.c[g]!;
+    s[f] = this.s[g]!;
+    return new Sym(c, s, this.cube, this.doms);
+  }
+  /** Several assignments at once: pairs [field, source-sym field] read from `from`. */
+  withTerms(pairs: readonly (readonly [number, number])[], from: Sym = this): Sym {
+    const c = this.c.slice();
+    const s = this.s.slice();
+    for (const [f, g] of pairs) {
+      c[f] = from.c[g]!;
+      s[f] = from.s[g]!;
+    }
+    return new Sym(c, s, this.cube, this.doms);
+  }
+  /** Field `f` becomes a fresh variable ranging over `set` (a constant when the set has one value). */
+  withVar(f: number, set: AnySet): Sym {
+    const one = set.single;
+    if (one !== undefined) return this.withConst(f, one);
+    const c = this.c.slice();
+    const s = this.s.slice();
+    const cube = this.cube.slice();
+    const doms = this.doms.slice();
+    const slot = cube.length;
+    cube.push(set.isFull ? undefined : set);
+    doms.push(set.d);
+    s[f] = slot;
+    return new Sym(c, s, cube, doms);
+  }
+  /** Restrict variables. */
+  withSlots(changes: readonly (readonly [number, AnySet])[]): Sym {
+    const cube = this.cube.slice();
+    for (const [slot, set] of changes) cube[slot] = set;
+    return new Sym(this.c, this.s, cube, this.doms);
+  }
+  /** True when some variable has no value left. */
+  get isEmpty(): boolean {
+    for (const set of this.cube) if (set && set.isEmpty) return true;
+    return false;
+  }
+}
+
+/** A packet made of variables only (each field its own variable over its whole domain). */
+export function symbolic(doms: readonly Domain<Scalar>[]): Sym {
+  const s: number[] = [];
+  for (let f = 0; f < FIELD_COUNT; f++) s.push(f);
+  return new Sym(new Array<Scalar>(FIELD_COUNT).fill(0), s, new Array<AnySet | undefined>(FIELD_COUNT).fill(undefined), doms.slice());
+}
+
+export const NO = 0;
+export const YES = 1;
+
+export interface Split {
+  /** The part that matches (null when none). */
+  readonly yes: Sym | null;
+  /** The parts that do not match (disjoint). */
+  readonly no: readonly Sym[];
+  /** The rule has matches whose outcome is unknown: `yes` may also not match. */
+  readonly unknown: boolean;
+}
+
+/** First test of a match that a concrete-enough packet fails, for explanations. */
+export function failingTest(p: Sym, m: CompiledMatch): string | null {
+  if (m.never) return m.never;
+  for (const t of m.sets) {
+    const slot = p.s[t.f]!;
+    if (slot < 0 ? !t.set.has(p.c[t.f]!) : !(p.cube[slot] ?? t.set).intersects(t.set)) return t.text;
+  }
+  for (const t of m.fns) {
+    if (t.reads.every((f) => p.s[f]! < 0) && t.test(p.c) === false) return t.text;
+  }
+  return null;
+}
+
+/**
+ * Split a packet on a rule's match. Returns NO when no part matches, YES when all of it matches with no
+ * unknown, otherwise the parts.
+ */
+export function evalMatch(p: Sym, m: CompiledMatch): typeof NO | typeof YES | Split {
+  if (m.never !== null) return NO;
+  const sets = m.sets;
+  let vars: number[] | null = null; // indices into sets of tests on variables
+  for (let k = 0; k < sets.length; k++) {
+    const t = sets[k]!;
+    const slot = p.s[t.f]!;
+    if (slot < 0) {
+      if (!t.set.has(p.c[t.f]!)) return NO;
+    } else (vars ??= []).push(k);
+  }
+  let unknown = m.unknown.length > 0;
+  for (const t of m.fns) {
+    let known = true;
+    for (const f of t.reads) if (p.s[f]! >= 0) known = false;
+    if (!known) {
+      // A test over variables: exact when every variable it reads has one value left.
+      const vals = p.c.slice();
+      let exact = true;
+      for (const f of t.reads) {
+        const v = p.value(f);
+        if (v === undefined) exact = false;
+        else vals[f] = v;
+      }
+      if (!exact) {
+        unknown = true;
+        continue;
+      }
+      const r = t.test(vals);
+      if (r === false) return NO;
+      if (r === undefined) unknown = true;
+      continue;
+    }
+    const r = t.test(p.c);
+    if (r === false) return NO;
+    if (r === undefined) unknown = true;
+  }
+  if (vars === null) return unknown ? { yes: p, no: [p], unknown: true } : YES;
+
+  // Merge tests by slot, keep the ones that actually restrict.
+  const slots: number[] = [];
+  const inter: AnySet[] = [];
+  const cur: AnySet[] = [];
+  for (const k of vars) {
+    const t = sets[k]!;
+    const slot = p.s[t.f]!;
+    const at = slots.indexOf(slot);
+    if (at >= 0) {
+      inter[at] = inter[at]!.intersect(t.set);
+      if (inter[at]!.isEmpty) return NO;
+      continue;
+    }
+    const c = p.cube[slot] ?? IntervalSet.full(p.doms[slot]!);
+    const i = c.intersect(t.set);
+    if (i.isEmpty) return NO;
+    slots.push(slot);
+    inter.push(i);
+    cur.push(c);
+  }
+  const eff: number[] = [];
+  for (let k = 0; k < slots.length; k++) if (!inter[k]!.equals(cur[k]!)) eff.push(k);
+  if (eff.length === 0) return unknown ? { yes: p, no: [p], unknown: true } : YES;
+  const yes = p.withSlots(eff.map((k) => [slots[k]!, inter[k]!] as const));
+  const no: Sym[] = [];
+  for (let j = 0; j < eff.length; j++) {
+    const changes: (readonly [number, AnySet])[] = [];
+    for (let i = 0; i < j; i++) changes.push([slots[eff[i]!]!, inter[eff[i]!]!]);
+    const k = eff[j]!;
+    changes.push([slots[k]!, cur[k]!.subtract(inter[k]!)]);
+    no.push(p.withSlots(changes));
+  }
+  if (unknown) no.push(yes);
+  return { yes, no, unknown };
+}

@@ -1,0 +1,366 @@
+/**
+ * `fwlint trace`: one packet through the model, then (for an accepted new TCP/UDP connection) its reply and
+ * the client's next packet, as conntrack sees them.
+ */
+import type { Family } from "../ast/iptables.js";
+import { protocolNumber } from "../catalog/index.js";
+import { formatAddrSet, formatAddress } from "./addr.js";
+import { branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
+import { F, FIELD_COUNT, ST, STATE_NAMES, TCP } from "./fields.js";
+import type { Model } from "./model.js";
+import { IntervalSet, PORTS, type Scalar } from "./sets.js";
+import { Sym } from "./sym.js";
+import { parseAddress, parseIcmpType } from "./values.js";
+
+/** A packet as the user describes it (command line or one line of `--packets`). */
+export interface PacketSpec {
+  /** Input interface; absent, null or "" for a packet the host itself sends. */
+  readonly in?: string | null;
+  /** Output interface for forwarded packets whose route is not known. */
+  readonly out?: string | null;
+  readonly src: string;
+  readonly dst: string;
+  /** Protocol name or number (default tcp). */
+  readonly proto?: string | number;
+  /** Source port (default: any port of the usual ephemeral range 32768–60999). */
+  readonly sport?: number;
+  /** Destination port (default: any). */
+  readonly dport?: number;
+  /** NEW (default), ESTABLISHED, RELATED, INVALID or UNTRACKED. */
+  readonly state?: string;
+  /** ICMP type for icmp packets (default echo-request). */
+  readonly icmpType?: string;
+  /** Packet mark (default 0). */
+  readonly mark?: number;
+}
+
+export interface PathEntry {
+  readonly table: string;
+  readonly chain: string;
+  /** Source line of the rule, null for a chain policy. */
+  readonly line: number | null;
+  readonly target: string;
+}
+
+export interface PacketResult {
+  readonly verdict: Verdict;
+  readonly path: PathEntry[];
+}
+
+export interface TraceOutcome extends PacketResult {
+  readonly delivery: Delivery | null;
+  /** Unknown matches this outcome depends on, and whether they were assumed to hold. */
+  readonly assumptions: { readonly line: number; readonly match: string; readonly holds: boolean }[];
+}
+
+export interface TraceResult {
+  readonly verdict: Verdict;
+  readonly delivery: Delivery | null;
+  readonly nat: { readonly src: string | null; readonly dst: string | null };
+  readonly path: PathEntry[];
+  readonly reply: PacketResult | null;
+  readonly connection: "open" | "closed" | "unknown" | null;
+  /** The client's next packet of the connection (ESTABLISHED, original direction). */
+  readonly followup: PacketResult | null;
+  /** Matches whose outcome the model cannot know (limit, recent, set, …): both outcomes were followed. */
+  readonly unknown: string[];
+  /** Every distinct outcome when there is more than one (unknown matches, unknown routes). */
+  readonly outcomes?: TraceOutcome[];
+}
+
+export class PacketError extends Error {}
+
+const EPHEMERAL: [number, number] = [32768, 60999];
+
+/** The request packet as a (mostly concrete) symbolic packet, and its journey. */
+export function packetOf(model: Model, spec: PacketSpec): { p: Sym; j: Journey; proto: number } {
+  const fam: Family = model.family;
+  const src = parseAddress(spec.src, fam);
+  const dst = parseAddress(spec.dst, fam);
+  if (src === null) throw new PacketError(`--src ${spec.src} is not an ${fam === "ipv4" ? "IPv4" : "IPv6"} address`);
+  if (dst === null) throw new PacketError(`--dst ${spec.dst} is not an ${fam === "ipv4" ? "IPv4" : "IPv6"} address`);
+  const protoText = spec.proto === undefined ? "tcp" : String(spec.proto);
+  const proto = protocolNumber(protoText);
+  if (proto === undefined || proto === 0) throw new PacketError(`--proto ${protoText} is not a protocol`);
+  const stateText = (spec.state ?? "NEW").toUpperCase();
+  const state = STATE_NAMES.indexOf(stateText as (typeof STATE_NAMES)[number]);
+  if (state < 0) throw new PacketError(`--state ${spec.state} is not one of ${STATE_NAMES.join(", ")}`);
+  for (const [k, v] of [["sport", spec.sport], ["dport", spec.dport]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) throw new PacketError(`--${k} ${v} is not a port`);
+  }
+  const local = spec.in === undefined || spec.in === null || spec.in === "";
+  const values: Scalar[] = new Array<Scalar>(FIELD_COUNT).fill(0);
+  values[F.SRC] = src;
+  values[F.DST] = dst;
+  values[F.PROTO] = proto;
+  values[F.IIF] = model.ifaces.classOf(local ? "" : spec.in!);
+  values[F.OIF] = model.ifaces.classOf("");
+  values[F.STATE] = state;
+  values[F.MARK] = (spec.mark ?? 0) >>> 0;
+  const ported = proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;
+  values[F.FLAGS] = proto === 6 ? (state === ST.NEW ? TCP.SYN : TCP.ACK) : 0;
+  if (proto === 1 || proto === 58) {
+    const t = parseIcmpType(spec.icmpType ?? "echo-request", fam);
+    if (!t || t[0] < 0) throw new PacketError(`--icmp-type ${spec.icmpType} is not an ICMP type`);
+    values[F.ICMP] = t[0] * 256 + Math.max(0, t[1]);
+  }
+  let p = Sym.concrete(values);
+  if (ported) {
+    p = spec.sport !== undefined ? p.withConst(F.SPORT, spec.sport) : p.withVar(F.SPORT, IntervalSet.of(PORTS, EPHEMERAL[0], EPHEMERAL[1]) as unknown as IntervalSet<Scalar>);
+    p = spec.dport !== undefined ? p.withConst(F.DPORT, spec.dport) : p.withVar(F.DPORT, IntervalSet.full(PORTS) as unknown as IntervalSet<Scalar>);
+  }
+  if (state === ST.NEW) {
+    p = p.withTerms([
+      [F.CTORIGSRC, F.SRC],
+      [F.CTORIGDST, F.DST],
+      [F.CTORIGSRCPORT, F.SPORT],
+      [F.CTORIGDSTPORT, F.DPORT],
+      [F.CTREPLSRC, F.DST],
+      [F.CTREPLDST, F.SRC],
+      [F.CTREPLSRCPORT, F.DPORT],
+      [F.CTREPLDSTPORT, F.SPORT],
+    ]);
+  } else {
+    // A packet of a connection the model has not seen: its conntrack tuple, direction, NAT and connmark
+    // are unknown (rules on them are followed both ways).
+    for (const f of [F.CTORIGSRC, F.CTORIGDST, F.CTREPLSRC, F.CTREPLDST, F.CTORIGSRCPORT, F.CTORIGDSTPORT, F.CTREPLSRCPORT, F.CTREPLDSTPORT, F.CTDIR, F.NATTED, F.CONNMARK]) {
+      p = p.withVar(f, IntervalSet.full(model.doms[f]!));
+    }
+  }
+  return { p, j: { origin: local ? "local" : "in", state }, proto };
+}
+
+/** Reply to an accepted request, as conntrack sees it: the reverse of the rewritten tuple, ESTABLISHED. */
+export function replyOf(req: Outcome, j: Journey, proto: number, model: Model): { b: Branch; j: Journey } {
+  const p0 = req.b.p;
+  const t = (f: number) => termOf(p0, f);
+  let p = p0.withTerms([
+    [F.SRC, F.DST],
+    [F.SPORT, F.DPORT],
+    [F.DST, F.SRC],
+    [F.DPORT, F.SPORT],
+    [F.IIF, F.OIF],
+  ]);
+  p = p.withConst(F.STATE, ST.ESTABLISHED).withConst(F.CTDIR, 1).withConst(F.MARK, 0).withConst(F.FLAGS, proto === 6 ? TCP.SYN | TCP.ACK : 0);
+  if (proto === 1) p = p.withConst(F.ICMP, 0);
+  if (proto === 58) p = p.withConst(F.ICMP, 129 * 256);
+  const requestLocal = j.origin === "local";
+  const replyLocal = req.delivery === "local";
+  const none = model.ifaces.classOf("");
+  if (replyLocal) p = p.withConst(F.IIF, none);
+  const back = requestLocal ? null : t(F.IIF);
+  const rj: Journey = {
+    origin: replyLocal ? "local" : "in",
+    state: ST.ESTABLISHED,
+    manip: {
+      pre: [
+        [F.DST, t(F.CTORIGSRC)],
+        [F.DPORT, t(F.CTORIGSRCPORT)],
+      ],
+      post: [
+        [F.SRC, t(F.CTORIGDST)],
+        [F.SPORT, t(F.CTORIGDSTPORT)],
+      ],
+    },
+    route: requestLocal ? { delivery: "local", oif: null } : { delivery: "forward", oif: back },
+  };
+  return { b: { ...branch(p), notrack: req.b.notrack }, j: rj };
+}
+
+/** The client's next packet of an accepted connection (ESTABLISHED, original direction). */
+export function followupOf(req: Outcome, j: Journey, proto: number): { b: Branch; j: Journey } {
+  const p0 = req.b.p;
+  const t = (f: number) => termOf(p0, f);
+  let p = p0.withTerms([
+    [F.SRC, F.CTORIGSRC],
+    [F.SPORT, F.CTORIGSRCPORT],
+    [F.DST, F.CTORIGDST],
+    [F.DPORT, F.CTORIGDSTPORT],
+  ]);
+  p = p.withConst(F.STATE, ST.ESTABLISHED).withConst(F.CTDIR, 0).withConst(F.MARK, 0).withConst(F.FLAGS, proto === 6 ? TCP.ACK : 0);
+  const fj: Journey = {
+    origin: j.origin,
+    state: ST.ESTABLISHED,
+    manip: {
+      pre: [
+        [F.DST, t(F.DST)],
+        [F.DPORT, t(F.DPORT)],
+      ],
+      post: [
+        [F.SRC, t(F.SRC)],
+        [F.SPORT, t(F.SPORT)],
+      ],
+    },
+    route: { delivery: req.delivery ?? "forward", oif: t(F.OIF) },
+  };
+  return { b: { ...branch(p), notrack: req.b.notrack }, j: fj };
+}
+
+export function pathOf(b: Branch): PathEntry[] {
+  return toArray(b.path).map((s: Step) => ({ table: s.table, chain: s.chain, line: s.krule ? s.krule.line : null, target: s.target }));
+}
+
+function agree<T>(xs: readonly T[], fallback: T): T {
+  if (xs.length === 0) return fallback;
+  return xs.every((x) => x === xs[0]) ? xs[0]! : fallback;
+}
+
+function formatTerm(model: Model, p: Sym, fa: number, fp: number, ported: boolean): string {
+  const fam = model.family;
+  const a = p.value(fa);
+  const addr = a !== undefined ? formatAddress(fam, a) : formatSet(model, p.setOf(fa, model.doms[fa]!));
+  const host = fam === "ipv6" ? `[${addr}]` : addr;
+  if (!ported) return addr;
+  const v = p.value(fp);
+  if (v !== undefined) return `${host}:${v}`;
+  const set = p.setOf(fp, model.doms[fp]!);
+  return `${host}:${[...set.ranges()].map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(",")}`;
+}
+
+function formatSet(model: Model, set: IntervalSet<Scalar>): string {
+  const local = model.layout.local as IntervalSet<Scalar>;
+  if (set.isSubsetOf(local) && set.size() > 4) return "(a host address)";
+  const items = formatAddrSet(model.family, set as never);
+  return items.length > 4 ? `${items.slice(0, 4).join(",")},…` : items.join(",");
+}
+
+const sameTerm = (p: Sym, f: number, g: number) => p.s[f] === p.s[g] && (p.s[f]! >= 0 || p.c[f] === p.c[g]);
+
+export interface TraceOptions {
+  /** Record every visited rule (text output). */
+  readonly verbose?: boolean;
+}
+
+export interface DetailedTrace {
+  readonly result: TraceResult;
+  readonly request: Outcome[];
+  readonly replies: Outcome[];
+  readonly followups: Outcome[];
+}
+
+export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): DetailedTrace {
+  const { p, j, proto } = packetOf(model, spec);
+  const run = { verbose: opts.verbose === true, ...(spec.out ? { out: spec.out } : {}), maxBranches: 512 };
+  const request = journey(model, branch(p), j, run);
+  const ported = proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;
+  const verdict = agree(request.map((o) => o.verdict), "UNKNOWN" as Verdict);
+  const delivery = agree<Delivery | null>(request.map((o) => o.delivery), null);
+  const first = request[0]!;
+  const nat = {
+    src: sameTerm(first.b.p, F.SRC, F.CTORIGSRC) && sameTerm(first.b.p, F.SPORT, F.CTORIGSRCPORT) ? null : formatTerm(model, first.b.p, F.SRC, F.SPORT, ported),
+    dst: sameTerm(first.b.p, F.DST, F.CTORIGDST) && sameTerm(first.b.p, F.DPORT, F.CTORIGDSTPORT) ? null : formatTerm(model, first.b.p, F.DST, F.DPORT, ported),
+  };
+  const unknown = new Set<string>();
+  const note = (o: Outcome) => {
+    for (const a of toArray(o.b.assume)) unknown.add(`line ${a.krule.line}: ${a.krule.match.unknown.join(" ")}`);
+  };
+  request.forEach(note);
+
+  let reply: PacketResult | null = null;
+  let followup: PacketResult | null = null;
+  let connection: TraceResult["connection"] = null;
+  const replies: Outcome[] = [];
+  const followups: Outcome[] = [];
+  const connected = (proto === 6 || proto === 17) && j.state === ST.NEW;
+  if (connected && request.some((o) => o.verdict === "ACCEPT")) {
+    const states: ("open" | "closed" | "unknown")[] = [];
+    for (const o of request) {
+      if (o.verdict !== "ACCEPT") {
+        states.push(o.verdict === "UNKNOWN" ? "unknown" : "closed");
+        continue;
+      }
+      const r = replyOf(o, j, proto, model);
+      const rs = journey(model, r.b, r.j, run);
+      for (const ro of rs) {
+        replies.push(ro);
+        note(ro);
+        if (ro.verdict !== "ACCEPT") {
+          states.push(ro.verdict === "UNKNOWN" ? "unknown" : "closed");
+          continue;
+        }
+        // The follow-up comes from the request, restricted to what the reply accepted (same variables).
+        const fo = followupOf({ ...o, b: { ...o.b, p: restrictTo(o.b.p, ro.b.p) } }, j, proto);
+        const fs = journey(model, fo.b, fo.j, run);
+        for (const x of fs) {
+          followups.push(x);
+          note(x);
+          states.push(x.verdict === "ACCEPT" ? "open" : x.verdict === "UNKNOWN" ? "unknown" : "closed");
+        }
+      }
+    }
+    const any = (s: string) => states.includes(s as never);
+    connection = any("unknown") || (any("open") && any("closed")) ? (any("open") || any("unknown") ? "unknown" : "closed") : any("open") ? "open" : "closed";
+    if (replies.length) reply = { verdict: agree(replies.map((o) => o.verdict), "UNKNOWN" as Verdict), path: pathOf(replies[0]!.b) };
+    if (followups.length) followup = { verdict: agree(followups.map((o) => o.verdict), "UNKNOWN" as Verdict), path: pathOf(followups[0]!.b) };
+  }
+  const result: TraceResult = {
+    verdict,
+    delivery,
+    nat,
+    path: pathOf(first.b),
+    reply,
+    connection,
+    followup,
+    unknown: [...unknown],
+    ...(request.length > 1
+      ? {
+          outcomes: request.map((o) => ({
+            verdict: o.verdict,
+            delivery: o.delivery,
+            path: pathOf(o.b),
+            assumptions: toArray(o.b.assume).map((a) => ({ line: a.krule.line, match: a.krule.match.unknown.join(" "), holds: a.holds })),
+          })),
+        }
+      : {}),
+  };
+  return { result, request, replies, followups };
+}
+
+/** `p` with its variables narrowed to those of `q` (q derives from p: same slots, possibly more). */
+export function restrictTo(p: Sym, q: Sym): Sym {
+  const n = Math.min(p.cube.length, q.cube.length);
+  const changes: [number, IntervalSet<Scalar>][] = [];
+  for (let k = 0; k < n; k++) if (q.cube[k] !== p.cube[k] && q.cube[k]) changes.push([k, q.cube[k]!]);
+  return changes.length ? p.withSlots(changes) : p;
+}
+
+/** Text rendering of a trace for people. */
+export function renderTrace(model: Model, spec: PacketSpec, t: DetailedTrace, color: (kind: "head" | "ok" | "bad" | "dim" | "warn", s: string) => string = (_k, s) => s): string {
+  const r = t.result;
+  const lines: string[] = [];
+  const proto = String(spec.proto ?? "tcp");
+  const ports = spec.dport !== undefined ? ` dport ${spec.dport}` : "";
+  const sports = spec.sport !== undefined ? ` sport ${spec.sport}` : "";
+  lines.push(color("head", `${proto} ${spec.src} → ${spec.dst}${sports}${ports}, ${spec.in ? `in ${spec.in}` : "sent by the host"}, state ${(spec.state ?? "NEW").toUpperCase()}`));
+  const showVisits = (title: string, outs: Outcome[]) => {
+    lines.push("");
+    lines.push(color("head", title));
+    outs.forEach((o, k) => {
+      if (outs.length > 1) lines.push(color("warn", ` outcome ${k + 1} of ${outs.length}${o.b.assume ? ` (assuming ${toArray(o.b.assume).map((a) => `line ${a.krule.line} ${a.holds ? "matches" : "does not match"}`).join(", ")})` : ""}`));
+      let last = "";
+      for (const v of toArray(o.b.visits) as Visit[]) {
+        const where = `${v.table}/${v.chain}`;
+        if (where !== last) {
+          lines.push(`  ${color("dim", where)}`);
+          last = where;
+        }
+        const at = v.krule ? `line ${v.krule.line}` : "";
+        if (v.outcome === "no-match") lines.push(color("dim", `    ${at} no match${v.why ? ` (${v.why})` : ""}`));
+        else if (v.outcome === "match") lines.push(`    ${at} match: ${v.why} → ${v.krule?.targetText || "(continue)"}`);
+        else if (v.outcome === "unknown") lines.push(color("warn", `    ${at} unknown: ${v.krule?.match.unknown.join(" ")} → ${v.krule?.targetText || "(continue)"}`));
+        else lines.push(`    ${v.why}`);
+      }
+      const verdictText = o.verdict === "ACCEPT" ? color("ok", o.verdict) : o.verdict === "UNKNOWN" ? color("warn", o.verdict) : color("bad", o.verdict);
+      lines.push(`  → ${verdictText}${o.delivery ? ` (${o.delivery === "local" ? "delivered to the host" : "forwarded"})` : ""}`);
+    });
+  };
+  showVisits("Packet", t.request);
+  if (r.nat.dst || r.nat.src) lines.push(`  NAT: ${r.nat.dst ? `destination → ${r.nat.dst}` : ""}${r.nat.dst && r.nat.src ? ", " : ""}${r.nat.src ? `source → ${r.nat.src}` : ""}`);
+  if (t.replies.length) showVisits("Reply (ESTABLISHED, reverse of the rewritten tuple)", t.replies);
+  if (t.followups.length) showVisits("Next packet from the client (ESTABLISHED)", t.followups);
+  lines.push("");
+  const v = r.verdict === "ACCEPT" ? color("ok", r.verdict) : r.verdict === "UNKNOWN" ? color("warn", r.verdict) : color("bad", r.verdict);
+  lines.push(`Verdict: ${v}${r.delivery ? `, ${r.delivery}` : ""}${r.connection ? `; connection ${r.connection === "open" ? color("ok", "open") : r.connection === "closed" ? color("bad", "closed") : color("warn", "unknown")}` : ""}`);
+  if (r.unknown.length) lines.push(color("warn", `Depends on matches the model cannot know: ${r.unknown.join("; ")}`));
+  return lines.join("\n");
+}
