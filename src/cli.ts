@@ -5,12 +5,14 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve, relative, sep } from "node:path";
-import yargs from "yargs";
+import yargs, { type CommandModule } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { lintFiles, type LintInput } from "./lint.js";
 import { stylish } from "./formatters/stylish.js";
 import type { FormattedResult } from "./formatters/types.js";
 import { lintRules } from "../rules/index.js";
+import { traceCommand } from "./commands/trace.js";
+import { exposureCommand } from "./commands/exposure.js";
 
 const VERSION = "0.1.0";
 
@@ -26,7 +28,23 @@ function readInput(file: string): LintInput {
   }
 }
 
+/** `fwlint trace …` / `fwlint exposure …` (packet model). Minimal wiring until the command registry lands. */
+async function modelCommand(argv: string[]): Promise<number> {
+  const context = { io: { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env }, exitCode: 0 };
+  await yargs(argv)
+    .scriptName("fwlint")
+    .command((argv[0] === "trace" ? traceCommand : exposureCommand) as CommandModule<object, any>)
+    .version(VERSION)
+    .strict()
+    .fail((msg, err) => {
+      throw err && !msg ? err : new UsageError(msg ?? err?.message ?? "invalid arguments");
+    })
+    .parseAsync(argv, { fwlintContext: context });
+  return context.exitCode;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "trace" || argv[0] === "exposure") return modelCommand(argv);
   const args = await yargs(argv)
     .scriptName("fwlint")
     .usage("$0 [files..]", "Lint iptables rules files, iptables scripts and Docker daemon.json")

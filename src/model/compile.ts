@@ -130,15 +130,30 @@ function flagBits(text: string): number | null {
 }
 
 /** Builder of one expansion's match. */
+type TextPart = Option | string;
+const partText = (x: TextPart) => (typeof x === "string" ? x : optionText(x));
+
+/** A set test whose text is made only when someone asks (explanations), not for every rule compiled. */
+function setTest(f: number, set: AnySet, parts: readonly TextPart[]): SetTest {
+  let cache: string | undefined;
+  return {
+    f,
+    set,
+    get text() {
+      return (cache ??= parts.map(partText).join(" "));
+    },
+  };
+}
+
 class MatchBuilder {
-  readonly sets = new Map<number, { set: AnySet; text: string[] }>();
+  readonly sets = new Map<number, { set: AnySet; text: TextPart[] }>();
   readonly fns: FnTest[] = [];
   readonly unknown: string[] = [];
   never: string | null = null;
 
   constructor(private readonly domains: (f: number) => Domain<Scalar>) {}
 
-  add(f: number, set: AnySet, negated: boolean, text: string): void {
+  add(f: number, set: AnySet, negated: boolean, text: TextPart): void {
     const s = negated ? set.complement() : set;
     const cur = this.sets.get(f);
     if (cur) {
@@ -168,7 +183,7 @@ class MatchBuilder {
   }
   done(): CompiledMatch {
     return {
-      sets: [...this.sets].map(([f, v]) => ({ f, set: v.set, text: v.text.join(" ") })),
+      sets: [...this.sets].map(([f, v]) => setTest(f, v.set, v.text)),
       fns: this.fns,
       unknown: this.unknown,
       never: this.never,
@@ -203,7 +218,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   // Core criteria.
   for (const o of rule.criteria) {
     const v = o.values[0]?.text ?? "";
-    const text = optionText(o);
+    const text: TextPart = o;
     switch (o.name) {
       case "-s":
       case "-d": {
@@ -228,9 +243,9 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
         break;
       case "-p": {
         const p = protocolNumber(v);
-        if (p === undefined) unknown(text);
+        if (p === undefined) unknown(optionText(o));
         else if (p === 0) {
-          if (o.negated) each((b) => (b.never = text));
+          if (o.negated) each((b) => (b.never = optionText(o)));
         } else each((b) => b.add(F.PROTO, setOf(PROTOCOLS, [[p, p]]), o.negated, text));
         break;
       }
@@ -243,7 +258,12 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   }
 
   for (const m of rule.matches) compileMatch(m, ctx, builders, preConntrack);
-  for (const o of rule.orphans) unknown(`${optionText(o)} (no match extension loaded for it)`);
+  // Options no loaded extension defines: after the target they are the target's (for targets the catalog
+  // does not describe yet); before it they are matches the model cannot evaluate.
+  const targetAt = rule.items.findIndex((it) => it.type === "target");
+  rule.items.forEach((it, k) => {
+    if (it.type === "orphan" && (targetAt < 0 || k < targetAt)) unknown(`${optionText(it.option)} (no match extension loaded for it)`);
+  });
 
   const { action, targetText } = compileTarget(rule, ctx);
   return { expansions: builders.map((b) => b.done()), action, targetText };
@@ -255,7 +275,7 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
   const unknown = (text: string) => each((b) => b.unknown.push(text));
   const add = (f: number, set: AnySet | null, o: Option) => {
     if (!set) unknown(`${optionText(o)} (value not understood)`);
-    else each((b) => b.add(f, set, o.negated, optionText(o)));
+    else each((b) => b.add(f, set, o.negated, o));
   };
   switch (m.module) {
     case "comment":
@@ -457,8 +477,13 @@ function natRange(text: string, family: Family): NatTo | null {
 function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targetText: string } {
   const t = rule.target;
   if (!t) return { action: { t: "continue", name: null }, targetText: "" };
-  const text = `${t.name}${t.options.length ? ` ${t.options.map(optionText).join(" ")}` : ""}`;
-  const opt = (name: string) => t.options.find((o) => o.name === name)?.values[0]?.text;
+  const targetAt = rule.items.findIndex((it) => it.type === "target");
+  const options: Option[] = [...t.options];
+  rule.items.forEach((it, k) => {
+    if (it.type === "orphan" && k > targetAt) options.push(it.option);
+  });
+  const text = (): string => `${t.name}${options.length ? ` ${options.map(optionText).join(" ")}` : ""}`;
+  const opt = (name: string) => options.find((o) => o.name === name)?.values[0]?.text;
   const action = ((): Action => {
     switch (t.name) {
       case "ACCEPT":
@@ -474,7 +499,7 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
         const set = opt("--set-xmark") ?? opt("--set-mark");
         if (set !== undefined) {
           const p = markPair(set);
-          if (!p) return { t: "unknown", name: text };
+          if (!p) return { t: "unknown", name: text() };
           const isX = opt("--set-xmark") !== undefined;
           return { t: "mark", value: p[0], mask: isX ? p[1] : (p[1] | p[0]) >>> 0 };
         }
@@ -484,13 +509,13 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
         if (or !== undefined && num(or) !== null) return { t: "mark", value: num(or)!, mask: num(or)! };
         const xor = opt("--xor-mark");
         if (xor !== undefined && num(xor) !== null) return { t: "mark", value: num(xor)!, mask: 0 };
-        return { t: "unknown", name: text };
+        return { t: "unknown", name: text() };
       }
       case "CONNMARK": {
         const set = opt("--set-xmark") ?? opt("--set-mark");
         if (set !== undefined) {
           const p = markPair(set);
-          if (!p) return { t: "unknown", name: text };
+          if (!p) return { t: "unknown", name: text() };
           return { t: "connmark-set", value: p[0], mask: opt("--set-xmark") !== undefined ? p[1] : (p[1] | p[0]) >>> 0 };
         }
         const and = opt("--and-mark");
@@ -502,28 +527,28 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
         const mask = opt("--mask");
         const nf = num(opt("--nfmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
         const ct = num(opt("--ctmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
-        if (t.options.some((o) => o.name === "--save-mark")) return { t: "connmark-save", nfmask: nf, ctmask: ct };
-        if (t.options.some((o) => o.name === "--restore-mark")) return { t: "connmark-restore", nfmask: nf, ctmask: ct };
-        return { t: "unknown", name: text };
+        if (options.some((o) => o.name === "--save-mark")) return { t: "connmark-save", nfmask: nf, ctmask: ct };
+        if (options.some((o) => o.name === "--restore-mark")) return { t: "connmark-restore", nfmask: nf, ctmask: ct };
+        return { t: "unknown", name: text() };
       }
       case "DNAT":
       case "SNAT": {
         const to = opt(t.name === "DNAT" ? "--to-destination" : "--to-source");
         const r = to === undefined ? null : natRange(to, ctx.family);
-        if (!r) return { t: "unknown", name: text };
+        if (!r) return { t: "unknown", name: text() };
         return { t: t.name === "DNAT" ? "dnat" : "snat", to: r };
       }
       case "MASQUERADE":
       case "REDIRECT": {
         const p = opt("--to-ports");
         const ports = p === undefined ? null : parsePortRange(p, "-");
-        if (p !== undefined && !ports) return { t: "unknown", name: text };
+        if (p !== undefined && !ports) return { t: "unknown", name: text() };
         return t.name === "MASQUERADE" ? { t: "masquerade", ports } : { t: "redirect", ports };
       }
       case "NOTRACK":
         return { t: "notrack" };
       case "CT":
-        return t.options.some((o) => o.name === "--notrack") ? { t: "notrack" } : { t: "continue", name: t.name };
+        return options.some((o) => o.name === "--notrack") ? { t: "notrack" } : { t: "continue", name: t.name };
       default: {
         if (ctx.chainExists(t.name)) return { t: "jump", chain: t.name, goto: t.goto };
         const spec = findTarget(t.name, ctx.family)?.spec;
@@ -535,7 +560,13 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
       }
     }
   })();
-  return { action, targetText: text };
+  let cache: string | undefined;
+  return {
+    action,
+    get targetText() {
+      return (cache ??= text());
+    },
+  };
 }
 
 export { natAddress };

@@ -49,12 +49,30 @@ export interface Visit {
   readonly why: string;
 }
 
-export interface Branch {
-  readonly p: Sym;
-  readonly path: Cons<Step> | null;
-  readonly assume: Cons<Assumption> | null;
-  readonly visits: Cons<Visit> | null;
-  readonly notrack: boolean;
+/** One packet (set) on its way, with how it got here. Immutable; the `with…` methods copy. */
+export class Branch {
+  constructor(
+    readonly p: Sym,
+    readonly path: Cons<Step> | null,
+    readonly assume: Cons<Assumption> | null,
+    readonly visits: Cons<Visit> | null,
+    readonly notrack: boolean,
+  ) {}
+  withP(p: Sym): Branch {
+    return p === this.p ? this : new Branch(p, this.path, this.assume, this.visits, this.notrack);
+  }
+  step(s: Step): Branch {
+    return new Branch(this.p, { head: s, tail: this.path }, this.assume, this.visits, this.notrack);
+  }
+  assuming(a: Assumption): Branch {
+    return new Branch(this.p, this.path, { head: a, tail: this.assume }, this.visits, this.notrack);
+  }
+  visit(v: Visit): Branch {
+    return new Branch(this.p, this.path, this.assume, { head: v, tail: this.visits }, this.notrack);
+  }
+  untracked(): Branch {
+    return new Branch(this.p, this.path, this.assume, this.visits, true);
+  }
 }
 
 export interface Exit {
@@ -74,11 +92,25 @@ export interface RunOptions {
 
 const push = <T>(c: Cons<T> | null, head: T): Cons<T> => ({ head, tail: c });
 
-export function branch(p: Sym): Branch {
-  return { p, path: null, assume: null, visits: null, notrack: false };
+export function branch(p: Sym, notrack = false): Branch {
+  return new Branch(p, null, null, null, notrack);
 }
 
-const withP = (b: Branch, p: Sym): Branch => (p === b.p ? b : { ...b, p });
+const withP = (b: Branch, p: Sym): Branch => b.withP(p);
+
+/** The path step of a rule, made once per rule. */
+const ruleSteps = new WeakMap<KRule, Step>();
+function stepOf(ch: CChain, r: KRule): Step {
+  let s = ruleSteps.get(r);
+  if (!s) ruleSteps.set(r, (s = { table: ch.table, chain: ch.name, krule: r, target: r.targetText || "(no target)", kind: "rule" }));
+  return s;
+}
+const policySteps = new WeakMap<CChain, Step>();
+function policyStep(ch: CChain): Step {
+  let s = policySteps.get(ch);
+  if (!s) policySteps.set(ch, (s = { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" }));
+  return s;
+}
 
 class Runner {
   budget: number;
@@ -89,7 +121,19 @@ class Runner {
     this.budget = opts.maxBranches ?? 4096;
   }
 
-  /** Traverse one chain; exits are final verdicts or returns (never returns for built-in chains). */
+  /** Positions of the rules at or after `from` that can match `p` (null: every rule). */
+  private candidatesFor(ch: CChain, p: Sym): Int32Array | null {
+    if (ch.rules.length < 24) return null;
+    const ix = this.model.indexOf(ch);
+    if (!ix) return null;
+    const v = p.s[ix.field]! < 0 ? p.c[ix.field]! : p.value(ix.field);
+    return v === undefined ? null : candidates(ix, v);
+  }
+
+  /**
+   * Traverse one chain; exits are final verdicts or returns (never returns for built-in chains). Work is
+   * depth-first: each part of a split continues on its own, with the candidate rules of its own values.
+   */
   run(ch: CChain, start: Branch, depth: number, out: Exit[]): void {
     const verbose = this.opts.verbose === true;
     if (depth > 64) {
@@ -97,58 +141,89 @@ class Runner {
       return;
     }
     const rules = ch.rules;
-    let cand: Int32Array | null = null;
-    const ix = rules.length >= 24 ? this.model.indexOf(ch) : null;
-    if (ix) {
-      const slot = start.p.s[ix.field]!;
-      if (slot < 0) cand = candidates(ix, start.p.c[ix.field]!);
-    }
-    const n = cand ? cand.length : rules.length;
-    let live: Branch[] = [start];
-    for (let i = 0; i < n && live.length > 0; i++) {
-      const r = rules[cand ? cand[i]! : i]!;
-      let next: Branch[] | null = null;
-      for (let j = 0; j < live.length; j++) {
-        const b = live[j]!;
+    const n = rules.length;
+    // Work items: a branch and the first rule position it has not seen yet.
+    const stackB: Branch[] = [start];
+    const stackI: number[] = [0];
+    const stackC: (Int32Array | null)[] = [this.candidatesFor(ch, start.p)];
+    const cont: Branch[] = [];
+    while (stackB.length > 0) {
+      let b = stackB.pop()!;
+      const from = stackI.pop()!;
+      const cand = stackC.pop()!;
+      // Index into cand of the first position >= from.
+      let ci = 0;
+      if (cand) {
+        let lo = 0;
+        let hi = cand.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cand[mid]! < from) lo = mid + 1;
+          else hi = mid;
+        }
+        ci = lo;
+      }
+      let pos = cand ? (ci < cand.length ? cand[ci]! : n) : from;
+      let alive = true;
+      while (pos < n) {
+        const r = rules[pos]!;
         const res = evalMatch(b.p, r.match);
         if (res === NO) {
-          const nb = verbose ? { ...b, visits: push(b.visits, { table: ch.table, chain: ch.name, krule: r, outcome: "no-match", why: failingTest(b.p, r.match) ?? "" } as Visit) } : b;
-          (next ??= []).push(nb);
-          continue;
+          if (verbose) b = b.visit({ table: ch.table, chain: ch.name, krule: r, outcome: "no-match", why: failingTest(b.p, r.match) ?? "" });
+        } else if (res === YES) {
+          cont.length = 0;
+          this.act(ch, r, b, cont, out, depth, verbose ? "match" : null);
+          if (cont.length === 0) {
+            alive = false;
+            break;
+          }
+          b = cont[0]!;
+          for (let k = 1; k < cont.length; k++) {
+            stackB.push(cont[k]!);
+            stackI.push(pos + 1);
+            stackC.push(this.candidatesFor(ch, cont[k]!.p));
+          }
+        } else {
+          this.budget -= res.no.length;
+          if (this.budget < 0) {
+            out.push({ b, kind: "verdict", verdict: "UNKNOWN" });
+            alive = false;
+            break;
+          }
+          for (const q of res.no) {
+            let nb = withP(b, q);
+            if (res.unknown && q === res.yes) nb = nb.assuming({ krule: r, holds: false });
+            if (verbose) nb = nb.visit({ table: ch.table, chain: ch.name, krule: r, outcome: res.unknown && q === res.yes ? "unknown" : "no-match", why: res.unknown ? r.match.unknown.join(" ") : "" });
+            stackB.push(nb);
+            stackI.push(pos + 1);
+            stackC.push(this.candidatesFor(ch, q));
+          }
+          alive = false;
+          if (res.yes) {
+            let yb = withP(b, res.yes);
+            if (res.unknown) yb = yb.assuming({ krule: r, holds: true });
+            cont.length = 0;
+            this.act(ch, r, yb, cont, out, depth, verbose ? (res.unknown ? "unknown" : "match") : null);
+            for (const c of cont) {
+              stackB.push(c);
+              stackI.push(pos + 1);
+              stackC.push(this.candidatesFor(ch, c.p));
+            }
+          }
+          break;
         }
-        if (res === YES) {
-          this.act(ch, r, b, next ?? (next = []), out, depth, verbose ? "match" : null);
-          continue;
-        }
-        this.budget -= res.no.length;
-        if (this.budget < 0) {
-          out.push({ b, kind: "verdict", verdict: "UNKNOWN" });
-          continue;
-        }
-        for (const q of res.no) {
-          let nb = withP(b, q);
-          if (res.unknown && q === res.yes) nb = { ...nb, assume: push(nb.assume, { krule: r, holds: false }) };
-          if (verbose) nb = { ...nb, visits: push(nb.visits, { table: ch.table, chain: ch.name, krule: r, outcome: res.unknown && q === res.yes ? "unknown" : "no-match", why: res.unknown ? r.match.unknown.join(" ") : "" }) };
-          (next ??= []).push(nb);
-        }
-        if (res.yes) {
-          let yb = withP(b, res.yes);
-          if (res.unknown) yb = { ...yb, assume: push(yb.assume, { krule: r, holds: true }) };
-          this.act(ch, r, yb, next ?? (next = []), out, depth, verbose ? (res.unknown ? "unknown" : "match") : null);
-        }
+        if (cand) {
+          ci++;
+          pos = ci < cand.length ? cand[ci]! : n;
+        } else pos++;
       }
-      live = next ?? [];
-    }
-    for (const b of live) {
+      if (!alive) continue;
       if (ch.builtin) {
-        const nb: Branch = {
-          ...b,
-          path: push(b.path, { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" }),
-          visits: verbose ? push(b.visits, { table: ch.table, chain: ch.name, krule: null, outcome: "policy", why: `policy ${ch.policy}` }) : b.visits,
-        };
+        let nb = b.step(policyStep(ch));
+        if (verbose) nb = nb.visit({ table: ch.table, chain: ch.name, krule: null, outcome: "policy", why: `policy ${ch.policy}` });
         out.push({ b: nb, kind: "verdict", verdict: ch.policy });
       } else {
-        const nb = verbose ? { ...b, visits: push(b.visits, { table: ch.table, chain: ch.name, krule: null, outcome: "end", why: "end of chain: return" } as Visit) } : b;
+        const nb = verbose ? b.visit({ table: ch.table, chain: ch.name, krule: null, outcome: "end", why: "end of chain: return" }) : b;
         out.push({ b: nb, kind: "return", verdict: "ACCEPT" });
       }
     }
@@ -156,16 +231,15 @@ class Runner {
 
   private act(ch: CChain, r: KRule, b0: Branch, next: Branch[], out: Exit[], depth: number, visit: "match" | "unknown" | null): void {
     const a: Action = r.action;
-    const step: Step = { table: ch.table, chain: ch.name, krule: r, target: r.targetText || "(no target)", kind: "rule" };
-    let b: Branch = { ...b0, path: a.t === "continue" && a.name === null ? b0.path : push(b0.path, step) };
-    if (visit) b = { ...b, visits: push(b.visits, { table: ch.table, chain: ch.name, krule: r, outcome: visit, why: matchWhy(r) }) };
+    let b: Branch = a.t === "continue" && a.name === null ? b0 : b0.step(stepOf(ch, r));
+    if (visit) b = b.visit({ table: ch.table, chain: ch.name, krule: r, outcome: visit, why: matchWhy(r) });
     switch (a.t) {
       case "verdict":
         out.push({ b, kind: "verdict", verdict: a.v });
         return;
       case "return":
         if (ch.builtin) {
-          const nb: Branch = { ...b, path: push(b.path, { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" }) };
+          const nb = b.step(policyStep(ch));
           out.push({ b: nb, kind: "verdict", verdict: ch.policy });
         } else out.push({ b, kind: "return", verdict: "ACCEPT" });
         return;
@@ -176,7 +250,7 @@ class Runner {
         out.push({ b, kind: "verdict", verdict: "UNKNOWN" });
         return;
       case "notrack":
-        next.push({ ...b, notrack: true });
+        next.push(b.untracked());
         return;
       case "mark":
       case "connmark-set":
@@ -185,7 +259,7 @@ class Runner {
         next.push(withP(b, applyMark(b.p, a)));
         return;
       case "jump": {
-        const target = this.model.chain(ch.table, a.chain);
+        const target = r.jumpTarget;
         if (!target) {
           out.push({ b, kind: "verdict", verdict: "UNKNOWN" });
           return;
@@ -196,7 +270,7 @@ class Runner {
           if (e.kind === "return") {
             if (a.goto) {
               if (ch.builtin) {
-                const nb: Branch = { ...e.b, path: push(e.b.path, { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" }) };
+                const nb = e.b.step(policyStep(ch));
                 out.push({ b: nb, kind: "verdict", verdict: ch.policy });
               } else out.push(e);
             } else next.push(e.b);
@@ -339,7 +413,7 @@ export function journey(model: Model, start: Branch, j: Journey, opts: RunOption
       if (!isNew || j.manip) return manip ? bs.map((b) => (b.notrack ? b : withP(b, setTerms(b.p, manip)))) : bs;
       if (bs.every((b) => b.notrack)) return bs;
     }
-    const ch = model.chain(table, hook);
+    const ch = model.hook(table, hook);
     if (!ch) return bs;
     const acc: Branch[] = [];
     for (const b of bs) {
@@ -458,7 +532,7 @@ function dropMartians(model: Model, b: Branch, outcomes: Outcome[]): Branch[] {
       const test = { sets: [{ f, set: bad, text: "" }], fns: [], unknown: [], never: null };
       const res = evalMatch(x.p, test);
       const drop = (y: Branch) =>
-        outcomes.push({ b: { ...y, path: push(y.path, { table: "routing", chain: f === F.SRC ? "martian source" : "martian destination", krule: null, target: "DROP", kind: "policy" }) }, verdict: "DROP", delivery: null });
+        outcomes.push({ b: y.step({ table: "routing", chain: f === F.SRC ? "martian source" : "martian destination", krule: null, target: "DROP", kind: "policy" }), verdict: "DROP", delivery: null });
       if (res === NO) next.push(x);
       else if (res === YES) drop(x);
       else {

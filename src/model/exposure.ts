@@ -89,7 +89,7 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
         const r = replyOf(req, j, proto, model);
         for (const rep of journey(model, r.b, r.j, { maxBranches: 1_000_000 })) {
           if (rep.verdict !== "ACCEPT") continue;
-          const f = followupOf({ ...req, b: { ...req.b, p: restrictTo(req.b.p, rep.b.p) } }, j, proto);
+          const f = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto);
           for (const fol of journey(model, f.b, f.j, { maxBranches: 1_000_000 })) {
             if (fol.verdict !== "ACCEPT") continue;
             addCell(model, groups, proto, iface, req, rep, fol);

@@ -23,6 +23,8 @@ export interface KRule {
   readonly action: Action;
   readonly targetText: string;
   readonly line: number;
+  /** The chain a jump or goto goes to. */
+  jumpTarget: CChain | null;
 }
 
 export interface CChain {
@@ -99,7 +101,8 @@ export class Model {
       }
     }
     for (const t of ruleset.tables) {
-      const exists = (name: string) => this.chains.has(`${t.name}\0${name}`) && !(t.chains.find((c) => c.name === name)?.builtin ?? false);
+      const user = new Set(t.chains.filter((c) => !c.builtin).map((c) => c.name));
+      const exists = (name: string) => user.has(name);
       for (const c of t.chains) {
         const ch = this.chains.get(`${t.name}\0${c.name}`)!;
         for (const r of c.rules) {
@@ -114,8 +117,11 @@ export class Model {
               subs: comp.expansions.length,
               match,
               action: comp.action,
-              targetText: comp.targetText,
+              get targetText() {
+                return comp.targetText;
+              },
               line: r.span.line,
+              jumpTarget: null,
             };
             ch.rules.push(k);
             this.rules.push(k);
@@ -123,6 +129,16 @@ export class Model {
         }
       }
     }
+    for (const k of this.rules) if (k.action.t === "jump") k.jumpTarget = this.chain(k.chain.table, k.action.chain) ?? null;
+  }
+
+  /** Built-in chain of a table at a hook, resolved once. */
+  private readonly hookCache: Record<string, Record<string, CChain | null>> = {};
+  hook(table: TableName, hook: string): CChain | null {
+    const t = (this.hookCache[table] ??= {});
+    let c = t[hook];
+    if (c === undefined) t[hook] = c = this.chain(table, hook) ?? null;
+    return c;
   }
 
   chain(table: TableName, name: string): CChain | undefined {

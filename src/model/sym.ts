@@ -149,7 +149,11 @@ export function evalMatch(p: Sym, m: CompiledMatch): typeof NO | typeof YES | Sp
     const slot = p.s[t.f]!;
     if (slot < 0) {
       if (!t.set.has(p.c[t.f]!)) return NO;
-    } else (vars ??= []).push(k);
+    } else {
+      const cur = p.cube[slot];
+      if (cur && !cur.intersects(t.set)) return NO;
+      (vars ??= []).push(k);
+    }
   }
   let unknown = m.unknown.length > 0;
   for (const t of m.fns) {

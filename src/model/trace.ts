@@ -164,7 +164,7 @@ export function replyOf(req: Outcome, j: Journey, proto: number, model: Model): 
     },
     route: requestLocal ? { delivery: "local", oif: null } : { delivery: "forward", oif: back },
   };
-  return { b: { ...branch(p), notrack: req.b.notrack }, j: rj };
+  return { b: branch(p, req.b.notrack), j: rj };
 }
 
 /** The client's next packet of an accepted connection (ESTABLISHED, original direction). */
@@ -193,7 +193,7 @@ export function followupOf(req: Outcome, j: Journey, proto: number): { b: Branch
     },
     route: { delivery: req.delivery ?? "forward", oif: t(F.OIF) },
   };
-  return { b: { ...branch(p), notrack: req.b.notrack }, j: fj };
+  return { b: branch(p, req.b.notrack), j: fj };
 }
 
 export function pathOf(b: Branch): PathEntry[] {
@@ -279,7 +279,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
           continue;
         }
         // The follow-up comes from the request, restricted to what the reply accepted (same variables).
-        const fo = followupOf({ ...o, b: { ...o.b, p: restrictTo(o.b.p, ro.b.p) } }, j, proto);
+        const fo = followupOf({ ...o, b: o.b.withP(restrictTo(o.b.p, ro.b.p)) }, j, proto);
         const fs = journey(model, fo.b, fo.j, run);
         for (const x of fs) {
           followups.push(x);

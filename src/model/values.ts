@@ -10,16 +10,24 @@ import type { Family } from "../ast/iptables.js";
 
 /** Dotted-quad IPv4 address as an unsigned 32-bit number, or null. */
 export function parseIPv4(text: string): number | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
   let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    n = n * 256 + v;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return null;
+    } else if (c === 46) {
+      if (digits === 0 || ++dots > 3) return null;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else return null;
   }
-  return n;
+  if (dots !== 3 || digits === 0) return null;
+  return n * 256 + part;
 }
 
 /** IPv6 address (with `::` and an embedded IPv4 tail) as a 128-bit bigint, or null. */

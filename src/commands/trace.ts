@@ -1,0 +1,174 @@
+/**
+ * `fwlint trace FILE --in IF --src ADDR --dst ADDR [--proto P] [--sport N] [--dport N] [--state S]` — follow
+ * one packet through the ruleset (and, for a new TCP/UDP connection, its reply and the client's next
+ * packet); `--packets FILE` traces JSON lines in a batch.
+ */
+import chalk, { Chalk } from "chalk";
+import type { Argv, CommandModule } from "yargs";
+import type { Family } from "../ast/iptables.js";
+import { PacketError, renderTrace, trace, type PacketSpec, type TraceResult } from "../model/trace.js";
+import { arrayOf, CommandError, commandIO, familyOfAddress, Models, readText, rulesetsOf, type ModelCommandIO } from "./model-io.js";
+
+export interface TraceArgs {
+  file: string;
+  local?: string[];
+  external?: string[];
+  in?: string;
+  out?: string;
+  src?: string;
+  dst?: string;
+  proto?: string;
+  sport?: number;
+  dport?: number;
+  state?: string;
+  format: "text" | "json";
+  packets?: string;
+  family?: Family;
+  color?: boolean;
+}
+
+const STATES = ["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"] as const;
+
+function builder(y: Argv): Argv<TraceArgs> {
+  return y
+    .positional("file", { type: "string", demandOption: true, describe: 'iptables-save dump, iptables -S output or script ("-" reads standard input)' })
+    .option("local", { type: "string", array: true, requiresArg: true, describe: "An address of the host (repeatable; addr or addr/len). Without it, every address outside the bridges' subnets counts as the host's" })
+    .option("external", { type: "string", array: true, requiresArg: true, describe: "The host's external interface(s) (default route for forwarded packets)" })
+    .option("in", { type: "string", requiresArg: true, describe: "Input interface; omit for a packet the host itself sends" })
+    .option("out", { type: "string", requiresArg: true, describe: "Output interface of a forwarded packet whose destination is outside every known subnet" })
+    .option("src", { type: "string", requiresArg: true, describe: "Source address" })
+    .option("dst", { type: "string", requiresArg: true, describe: "Destination address" })
+    .option("proto", { type: "string", requiresArg: true, default: "tcp", describe: "Protocol: tcp, udp, icmp, … or a number" })
+    .option("sport", { type: "number", requiresArg: true, describe: "Source port (default: any port of 32768–60999)" })
+    .option("dport", { type: "number", requiresArg: true, describe: "Destination port" })
+    .option("state", { type: "string", requiresArg: true, default: "NEW", describe: `Conntrack state: ${STATES.join(", ")}` })
+    .option("format", { alias: "f", choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" })
+    .option("packets", { type: "string", requiresArg: true, describe: "Trace the packets of this JSON-lines file (fields in, out, src, dst, proto, sport, dport, state); prints one JSON result per line" })
+    .option("family", { choices: ["ipv4", "ipv6"] as const, describe: "Address family of the ruleset, instead of guessing" })
+    .option("color", { type: "boolean", describe: "Colour the text output (default: when writing to a terminal)" }) as unknown as Argv<TraceArgs>;
+}
+
+function specFromArgs(a: TraceArgs): PacketSpec {
+  if (!a.src || !a.dst) throw new CommandError("trace needs --src and --dst (or --packets FILE)");
+  return {
+    ...(a.in !== undefined ? { in: a.in } : {}),
+    ...(a.out !== undefined ? { out: a.out } : {}),
+    src: a.src,
+    dst: a.dst,
+    proto: a.proto ?? "tcp",
+    ...(a.sport !== undefined ? { sport: a.sport } : {}),
+    ...(a.dport !== undefined ? { dport: a.dport } : {}),
+    state: a.state ?? "NEW",
+  };
+}
+
+function specFromJson(line: string, n: number): PacketSpec {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new PacketError(`line ${n}: not JSON`);
+  }
+  if (!v || typeof v !== "object") throw new PacketError(`line ${n}: not an object`);
+  const o = v as Record<string, unknown>;
+  const str = (k: string) => (o[k] === undefined || o[k] === null ? undefined : String(o[k]));
+  const int = (k: string) => {
+    if (o[k] === undefined || o[k] === null) return undefined;
+    const x = Number(o[k]);
+    if (!Number.isInteger(x)) throw new PacketError(`line ${n}: ${k} is not a number`);
+    return x;
+  };
+  const src = str("src");
+  const dst = str("dst");
+  if (!src || !dst) throw new PacketError(`line ${n}: src and dst are required`);
+  const spec: PacketSpec = {
+    in: str("in") ?? null,
+    out: str("out") ?? null,
+    src,
+    dst,
+    proto: str("proto") ?? "tcp",
+    ...(int("sport") !== undefined ? { sport: int("sport")! } : {}),
+    ...(int("dport") !== undefined ? { dport: int("dport")! } : {}),
+    state: str("state") ?? "NEW",
+  };
+  return spec;
+}
+
+function interfacesOf(specs: readonly PacketSpec[]): string[] {
+  const s = new Set<string>();
+  for (const p of specs) {
+    if (p.in) s.add(p.in);
+    if (p.out) s.add(p.out);
+  }
+  return [...s];
+}
+
+/** Run `trace`; returns the exit code. */
+export function runTrace(a: TraceArgs, io: ModelCommandIO): number {
+  const rulesets = rulesetsOf(io, a.file, a.family);
+  const common = { local: arrayOf(a.local), external: arrayOf(a.external) };
+  if (a.packets !== undefined) {
+    const text = readText(io, a.packets);
+    const models = new Models(rulesets, common);
+    let buf = "";
+    let n = 0;
+    for (const raw of text.split("\n")) {
+      n++;
+      const line = raw.trim();
+      if (!line) continue;
+      let out: string;
+      try {
+        const spec = specFromJson(line, n);
+        const model = models.get(familyOfAddress(spec.src));
+        if (!model) throw new PacketError(`line ${n}: the file has no ${familyOfAddress(spec.src) === "ipv6" ? "IPv6" : "IPv4"} rules`);
+        out = JSON.stringify(trace(model, spec).result);
+      } catch (err) {
+        if (!(err instanceof PacketError)) throw err;
+        out = JSON.stringify({ error: err.message });
+      }
+      buf += `${out}\n`;
+      if (buf.length > 1 << 16) {
+        io.stdout.write(buf);
+        buf = "";
+      }
+    }
+    if (buf) io.stdout.write(buf);
+    return 0;
+  }
+  const spec = specFromArgs(a);
+  const fam = familyOfAddress(spec.src);
+  const model = new Models(rulesets, { ...common, interfaces: interfacesOf([spec]) }).get(fam);
+  if (!model) throw new CommandError(`${a.file}: no ${fam === "ipv6" ? "IPv6" : "IPv4"} rules to trace a packet from ${spec.src}`);
+  let t;
+  try {
+    t = trace(model, spec, { verbose: a.format === "text" });
+  } catch (err) {
+    if (err instanceof PacketError) throw new CommandError(err.message);
+    throw err;
+  }
+  if (a.format === "json") {
+    io.stdout.write(`${JSON.stringify(t.result satisfies TraceResult)}\n`);
+    return 0;
+  }
+  const useColor = a.color ?? (io.env.NO_COLOR ? false : io.stdout.isTTY === true);
+  const c = useColor ? new Chalk({ level: Math.max(1, chalk.level) as 1 | 2 | 3 }) : new Chalk({ level: 0 });
+  const paint = (k: "head" | "ok" | "bad" | "dim" | "warn", s: string) => (k === "head" ? c.bold(s) : k === "ok" ? c.green(s) : k === "bad" ? c.red(s) : k === "dim" ? c.dim(s) : c.yellow(s));
+  io.stdout.write(`${renderTrace(model, spec, t, paint)}\n`);
+  return 0;
+}
+
+export const traceCommand: CommandModule<object, TraceArgs> = {
+  command: "trace <file>",
+  describe: "Follow a packet (and its connection's reply) through the ruleset",
+  builder,
+  handler: (argv) => {
+    const { io, setExit } = commandIO(argv as unknown as Record<string, unknown>);
+    try {
+      setExit(runTrace(argv, io));
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      io.stderr.write(`fwlint: ${err.message}\n`);
+      setExit(2);
+    }
+  },
+};
