@@ -12,6 +12,10 @@ import syntaxError from "./syntax-error.js";
 // ── daemon.json rules ──
 
 // ── semantics (packet model) ──
+import unreachableRule from "./unreachable-rule.js";
+import redundantRule from "./redundant-rule.js";
+import unusedChain from "./unused-chain.js";
+import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
 
 export const lintRules: readonly LintRule[] = [
   // syntax and validity
@@ -22,4 +26,8 @@ export const lintRules: readonly LintRule[] = [
   // daemon.json
 
   // semantics
+  inputRuleBypassedByDnat,
+  unreachableRule,
+  redundantRule,
+  unusedChain,
 ] as readonly LintRule[];

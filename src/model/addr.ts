@@ -11,20 +11,37 @@ const bitsOf = (family: Family) => (family === "ipv4" ? 32 : 128);
 
 /** The inclusive range of a prefix. */
 export function prefixRange(family: Family, address: Scalar, prefix: number): [Scalar, Scalar] {
+  if (family === "ipv4") {
+    const a = Number(address);
+    if (prefix >= 32) return [a, a];
+    if (prefix <= 0) return [0, 0xffffffff];
+    const size = 2 ** (32 - prefix);
+    const lo = Math.floor(a / size) * size;
+    return [lo, lo + size - 1];
+  }
   const bits = bitsOf(family);
   const a = BigInt(address);
   const host = prefix >= bits ? 0n : (1n << BigInt(bits - prefix)) - 1n;
   const lo = a & ~host & ((1n << BigInt(bits)) - 1n);
   const hi = lo | host;
-  return family === "ipv4" ? [Number(lo), Number(hi)] : [lo, hi];
+  return [lo, hi];
 }
 
 /** `addr` or `addr/len|mask` as a set; null when it is not an address (e.g. a host name). */
+const cidrCache = new Map<string, AddrSet | null>();
 export function cidrSet(text: string, family: Family): AddrSet | null {
+  const key = family === "ipv4" ? text : `6${text}`;
+  const hit = cidrCache.get(key);
+  if (hit !== undefined) return hit;
   const c = parseCidr(text, family);
-  if (!c) return null;
-  const [lo, hi] = prefixRange(family, c.address, c.prefix);
-  return IntervalSet.of(addrDomain(family), lo, hi) as AddrSet;
+  let out: AddrSet | null = null;
+  if (c) {
+    const [lo, hi] = prefixRange(family, c.address, c.prefix);
+    out = IntervalSet.of(addrDomain(family), lo, hi) as AddrSet;
+  }
+  if (cidrCache.size > 200_000) cidrCache.clear();
+  cidrCache.set(key, out);
+  return out;
 }
 
 /** `a-b` (iprange) as a set. */

@@ -34,6 +34,11 @@ export interface FnTest {
 
 export interface CompiledMatch {
   readonly sets: readonly SetTest[];
+  /**
+   * The same without the conditions that rest on assumptions about the host (addrtype without the host's
+   * addresses given): what the rule certainly tests. Same array as `sets` when nothing is assumed.
+   */
+  readonly certain: readonly SetTest[];
   readonly fns: readonly FnTest[];
   /** Matches whose outcome the model cannot know (both outcomes are followed). */
   readonly unknown: readonly string[];
@@ -57,7 +62,8 @@ export type Action =
   | { readonly t: "masquerade"; readonly ports: readonly [number, number] | null }
   | { readonly t: "redirect"; readonly ports: readonly [number, number] | null }
   | { readonly t: "notrack" }
-  | { readonly t: "unknown"; readonly name: string };
+  /** A target the model does not evaluate; `final` when it certainly ends the traversal (QUEUE, NFQUEUE, …). */
+  | { readonly t: "unknown"; readonly name: string; readonly final?: boolean };
 
 export interface CompiledRule {
   readonly expansions: readonly CompiledMatch[];
@@ -96,8 +102,26 @@ function markPair(text: string): [number, number] | null {
   return v === null || m === null ? null : [v >>> 0, m >>> 0];
 }
 
+/** Sets are immutable: the same small set is made once (per domain and ranges) and shared by every rule. */
+const setCache = new Map<string, AnySet>();
+const rangeCache = new Map<Domain<number>, Map<number, AnySet>>();
 function setOf(d: Domain<number>, ranges: readonly (readonly [number, number])[]): AnySet {
-  return IntervalSet.fromRanges(d, ranges) as unknown as AnySet;
+  if (ranges.length === 1 && d.max < 65536) {
+    const [lo, hi] = ranges[0]!;
+    let byDomain = rangeCache.get(d);
+    if (!byDomain) rangeCache.set(d, (byDomain = new Map()));
+    const k = lo * 65536 + hi;
+    let one = byDomain.get(k);
+    if (!one) byDomain.set(k, (one = IntervalSet.of(d, lo, hi) as unknown as AnySet));
+    return one;
+  }
+  const key = `${d.name}:${ranges.map((r) => `${r[0]}-${r[1]}`).join(",")}`;
+  let s = setCache.get(key);
+  if (!s) {
+    s = (ranges.length === 1 ? IntervalSet.of(d, ranges[0]![0], ranges[0]![1]) : IntervalSet.fromRanges(d, ranges)) as unknown as AnySet;
+    if (setCache.size < 100_000) setCache.set(key, s);
+  }
+  return s;
 }
 
 function portList(text: string): AnySet | null {
@@ -134,32 +158,43 @@ type TextPart = Option | string;
 const partText = (x: TextPart) => (typeof x === "string" ? x : optionText(x));
 
 /** A set test whose text is made only when someone asks (explanations), not for every rule compiled. */
-function setTest(f: number, set: AnySet, parts: readonly TextPart[]): SetTest {
-  let cache: string | undefined;
-  return {
-    f,
-    set,
-    get text() {
-      return (cache ??= parts.map(partText).join(" "));
-    },
-  };
+class LazySetTest implements SetTest {
+  private cache: string | undefined;
+  constructor(
+    readonly f: number,
+    readonly set: AnySet,
+    private readonly parts: readonly TextPart[],
+  ) {}
+  get text(): string {
+    return (this.cache ??= this.parts.map(partText).join(" "));
+  }
+}
+const setTest = (f: number, set: AnySet, parts: readonly TextPart[]): SetTest => new LazySetTest(f, set, parts);
+
+interface Entry {
+  readonly f: number;
+  set: AnySet;
+  text: TextPart[];
 }
 
 class MatchBuilder {
-  readonly sets = new Map<number, { set: AnySet; text: TextPart[] }>();
-  readonly fns: FnTest[] = [];
-  readonly unknown: string[] = [];
+  /** Per field (few per rule: a list is cheaper than a map). */
+  sets: Entry[] = [];
+  assumed: Entry[] = [];
+  fns: FnTest[] = [];
+  unknown: string[] = [];
   never: string | null = null;
 
-  constructor(private readonly domains: (f: number) => Domain<Scalar>) {}
-
-  add(f: number, set: AnySet, negated: boolean, text: TextPart): void {
+  add(f: number, set: AnySet, negated: boolean, text: TextPart, assumed = false): void {
     const s = negated ? set.complement() : set;
-    const cur = this.sets.get(f);
-    if (cur) {
-      cur.set = cur.set.intersect(s);
-      cur.text.push(text);
-    } else this.sets.set(f, { set: s, text: [text] });
+    const list = assumed ? this.assumed : this.sets;
+    for (const e of list)
+      if (e.f === f) {
+        e.set = e.set.intersect(s);
+        e.text.push(text);
+        return;
+      }
+    list.push({ f, set: s, text: [text] });
   }
   fn(t: FnTest, negated: boolean): void {
     if (!negated) this.fns.push(t);
@@ -174,20 +209,29 @@ class MatchBuilder {
       });
   }
   clone(): MatchBuilder {
-    const m = new MatchBuilder(this.domains);
-    for (const [f, v] of this.sets) m.sets.set(f, { set: v.set, text: [...v.text] });
-    m.fns.push(...this.fns);
-    m.unknown.push(...this.unknown);
+    const m = new MatchBuilder();
+    m.sets = this.sets.map((e) => ({ f: e.f, set: e.set, text: [...e.text] }));
+    m.assumed = this.assumed.map((e) => ({ f: e.f, set: e.set, text: [...e.text] }));
+    m.fns = [...this.fns];
+    m.unknown = [...this.unknown];
     m.never = this.never;
     return m;
   }
   done(): CompiledMatch {
-    return {
-      sets: [...this.sets].map(([f, v]) => setTest(f, v.set, v.text)),
-      fns: this.fns,
-      unknown: this.unknown,
-      never: this.never,
-    };
+    const certain = this.sets.map((e) => setTest(e.f, e.set, e.text));
+    let sets = certain;
+    if (this.assumed.length) {
+      const merged: Entry[] = this.sets.map((e) => ({ ...e }));
+      for (const a of this.assumed) {
+        const cur = merged.find((e) => e.f === a.f);
+        if (cur) {
+          cur.set = cur.set.intersect(a.set);
+          cur.text = [...cur.text, ...a.text];
+        } else merged.push(a);
+      }
+      sets = merged.map((e) => setTest(e.f, e.set, e.text));
+    }
+    return { sets, certain, fns: this.fns, unknown: this.unknown, never: this.never };
   }
 }
 
@@ -208,9 +252,7 @@ function unknownText(m: Match): string {
 
 export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   const { family } = ctx;
-  const ad = addrDomain(family);
-  const dom = (f: number): Domain<Scalar> => (f === F.IIF || f === F.OIF ? (ctx.ifaces.domain as unknown as Domain<Scalar>) : ad);
-  let builders = [new MatchBuilder(dom)];
+  let builders = [new MatchBuilder()];
   const each = (fn: (b: MatchBuilder) => void) => builders.forEach(fn);
   const unknown = (text: string) => each((b) => b.unknown.push(text));
   const preConntrack = ctx.table === "raw";
@@ -260,13 +302,22 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   for (const m of rule.matches) compileMatch(m, ctx, builders, preConntrack);
   // Options no loaded extension defines: after the target they are the target's (for targets the catalog
   // does not describe yet); before it they are matches the model cannot evaluate.
-  const targetAt = rule.items.findIndex((it) => it.type === "target");
-  rule.items.forEach((it, k) => {
-    if (it.type === "orphan" && (targetAt < 0 || k < targetAt)) unknown(`${optionText(it.option)} (no match extension loaded for it)`);
-  });
+  if (rule.orphans.length) {
+    const targetAt = rule.items.findIndex((it) => it.type === "target");
+    rule.items.forEach((it, k) => {
+      if (it.type === "orphan" && (targetAt < 0 || k < targetAt)) unknown(`${optionText(it.option)} (no match extension loaded for it)`);
+    });
+  }
 
-  const { action, targetText } = compileTarget(rule, ctx);
-  return { expansions: builders.map((b) => b.done()), action, targetText };
+  const target = compileTarget(rule, ctx);
+  const expansions = builders.map((b) => b.done());
+  return {
+    expansions,
+    action: target.action,
+    get targetText() {
+      return target.targetText;
+    },
+  };
 }
 
 function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], preConntrack: boolean): void {
@@ -382,7 +433,9 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
       for (const o of m.options) {
         if (o.name !== "--src-type" && o.name !== "--dst-type") continue;
         const set = addrTypeSet(o.values[0]?.text ?? "", layout, family);
-        add(o.name === "--src-type" ? F.SRC : F.DST, set, o);
+        // Address types come from the host's addresses: an assumption unless the user gave them.
+        if (!set) add(F.SRC, null, o);
+        else each((b) => b.add(o.name === "--src-type" ? F.SRC : F.DST, set, o.negated, o, !layout.localGiven));
       }
       return;
     }
@@ -477,11 +530,12 @@ function natRange(text: string, family: Family): NatTo | null {
 function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targetText: string } {
   const t = rule.target;
   if (!t) return { action: { t: "continue", name: null }, targetText: "" };
-  const targetAt = rule.items.findIndex((it) => it.type === "target");
-  const options: Option[] = [...t.options];
-  rule.items.forEach((it, k) => {
-    if (it.type === "orphan" && k > targetAt) options.push(it.option);
-  });
+  let options: readonly Option[] = t.options;
+  if (rule.orphans.length) {
+    const targetAt = rule.items.findIndex((it) => it.type === "target");
+    const more = rule.items.filter((it, k) => it.type === "orphan" && k > targetAt).map((it) => (it as { option: Option }).option);
+    if (more.length) options = [...t.options, ...more];
+  }
   const text = (): string => `${t.name}${options.length ? ` ${options.map(optionText).join(" ")}` : ""}`;
   const opt = (name: string) => options.find((o) => o.name === name)?.values[0]?.text;
   const action = ((): Action => {
@@ -494,7 +548,7 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
         return { t: "return" };
       case "QUEUE":
       case "NFQUEUE":
-        return { t: "unknown", name: t.name };
+        return { t: "unknown", name: t.name, final: true };
       case "MARK": {
         const set = opt("--set-xmark") ?? opt("--set-mark");
         if (set !== undefined) {
@@ -553,6 +607,7 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
         if (ctx.chainExists(t.name)) return { t: "jump", chain: t.name, goto: t.goto };
         const spec = findTarget(t.name, ctx.family)?.spec;
         if (spec?.verdict === "continue") return { t: "continue", name: t.name };
+        if (spec?.verdict === "terminal") return { t: "unknown", name: t.name, final: true };
         if (["LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "TCPMSS", "TTL", "HL", "DSCP", "TOS", "ECN", "CHECKSUM", "CLASSIFY", "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "RATEEST", "TEE", "HMARK"].includes(t.name)) {
           return { t: "continue", name: t.name };
         }

@@ -382,6 +382,8 @@ export interface Journey {
   readonly manip?: { readonly pre: readonly (readonly [number, Term])[]; readonly post: readonly (readonly [number, Term])[] };
   /** Fixed routing (replies and follow-ups go back the way the request came). */
   readonly route?: { readonly delivery: Delivery; readonly oif: Term | null };
+  /** Stop at the routing decision (outcomes are ACCEPT with the delivery the packet would get). */
+  readonly untilRouting?: boolean;
 }
 
 export interface Outcome {
@@ -449,6 +451,10 @@ export function journey(model: Model, start: Branch, j: Journey, opts: RunOption
     cur = stage("mangle", "PREROUTING", cur, null);
     if (!skipNat) cur = stage("nat", "PREROUTING", cur, null);
     const routed = route(cur, false);
+    if (j.untilRouting) {
+      for (const r of routed) outcomes.push({ b: r.b, verdict: "ACCEPT", delivery: r.d });
+      return;
+    }
     const local = routed.filter((r) => r.d === "local").map((r) => r.b);
     const fwd = routed.filter((r) => r.d === "forward").map((r) => r.b);
     let l = local;
@@ -529,7 +535,8 @@ function dropMartians(model: Model, b: Branch, outcomes: Outcome[]): Branch[] {
   ] as const) {
     const next: Branch[] = [];
     for (const x of live) {
-      const test = { sets: [{ f, set: bad, text: "" }], fns: [], unknown: [], never: null };
+      const sets = [{ f, set: bad, text: "" }];
+      const test = { sets, certain: sets, fns: [], unknown: [], never: null };
       const res = evalMatch(x.p, test);
       const drop = (y: Branch) =>
         outcomes.push({ b: y.step({ table: "routing", chain: f === F.SRC ? "martian source" : "martian destination", krule: null, target: "DROP", kind: "policy" }), verdict: "DROP", delivery: null });

@@ -81,7 +81,7 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
   const seedIfaces = outsideInterfaces(model);
   for (const proto of opts.protocols ?? [6, 17]) {
     for (const iface of seedIfaces) {
-      const p = seed(model, proto, iface, targetDst);
+      const p = seedConnection(model, proto, iface, targetDst);
       const j = { origin: "in" as const, state: ST.NEW };
       const reqs = journey(model, branch(p), j, { maxBranches: 1_000_000 });
       for (const req of reqs) {
@@ -116,7 +116,7 @@ export function validSources(model: Model): AnySet {
 }
 
 /** One symbolic new connection from outside: every variable free except the interface and protocol. */
-function seed(model: Model, proto: number, iface: number, dst: AnySet): Sym {
+export function seedConnection(model: Model, proto: number, iface: number, dst: AnySet): Sym {
   const values: Scalar[] = new Array<Scalar>(FIELD_COUNT).fill(0);
   values[F.PROTO] = proto;
   values[F.IIF] = iface;

@@ -43,8 +43,14 @@ export class IfaceUniverse {
     return this.prefixIndex.get("")!;
   }
 
+  private readonly patternCache = new Map<string, IntervalSet<number>>();
   /** Classes matched by `-i name` / `-i prefix+` (without negation). */
   pattern(text: string): IntervalSet<number> {
+    let s = this.patternCache.get(text);
+    if (!s) this.patternCache.set(text, (s = this.computePattern(text)));
+    return s;
+  }
+  private computePattern(text: string): IntervalSet<number> {
     if (!text.endsWith("+")) return IntervalSet.of(this.domain, this.classOf(text));
     const p = text.slice(0, -1);
     // `+` compares zero bytes of the name: it matches every interface (the kernel's mask is empty).

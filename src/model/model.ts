@@ -3,7 +3,7 @@
  * chain, and the host layout. Built once per ruleset (lint rules share it through `ctx.memo`).
  */
 import type { Chain, Family, Rule, Ruleset, TableName } from "../ast/iptables.js";
-import { compileRule, type Action, type CompiledMatch } from "./compile.js";
+import { compileRule, type Action, type CompiledMatch, type CompiledRule } from "./compile.js";
 import { F, fieldDomains } from "./fields.js";
 import { IfaceUniverse } from "./ifaces.js";
 import { hostLayout, type HostLayout, type HostOptions } from "./layout.js";
@@ -25,6 +25,28 @@ export interface KRule {
   readonly line: number;
   /** The chain a jump or goto goes to. */
   jumpTarget: CChain | null;
+}
+
+class CompiledKRule implements KRule {
+  jumpTarget: CChain | null = null;
+  readonly line: number;
+  readonly action: Action;
+  constructor(
+    readonly id: number,
+    readonly rule: Rule,
+    readonly chain: CChain,
+    readonly pos: number,
+    readonly sub: number,
+    readonly subs: number,
+    readonly match: CompiledMatch,
+    private readonly compiled: CompiledRule,
+  ) {
+    this.line = rule.span.line;
+    this.action = compiled.action;
+  }
+  get targetText(): string {
+    return this.compiled.targetText;
+  }
 }
 
 export interface CChain {
@@ -107,25 +129,12 @@ export class Model {
         const ch = this.chains.get(`${t.name}\0${c.name}`)!;
         for (const r of c.rules) {
           const comp = compileRule(r, { family: this.family, table: t.name, ifaces: this.ifaces, layout: this.layout, chainExists: exists });
-          comp.expansions.forEach((match, sub) => {
-            const k: KRule = {
-              id: this.rules.length,
-              rule: r,
-              chain: ch,
-              pos: ch.rules.length,
-              sub,
-              subs: comp.expansions.length,
-              match,
-              action: comp.action,
-              get targetText() {
-                return comp.targetText;
-              },
-              line: r.span.line,
-              jumpTarget: null,
-            };
+          const subs = comp.expansions.length;
+          for (let sub = 0; sub < subs; sub++) {
+            const k = new CompiledKRule(this.rules.length, r, ch, ch.rules.length, sub, subs, comp.expansions[sub]!, comp);
             ch.rules.push(k);
             this.rules.push(k);
-          });
+          }
         }
       }
     }
@@ -240,4 +249,29 @@ export function candidates(ix: ChainIndex, v: Scalar): Int32Array {
   while (i < a.length) out[k++] = a[i++]!;
   while (j < b.length) out[k++] = b[j++]!;
   return out;
+}
+
+/**
+ * Positions (sorted) of the rules of an indexed chain that can match some value of `set` on the indexed
+ * field; null when that is most of the chain anyway.
+ */
+export function candidatesInSet(ix: ChainIndex, set: IntervalSet<Scalar>, limit: number): number[] | null {
+  const starts = ix.starts;
+  const seen = new Set<number>();
+  let visited = 0;
+  for (const [lo, hi] of set.ranges()) {
+    let a = 0;
+    let b = starts.length - 1;
+    while (a < b) {
+      const mid = (a + b + 1) >> 1;
+      if (starts[mid]! <= lo) a = mid;
+      else b = mid - 1;
+    }
+    for (let e = a; e < starts.length && starts[e]! <= hi; e++) {
+      for (const k of ix.buckets[e]!) seen.add(k);
+      if (++visited > limit) return null;
+    }
+  }
+  for (const k of ix.always) seen.add(k);
+  return [...seen].sort((x, y) => x - y);
 }

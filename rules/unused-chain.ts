@@ -1,0 +1,60 @@
+import { defineRule } from "../src/rule.js";
+
+export default defineRule({
+  id: "unused-chain",
+  language: "iptables",
+  category: "semantics",
+  severity: "warning",
+  description: "A user-defined chain that no rule jumps to: its rules never run",
+  tags: ["dead-rule"],
+  precision: "very-high",
+  docs: {
+    rationale: [
+      "Packets only enter a user-defined chain through a `-j CHAIN` or `-g CHAIN` rule in the same table.",
+      "A chain nothing jumps to is dead code: usually a forgotten `-A INPUT -j my-chain`, a typo in a jump, or the leftover of a removed feature.",
+      "Its rules look like protection but filter nothing.",
+    ].join(" "),
+    bad: "*filter\n:INPUT DROP [0:0]\n:ssh-allow - [0:0]\n-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    good: "*filter\n:INPUT DROP [0:0]\n:ssh-allow - [0:0]\n-A INPUT -j ssh-allow\n-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    exceptions: "Chains kept empty on purpose for tools that fill them at run time (for example `DOCKER-USER` before Docker starts) are not reported when they are empty and named in Docker's or another manager's convention; delete others.",
+  },
+  check({ ast, report }) {
+    for (const table of ast.tables) {
+      const byName = new Map(table.chains.map((c) => [c.name, c]));
+      const jumpers = new Map<string, Set<string>>();
+      for (const c of table.chains)
+        for (const r of c.rules) {
+          const t = r.target?.name;
+          if (!t || t === c.name || !byName.has(t)) continue;
+          (jumpers.get(t) ?? jumpers.set(t, new Set()).get(t)!).add(c.name);
+        }
+      // Chains the built-in chains reach.
+      const live = new Set<string>();
+      const todo = table.chains.filter((c) => c.builtin).map((c) => c.name);
+      todo.forEach((n) => live.add(n));
+      while (todo.length) {
+        const c = byName.get(todo.pop()!);
+        for (const r of c?.rules ?? []) {
+          const t = r.target?.name;
+          if (t && byName.has(t) && !live.has(t)) {
+            live.add(t);
+            todo.push(t);
+          }
+        }
+      }
+      for (const c of table.chains) {
+        if (c.builtin || live.has(c.name)) continue;
+        // Empty chains a daemon creates and jumps to at run time (Docker, ufw, kube, …) are placeholders.
+        if (c.rules.length === 0 && /^(DOCKER|ufw|KUBE|CNI|cali|f2b|fail2ban|LIBVIRT|FORWARD_|INPUT_|OUTPUT_|PRE_|POST_|IN_|FWD_|OUT_)/.test(c.name)) continue;
+        const from = [...(jumpers.get(c.name) ?? [])];
+        const runs = c.rules.length ? `: its ${c.rules.length} rule${c.rules.length === 1 ? "" : "s"} never run` : "";
+        report({
+          message: from.length
+            ? `Chain ${c.name} is only jumped to from chain${from.length > 1 ? "s" : ""} that never run (${from.join(", ")})${runs}`
+            : `Chain ${c.name} is never jumped to${runs}`,
+          span: c.nameSpan,
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,434 @@
+/**
+ * Which rules no packet can reach and match (unreachable), and which rules change no packet's fate
+ * (redundant). A rule's match is a box: one set per field. A rule is unreachable when its box lies inside
+ * the union of the boxes of earlier rules that take every packet they match out of the chain (final
+ * verdicts, RETURN, goto, NAT, and jumps into chains that decide those packets), computed by subtracting
+ * boxes, not pairwise. Rules with matches the model cannot know (limit, set, …) never cover anything; a
+ * rule's own unknown matches only make it smaller, so they never prevent the claim.
+ */
+import type { Rule } from "../ast/iptables.js";
+import type { CompiledMatch } from "./compile.js";
+import { F, FIELD_COUNT } from "./fields.js";
+import { candidates, candidatesInSet, type CChain, type KRule, type Model } from "./model.js";
+import { IntervalSet, type Domain, type Scalar } from "./sets.js";
+
+type AnySet = IntervalSet<Scalar>;
+/** One set per field; undefined = any value. */
+export type Box = (AnySet | undefined)[];
+
+/** Fields a rule can change on the packets that go on in the chain. */
+const MUTABLE = [F.MARK, F.CONNMARK, F.STATE] as const;
+
+/** The rule's match as a box: what it certainly tests (an over-approximation when it tests more). */
+export function boxOf(m: CompiledMatch): Box | null {
+  if (m.never !== null) return null;
+  const box: Box = new Array<AnySet | undefined>(FIELD_COUNT).fill(undefined);
+  for (const t of m.certain) {
+    if (t.set.isEmpty) return null;
+    if (!t.set.isFull) box[t.f] = t.set;
+  }
+  return box;
+}
+
+/** The rule's match is exactly its box (no multi-field tests, no unknown matches). */
+export const exact = (m: CompiledMatch): boolean => m.fns.length === 0 && m.unknown.length === 0 && m.never === null && m.certain === m.sets;
+
+export function boxIntersects(a: Box, b: Box): boolean {
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    const x = a[f];
+    const y = b[f];
+    if (x && y && !x.intersects(y)) return false;
+  }
+  return true;
+}
+
+export function boxIntersect(a: Box, b: Box): Box | null {
+  const out: Box = new Array<AnySet | undefined>(FIELD_COUNT);
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    const x = a[f];
+    const y = b[f];
+    if (x && y) {
+      const i = x.intersect(y);
+      if (i.isEmpty) return null;
+      out[f] = i;
+    } else out[f] = x ?? y;
+  }
+  return out;
+}
+
+/** a minus b as disjoint boxes. */
+export function boxSubtract(a: Box, b: Box, doms: readonly Domain<Scalar>[]): Box[] {
+  if (!boxIntersects(a, b)) return [a];
+  const out: Box[] = [];
+  let cur = a;
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    const y = b[f];
+    if (!y) continue;
+    const x = cur[f] ?? IntervalSet.full(doms[f]!);
+    const outside = x.subtract(y);
+    if (!outside.isEmpty) {
+      const piece = cur.slice();
+      piece[f] = outside;
+      out.push(piece);
+    }
+    const inside = x.intersect(y);
+    cur = cur.slice();
+    cur[f] = inside.isFull ? undefined : inside;
+  }
+  return out;
+}
+
+function boxHas(box: Box, point: readonly Scalar[]): boolean {
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    const s = box[f];
+    if (s && !s.has(point[f]!)) return false;
+  }
+  return true;
+}
+
+/** Drop constraints on the given fields (over-approximation). */
+function widen(box: Box, fields: ReadonlySet<number>): Box {
+  if (fields.size === 0) return box;
+  let out = box;
+  for (const f of fields)
+    if (box[f]) {
+      if (out === box) out = box.slice();
+      out[f] = undefined;
+    }
+  return out;
+}
+
+const constrains = (box: Box, fields: ReadonlySet<number>): boolean => {
+  for (const f of fields) if (box[f]) return true;
+  return false;
+};
+
+export interface Cover {
+  readonly krule: KRule;
+  readonly boxes: readonly Box[];
+}
+
+export interface UnreachableFinding {
+  readonly rule: Rule;
+  /** Rules whose union covers it (first expansion of each), in chain order. */
+  readonly covering: readonly KRule[];
+}
+
+export interface RedundantFinding {
+  readonly rule: Rule;
+  /** Later rules that give the same verdict to every packet it matches (empty when the policy does). */
+  readonly later: readonly KRule[];
+  readonly byPolicy: boolean;
+}
+
+const BUDGET = 20_000;
+
+export class Coverage {
+  private readonly decidedCache = new Map<CChain, Box[]>();
+  private readonly modCache = new Map<CChain, Set<number>>();
+  private readonly inProgress = new Set<CChain>();
+  readonly unreachable: UnreachableFinding[] = [];
+  readonly redundant: RedundantFinding[] = [];
+  private readonly boxes: (Box | null)[];
+
+  constructor(readonly model: Model) {
+    this.boxes = model.rules.map((k) => boxOf(k.match));
+    for (const ch of model.chains.values()) this.analyze(ch);
+  }
+
+  private box(k: KRule): Box | null {
+    return this.boxes[k.id]!;
+  }
+
+  /** Fields a chain (or the chains it calls) may change on packets that come back from it. */
+  modifies(ch: CChain, seen = new Set<CChain>()): Set<number> {
+    const c = this.modCache.get(ch);
+    if (c) return c;
+    const out = new Set<number>();
+    if (seen.has(ch)) return out;
+    seen.add(ch);
+    for (const k of ch.rules) for (const f of actionMods(k)) out.add(f);
+    for (const k of ch.rules) if (k.action.t === "jump" && k.jumpTarget) for (const f of this.modifies(k.jumpTarget, seen)) out.add(f);
+    this.modCache.set(ch, out);
+    return out;
+  }
+
+  /** Boxes of packets the chain certainly gives a final verdict to (wherever it is entered from). */
+  decided(ch: CChain): Box[] {
+    const c = this.decidedCache.get(ch);
+    if (c) return c;
+    if (this.inProgress.has(ch)) return [];
+    this.inProgress.add(ch);
+    const doms = this.model.doms;
+    const dec: Box[] = [];
+    let ret: Box[] = [];
+    const modified = new Set<number>();
+    let ok = true;
+    const minus = (b: Box): Box[] => {
+      let pieces = [b];
+      for (const r of ret) {
+        const next: Box[] = [];
+        for (const p of pieces) for (const q of boxSubtract(p, r, doms)) next.push(q);
+        pieces = next;
+        if (pieces.length > 256) return [];
+        if (pieces.length === 0) break;
+      }
+      return pieces;
+    };
+    for (const k of ch.rules) {
+      if (!ok) break;
+      const b = this.box(k);
+      if (!b) continue;
+      const a = k.action;
+      const sure = exact(k.match) && !constrains(b, modified);
+      const wide = widen(b, modified);
+      if (a.t === "verdict" || a.t === "dnat" || a.t === "snat" || a.t === "masquerade" || a.t === "redirect" || (a.t === "unknown" && a.final)) {
+        if (sure) dec.push(...minus(b));
+      } else if (a.t === "return") {
+        ret.push(wide);
+      } else if (a.t === "jump") {
+        const target = k.jumpTarget;
+        if (sure && target) for (const d of this.decided(target)) {
+          const i = boxIntersect(b, d);
+          if (i) dec.push(...minus(i));
+        }
+        if (a.goto) ret.push(wide);
+        else if (target) for (const f of this.modifies(target)) modified.add(f);
+      } else for (const f of actionMods(k)) modified.add(f);
+      if (ret.length > 64 || dec.length > 4096) ok = false;
+    }
+    void ret;
+    ret = [];
+    this.inProgress.delete(ch);
+    this.decidedCache.set(ch, dec);
+    return dec;
+  }
+
+  /** Boxes of the packets a rule takes out of its chain (certainly), or null. */
+  private exits(k: KRule): Box[] | null {
+    const b = this.box(k);
+    if (!b || !exact(k.match)) return null;
+    const a = k.action;
+    switch (a.t) {
+      case "verdict":
+      case "return":
+      case "dnat":
+      case "snat":
+      case "masquerade":
+      case "redirect":
+        return [b];
+      case "unknown":
+        return a.final ? [b] : null;
+      case "jump": {
+        if (a.goto) return [b];
+        if (!k.jumpTarget) return [b]; // jump to a missing chain: the kernel refuses the ruleset
+        const out: Box[] = [];
+        for (const d of this.decided(k.jumpTarget)) {
+          const i = boxIntersect(b, d);
+          if (i) out.push(i);
+        }
+        return out.length ? out : null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private analyze(ch: CChain): void {
+    const rules = ch.rules;
+    const doms = this.model.doms;
+    const ix = this.model.indexOf(ch);
+    const exits: (Box[] | null)[] = rules.map((k) => this.exits(k));
+    // Fields changed by rules before each position (position of the last change per field).
+    const lastMod = new Map<number, number>();
+    const modAt: Map<number, number>[] = [];
+    for (let i = 0; i < rules.length; i++) {
+      modAt.push(new Map(lastMod));
+      const k = rules[i]!;
+      const mods = new Set(actionMods(k));
+      if (k.action.t === "jump" && !k.action.goto && k.jumpTarget) for (const f of this.modifies(k.jumpTarget)) mods.add(f);
+      for (const f of mods) lastMod.set(f, i);
+    }
+    const usable = (j: number, i: number, boxes: readonly Box[]): boolean => {
+      // A cover at j is sound for a rule at i unless a field it tests changed in between.
+      const m = modAt[i]!;
+      for (const f of MUTABLE) {
+        const last = m.get(f);
+        if (last !== undefined && last >= j && boxes.some((b) => b[f])) return false;
+      }
+      return true;
+    };
+    const earlierCovers = (i: number, a: Box): number[] => {
+      let list: number[] = [];
+      const key = ix ? a[ix.field] : undefined;
+      const v = key?.single;
+      const some = ix && key && v === undefined ? candidatesInSet(ix, key, 4096) : null;
+      if (ix && v !== undefined) {
+        for (const j of candidates(ix, v)) if (j < i) list.push(j);
+      } else if (some) {
+        for (const j of some) if (j < i) list.push(j);
+      } else for (let j = 0; j < i; j++) list.push(j);
+      list = list.filter((j) => exits[j] && exits[j]!.some((e) => boxIntersects(a, e)) && usable(j, i, exits[j]!));
+      return list;
+    };
+
+    const unreachableRules = new Map<Rule, { all: boolean; covering: Set<KRule> }>();
+    for (let i = 0; i < rules.length; i++) {
+      const k = rules[i]!;
+      const a = this.box(k);
+      let covered: KRule[] | null = null;
+      if (a) covered = this.coveredBy(a, earlierCovers(i, a), exits, rules, doms);
+      const cur = unreachableRules.get(k.rule) ?? { all: true, covering: new Set<KRule>() };
+      if (!covered) cur.all = false;
+      else for (const c of covered) cur.covering.add(c);
+      unreachableRules.set(k.rule, cur);
+    }
+    const dead = new Set<Rule>();
+    for (const [rule, v] of unreachableRules) {
+      if (!v.all || v.covering.size === 0) continue;
+      dead.add(rule);
+      const firstOf = new Map<Rule, KRule>();
+      for (const c of [...v.covering].sort((x, y) => x.pos - y.pos)) if (!firstOf.has(c.rule)) firstOf.set(c.rule, c);
+      this.unreachable.push({ rule, covering: [...firstOf.values()] });
+    }
+    this.findRedundant(ch, dead);
+  }
+
+  /** Rules whose union covers `a` (in order of use), or null when some packet of `a` escapes them. */
+  private coveredBy(a: Box, covers: readonly number[], exits: readonly (Box[] | null)[], rules: readonly KRule[], doms: readonly Domain<Scalar>[]): KRule[] | null {
+    if (covers.length === 0) return null;
+    // Cheap refutation: a corner of the box that no cover contains.
+    for (const corner of [0, 1]) {
+      const point: Scalar[] = [];
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        const s = a[f] ?? IntervalSet.full(doms[f]!);
+        point.push(corner === 0 ? s.first! : s.last!);
+      }
+      if (!covers.some((j) => exits[j]!.some((e) => boxHas(e, point)))) return null;
+    }
+    let pieces: Box[] = [a];
+    let budget = BUDGET;
+    const used: KRule[] = [];
+    for (const j of covers) {
+      let touched = false;
+      for (const e of exits[j]!) {
+        const next: Box[] = [];
+        for (const p of pieces) {
+          if (!boxIntersects(p, e)) {
+            next.push(p);
+            continue;
+          }
+          touched = true;
+          for (const q of boxSubtract(p, e, doms)) next.push(q);
+        }
+        pieces = next;
+        budget -= pieces.length + 1;
+        if (budget < 0) return null;
+        if (pieces.length === 0) break;
+      }
+      if (touched) used.push(rules[j]!);
+      if (pieces.length === 0) return used;
+    }
+    return null;
+  }
+
+  /**
+   * Final rules whose every packet, if the rule were removed, would get the same verdict from the rules
+   * below it before anything else could happen to it.
+   */
+  private findRedundant(ch: CChain, dead: ReadonlySet<Rule>): void {
+    const rules = ch.rules;
+    const doms = this.model.doms;
+    const byRule = new Map<Rule, { all: boolean; later: Set<KRule>; policy: boolean }>();
+    for (let i = 0; i < rules.length; i++) {
+      const k = rules[i]!;
+      if (dead.has(k.rule)) continue;
+      const a = this.box(k);
+      const cur = byRule.get(k.rule) ?? { all: true, later: new Set<KRule>(), policy: false };
+      byRule.set(k.rule, cur);
+      if (!a || k.action.t !== "verdict" || !exact(k.match)) {
+        cur.all = false;
+        continue;
+      }
+      const res = this.sameFateBelow(ch, i, a, doms);
+      if (!res) cur.all = false;
+      else {
+        res.later.forEach((x) => cur.later.add(x));
+        if (res.policy) cur.policy = true;
+      }
+    }
+    for (const [rule, v] of byRule) {
+      if (!v.all) continue;
+      const firstOf = new Map<Rule, KRule>();
+      for (const c of [...v.later].sort((x, y) => x.pos - y.pos)) if (!firstOf.has(c.rule)) firstOf.set(c.rule, c);
+      this.redundant.push({ rule, later: [...firstOf.values()], byPolicy: v.policy });
+    }
+  }
+
+  private sameFateBelow(ch: CChain, i: number, a: Box, doms: readonly Domain<Scalar>[]): { later: KRule[]; policy: boolean } | null {
+    const k = ch.rules[i]!;
+    const verdict = k.action.t === "verdict" ? k.action.v : null;
+    const sig = targetSignature(k);
+    let pieces: Box[] = [a];
+    const later: KRule[] = [];
+    let budget = BUDGET;
+    // Only rules that can share a packet with this one matter: take them from the chain's index.
+    const ix = this.model.indexOf(ch);
+    const key = ix ? a[ix.field] : undefined;
+    let order: number[] | null = null;
+    if (ix && key) {
+      const v = key.single;
+      const list = v !== undefined ? Array.from(candidates(ix, v)) : candidatesInSet(ix, key, 4096);
+      if (list) order = list.filter((j) => j > i);
+    }
+    const count = order ? order.length : ch.rules.length - i - 1;
+    for (let n = 0; n < count; n++) {
+      const j = order ? order[n]! : i + 1 + n;
+      const r = ch.rules[j]!;
+      const b = this.box(r);
+      if (!b) continue;
+      if (!pieces.some((p) => boxIntersects(p, b))) continue;
+      const act = r.action;
+      if (act.t === "continue" && (act.name === null || act.name === "LOG" || act.name === "NFLOG" || act.name === "ULOG")) continue;
+      if (act.t === "verdict" && act.v === verdict && targetSignature(r) === sig) {
+        if (!exact(r.match)) continue;
+        const next: Box[] = [];
+        for (const p of pieces) for (const q of boxSubtract(p, b, doms)) next.push(q);
+        pieces = next;
+        later.push(r);
+        budget -= pieces.length + 1;
+        if (budget < 0) return null;
+        if (pieces.length === 0) return { later, policy: false };
+        continue;
+      }
+      return null;
+    }
+    // Falling through to the policy is not counted: policies change (Docker flips FORWARD's), rules are
+    // written to hold under either.
+    return null;
+  }
+}
+
+function targetSignature(k: KRule): string {
+  return k.targetText;
+}
+
+/** Fields a rule's target changes on packets that go on. */
+function actionMods(k: KRule): number[] {
+  switch (k.action.t) {
+    case "mark":
+    case "connmark-restore":
+      return [F.MARK];
+    case "connmark-set":
+    case "connmark-save":
+      return [F.CONNMARK];
+    case "notrack":
+      return [F.STATE];
+    case "continue":
+      return k.action.name === "HMARK" ? [F.MARK] : [];
+    case "unknown":
+      return k.action.final ? [] : [F.MARK, F.CONNMARK, F.STATE];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The packet model for lint rules: built once per ruleset and shared through `ctx.memo`.
+ */
+import type { Ruleset } from "../ast/iptables.js";
+import type { RuleContext } from "../rule.js";
+import { Coverage } from "./coverage.js";
+import { computeExposure, type ExposureItem } from "./exposure.js";
+import { Model } from "./model.js";
+
+export { Model } from "./model.js";
+export { Coverage } from "./coverage.js";
+export { computeExposure, publishedPortOpenToAny, type ExposureItem } from "./exposure.js";
+export { trace, type PacketSpec, type TraceResult } from "./trace.js";
+
+export function modelOf(ctx: RuleContext<Ruleset>): Model {
+  return ctx.memo("packet-model", () => new Model(ctx.ast, { local: ctx.facts.hostAddresses ?? [], external: ctx.facts.externalInterfaces ?? [] }));
+}
+
+export function coverageOf(ctx: RuleContext<Ruleset>): Coverage {
+  return ctx.memo("packet-model/coverage", () => new Coverage(modelOf(ctx)));
+}
+
+export function exposureOf(ctx: RuleContext<Ruleset>): ExposureItem[] {
+  return ctx.memo("packet-model/exposure", () => computeExposure(modelOf(ctx)));
+}
