@@ -8,6 +8,13 @@ import type { LintRule } from "../src/rule.js";
 import syntaxError from "./syntax-error.js";
 
 // ── Docker rules ──
+import dockerChainModified from "./docker-chain-modified.js";
+import dockerUserNotJumped from "./docker-user-not-jumped.js";
+import dockerUserPostDnatMatch from "./docker-user-post-dnat-match.js";
+import dockerUserBlocksReplies from "./docker-user-blocks-replies.js";
+import dockerUserUnrestricted from "./docker-user-unrestricted.js";
+import placeholderInterface from "./placeholder-interface.js";
+import dockerRulesPersisted from "./docker-rules-persisted.js";
 
 // ── daemon.json rules ──
 
@@ -18,6 +25,13 @@ export const lintRules: readonly LintRule[] = [
   syntaxError,
 
   // Docker
+  dockerChainModified,
+  dockerUserNotJumped,
+  dockerUserPostDnatMatch,
+  dockerUserBlocksReplies,
+  dockerUserUnrestricted,
+  placeholderInterface,
+  dockerRulesPersisted,
 
   // daemon.json
 

@@ -55,11 +55,14 @@ export interface ExposureDecision {
 interface Verdict {
   readonly tri: Tri;
   readonly why?: string;
+  /** The rule is about other traffic altogether (another port or protocol): not worth a note. */
+  readonly unrelated?: boolean;
 }
 
 const YES: Verdict = { tri: "yes" };
 const MAYBE: Verdict = { tri: "maybe" };
 const no = (why: string): Verdict => ({ tri: "no", why });
+const unrelated = (why: string): Verdict => ({ tri: "no", why, unrelated: true });
 const flip = (v: Verdict, negated: boolean, why: string): Verdict => (!negated ? v : v.tri === "yes" ? no(why) : v.tri === "no" ? YES : MAYBE);
 
 function portIn(list: string, port: number): boolean {
@@ -118,8 +121,8 @@ class Reader {
     const name = o.values[0]?.text ?? "";
     let v: Verdict;
     if (o.values[0]?.dynamic) v = MAYBE;
-    else if (this.pkt.inInterface !== null) v = interfaceMatches(name, this.pkt.inInterface) ? YES : no(`it only matches packets arriving on ${name}`);
     else if (isPlaceholderInterface(name)) v = no(`it only matches interface ${name}, which no host has`);
+    else if (this.pkt.inInterface !== null) v = interfaceMatches(name, this.pkt.inInterface) ? YES : no(`it only matches packets arriving on ${name}`);
     else if (name === "lo" || this.isBridge(name)) v = no(`it only matches packets arriving on ${name}`);
     else v = MAYBE;
     return flip(v, o.negated, `it excludes packets arriving on ${name}`);
@@ -149,7 +152,7 @@ class Reader {
         const t = addressIn(value, this.pkt.destination);
         const why =
           this.pkt.originalDestination && addressIn(value, this.pkt.originalDestination) === "yes"
-            ? `it matches -d ${value}, the host address; after DNAT the destination is ${this.pkt.destination}`
+            ? `it matches -d ${value}, the host address, but after DNAT the destination is ${this.pkt.destination}`
             : `it only matches destination ${value}`;
         return flip(t === "yes" ? YES : t === "no" ? no(why) : MAYBE, o.negated, `it excludes destination ${value}`);
       }
@@ -160,7 +163,7 @@ class Reader {
       case "-p": {
         const p = value.toLowerCase();
         const yes = p === "all" || p === "0" || protoName(p) === this.pkt.protocol;
-        return flip(yes ? YES : no(`it only matches protocol ${value}`), o.negated, `it excludes protocol ${value}`);
+        return flip(yes ? YES : unrelated(`it only matches protocol ${value}`), o.negated, `it excludes protocol ${value}`);
       }
       case "-f":
         return o.negated ? YES : no("it only matches fragments");
@@ -179,9 +182,9 @@ class Reader {
       case "--destination-ports": {
         if (portIn(value, this.pkt.destinationPort)) return flip(YES, o.negated, `it excludes destination port ${value}`);
         const why = portIn(value, this.pkt.originalDestinationPort)
-          ? `it matches ${o.name} ${value}, the host port; after DNAT the destination port is ${this.pkt.destinationPort}`
-          : `it only matches destination port ${value}`;
-        return flip(no(why), o.negated, "");
+          ? `it matches ${o.name} ${value}, the host port, but after DNAT the destination port is ${this.pkt.destinationPort}`
+          : null;
+        return flip(why ? no(why) : unrelated(`it only matches destination port ${value}`), o.negated, "");
       }
       case "--ports":
         return portIn(value, this.pkt.destinationPort) ? flip(YES, o.negated, `it excludes port ${value}`) : MAYBE;
@@ -230,25 +233,19 @@ class Reader {
     }
   }
 
-  /** Does the rule match the packet? */
+  /** Does the rule match the packet? A rule about other traffic altogether (port, protocol) is "unrelated". */
   matches(rule: Rule): Verdict {
-    let result: Verdict = YES;
-    const take = (v: Verdict): boolean => {
-      if (v.tri === "no") {
-        result = v;
-        return true;
-      }
-      if (v.tri === "maybe") result = MAYBE;
-      return false;
-    };
-    for (const o of rule.criteria) if (take(this.criterion(o))) return result;
+    const verdicts: Verdict[] = [];
+    for (const o of rule.criteria) verdicts.push(this.criterion(o));
     for (const m of rule.matches) {
       const proto = ["tcp", "udp", "sctp", "udplite"].includes(m.module);
-      if (proto && m.module !== this.pkt.protocol) return no(`it only matches ${m.module}`);
-      for (const o of m.options) if (take(this.option(m.module, o))) return result;
+      if (proto && m.module !== this.pkt.protocol) verdicts.push(unrelated(`it only matches ${m.module}`));
+      else for (const o of m.options) verdicts.push(this.option(m.module, o));
     }
-    if (rule.orphans.length || rule.strays.length) result = MAYBE;
-    return result;
+    const nos = verdicts.filter((v) => v.tri === "no");
+    if (nos.length) return nos.find((v) => v.unrelated) ?? nos[0]!;
+    if (rule.orphans.length || rule.strays.length || verdicts.some((v) => v.tri === "maybe")) return MAYBE;
+    return YES;
   }
 }
 
@@ -298,7 +295,7 @@ export function walkForward(ruleset: Ruleset, layout: DockerLayout, pkt: Forward
       const m = reader.matches(rule);
       const act = action(ruleset, rule);
       if (m.tri === "no") {
-        if ((act === "drop" || act === "accept") && m.why) note(rule, m.why);
+        if ((act === "drop" || act === "accept") && m.why && !m.unrelated) note(rule, m.why);
         continue;
       }
       const next = () => walk(chain, i + 1, depth, onReturn);
