@@ -17,6 +17,17 @@ import placeholderInterface from "./placeholder-interface.js";
 import dockerRulesPersisted from "./docker-rules-persisted.js";
 
 // ── daemon.json rules ──
+import daemonInvalidJson from "./daemon-invalid-json.js";
+import daemonUnknownKey from "./daemon-unknown-key.js";
+import daemonInvalidValue from "./daemon-invalid-value.js";
+import daemonDuplicateKey from "./daemon-duplicate-key.js";
+import daemonIptablesDisabled from "./daemon-iptables-disabled.js";
+import daemonIp6tablesDisabled from "./daemon-ip6tables-disabled.js";
+import daemonInsecureTcpSocket from "./daemon-insecure-tcp-socket.js";
+import daemonIccEnabled from "./daemon-icc-enabled.js";
+import daemonUserlandProxy from "./daemon-userland-proxy.js";
+import daemonDefaultBindAll from "./daemon-default-bind-all.js";
+import daemonConflictingOptions from "./daemon-conflicting-options.js";
 
 // ── semantics (packet model) ──
 
@@ -34,6 +45,17 @@ export const lintRules: readonly LintRule[] = [
   dockerRulesPersisted,
 
   // daemon.json
+  daemonInvalidJson,
+  daemonUnknownKey,
+  daemonInvalidValue,
+  daemonDuplicateKey,
+  daemonIptablesDisabled,
+  daemonIp6tablesDisabled,
+  daemonInsecureTcpSocket,
+  daemonIccEnabled,
+  daemonUserlandProxy,
+  daemonDefaultBindAll,
+  daemonConflictingOptions,
 
   // semantics
 ] as readonly LintRule[];

@@ -125,7 +125,7 @@ export function closestKey(key: string, version: DaemonVersion): string | undefi
       bestD = d;
     }
   }
-  const limit = Math.max(2, Math.floor(key.length / 3));
+  const limit = Math.max(2, Math.floor(key.length / 4));
   if (best && bestD <= limit) return best;
   // "insecure-registry" style plurals and prefixes: a key that contains the other.
   return candidates.find((c) => c.length > 3 && (c.startsWith(lower) || lower.startsWith(c)) && Math.abs(c.length - lower.length) <= 4);
