@@ -15,6 +15,8 @@ import dockerUserBlocksReplies from "./docker-user-blocks-replies.js";
 import dockerUserUnrestricted from "./docker-user-unrestricted.js";
 import placeholderInterface from "./placeholder-interface.js";
 import dockerRulesPersisted from "./docker-rules-persisted.js";
+import dockerBindAddressMismatch from "./docker-bind-address-mismatch.js";
+import dockerConfigMismatch from "./docker-config-mismatch.js";
 
 // ── daemon.json rules ──
 import daemonInvalidJson from "./daemon-invalid-json.js";
@@ -43,6 +45,8 @@ export const lintRules: readonly LintRule[] = [
   dockerUserUnrestricted,
   placeholderInterface,
   dockerRulesPersisted,
+  dockerBindAddressMismatch,
+  dockerConfigMismatch,
 
   // daemon.json
   daemonInvalidJson,
