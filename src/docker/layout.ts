@@ -262,6 +262,8 @@ function analyze(ruleset: Ruleset, facts: ProjectFacts): DockerLayout {
     if (m.template.role === "masquerade" && m.captures.sub) b.masquerade = true;
     if (id.startsWith("filter/internal/")) b.internal = true;
     if (m.template.role === "icc") b.icc = !id.endsWith("/no-icc");
+    // 28.0+: `-i br -j ACCEPT` accepts everything leaving the bridge, back into it included (icc=true).
+    if ((id === "filter/DOCKER-FORWARD/outgoing" || id === "filter/FORWARD/outgoing-all") && b.icc === null) b.icc = true;
     if (id === "filter/DOCKER/default-drop") b.gatewayMode ??= "nat";
     if (id === "filter/DOCKER/nat-unprotected") b.gatewayMode = "nat-unprotected";
     if (id === "filter/DOCKER/routed-icmp" || id === "filter/DOCKER/routed-icmpv6") b.gatewayMode = "routed";
