@@ -233,8 +233,31 @@ class Reader {
     }
   }
 
+  /**
+   * The conditions that do not depend on which published port the packet is for (source, incoming
+   * interface, state): when they already say "no", the rule is skipped for every port at once.
+   */
+  private staticVerdict(rule: Rule): Verdict {
+    const key = this.pkt.inInterface ?? "";
+    let perIface = STATIC.get(rule);
+    if (!perIface) STATIC.set(rule, (perIface = new Map()));
+    let v = perIface.get(key);
+    if (v === undefined) {
+      v = YES;
+      for (const o of rule.criteria) if ((o.name === "-s" || o.name === "-i" || o.name === "-f") && (v = this.criterion(o)).tri === "no") break;
+      if (v.tri !== "no") {
+        for (const m of rule.matches) for (const o of m.options) if (STATIC_OPTIONS.has(o.name) && (v = this.option(m.module, o)).tri === "no") break;
+      }
+      if (v.tri !== "no") v = YES;
+      perIface.set(key, v);
+    }
+    return v;
+  }
+
   /** Does the rule match the packet? A rule about other traffic altogether (port, protocol) is "unrelated". */
   matches(rule: Rule): Verdict {
+    const s = this.staticVerdict(rule);
+    if (s.tri === "no") return s;
     const verdicts: Verdict[] = [];
     for (const o of rule.criteria) verdicts.push(this.criterion(o));
     for (const m of rule.matches) {
@@ -248,6 +271,9 @@ class Reader {
     return YES;
   }
 }
+
+const STATIC = new WeakMap<Rule, Map<string, Verdict>>();
+const STATIC_OPTIONS = new Set(["--ctstate", "--state", "--src-range", "--ctorigsrc", "--ctdir"]);
 
 type Action = "accept" | "drop" | "return" | "continue" | "unknown" | { call: Chain; goto: boolean };
 
@@ -287,7 +313,30 @@ export function walkForward(ruleset: Ruleset, layout: DockerLayout, pkt: Forward
       notes.push({ rule, text });
     }
   };
+  // Each (chain, position, continuation) is evaluated once: "maybe" rules branch, and without this the
+  // branches would multiply.
+  const seen = new Map<() => Outcome, Map<string, Outcome>>();
   const walk = (chain: Chain, start: number, depth: number, onReturn: () => Outcome): Outcome => {
+    let byState = seen.get(onReturn);
+    if (!byState) seen.set(onReturn, (byState = new Map()));
+    const key = `${chain.table}\0${chain.name}\0${start}`;
+    const done = byState.get(key);
+    if (done !== undefined) return done;
+    const result = walkFrom(chain, start, depth, onReturn);
+    byState.set(key, result);
+    return result;
+  };
+  const continuation = (chain: Chain, i: number, depth: number, onReturn: () => Outcome) => {
+    // One function object per (chain, next position, caller's continuation), so that memoised states line up.
+    const key = `${chain.table}\0${chain.name}\0${i}\0${depth}`;
+    let per = contsByReturn.get(onReturn);
+    if (!per) contsByReturn.set(onReturn, (per = new Map()));
+    let f = per.get(key);
+    if (!f) per.set(key, (f = () => walk(chain, i, depth, onReturn)));
+    return f;
+  };
+  const contsByReturn = new Map<() => Outcome, Map<string, () => Outcome>>();
+  const walkFrom = (chain: Chain, start: number, depth: number, onReturn: () => Outcome): Outcome => {
     for (let i = start; i < chain.rules.length; i++) {
       if (++steps > BUDGET || depth > 16) return "unknown";
       const rule = chain.rules[i]!;
@@ -298,7 +347,7 @@ export function walkForward(ruleset: Ruleset, layout: DockerLayout, pkt: Forward
         if ((act === "drop" || act === "accept") && m.why && !m.unrelated) note(rule, m.why);
         continue;
       }
-      const next = () => walk(chain, i + 1, depth, onReturn);
+      const next = continuation(chain, i + 1, depth, onReturn);
       let taken: () => Outcome;
       if (act === "continue") continue;
       else if (act === "accept") taken = () => ((acceptedBy ??= rule), "open");

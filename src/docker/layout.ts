@@ -271,7 +271,12 @@ function analyze(ruleset: Ruleset, facts: ProjectFacts): DockerLayout {
   }
 
   // Published ports: every DNAT in nat DOCKER (and swarm's DOCKER-INGRESS), Docker's or not.
-  const accepts = [...dockerRules].filter(([, m]) => m.template.id === "filter/DOCKER/published-port");
+  const accepts = new Map<string, Rule>();
+  for (const [rule, m] of dockerRules) {
+    if (m.template.id !== "filter/DOCKER/published-port") continue;
+    const key = `${stripHost(m.captures.cip ?? "")}|${m.captures.proto}|${portRange(m.captures.port)?.from}`;
+    if (!accepts.has(key)) accepts.set(key, rule);
+  }
   const publishedPorts: PublishedPort[] = [];
   for (const table of ruleset.tables) {
     if (table.name !== "nat") continue;
@@ -290,8 +295,7 @@ function analyze(ruleset: Ruleset, facts: ProjectFacts): DockerLayout {
         const hostAddress = d && !d.negated ? stripHost(d.values[0]?.text ?? "") : null;
         const containerPort = dest.port ?? hostPort;
         const fam: Family = dest.address.includes(":") ? "ipv6" : ruleset.family;
-        const accept =
-          accepts.find(([, m]) => stripHost(m.captures.cip ?? "") === dest.address && m.captures.proto === protocol && portRange(m.captures.port)?.from === containerPort.from)?.[0] ?? null;
+        const accept = accepts.get(`${dest.address}|${protocol}|${containerPort.from}`) ?? null;
         const inIf = criterion(rule, "-i");
         let br = inIf?.negated ? (inIf.values[0]?.text ?? null) : null;
         if (!br && accept) br = dockerRules.get(accept)?.captures.br ?? null;

@@ -33,6 +33,19 @@ const width = (f: Family) => (f === "ipv4" ? 32 : 128);
  * a network like fixed-cidr).
  */
 export function parsePrefix(text: string, strict = false): Prefix | null {
+  const key = strict ? `!${text}` : text;
+  const cached = prefixCache.get(key);
+  if (cached !== undefined) return cached;
+  const p = readPrefix(text, strict);
+  if (prefixCache.size > 100_000) prefixCache.clear();
+  prefixCache.set(key, p);
+  return p;
+}
+
+/** Parsed prefixes by text: rules repeat the same few addresses thousands of times. */
+const prefixCache = new Map<string, Prefix | null>();
+
+function readPrefix(text: string, strict: boolean): Prefix | null {
   const slash = text.indexOf("/");
   const addr = parseAddress(slash === -1 ? text : text.slice(0, slash));
   if (!addr) return null;
