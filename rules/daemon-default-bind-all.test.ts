@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyFix, run } from "../test/support/rule-test.js";
+import { applyFix, run } from "../test/support/rule-run.js";
 
 const ID = "daemon-default-bind-all";
 const json = (text: string, dockerVersion?: string) => run(ID, text, { filePath: "daemon.json", ...(dockerVersion ? { facts: { dockerVersion } } : {}) });

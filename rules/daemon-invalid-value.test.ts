@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { run } from "../test/support/rule-test.js";
+import { run } from "../test/support/rule-run.js";
 import { checkHost } from "./daemon-invalid-value.js";
 
 const ID = "daemon-invalid-value";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dump, runProject } from "../test/support/rule-test.js";
+import { dump, runProject } from "../test/support/rule-run.js";
 
 const ID = "docker-bind-address-mismatch";
 const dnat = (bridge: string, host = "") => `-A DOCKER ${host}! -i ${bridge} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80`;

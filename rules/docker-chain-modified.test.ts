@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dump, run } from "../test/support/rule-test.js";
+import { dump, run } from "../test/support/rule-run.js";
 
 const ID = "docker-chain-modified";
 

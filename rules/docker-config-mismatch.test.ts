@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runProject } from "../test/support/rule-test.js";
+import { runProject } from "../test/support/rule-run.js";
 
 const ID = "docker-config-mismatch";
 const NAT = "*nat\n:DOCKER - [0:0]\n-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER\n-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\nCOMMIT\n";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyFix, dump, run } from "../test/support/rule-test.js";
+import { applyFix, dump, run } from "../test/support/rule-run.js";
 
 const ID = "docker-user-post-dnat-match";
 const NAT = ["-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80"];
