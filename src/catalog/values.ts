@@ -799,10 +799,10 @@ function checkBandwidth(text: string): ValueCheck {
   if (factor === undefined) return fail(`unknown rate unit '${m[2]}' in '${text}'${didYouMean(unit, Object.keys(BANDWIDTH_UNITS))}`);
   const bytes = Math.floor(Number(m[1]) * factor);
   if (bytes > U32_MAX) return fail(`rate '${text}' exceeds 32 bits of bytes per second`);
-  // tc's print_rate: bits per second in Mbit/Kbit/bit with SI steps
+  // tc's print_rate, as iptables-save uses it: Mbit from 10^9 bit/s, Kbit from 10^6, else bit (%.0f)
   const bits = bytes * 8;
-  if (bits >= 1e6 && bits % 1e6 === 0) return ok(`${bits / 1e3}Kbit`);
-  if (bits >= 1000) return ok(`${Math.round(bits / 1000)}Kbit`);
+  if (bits >= 1e9) return ok(`${Math.round(bits / 1e6)}Mbit`);
+  if (bits >= 1e6) return ok(`${Math.round(bits / 1e3)}Kbit`);
   return ok(`${bits}bit`);
 }
 
@@ -1343,6 +1343,8 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
         const v = parseUnsigned(lower);
         if (v === null || v > 255n) return fail(`protocol '${text}' is outside 0-255`);
         n = Number(v);
+      } else if (lower === "mptcp") {
+        return ok("mptcp", { warning: "mptcp is protocol 262 in /etc/protocols: iptables-nft loads it as tcp (6), iptables-legacy as 262, which matches nothing; MPTCP traffic is plain TCP (-p tcp)" });
       } else n = PROTOCOLS[lower];
       if (n === undefined) return fail(`unknown protocol '${text}'${lower === "icmp6" ? " (the protocol is icmpv6 or ipv6-icmp; icmp6 is the match name)" : didYouMean(lower, Object.keys(PROTOCOLS))}`);
       if (option.format === "numeric") return ok(String(n));
