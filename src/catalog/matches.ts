@@ -523,7 +523,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     name: "quota",
     type: "match",
     families: ["ipv4", "ipv6"],
-    description: "Byte quota",
+    description: "Byte quota: matches until the counter runs out",
     options: [{ name: "--quota", args: 1, kinds: ["number64"], negatable: true, required: true, description: "quota in bytes" }],
   },
   {
@@ -755,7 +755,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     name: "ttl",
     type: "match",
     families: ["ipv4"],
-    description: "IPv4 TTL",
+    description: "IPv4 time-to-live field",
     requiresOneOf: [["--ttl-eq", "--ttl-lt", "--ttl-gt"]],
     options: [
       { name: "--ttl-eq", aliases: ["--ttl"], args: 1, kinds: ["number"], min: 0, max: 255, negatable: true, conflicts: ["--ttl-lt", "--ttl-gt"], description: "TTL equals" },
