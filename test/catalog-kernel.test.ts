@@ -18,6 +18,7 @@ import { iptablesBackend, KernelSession, kernelUnavailableReason, splitSaveLine 
 import {
   BUILTIN_CHAINS,
   checkValue,
+  CORE_RULE_OPTIONS,
   PROTOCOL_SAVE_NAMES,
   PROTOCOLS,
   TABLE_NAMES,
@@ -245,6 +246,7 @@ function candidates(kind: ValueKind, opt: OptionSpec, family: Family, ext: strin
         "icmp-net-prohibited", "net-prohib", "icmp-host-prohibited", "icmp-admin-prohibited", "admin-prohib", "tcp-reset", "tcp-rst", "TCP-RESET",
         "icmp6-no-route", "no-route", "icmp6-adm-prohibited", "adm-prohibited", "icmp6-addr-unreachable", "addr-unreach", "icmp6-port-unreachable",
         "port-unreach", "icmp6-policy-fail", "policy-fail", "icmp6-reject-route", "reject-route", "net-unreachable", "echo-reply",
+        "icmp-h", "port", "adm", "icmpv6-no-route",
       ];
     default: {
       const unhandled: never = kind;
@@ -944,6 +946,47 @@ d(`catalog against the kernel (iptables-restore backend: ${backend})`, () => {
     const bps = rateest.options.find((o) => o.name === "--rateest-bps")!;
     const check = checkValue("bandwidth", "1mbit", { family: "ipv4", option: bps, extension: "rateest" });
     expect(check.ok && saved.some((l) => l.includes(`--rateest-bps ${check.canonical}`)), saved.join("\n")).toBe(true);
+  }, KERNEL_TIMEOUT);
+
+  it("core options: values, saved spelling, hooks and families", () => {
+    const since = disagreements.length;
+    for (const family of FAMILIES) {
+      const cases: { c: Case; key: string; opt: OptionSpec; check: ValueCheck }[] = [];
+      for (const opt of CORE_RULE_OPTIONS) {
+        if (opt.save === "never") continue;
+        const allowed = !opt.families || opt.families.includes(family);
+        const hooks = (BUILTIN_CHAINS.filter as readonly Hook[]).filter((h) => !opt.hooks || opt.hooks.includes(h));
+        const values = opt.kinds?.length ? candidates(opt.kinds[0]!, opt, family, "").filter((v) => !v.includes(",")) : [""];
+        for (const value of values) {
+          const check: ValueCheck = opt.kinds?.length ? checkValue(opt.kinds[0]!, value, { family, option: opt }) : allowed ? { ok: true, canonical: "" } : { ok: false, message: `${opt.name} is not available for ${family}` };
+          if (check.ok && check.warning && /resolved/.test(check.warning)) continue;
+          const rule = `${opt.name} ${value === "" ? "" : quote(value)} -j ACCEPT`.replace("  ", " ");
+          cases.push({ c: { id: newId(), family, table: "filter", chain: hooks[0]!, rule, expectAccept: check.ok && allowed }, key: `${family} core ${opt.name} ${value}`, opt, check });
+        }
+        // hook claims: each filter chain outside opt.hooks must refuse it
+        const fixture = opt.kinds?.length ? values.find((v) => checkValue(opt.kinds![0]!, v, { family, option: opt }).ok) : "";
+        if (fixture === undefined) continue;
+        for (const chain of BUILTIN_CHAINS.filter as readonly Hook[]) {
+          const expectAccept = allowed && (!opt.hooks || opt.hooks.includes(chain));
+          const rule = `${opt.name} ${fixture} -j ACCEPT`.replace("  ", " ");
+          cases.push({ c: { id: newId(), family, table: "filter", chain, rule, expectAccept }, key: `${family} core ${opt.name} @${chain}`, opt, check: { ok: true, canonical: "" } });
+        }
+      }
+      const outcomes = runCases(session(family), cases.map((x) => x.c));
+      for (const x of cases) {
+        const o = outcomes.get(x.c.id)!;
+        let problem: string | undefined;
+        if (o.accepted !== x.c.expectAccept) problem = `catalog says ${x.c.expectAccept ? "accepted" : "refused"}, kernel ${o.accepted ? "accepts" : `refuses: ${o.message}`} [rule: ${x.c.rule}]`;
+        else if (o.accepted && o.words && x.check.ok && x.check.canonical !== "" && !x.key.includes("@")) {
+          const shown = o.words.join(" ");
+          if (x.check.omitted) problem = o.words.includes(x.opt.name) ? `expected ${x.opt.name} to be dropped: ${shown}` : undefined;
+          else problem = containsRun(o.words, [x.opt.name, x.check.canonical]) ? undefined : `expected "${x.opt.name} ${x.check.canonical}" in: ${shown}`;
+        }
+        note(x.key, problem);
+      }
+    }
+    const mine = disagreements.slice(since);
+    expect(mine, mine.join("\n")).toEqual([]);
   }, KERNEL_TIMEOUT);
 
   it("KNOWN_DIVERGENCES all still happen", () => {

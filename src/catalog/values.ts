@@ -1082,26 +1082,30 @@ function checkTcpOptionList(text: string): ValueCheck {
   return ok([...nums].sort((a, b) => a - b).join(","));
 }
 
-/** REJECT --reject-with types per family: canonical name → accepted aliases. */
+/**
+ * REJECT --reject-with types per family: canonical name → accepted aliases, in iptables' table order. iptables
+ * takes the first entry whose name or alias starts with the given word (case-insensitive), so abbreviations
+ * such as "icmp-h" or "port" work.
+ */
 export const REJECT_TYPES: Readonly<Record<Family, Readonly<Record<string, readonly string[]>>>> = {
   ipv4: {
     "icmp-net-unreachable": ["net-unreach"],
     "icmp-host-unreachable": ["host-unreach"],
-    "icmp-port-unreachable": ["port-unreach"],
     "icmp-proto-unreachable": ["proto-unreach"],
+    "icmp-port-unreachable": ["port-unreach"],
     "icmp-net-prohibited": ["net-prohib"],
     "icmp-host-prohibited": ["host-prohib"],
-    "icmp-admin-prohibited": ["admin-prohib"],
     "tcp-reset": ["tcp-rst"],
+    "icmp-admin-prohibited": ["admin-prohib"],
   },
   ipv6: {
     "icmp6-no-route": ["no-route"],
     "icmp6-adm-prohibited": ["adm-prohibited"],
     "icmp6-addr-unreachable": ["addr-unreach"],
     "icmp6-port-unreachable": ["port-unreach"],
+    "tcp-reset": [],
     "icmp6-policy-fail": ["policy-fail"],
     "icmp6-reject-route": ["reject-route"],
-    "tcp-reset": [],
   },
 };
 
@@ -1109,6 +1113,11 @@ function checkRejectType(text: string, family: Family): ValueCheck {
   const lower = text.toLowerCase();
   const table = REJECT_TYPES[family];
   for (const [name, aliases] of Object.entries(table)) if (name === lower || aliases.includes(lower)) return ok(name);
+  if (lower !== "") {
+    for (const [name, aliases] of Object.entries(table)) {
+      if ([name, ...aliases].some((w) => w.startsWith(lower))) return ok(name, { warning: `'${text}' is taken as an abbreviation of ${name}` });
+    }
+  }
   const other = REJECT_TYPES[otherFamily(family)];
   const inOther = Object.entries(other).some(([n, a]) => n === lower || a.includes(lower));
   const valid = Object.keys(table).join(", ");
