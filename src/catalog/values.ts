@@ -1625,7 +1625,7 @@ function checkNatRange(text: string, ctx: ValueContext): ValueCheck {
   let out = "";
   if (addrPart !== "") {
     if (addrPart.includes("/")) return fail(`'${addrPart}' is not an address: NAT ranges take no mask`);
-    const [a, b, ...rest] = family === "ipv6" ? splitV6Range(addrPart) : addrPart.split("-");
+    const [a, b, ...rest] = addrPart.split("-");
     if (rest.length) return fail(`bad address range '${addrPart}'`);
     const wrong = wrongFamilyMessage(a!, family);
     if (wrong) return fail(wrong);
@@ -1654,9 +1654,4 @@ function checkNatRange(text: string, ctx: ValueContext): ValueCheck {
     }
   }
   return ok(out, warning ? { warning } : {});
-}
-
-/** Split an IPv6 address range a-b (addresses contain no '-'). */
-function splitV6Range(text: string): string[] {
-  return text.split("-");
 }
