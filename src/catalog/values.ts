@@ -751,11 +751,13 @@ function checkRate(text: string): ValueCheck {
   return ok(canonical, r.junk ? { warning: `iptables ignores the text after the number in '${text}'` } : {});
 }
 
+/** hashlimit's byte amounts: n b, n kb (1024) or n mb (1024²). */
+const byteAmount = (n: string, unit: string) => Number(n) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as "b" | "kb" | "mb"];
+
 function checkHashlimitRate(text: string): ValueCheck {
   const bytes = /^(\d+)(b|kb|mb)\/s(ec(ond)?)?$/i.exec(text);
   if (bytes) {
-    const mult = { b: 1, kb: 1024, mb: 1024 * 1024 }[bytes[2]!.toLowerCase() as "b" | "kb" | "mb"];
-    const total = Number(bytes[1]) * mult;
+    const total = byteAmount(bytes[1]!, bytes[2]!);
     if (total === 0) return fail(`bad rate '${text}'`);
     if (total % (1024 * 1024) === 0) return ok(`${total / (1024 * 1024)}mb/s`);
     if (total % 1024 === 0) return ok(`${total / 1024}kb/s`);
@@ -773,8 +775,7 @@ function checkHashlimitRate(text: string): ValueCheck {
 function checkHashlimitBurst(text: string): ValueCheck {
   const bytes = /^(\d+)(b|kb|mb)$/i.exec(text);
   if (bytes) {
-    const mult = { b: 1, kb: 1024, mb: 1024 * 1024 }[bytes[2]!.toLowerCase() as "b" | "kb" | "mb"];
-    const total = Number(bytes[1]) * mult;
+    const total = byteAmount(bytes[1]!, bytes[2]!);
     if (total % (1024 * 1024) === 0 && total > 0) return ok(`${total / (1024 * 1024)}mb`);
     return ok(String(total), { warning: "a byte burst that is not a whole number of mb is printed in bytes" });
   }
