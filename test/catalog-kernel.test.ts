@@ -233,7 +233,7 @@ function candidates(kind: ValueKind, opt: OptionSpec, family: Family, ext: strin
     case "mh-type":
       return ["binding-update", "1:5", "bu:ba", "0:255", "5:2", "Binding-Update", "binding-upd", "256"];
     case "sctp-chunk-list":
-      return ["DATA,INIT", "DATA:Be,ABORT:T", "data", "INIT:B", "ALL", "FOO", "INIT_ACK,SACK,HEARTBEAT,HEARTBEAT_ACK,SHUTDOWN,SHUTDOWN_ACK,ERROR,COOKIE_ECHO,COOKIE_ACK,ECN_ECNE,ECN_CWR"];
+      return ["DATA,INIT", "INIT,DATA", "DATA:Be,ABORT:T", "data", "INIT:B", "ALL", "FOO", "PAD,ASCONF,RE_CONFIG,ASCONF_ACK,I_DATA,SHUTDOWN_COMPLETE", "INIT_ACK,SACK,HEARTBEAT,HEARTBEAT_ACK,SHUTDOWN,SHUTDOWN_ACK,ERROR,COOKIE_ECHO,COOKIE_ACK,ECN_ECNE,ECN_CWR"];
     case "ipv6-option-list":
       return ["1:2,5", "1", "256", "1:2,5:0"];
     case "ipv6-header-list":

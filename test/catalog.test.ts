@@ -616,6 +616,8 @@ const ROWS: readonly Row[] = [
   ["mh-type", "mh", "--mh-type", "5:2", null, "ipv6"],
   ["sctp-chunk-list", "sctp", "--chunk-types", "DATA:Be,ABORT:T", "DATA:Be,ABORT:T"],
   ["sctp-chunk-list", "sctp", "--chunk-types", "data", "DATA"],
+  ["sctp-chunk-list", "sctp", "--chunk-types", "INIT,DATA", "DATA,INIT"],
+  ["sctp-chunk-list", "sctp", "--chunk-types", "ASCONF,RE_CONFIG,PAD,ASCONF_ACK", "ASCONF_ACK,RE_CONFIG,PAD,ASCONF"],
   ["sctp-chunk-list", "sctp", "--chunk-types", "INIT:B", null],
   ["ipv6-option-list", "hbh", "--hbh-opts", "1:2,5", "1:2,5", "ipv6"],
   ["ipv6-option-list", "dst", "--dst-opts", "256", null, "ipv6"],

@@ -982,30 +982,35 @@ function checkHexString(text: string, ctx: ValueContext): ValueCheck {
   return ok(`|${bytes.map((b) => b.toString(16).padStart(2, "0")).join("")}|`);
 }
 
-/** SCTP chunk types and the flags each accepts. */
+/** SCTP chunk types: the flags each accepts, and the chunk type number (iptables-save prints lists in that order). */
 export const SCTP_CHUNKS: Readonly<Record<string, string>> = {
   DATA: "IUBE", INIT: "", INIT_ACK: "", SACK: "", HEARTBEAT: "", HEARTBEAT_ACK: "", ABORT: "T", SHUTDOWN: "",
   SHUTDOWN_ACK: "", ERROR: "", COOKIE_ECHO: "", COOKIE_ACK: "", ECN_ECNE: "", ECN_CWR: "", SHUTDOWN_COMPLETE: "T",
   I_DATA: "IUBE", RE_CONFIG: "", PAD: "", ASCONF: "", ASCONF_ACK: "", FORWARD_TSN: "", I_FORWARD_TSN: "",
 };
+export const SCTP_CHUNK_TYPES: Readonly<Record<string, number>> = {
+  DATA: 0, INIT: 1, INIT_ACK: 2, SACK: 3, HEARTBEAT: 4, HEARTBEAT_ACK: 5, ABORT: 6, SHUTDOWN: 7, SHUTDOWN_ACK: 8,
+  ERROR: 9, COOKIE_ECHO: 10, COOKIE_ACK: 11, ECN_ECNE: 12, ECN_CWR: 13, SHUTDOWN_COMPLETE: 14, I_DATA: 64,
+  ASCONF_ACK: 128, RE_CONFIG: 130, PAD: 132, FORWARD_TSN: 192, ASCONF: 193, I_FORWARD_TSN: 194,
+};
 
 function checkSctpChunks(text: string): ValueCheck {
   if (/^(all|none)$/i.test(text)) return ok(text.toUpperCase());
-  const out: string[] = [];
+  const out: [number, string][] = [];
   for (const item of text.split(",")) {
     const [name, flags, ...rest] = item.split(":");
     const chunk = Object.keys(SCTP_CHUNKS).find((c) => c.toLowerCase() === name!.toLowerCase());
     if (!chunk || rest.length) return fail(`unknown SCTP chunk type '${name}'${didYouMean(name!, Object.keys(SCTP_CHUNKS))}`);
     if (flags === undefined || flags === "") {
-      out.push(chunk);
+      out.push([SCTP_CHUNK_TYPES[chunk]!, chunk]);
       continue;
     }
     const allowed = SCTP_CHUNKS[chunk]!;
     for (const f of flags) if (!allowed.includes(f.toUpperCase())) return fail(`invalid flag '${f}' for chunk type ${chunk}${allowed ? ` (valid: ${allowed} / ${allowed.toLowerCase()})` : " (it takes no flags)"}`);
-    // iptables-save prints the flags of DATA-like chunks only when they matter; keep them as given
-    out.push(`${chunk}:${flags}`);
+    // flags are kept as given (iptables-save may drop a flag set that means "any": a known gap)
+    out.push([SCTP_CHUNK_TYPES[chunk]!, `${chunk}:${flags}`]);
   }
-  return ok(out.join(","));
+  return ok(out.sort((a, b) => a[0] - b[0]).map(([, t]) => t).join(","));
 }
 
 /** Mobility Header type names (ip6tables -p mh -h), with their short aliases. */
