@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import { BaselineError } from "./baseline.js";
 import { commands } from "./commands/index.js";
-import { CONTEXT_KEY, packageVersion, printError, UsageError, type CliContext, type CliIO } from "./commands/shared.js";
+import { CONTEXT_KEY, packageVersion, printError, STDIN_ARG, UsageError, type CliContext, type CliIO } from "./commands/shared.js";
 import { ConfigError } from "./config.js";
 import { FileReadError } from "./files.js";
 import { RuleCrashError } from "./lint.js";
@@ -69,7 +69,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO(), opti
       .fail((message, error) => {
         throw error ?? new UsageError(`${message} (see fwlint --help)`);
       });
-    await program.parseAsync([...argv], { [CONTEXT_KEY]: ctx }, (_err, _argv, out) => {
+    await program.parseAsync(argv.map((a) => (a === "-" ? STDIN_ARG : a)), { [CONTEXT_KEY]: ctx }, (_err, _argv, out) => {
       if (out) output = out;
     });
     if (output) io.stdout.write(`${output}\n`);

@@ -106,7 +106,7 @@ function ajv(): Ajv {
 }
 
 function configValidator(): ValidateFunction {
-  return (validateConfigCache ??= new Ajv({ allErrors: true, strict: true }).compile(configSchema()));
+  return (validateConfigCache ??= new Ajv({ allErrors: true, strict: true, strictTuples: false }).compile(configSchema()));
 }
 
 function optionsValidator(rule: LintRuleMeta): ValidateFunction | undefined {
@@ -185,7 +185,7 @@ function findDuplicateKey(node: JsonNode, pointer = ""): { pointer: string; loc:
     const seen = new Set<string>();
     for (const m of node.members ?? []) {
       const here = `${pointer}/${escapePointer(m.name.value)}`;
-      if (seen.has(m.name.value)) return { pointer: here, loc: m.name.loc.start };
+      if (seen.has(m.name.value)) return { pointer: here, loc: { line: m.name.loc.start.line, column: m.name.loc.start.column } };
       seen.add(m.name.value);
       const inner = findDuplicateKey(m.value, here);
       if (inner) return inner;

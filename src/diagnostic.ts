@@ -56,3 +56,8 @@ export interface SuppressedDiagnostic extends Diagnostic {
 export function reportedId(d: Diagnostic): string {
   return d.ruleId ?? `fwlint/${d.engine ?? "engine"}`;
 }
+
+/** The id shown to people: the rule id, `fwlint/<kind>` for engine messages, "" when neither. */
+export function displayedId(d: Diagnostic): string {
+  return d.ruleId ?? (d.engine ? `fwlint/${d.engine}` : "");
+}

@@ -25,8 +25,9 @@ export interface LintArgs {
   kind?: FileKind;
   family?: Family;
   config?: string;
-  rule?: string[];
-  ignorePattern?: string[];
+  /** Repeatable: a string, or an array when given several times. */
+  rule?: string | string[];
+  ignorePattern?: string | string[];
   ignore: boolean;
   inlineConfig: boolean;
   reportUnusedDisableDirectives?: boolean;
@@ -57,11 +58,11 @@ function builder(y: Argv): Argv<LintArgs> {
     .option("stdin-filename", { type: "string", requiresArg: true, describe: "Path standard input stands for (config, kind, family, reports)", group: "Input:" })
     .option("kind", { choices: KINDS, describe: "What the files are, instead of guessing from name and content", group: "Input:" })
     .option("family", { choices: FAMILIES, describe: "Address family of iptables input, instead of guessing", group: "Input:" })
-    .option("ignore-pattern", { type: "string", array: true, requiresArg: true, describe: "Skip files matching this glob (relative to the current directory), like config ignores", group: "Input:" })
+    .option("ignore-pattern", { type: "string", requiresArg: true, describe: "Skip files matching this glob (relative to the current directory), like config ignores", group: "Input:" })
     .option("ignore", { type: "boolean", default: true, describe: "Honour ignore patterns (--no-ignore lints ignored files too)", group: "Input:" })
     .option("error-on-unmatched-pattern", { type: "boolean", default: true, describe: "Exit 2 when a pattern matches no file (--no-error-on-unmatched-pattern to allow it)", group: "Input:" })
     .option("config", { alias: "c", type: "string", requiresArg: true, describe: "Use this configuration file for every file instead of searching for .fwlintrc.json / fwlint.config.json", group: "Configuration:" })
-    .option("rule", { type: "string", array: true, requiresArg: true, describe: "Set a rule's severity (or [severity, {options}]), after config: --rule 'rule-id: off|warn|error'", group: "Configuration:" })
+    .option("rule", { type: "string", requiresArg: true, describe: "Set a rule's severity (or [severity, {options}]), after config: --rule 'rule-id: off|warn|error'", group: "Configuration:" })
     .option("print-config", { type: "string", requiresArg: true, describe: "Print the configuration that applies to a file, as JSON, and exit", group: "Configuration:" })
     .option("format", { alias: "f", choices: FORMAT_NAMES, default: "stylish" as FormatName, describe: "Output format", group: "Output:" })
     .option("output-file", { alias: "o", type: "string", requiresArg: true, describe: "Write the report to this file instead of standard output", group: "Output:" })
@@ -72,7 +73,7 @@ function builder(y: Argv): Argv<LintArgs> {
     .option("sarif-category", { type: "string", requiresArg: true, describe: "SARIF: runs[0].automationDetails.id, to upload several fwlint analyses of one commit", group: "Output:" })
     .option("inline-config", { type: "boolean", default: true, describe: "Honour fwlint-disable comments (--no-inline-config ignores them)", group: "Suppressions:" })
     .option("report-unused-disable-directives", { type: "boolean", describe: "Report directives that suppress nothing as errors", group: "Suppressions:" })
-    .option("report-unused-disable-directives-severity", { choices: SEVERITY_CHOICES, requiresArg: true, describe: "Severity of unused directives (default from config, else warn)", group: "Suppressions:" })
+    .option("report-unused-disable-directives-severity", { type: "string", choices: SEVERITY_CHOICES, requiresArg: true, describe: "Severity of unused directives (default from config, else warn)", group: "Suppressions:" })
     .option("warn-ignored", { type: "boolean", default: true, describe: "Warn about files named on the command line that ignore patterns exclude (--no-warn-ignored)", group: "Suppressions:" })
     .option("baseline", { type: "string", requiresArg: true, describe: "Report only findings not recorded in this baseline file", group: "Suppressions:" })
     .option("baseline-write", { type: "string", requiresArg: true, describe: "Record every current finding in this baseline file, and report none", group: "Suppressions:" })
@@ -152,6 +153,8 @@ const countOf = (messages: readonly Diagnostic[]) => ({
   warningCount: messages.filter((m) => m.severity === "warning").length,
 });
 
+const listOf = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
 function unusedSeverity(args: LintArgs): SeveritySetting | undefined {
   if (args.reportUnusedDisableDirectivesSeverity !== undefined) {
     const raw = /^[0-2]$/.test(args.reportUnusedDisableDirectivesSeverity) ? Number(args.reportUnusedDisableDirectivesSeverity) : args.reportUnusedDisableDirectivesSeverity;
@@ -172,14 +175,16 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
     return;
   }
   const reportUnused = unusedSeverity(args);
+  const ruleFlags = listOf(args.rule);
+  const ignorePatterns = listOf(args.ignorePattern);
   const settings: CliSettings = {
     ...(args.config ? { configFile: args.config } : {}),
-    ...(args.rule?.length ? { rules: parseRuleFlags(args.rule, ctx.rules) } : {}),
+    ...(ruleFlags.length ? { rules: parseRuleFlags(ruleFlags, ctx.rules) } : {}),
     ...(args.inlineConfig === false ? { noInlineConfig: true } : {}),
     ...(reportUnused ? { reportUnusedDisableDirectives: reportUnused } : {}),
     ...(args.kind ? { kind: args.kind } : {}),
     ...(args.family ? { family: args.family } : {}),
-    ...(args.ignorePattern?.length ? { ignorePatterns: args.ignorePattern } : {}),
+    ...(ignorePatterns.length ? { ignorePatterns } : {}),
     ...(args.ignore === false ? { noIgnore: true } : {}),
   };
   if (args.listRules) return listRules(ctx, args);

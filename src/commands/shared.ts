@@ -42,6 +42,11 @@ export interface CliContext {
 
 export const CONTEXT_KEY = "fwlintContext";
 
+/** yargs drops a bare "-" from positionals; the program hands it to commands as this token instead. */
+export const STDIN_ARG = "\u0000stdin";
+
+const isStdinArg = (p: string) => p === "-" || p === STDIN_ARG;
+
 /** The context of the running invocation, from a handler's argv. */
 export function contextOf(argv: Record<string, unknown>): CliContext {
   const ctx = argv[CONTEXT_KEY] as CliContext | undefined;
@@ -167,9 +172,9 @@ export function lintInputFor(text: string, filePath: string | undefined, setting
 export async function loadInputs(ctx: CliContext, options: InputOptions): Promise<LoadedInputs> {
   const { io } = ctx;
   const resolver = new ConfigResolver(io.cwd, options.settings, ctx.rules);
-  const dashes = options.patterns.filter((p) => p === "-").length;
+  const dashes = options.patterns.filter(isStdinArg).length;
   if (dashes > 1) throw new UsageError('"-" (standard input) may be given only once');
-  const patterns = options.patterns.filter((p) => p !== "-");
+  const patterns = options.patterns.filter((p) => !isStdinArg(p));
   let useStdin = dashes === 1;
   if (options.patterns.length === 0) {
     if (!io.stdin.isPiped()) throw new UsageError("no files to lint: name files, directories or globs (fwlint .), or pipe a ruleset (iptables-save | fwlint -)");

@@ -5,6 +5,7 @@
  * single-line spans (GitHub ignores them otherwise). GitHub shows at most 10 errors and 10 warnings per step,
  * so a final ::notice says how many there are in all when that limit is passed.
  */
+import { displayedId } from "../diagnostic.js";
 import { hasPosition, type FormattedResult } from "./types.js";
 
 const PER_STEP_LIMIT = 10;
@@ -33,7 +34,7 @@ export function github(results: readonly FormattedResult[]): string {
         props.push(["endLine", Math.max(s.endLine, s.line)]);
         if (s.endLine === s.line) props.push(["endColumn", Math.max(s.endColumn, s.column)]);
       }
-      props.push(["title", m.ruleId ?? "fwlint"]);
+      props.push(["title", displayedId(m) || "fwlint"]);
       lines.push(`::${m.severity}${props.length ? " " : ""}${props.map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(",")}::${escapeData(m.message)}`);
     }
   }

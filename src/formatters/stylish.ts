@@ -8,10 +8,12 @@
  *   <empty line>
  *   ✖ 2 problems (1 error, 1 warning)                       bold, red when any error, else yellow
  *
- * Nothing at all is printed when there are no problems.
+ * Nothing at all is printed when there are no problems. Engine messages (unused directives), which ESLint
+ * prints without an id, show `fwlint/<kind>` in the id column so the problem matcher picks them up too.
  */
 import { Chalk } from "chalk";
 import { stripVTControlCharacters } from "node:util";
+import { displayedId } from "../diagnostic.js";
 import type { FormatterContext, FormattedResult } from "./types.js";
 
 const plural = (word: string, n: number) => `${word}${n === 1 ? "" : "s"}`;
@@ -48,7 +50,7 @@ export function stylish(results: readonly FormattedResult[], ctx: Pick<Formatter
         type = c.red("error");
         summaryColor = "red";
       } else type = c.yellow("warning");
-      return ["", String(m.span.line || 0), String(m.span.column || 0), type, m.message.replace(/([^ ])\.$/u, "$1"), c.dim(m.ruleId ?? "")];
+      return ["", String(m.span.line || 0), String(m.span.column || 0), type, m.message.replace(/([^ ])\.$/u, "$1"), c.dim(displayedId(m))];
     });
     output += `${table(rows)
       .map((line) => line.replace(/(\d+)\s+(\d+)/u, (_m, l: string, col: string) => c.dim(`${l}:${col}`)))
