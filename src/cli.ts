@@ -67,7 +67,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO(), opti
       .alias("help", "h")
       .wrap(100)
       .fail((message, error) => {
-        throw error ?? new UsageError(`${message} (see fwlint --help)`);
+        throw error ?? new UsageError(`${tidyYargsMessage(message, argv)} (see fwlint --help)`);
       });
     await program.parseAsync(argv.map((a) => (a === "-" ? STDIN_ARG : a)), { [CONTEXT_KEY]: ctx }, (_err, _argv, out) => {
       if (out) output = out;
@@ -77,6 +77,16 @@ export async function run(argv: readonly string[], io: CliIO = processIO(), opti
   } catch (err) {
     return failure(ctx, err);
   }
+}
+
+/** yargs names an unknown option twice (kebab and camelCase) and without its dashes: name it once, as typed. */
+function tidyYargsMessage(message: string, argv: readonly string[]): string {
+  const m = /^Unknown arguments?: (.*)$/s.exec(message);
+  if (!m) return message;
+  const names = m[1]!.split(", ");
+  const kebab = names.filter((n) => !names.some((o) => o !== n && o.replace(/-([a-z])/g, (_x, c: string) => c.toUpperCase()) === n));
+  const typed = (n: string) => argv.find((a) => [`--${n}`, `--no-${n}`, `-${n}`].includes(a.split("=")[0]!)) ?? n;
+  return `unknown argument${kebab.length > 1 ? "s" : ""} ${kebab.map(typed).join(", ")}`;
 }
 
 function failure(ctx: CliContext, err: unknown): number {
@@ -101,7 +111,13 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  // `fwlint … | head`: the reader went away; stop quietly instead of printing an EPIPE stack trace
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   void run(process.argv.slice(2)).then((code) => {
+    // exitCode, not exit(): a large report still being written to a pipe is not cut short
     process.exitCode = code;
   });
 }

@@ -54,7 +54,7 @@ describe("exit codes (as ESLint)", () => {
       expect(r.stderr, args.join(" ")).toMatch(/^fwlint: [^\n]+\n$/);
       expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/);
     }
-    expect((await runCli(["--bogus"], { cwd: root, rules })).stderr).toBe("fwlint: Unknown argument: bogus (see fwlint --help)\n");
+    expect((await runCli(["--bogus"], { cwd: root, rules })).stderr).toBe("fwlint: unknown argument --bogus (see fwlint --help)\n");
     expect((await runCli([], { cwd: root, rules })).stderr).toBe("fwlint: no files to lint: name files, directories or globs (fwlint .), or pipe a ruleset (iptables-save | fwlint -)\n");
     expect((await runCli(["--rule", "test-acept: off", "clean.rules"], { cwd: root, rules })).stderr).toBe('fwlint: invalid configuration --rule: /test-acept: unknown rule "test-acept" (did you mean "test-accept"?)\n');
   });
