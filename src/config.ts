@@ -10,7 +10,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isIP } from "node:net";
 import { parse as momoaParse } from "@humanwhocodes/momoa";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import type { Family } from "./ast/iptables.js";
 import type { SeveritySetting } from "./diagnostic.js";
 import type { LinterOptions, ResolvedConfig, RuleSetting } from "./lint.js";
@@ -97,16 +98,20 @@ export function configSchema(): Record<string, unknown> {
   throw new Error("schema/fwlint.config.schema.json not found beside the fwlint installation");
 }
 
+/** ajv is loaded on first use: runs without a config file or --rule do not pay for it at startup. */
+const require = createRequire(import.meta.url);
+const newAjv = (options: ConstructorParameters<typeof Ajv>[0]): Ajv => new (require("ajv") as { Ajv: typeof Ajv }).Ajv(options);
+
 let ajvCache: Ajv | undefined;
 let validateConfigCache: ValidateFunction | undefined;
 const optionValidators = new Map<string, ValidateFunction>();
 
 function ajv(): Ajv {
-  return (ajvCache ??= new Ajv({ allErrors: true, strict: false }));
+  return (ajvCache ??= newAjv({ allErrors: true, strict: false }));
 }
 
 function configValidator(): ValidateFunction {
-  return (validateConfigCache ??= new Ajv({ allErrors: true, strict: true, strictTuples: false }).compile(configSchema()));
+  return (validateConfigCache ??= newAjv({ allErrors: true, strict: true, strictTuples: false }).compile(configSchema()));
 }
 
 function optionsValidator(rule: LintRuleMeta): ValidateFunction | undefined {

@@ -5,7 +5,16 @@
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { basename, join, relative, resolve, sep } from "node:path";
-import picomatch from "picomatch";
+import { createRequire } from "node:module";
+import type picomatchType from "picomatch";
+
+/** picomatch is loaded on first use (most runs name plain paths and have no patterns). */
+const require = createRequire(import.meta.url);
+let picomatchCache: typeof picomatchType | undefined;
+const picomatch = (): typeof picomatchType => (picomatchCache ??= require("picomatch") as typeof picomatchType);
+
+/** Does a command-line pattern contain glob syntax? (Checked without loading picomatch.) */
+export const isGlobPattern = (pattern: string): boolean => /[*?[\]{}]|[@!+]\(/.test(pattern);
 
 /** Names fwlint lints when it searches a directory (scripts only when named or matched by config). */
 export function isDefaultLintName(name: string): boolean {
@@ -46,7 +55,7 @@ export class PathMatcher {
       const anchored = p.includes("/");
       if (p.startsWith("/")) p = p.slice(1);
       const glob = anchored ? p : `**/${p}`;
-      const m = picomatch(glob, { dot: true });
+      const m = picomatch()(glob, { dot: true });
       // a directory-only pattern must match an ancestor directory of the path, never the file itself
       return { negated, test: dirOnly ? (path: string) => ancestors(path).some((a) => m(a)) : (path: string) => m(path) || ancestors(path).some((a) => m(a)) };
     });
@@ -162,10 +171,10 @@ export function discover(patterns: readonly string[], cwd: string, hooks: Discov
     if (!prev || (t.explicit && !prev.explicit)) targets.set(t.path, t);
   };
   for (const pattern of patterns) {
-    const scan = picomatch.scan(pattern);
-    if (scan.isGlob) {
+    const scan = isGlobPattern(pattern) ? picomatch().scan(pattern) : null;
+    if (scan?.isGlob) {
       const base = resolve(cwd, scan.base || ".");
-      const isMatch = picomatch(scan.glob, { dot: false });
+      const isMatch = picomatch()(scan.glob, { dot: false });
       let found = 0;
       try {
         if (!statSync(base).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });

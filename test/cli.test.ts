@@ -341,6 +341,18 @@ describe("information", () => {
     }
   });
 
+  it("the README's Usage section documents every option --help lists", async () => {
+    const help = (await runCli(["--help"])).stdout;
+    const readme = readFileSync("README.md", "utf8");
+    const usage = readme.slice(readme.indexOf("## Usage"), readme.indexOf("\n## ", readme.indexOf("## Usage") + 1));
+    const options = [...new Set([...help.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!))];
+    expect(options.length).toBeGreaterThan(25);
+    // boolean options that default to true are documented by their --no- form
+    const mentions = (o: string) => new RegExp(`(^|[\\s\`,])${o}(?![a-z-])`, "m").test(usage);
+    const documented = (o: string) => mentions(o) || mentions(`--no-${o.slice(2)}`);
+    expect(options.filter((o) => !documented(o))).toEqual([]);
+  });
+
   it("--debug says which config each file uses, on stderr", async () => {
     const root = makeTree({ ".fwlintrc.json": "{}", "a.rules": CLEAN });
     const r = await runCli(["a.rules", "--debug"], { cwd: root, rules });

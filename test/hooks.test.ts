@@ -2,11 +2,12 @@
  * The pre-commit hooks: their definition, the files they select, and their entry run the way pre-commit runs
  * it (the package's bin, with the matching file names appended) on fixture files.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lintRules } from "../rules/index.js";
+import { builtCli } from "./support/build.js";
 import { makeTree } from "./support/cli.js";
 
 interface Hook {
@@ -54,11 +55,10 @@ describe(".pre-commit-hooks.yaml", () => {
 });
 
 describe("the hook's entry on fixture files", () => {
-  const bin = resolve(pkg.bin.fwlint!);
+  let bin = "";
+  // pre-commit installs the package, whose prepare script builds dist/
   beforeAll(() => {
-    // pre-commit installs the package, which builds dist/ (npm test builds it first; a lone vitest run may not)
-    const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? (e.name === "generated" ? 0 : newest(join(dir, e.name))) : statSync(join(dir, e.name)).mtimeMs)));
-    if (!existsSync(bin) || statSync(bin).mtimeMs < Math.max(newest("src"), newest("rules"))) execFileSync("npm", ["run", "build"], { stdio: "ignore" });
+    bin = builtCli();
   }, 120_000);
 
   /** Run the hook as pre-commit would on these repository files. */

@@ -1,20 +1,22 @@
 /**
  * The real program in a child process: exit codes through the process, piped standard input, large reports
- * to a pipe not cut short, a closed pipe, and no stack traces. Runs src/cli.ts through tsx (no build needed).
+ * to a pipe not cut short, a closed pipe, and no stack traces. Runs the built bin, as users do.
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { builtCli } from "./support/build.js";
 import { lintRules } from "../rules/index.js";
 import { makeTree } from "./support/cli.js";
 import { assertValidSarif } from "./support/sarif.js";
 
-const CLI = resolve("src/cli.ts");
-/** tsx's loader by absolute URL: the tests run in temporary directories without node_modules. */
-const TSX = import.meta.resolve("tsx");
+let CLI = "";
+beforeAll(() => {
+  CLI = builtCli();
+}, 120_000);
 const fwlint = (args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}) => {
-  const r = spawnSync(process.execPath, ["--import", TSX, CLI, ...args], {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? process.cwd(),
     input: options.input ?? "",
     encoding: "utf8",
@@ -70,7 +72,7 @@ describe("fwlint as a process", () => {
   it("stops quietly when the reader of its output goes away", () => {
     const lines = Array.from({ length: 20_000 }, () => "-A INPUT -p tcp --dport");
     const root = project({ "big.rules": `*filter\n${lines.join("\n")}\nCOMMIT\n` });
-    const r = spawnSync("sh", ["-c", `"${process.execPath}" --import "${TSX}" "${CLI}" big.rules | head -n 2`], { cwd: root, encoding: "utf8" });
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${CLI}" big.rules | head -n 2`], { cwd: root, encoding: "utf8" });
     expect(r.stdout.split("\n").slice(0, 2)).toEqual(["", join(root, "big.rules")]);
     expect(r.stderr).toBe("");
   });

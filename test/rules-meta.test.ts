@@ -3,6 +3,8 @@
  * carries the metadata the CLI, the docs and SARIF need.
  */
 import { readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import type { LintRule } from "../src/rule.js";
@@ -23,7 +25,7 @@ describe("the rule registry", () => {
     const files = readdirSync("rules").filter((f) => f.endsWith(".ts") && f !== "index.ts" && !f.startsWith("_") && !f.endsWith(".test.ts"));
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
-      const mod = (await import(`../rules/${file}`)) as { default?: LintRule };
+      const mod = (await import(/* @vite-ignore */ pathToFileURL(resolve("rules", file)).href)) as { default?: LintRule };
       expect(mod.default, `rules/${file} has a default export`).toBeDefined();
       expect(mod.default!.id, `rules/${file} is named after its rule id`).toBe(file.replace(/\.ts$/, ""));
       expect(lintRules.filter((r) => r === mod.default), `rules/${file} is registered once in rules/index.ts`).toHaveLength(1);
