@@ -49,6 +49,18 @@ export interface LintOptions {
   readonly config?: ResolvedConfig;
   /** Rules to run (default: every registered rule). */
   readonly rules?: readonly LintRule[];
+  /** When given, milliseconds spent per phase are added here ("parse", "rule:<id>"). */
+  readonly timing?: Map<string, number>;
+}
+
+function timed<T>(timing: Map<string, number> | undefined, key: string, fn: () => T): T {
+  if (!timing) return fn();
+  const t0 = performance.now();
+  try {
+    return fn();
+  } finally {
+    timing.set(key, (timing.get(key) ?? 0) + performance.now() - t0);
+  }
 }
 
 export interface LintResult {
@@ -114,7 +126,7 @@ export class RuleCrashError extends Error {
   }
 }
 
-function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void) {
+function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>) {
   const setting = severityOf(rule, config);
   if (setting === "off") return;
   const overridden = config.rules[rule.id]?.severity !== undefined;
@@ -131,7 +143,7 @@ function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: Resolv
     },
   };
   try {
-    (rule.check as (c: RuleContext<unknown>) => void)(ctx);
+    timed(timing, `rule:${rule.id}`, () => (rule.check as (c: RuleContext<unknown>) => void)(ctx));
   } catch (err) {
     throw new RuleCrashError(rule.id, file.filePath, err);
   }
@@ -150,7 +162,7 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
   const baseConfig = options.config ?? emptyConfig;
   const configs = inputs.map((i) => i.config ?? baseConfig);
   const rules = options.rules ?? registry;
-  const files = inputs.map(loadFile);
+  const files = inputs.map((input) => timed(options.timing, "parse", () => loadFile(input)));
   const perFile = files.map(() => new Map<string, Diagnostic>());
   const toDiagnostic = (rule: LintRule, f: Finding, severity: Severity): Diagnostic => ({
     ruleId: rule.id,
@@ -170,11 +182,11 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
     };
     if (file.daemon) {
       const memo = new Map<string, unknown>();
-      for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, sink);
+      for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, sink, options.timing);
     }
     for (const ruleset of file.rulesets) {
       const memo = new Map<string, unknown>();
-      for (const rule of rules) if (rule.language === "iptables") runRule(rule, ruleset, file, config, memo, sink);
+      for (const rule of rules) if (rule.language === "iptables") runRule(rule, ruleset, file, config, memo, sink, options.timing);
     }
   });
   const projectRules = rules.filter((r) => r.language === "project");
@@ -188,7 +200,7 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
         if (setting === "off") return;
         const d = toDiagnostic(r, f, setting ?? severity);
         perFile[k]!.set(`${d.ruleId}\0${d.span.offset}\0${d.message}`, d);
-      });
+      }, options.timing);
     }
   }
   const knownRules = new Set([...registry, ...rules].map((r) => r.id));
@@ -197,9 +209,9 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
     let suppressedMessages: SuppressedDiagnostic[] = [];
     const linterOptions = configs[k]!.linterOptions ?? {};
     if (!linterOptions.noInlineConfig) {
-      const directives = collectDirectives(file);
+      const directives = timed(options.timing, "directives", () => collectDirectives(file));
       if (directives.length) {
-        const outcome = applyDirectives(messages, directives, { reportUnused: linterOptions.reportUnusedDisableDirectives ?? "off", knownRules });
+        const outcome = timed(options.timing, "directives", () => applyDirectives(messages, directives, { reportUnused: linterOptions.reportUnusedDisableDirectives ?? "off", knownRules }));
         messages = [...outcome.messages, ...outcome.problems];
         suppressedMessages = outcome.suppressed.sort(compareDiagnostics);
       }
