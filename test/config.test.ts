@@ -203,3 +203,14 @@ describe("finding and applying configuration", () => {
     expect(s.config.rules).toEqual({});
   });
 });
+
+describe("the schema and ProjectFacts", () => {
+  it("name the same facts", () => {
+    const source = readFileSync("src/rule.ts", "utf8");
+    const body = /export interface ProjectFacts \{([\s\S]*?)\n\}/.exec(source)![1]!;
+    const keys = [...body.matchAll(/^\s+readonly (\w+)\?:/gm)].map((m) => m[1]).sort();
+    const schema = configSchema() as { definitions: { facts: { properties: Record<string, unknown> } } };
+    expect(Object.keys(schema.definitions.facts.properties).sort()).toEqual(keys);
+    expect(keys.length).toBeGreaterThanOrEqual(5);
+  });
+});
