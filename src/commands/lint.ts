@@ -5,13 +5,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import type { Family } from "../ast/iptables.js";
-import { applyBaseline, BaselineError, createBaseline, parseBaseline, serializeBaseline, type BaselineSubject } from "../baseline.js";
+import { applyBaseline, BaselineError, createBaseline, parseBaseline, serializeBaseline, type Baseline, type BaselineSubject } from "../baseline.js";
 import { ConfigResolver, normalizeSeverity, parseRuleFlags, suggestRule, type CliSettings } from "../config.js";
 import type { Diagnostic, SeveritySetting, SuppressedDiagnostic } from "../diagnostic.js";
 import { relativePosix, findProjectRoot } from "../files.js";
 import { FORMAT_NAMES, formatters, type FormatName, type FormattedResult, type ToolNotification } from "../formatters/index.js";
 import { ruleText } from "../formatters/rule-docs.js";
-import { lintFiles } from "../lint.js";
+import { lintFiles, type LintResult } from "../lint.js";
 import type { FileKind, LintRuleMeta } from "../rule.js";
 import { colorEnabled, contextOf, debugLog, loadInputs, packageVersion, printError, projectRelative, UsageError, writeReport, type CliContext } from "./shared.js";
 
@@ -165,6 +165,54 @@ function unusedSeverity(args: LintArgs): SeveritySetting | undefined {
   return undefined;
 }
 
+/** The baseline's view of the results: paths relative to the baseline file. */
+function baselineSubjects(ctx: CliContext, baselineFile: string, results: readonly LintResult[], counted: readonly Counted[]): BaselineSubject[] {
+  const dir = dirname(resolve(ctx.io.cwd, baselineFile));
+  return results.map((result, k) => ({ key: result.filePath ? relativePosix(dir, result.filePath) : "<stdin>", source: result.source, messages: counted[k]!.messages }));
+}
+
+/** --baseline-write: record every finding, then report none. */
+function writeBaselineStep(ctx: CliContext, baselineFile: string, results: readonly LintResult[], counted: Counted[]): void {
+  const path = resolve(ctx.io.cwd, baselineFile);
+  const baseline = createBaseline(baselineSubjects(ctx, baselineFile, results, counted));
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, serializeBaseline(baseline));
+  } catch (err) {
+    throw new UsageError(`cannot write baseline ${baselineFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const n = Object.values(baseline.files).reduce((sum, entries) => sum + entries.reduce((s, e) => s + e.count, 0), 0);
+  ctx.io.stderr.write(`fwlint: wrote ${n} finding(s) in ${Object.keys(baseline.files).length} file(s) to baseline ${baselineFile}\n`);
+  for (const c of counted) {
+    c.suppressed.push(...c.messages.filter((m) => m.span.line > 0).map((m) => ({ ...m, suppressions: [{ kind: "baseline" as const, justification: "" }] })));
+    c.messages = c.messages.filter((m) => m.span.line < 1);
+  }
+}
+
+/** --baseline: move the findings the baseline accepts to the suppressed ones. */
+function applyBaselineStep(ctx: CliContext, baselineFile: string, results: readonly LintResult[], counted: Counted[]): void {
+  let text: string;
+  try {
+    text = readFileSync(resolve(ctx.io.cwd, baselineFile), "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read baseline ${baselineFile}: ${code === "ENOENT" ? "no such file" : (code ?? String(err))}`);
+  }
+  let baseline: Baseline;
+  try {
+    baseline = parseBaseline(text);
+  } catch (err) {
+    if (err instanceof BaselineError) throw new UsageError(`invalid baseline ${baselineFile}: ${err.message}`);
+    throw err;
+  }
+  const applied = applyBaseline(baseline, baselineSubjects(ctx, baselineFile, results, counted));
+  applied.results.forEach((r, k) => {
+    counted[k]!.messages = r.messages;
+    counted[k]!.suppressed.push(...r.suppressed);
+  });
+  debugLog(ctx, `baseline: ${applied.results.reduce((n, r) => n + r.suppressed.length, 0)} finding(s) accepted, ${applied.unmatched} fixed since it was written`);
+}
+
 export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void> {
   const { io } = ctx;
   if (args.maxWarnings !== undefined && (!Number.isInteger(args.maxWarnings) || args.maxWarnings < -1)) {
@@ -208,51 +256,8 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
   const files = results.map((r) => ({ result: r, filePath: r.filePath ?? "<stdin>" }));
   const counted: Counted[] = results.map((r) => ({ messages: [...r.messages], suppressed: [...r.suppressedMessages] }));
 
-  // baseline: keys are paths relative to the baseline file
-  const baselineFile = args.baselineWrite ?? args.baseline;
-  if (baselineFile) {
-    const path = resolve(io.cwd, baselineFile);
-    const subjects: BaselineSubject[] = files.map(({ result }, k) => ({
-      key: result.filePath ? relativePosix(dirname(path), result.filePath) : "<stdin>",
-      source: result.source,
-      messages: counted[k]!.messages,
-    }));
-    if (args.baselineWrite) {
-      const baseline = createBaseline(subjects);
-      try {
-        mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, serializeBaseline(baseline));
-      } catch (err) {
-        throw new UsageError(`cannot write baseline ${baselineFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-      const n = Object.values(baseline.files).reduce((sum, entries) => sum + entries.reduce((s, e) => s + e.count, 0), 0);
-      io.stderr.write(`fwlint: wrote ${n} finding(s) in ${Object.keys(baseline.files).length} file(s) to baseline ${baselineFile}\n`);
-      counted.forEach((c) => {
-        c.suppressed.push(...c.messages.filter((m) => m.span.line > 0).map((m) => ({ ...m, suppressions: [{ kind: "baseline" as const, justification: "" }] })));
-        c.messages = c.messages.filter((m) => m.span.line < 1);
-      });
-    } else {
-      let text: string;
-      try {
-        text = readFileSync(path, "utf8");
-      } catch (err) {
-        throw new UsageError(`cannot read baseline ${baselineFile}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : ((err as NodeJS.ErrnoException).code ?? String(err))}`);
-      }
-      let baseline;
-      try {
-        baseline = parseBaseline(text);
-      } catch (err) {
-        if (err instanceof BaselineError) throw new UsageError(`invalid baseline ${baselineFile}: ${err.message}`);
-        throw err;
-      }
-      const applied = applyBaseline(baseline, subjects);
-      applied.results.forEach((r, k) => {
-        counted[k]!.messages = r.messages;
-        counted[k]!.suppressed.push(...r.suppressed);
-      });
-      debugLog(ctx, `baseline: ${applied.results.reduce((n, r) => n + r.suppressed.length, 0)} finding(s) accepted, ${applied.unmatched} fixed since it was written`);
-    }
-  }
+  if (args.baselineWrite) writeBaselineStep(ctx, args.baselineWrite, results, counted);
+  else if (args.baseline) applyBaselineStep(ctx, args.baseline, results, counted);
 
   const formatted: FormattedResult[] = files.map(({ result, filePath }, k) => {
     const c = counted[k]!;
