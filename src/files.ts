@@ -3,7 +3,7 @@
  * matching for config `ignores` / `include` / `overrides`, and reading files. The lint engine never touches
  * the file system.
  */
-import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { createRequire } from "node:module";
 import type picomatchType from "picomatch";
@@ -171,7 +171,8 @@ export function discover(patterns: readonly string[], cwd: string, hooks: Discov
     if (!prev || (t.explicit && !prev.explicit)) targets.set(t.path, t);
   };
   for (const pattern of patterns) {
-    const scan = isGlobPattern(pattern) ? picomatch().scan(pattern) : null;
+    // a path that exists is taken literally even if it has glob characters (hosts/[old]/rules.v4)
+    const scan = isGlobPattern(pattern) && !existsSync(resolve(cwd, pattern)) ? picomatch().scan(pattern) : null;
     if (scan?.isGlob) {
       const base = resolve(cwd, scan.base || ".");
       const isMatch = picomatch()(scan.glob, { dot: false });

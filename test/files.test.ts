@@ -94,6 +94,12 @@ describe("discovering files", () => {
     expect(d.targets.map((t) => relativePosix(root, t.path))).toEqual(["dumps/host1.save", "dumps/host2.save", "hosts/a/web.rules", "hosts/b/ip6tables.rules", "hosts/b/iptables.rules"]);
   });
 
+  it("takes an existing path literally even when it looks like a glob", () => {
+    const root = makeTree({ "hosts/[old]/rules.v4": "", "hosts/o/rules.v4": "" });
+    expect(discover(["hosts/[old]/rules.v4"], root, hooks()).targets.map((t) => relativePosix(root, t.path))).toEqual(["hosts/[old]/rules.v4"]);
+    expect(discover(["hosts/[o]/rules.v4"], root, hooks()).targets.map((t) => relativePosix(root, t.path))).toEqual(["hosts/o/rules.v4"]);
+  });
+
   it("reports missing paths (I/O) and patterns that match nothing, and goes on", () => {
     const root = tree();
     const d = discover(["missing.rules", "dumps/*.nothing", "etc/iptables/rules.v4", "dumps"], root, hooks());
