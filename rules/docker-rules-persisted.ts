@@ -46,7 +46,7 @@ export default defineRule({
       "The rule applies to files restored at boot: `rules.v4`/`rules.v6`, `iptables.rules`, `/etc/sysconfig/iptables`, or any file with the `persisted` fact set.",
     ].join("\n\n"),
     bad: [
-      "# fwlint-facts: {\"persisted\": true}",
+      "==> /etc/iptables/rules.v4 <==",
       "*nat",
       ":PREROUTING ACCEPT [0:0]",
       ":POSTROUTING ACCEPT [0:0]",
@@ -58,7 +58,7 @@ export default defineRule({
       "",
     ].join("\n"),
     good: [
-      "# fwlint-facts: {\"persisted\": true}",
+      "==> /etc/iptables/rules.v4 <==",
       "*filter",
       ":FORWARD DROP [0:0]",
       ":DOCKER-USER - [0:0]",

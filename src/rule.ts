@@ -12,7 +12,10 @@ export type Language = "iptables" | "daemon-json" | "project";
 
 export type Category = "syntax" | "validity" | "docker" | "daemon" | "semantics" | "style";
 
-/** Facts about the host and project that rules need; set in config (`facts`), never guessed from the machine. */
+/**
+ * Facts about the host and project that rules need; set in config (`facts`), never guessed from the machine.
+ * Adding a fact? Add it to "facts" in schema/fwlint.config.schema.json too (a test compares the two).
+ */
 export interface ProjectFacts {
   /** The host's external (internet- or LAN-facing) interfaces, e.g. ["eth0"]. */
   readonly externalInterfaces?: readonly string[];
