@@ -344,7 +344,7 @@ export function walkForward(ruleset: Ruleset, layout: DockerLayout, pkt: Forward
       const m = reader.matches(rule);
       const act = action(ruleset, rule);
       if (m.tri === "no") {
-        if ((act === "drop" || act === "accept") && m.why && !m.unrelated) note(rule, m.why);
+        if (act === "drop" && m.why && !m.unrelated) note(rule, m.why);
         continue;
       }
       const next = continuation(chain, i + 1, depth, onReturn);
