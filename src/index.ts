@@ -16,3 +16,5 @@ export { collectDirectives, applyDirectives, type Directive } from "./directives
 export { parseConfig, loadConfigFile, ConfigResolver, ConfigError, type ConfigFile, type FileSettings } from "./config.js";
 export { createBaseline, applyBaseline, parseBaseline, serializeBaseline, type Baseline } from "./baseline.js";
 export { formatters, FORMAT_NAMES, type FormatName, type FormattedResult, type FormatterContext } from "./formatters/index.js";
+/** The Docker model: layout family, Docker's rules, bridges, published ports, exposure decision. */
+export * as docker from "./docker/index.js";
