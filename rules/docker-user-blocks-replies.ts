@@ -69,7 +69,8 @@ export default defineRule({
     ].join("\n\n"),
     bad: ["#!/bin/sh", "iptables -I DOCKER-USER -i eth0 ! -s 192.168.1.1 -j DROP", ""].join("\n"),
     good: ["#!/bin/sh", "iptables -I DOCKER-USER -i eth0 ! -s 192.168.1.1 -j DROP", "iptables -I DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", ""].join("\n"),
-    exceptions: "A DROP aimed at a few hostile sources (`-s 203.0.113.0/24 -j DROP`) is meant to cut their replies too, and is not reported.",
+    exceptions:
+      "Not reported: a DROP aimed at a few hostile sources (`-s 203.0.113.0/24 -j DROP`), which is meant to cut their replies too, and a DROP of given destination ports (`-p tcp --dport 5432 …`), because replies travel to the clients' own ports.",
   },
   check({ ast, text, facts, report, memo }) {
     const layout = memo("docker:layout", () => analyzeDocker(ast, facts));
