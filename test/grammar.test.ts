@@ -1,27 +1,13 @@
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ruleLexer } from "../grammar/lexer.js";
 import { cacheStats, classify, classifyUncached, shapeOf, type LexToken } from "../src/parse/line-grammar.js";
 import { parse } from "../src/parse/index.js";
+import { corpusFiles } from "./support/corpus.js";
 
 function tokens(line: string): LexToken[] {
   ruleLexer.reset(line, { line: 1, col: 1, state: "start" } as never);
   return [...ruleLexer].map((t) => ({ type: t.type!, value: t.value, col: t.col }));
-}
-
-export const CORPUS = "../shared/corpus";
-export function corpusFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d).sort()) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (!/SOURCES\.tsv$|\.md$|\.nft$/.test(f)) out.push(p);
-    }
-  };
-  walk(CORPUS);
-  return out;
 }
 
 describe("line grammar", () => {

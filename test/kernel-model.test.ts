@@ -10,13 +10,13 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Family } from "../src/ast/iptables.js";
-import { runTrace } from "../src/commands/trace.js";
 import { parse } from "../src/parse/index.js";
 import { cidrSet, rangeSet } from "../src/model/addr.js";
 import { computeExposure, type ExposureItem } from "../src/model/exposure.js";
 import { Model } from "../src/model/model.js";
 import { trace, type PacketSpec } from "../src/model/trace.js";
 import { parseAddress } from "../src/model/values.js";
+import { makeTree, runCli } from "./support/cli.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
 import { Topology, type ClientSpec, type Probe, type ProbeResult, type TopologySpec } from "./support/topology.js";
 import type { IntervalSet, Scalar } from "../src/model/sets.js";
@@ -436,25 +436,17 @@ describe.skipIf(!kernelAvailable)("the packet model agrees with the kernel", () 
   it("fwlint trace --packets gives the same answers in a batch", async () => {
     const s = scenarios[1]!;
     const cases = casesFor(s);
-    const file = `/tmp/fwlint-packets-${process.pid}.jsonl`;
-    const rulesFile = `/tmp/fwlint-rules-${process.pid}.rules`;
-    const { writeFileSync, rmSync } = await import("node:fs");
-    writeFileSync(rulesFile, s.rules);
-    writeFileSync(file, cases.map((c) => JSON.stringify({ in: c.spec.in ?? null, out: c.spec.out ?? null, src: c.spec.src, dst: c.spec.dst, proto: c.spec.proto, dport: c.spec.dport, state: "NEW" })).join("\n"));
-    let out = "";
-    try {
-      const io = { cwd: "/", env: {}, stdout: { write: (x: string) => (out += x) }, stderr: { write: () => true }, readStdin: () => "" };
-      const local = ["10.99.0.1/24", "10.98.0.1/24", "172.17.0.1"];
-      expect(runTrace({ file: rulesFile, packets: file, format: "json", local }, io)).toBe(0);
-    } finally {
-      rmSync(file, { force: true });
-      rmSync(rulesFile, { force: true });
-    }
-    const lines = out.trim().split("\n").map((l) => JSON.parse(l) as { connection: string | null; verdict: string });
+    const packets = cases.map((c) => JSON.stringify({ in: c.spec.in ?? null, out: c.spec.out ?? null, src: c.spec.src, dst: c.spec.dst, proto: c.spec.proto, dport: c.spec.dport, state: "NEW" })).join("\n");
+    const root = makeTree({ "rules.v4": s.rules, "packets.jsonl": packets });
+    const local = ["10.99.0.1/24", "10.98.0.1/24", "172.17.0.1"];
+    const r = await runCli(["trace", "rules.v4", "--packets", "packets.jsonl", ...local.flatMap((a) => ["--local", a])], { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { connection: string | null; verdict: string });
     expect(lines.length).toBe(cases.length);
-    const model = new Model(parse(s.rules), { local: ["10.99.0.1/24", "10.98.0.1/24", "172.17.0.1"], interfaces: ["eth0", "eth1"] });
+    const model = new Model(parse(s.rules), { local, interfaces: ["eth0", "eth1"] });
     cases.forEach((c, k) => expect(lines[k]!.connection, describeCase(c)).toBe(trace(model, c.spec).result.connection));
   });
+
 });
 
 describe.skipIf(kernelAvailable)("kernel agreement (skipped)", () => {

@@ -2,11 +2,12 @@
  * `fwlint exposure FILE [--local ADDR]…` — every published port, host port and routed container port that
  * can be reached from outside, with the exact sources per input interface, widest exposure first.
  */
-import chalk, { Chalk, type ChalkInstance } from "chalk";
+import { Chalk, type ChalkInstance } from "chalk";
 import type { Argv, CommandModule } from "yargs";
 import type { Family } from "../ast/iptables.js";
 import { computeExposure, type ExposureItem } from "../model/exposure.js";
-import { arrayOf, CommandError, commandIO, Models, rulesetsOf, type ModelCommandIO } from "./model-io.js";
+import { arrayOf, loadRuleset, modelArgs, Models } from "./model-io.js";
+import { colorEnabled, contextOf, UsageError, type CliContext } from "./shared.js";
 
 export interface ExposureArgs {
   file: string;
@@ -15,6 +16,7 @@ export interface ExposureArgs {
   format: "table" | "json";
   family?: Family;
   routed: boolean;
+  config?: string;
   color?: boolean;
 }
 
@@ -26,7 +28,8 @@ function builder(y: Argv): Argv<ExposureArgs> {
     .option("format", { alias: "f", choices: ["table", "json"] as const, default: "table" as const, describe: "Output format" })
     .option("family", { choices: ["ipv4", "ipv6"] as const, describe: "Only this address family" })
     .option("routed", { type: "boolean", default: true, describe: "Also report container ports reachable by routing to the container's address (--no-routed to leave them out)" })
-    .option("color", { type: "boolean", describe: "Colour the table (default: when writing to a terminal)" }) as unknown as Argv<ExposureArgs>;
+    .option("config", { alias: "c", type: "string", requiresArg: true, describe: "Configuration file for the host facts (hostAddresses, externalInterfaces) instead of searching" })
+    .example("$0 exposure rules.v4 --local 203.0.113.10/24", "Who can open which published port, host port or container port") as unknown as Argv<ExposureArgs>;
 }
 
 /** Items of every family in the file, widest first within each family (IPv4 first). */
@@ -72,18 +75,19 @@ export function renderExposureTable(items: readonly (ExposureItem & { family?: F
   return lines.join("\n");
 }
 
-export function runExposure(a: ExposureArgs, io: ModelCommandIO): number {
-  const rulesets = rulesetsOf(io, a.file, a.family);
+export async function runExposure(a: ExposureArgs, ctx: CliContext): Promise<number> {
+  const { io } = ctx;
+  const loaded = await loadRuleset(ctx, a.file, { ...(a.family ? { family: a.family } : {}), ...(a.config ? { config: a.config } : {}) });
+  const rulesets = loaded.rulesets;
   if (a.family) for (const f of [...rulesets.keys()]) if (f !== a.family) rulesets.delete(f);
-  if (rulesets.size === 0) throw new CommandError(`${a.file}: no ${a.family === "ipv6" ? "IPv6" : "IPv4"} rules`);
-  const models = new Models(rulesets, { local: arrayOf(a.local), external: arrayOf(a.external) });
+  if (rulesets.size === 0) throw new UsageError(`${a.file}: no ${a.family === "ipv6" ? "IPv6" : "IPv4"} rules`);
+  const models = new Models(rulesets, modelArgs(loaded.facts, arrayOf(a.local), arrayOf(a.external)));
   const items = exposureOf(models, a.routed);
   if (a.format === "json") {
     io.stdout.write(`${JSON.stringify(items.map(({ width: _w, ...rest }) => rest), null, 2)}\n`);
     return 0;
   }
-  const useColor = a.color ?? (io.env.NO_COLOR ? false : io.stdout.isTTY === true);
-  const c = useColor ? new Chalk({ level: Math.max(1, chalk.level) as 1 | 2 | 3 }) : new Chalk({ level: 0 });
+  const c = new Chalk({ level: colorEnabled(a.color, io, io.stdout) ? 1 : 0 });
   io.stdout.write(`${renderExposureTable(items, c)}\n`);
   return 0;
 }
@@ -92,14 +96,8 @@ export const exposureCommand: CommandModule<object, ExposureArgs> = {
   command: "exposure <file>",
   describe: "List what can be reached from outside (published ports, host ports, routed container ports) and by whom",
   builder,
-  handler: (argv) => {
-    const { io, setExit } = commandIO(argv as unknown as Record<string, unknown>);
-    try {
-      setExit(runExposure(argv, io));
-    } catch (err) {
-      if (!(err instanceof CommandError)) throw err;
-      io.stderr.write(`fwlint: ${err.message}\n`);
-      setExit(2);
-    }
+  handler: async (argv) => {
+    const ctx = contextOf(argv as unknown as Record<string, unknown>);
+    ctx.exitCode = Math.max(ctx.exitCode, await runExposure(argv, ctx));
   },
 };

@@ -1,66 +1,30 @@
 /**
- * What `fwlint trace` and `fwlint exposure` share: reading the ruleset file, picking the ruleset of an
- * address family, building the model, and the process edge (streams and exit code) — taken from the CLI
- * context when the program provides one (`argv.fwlintContext` with `io` and `exitCode`), else the process.
+ * What `fwlint trace` and `fwlint exposure` share: reading the ruleset (a file or "-") with its
+ * configuration (facts: hostAddresses, externalInterfaces — the command line adds to them), picking the
+ * ruleset of an address family, and building the model once per family.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Family, Ruleset } from "../ast/iptables.js";
 import { loadFile } from "../lint.js";
 import { Model } from "../model/model.js";
+import type { ProjectFacts } from "../rule.js";
+import { loadInputs, UsageError, type CliContext } from "./shared.js";
 
-export interface ModelCommandIO {
-  readonly cwd: string;
-  readonly stdout: { write(s: string): unknown; readonly isTTY?: boolean };
-  readonly stderr: { write(s: string): unknown };
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readStdin(): string;
+export interface LoadedRuleset {
+  readonly rulesets: Map<Family, Ruleset>;
+  readonly facts: ProjectFacts;
 }
 
-interface ContextLike {
-  io: { cwd: string; stdout: ModelCommandIO["stdout"]; stderr: ModelCommandIO["stderr"]; env: ModelCommandIO["env"] };
-  exitCode: number;
-}
-
-/** Wrong arguments or unreadable input: the command prints one line and exits 2. */
-export class CommandError extends Error {}
-
-export function commandIO(argv: Record<string, unknown>): { io: ModelCommandIO; setExit: (code: number) => void } {
-  const ctx = argv.fwlintContext as ContextLike | undefined;
-  if (ctx?.io) {
-    return {
-      io: { cwd: ctx.io.cwd, stdout: ctx.io.stdout, stderr: ctx.io.stderr, env: ctx.io.env, readStdin: () => readFileSync(0, "utf8") },
-      setExit: (code) => {
-        ctx.exitCode = Math.max(ctx.exitCode ?? 0, code);
-      },
-    };
-  }
-  return {
-    io: { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env, readStdin: () => readFileSync(0, "utf8") },
-    setExit: (code) => {
-      process.exitCode = Math.max(Number(process.exitCode ?? 0), code);
-    },
-  };
-}
-
-export function readText(io: ModelCommandIO, file: string): string {
-  if (file === "-") return io.readStdin();
-  try {
-    return readFileSync(resolve(io.cwd, file), "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CommandError(`${file}: cannot read file (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? "error")})`);
-  }
-}
-
-/** The rulesets of a file, by family (a dual-stack file or script gives both). */
-export function rulesetsOf(io: ModelCommandIO, file: string, family?: Family): Map<Family, Ruleset> {
-  const text = readText(io, file);
-  const f = loadFile({ text, ...(file === "-" ? {} : { filePath: resolve(io.cwd, file) }), ...(family ? { family } : {}) });
-  if (f.kind === "daemon-json") throw new CommandError(`${file}: is a daemon.json, not an iptables ruleset`);
-  const out = new Map<Family, Ruleset>();
-  for (const r of f.rulesets) out.set(r.family, r);
-  return out;
+/** The rulesets of one file, by family (a dual-stack file or script gives both), and its facts. */
+export async function loadRuleset(ctx: CliContext, file: string, opts: { family?: Family; config?: string }): Promise<LoadedRuleset> {
+  const loaded = await loadInputs(ctx, { patterns: [file], settings: { ...(opts.config ? { configFile: opts.config } : {}), ...(opts.family ? { family: opts.family } : {}) } });
+  if (loaded.problems.length) throw new UsageError(loaded.problems[0]!.message);
+  const first = loaded.inputs[0];
+  if (!first || loaded.inputs.length > 1) throw new UsageError(`${file}: name one ruleset file`);
+  const f = loadFile(first.input);
+  if (f.kind === "daemon-json") throw new UsageError(`${file}: is a daemon.json, not an iptables ruleset`);
+  const rulesets = new Map<Family, Ruleset>();
+  for (const r of f.rulesets) rulesets.set(r.family, r);
+  return { rulesets, facts: first.settings.config.facts };
 }
 
 export interface ModelArgs {
@@ -87,6 +51,11 @@ export class Models {
     }
     return this.cache.get(family)!;
   }
+}
+
+/** Command-line host facts added to the configuration's. */
+export function modelArgs(facts: ProjectFacts, local: readonly string[], external: readonly string[]): ModelArgs {
+  return { local: [...(facts.hostAddresses ?? []), ...local], external: [...(facts.externalInterfaces ?? []), ...external] };
 }
 
 /** Address family of an address as written. */

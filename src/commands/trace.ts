@@ -3,11 +3,14 @@
  * one packet through the ruleset (and, for a new TCP/UDP connection, its reply and the client's next
  * packet); `--packets FILE` traces JSON lines in a batch.
  */
-import chalk, { Chalk } from "chalk";
+import { resolve } from "node:path";
+import { Chalk } from "chalk";
 import type { Argv, CommandModule } from "yargs";
 import type { Family } from "../ast/iptables.js";
+import { FileReadError, readTextFile } from "../files.js";
 import { PacketError, renderTrace, trace, type PacketSpec, type TraceResult } from "../model/trace.js";
-import { arrayOf, CommandError, commandIO, familyOfAddress, Models, readText, rulesetsOf, type ModelCommandIO } from "./model-io.js";
+import { arrayOf, familyOfAddress, loadRuleset, modelArgs, Models } from "./model-io.js";
+import { colorEnabled, contextOf, STDIN_ARG, UsageError, type CliContext } from "./shared.js";
 
 export interface TraceArgs {
   file: string;
@@ -24,6 +27,7 @@ export interface TraceArgs {
   format: "text" | "json";
   packets?: string;
   family?: Family;
+  config?: string;
   color?: boolean;
 }
 
@@ -45,11 +49,13 @@ function builder(y: Argv): Argv<TraceArgs> {
     .option("format", { alias: "f", choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" })
     .option("packets", { type: "string", requiresArg: true, describe: "Trace the packets of this JSON-lines file (fields in, out, src, dst, proto, sport, dport, state); prints one JSON result per line" })
     .option("family", { choices: ["ipv4", "ipv6"] as const, describe: "Address family of the ruleset, instead of guessing" })
-    .option("color", { type: "boolean", describe: "Colour the text output (default: when writing to a terminal)" }) as unknown as Argv<TraceArgs>;
+    .option("config", { alias: "c", type: "string", requiresArg: true, describe: "Configuration file for the host facts (hostAddresses, externalInterfaces) instead of searching" })
+    .example("$0 trace rules.v4 --local 203.0.113.10 --in eth0 --src 198.51.100.7 --dst 203.0.113.10 --dport 8080", "Can this client open port 8080, and where does it end up?")
+    .example("$0 trace rules.v4 --packets packets.jsonl", "One JSON result per line of packets.jsonl") as unknown as Argv<TraceArgs>;
 }
 
 function specFromArgs(a: TraceArgs): PacketSpec {
-  if (!a.src || !a.dst) throw new CommandError("trace needs --src and --dst (or --packets FILE)");
+  if (!a.src || !a.dst) throw new UsageError("trace needs --src and --dst (or --packets FILE)");
   return {
     ...(a.in !== undefined ? { in: a.in } : {}),
     ...(a.out !== undefined ? { out: a.out } : {}),
@@ -104,12 +110,22 @@ function interfacesOf(specs: readonly PacketSpec[]): string[] {
 }
 
 /** Run `trace`; returns the exit code. */
-export function runTrace(a: TraceArgs, io: ModelCommandIO): number {
-  const rulesets = rulesetsOf(io, a.file, a.family);
-  const common = { local: arrayOf(a.local), external: arrayOf(a.external) };
+export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
+  const { io } = ctx;
+  const loaded = await loadRuleset(ctx, a.file, { ...(a.family ? { family: a.family } : {}), ...(a.config ? { config: a.config } : {}) });
+  const common = modelArgs(loaded.facts, arrayOf(a.local), arrayOf(a.external));
   if (a.packets !== undefined) {
-    const text = readText(io, a.packets);
-    const models = new Models(rulesets, common);
+    let text: string;
+    if (a.packets === STDIN_ARG || a.packets === "-") text = await io.stdin.read();
+    else {
+      try {
+        text = readTextFile(resolve(io.cwd, a.packets));
+      } catch (err) {
+        if (err instanceof FileReadError) throw new UsageError(`${a.packets}: cannot read file (${err.reason})`);
+        throw err;
+      }
+    }
+    const models = new Models(loaded.rulesets, common);
     let buf = "";
     let n = 0;
     for (const raw of text.split("\n")) {
@@ -119,8 +135,9 @@ export function runTrace(a: TraceArgs, io: ModelCommandIO): number {
       let out: string;
       try {
         const spec = specFromJson(line, n);
-        const model = models.get(familyOfAddress(spec.src));
-        if (!model) throw new PacketError(`line ${n}: the file has no ${familyOfAddress(spec.src) === "ipv6" ? "IPv6" : "IPv4"} rules`);
+        const fam = familyOfAddress(spec.src);
+        const model = models.get(fam);
+        if (!model) throw new PacketError(`line ${n}: the file has no ${fam === "ipv6" ? "IPv6" : "IPv4"} rules`);
         out = JSON.stringify(trace(model, spec).result);
       } catch (err) {
         if (!(err instanceof PacketError)) throw err;
@@ -137,21 +154,20 @@ export function runTrace(a: TraceArgs, io: ModelCommandIO): number {
   }
   const spec = specFromArgs(a);
   const fam = familyOfAddress(spec.src);
-  const model = new Models(rulesets, { ...common, interfaces: interfacesOf([spec]) }).get(fam);
-  if (!model) throw new CommandError(`${a.file}: no ${fam === "ipv6" ? "IPv6" : "IPv4"} rules to trace a packet from ${spec.src}`);
+  const model = new Models(loaded.rulesets, { ...common, interfaces: interfacesOf([spec]) }).get(fam);
+  if (!model) throw new UsageError(`${a.file}: no ${fam === "ipv6" ? "IPv6" : "IPv4"} rules to trace a packet from ${spec.src}`);
   let t;
   try {
     t = trace(model, spec, { verbose: a.format === "text" });
   } catch (err) {
-    if (err instanceof PacketError) throw new CommandError(err.message);
+    if (err instanceof PacketError) throw new UsageError(err.message);
     throw err;
   }
   if (a.format === "json") {
     io.stdout.write(`${JSON.stringify(t.result satisfies TraceResult)}\n`);
     return 0;
   }
-  const useColor = a.color ?? (io.env.NO_COLOR ? false : io.stdout.isTTY === true);
-  const c = useColor ? new Chalk({ level: Math.max(1, chalk.level) as 1 | 2 | 3 }) : new Chalk({ level: 0 });
+  const c = new Chalk({ level: colorEnabled(a.color, io, io.stdout) ? 1 : 0 });
   const paint = (k: "head" | "ok" | "bad" | "dim" | "warn", s: string) => (k === "head" ? c.bold(s) : k === "ok" ? c.green(s) : k === "bad" ? c.red(s) : k === "dim" ? c.dim(s) : c.yellow(s));
   io.stdout.write(`${renderTrace(model, spec, t, paint)}\n`);
   return 0;
@@ -161,14 +177,8 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
   command: "trace <file>",
   describe: "Follow a packet (and its connection's reply) through the ruleset",
   builder,
-  handler: (argv) => {
-    const { io, setExit } = commandIO(argv as unknown as Record<string, unknown>);
-    try {
-      setExit(runTrace(argv, io));
-    } catch (err) {
-      if (!(err instanceof CommandError)) throw err;
-      io.stderr.write(`fwlint: ${err.message}\n`);
-      setExit(2);
-    }
+  handler: async (argv) => {
+    const ctx = contextOf(argv as unknown as Record<string, unknown>);
+    ctx.exitCode = Math.max(ctx.exitCode, await runTrace(argv, ctx));
   },
 };
