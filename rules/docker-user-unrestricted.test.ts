@@ -2,8 +2,16 @@ import { describe, expect, it } from "vitest";
 import { dump, run } from "../test/support/rule-run.js";
 
 const ID = "docker-user-unrestricted";
-const NAT = ["-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80"];
-const open = (filter: string[], facts = {}) => run(ID, dump(["-A FORWARD -j DOCKER-USER", ...filter], NAT), { facts });
+const NAT = ["-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80", "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER"];
+/** Docker's own FORWARD rules for the published port (20.10 layout), after the test's lines (line numbers kept). */
+const DOCKER_FORWARD = [
+  "-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+  "-A FORWARD -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT",
+  "-A FORWARD -i docker0 ! -o docker0 -j ACCEPT",
+];
+/** A host where the port really is published: the decision is the packet model's exact exposure. */
+const host = (filter: string[], chains?: string[]) => dump([...filter, ...DOCKER_FORWARD], NAT, chains);
+const open = (filter: string[], facts = {}) => run(ID, host(["-A FORWARD -j DOCKER-USER", ...filter]), { facts });
 
 describe(ID, () => {
   it("lists the port as the issue asks", () => {
@@ -19,6 +27,13 @@ describe(ID, () => {
     expect(open(["-A DOCKER-USER -p tcp -m tcp --dport 80 -j ACCEPT", "-A DOCKER-USER -j DROP"])[0]!.message).toMatch(/line 7 accepts it/);
   });
 
+  it("decides on the exact exposure: a file where nothing reaches the container reports nothing", () => {
+    // No jump to nat DOCKER and no FORWARD accept: the DNAT never happens, FORWARD's policy drops.
+    expect(run(ID, dump(["-A FORWARD -j DOCKER-USER"], [NAT[0]!]))).toEqual([]);
+    // A blocklist leaves the port open to the rest of the world; the message says who is left out.
+    expect(open(["-A DOCKER-USER -s 203.0.113.0/24 -j DROP"])[0]!.message).toMatch(/open to every source except 203\.0\.113\.0\/24/);
+  });
+
   it("counts a restriction it cannot decide as a restriction", () => {
     expect(open(["-A DOCKER-USER -i eth0 ! -s 192.0.2.0/24 -j DROP"])).toEqual([]);
     expect(open(["-A DOCKER-USER -m set ! --match-set allowed src -j DROP"])).toEqual([]);
@@ -32,16 +47,16 @@ describe(ID, () => {
 
   it("follows jumps to user chains (ufw-docker style), their ACCEPTs and RETURNs", () => {
     const chains = ["DOCKER-USER", "ufw-user-forward"];
-    const restricted = dump(["-A FORWARD -j DOCKER-USER", "-A DOCKER-USER -j ufw-user-forward", "-A ufw-user-forward -p tcp -m tcp --dport 80 -j ACCEPT", "-A DOCKER-USER -j DROP"], NAT, chains);
+    const restricted = host(["-A FORWARD -j DOCKER-USER", "-A DOCKER-USER -j ufw-user-forward", "-A ufw-user-forward -p tcp -m tcp --dport 80 -j ACCEPT", "-A DOCKER-USER -j DROP"], chains);
     expect(run(ID, restricted)[0]!.message).toMatch(/line 9 accepts it/);
-    const closed = dump(["-A FORWARD -j DOCKER-USER", "-A DOCKER-USER -j ufw-user-forward", "-A ufw-user-forward -p tcp -m tcp --dport 5432 -j ACCEPT", "-A ufw-user-forward -p tcp -m tcp --dport 80 -j RETURN", "-A DOCKER-USER -j DROP"], NAT, chains);
+    const closed = host(["-A FORWARD -j DOCKER-USER", "-A DOCKER-USER -j ufw-user-forward", "-A ufw-user-forward -p tcp -m tcp --dport 5432 -j ACCEPT", "-A ufw-user-forward -p tcp -m tcp --dport 80 -j RETURN", "-A DOCKER-USER -j DROP"], chains);
     expect(run(ID, closed)).toEqual([]);
   });
 
   it("reports a missing jump or chain, and skips loopback-only ports and dumps without a filter table", () => {
-    expect(run(ID, dump([], NAT))[0]!.message).toMatch(/FORWARD never jumps to DOCKER-USER/);
-    expect(run(ID, dump([], NAT, []))[0]!.message).toMatch(/there is no DOCKER-USER chain/);
-    expect(run(ID, dump(["-A FORWARD -j DOCKER-USER"], ["-A DOCKER -d 127.0.0.1/32 ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80"]))).toEqual([]);
+    expect(run(ID, host([]))[0]!.message).toMatch(/FORWARD never jumps to DOCKER-USER/);
+    expect(run(ID, host([], []))[0]!.message).toMatch(/there is no DOCKER-USER chain/);
+    expect(run(ID, dump(["-A FORWARD -j DOCKER-USER", ...DOCKER_FORWARD], ["-A DOCKER -d 127.0.0.1/32 ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80", NAT[1]!]))).toEqual([]);
     expect(run(ID, "*nat\n:DOCKER - [0:0]\n" + NAT[0] + "\nCOMMIT\n")).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ export default defineRule({
     ].join(" "),
     bad: "*filter\n:INPUT DROP [0:0]\n:ssh-allow - [0:0]\n-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT DROP [0:0]\n:ssh-allow - [0:0]\n-A INPUT -j ssh-allow\n-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
-    exceptions: "Chains kept empty on purpose for tools that fill them at run time (for example `DOCKER-USER` before Docker starts) are not reported when they are empty and named in Docker's or another manager's convention; delete others.",
+    exceptions: "Docker's chains are left to the Docker rules (`docker-user-not-jumped`). Empty chains named in another manager's convention (ufw, kube, CNI, fail2ban, libvirt, firewalld), which it fills and jumps to at run time, are not reported; delete other unused chains.",
   },
   check({ ast, report }) {
     for (const table of ast.tables) {
@@ -44,6 +44,8 @@ export default defineRule({
       }
       for (const c of table.chains) {
         if (c.builtin || live.has(c.name)) continue;
+        // Docker's chains (DOCKER-USER included) are the Docker rules' business (docker-user-not-jumped).
+        if (c.name === "DOCKER" || c.name.startsWith("DOCKER-")) continue;
         // Empty chains a daemon creates and jumps to at run time (Docker, ufw, kube, …) are placeholders.
         if (c.rules.length === 0 && /^(DOCKER|ufw|KUBE|CNI|cali|f2b|fail2ban|LIBVIRT|FORWARD_|INPUT_|OUTPUT_|PRE_|POST_|IN_|FWD_|OUT_)/.test(c.name)) continue;
         const from = [...(jumpers.get(c.name) ?? [])];

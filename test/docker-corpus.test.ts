@@ -57,6 +57,8 @@ interface Pitfall {
   /** Turn the dump into the broken one; returns the text and the line (content) the finding must be on. */
   apply(text: string): { text: string; line: string };
   readonly facts?: ProjectFacts;
+  /** Findings of other rules the pitfall also causes, as "rule-id\tline" (e.g. the dead rule after a RETURN). */
+  also?(base: string): readonly string[];
   readonly filePath?: string;
 }
 
@@ -114,6 +116,8 @@ const PITFALLS: readonly Pitfall[] = [
     name: "a RETURN in front of the restrictions",
     rule: "docker-user-unrestricted",
     facts: { externalInterfaces: ["eth0"] },
+    // The restriction is dead now, and so is the RETURN Docker ≤ 28.2.1 wrote at the end.
+    also: (base) => ["unreachable-rule\t-A DOCKER-USER -i eth0 -m conntrack --ctstate NEW -j DROP", ...(base.includes("-A DOCKER-USER -j RETURN\n") ? ["unreachable-rule\t-A DOCKER-USER -j RETURN"] : [])],
     apply: (t) => {
       const restricted = firstInDockerUser(firstInDockerUser(t, "-A DOCKER-USER -i eth0 -m conntrack --ctstate NEW -j DROP"), "-A DOCKER-USER -j RETURN");
       const dnat = lines(t).find((l) => l.startsWith("-A DOCKER ") && l.includes("-j DNAT"))!;
@@ -149,7 +153,10 @@ describe.each(DUMPS.map((path) => ({ path, name: path.split("/").pop()! })))("$n
     const before = pitfall.rule === "docker-user-unrestricted" ? findings(firstInDockerUser(base, "-A DOCKER-USER -i eth0 -m conntrack --ctstate NEW -j DROP"), facts) : findings(base, facts);
     const after = findings(text, facts);
     const added = [...after].filter((k) => !before.has(k));
-    expect(added).toEqual([`${pitfall.rule}\t${line}`]);
+    // Docker 28.0.0 accepts published ports through an ipset (docker-ext-bridges-v4) whose contents are not
+    // in the dump: the exact exposure is "maybe", which docker-user-unrestricted does not report.
+    const viaIpset = pitfall.rule === "docker-user-unrestricted" && base.includes("--match-set docker-ext-bridges");
+    expect(added.sort()).toEqual([...(viaIpset ? [] : [`${pitfall.rule}\t${line}`]), ...(pitfall.also?.(base) ?? [])].sort());
     const removed = [...before].filter((k) => !after.has(k));
     // A new DOCKER-USER restriction may close a port that was reported open; nothing else may go away.
     expect(removed.every((k) => k.startsWith("docker-user-unrestricted\t")), removed.join("\n")).toBe(true);

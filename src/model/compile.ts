@@ -10,7 +10,6 @@ import { addrDomain, cidrSet, rangeSet } from "./addr.js";
 import { F, FLAGSET, ICMPS, NATS, ST, STATES, TCP, DIRS, BITS } from "./fields.js";
 import type { IfaceUniverse } from "./ifaces.js";
 import type { HostLayout } from "./layout.js";
-import { natAddress } from "./layout.js";
 import { IntervalSet, PORTS, PROTOCOLS, U32, type Domain, type Scalar } from "./sets.js";
 import { parseAddress, parseIcmpType, parsePortRange } from "./values.js";
 
@@ -339,7 +338,7 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
       for (const o of m.options) {
         const v = o.values[0]?.text ?? "";
         if (o.name === "--sport" || o.name === "--dport") {
-          const r = parsePortRange(v, ":");
+          const r = parsePortRange(v, ":", m.module);
           add(o.name === "--sport" ? F.SPORT : F.DPORT, r ? setOf(PORTS, [r]) : null, o);
         } else if (o.name === "--tcp-flags" && m.module === "tcp") {
           const mask = flagBits(v);
@@ -448,8 +447,8 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
           add(F.ICMP, null, o);
           continue;
         }
-        const [type, code] = t;
-        const set = type < 0 ? IntervalSet.full(ICMPS) : code < 0 ? IntervalSet.of(ICMPS, type * 256, type * 256 + 255) : IntervalSet.of(ICMPS, type * 256 + code);
+        const [type, lo, hi] = t;
+        const set = type < 0 ? IntervalSet.full(ICMPS) : IntervalSet.of(ICMPS, type * 256 + lo, type * 256 + hi);
         add(F.ICMP, set as unknown as AnySet, o);
       }
       return;
@@ -624,6 +623,5 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
   };
 }
 
-export { natAddress };
 export const NAT_DOMAIN = NATS;
 export const STATE_DOMAIN = STATES;

@@ -5,13 +5,14 @@
  * reply and the client's next packet on the same variables. What is left are exact sets of sources per
  * published port, host port and directly routed container port.
  */
+import { isPlaceholderInterface } from "../docker/interfaces.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
 import { branch, journey, martians, toArray, type Outcome } from "./engine.js";
 import { F, FIELD_COUNT, ST, TCP } from "./fields.js";
 import type { Model } from "./model.js";
 import { IntervalSet, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
-import { followupOf, replyOf, restrictTo } from "./trace.js";
+import { followupOf, replyOf, restrictTo, trace } from "./trace.js";
 
 export interface AllowedEntry {
   /** Interface class: a name (`eth0`), other names with a prefix (`eth+`), or `*` (any other interface). */
@@ -236,6 +237,8 @@ function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, contai
         maybe = maybe.subtract(def);
         if (def.isEmpty && maybe.isEmpty) continue;
         const entry: AllowedEntry = { inInterface: model.ifaces.label(k), sources: show(def), ...(maybe.isEmpty ? {} : { possibleSources: show(maybe) }) };
+        // The sets themselves, for callers in the process (not serialised).
+        Object.defineProperty(entry, "set", { value: def, enumerable: false });
         allowed.push(entry);
         width += def.size() + maybe.size();
         if (def.equals(valid) && (external === null || external.has(k) || k === starClass)) openToAny = true;
@@ -284,4 +287,106 @@ function portIn(spec: number | string, port: number): boolean {
     const [a, b] = r.split("-").map(Number);
     return port >= a! && port <= (b ?? a)!;
   });
+}
+
+/** The exact decision for one published port, as docker-user-unrestricted needs it. */
+export interface PortDecision {
+  /**
+   * open: new connections (replies included) from at least half of all source addresses reach the
+   * container — every source, or every source but a blocklist; blocked: an allowlist or nothing gets in.
+   */
+  readonly outcome: "open" | "blocked" | "unknown";
+  /** Interface classes that admit it. */
+  readonly openOn: readonly string[];
+  /** Sources that cannot open it on those interfaces (a blocklist), as text; empty when none. */
+  readonly except: readonly string[];
+  /** Why, in a few words (the accepting rule of a sample connection). */
+  readonly reason: string;
+}
+
+export interface PublishedPortRef {
+  readonly protocol: string;
+  readonly hostAddress: string | null;
+  readonly hostPort: { readonly from: number; readonly to: number };
+  readonly containerAddress: string;
+  readonly containerPort: { readonly from: number; readonly to: number };
+}
+
+/** The admitted sources of an entry (in-process only). */
+const entrySet = (a: AllowedEntry): AnySet | undefined => (a as AllowedEntry & { set?: AnySet }).set;
+
+/**
+ * Is this published port open to the world? With the host's external interfaces known, on one of them;
+ * without, on every outside interface (whichever turns out to be external).
+ */
+export function publishedPortDecision(model: Model, items: readonly ExposureItem[], port: PublishedPortRef, externalInterfaces: readonly string[] = []): PortDecision {
+  const fam = model.family;
+  const host = fam === "ipv6" ? `[${port.containerAddress.replace(/\/\d+$/, "")}]` : port.containerAddress.replace(/\/\d+$/, "");
+  const container = `${host}:${port.containerPort.from === port.containerPort.to ? port.containerPort.from : `${port.containerPort.from}-${port.containerPort.to}`}`;
+  // Interface names from Docker's documentation (ext_if, …) exist on no host: not a way in.
+  const outside = outsideInterfaces(model)
+    .filter((k) => !(model.ifaces.classes[k]!.wildcard === false && isPlaceholderInterface(model.ifaces.classes[k]!.key)))
+    .map((k) => model.ifaces.label(k));
+  const relevant = externalInterfaces.length ? [...new Set(externalInterfaces.map((n) => model.ifaces.label(model.ifaces.classOf(n))))] : outside;
+  const mine = items.filter(
+    (i) =>
+      i.kind === "published" &&
+      i.proto === port.protocol &&
+      i.container === container &&
+      overlaps(i.hostPort, port.hostPort.from, port.hostPort.to) &&
+      (port.hostAddress === null || i.hostAddress === "*" || (i.hostAddress ?? "").split(",").includes(port.hostAddress)),
+  );
+  const valid = validSources(model);
+  const half = valid.size() / 2;
+  const admitted = new Map<string, AnySet>();
+  let maybe = false;
+  for (const i of mine)
+    for (const a of i.allowed) {
+      const set = entrySet(a);
+      if (set) admitted.set(a.inInterface, (admitted.get(a.inInterface) ?? IntervalSet.empty(valid.d)).union(set));
+      if (a.possibleSources?.length) maybe = true;
+    }
+  const openOn = relevant.filter((l) => (admitted.get(l)?.size() ?? 0) >= half);
+  const open = externalInterfaces.length ? openOn.length > 0 : relevant.length > 0 && openOn.length === relevant.length;
+  if (!open) return { outcome: maybe ? "unknown" : "blocked", openOn, except: [], reason: "" };
+  const worst = openOn.map((l) => admitted.get(l)!).reduce((a, b) => (a.size() <= b.size() ? a : b));
+  const except = worst.equals(valid) ? [] : formatAddrSet(fam, valid.subtract(worst) as never);
+  return { outcome: "open", openOn, except, reason: acceptReason(model, port, openOn[0]!) };
+}
+
+function overlaps(spec: number | string, from: number, to: number): boolean {
+  if (typeof spec === "number") return spec >= from && spec <= to;
+  return spec.split(",").some((r) => {
+    const [a, b] = r.split("-").map(Number);
+    return a! <= to && (b ?? a)! >= from;
+  });
+}
+
+/** Which rule lets a sample connection from an arbitrary source through FORWARD. */
+function acceptReason(model: Model, port: PublishedPortRef, ifaceLabel: string): string {
+  const k = model.ifaces.classes.findIndex((_, i) => model.ifaces.label(i) === ifaceLabel);
+  const fam = model.family;
+  const localSample = (): string => {
+    const local = model.layout.local as AnySet;
+    for (const [lo] of local.ranges()) {
+      const text = formatAddress(fam, lo);
+      if (!text.startsWith("127.") && text !== "::1") return text;
+    }
+    return fam === "ipv4" ? "203.0.113.1" : "2001:db8::1";
+  };
+  try {
+    const t = trace(model, {
+      in: k >= 0 ? model.ifaces.sample(k) : "eth0",
+      src: fam === "ipv4" ? "198.51.100.77" : "2001:db8:77::77",
+      dst: port.hostAddress ?? localSample(),
+      proto: port.protocol,
+      dport: port.hostPort.from,
+    }).result;
+    const last = [...t.path].reverse().find((s) => s.table === "filter");
+    if (!last) return "nothing in FORWARD stops it";
+    if (last.line === null) return `the ${last.chain} policy ${last.target} lets it through`;
+    return `line ${last.line} accepts it`;
+  } catch {
+    return "nothing in FORWARD stops it";
+  }
 }

@@ -3,8 +3,8 @@
  * behind them. Bridges and containers come from Docker's rules (`dockerBridges`); the host's addresses
  * come from the user (`--local`, facts.hostAddresses), never from the machine running fwlint.
  */
-import type { Family, Rule, Ruleset } from "../ast/iptables.js";
-import { allRules, criterion } from "../ast/iptables.js";
+import type { Family, Ruleset } from "../ast/iptables.js";
+import { analyzeDocker } from "../docker/layout.js";
 import { addrDomain, addrSetOf, cidrSet } from "./addr.js";
 import { IntervalSet, type AddrSet, type Scalar } from "./sets.js";
 import { parseAddress, parseCidr } from "./values.js";
@@ -18,93 +18,25 @@ export interface BridgeInfo {
   readonly containers: readonly Scalar[];
 }
 
-/**
- * Docker's bridges, subnets and containers as read from its rules. This is the one function to swap for
- * the Docker layout model (src/docker) once it is available.
- */
+/** Docker's bridges, subnets and containers, from the Docker layout model (src/docker). */
 export function dockerBridges(ruleset: Ruleset): BridgeInfo[] {
   const family = ruleset.family;
-  const subnets = new Map<string, AddrSet[]>();
-  const containers = new Map<string, Scalar[]>();
-  const names = new Set<string>();
-  const loose: Scalar[] = [];
-  const first = (r: Rule, name: string) => criterion(r, name);
-  const plainValue = (r: Rule, name: string, negated: boolean): string | null => {
-    const o = first(r, name);
-    return o && o.negated === negated && o.values[0] ? o.values[0].text : null;
-  };
-  const addSubnet = (br: string, text: string) => {
-    const s = cidrSet(text, family);
-    if (!s) return;
-    names.add(br);
-    subnets.set(br, [...(subnets.get(br) ?? []), s]);
-  };
-  const addContainer = (br: string, text: string) => {
-    const c = parseCidr(text, family);
-    if (!c || c.prefix !== (family === "ipv4" ? 32 : 128)) return;
-    names.add(br);
-    const list = containers.get(br) ?? [];
-    if (!list.includes(c.address)) list.push(c.address);
-    containers.set(br, list);
-  };
-  for (const r of allRules(ruleset)) {
-    const target = r.target?.name;
-    if (r.table === "nat" && r.chain === "POSTROUTING" && target === "MASQUERADE") {
-      const src = plainValue(r, "-s", false);
-      const out = plainValue(r, "-o", true);
-      if (src && out && !out.endsWith("+") && !src.endsWith("/32") && !src.endsWith("/128")) addSubnet(out, src);
-    }
-    if (r.table === "filter" && target === "DROP") {
-      const src = plainValue(r, "-s", true);
-      const out = plainValue(r, "-o", false);
-      if (src && out && !out.endsWith("+")) addSubnet(out, src);
-      const dst = plainValue(r, "-d", true);
-      const inn = plainValue(r, "-i", false);
-      if (dst && inn && !inn.endsWith("+")) addSubnet(inn, dst);
-    }
-    if (r.table === "filter" && r.chain === "DOCKER" && target === "ACCEPT") {
-      const dst = plainValue(r, "-d", false);
-      const out = plainValue(r, "-o", false);
-      if (dst && out && !out.endsWith("+")) addContainer(out, dst);
-    }
-    if (r.table === "raw" && r.chain === "PREROUTING" && target === "DROP") {
-      const dst = plainValue(r, "-d", false);
-      const inn = plainValue(r, "-i", true);
-      if (dst && inn && !inn.endsWith("+")) addContainer(inn, dst);
-    }
-    if (r.table === "filter" && /^DOCKER/.test(r.chain) || (r.table === "filter" && r.chain === "FORWARD" && r.target?.name === "DOCKER")) {
-      const out = plainValue(r, "-o", false);
-      if (out && !out.endsWith("+") && (r.chain === "DOCKER-CT" || r.chain === "DOCKER-BRIDGE" || r.target?.name === "DOCKER")) names.add(out);
-    }
-    if (r.table === "nat" && target === "DNAT") {
-      const to = r.target?.options.find((o) => o.name === "--to-destination")?.values[0]?.text;
-      const host = to ? natAddress(to) : null;
-      const a = host ? parseAddress(host, family) : null;
-      if (a !== null) loose.push(a);
-    }
-  }
+  const d = addrDomain(family);
   const out: BridgeInfo[] = [];
-  for (const name of [...names].sort()) {
-    const d = addrDomain(family);
+  for (const b of [...analyzeDocker(ruleset).bridges.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
     let set = IntervalSet.empty(d);
-    for (const s of subnets.get(name) ?? []) set = set.union(s as IntervalSet<Scalar>);
-    const cs = [...(containers.get(name) ?? [])];
-    for (const a of loose) if (set.has(a) && !cs.includes(a)) cs.push(a);
-    out.push({ name, subnets: set as AddrSet, containers: cs });
+    for (const text of b.subnets) {
+      const s = cidrSet(text, family);
+      if (s) set = set.union(s as IntervalSet<Scalar>);
+    }
+    const containers: Scalar[] = [];
+    for (const text of b.containers) {
+      const c = parseCidr(text, family);
+      if (c && c.prefix === (family === "ipv4" ? 32 : 128) && !containers.includes(c.address)) containers.push(c.address);
+    }
+    out.push({ name: b.name, subnets: set as AddrSet, containers });
   }
   return out;
-}
-
-/** The address part of a NAT range `addr[-addr][:port[-port]]` (IPv6 in brackets), or null. */
-export function natAddress(text: string): string | null {
-  if (text.startsWith("[")) {
-    const end = text.indexOf("]");
-    return end < 0 ? null : text.slice(1, end).split("-")[0]!;
-  }
-  if (text.startsWith(":")) return null;
-  const colon = text.split(":").length === 2 ? text.indexOf(":") : -1;
-  const addr = colon >= 0 ? text.slice(0, colon) : text;
-  return addr.split("-")[0] || null;
 }
 
 export interface HostOptions {
@@ -146,14 +78,14 @@ export function hostLayout(ruleset: Ruleset, opts: HostOptions = {}): HostLayout
   if (given.length > 0) {
     local = loopback;
     for (const t of given) {
+      // The host's own address (before the "/"), and its subnet's broadcast address.
       const c = parseCidr(t, family)!;
-      local = local.union(IntervalSet.of(d, c.address));
-      const bits = v4 ? 32 : 128;
+      const own = parseAddress(t.split("/")[0]!, family);
+      if (own !== null) local = local.union(IntervalSet.of(d, own));
       if (v4 && c.prefix < 31) {
         const [, hi] = prefixRange(family, c.address, c.prefix);
         broadcast = broadcast.union(IntervalSet.of(d, hi));
       }
-      void bits;
     }
   } else {
     local = IntervalSet.full(d).subtract(bridged).subtract(multicast).subtract(broadcast);

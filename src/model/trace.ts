@@ -102,7 +102,7 @@ export function packetOf(model: Model, spec: PacketSpec): { p: Sym; j: Journey; 
   if (proto === 1 || proto === 58) {
     const t = parseIcmpType(spec.icmpType ?? "echo-request", fam);
     if (!t || t[0] < 0) throw new PacketError(`--icmp-type ${spec.icmpType} is not an ICMP type`);
-    values[F.ICMP] = t[0] * 256 + Math.max(0, t[1]);
+    values[F.ICMP] = t[0] * 256 + t[1];
   }
   let p = Sym.concrete(values);
   if (ported) {
