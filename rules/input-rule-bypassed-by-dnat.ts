@@ -10,7 +10,8 @@ function reach(table: Table, from: string): Set<string> {
   const seen = new Set<string>([from]);
   const todo = [from];
   while (todo.length) {
-    const c = table.chains.find((x) => x.name === todo.pop());
+    const name = todo.pop();
+    const c = table.chains.find((x) => x.name === name);
     for (const r of c?.rules ?? []) {
       const t = r.target?.name;
       if (t && !seen.has(t) && table.chains.some((x) => x.name === t && !x.builtin)) {

@@ -52,7 +52,7 @@ export default defineRule({
         const runs = c.rules.length ? `: its ${c.rules.length} rule${c.rules.length === 1 ? "" : "s"} never run` : "";
         report({
           message: from.length
-            ? `Chain ${c.name} is only jumped to from chain${from.length > 1 ? "s" : ""} that never run (${from.join(", ")})${runs}`
+            ? `Chain ${c.name} is only jumped to from ${from.length > 1 ? "chains that never run" : "a chain that never runs"} (${from.join(", ")})${runs}`
             : `Chain ${c.name} is never jumped to${runs}`,
           span: c.nameSpan,
         });

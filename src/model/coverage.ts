@@ -350,7 +350,7 @@ export class Coverage {
         cur.all = false;
         continue;
       }
-      const res = this.sameFateBelow(ch, i, a, doms);
+      const res = this.sameFateBelow(ch, i, a, doms, dead);
       if (!res) cur.all = false;
       else {
         res.later.forEach((x) => cur.later.add(x));
@@ -365,7 +365,7 @@ export class Coverage {
     }
   }
 
-  private sameFateBelow(ch: CChain, i: number, a: Box, doms: readonly Domain<Scalar>[]): { later: KRule[]; policy: boolean } | null {
+  private sameFateBelow(ch: CChain, i: number, a: Box, doms: readonly Domain<Scalar>[], dead: ReadonlySet<Rule>): { later: KRule[]; policy: boolean } | null {
     const k = ch.rules[i]!;
     const verdict = k.action.t === "verdict" ? k.action.v : null;
     const sig = targetSignature(k);
@@ -391,7 +391,8 @@ export class Coverage {
       const act = r.action;
       if (act.t === "continue" && (act.name === null || act.name === "LOG" || act.name === "NFLOG" || act.name === "ULOG")) continue;
       if (act.t === "verdict" && act.v === verdict && targetSignature(r) === sig) {
-        if (!exact(r.match)) continue;
+        // A dead rule with the same verdict (a duplicate) is unreachable-rule's finding: delete that one.
+        if (!exact(r.match) || dead.has(r.rule)) continue;
         const next: Box[] = [];
         for (const p of pieces) for (const q of boxSubtract(p, b, doms)) next.push(q);
         pieces = next;
