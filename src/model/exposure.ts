@@ -212,7 +212,6 @@ function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, contai
   const show = (set: AnySet) => (set.equals(valid) ? [anyText] : formatAddrSet(fam, set as never));
   const local = model.layout.local as AnySet;
   const external = model.layout.external.length ? new Set(model.layout.external.map((n) => model.ifaces.classOf(n))) : null;
-  const starClass = model.ifaces.classOf("\u0000none-such\u0000");
   const byKey = new Map<string, { dports: AnySet[]; dst: AnySet; allowed: AllowedEntry[]; openToAny: boolean; unknown: Set<string>; width: number }>();
   for (const dport of refine(cells.map((c) => c.dport))) {
     const inPort = cells.filter((c) => c.dport.intersects(dport));
@@ -241,7 +240,7 @@ function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, contai
         Object.defineProperty(entry, "set", { value: def, enumerable: false });
         allowed.push(entry);
         width += def.size() + maybe.size();
-        if (def.equals(valid) && (external === null || external.has(k) || k === starClass)) openToAny = true;
+        if (def.equals(valid) && (external === null || external.has(k))) openToAny = true;
       }
       if (allowed.length === 0) continue;
       const key = `${dst.key()}|${JSON.stringify(allowed)}`;

@@ -262,6 +262,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
   const replies: Outcome[] = [];
   const followups: Outcome[] = [];
   const connected = (proto === 6 || proto === 17) && j.state === ST.NEW;
+  if (connected && !request.some((o) => o.verdict === "ACCEPT")) connection = request.some((o) => o.verdict === "UNKNOWN") ? "unknown" : "closed";
   if (connected && request.some((o) => o.verdict === "ACCEPT")) {
     const states: ("open" | "closed" | "unknown")[] = [];
     for (const o of request) {

@@ -1,0 +1,216 @@
+/**
+ * The packet model without a kernel: set arithmetic, interface classes, traces (JSON fields, NAT,
+ * conntrack, unknown matches, routing, the host's own packets, IPv6), exposure, and the two commands.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { formatAddrSet } from "../src/model/addr.js";
+import { computeExposure } from "../src/model/exposure.js";
+import { IfaceUniverse } from "../src/model/ifaces.js";
+import { Model } from "../src/model/model.js";
+import { IntervalSet, IPV4, IPV6, PORTS } from "../src/model/sets.js";
+import { trace, type PacketSpec } from "../src/model/trace.js";
+import { parse } from "../src/parse/index.js";
+import { makeTree, runCli } from "./support/cli.js";
+
+const DOCKER2010 = readFileSync("/work/shared/corpus/docker-real/docker20.10-one-published-port.rules", "utf8");
+const LOCAL = ["10.99.0.1/24", "172.17.0.1"];
+const docker = (extra = "", local = LOCAL) => new Model(parse(extra ? DOCKER2010.replace("-A DOCKER-USER -j RETURN\n", `${extra}\n-A DOCKER-USER -j RETURN\n`) : DOCKER2010), { local });
+const fromOutside = (o: Partial<PacketSpec> = {}): PacketSpec => ({ in: "eth0", src: "198.51.100.7", dst: "10.99.0.1", proto: "tcp", dport: 8080, ...o });
+
+describe("interval sets", () => {
+  it("keeps intervals sorted, disjoint and merged", () => {
+    const a = IntervalSet.fromRanges(PORTS, [[10, 20], [21, 30], [40, 50], [5, 12]]);
+    expect([...a.ranges()]).toEqual([[5, 30], [40, 50]]);
+    expect([...a.complement().ranges()]).toEqual([[0, 4], [31, 39], [51, 65535]]);
+    expect([...a.subtract(IntervalSet.of(PORTS, 8, 45)).ranges()]).toEqual([[5, 7], [46, 50]]);
+    expect(a.has(30) && !a.has(31) && a.has(40)).toBe(true);
+    expect(a.intersects(IntervalSet.of(PORTS, 31, 39))).toBe(false);
+    expect(a.union(a.complement()).isFull).toBe(true);
+  });
+
+  it("works on 128-bit addresses", () => {
+    const s = IntervalSet.of(IPV6, 0x20010db8n << 96n, (0x20010db8n << 96n) | ((1n << 96n) - 1n));
+    expect(formatAddrSet("ipv6", s)).toEqual(["2001:db8::/32"]);
+    expect(formatAddrSet("ipv4", IntervalSet.of(IPV4, 0x0a000001, 0x0a000005))).toEqual(["10.0.0.1-10.0.0.5"]);
+  });
+});
+
+describe("interface classes", () => {
+  it("makes every prefix an interval of classes", () => {
+    const u = new IfaceUniverse(["eth0", "eth10", "docker0"], ["eth", "eth1"]);
+    const eth = u.pattern("eth+");
+    for (const n of ["eth0", "eth10", "eth7", "eth1x"]) expect(eth.has(u.classOf(n)), n).toBe(true);
+    expect(eth.has(u.classOf("docker0"))).toBe(false);
+    const eth1 = u.pattern("eth1+");
+    expect(eth1.has(u.classOf("eth10")) && eth1.has(u.classOf("eth12")) && !eth1.has(u.classOf("eth0"))).toBe(true);
+    expect(u.pattern("+").isFull).toBe(true);
+    expect(u.label(u.classOf("wlan0"))).toBe("*");
+  });
+});
+
+describe("trace", () => {
+  it("gives exactly the documented JSON fields, with the reply of an accepted new connection", () => {
+    const r = trace(docker(), fromOutside()).result;
+    expect(Object.keys(r).slice(0, 6)).toEqual(["verdict", "delivery", "nat", "path", "reply", "connection"]);
+    expect(r).toMatchObject({ verdict: "ACCEPT", delivery: "forward", nat: { src: null, dst: "172.17.0.2:80" }, connection: "open", reply: { verdict: "ACCEPT" } });
+    expect(r.path[0]).toEqual({ table: "nat", chain: "PREROUTING", line: 31, target: "DOCKER" });
+    expect(r.path.find((p) => p.chain === "DOCKER" && p.table === "filter")).toEqual({ table: "filter", chain: "DOCKER", line: 16, target: "ACCEPT" });
+    expect(r.reply!.path.at(-1)).toEqual({ table: "filter", chain: "FORWARD", line: 14, target: "ACCEPT" });
+  });
+
+  it("says closed when the request or the reply is dropped", () => {
+    expect(trace(docker(), fromOutside({ dst: "172.17.0.2", dport: 81 })).result).toMatchObject({ verdict: "DROP", connection: "closed", reply: null });
+    // Dropping everything from 172.17.0.2 in DOCKER-USER kills the reply, not the request.
+    const r = trace(docker("-A DOCKER-USER -s 172.17.0.2/32 -j DROP"), fromOutside()).result;
+    expect(r).toMatchObject({ verdict: "ACCEPT", connection: "closed", reply: { verdict: "DROP" } });
+  });
+
+  it("follows both outcomes of matches it cannot know, and says so", () => {
+    const r = trace(docker("-A DOCKER-USER -m limit --limit 5/sec -j DROP"), fromOutside()).result;
+    expect(r.verdict).toBe("UNKNOWN");
+    expect(r.connection).toBe("unknown");
+    expect(r.unknown.join()).toMatch(/-m limit --limit 5\/sec/);
+    expect(r.outcomes!.map((o) => [o.verdict, o.assumptions[0]!.holds])).toEqual(expect.arrayContaining([["DROP", true], ["ACCEPT", false]]));
+    // An unknown match that does not change the outcome leaves the verdict known.
+    expect(trace(docker("-A DOCKER-USER -m limit --limit 5/sec -j LOG"), fromOutside()).result.verdict).toBe("ACCEPT");
+  });
+
+  it("treats the conntrack tuple of a connection it did not see as unknown", () => {
+    const m = docker("-A DOCKER-USER -p tcp -m conntrack --ctorigdstport 8080 -j DROP");
+    expect(trace(m, fromOutside()).result.verdict).toBe("DROP");
+    const est = trace(m, { in: "eth0", src: "198.51.100.7", dst: "172.17.0.2", proto: "tcp", dport: 80, state: "ESTABLISHED" }).result;
+    expect(est.verdict).toBe("UNKNOWN");
+    expect(est.connection).toBeNull();
+  });
+
+  it("routes by the host's addresses and Docker's subnets, with --out for the rest", () => {
+    expect(trace(docker(), fromOutside({ dst: "172.17.0.2", dport: 80 })).result).toMatchObject({ delivery: "forward", verdict: "ACCEPT" });
+    expect(trace(docker(), fromOutside({ dst: "10.99.0.1", dport: 22 })).result).toMatchObject({ delivery: "local", verdict: "ACCEPT" });
+    // Container egress: masqueraded to an address of the host, reply de-NATed back.
+    const out = trace(docker(), { in: "docker0", out: "eth0", src: "172.17.0.2", dst: "198.51.100.7", proto: "udp", dport: 53 }).result;
+    expect(out).toMatchObject({ verdict: "ACCEPT", delivery: "forward", connection: "open" });
+    expect(out.nat.src).toMatch(/^10\.99\.0\.1\b/);
+    // Loopback sources from outside never get past routing.
+    expect(trace(docker(), fromOutside({ src: "127.0.0.1" })).result.path.at(-1)).toEqual({ table: "routing", chain: "martian source", line: null, target: "DROP" });
+  });
+
+  it("traces the host's own packets through OUTPUT (nat OUTPUT DNAT included)", () => {
+    const r = trace(docker(), { src: "10.99.0.1", dst: "10.99.0.1", proto: "tcp", dport: 8080 }).result;
+    expect(r.path.map((p) => `${p.table}/${p.chain}`)).toContain("nat/OUTPUT");
+    expect(r).toMatchObject({ nat: { dst: "172.17.0.2:80" }, connection: "open" });
+  });
+
+  it("evaluates ICMP types, marks, iprange and multiport", () => {
+    const text = [
+      "*mangle",
+      ":PREROUTING ACCEPT [0:0]",
+      "-A PREROUTING -i eth1 -j MARK --set-xmark 0x2/0xffffffff",
+      "COMMIT",
+      "*filter",
+      ":INPUT DROP [0:0]",
+      "-A INPUT -p icmp -m icmp --icmp-type echo-request -j ACCEPT",
+      "-A INPUT -m mark --mark 0x2/0x2 -j DROP",
+      "-A INPUT -m iprange --src-range 192.0.2.10-192.0.2.20 -p tcp -m multiport --dports 22,443:445 -j ACCEPT",
+      "COMMIT",
+      "",
+    ].join("\n");
+    const m = new Model(parse(text), { local: ["192.0.2.1"] });
+    const t = (o: Partial<PacketSpec>) => trace(m, { in: "eth0", src: "192.0.2.15", dst: "192.0.2.1", proto: "tcp", dport: 444, ...o }).result.verdict;
+    expect(t({ proto: "icmp" })).toBe("ACCEPT");
+    expect(t({ proto: "icmp", icmpType: "echo-reply" } as Partial<PacketSpec>)).toBe("DROP");
+    expect(t({})).toBe("ACCEPT");
+    expect(t({ in: "eth1" })).toBe("DROP");
+    expect(t({ src: "192.0.2.21" })).toBe("DROP");
+    expect(t({ dport: 446 })).toBe("DROP");
+  });
+
+  it("traces IPv6", () => {
+    const text = "*filter\n:INPUT DROP [0:0]\n-A INPUT -s 2001:db8::/32 -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n";
+    const m = new Model(parse(text, { family: "ipv6" }), { local: ["2001:db8:ffff::1"] });
+    expect(trace(m, { in: "eth0", src: "2001:db8::7", dst: "2001:db8:ffff::1", proto: "tcp", dport: 22 }).result).toMatchObject({ verdict: "ACCEPT", delivery: "local", connection: "open" });
+    expect(trace(m, { in: "eth0", src: "2001:db9::7", dst: "2001:db8:ffff::1", proto: "tcp", dport: 22 }).result.verdict).toBe("DROP");
+  });
+});
+
+describe("exposure", () => {
+  it("lists published ports with their exact sources per interface, widest first", () => {
+    const m = docker("-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n-A DOCKER-USER -i eth0 ! -s 192.0.2.0/24 -j DROP");
+    const items = computeExposure(m, { routed: false });
+    const pub = items.find((i) => i.kind === "published")!;
+    expect(pub).toMatchObject({ proto: "tcp", hostAddress: "*", hostPort: 8080, container: "172.17.0.2:80", openToAny: true });
+    expect(pub.allowed).toEqual([
+      { inInterface: "*", sources: ["0.0.0.0/0"] },
+      { inInterface: "eth0", sources: ["192.0.2.0/24"] },
+    ]);
+    const widths = items.map((i) => i.width);
+    expect([...widths].sort((a, b) => b - a)).toEqual(widths.filter((_, k) => items[k]!.openToAny === items[0]!.openToAny).concat(widths.filter((_, k) => items[k]!.openToAny !== items[0]!.openToAny)));
+  });
+
+  it("counts only the external interfaces for openToAny when they are known", () => {
+    const text = DOCKER2010.replace("-A DOCKER-USER -j RETURN\n", "-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n-A DOCKER-USER -i eth0 ! -s 192.0.2.0/24 -j DROP\n-A DOCKER-USER -j RETURN\n");
+    const m = new Model(parse(text), { local: LOCAL, external: ["eth0"] });
+    expect(computeExposure(m).find((i) => i.kind === "published")!.openToAny).toBe(false);
+  });
+
+  it("reports what it cannot decide as possible sources", () => {
+    const items = computeExposure(docker("-A DOCKER-USER -m set ! --match-set allowed src -j DROP"), { routed: false });
+    const pub = items.find((i) => i.kind === "published")!;
+    expect(pub.openToAny).toBe(false);
+    expect(pub.allowed[0]!.possibleSources).toEqual(["0.0.0.0/0"]);
+    expect(pub.unknown!.join()).toMatch(/--match-set allowed src/);
+  });
+});
+
+describe("fwlint trace and fwlint exposure", () => {
+  const root = makeTree({
+    "rules.v4": DOCKER2010,
+    "packets.jsonl": [JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "10.99.0.1", proto: "tcp", dport: 8080 }), "not json", JSON.stringify({ src: "198.51.100.7" })].join("\n"),
+    ".fwlintrc.json": JSON.stringify({ facts: { hostAddresses: ["10.99.0.1/24", "172.17.0.1"] } }),
+  });
+
+  it("prints a readable trace", async () => {
+    const r = await runCli(["trace", "rules.v4", "--in", "eth0", "--src", "198.51.100.7", "--dst", "10.99.0.1", "--dport", "8080"], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/nat\/DOCKER\n(?:.*\n)*?\s+line 36 match: ! -i docker0 -p tcp --dport 8080 → DNAT --to-destination 172\.17\.0\.2:80/);
+    expect(r.stdout).toMatch(/Reply \(ESTABLISHED/);
+    expect(r.stdout).toMatch(/Verdict: ACCEPT, forward; connection open/);
+  });
+
+  it("prints JSON, and reads the host's addresses from the configuration", async () => {
+    const r = await runCli(["trace", "rules.v4", "--in", "eth0", "--src", "198.51.100.7", "--dst", "10.99.0.1", "--dport", "22", "--format", "json"], { cwd: root });
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: "ACCEPT", delivery: "local", connection: "open" });
+  });
+
+  it("traces a batch, one JSON line per packet, errors included", async () => {
+    const r = await runCli(["trace", "rules.v4", "--packets", "packets.jsonl"], { cwd: root });
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({ verdict: "ACCEPT", connection: "open" });
+    expect(lines[1]).toEqual({ error: "line 2: not JSON" });
+    expect(lines[2]).toEqual({ error: "line 3: src and dst are required" });
+    const stdin = await runCli(["trace", "rules.v4", "--packets", "-"], { cwd: root, stdin: JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "172.17.0.2", dport: 81 }) });
+    expect(JSON.parse(stdin.stdout)).toMatchObject({ verdict: "DROP", connection: "closed" });
+  });
+
+  it("refuses bad arguments with exit code 2", async () => {
+    const r = await runCli(["trace", "rules.v4", "--src", "198.51.100.7"], { cwd: root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--src and --dst/);
+    const bad = await runCli(["trace", "rules.v4", "--src", "1.2.3.4.5", "--dst", "10.99.0.1"], { cwd: root });
+    expect(bad.code).toBe(2);
+    const missing = await runCli(["exposure", "nope.rules"], { cwd: root });
+    expect(missing.code).toBe(2);
+  });
+
+  it("prints the exposure as a table and as JSON", async () => {
+    const t = await runCli(["exposure", "rules.v4", "--no-routed"], { cwd: root });
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/PROTO\s+HOST ADDRESS\s+PORT\s+CONTAINER\s+INTERFACE\s+SOURCES/);
+    expect(t.stdout).toMatch(/!\s+tcp\s+\*\s+8080\s+172\.17\.0\.2:80\s+\*\s+any \(0\.0\.0\.0\/0\)/);
+    const j = await runCli(["exposure", "rules.v4", "--format", "json"], { cwd: root });
+    const items = JSON.parse(j.stdout) as Record<string, unknown>[];
+    expect(items.find((i) => i.kind === "published")).toMatchObject({ proto: "tcp", hostAddress: "*", hostPort: 8080, container: "172.17.0.2:80", openToAny: true, family: "ipv4" });
+    for (const i of items) expect(Object.keys(i)).toEqual(expect.arrayContaining(["proto", "hostAddress", "hostPort", "container", "allowed", "openToAny"]));
+  });
+});
