@@ -214,3 +214,17 @@ describe("fwlint trace and fwlint exposure", () => {
     for (const i of items) expect(Object.keys(i)).toEqual(expect.arrayContaining(["proto", "hostAddress", "hostPort", "container", "allowed", "openToAny"]));
   });
 });
+
+describe("README", () => {
+  it.each(["trace", "exposure"])("documents every option of fwlint %s --help", async (cmd) => {
+    const help = (await runCli([cmd, "--help"])).stdout;
+    const readme = readFileSync("README.md", "utf8");
+    const title = cmd === "trace" ? "## Tracing packets" : "## Exposure";
+    const section = readme.slice(readme.indexOf(title), readme.indexOf("\n## ", readme.indexOf(title) + 1));
+    const global = new Set(["--help", "--version", "--color", "--debug"]);
+    const options = [...new Set([...help.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!))].filter((o) => !global.has(o));
+    expect(options.length).toBeGreaterThan(4);
+    const mentions = (o: string) => new RegExp(`(^|[\\s\`,])${o}(?![a-z-])`, "m").test(section);
+    expect(options.filter((o) => !mentions(o) && !mentions(`--no-${o.slice(2)}`) && !(cmd === "exposure" && /--(local|external)$/.test(o) && section.includes(`\`${o} `)))).toEqual([]);
+  });
+});
