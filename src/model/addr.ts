@@ -109,7 +109,16 @@ export function rangeToCidrs(family: Family, lo: Scalar, hi: Scalar): string[] {
  * A set of addresses as short text items: a whole prefix as CIDR, other ranges as `a-b` (or as CIDRs when
  * that takes at most two blocks).
  */
+const formatted = new WeakMap<object, string[]>();
 export function formatAddrSet(family: Family, set: AddrSet): string[] {
+  const hit = formatted.get(set);
+  if (hit) return hit;
+  const out = formatAddrSetUncached(family, set);
+  formatted.set(set, out);
+  return out;
+}
+
+function formatAddrSetUncached(family: Family, set: AddrSet): string[] {
   const out: string[] = [];
   for (const [lo, hi] of (set as IntervalSet<Scalar>).ranges()) {
     if (lo === hi) {

@@ -30,7 +30,7 @@ export function forwardedDnats(model: Model, protocols: readonly number[] = [6, 
   for (const proto of protocols) {
     for (const iif of outsideInterfaces(model)) {
       const p = seedConnection(model, proto, iif, model.layout.local as AnySet);
-      for (const o of journey(model, branch(p), { origin: "in", state: ST.NEW, untilRouting: true }, { maxBranches: 1_000_000 })) {
+      for (const o of journey(model, branch(p), { origin: "in", state: ST.NEW, untilRouting: true }, { maxBranches: 1_000_000, merge: true })) {
         if (o.delivery !== "forward") continue;
         const q = o.b.p;
         if (q.s[F.DST] === F.DST && q.s[F.DPORT] === F.DPORT) continue; // not rewritten

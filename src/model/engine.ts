@@ -88,6 +88,11 @@ export interface RunOptions {
   readonly out?: string;
   /** Stop splitting after this many branches (the rest is reported as UNKNOWN). */
   readonly maxBranches?: number;
+  /**
+   * Merge the branches leaving a chain that differ in one variable only (a union of that variable's
+   * sets), keeping the first one's path. For set-level answers (exposure), not for traces.
+   */
+  readonly merge?: boolean;
 }
 
 const push = <T>(c: Cons<T> | null, head: T): Cons<T> => ({ head, tail: c });
@@ -121,6 +126,45 @@ class Runner {
     this.budget = opts.maxBranches ?? 4096;
   }
 
+  /**
+   * A packet whose indexed field is a variable, cut along the index: one part per group of values that
+   * share their candidate rules (all values no rule names in particular form one part). Each part then
+   * only meets its own rules, instead of every part splitting at every rule of a long chain.
+   */
+  private splitByIndex(ch: CChain, start: Branch): [Branch, Int32Array][] | null {
+    if (ch.rules.length < 24) return null;
+    const ix = this.model.indexOf(ch);
+    if (!ix) return null;
+    const slot = start.p.s[ix.field]!;
+    if (slot < 0 || start.p.value(ix.field) !== undefined) return null;
+    const set = start.p.slotSet(slot);
+    const d = set.d;
+    const starts = ix.starts;
+    const byBucket = new Map<number, [Scalar, Scalar][]>();
+    const common: [Scalar, Scalar][] = [];
+    for (const [lo, hi] of set.ranges()) {
+      let a = 0;
+      let b = starts.length - 1;
+      while (a < b) {
+        const mid = (a + b + 1) >> 1;
+        if (starts[mid]! <= lo) a = mid;
+        else b = mid - 1;
+      }
+      for (let e = a; e < starts.length && starts[e]! <= hi; e++) {
+        const eLo = starts[e]! > lo ? starts[e]! : lo;
+        const eHiRaw = e + 1 < starts.length ? d.pred(starts[e + 1]!) : d.max;
+        const eHi = eHiRaw < hi ? eHiRaw : hi;
+        const target = ix.buckets[e]!.length === 0 ? common : (byBucket.get(e) ?? (byBucket.set(e, []), byBucket.get(e)!));
+        target.push([eLo, eHi]);
+      }
+    }
+    if (byBucket.size > 4 * ch.rules.length + 16) return null;
+    const out: [Branch, Int32Array][] = [];
+    for (const [e, ranges] of byBucket) out.push([start.withP(start.p.withSlots([[slot, IntervalSet.fromRanges(d, ranges)]])), candidates(ix, starts[e]!)]);
+    if (common.length) out.push([start.withP(start.p.withSlots([[slot, IntervalSet.fromRanges(d, common)]])), ix.always]);
+    return out;
+  }
+
   /** Positions of the rules at or after `from` that can match `p` (null: every rule). */
   private candidatesFor(ch: CChain, p: Sym): Int32Array | null {
     if (ch.rules.length < 24) return null;
@@ -135,6 +179,30 @@ class Runner {
    * depth-first: each part of a split continues on its own, with the candidate rules of its own values.
    */
   run(ch: CChain, start: Branch, depth: number, out: Exit[]): void {
+    if (!this.opts.merge) return this.walk(ch, start, depth, out);
+    // Set-level runs: a chain that only filters gives the same answer for every packet that agrees on the
+    // fields it reads, so that answer is computed once (e.g. an allowlist chain for a thousand DNATs).
+    let pure = purity(this.model, ch);
+    if (pure && pure.misses > 64 && pure.hits * 8 < pure.misses) pure = null;
+    let key: string | null = null;
+    if (pure) {
+      key = summaryKey(start.p, pure.reads);
+      const hit = pure.cache.get(key);
+      if (hit) {
+        pure.hits++;
+        for (const c of hit) out.push(applySummary(start, c, pure.reads));
+        return;
+      }
+      pure.misses++;
+    }
+    const mine: Exit[] = [];
+    this.walk(ch, start, depth, mine);
+    const merged = mergeExits(mine);
+    if (pure && key !== null && pure.cache.size < 10_000) pure.cache.set(key, merged.map((e) => summarize(start, e, pure.reads)));
+    for (const e of merged) out.push(e);
+  }
+
+  private walk(ch: CChain, start: Branch, depth: number, out: Exit[]): void {
     const verbose = this.opts.verbose === true;
     if (depth > 64) {
       out.push({ b: start, kind: "verdict", verdict: "UNKNOWN" });
@@ -143,9 +211,21 @@ class Runner {
     const rules = ch.rules;
     const n = rules.length;
     // Work items: a branch and the first rule position it has not seen yet.
-    const stackB: Branch[] = [start];
-    const stackI: number[] = [0];
-    const stackC: (Int32Array | null)[] = [this.candidatesFor(ch, start.p)];
+    const stackB: Branch[] = [];
+    const stackI: number[] = [];
+    const stackC: (Int32Array | null)[] = [];
+    const pieces = this.opts.merge ? this.splitByIndex(ch, start) : null;
+    if (pieces) {
+      for (const [b, c] of pieces) {
+        stackB.push(b);
+        stackI.push(0);
+        stackC.push(c);
+      }
+    } else {
+      stackB.push(start);
+      stackI.push(0);
+      stackC.push(this.candidatesFor(ch, start.p));
+    }
     const cont: Branch[] = [];
     while (stackB.length > 0) {
       let b = stackB.pop()!;
@@ -326,6 +406,162 @@ class Runner {
     ]);
     return natted(q, 1);
   }
+}
+
+// ── chain summaries (set-level runs) ──
+
+interface Purity {
+  /** Fields the chain (and what it calls) reads. */
+  readonly reads: readonly number[];
+  readonly cache: Map<string, Summary[]>;
+  /** Misses and hits so far: a chain whose packets never repeat stops being summarised. */
+  misses: number;
+  hits: number;
+}
+interface Summary {
+  readonly kind: Exit["kind"];
+  readonly verdict: Verdict;
+  /** The set each read field is restricted to (undefined: unchanged). */
+  readonly sets: readonly (IntervalSet<Scalar> | undefined)[];
+  /** Assumptions the chain added, newest first. */
+  readonly assumes: readonly Assumption[];
+}
+
+const purityCache = new WeakMap<CChain, Purity | null>();
+
+/** A chain whose rules only filter (no marks, NAT or conntrack changes, anywhere it leads): its reads. */
+function purity(model: Model, ch: CChain, seen = new Set<CChain>()): Purity | null {
+  const known = purityCache.get(ch);
+  if (known !== undefined) return known;
+  if (seen.has(ch)) return null;
+  seen.add(ch);
+  const reads = new Set<number>();
+  let pure = true;
+  for (const r of ch.rules) {
+    for (const t of r.match.sets) reads.add(t.f);
+    for (const t of r.match.fns) for (const f of t.reads) reads.add(f);
+    const a = r.action;
+    if (a.t === "jump") {
+      const sub = r.jumpTarget ? purity(model, r.jumpTarget, seen) : null;
+      if (!sub) pure = false;
+      else for (const f of sub.reads) reads.add(f);
+    } else if (!(a.t === "verdict" || a.t === "return" || a.t === "continue" || (a.t === "unknown" && a.final))) pure = false;
+  }
+  const out = pure ? { reads: [...reads].sort((x, y) => x - y), cache: new Map<string, Summary[]>(), misses: 0, hits: 0 } : null;
+  purityCache.set(ch, out);
+  return out;
+}
+
+function summaryKey(p: Sym, reads: readonly number[]): string {
+  let key = "";
+  for (const f of reads) {
+    const slot = p.s[f]!;
+    if (slot < 0) key += `c${String(p.c[f])};`;
+    else {
+      // Fields sharing a variable must share it in the other packet too.
+      const first = reads.find((g) => p.s[g] === slot)!;
+      key += `v${first}:${p.cube[slot]?.key() ?? "*"};`;
+    }
+  }
+  return key;
+}
+
+function summarize(start: Branch, e: Exit, reads: readonly number[]): Summary {
+  const sets = reads.map((f) => {
+    const slot = e.b.p.s[f]!;
+    if (slot < 0) return undefined;
+    const now = e.b.p.cube[slot];
+    return now === start.p.cube[slot] ? undefined : now;
+  });
+  const assumes: Assumption[] = [];
+  for (let a = e.b.assume; a && a !== start.assume; a = a.tail) assumes.push(a.head);
+  return { kind: e.kind, verdict: e.verdict, sets, assumes };
+}
+
+function applySummary(start: Branch, c: Summary, reads: readonly number[]): Exit {
+  const changes: (readonly [number, IntervalSet<Scalar>])[] = [];
+  reads.forEach((f, k) => {
+    const set = c.sets[k];
+    if (set) changes.push([start.p.s[f]!, set]);
+  });
+  let b = changes.length ? start.withP(start.p.withSlots(changes)) : start;
+  for (let k = c.assumes.length - 1; k >= 0; k--) b = b.assuming(c.assumes[k]!);
+  return { b, kind: c.kind, verdict: c.verdict };
+}
+
+/** Join exits that differ in one variable only: same outcome, constants, bindings and other variables. */
+export function mergeExits(exits: Exit[]): Exit[] {
+  if (exits.length < 2) return exits;
+  // Group by outcome, constants and bindings: a numeric hash, then an exact comparison.
+  const buckets = new Map<number, Exit[][]>();
+  const out: Exit[] = [];
+  const same = (a: Exit, b: Exit) => {
+    if (a.kind !== b.kind || a.verdict !== b.verdict || a.b.notrack !== b.b.notrack) return false;
+    const p = a.b.p;
+    const q = b.b.p;
+    if (p.cube.length !== q.cube.length) return false;
+    for (let f = 0; f < p.c.length; f++) if (p.s[f] !== q.s[f] || (p.s[f]! < 0 && p.c[f] !== q.c[f])) return false;
+    return true;
+  };
+  for (const e of exits) {
+    if (e.b.assume !== null) {
+      out.push(e);
+      continue;
+    }
+    const p = e.b.p;
+    let h = e.kind === "return" ? 7 : 3;
+    for (let f = 0; f < p.c.length; f++) {
+      const slot = p.s[f]!;
+      const v = slot < 0 ? p.c[f]! : 0;
+      h = (Math.imul(h, 31) + (typeof v === "bigint" ? Number(v & 0xffffffffn) : v) + slot * 97) | 0;
+    }
+    const list = buckets.get(h) ?? (buckets.set(h, []), buckets.get(h)!);
+    const g = list.find((x) => same(x[0]!, e));
+    if (g) g.push(e);
+    else list.push([e]);
+  }
+  const groups: Exit[][] = [];
+  for (const list of buckets.values()) groups.push(...list);
+  for (const g of groups) {
+    if (g.length === 1) {
+      out.push(g[0]!);
+      continue;
+    }
+    const n = g[0]!.b.p.cube.length;
+    const setKey = (e: Exit, k: number) => e.b.p.cube[k]?.key() ?? "*";
+    // Only the variables whose sets differ within the group matter.
+    const differ: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const first = setKey(g[0]!, k);
+      if (g.some((e) => setKey(e, k) !== first)) differ.push(k);
+    }
+    let list = g;
+    if (differ.length === 0) list = [g[0]!];
+    for (const k of differ) {
+      if (list.length < 2) break;
+      // Branches equal on every other differing variable become one, with the union of their sets for k.
+      const byRest = new Map<string, number>();
+      const next: Exit[] = [];
+      for (const e of list) {
+        let rest = "";
+        for (const i of differ) if (i !== k) rest += `${setKey(e, i)}|`;
+        const at = byRest.get(rest);
+        if (at === undefined) {
+          byRest.set(rest, next.length);
+          next.push(e);
+          continue;
+        }
+        const seen = next[at]!;
+        const a = seen.b.p.cube[k];
+        const b = e.b.p.cube[k];
+        const union = a === undefined || b === undefined ? IntervalSet.full(seen.b.p.doms[k]!) : a.union(b);
+        next[at] = { ...seen, b: seen.b.withP(seen.b.p.withSlots([[k, union]])) };
+      }
+      list = next;
+    }
+    out.push(...list);
+  }
+  return out;
 }
 
 function matchWhy(r: KRule): string {

@@ -84,14 +84,14 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
     for (const iface of seedIfaces) {
       const p = seedConnection(model, proto, iface, targetDst);
       const j = { origin: "in" as const, state: ST.NEW };
-      const reqs = journey(model, branch(p), j, { maxBranches: 1_000_000 });
+      const reqs = journey(model, branch(p), j, { maxBranches: 1_000_000, merge: true });
       for (const req of reqs) {
         if (req.verdict !== "ACCEPT") continue;
         const r = replyOf(req, j, proto, model);
-        for (const rep of journey(model, r.b, r.j, { maxBranches: 1_000_000 })) {
+        for (const rep of journey(model, r.b, r.j, { maxBranches: 1_000_000, merge: true })) {
           if (rep.verdict !== "ACCEPT") continue;
           const f = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto);
-          for (const fol of journey(model, f.b, f.j, { maxBranches: 1_000_000 })) {
+          for (const fol of journey(model, f.b, f.j, { maxBranches: 1_000_000, merge: true })) {
             if (fol.verdict !== "ACCEPT") continue;
             addCell(model, groups, proto, iface, req, rep, fol);
           }

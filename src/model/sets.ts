@@ -186,9 +186,10 @@ export class IntervalSet<T extends Scalar> {
     return true;
   }
 
+  private keyCache: string | undefined;
   /** A stable text key (for grouping). */
   key(): string {
-    return this.b.join(",");
+    return (this.keyCache ??= this.b.join(","));
   }
 }
 
