@@ -132,6 +132,7 @@ export class Coverage {
   private readonly boxes: (Box | null)[];
 
   constructor(readonly model: Model) {
+    model.compileAll();
     this.boxes = model.rules.map((k) => boxOf(k.match));
     for (const ch of model.chains.values()) this.analyze(ch);
   }

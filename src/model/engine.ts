@@ -104,17 +104,40 @@ export function branch(p: Sym, notrack = false): Branch {
 const withP = (b: Branch, p: Sym): Branch => b.withP(p);
 
 /** The path step of a rule, made once per rule. */
-const ruleSteps = new WeakMap<KRule, Step>();
 function stepOf(ch: CChain, r: KRule): Step {
-  let s = ruleSteps.get(r);
-  if (!s) ruleSteps.set(r, (s = { table: ch.table, chain: ch.name, krule: r, target: r.targetText || "(no target)", kind: "rule" }));
-  return s;
+  const k = r as KRule & { step?: Step };
+  return (k.step ??= { table: ch.table, chain: ch.name, krule: r, target: r.targetText || "(no target)", kind: "rule" });
 }
-const policySteps = new WeakMap<CChain, Step>();
 function policyStep(ch: CChain): Step {
-  let s = policySteps.get(ch);
-  if (!s) policySteps.set(ch, (s = { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" }));
-  return s;
+  const c = ch as CChain & { policyStep?: Step };
+  return (c.policyStep ??= { table: ch.table, chain: ch.name, krule: null, target: ch.policy, kind: "policy" });
+}
+
+/** Addresses MASQUERADE may pick: the host's own, loopback excluded. */
+const masqCache = new WeakMap<Model, IntervalSet<Scalar>>();
+function masqueradeSources(m: Model): IntervalSet<Scalar> {
+  let set = masqCache.get(m);
+  if (!set) {
+    const ad = m.doms[F.SRC]!;
+    const loopbackNet = m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000000, 0x7fffffff) : IntervalSet.of(ad, 1n);
+    set = (m.layout.local as IntervalSet<Scalar>).subtract(loopbackNet);
+    masqCache.set(m, set);
+  }
+  return set;
+}
+
+/** Output interfaces of a forwarded packet whose route is not known: any but none, lo and the bridges. */
+const unroutedCache = new WeakMap<Model, IntervalSet<Scalar>>();
+function unroutedInterfaces(model: Model): IntervalSet<Scalar> {
+  let set = unroutedCache.get(model);
+  if (!set) {
+    const d = model.ifaces.domain;
+    let s0 = IntervalSet.full(d).subtract(IntervalSet.of(d, model.ifaces.classOf(""))).subtract(IntervalSet.of(d, model.ifaces.classOf("lo")));
+    for (const br of model.layout.bridges) s0 = s0.subtract(IntervalSet.of(d, model.ifaces.classOf(br.name)));
+    set = s0 as unknown as IntervalSet<Scalar>;
+    unroutedCache.set(model, set);
+  }
+  return set;
 }
 
 class Runner {
@@ -375,15 +398,27 @@ class Runner {
       const v = q.value(F.NATTED);
       return v === undefined ? q : q.withConst(F.NATTED, Number(v) | bit);
     };
+    const setOrConst = (q: Sym, f: number, lo: Scalar, hi: Scalar, d: typeof ad) => (lo === hi ? q.withConst(f, lo) : q.withVar(f, IntervalSet.of(d, lo, hi)));
+    if (a.t === "dnat" && a.to.addr && a.to.addr[0] === a.to.addr[1] && (!a.to.port || a.to.port[0] === a.to.port[1])) {
+      // The common case (one address, one port): one copy of the packet.
+      const consts: [number, Scalar][] = [
+        [F.DST, a.to.addr[0]],
+        [F.CTREPLSRC, a.to.addr[0]],
+      ];
+      if (a.to.port) consts.push([F.DPORT, a.to.port[0]], [F.CTREPLSRCPORT, a.to.port[0]]);
+      const nv = p.value(F.NATTED);
+      if (nv !== undefined) consts.push([F.NATTED, Number(nv) | 2]);
+      return p.withEdits(consts, a.to.port ? [] : [[F.CTREPLSRCPORT, F.DPORT]]);
+    }
     if (a.t === "dnat" || a.t === "redirect") {
       let q = p;
       if (a.t === "dnat") {
-        if (a.to.addr) q = q.withVar(F.DST, IntervalSet.of(ad, a.to.addr[0], a.to.addr[1]));
-        if (a.to.port) q = q.withVar(F.DPORT, IntervalSet.of(pd, a.to.port[0], a.to.port[1]));
+        if (a.to.addr) q = setOrConst(q, F.DST, a.to.addr[0], a.to.addr[1], ad);
+        if (a.to.port) q = setOrConst(q, F.DPORT, a.to.port[0], a.to.port[1], pd);
       } else {
         const loopback = m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000001) : IntervalSet.of(ad, 1n);
         q = q.withVar(F.DST, ch.name === "OUTPUT" ? loopback : (m.layout.local as IntervalSet<Scalar>).subtract(loopback));
-        if (a.ports) q = q.withVar(F.DPORT, IntervalSet.of(pd, a.ports[0], a.ports[1]));
+        if (a.ports) q = setOrConst(q, F.DPORT, a.ports[0], a.ports[1], pd);
       }
       q = q.withTerms([
         [F.CTREPLSRC, F.DST],
@@ -393,12 +428,11 @@ class Runner {
     }
     let q = p;
     if (a.t === "snat") {
-      if (a.to.addr) q = q.withVar(F.SRC, IntervalSet.of(ad, a.to.addr[0], a.to.addr[1]));
-      if (a.to.port) q = q.withVar(F.SPORT, IntervalSet.of(pd, a.to.port[0], a.to.port[1]));
+      if (a.to.addr) q = setOrConst(q, F.SRC, a.to.addr[0], a.to.addr[1], ad);
+      if (a.to.port) q = setOrConst(q, F.SPORT, a.to.port[0], a.to.port[1], pd);
     } else {
-      const loopbackNet = m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000000, 0x7fffffff) : IntervalSet.of(ad, 1n);
-      q = q.withVar(F.SRC, (m.layout.local as IntervalSet<Scalar>).subtract(loopbackNet));
-      if (a.ports) q = q.withVar(F.SPORT, IntervalSet.of(pd, a.ports[0], a.ports[1]));
+      q = q.withVar(F.SRC, masqueradeSources(m));
+      if (a.ports) q = setOrConst(q, F.SPORT, a.ports[0], a.ports[1], pd);
     }
     q = q.withTerms([
       [F.CTREPLDST, F.SRC],
@@ -802,9 +836,7 @@ function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts:
   const defaultOut = (p: Sym): Sym => {
     const name = opts.out ?? (layout.external.length === 1 ? layout.external[0] : undefined);
     if (name !== undefined) return p.withConst(F.OIF, model.ifaces.classOf(name));
-    let set = IntervalSet.full(model.ifaces.domain).subtract(IntervalSet.of(model.ifaces.domain, none)).subtract(IntervalSet.of(model.ifaces.domain, lo));
-    for (const br of layout.bridges) set = set.subtract(IntervalSet.of(model.ifaces.domain, model.ifaces.classOf(br.name)));
-    return p.withVar(F.OIF, set as unknown as IntervalSet<Scalar>);
+    return p.withVar(F.OIF, unroutedInterfaces(model));
   };
   const dstSlot = b.p.s[F.DST]!;
   if (dstSlot < 0) {

@@ -49,14 +49,24 @@ class CompiledKRule implements KRule {
   }
 }
 
-export interface CChain {
-  readonly table: TableName;
-  readonly name: string;
-  readonly builtin: boolean;
-  readonly policy: "ACCEPT" | "DROP";
-  readonly ast: Chain;
-  readonly rules: KRule[];
-  index: ChainIndex | null | undefined;
+/** A chain of the model. Its rules are compiled the first time someone looks at them. */
+export class CChain {
+  index: ChainIndex | null | undefined = undefined;
+  private compiled: KRule[] | null = null;
+  constructor(
+    readonly model: Model,
+    readonly table: TableName,
+    readonly name: string,
+    readonly builtin: boolean,
+    readonly policy: "ACCEPT" | "DROP",
+    readonly ast: Chain,
+  ) {}
+  get rules(): KRule[] {
+    return (this.compiled ??= this.model.compileChain(this));
+  }
+  get isCompiled(): boolean {
+    return this.compiled !== null;
+  }
 }
 
 /** Rules of a long chain bucketed by the values of one field: only rules whose set holds the value can match. */
@@ -68,6 +78,8 @@ export interface ChainIndex {
   readonly buckets: Int32Array[];
   /** Positions of rules that do not restrict the field (sorted). */
   readonly always: Int32Array;
+  /** Bucket merged with `always`, per elementary interval, made on first use. */
+  merged?: Int32Array[];
 }
 
 export interface ModelOptions extends HostOptions {
@@ -110,35 +122,43 @@ export class Model {
     this.doms = fieldDomains(this.family, this.ifaces.domain);
     this.tables = new Set(ruleset.tables.map((t) => t.name));
     for (const t of ruleset.tables) {
+      const byName = new Map<string, CChain>();
+      this.byTable.set(t.name, byName);
       for (const c of t.chains) {
-        this.chains.set(`${t.name}\0${c.name}`, {
-          table: t.name,
-          name: c.name,
-          builtin: c.builtin,
-          policy: c.policy ?? "ACCEPT",
-          ast: c,
-          rules: [],
-          index: undefined,
-        });
+        const ch = new CChain(this, t.name, c.name, c.builtin, c.policy ?? "ACCEPT", c);
+        this.chains.set(`${t.name}\0${c.name}`, ch);
+        byName.set(c.name, ch);
       }
     }
-    for (const t of ruleset.tables) {
-      const user = new Set(t.chains.filter((c) => !c.builtin).map((c) => c.name));
-      const exists = (name: string) => user.has(name);
-      for (const c of t.chains) {
-        const ch = this.chains.get(`${t.name}\0${c.name}`)!;
-        for (const r of c.rules) {
-          const comp = compileRule(r, { family: this.family, table: t.name, ifaces: this.ifaces, layout: this.layout, chainExists: exists });
-          const subs = comp.expansions.length;
-          for (let sub = 0; sub < subs; sub++) {
-            const k = new CompiledKRule(this.rules.length, r, ch, ch.rules.length, sub, subs, comp.expansions[sub]!, comp);
-            ch.rules.push(k);
-            this.rules.push(k);
-          }
-        }
+  }
+
+  /** Chains by table and name. */
+  private readonly byTable = new Map<TableName, Map<string, CChain>>();
+
+  /** Compile a chain's rules (called once per chain, on first use). */
+  compileChain(ch: CChain): KRule[] {
+    const table = this.byTable.get(ch.table)!;
+    const exists = (name: string) => {
+      const c = table.get(name);
+      return c !== undefined && !c.builtin;
+    };
+    const out: KRule[] = [];
+    for (const r of ch.ast.rules) {
+      const comp = compileRule(r, { family: this.family, table: ch.table, ifaces: this.ifaces, layout: this.layout, chainExists: exists });
+      const subs = comp.expansions.length;
+      for (let sub = 0; sub < subs; sub++) {
+        const k = new CompiledKRule(this.rules.length, r, ch, out.length, sub, subs, comp.expansions[sub]!, comp);
+        if (k.action.t === "jump") k.jumpTarget = table.get(k.action.chain) ?? null;
+        out.push(k);
+        this.rules.push(k);
       }
     }
-    for (const k of this.rules) if (k.action.t === "jump") k.jumpTarget = this.chain(k.chain.table, k.action.chain) ?? null;
+    return out;
+  }
+
+  /** Every chain compiled (for analyses of the whole ruleset). */
+  compileAll(): void {
+    for (const ch of this.chains.values()) void ch.rules;
   }
 
   /** Built-in chain of a table at a hook, resolved once. */
@@ -241,6 +261,9 @@ export function candidates(ix: ChainIndex, v: Scalar): Int32Array {
   const b = ix.always;
   if (a.length === 0) return b;
   if (b.length === 0) return a;
+  // Merged lists are kept when the always-list is short (the usual long dispatch chain).
+  const cached = ix.merged?.[lo];
+  if (cached) return cached;
   const out = new Int32Array(a.length + b.length);
   let i = 0;
   let j = 0;
@@ -248,6 +271,7 @@ export function candidates(ix: ChainIndex, v: Scalar): Int32Array {
   while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
   while (i < a.length) out[k++] = a[i++]!;
   while (j < b.length) out[k++] = b[j++]!;
+  if (b.length <= 64) (ix.merged ??= [])[lo] = out;
   return out;
 }
 

@@ -59,6 +59,30 @@ export class Sym {
     s[f] = -1;
     return new Sym(c, s, this.cube, this.doms);
   }
+  /** Several constants at once (one copy). */
+  withConsts(pairs: readonly (readonly [number, Scalar])[]): Sym {
+    const c = this.c.slice();
+    const s = this.s.slice();
+    for (const [f, v] of pairs) {
+      c[f] = v;
+      s[f] = -1;
+    }
+    return new Sym(c, s, this.cube, this.doms);
+  }
+  /** Constants and copied terms at once (one copy): terms are read from this packet before any change. */
+  withEdits(consts: readonly (readonly [number, Scalar])[], terms: readonly (readonly [number, number])[]): Sym {
+    const c = this.c.slice();
+    const s = this.s.slice();
+    for (const [f, g] of terms) {
+      c[f] = this.c[g]!;
+      s[f] = this.s[g]!;
+    }
+    for (const [f, v] of consts) {
+      c[f] = v;
+      s[f] = -1;
+    }
+    return new Sym(c, s, this.cube, this.doms);
+  }
   /** Field `f` takes the term (constant or variable) of field `g`. */
   withAlias(f: number, g: number): Sym {
     const c = this.c.slice();

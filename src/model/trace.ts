@@ -7,7 +7,7 @@ import { protocolNumber } from "../catalog/index.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
 import { branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
 import { F, FIELD_COUNT, ST, STATE_NAMES, TCP } from "./fields.js";
-import type { Model } from "./model.js";
+import type { KRule, Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
 import { parseAddress, parseIcmpType } from "./values.js";
@@ -134,20 +134,24 @@ export function packetOf(model: Model, spec: PacketSpec): { p: Sym; j: Journey; 
 export function replyOf(req: Outcome, j: Journey, proto: number, model: Model): { b: Branch; j: Journey } {
   const p0 = req.b.p;
   const t = (f: number) => termOf(p0, f);
-  let p = p0.withTerms([
+  const requestLocal = j.origin === "local";
+  const replyLocal = req.delivery === "local";
+  const consts: [number, Scalar][] = [
+    [F.STATE, ST.ESTABLISHED],
+    [F.CTDIR, 1],
+    [F.MARK, 0],
+    [F.FLAGS, proto === 6 ? TCP.SYN | TCP.ACK : 0],
+  ];
+  if (proto === 1) consts.push([F.ICMP, 0]);
+  if (proto === 58) consts.push([F.ICMP, 129 * 256]);
+  if (replyLocal) consts.push([F.IIF, model.ifaces.classOf("")]);
+  const p = p0.withEdits(consts, [
     [F.SRC, F.DST],
     [F.SPORT, F.DPORT],
     [F.DST, F.SRC],
     [F.DPORT, F.SPORT],
     [F.IIF, F.OIF],
   ]);
-  p = p.withConst(F.STATE, ST.ESTABLISHED).withConst(F.CTDIR, 1).withConst(F.MARK, 0).withConst(F.FLAGS, proto === 6 ? TCP.SYN | TCP.ACK : 0);
-  if (proto === 1) p = p.withConst(F.ICMP, 0);
-  if (proto === 58) p = p.withConst(F.ICMP, 129 * 256);
-  const requestLocal = j.origin === "local";
-  const replyLocal = req.delivery === "local";
-  const none = model.ifaces.classOf("");
-  if (replyLocal) p = p.withConst(F.IIF, none);
   const back = requestLocal ? null : t(F.IIF);
   const rj: Journey = {
     origin: replyLocal ? "local" : "in",
@@ -171,13 +175,20 @@ export function replyOf(req: Outcome, j: Journey, proto: number, model: Model): 
 export function followupOf(req: Outcome, j: Journey, proto: number): { b: Branch; j: Journey } {
   const p0 = req.b.p;
   const t = (f: number) => termOf(p0, f);
-  let p = p0.withTerms([
-    [F.SRC, F.CTORIGSRC],
-    [F.SPORT, F.CTORIGSRCPORT],
-    [F.DST, F.CTORIGDST],
-    [F.DPORT, F.CTORIGDSTPORT],
-  ]);
-  p = p.withConst(F.STATE, ST.ESTABLISHED).withConst(F.CTDIR, 0).withConst(F.MARK, 0).withConst(F.FLAGS, proto === 6 ? TCP.ACK : 0);
+  const p = p0.withEdits(
+    [
+      [F.STATE, ST.ESTABLISHED],
+      [F.CTDIR, 0],
+      [F.MARK, 0],
+      [F.FLAGS, proto === 6 ? TCP.ACK : 0],
+    ],
+    [
+      [F.SRC, F.CTORIGSRC],
+      [F.SPORT, F.CTORIGSRCPORT],
+      [F.DST, F.CTORIGDST],
+      [F.DPORT, F.CTORIGDSTPORT],
+    ],
+  );
   const fj: Journey = {
     origin: j.origin,
     state: ST.ESTABLISHED,
@@ -214,10 +225,19 @@ function formatTerm(model: Model, p: Sym, fa: number, fp: number, ported: boolea
   const v = p.value(fp);
   if (v !== undefined) return `${host}:${v}`;
   const set = p.setOf(fp, model.doms[fp]!);
-  return `${host}:${[...set.ranges()].map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(",")}`;
+  let ports = setTexts.get(set);
+  if (ports === undefined) setTexts.set(set, (ports = [...set.ranges()].map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(",")));
+  return `${host}:${ports}`;
 }
 
+const setTexts = new WeakMap<object, string>();
 function formatSet(model: Model, set: IntervalSet<Scalar>): string {
+  let t = setTexts.get(set);
+  if (t === undefined) setTexts.set(set, (t = formatSetUncached(model, set)));
+  return t;
+}
+
+function formatSetUncached(model: Model, set: IntervalSet<Scalar>): string {
   const local = model.layout.local as IntervalSet<Scalar>;
   if (set.isSubsetOf(local) && set.size() > 4) return "(a host address)";
   const items = formatAddrSet(model.family, set as never);
@@ -252,7 +272,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
   };
   const unknown = new Set<string>();
   const note = (o: Outcome) => {
-    for (const a of toArray(o.b.assume)) unknown.add(`line ${a.krule.line}: ${a.krule.match.unknown.join(" ")}`);
+    for (let a = o.b.assume; a; a = a.tail) unknown.add(unknownText(a.head.krule));
   };
   request.forEach(note);
 
@@ -315,6 +335,12 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
       : {}),
   };
   return { result, request, replies, followups };
+}
+
+/** "line N: the unknown matches" of a rule, made once per rule. */
+function unknownText(k: KRule): string {
+  const r = k as KRule & { unknownText?: string };
+  return (r.unknownText ??= `line ${k.line}: ${k.match.unknown.join(" ")}`);
 }
 
 /** `p` with its variables narrowed to those of `q` (q derives from p: same slots, possibly more). */
