@@ -6,6 +6,17 @@ import type { LintRule } from "../src/rule.js";
 
 // ── syntax and validity (agree with the kernel) ──
 import syntaxError from "./syntax-error.js";
+import optionRequiresMatch from "./option-requires-match.js";
+import unknownOption from "./unknown-option.js";
+import unknownMatch from "./unknown-match.js";
+import unknownTarget from "./unknown-target.js";
+import undefinedChain from "./undefined-chain.js";
+import targetNotAllowed from "./target-not-allowed.js";
+import missingCommit from "./missing-commit.js";
+import duplicateChain from "./duplicate-chain.js";
+import chainLoop from "./chain-loop.js";
+import policyOnUserChain from "./policy-on-user-chain.js";
+import nameTooLong from "./name-too-long.js";
 
 // ── Docker rules ──
 
@@ -16,6 +27,17 @@ import syntaxError from "./syntax-error.js";
 export const lintRules: readonly LintRule[] = [
   // syntax and validity
   syntaxError,
+  optionRequiresMatch,
+  unknownOption,
+  unknownMatch,
+  unknownTarget,
+  undefinedChain,
+  targetNotAllowed,
+  missingCommit,
+  duplicateChain,
+  chainLoop,
+  policyOnUserChain,
+  nameTooLong,
 
   // Docker
 

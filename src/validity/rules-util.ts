@@ -1,0 +1,40 @@
+/** Helpers the validity rules share for walking rules and their options. */
+import type { Option, Rule, RuleItem } from "../ast/iptables.js";
+import type { CatalogEntry } from "../catalog/index.js";
+import { protocolNumber } from "../catalog/index.js";
+
+/** The `-p` criterion of a rule and its protocol number (undefined when unknown or absent). */
+export function protocolOf(rule: Rule): { option: Option; number: number | undefined; negated: boolean } | undefined {
+  const p = rule.criteria.find((c) => c.name === "-p");
+  if (!p || !p.values[0]) return undefined;
+  return { option: p, number: protocolNumber(p.values[0].text), negated: p.negated };
+}
+
+/** Index in `rule.items` of the item holding `option`. */
+export function itemIndexOf(rule: Rule, option: Option): number {
+  return rule.items.findIndex((it) => "option" in it && it.option === option);
+}
+
+/** The rule has a match of unknown module before this item (options after it may belong to that module). */
+export function afterUnknownMatch(rule: Rule, option: Option): boolean {
+  const at = itemIndexOf(rule, option);
+  for (let k = 0; k < at; k++) {
+    const it: RuleItem = rule.items[k]!;
+    if (it.type === "match" && it.match.spec === undefined && !it.match.implicit) return true;
+  }
+  return false;
+}
+
+/** Offset where text must be inserted to go before an option (before its `!` when prefix-negated). */
+export function insertionPoint(option: Option): number {
+  return option.negation === "prefix" && option.bangSpan ? option.bangSpan.offset : option.span.offset;
+}
+
+export function entryNames(entries: readonly CatalogEntry[]): string[] {
+  return [...new Set(entries.map((e) => e.spec.name))];
+}
+
+/** The word given for a written option spelling in messages (`--dport`, or `--destination-port` as written). */
+export function spelled(option: Option): string {
+  return option.written;
+}
