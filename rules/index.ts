@@ -17,6 +17,14 @@ import duplicateChain from "./duplicate-chain.js";
 import chainLoop from "./chain-loop.js";
 import policyOnUserChain from "./policy-on-user-chain.js";
 import nameTooLong from "./name-too-long.js";
+import lineWhitespace from "./line-whitespace.js";
+import legacyNegation from "./legacy-negation.js";
+import negationNotAllowed from "./negation-not-allowed.js";
+import matchNeedsProtocol from "./match-needs-protocol.js";
+import missingRequiredOption from "./missing-required-option.js";
+import conflictingOptions from "./conflicting-options.js";
+import invalidPolicy from "./invalid-policy.js";
+import noSuchRule from "./no-such-rule.js";
 
 // ── Docker rules ──
 
@@ -38,6 +46,14 @@ export const lintRules: readonly LintRule[] = [
   chainLoop,
   policyOnUserChain,
   nameTooLong,
+  lineWhitespace,
+  legacyNegation,
+  negationNotAllowed,
+  matchNeedsProtocol,
+  missingRequiredOption,
+  conflictingOptions,
+  invalidPolicy,
+  noSuchRule,
 
   // Docker
 

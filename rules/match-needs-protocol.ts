@@ -1,0 +1,67 @@
+import type { Option, Rule } from "../src/ast/iptables.js";
+import { allRules } from "../src/ast/iptables.js";
+import { PROTOCOLS } from "../src/catalog/index.js";
+import type { OptionSpec } from "../src/catalog/types.js";
+import { defineRule } from "../src/rule.js";
+import { quoteList } from "../src/validity/base.js";
+import { protocolOf } from "../src/validity/rules-util.js";
+
+/** Optional catalog fields read when present. */
+type ProtoSpec = OptionSpec & {
+  readonly protocols?: readonly number[];
+  readonly valueConstraints?: Readonly<Record<string, { readonly protocols?: readonly number[] }>>;
+};
+
+function protocolName(n: number): string {
+  return Object.entries(PROTOCOLS).find(([, v]) => v === n)?.[0] ?? String(n);
+}
+
+export default defineRule({
+  id: "match-needs-protocol",
+  language: "iptables",
+  category: "validity",
+  severity: "error",
+  description: "A protocol-specific match or option is used without the matching -p",
+  tags: ["validity"],
+  precision: "very-high",
+  docs: {
+    rationale:
+      "Protocol matches check the rule's protocol: `-m tcp` needs `-p tcp`, `-m multiport` needs a protocol with ports, `--reject-with tcp-reset` needs `-p tcp`. Without it iptables or the kernel refuses the rule (`TCP match requires '-p tcp'`, `RULE_APPEND failed (Invalid argument)`).",
+    bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m tcp --dport 53 -j ACCEPT\nCOMMIT\n",
+    good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 53 -j ACCEPT\nCOMMIT\n",
+  },
+  check({ ast, report }) {
+    for (const rule of allRules(ast)) {
+      const proto = protocolOf(rule);
+      // `! -p tcp -m tcp` is accepted by iptables (the match loads); only a positive, known protocol is judged
+      if (proto?.negated) continue;
+      const has = (list: readonly number[]) => proto?.number !== undefined && list.includes(proto.number);
+      const unknownProto = proto !== undefined && proto.number === undefined;
+      if (unknownProto) continue;
+      const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
+      const given = proto ? `this rule has -p ${proto.option.values[0]!.text}` : "this rule has no -p";
+      for (const m of rule.matches) {
+        const list = m.spec?.protocols;
+        if (!list?.length || has(list)) continue;
+        report({ message: `match ${m.module} needs ${needs(list)} (${given}); the kernel refuses it otherwise`, span: m.headSpan });
+      }
+      const checkOption = (o: Option, owner: string) => {
+        const spec = o.spec as ProtoSpec | undefined;
+        if (!spec) return;
+        if (spec.protocols?.length && !has(spec.protocols)) {
+          report({ message: `${o.written} (${owner}) needs ${needs(spec.protocols)} (${given})`, span: o.nameSpan });
+          return;
+        }
+        const v = o.values[0]?.text;
+        const byValue = v !== undefined ? spec.valueConstraints?.[v]?.protocols : undefined;
+        if (byValue?.length && !has(byValue)) report({ message: `${o.written} ${v} (${owner}) needs ${needs(byValue)} (${given})`, span: o.values[0]!.span });
+      };
+      checkRule(rule, checkOption);
+    }
+  },
+});
+
+function checkRule(rule: Rule, f: (o: Option, owner: string) => void) {
+  for (const m of rule.matches) for (const o of m.options) f(o, `-m ${m.module}`);
+  if (rule.target) for (const o of rule.target.options) f(o, `-j ${rule.target.name}`);
+}
