@@ -4,7 +4,16 @@ import { TARGETS } from "./targets.js";
 import type { ExtensionSpec, Family, OptionSpec, TableName } from "./types.js";
 
 export * from "./types.js";
-export { BUILTIN_CHAINS, BUILTIN_TARGETS, CORE_RULE_OPTIONS, PROTOCOLS, TABLE_NAMES } from "./core.js";
+export {
+  BUILTIN_CHAINS,
+  BUILTIN_TARGETS,
+  CORE_RULE_OPTIONS,
+  PROTOCOLS,
+  PROTOCOL_FALLBACK_SAVE_NAMES,
+  PROTOCOL_SAVE_NAMES,
+  TABLE_NAMES,
+} from "./core.js";
+export * from "./values.js";
 export { MATCHES } from "./matches.js";
 export { TARGETS } from "./targets.js";
 
@@ -23,15 +32,24 @@ function entry(spec: ExtensionSpec): CatalogEntry {
   return { spec, byName };
 }
 
-function index(specs: readonly ExtensionSpec[]): Map<string, CatalogEntry> {
-  const map = new Map<string, CatalogEntry>();
+/**
+ * Name → entries. A name has more than one entry only when iptables ships per-family variants with different
+ * options (ah for IPv4 and for IPv6); their `families` never overlap.
+ */
+function index(specs: readonly ExtensionSpec[]): Map<string, CatalogEntry[]> {
+  const map = new Map<string, CatalogEntry[]>();
   for (const spec of specs) {
     const e = entry(spec);
-    map.set(spec.name, e);
-    for (const alias of spec.aliases ?? []) map.set(alias, e);
+    for (const name of [spec.name, ...(spec.aliases ?? [])]) {
+      const list = map.get(name);
+      if (list) list.push(e);
+      else map.set(name, [e]);
+    }
   }
   return map;
 }
+
+const uniqueEntries = (map: Map<string, CatalogEntry[]>): CatalogEntry[] => [...new Set([...map.values()].flat())];
 
 const matchIndex = index(MATCHES);
 const targetIndex = index(TARGETS);
@@ -43,7 +61,7 @@ for (const opt of CORE_RULE_OPTIONS) {
 
 /** Every spelling of every match/target option → the extensions that define it (for "needs -m X" hints). */
 const ownerIndex = new Map<string, CatalogEntry[]>();
-for (const e of [...new Set([...matchIndex.values(), ...targetIndex.values()])]) {
+for (const e of [...uniqueEntries(matchIndex), ...uniqueEntries(targetIndex)]) {
   for (const word of e.byName.keys()) {
     const list = ownerIndex.get(word);
     if (list) list.push(e);
@@ -51,32 +69,37 @@ for (const e of [...new Set([...matchIndex.values(), ...targetIndex.values()])])
   }
 }
 
-const implicitIndex = new Map<string, CatalogEntry>();
-for (const e of matchIndex.values()) for (const p of e.spec.implicitFor ?? []) implicitIndex.set(p, e);
+const implicitIndex = new Map<string, CatalogEntry[]>();
+for (const e of uniqueEntries(matchIndex)) {
+  for (const p of e.spec.implicitFor ?? []) {
+    const list = implicitIndex.get(p);
+    if (list) list.push(e);
+    else implicitIndex.set(p, [e]);
+  }
+}
 
 const supports = (spec: ExtensionSpec, family: Family) => spec.families.includes(family);
+const forFamily = (list: readonly CatalogEntry[] | undefined, family: Family) => list?.find((e) => supports(e.spec, family));
 
 /** A match extension by name (as given to -m), or undefined when iptables has no such match for the family. */
 export function findMatch(name: string, family: Family): CatalogEntry | undefined {
-  const e = matchIndex.get(name);
-  return e && supports(e.spec, family) ? e : undefined;
+  return forFamily(matchIndex.get(name), family);
 }
 
 /** A match of that name exists, but only for the other family. */
 export function matchExistsInOtherFamily(name: string, family: Family): boolean {
-  const e = matchIndex.get(name);
-  return e !== undefined && !supports(e.spec, family);
+  const list = matchIndex.get(name);
+  return list !== undefined && forFamily(list, family) === undefined;
 }
 
 /** A target extension by name (as given to -j), or undefined. Built-in verdicts are not extensions. */
 export function findTarget(name: string, family: Family): CatalogEntry | undefined {
-  const e = targetIndex.get(name);
-  return e && supports(e.spec, family) ? e : undefined;
+  return forFamily(targetIndex.get(name), family);
 }
 
 export function targetExistsInOtherFamily(name: string, family: Family): boolean {
-  const e = targetIndex.get(name);
-  return e !== undefined && !supports(e.spec, family);
+  const list = targetIndex.get(name);
+  return list !== undefined && forFamily(list, family) === undefined;
 }
 
 export function isBuiltinTarget(name: string): boolean {
@@ -97,10 +120,37 @@ export function extensionsDefining(word: string, family: Family): readonly Catal
   return (ownerIndex.get(word) ?? []).filter((e) => supports(e.spec, family));
 }
 
-/** The protocol match `-p <proto>` loads implicitly when an unknown option follows (tcp, udp, icmp, …). */
+/**
+ * The protocol match `-p <proto>` loads implicitly when an unknown option follows (tcp, udp, icmp, …).
+ * Checked on iptables 1.8.9: the -p word (lower-cased) or its number loads the match of the same name, plus
+ * ip6tables' icmpv6/ipv6-icmp/58 → icmp6; `-p ipv6-mh`, `-p mobility-header` and `-p 135` do NOT load mh.
+ */
 export function implicitMatchFor(protocol: string, family: Family): CatalogEntry | undefined {
-  const e = implicitIndex.get(protocol.toLowerCase());
-  return e && supports(e.spec, family) ? e : undefined;
+  return forFamily(implicitIndex.get(protocol.toLowerCase()), family);
+}
+
+/**
+ * iptables parses options with getopt_long, which also accepts any unambiguous prefix of a long option
+ * (`--dpor 22`, `--to 10.0.0.1` for --to-destination). Given a word and the extensions loaded so far in the rule
+ * (plus the core options), returns the options it abbreviates: exactly one means iptables takes it; more means
+ * "option is ambiguous"; none means unknown. An exact spelling always wins.
+ */
+export function matchOptionPrefix(word: string, loaded: readonly CatalogEntry[], family: Family): readonly OptionSpec[] {
+  const candidates: [string, OptionSpec][] = [];
+  for (const opt of CORE_RULE_OPTIONS) {
+    if (opt.families && !opt.families.includes(family)) continue;
+    for (const spelling of [opt.name, ...(opt.aliases ?? [])]) candidates.push([spelling, opt]);
+  }
+  for (const e of loaded) {
+    for (const [spelling, opt] of e.byName) {
+      if (opt.families && !opt.families.includes(family)) continue;
+      candidates.push([spelling, opt]);
+    }
+  }
+  const exact = candidates.filter(([spelling]) => spelling === word);
+  if (exact.length > 0) return [...new Set(exact.map(([, opt]) => opt))];
+  if (!word.startsWith("--") || word.length < 3) return [];
+  return [...new Set(candidates.filter(([spelling]) => spelling.startsWith("--") && spelling.startsWith(word)).map(([, opt]) => opt))];
 }
 
 /** Protocol number of a `-p` value (name or number), or undefined when unknown. */
@@ -113,5 +163,5 @@ export function protocolNumber(word: string): number | undefined {
   return PROTOCOLS[lower];
 }
 
-export const allMatches = (): readonly CatalogEntry[] => [...new Set(matchIndex.values())];
-export const allTargets = (): readonly CatalogEntry[] => [...new Set(targetIndex.values())];
+export const allMatches = (): readonly CatalogEntry[] => uniqueEntries(matchIndex);
+export const allTargets = (): readonly CatalogEntry[] => uniqueEntries(targetIndex);

@@ -54,7 +54,30 @@ export type ValueKind =
   | "u32-expr" // u32 match expression
   | "bpf-bytecode" // "n,a b c d,..." program
   | "path" // file-system path (cgroup path, bpf object pin)
-  | "raw"; // anything; not validated (use sparingly, with a note why)
+  | "raw" // anything; not validated (use sparingly, with a note why)
+  // ---- added with the full catalog (iptables 1.8.9) ----
+  | "host" // one address or hostname, no mask (TEE --gateway, TPROXY --on-ip); printed without /32
+  | "host-list" // comma list of plain IPv6 addresses (rt --rt-0-addrs)
+  | "prefix" // address/length network (DNPT/SNPT --src-pfx, srh --srh-psid)
+  | "number64" // unsigned 64-bit integer (quota, set counters); bounds are fixed at 0..2^64-1
+  | "number64-range" // n, n:m, n:, :m, 64-bit (connbytes)
+  | "probability" // 0.0 .. 1.0 in 1/2^31 steps (statistic --probability)
+  | "hashlimit-rate" // n[/sec|/min|/hour|/day] or bytes n[b|kb|mb]/s (hashlimit --hashlimit-upto/-above)
+  | "hashlimit-burst" // packets, or bytes n[b|kb|mb] in byte mode
+  | "bandwidth" // rate with unit: bit, kbit, Kibit, Bps, KBps, … (rateest --rateest-bps)
+  | "duration" // n[s|ms|us] (RATEEST --rateest-interval, --rateest-ewmalog)
+  | "log-level" // syslog level 0..7 or emerg,alert,crit,error,warning,notice,info,debug,panic (LOG)
+  | "class-id" // major:minor, hexadecimal (CLASSIFY)
+  | "ct-zone" // zone id 0..65535 or "mark" (CT --zone)
+  | "named-mark" // value[/mask] or a name from an iproute2 table (realm, devgroup)
+  | "connlabel" // label number 0..127 or a name from /etc/xtables/connlabel.conf
+  | "led-delay" // milliseconds or "inf" (LED)
+  | "mh-type" // Mobility Header type name or number, or type:type range
+  | "sctp-chunk-list" // CHUNK[:flags],… or ALL / NONE (sctp --chunk-types, second word)
+  | "ipv6-option-list" // type[:length],… (hbh/dst --hbh-opts/--dst-opts)
+  | "ipv6-header-list" // ipv6header --header names/numbers
+  | "tcp-option-list" // TCPOPTSTRIP --strip-options names/numbers
+  | "reject-type"; // REJECT --reject-with; the accepted types differ per family
 
 /** Where an option may appear, and how many value words it takes. */
 export interface OptionSpec {
@@ -68,13 +91,15 @@ export interface OptionSpec {
   readonly kinds?: readonly ValueKind[];
   /** Whether `! --opt` is accepted. */
   readonly negatable: boolean;
-  /** For enum/enum-list kinds: the accepted words. */
+  /** For enum/enum-list kinds: the accepted words, canonical spelling, in the order iptables-save prints a list. */
   readonly values?: readonly string[];
   /** Numeric bounds for number/number-range kinds (inclusive). */
   readonly min?: number;
   readonly max?: number;
   /** For string kinds: maximum length in bytes the kernel/tool accepts. */
   readonly maxLength?: number;
+  /** For string kinds: minimum length in bytes (default 1; comment accepts ""). */
+  readonly minLength?: number;
   /** The option exists only in these families (default: the extension's families). */
   readonly families?: readonly Family[];
   /** True when the extension refuses to load unless this option is given. */
@@ -87,6 +112,48 @@ export interface OptionSpec {
   readonly deprecated?: string;
   /** One line from the man page. */
   readonly description?: string;
+
+  // ---- added with the full catalog; all optional ----
+  /** For enum/enum-list kinds: other accepted spellings → canonical value (e.g. pkttype host → unicast). */
+  readonly valueAliases?: Readonly<Record<string, string>>;
+  /** For enum/enum-list kinds: values are matched case-insensitively (printed as in `values`). */
+  readonly ignoreCase?: boolean;
+  /** The (last) value word may be left out; it is taken only when the next word does not start with "-" (rateest). */
+  readonly optionalArg?: boolean;
+  /**
+   * How iptables-save prints the value: "numeric" = a protocol as its number; "hex" = 0x%x, "hex2" = 0x%02x,
+   * "hex8" = 0x%08x; "compact" = an address without /32 (/128) for a single host; "with-mask" = a mark always
+   * as value/mask. Default: the kind's own spelling (addresses with /len, numbers decimal).
+   */
+  readonly format?: "numeric" | "hex" | "hex2" | "hex8" | "compact" | "with-mask";
+  /**
+   * iptables-save prints this option under another name (e.g. --syn as "--tcp-flags FIN,SYN,RST,ACK SYN",
+   * MARK --set-mark as --set-xmark). For options with values, `checkValue(...).canonical` is the value printed
+   * after this name; for flags (args 0) the string already contains the printed values.
+   */
+  readonly savedAs?: string;
+  /** `! --opt V` is printed as `<invertsTo> V` without "!" (e.g. ! --connlimit-upto → --connlimit-above). */
+  readonly invertsTo?: string;
+  /** Value the extension uses when the option is absent (canonical spelling), per family when they differ. */
+  readonly default?: string | Readonly<Record<Family, string>>;
+  /**
+   * "always": iptables-save prints the option with `default` even when the rule did not give it
+   * (for flags: unless a conflicting option is given); "omit-default": a value equal to `default` is not printed;
+   * "never": iptables-save drops the option.
+   */
+  readonly save?: "always" | "omit-default" | "never";
+  /** Values longer than maxLength are cut to maxLength (iptables warns) instead of being refused. */
+  readonly truncates?: boolean;
+  /** A reversed range (high:low) is accepted by iptables and the kernel; it never matches. */
+  readonly reversedRangeOk?: boolean;
+  /** The option is refused unless at least one of these options of the same extension is also given. */
+  readonly requiresAnyOf?: readonly string[];
+  /** Built-in hooks where the kernel accepts this option (undefined: wherever the extension is accepted). */
+  readonly hooks?: readonly Hook[];
+  /** Protocol numbers the rule must give with `-p` (not negated) for this option. */
+  readonly protocols?: readonly number[];
+  /** Per-value restrictions, keyed by canonical value (e.g. REJECT tcp-reset needs -p tcp; policy --dir in/out hooks). */
+  readonly valueConstraints?: Readonly<Record<string, { readonly hooks?: readonly Hook[]; readonly protocols?: readonly number[] }>>;
 }
 
 export interface ExtensionSpec {
@@ -105,7 +172,7 @@ export interface ExtensionSpec {
   readonly protocols?: readonly number[];
   /** For protocol matches: the -p names that implicitly load this match. */
   readonly implicitFor?: readonly string[];
-  /** Tables where the kernel accepts the target (undefined: any table). */
+  /** Tables where the kernel accepts the target or match (undefined: any table). */
   readonly tables?: readonly TableName[];
   /** Built-in hooks where the kernel accepts the target or match (undefined: any hook). */
   readonly hooks?: readonly Hook[];
@@ -120,4 +187,15 @@ export interface ExtensionSpec {
   readonly outOfTree?: boolean;
   /** One line from the man page. */
   readonly description: string;
+
+  // ---- added with the full catalog; all optional ----
+  /** Set when the extension still parses but is deprecated or gone from current kernels; says what to use instead. */
+  readonly deprecated?: string;
+  /**
+   * Something that must exist outside the rule file when it is restored (an ipset, an nfacct object,
+   * a RATEEST estimator, SELinux, a BPF pin), or the kernel refuses the rule.
+   */
+  readonly runtimeDependency?: string;
+  /** Not described in man iptables-extensions 1.8.9 but shipped and accepted by iptables 1.8.9. */
+  readonly undocumented?: boolean;
 }
