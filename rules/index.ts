@@ -25,6 +25,7 @@ import missingRequiredOption from "./missing-required-option.js";
 import conflictingOptions from "./conflicting-options.js";
 import invalidPolicy from "./invalid-policy.js";
 import noSuchRule from "./no-such-rule.js";
+import invalidArgument from "./invalid-argument.js";
 
 // ── Docker rules ──
 
@@ -40,6 +41,7 @@ export const lintRules: readonly LintRule[] = [
   unknownMatch,
   unknownTarget,
   undefinedChain,
+  invalidArgument,
   targetNotAllowed,
   missingCommit,
   duplicateChain,

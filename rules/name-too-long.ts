@@ -46,7 +46,7 @@ export default defineRule({
           if (kind === "interface" && v.text.length > IFNAME_MAX) {
             report({ message: `interface name "${v.text}" is ${v.text.length} characters long; Linux allows at most ${IFNAME_MAX}`, span: v.span });
           } else if (kind === "string" && spec.maxLength !== undefined && utf8Length(v.text) > spec.maxLength) {
-            const truncates = (spec as { truncates?: boolean }).truncates ?? true;
+            const truncates = spec.truncates === true;
             report({
               message: `${o.written} value is ${utf8Length(v.text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,
               span: v.span,
