@@ -564,7 +564,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--remove", args: 0, negatable: true, conflicts: ["--set", "--rcheck", "--update"], description: "remove the address from the list" },
       { name: "--seconds", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "seen within the last n seconds" },
       { name: "--reap", args: 0, negatable: false, requiresAnyOf: ["--seconds"], description: "purge entries older than --seconds" },
-      { name: "--hitcount", args: 1, kinds: ["number"], min: 0, max: 255, negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "at least n hits (the kernel also limits it by ip_pkt_list_tot)" },
+      { name: "--hitcount", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "at least n hits (the kernel also limits it by ip_pkt_list_tot)" },
       { name: "--rttl", args: 0, negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "TTL must match the one of the --set packet" },
       { name: "--name", args: 1, kinds: ["string"], maxLength: 199, negatable: false, default: "DEFAULT", save: "always", description: "list name" },
       { name: "--mask", args: 1, kinds: ["address-mask"], negatable: false, default: { ipv4: "255.255.255.255", ipv6: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" }, save: "always", description: "netmask applied to addresses of the list" },

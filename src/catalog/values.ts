@@ -573,14 +573,16 @@ function checkWordList(
   text: string,
   what: string,
   canonicalOrder: readonly string[],
-  opts: { ignoreCase?: boolean; aliases?: Readonly<Record<string, string>>; expand?: Readonly<Record<string, readonly string[]>>; allWords?: readonly string[] } = {},
+  opts: { ignoreCase?: boolean; prefix?: boolean; aliases?: Readonly<Record<string, string>>; expand?: Readonly<Record<string, readonly string[]>>; allWords?: readonly string[] } = {},
 ): { values: string[] } | { error: string } {
   if (text === "") return { error: `empty ${what} list` };
   const chosen = new Set<string>();
   const vocabulary = [...canonicalOrder, ...Object.keys(opts.aliases ?? {}), ...Object.keys(opts.expand ?? {})];
   for (const raw of text.split(",")) {
     if (raw === "") return { error: `empty entry in ${what} list '${text}'` };
-    const word = opts.ignoreCase ? vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase()) : vocabulary.find((v) => v === raw);
+    let word = opts.ignoreCase ? vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase()) : vocabulary.find((v) => v === raw);
+    // iptables compares with strncasecmp(name, word, strlen(word)): any prefix selects the first name it starts
+    if (word === undefined && opts.prefix) word = canonicalOrder.find((v) => v.toLowerCase().startsWith(raw.toLowerCase()));
     if (word === undefined) {
       const hint = !opts.ignoreCase && vocabulary.some((v) => v.toLowerCase() === raw.toLowerCase()) ? ` (values are case-sensitive: ${vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase())})` : didYouMean(raw, opts.allWords ?? vocabulary);
       return { error: `unknown ${what} '${raw}'${hint}` };
@@ -1072,6 +1074,8 @@ function checkRejectType(text: string, family: Family): ValueCheck {
   const lower = text.toLowerCase();
   const table = REJECT_TYPES[family];
   for (const [name, aliases] of Object.entries(table)) if (name === lower || aliases.includes(lower)) return ok(name);
+  // iptables matches with strncasecmp(name, arg, strlen(arg)): a prefix of a name or alias selects the first one
+  if (lower !== "") for (const [name, aliases] of Object.entries(table)) if (name.startsWith(lower) || aliases.some((a) => a.startsWith(lower))) return ok(name);
   const other = REJECT_TYPES[otherFamily(family)];
   const inOther = Object.entries(other).some(([n, a]) => n === lower || a.includes(lower));
   const valid = Object.keys(table).join(", ");
@@ -1346,7 +1350,7 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
     case "ctstate-list":
     case "state-list": {
       const order = kind === "ctstate-list" ? CT_STATES : STATE_STATES;
-      const r = checkWordList(text, kind === "ctstate-list" ? "conntrack state" : "state", order, { ignoreCase: true, allWords: CT_STATES });
+      const r = checkWordList(text, kind === "ctstate-list" ? "conntrack state" : "state", order, { ignoreCase: true, prefix: true, allWords: CT_STATES });
       if ("error" in r) {
         const snat = kind === "state-list" && /(^|,)(s|d)nat(,|$)/i.test(text);
         return fail(snat ? `the state match does not know SNAT/DNAT; use -m conntrack --ctstate` : r.error);
@@ -1354,7 +1358,7 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
       return ok(r.values.join(","));
     }
     case "ctstatus-list": {
-      const r = checkWordList(text, "conntrack status", CT_STATUSES, { ignoreCase: true });
+      const r = checkWordList(text, "conntrack status", CT_STATUSES, { ignoreCase: true, prefix: true });
       if ("error" in r) return fail(r.error);
       const vals = r.values.length > 1 ? r.values.filter((v) => v !== "NONE") : r.values;
       return ok(vals.join(","));
