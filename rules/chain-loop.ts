@@ -11,21 +11,24 @@ export default defineRule({
   precision: "very-high",
   docs: {
     rationale:
-      "A packet must never be able to jump back into a chain it is already traversing. The kernel checks this for every chain reachable from a built-in chain and refuses the ruleset (`RULE_APPEND failed (Too many links)` / `Too many levels of symbolic links`). A cycle no built-in chain reaches is accepted but is dead code and will fail as soon as something jumps into it; it is reported as a warning.",
+      "A packet must never be able to jump back into a chain it is already traversing. The kernel checks this for every chain reachable from a built-in chain and refuses the ruleset (`RULE_APPEND failed (Too many links)` / `Too many levels of symbolic links`). Every jump of the cycle is reported (removing any one breaks it). A cycle no built-in chain reaches is accepted but is dead code and will fail as soon as something jumps into it; it is reported as a warning.",
     bad: "*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j A\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j RETURN\nCOMMIT\n",
   },
   check(ctx) {
     for (const cycle of findCycles(graphOf(ctx))) {
-      const closing = cycle.edges[cycle.edges.length - 1]!;
+      // every jump of the cycle is reported: removing any one of them breaks it
       const names = [cycle.edges[0]!.from.name, ...cycle.edges.map((e) => e.to.name)].join(" → ");
-      const t = closing.rule.target!;
-      ctx.report({
-        message: cycle.reachable ? `jump creates a loop ${names}; the kernel refuses the ruleset ("Too many links")` : `jump creates a loop ${names}; no built-in chain reaches it yet, but the kernel will refuse the first jump into it`,
-        span: t.nameSpan,
-        severity: cycle.reachable ? "error" : "warning",
-        related: cycle.edges.slice(0, -1).map((e) => ({ span: e.rule.target!.nameSpan, message: `${e.from.name} jumps to ${e.to.name} here` })),
-      });
+      for (const edge of cycle.edges) {
+        ctx.report({
+          message: cycle.reachable
+            ? `jump from ${edge.from.name} to ${edge.to.name} is part of the loop ${names}; the kernel refuses the ruleset ("Too many links")`
+            : `jump from ${edge.from.name} to ${edge.to.name} is part of the loop ${names}; no built-in chain reaches it yet, but the kernel will refuse the first jump into it`,
+          span: edge.rule.target!.nameSpan,
+          severity: cycle.reachable ? "error" : "warning",
+          related: cycle.edges.filter((e) => e !== edge).map((e) => ({ span: e.rule.target!.nameSpan, message: `${e.from.name} jumps to ${e.to.name} here` })),
+        });
+      }
     }
   },
 });

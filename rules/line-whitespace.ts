@@ -6,7 +6,7 @@ export default defineRule({
   language: "iptables",
   category: "validity",
   severity: "error",
-  description: "Whitespace where iptables-restore does not allow it: before #, :, * or COMMIT, after COMMIT, or a line of only blanks",
+  description: "Whitespace where iptables-restore does not allow it: before #, :, * or COMMIT, after COMMIT, a line of only blanks, or CRLF line endings",
   tags: ["validity"],
   precision: "very-high",
   docs: {
@@ -15,6 +15,7 @@ export default defineRule({
       "of a line and compares COMMIT exactly: an indented `# note` or `:CHAIN - [0:0]` (typical after pasting into an",
       "editor or a YAML block), `COMMIT ` with a trailing blank, or a line holding only spaces is read as a rule",
       "command and the whole file is refused (`Bad argument`, `no command specified`). Indented `-A` lines are fine.",
+      "Windows (CRLF) line endings are refused too: the carriage return becomes part of the last word (`table name 'raw\\r' invalid`).",
     ].join(" "),
     bad: "*filter\n:INPUT ACCEPT [0:0]\n  # allow ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n# allow ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
@@ -22,12 +23,20 @@ export default defineRule({
   check({ ast, text, report }) {
     if (ast.format !== "save") return;
     const index = new LineIndex(text);
+    let crReported = false;
     for (let n = 1; n <= index.lineCount; n++) {
       const start = index.lineStart(n);
       let end = text.indexOf("\n", start);
       if (end === -1) end = text.length;
       let line = text.slice(start, end);
-      if (line.endsWith("\r")) line = line.slice(0, -1);
+      if (line.endsWith("\r")) {
+        line = line.slice(0, -1);
+        // iptables-restore keeps the carriage return as part of the last word: "*filter\r" is an unknown table
+        if (!crReported && line.trim() !== "" && !line.startsWith("#")) {
+          crReported = true;
+          report({ message: "the file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of the last word of each line and refuses the file; convert it to LF line endings", span: index.span(start + line.length, start + line.length + 1), suggestions: [{ desc: "Remove the carriage return", fix: { range: [start + line.length, start + line.length + 1], text: "" } }] });
+        }
+      }
       if (line === "") continue;
       const lead = /^[ \t\f\v]+/.exec(line)?.[0].length ?? 0;
       const at = (col: number, len: number): Span => index.span(start + col, start + col + len);

@@ -28,6 +28,10 @@ export default defineRule({
           report({ message: `match ${m.module} is not part of iptables (it comes from xtables-addons); the kernel refuses it unless that package is installed`, span: nameSpan, severity: "warning" });
           continue;
         }
+        if (m.spec?.deprecated && /removed from/.test(m.spec.deprecated)) {
+          report({ message: `match ${m.module} is gone: ${m.spec.deprecated}; the kernel refuses the rule`, span: nameSpan });
+          continue;
+        }
         if (m.spec) continue;
         if (matchExistsInOtherFamily(m.module, ast.family)) {
           const other = ast.family === "ipv4" ? "ip6tables" : "iptables";

@@ -25,6 +25,10 @@ export default defineRule({
         report({ message: `target ${t.name} is not part of iptables (it comes from xtables-addons); the kernel refuses it unless that package is installed`, span: t.nameSpan, severity: "warning" });
         continue;
       }
+      if (t.spec?.deprecated && /removed from/.test(t.spec.deprecated)) {
+        report({ message: `target ${t.name} is gone: ${t.spec.deprecated}; the kernel refuses the rule`, span: t.nameSpan });
+        continue;
+      }
       const v = judgeJump(ast, rule);
       if (v.kind !== "unknown-target") continue;
       if (v.otherFamily) {
