@@ -28,7 +28,8 @@ export default defineRule({
       if ((cmd.op !== "declare-chain" && cmd.op !== "policy") || cmd.chain === null || !cmd.argument) continue;
       const policy = cmd.argument.text;
       const builtin = isBuiltinChain(cmd.table, cmd.chain);
-      const isDecl = cmd.op === "declare-chain";
+      // `iptables -S` prints the current policies as -P lines: they describe state, like declarations
+      const isDecl = cmd.op === "declare-chain" || ast.format === "list-rules";
       if (isDecl && policy === "-") continue;
       const anyBuiltin = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"].includes(cmd.chain);
       if (!builtin && !anyBuiltin) continue; // user chains: policy-on-user-chain

@@ -51,6 +51,17 @@ export class Netns {
     const m = /(?:Error occurred at line|line):? (\d+)/i.exec(stderr);
     return { ok: r.status === 0, status: r.status ?? -1, stderr, line: m ? Number(m[1]) : null };
   }
+  /** `exec` without blocking the event loop. */
+  execAsync(cmd: string, args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn("ip", ["netns", "exec", this.name, cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
+    });
+  }
   /** `restore` without blocking the event loop, so several namespaces can work in parallel. */
   restoreAsync(text: string, family: Family = "ipv4", extra: readonly string[] = []): Promise<RestoreResult> {
     return new Promise((resolve) => {
