@@ -31,7 +31,8 @@ export default defineRule({
         const owners = extensionsDefining(o.written, ast.family);
         if (owners.length === 0 || afterUnknownMatch(rule, o)) continue;
         const at = insertionPoint(o);
-        const matches = owners.filter((e) => e.spec.type === "match");
+        // protocol matches in protocol-number order (tcp, udp before dccp, sctp), the others as catalogued
+        const matches = owners.filter((e) => e.spec.type === "match").sort((a, b) => Math.min(...(a.spec.protocols ?? [0])) - Math.min(...(b.spec.protocols ?? [0])));
         const targets = owners.filter((e) => e.spec.type === "target");
         const suggestions: Suggestion[] = [];
         const needs: string[] = [];
