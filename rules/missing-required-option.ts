@@ -30,6 +30,8 @@ export default defineRule({
       }
     };
     for (const rule of allRules(ast)) {
+      // an unknown or misplaced option may be the required one, misspelt: those rules report it
+      if (rule.orphans.length) continue;
       for (const m of rule.matches) if (m.spec && !m.implicit) check(m.spec, m.options, m.headSpan, `-m ${m.module}`);
       const t = rule.target;
       if (t?.spec) check(t.spec, t.options, t.nameSpan, `-j ${t.name}`);
