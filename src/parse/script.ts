@@ -156,7 +156,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   const diagnostics: ParseDiagnostic[] = [];
   const comments: Comment[] = [];
   const commands: Command[] = [];
-  const tree = new TreeBuilder("script", diagnostics);
+  const tree = new TreeBuilder("script", diagnostics, options.family);
   const index = new LineIndex(text);
   const vars = new Map<string, string>();
   let otherFamily = 0;

@@ -2,7 +2,8 @@
  * Applies commands, in source order, to build the Ruleset tree: what the kernel would hold after restoring
  * the file (or after running the script on a host with empty tables). Built-in chains always exist.
  */
-import type { Chain, Command, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
+import type { Chain, Command, Family, Option, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
+import { checkValue } from "../catalog/values.js";
 import type { Span } from "../ast/span.js";
 import { BUILTIN_CHAINS } from "../catalog/core.js";
 
@@ -13,6 +14,7 @@ export class TreeBuilder {
   constructor(
     private readonly format: SourceFormat,
     private readonly diagnostics: ParseDiagnostic[],
+    private readonly family: Family = "ipv4",
   ) {}
 
   table(name: TableName, headerSpan: Span | null, span: Span): Table {
@@ -100,8 +102,8 @@ export class TreeBuilder {
         let at = -1;
         if (cmd.index !== null) at = cmd.index - 1 < chain.rules.length ? cmd.index - 1 : -1;
         else if (cmd.rule) {
-          const key = ruleSignature(cmd.rule);
-          at = chain.rules.findIndex((r) => ruleSignature(r) === key);
+          const key = ruleSignature(cmd.rule, this.family);
+          at = chain.rules.findIndex((r) => ruleSignature(r, this.family) === key);
         }
         if (at >= 0) chain.rules.splice(at, 1);
         else if (this.format !== "script") this.diagnostics.push({ code: "delete-not-found", message: `no matching rule to delete in ${chainName} at this point`, span: cmd.span });
@@ -153,16 +155,31 @@ export class TreeBuilder {
   }
 }
 
-/** Order-sensitive identity of a rule's specification (what `-D chain rulespec` compares). */
-export function ruleSignature(rule: Rule): string {
+/**
+ * Order-sensitive identity of a rule's specification (what `-D chain rulespec` compares): option values in
+ * their canonical form (`-p 6` = `-p tcp`, `10.0.0.1` = `10.0.0.1/32`), counters left out.
+ */
+export function ruleSignature(rule: Rule, family: Family = "ipv4"): string {
   const parts: string[] = [];
+  const value = (o: Option) =>
+    o.values
+      .map((v, k) => {
+        const kind = o.spec?.kinds?.[k];
+        if (!kind || !o.spec) return v.text;
+        const r = checkValue(kind, v.text, { family, option: o.spec });
+        return r.ok ? r.canonical : v.text;
+      })
+      .join("\u0001");
   for (const it of rule.items) {
     switch (it.type) {
       case "criterion":
+        if (it.option.name === "-c") break;
+        parts.push(`${it.option.negated ? "!" : ""}${it.option.name}=${value(it.option)}`);
+        break;
       case "option":
       case "target-option":
       case "orphan":
-        parts.push(`${it.option.negated ? "!" : ""}${it.option.name}=${it.option.values.map((v) => v.text).join("\u0001")}`);
+        parts.push(`${it.option.negated ? "!" : ""}${it.option.name}=${value(it.option)}`);
         break;
       case "match":
         parts.push(`-m ${it.match.module}`);

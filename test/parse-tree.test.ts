@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "../src/parse/index.js";
+
+const deleteFinds = (added: string, deleted: string) => {
+  const rs = parse(`*filter\n${added}\n${deleted}\nCOMMIT\n`, { format: "save", family: "ipv4" });
+  return !rs.diagnostics.some((d) => d.code === "delete-not-found") && rs.tables[0]!.chains.find((c) => c.name === "INPUT")!.rules.length === 0;
+};
+
+describe("-D compares rules the way iptables does", () => {
+  it("ignores counters", () => {
+    expect(deleteFinds("-A INPUT -c 5 300 -i lo -j ACCEPT", "-D INPUT -i lo -j ACCEPT")).toBe(true);
+    expect(deleteFinds("[5:300] -A INPUT -i lo -j ACCEPT", "-D INPUT -i lo -j ACCEPT")).toBe(true);
+  });
+  it("compares canonical values", () => {
+    expect(deleteFinds("-A INPUT -p 6 --dport ssh -s 10.0.0.1 -j ACCEPT", "-D INPUT -p tcp --dport 22 -s 10.0.0.1/32 -j ACCEPT")).toBe(true);
+    expect(deleteFinds("-A INPUT -p tcp --destination-port 22 -j ACCEPT", "-D INPUT -p tcp -m tcp --dport 22 -j ACCEPT")).toBe(true);
+  });
+  it("still tells different rules apart", () => {
+    expect(deleteFinds("-A INPUT -p tcp --dport 22 -j ACCEPT", "-D INPUT -p tcp --dport 23 -j ACCEPT")).toBe(false);
+    expect(deleteFinds("-A INPUT -s 10.0.0.1 -j ACCEPT", "-D INPUT ! -s 10.0.0.1 -j ACCEPT")).toBe(false);
+  });
+});
