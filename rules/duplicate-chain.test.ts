@@ -9,5 +9,6 @@ ruleTests(rule, [
   { name: "built-in chains declared twice", text: restore("filter", ":INPUT ACCEPT [0:0]", ":INPUT DROP [0:0]"), expect: [] },
   { name: "script: -N twice", format: "script", text: "iptables -N A\niptables -N A\n", expect: ["2:13 error"] },
   { name: "script: -N, -X, -N", format: "script", text: "iptables -N A\niptables -X A\niptables -N A\n", expect: [] },
+  { name: "-N of a built-in chain", text: restore("filter", "-N INPUT"), expect: ["2:4 error"] },
   { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-N A\n-N B\n", expect: [] },
 ]);

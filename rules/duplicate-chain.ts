@@ -1,3 +1,4 @@
+import { isBuiltinChain } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
 import { backendOf } from "../src/validity/base.js";
 
@@ -40,6 +41,10 @@ export default defineRule({
       }
       const key = `${cmd.table}\0${cmd.chain}`;
       const prev = seen.get(key);
+      if (cmd.op === "new-chain" && isBuiltinChain(cmd.table, cmd.chain)) {
+        report({ message: `${cmd.chain} is a built-in chain of ${cmd.table}; -N refuses it ("Chain already exists")`, span: cmd.chainSpan ?? cmd.span, severity: "error" });
+        continue;
+      }
       const span = cmd.chainSpan ?? cmd.span;
       const builtin = cmd.op === "declare-chain" && cmd.argument !== null && cmd.argument.text !== "-";
       if (prev) {
