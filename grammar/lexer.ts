@@ -27,6 +27,7 @@ const body = {
   option: OPTION,
   word: { match: WORD, type: moo.keywords({ commit: "COMMIT" }) },
   unterminated: UNTERMINATED,
+  invalid: moo.error,
 };
 
 export const ruleLexer = moo.states({
@@ -40,12 +41,13 @@ export const ruleLexer = moo.states({
     option: { match: OPTION, next: "main" },
     word: { match: WORD, type: moo.keywords({ commit: "COMMIT" }), next: "main" },
     unterminated: { match: UNTERMINATED, next: "main" },
+    invalid: moo.error,
   },
   main: body,
 });
 
 /** Token types the rule grammar uses (moo token.type values). */
-export type RuleTokenType = "ws" | "comment" | "star" | "colon" | "counters" | "bang" | "option" | "word" | "commit" | "unterminated";
+export type RuleTokenType = "ws" | "comment" | "star" | "colon" | "counters" | "bang" | "option" | "word" | "commit" | "unterminated" | "invalid";
 
 // ---- shell ----
 
@@ -66,6 +68,7 @@ export const shellLexer = moo.compile({
   paren: /[()]/,
   word: SHELL_WORD,
   unterminated: /['"`][^]*/,
+  invalid: moo.error,
 });
 
-export type ShellTokenType = "ws" | "comment" | "op" | "redirect" | "paren" | "word" | "unterminated";
+export type ShellTokenType = "ws" | "comment" | "op" | "redirect" | "paren" | "word" | "unterminated" | "invalid";

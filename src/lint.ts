@@ -37,6 +37,18 @@ export interface LintOptions {
   readonly config?: ResolvedConfig;
   /** Rules to run (default: every registered rule). */
   readonly rules?: readonly LintRule[];
+  /** When given, milliseconds spent per phase are added here ("parse", "rule:<id>"). */
+  readonly timing?: Map<string, number>;
+}
+
+function timed<T>(timing: Map<string, number> | undefined, key: string, fn: () => T): T {
+  if (!timing) return fn();
+  const t0 = performance.now();
+  try {
+    return fn();
+  } finally {
+    timing.set(key, (timing.get(key) ?? 0) + performance.now() - t0);
+  }
 }
 
 export interface LintResult {
@@ -88,7 +100,7 @@ export function loadFile(input: LintInput): ProjectFile {
   return { filePath: input.filePath, kind, text: input.text, rulesets, daemon: null };
 }
 
-function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void) {
+function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>) {
   const setting = severityOf(rule, config);
   if (setting === "off") return;
   const overridden = config.rules[rule.id]?.severity !== undefined;
@@ -104,7 +116,7 @@ function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: Resolv
       return memo.get(key) as T;
     },
   };
-  (rule.check as (c: RuleContext<unknown>) => void)(ctx);
+  timed(timing, `rule:${rule.id}`, () => (rule.check as (c: RuleContext<unknown>) => void)(ctx));
 }
 
 /** Lint one file. */
@@ -119,7 +131,7 @@ export function lint(input: LintInput, options: LintOptions = {}): LintResult {
 export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {}): LintResult[] {
   const config = options.config ?? emptyConfig;
   const rules = options.rules ?? registry;
-  const files = inputs.map(loadFile);
+  const files = inputs.map((input) => timed(options.timing, "parse", () => loadFile(input)));
   const perFile = files.map(() => new Map<string, Diagnostic>());
   files.forEach((file, k) => {
     const out = perFile[k]!;
@@ -137,11 +149,11 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
     };
     if (file.daemon) {
       const memo = new Map<string, unknown>();
-      for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, sink);
+      for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, sink, options.timing);
     }
     for (const ruleset of file.rulesets) {
       const memo = new Map<string, unknown>();
-      for (const rule of rules) if (rule.language === "iptables") runRule(rule, ruleset, file, config, memo, sink);
+      for (const rule of rules) if (rule.language === "iptables") runRule(rule, ruleset, file, config, memo, sink, options.timing);
     }
   });
   const projectRules = rules.filter((r) => r.language === "project");

@@ -16,7 +16,7 @@ import { lint } from "../src/lint.js";
 import { allRules } from "../src/ast/iptables.js";
 import { detectFamily, detectFormat, parse } from "../src/parse/index.js";
 import { lintRules } from "../rules/index.js";
-import { corpusFiles, CORPUS_DIR } from "./support/corpus.js";
+import { CORPUS_DIR, restoreCorpus } from "./support/restore-corpus.js";
 import { listFixtures } from "./support/expectations.js";
 import { kernelAvailable, kernelSkipReason, Netns, type RestoreResult } from "./support/kernel.js";
 import { makeMutants, type Mutant } from "./support/mutants.js";
@@ -154,7 +154,7 @@ describe.skipIf(!kernelAvailable)("agreement with the kernel (iptables-restore i
       baseCases.push({ id: path, text, family: detectFamily(text, path, "save").family, lines: [] });
     }
     const fixtureCount = baseCases.length;
-    for (const f of corpusFiles()) baseCases.push({ id: `corpus/${f.name}`, text: f.text, family: f.family, lines: [] });
+    for (const f of restoreCorpus()) baseCases.push({ id: `corpus/${f.name}`, text: f.text, family: f.family, lines: [] });
     // for the accepted files, also lint what `iptables -S` prints for them (every golden tenth, the rest all)
     let golden = 0;
     const baseVerdicts = await runAll(baseCases, pool, async (ns, c) => {

@@ -15,16 +15,18 @@ import type { ExtensionSpec, Hook, OptionSpec } from "./types.js";
 
 const U32 = 4294967295;
 const PORT_KINDS = ["port-range"] as const;
+const LENIENT_PORT = { numberSyntax: "decimal", valueBits: 16 } as const;
 const INPUT_SIDE: readonly Hook[] = ["PREROUTING", "INPUT", "FORWARD"];
 const OUTPUT_SIDE: readonly Hook[] = ["FORWARD", "OUTPUT", "POSTROUTING"];
 
-/** --sport/--dport of tcp, udp, dccp and sctp. */
-function portOptions(reversedRangeOk: boolean, omitFullRange: boolean): OptionSpec[] {
+/** --sport/--dport of tcp, udp, dccp and sctp (tcp and sctp have their own strict parser). */
+function portOptions(generic: boolean, omitFullRange: boolean): OptionSpec[] {
+  // generic: xtables' PORTRC parser (udp, dccp): decimal, wraps above 65535, accepts reversed ranges
   const common = {
     args: 1,
     kinds: PORT_KINDS,
     negatable: true,
-    ...(reversedRangeOk ? { reversedRangeOk: true } : {}),
+    ...(generic ? { reversedRangeOk: true, numberSyntax: "decimal" as const, valueBits: 16 as const } : {}),
     ...(omitFullRange ? { default: "0:65535", save: "omit-default" as const } : {}),
   };
   return [
@@ -41,8 +43,8 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "Address type (LOCAL, UNICAST, BROADCAST, …) of source or destination",
     requiresOneOf: [["--src-type", "--dst-type"]],
     options: [
-      { name: "--src-type", args: 1, kinds: ["enum-list"], negatable: true, ignoreCase: true, values: ["UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"], description: "source address type" },
-      { name: "--dst-type", args: 1, kinds: ["enum-list"], negatable: true, ignoreCase: true, values: ["UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"], description: "destination address type" },
+      { name: "--src-type", args: 1, kinds: ["enum-list"], negatable: true, ignoreCase: true, values: ["UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"], valueConstraints: { BROADCAST: { families: ["ipv4"] }, BLACKHOLE: { families: ["ipv4"] }, PROHIBIT: { families: ["ipv4"] }, THROW: { families: ["ipv4"] }, NAT: { families: ["ipv4"] }, XRESOLVE: { families: ["ipv4"] } }, description: "source address type (IPv6 knows only UNSPEC, UNICAST, LOCAL, ANYCAST, MULTICAST, UNREACHABLE)" },
+      { name: "--dst-type", args: 1, kinds: ["enum-list"], negatable: true, ignoreCase: true, values: ["UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"], valueConstraints: { BROADCAST: { families: ["ipv4"] }, BLACKHOLE: { families: ["ipv4"] }, PROHIBIT: { families: ["ipv4"] }, THROW: { families: ["ipv4"] }, NAT: { families: ["ipv4"] }, XRESOLVE: { families: ["ipv4"] } }, description: "destination address type" },
       { name: "--limit-iface-in", args: 0, negatable: false, conflicts: ["--limit-iface-out"], hooks: INPUT_SIDE, description: "only consider the incoming interface" },
       { name: "--limit-iface-out", args: 0, negatable: false, conflicts: ["--limit-iface-in"], hooks: OUTPUT_SIDE, description: "only consider the outgoing interface" },
     ],
@@ -54,7 +56,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     protocols: [51],
     implicitFor: ["ah", "51"],
     description: "SPI of the IPsec Authentication Header",
-    options: [{ name: "--ahspi", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, default: "0:4294967295", save: "omit-default", description: "SPI or SPI range spi[:spi]" }],
+    options: [{ name: "--ahspi", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, reversedRangeOk: true, default: "0:4294967295", save: "omit-default", description: "SPI or SPI range spi[:spi]" }],
   },
   {
     name: "ah",
@@ -63,8 +65,8 @@ export const MATCHES: readonly ExtensionSpec[] = [
     implicitFor: ["ah", "51"],
     description: "Parameters of the IPsec Authentication Header (IPv6; found by walking the extension headers, no -p needed)",
     options: [
-      { name: "--ahspi", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, default: "0:4294967295", save: "omit-default", description: "SPI or SPI range spi[:spi]" },
-      { name: "--ahlen", args: 1, kinds: ["number"], min: 0, max: U32, negatable: true, description: "total length of the header in octets" },
+      { name: "--ahspi", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, reversedRangeOk: true, default: "0:4294967295", save: "omit-default", description: "SPI or SPI range spi[:spi]" },
+      { name: "--ahlen", args: 1, kinds: ["number"], min: 0, max: U32, negatable: true, default: "0", save: "omit-default", description: "total length of the header in octets" },
       { name: "--ahres", args: 0, negatable: false, description: "reserved field is zero" },
     ],
   },
@@ -75,7 +77,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "Linux Socket Filter: classic BPF bytecode or a pinned eBPF object",
     requiresOneOf: [["--bytecode", "--object-pinned"]],
     options: [
-      { name: "--bytecode", args: 1, kinds: ["bpf-bytecode"], negatable: false, conflicts: ["--object-pinned"], description: "cBPF program as 'count,op jt jf k,…' in decimal (nfbpf_compile / tcpdump -ddd)" },
+      { name: "--bytecode", args: 1, kinds: ["bpf-bytecode"], saveQuoting: "always", negatable: false, conflicts: ["--object-pinned"], description: "cBPF program as 'count,op jt jf k,…' in decimal (nfbpf_compile / tcpdump -ddd)" },
       { name: "--object-pinned", args: 1, kinds: ["path"], negatable: false, conflicts: ["--bytecode"], description: "path of a pinned eBPF object (must exist at restore time)" },
     ],
   },
@@ -86,7 +88,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "cgroup2 path or net_cls classid of the socket",
     requiresOneOf: [["--path", "--cgroup"]],
     options: [
-      { name: "--path", args: 1, kinds: ["path"], negatable: true, conflicts: ["--cgroup"], description: "cgroup2 path relative to the hierarchy root (must exist at restore time)" },
+      { name: "--path", args: 1, kinds: ["path"], saveQuoting: "always", negatable: true, conflicts: ["--cgroup"], description: "cgroup2 path relative to the hierarchy root (must exist at restore time)" },
       { name: "--cgroup", args: 1, kinds: ["number"], min: 0, max: U32, negatable: true, conflicts: ["--path"], description: "net_cls classid" },
     ],
   },
@@ -97,8 +99,8 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "Hash-based load sharing between cluster nodes",
     requiresOneOf: [["--cluster-local-node", "--cluster-local-nodemask"]],
     options: [
-      { name: "--cluster-local-nodemask", args: 1, kinds: ["number"], min: 1, max: U32, format: "hex8", negatable: true, conflicts: ["--cluster-local-node"], description: "bit mask of the local node ids" },
-      { name: "--cluster-local-node", args: 1, kinds: ["number"], min: 1, max: 32, negatable: true, conflicts: ["--cluster-local-nodemask"], savedAs: "--cluster-local-nodemask", description: "local node id (saved as the equivalent --cluster-local-nodemask)" },
+      { name: "--cluster-local-nodemask", args: 1, kinds: ["number"], min: 1, max: 32, format: "hex8", negatable: true, conflicts: ["--cluster-local-node"], description: "bit mask of the local node ids (iptables 1.8.9 parses it with the range 1-32, and it must fit --cluster-total-nodes)" },
+      { name: "--cluster-local-node", args: 1, kinds: ["number"], min: 1, max: 32, negatable: true, conflicts: ["--cluster-local-nodemask"], savedAs: "--cluster-local-nodemask", description: "local node id, at most --cluster-total-nodes (saved as the equivalent --cluster-local-nodemask)" },
       { name: "--cluster-total-nodes", args: 1, kinds: ["number"], min: 1, max: 32, negatable: false, required: true, description: "number of nodes in the cluster" },
       { name: "--cluster-hash-seed", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex8", negatable: false, required: true, description: "seed of the Jenkins hash" },
     ],
@@ -127,7 +129,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     families: ["ipv4", "ipv6"],
     description: "Connection labels (bit set of up to 128 labels)",
     options: [
-      { name: "--label", args: 1, kinds: ["connlabel"], negatable: true, required: true, description: "label number 0-127 or a name from /etc/xtables/connlabel.conf" },
+      { name: "--label", args: 1, kinds: ["connlabel"], saveQuoting: "always", negatable: true, required: true, description: "label number 0-127 or a name from /etc/xtables/connlabel.conf" },
       { name: "--set", args: 0, negatable: false, description: "set the label if not yet set" },
     ],
   },
@@ -165,10 +167,10 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--ctorigdst", args: 1, kinds: ["address"], format: "compact", negatable: true, description: "original destination address[/mask]" },
       { name: "--ctreplsrc", args: 1, kinds: ["address"], format: "compact", negatable: true, description: "reply source address[/mask]" },
       { name: "--ctrepldst", args: 1, kinds: ["address"], format: "compact", negatable: true, description: "reply destination address[/mask]" },
-      { name: "--ctorigsrcport", args: 1, kinds: ["port-range"], negatable: true, reversedRangeOk: true, description: "original source port[:port]" },
-      { name: "--ctorigdstport", args: 1, kinds: ["port-range"], negatable: true, reversedRangeOk: true, description: "original destination port[:port]" },
-      { name: "--ctreplsrcport", args: 1, kinds: ["port-range"], negatable: true, reversedRangeOk: true, description: "reply source port[:port]" },
-      { name: "--ctrepldstport", args: 1, kinds: ["port-range"], negatable: true, reversedRangeOk: true, description: "reply destination port[:port]" },
+      { name: "--ctorigsrcport", args: 1, kinds: ["port-range"], negatable: true, reversedRangeOk: true, ...LENIENT_PORT, description: "original source port[:port]" },
+      { name: "--ctorigdstport", args: 1, kinds: ["port-range"], negatable: true, reversedRangeOk: true, ...LENIENT_PORT, description: "original destination port[:port]" },
+      { name: "--ctreplsrcport", args: 1, kinds: ["port-range"], negatable: true, reversedRangeOk: true, ...LENIENT_PORT, description: "reply source port[:port]" },
+      { name: "--ctrepldstport", args: 1, kinds: ["port-range"], negatable: true, reversedRangeOk: true, ...LENIENT_PORT, description: "reply destination port[:port]" },
       { name: "--ctstatus", args: 1, kinds: ["ctstatus-list"], negatable: true, description: "comma list of NONE, EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED" },
       { name: "--ctexpire", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, reversedRangeOk: true, description: "remaining lifetime in seconds, time[:time]" },
       { name: "--ctdir", args: 1, kinds: ["enum"], values: ["ORIGINAL", "REPLY"], ignoreCase: true, negatable: false, description: "packet direction" },
@@ -191,7 +193,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     options: [
       ...portOptions(true, false),
       { name: "--dccp-types", args: 1, kinds: ["enum-list"], ignoreCase: true, values: ["REQUEST", "RESPONSE", "DATA", "ACK", "DATAACK", "CLOSEREQ", "CLOSE", "RESET", "SYNC", "SYNCACK", "INVALID"], negatable: true, description: "comma list of packet types" },
-      { name: "--dccp-option", args: 1, kinds: ["number"], min: 0, max: 255, negatable: true, description: "DCCP option number" },
+      { name: "--dccp-option", args: 1, kinds: ["number"], min: 1, max: 255, negatable: true, description: "DCCP option number" },
     ],
   },
   {
@@ -245,7 +247,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     protocols: [50],
     implicitFor: ["esp", "50"],
     description: "SPI of the IPsec ESP header",
-    options: [{ name: "--espspi", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, default: "0:4294967295", save: "omit-default", description: "spi[:spi]" }],
+    options: [{ name: "--espspi", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, reversedRangeOk: true, default: "0:4294967295", save: "omit-default", description: "spi[:spi]" }],
   },
   {
     name: "eui64",
@@ -261,7 +263,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     families: ["ipv6"],
     description: "IPv6 Fragment header",
     options: [
-      { name: "--fragid", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, default: "0:4294967295", save: "omit-default", description: "identification id[:id]" },
+      { name: "--fragid", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, reversedRangeOk: true, default: "0:4294967295", save: "omit-default", description: "identification id[:id]" },
       { name: "--fraglen", args: 1, kinds: ["number"], min: 0, max: U32, negatable: true, deprecated: "the fragment header length is fixed; the option never matches on kernels >= 2.6.10", description: "header length" },
       { name: "--fragres", args: 0, negatable: false, description: "reserved fields are zero" },
       { name: "--fragfirst", args: 0, negatable: false, description: "first fragment" },
@@ -273,22 +275,22 @@ export const MATCHES: readonly ExtensionSpec[] = [
     name: "hashlimit",
     type: "match",
     families: ["ipv4", "ipv6"],
-    description: "Per-group (address/port) rate limiting with a hash table",
+    description: "Per-group (address/port) rate limiting with a hash table; rules sharing a --hashlimit-name must agree on its settings or the kernel refuses the later one",
     requiresOneOf: [["--hashlimit-upto", "--hashlimit-above"]],
     options: [
       { name: "--hashlimit-upto", aliases: ["--hashlimit"], args: 1, kinds: ["hashlimit-rate"], negatable: true, invertsTo: "--hashlimit-above", conflicts: ["--hashlimit-above"], description: "match while the rate is at most amount[/second|/minute|/hour|/day] or bytes amount[b|kb|mb]/s" },
       { name: "--hashlimit-above", args: 1, kinds: ["hashlimit-rate"], negatable: true, invertsTo: "--hashlimit-upto", conflicts: ["--hashlimit-upto"], description: "match when the rate is above the given one" },
       { name: "--hashlimit-burst", args: 1, kinds: ["hashlimit-burst"], negatable: false, default: "5", save: "always", description: "initial burst (packets, or bytes in byte mode)" },
       { name: "--hashlimit-mode", args: 1, kinds: ["enum-list"], values: ["srcip", "srcport", "dstip", "dstport"], negatable: false, description: "comma list of srcip, srcport, dstip, dstport" },
-      { name: "--hashlimit-name", args: 1, kinds: ["string"], maxLength: 255, truncates: true, negatable: false, required: true, description: "name of the /proc/net/ipt_hashlimit entry" },
-      { name: "--hashlimit-htable-size", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, default: "0", save: "omit-default", description: "number of hash buckets" },
-      { name: "--hashlimit-htable-max", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, default: "0", save: "omit-default", description: "maximum number of entries" },
-      { name: "--hashlimit-htable-gcinterval", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, default: "1000", save: "omit-default", description: "garbage collection interval in milliseconds" },
-      { name: "--hashlimit-htable-expire", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, description: "entry expiry in milliseconds (iptables-save prints it when it differs from the value derived from the rate)" },
+      { name: "--hashlimit-name", args: 1, kinds: ["string"], maxLength: 254, truncates: true, saveQuoting: "never", negatable: false, required: true, description: "name of the /proc/net/ipt_hashlimit entry (cut to 254 bytes)" },
+      { name: "--hashlimit-htable-size", args: 1, kinds: ["number"], min: 0, max: U32, clampMax: 1048576, negatable: false, default: "0", save: "omit-default", description: "number of hash buckets" },
+      { name: "--hashlimit-htable-max", args: 1, kinds: ["number"], min: 0, max: U32, clampMax: 1048576, negatable: false, default: "0", save: "omit-default", description: "maximum number of entries" },
+      { name: "--hashlimit-htable-gcinterval", args: 1, kinds: ["number"], min: 1, max: U32, negatable: false, default: "1000", save: "omit-default", description: "garbage collection interval in milliseconds" },
+      { name: "--hashlimit-htable-expire", args: 1, kinds: ["number"], min: 1, max: U32, negatable: false, description: "entry expiry in milliseconds (iptables-save prints it when it differs from the value derived from the rate)" },
       { name: "--hashlimit-srcmask", args: 1, kinds: ["prefix-length"], negatable: false, default: { ipv4: "32", ipv6: "128" }, save: "omit-default", description: "group source addresses by this prefix length" },
       { name: "--hashlimit-dstmask", args: 1, kinds: ["prefix-length"], negatable: false, default: { ipv4: "32", ipv6: "128" }, save: "omit-default", description: "group destination addresses by this prefix length" },
       { name: "--hashlimit-rate-match", args: 0, negatable: false, description: "classify the flow by rate instead of limiting it" },
-      { name: "--hashlimit-rate-interval", args: 1, kinds: ["number"], min: 1, max: U32, negatable: false, requiresAnyOf: ["--hashlimit-rate-match"], description: "sampling interval in seconds for --hashlimit-rate-match" },
+      { name: "--hashlimit-rate-interval", args: 1, kinds: ["number"], min: 1, max: 2147483647, numberSyntax: "decimal", negatable: false, requiresAnyOf: ["--hashlimit-rate-match"], default: "1", save: "omit-default", description: "sampling interval in seconds for --hashlimit-rate-match" },
     ],
   },
   {
@@ -306,7 +308,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     type: "match",
     families: ["ipv4", "ipv6"],
     description: "Packets related to a conntrack helper (ftp, ftp-2121, sip, …)",
-    options: [{ name: "--helper", args: 1, kinds: ["string"], maxLength: 29, truncates: true, negatable: true, required: true, description: "helper name, optionally -port" }],
+    options: [{ name: "--helper", args: 1, kinds: ["string"], minLength: 0, maxLength: 29, truncates: true, negatable: true, required: true, description: "helper name, optionally -port" }],
   },
   {
     name: "hl",
@@ -347,7 +349,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     undocumented: true,
     description: "SPI of the IPComp header (shipped with iptables 1.8.9, not in the man page)",
     options: [
-      { name: "--ipcompspi", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, default: "0:4294967295", save: "omit-default", description: "spi[:spi]" },
+      { name: "--ipcompspi", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, reversedRangeOk: true, default: "0:4294967295", save: "omit-default", description: "spi[:spi]" },
       { name: "--compres", args: 0, negatable: false, description: "reserved field is zero" },
     ],
   },
@@ -382,10 +384,10 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--ipvs", args: 0, negatable: true, description: "packet belongs to an IPVS connection" },
       { name: "--vproto", args: 1, kinds: ["protocol"], format: "numeric", negatable: true, description: "VIP protocol" },
       { name: "--vaddr", args: 1, kinds: ["address"], format: "compact", negatable: true, description: "VIP address[/mask]" },
-      { name: "--vport", args: 1, kinds: ["port"], negatable: true, description: "VIP port" },
+      { name: "--vport", args: 1, kinds: ["port"], ...LENIENT_PORT, negatable: true, description: "VIP port" },
       { name: "--vdir", args: 1, kinds: ["enum"], values: ["ORIGINAL", "REPLY"], ignoreCase: true, negatable: false, description: "flow direction" },
       { name: "--vmethod", args: 1, kinds: ["enum"], values: ["GATE", "IPIP", "MASQ"], ignoreCase: true, negatable: true, description: "forwarding method" },
-      { name: "--vportctl", args: 1, kinds: ["port"], negatable: true, description: "VIP port of the controlling connection" },
+      { name: "--vportctl", args: 1, kinds: ["port"], ...LENIENT_PORT, negatable: true, description: "VIP port of the controlling connection" },
     ],
   },
   {
@@ -457,7 +459,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     protocols: [6],
     description: "Passive OS fingerprinting of TCP SYN packets",
     options: [
-      { name: "--genre", args: 1, kinds: ["string"], maxLength: 31, truncates: true, negatable: true, required: true, description: "operating system genre" },
+      { name: "--genre", args: 1, kinds: ["string"], minLength: 0, maxLength: 31, truncates: true, saveQuoting: "never", negatable: true, required: true, description: "operating system genre" },
       { name: "--ttl", args: 1, kinds: ["number"], min: 0, max: 2, negatable: false, description: "TTL check level 0-2" },
       { name: "--log", args: 1, kinds: ["number"], min: 0, max: 2, negatable: false, description: "log level 0-2" },
     ],
@@ -562,11 +564,11 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--rcheck", args: 0, negatable: true, conflicts: ["--set", "--update", "--remove"], description: "check if the address is in the list" },
       { name: "--update", args: 0, negatable: true, conflicts: ["--set", "--rcheck", "--remove"], description: "check and update last-seen" },
       { name: "--remove", args: 0, negatable: true, conflicts: ["--set", "--rcheck", "--update"], description: "remove the address from the list" },
-      { name: "--seconds", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "seen within the last n seconds" },
+      { name: "--seconds", args: 1, kinds: ["number"], min: 1, max: U32, format: "signed32", negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "seen within the last n seconds" },
       { name: "--reap", args: 0, negatable: false, requiresAnyOf: ["--seconds"], description: "purge entries older than --seconds" },
-      { name: "--hitcount", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "at least n hits (the kernel also limits it by ip_pkt_list_tot)" },
+      { name: "--hitcount", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, default: "0", save: "omit-default", requiresAnyOf: ["--rcheck", "--update"], description: "at least n hits (the kernel also limits it by ip_pkt_list_tot)" },
       { name: "--rttl", args: 0, negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "TTL must match the one of the --set packet" },
-      { name: "--name", args: 1, kinds: ["string"], maxLength: 199, negatable: false, default: "DEFAULT", save: "always", description: "list name" },
+      { name: "--name", args: 1, kinds: ["string"], maxLength: 199, truncates: true, saveQuoting: "never", negatable: false, default: "DEFAULT", save: "always", description: "list name" },
       { name: "--mask", args: 1, kinds: ["address-mask"], negatable: false, default: { ipv4: "255.255.255.255", ipv6: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" }, save: "always", description: "netmask applied to addresses of the list" },
       { name: "--rsource", args: 0, negatable: false, conflicts: ["--rdest"], save: "always", description: "use the source address (default)" },
       { name: "--rdest", args: 0, negatable: false, conflicts: ["--rsource"], description: "use the destination address" },
@@ -593,7 +595,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "IPv6 Routing header",
     options: [
       { name: "--rt-type", args: 1, kinds: ["number"], min: 0, max: U32, negatable: true, description: "routing type" },
-      { name: "--rt-segsleft", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, description: "segments left num[:num]" },
+      { name: "--rt-segsleft", args: 1, kinds: ["number-range"], min: 0, max: U32, negatable: true, reversedRangeOk: true, description: "segments left num[:num]" },
       { name: "--rt-len", args: 1, kinds: ["number"], min: 0, max: U32, negatable: true, description: "header length" },
       { name: "--rt-0-res", args: 0, negatable: false, description: "reserved field (type 0; needs --rt-type 0 first)" },
       { name: "--rt-0-addrs", args: 1, kinds: ["host-list"], negatable: false, description: "type 0 addresses (needs --rt-type 0 first)" },
@@ -621,8 +623,8 @@ export const MATCHES: readonly ExtensionSpec[] = [
     options: [
       { name: "--match-set", aliases: ["--set"], args: 2, kinds: ["set-name", "set-flags"], negatable: true, required: true, description: "setname src|dst[,src|dst…]" },
       { name: "--return-nomatch", args: 0, negatable: false, description: "invert the result for nomatch elements" },
-      { name: "--update-counters", args: 0, negatable: true, description: "only meaningful negated: ! --update-counters" },
-      { name: "--update-subcounters", args: 0, negatable: true, description: "only meaningful negated: ! --update-subcounters" },
+      { name: "--update-counters", args: 0, negatable: true, save: "omit-default", description: "only meaningful negated: ! --update-counters" },
+      { name: "--update-subcounters", args: 0, negatable: true, save: "omit-default", description: "only meaningful negated: ! --update-subcounters" },
       { name: "--packets-eq", args: 1, kinds: ["number64"], negatable: true, conflicts: ["--packets-lt", "--packets-gt"], description: "element packet counter equals" },
       { name: "--packets-lt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--packets-eq"], description: "element packet counter less than" },
       { name: "--packets-gt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--packets-eq"], description: "element packet counter greater than" },
@@ -661,9 +663,9 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--srh-last-entry-gt", args: 1, kinds: ["number"], min: 0, max: 255, negatable: true, description: "last entry greater than" },
       { name: "--srh-last-entry-lt", args: 1, kinds: ["number"], min: 0, max: 255, negatable: true, description: "last entry less than" },
       { name: "--srh-tag", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: true, description: "tag" },
-      { name: "--srh-psid", args: 1, kinds: ["prefix"], negatable: true, description: "previous segment id prefix" },
-      { name: "--srh-nsid", args: 1, kinds: ["prefix"], negatable: true, description: "next segment id prefix" },
-      { name: "--srh-lsid", args: 1, kinds: ["prefix"], negatable: true, description: "last segment id prefix" },
+      { name: "--srh-psid", args: 1, kinds: ["address"], format: "unmasked-prefix", negatable: true, description: "previous segment id prefix" },
+      { name: "--srh-nsid", args: 1, kinds: ["address"], format: "unmasked-prefix", negatable: true, description: "next segment id prefix" },
+      { name: "--srh-lsid", args: 1, kinds: ["address"], format: "unmasked-prefix", negatable: true, description: "last segment id prefix" },
     ],
   },
   {
@@ -682,7 +684,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--mode", args: 1, kinds: ["enum"], values: ["random", "nth"], negatable: false, required: true, description: "random or nth" },
       { name: "--probability", args: 1, kinds: ["probability"], negatable: true, description: "probability 0.0-1.0 (random mode)" },
       { name: "--every", args: 1, kinds: ["number"], min: 1, max: U32, negatable: true, requiresAnyOf: ["--packet"], description: "match one packet in n (nth mode)" },
-      { name: "--packet", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, description: "initial counter 0 <= p <= n-1 (nth mode)" },
+      { name: "--packet", args: 1, kinds: ["number"], min: 0, max: U32 - 1, negatable: false, description: "initial counter 0 <= p <= n-1 (nth mode)" },
     ],
   },
   {
@@ -692,8 +694,8 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "Pattern in the packet payload",
     requiresOneOf: [["--string", "--hex-string"]],
     options: [
-      { name: "--string", args: 1, kinds: ["string"], maxLength: 128, negatable: true, conflicts: ["--hex-string"], description: "pattern (1-128 bytes)" },
-      { name: "--hex-string", args: 1, kinds: ["hex-string"], maxLength: 128, negatable: true, conflicts: ["--string"], description: "pattern with |hex| blocks (printable results are saved as --string)" },
+      { name: "--string", args: 1, kinds: ["string"], maxLength: 128, saveQuoting: "always", negatable: true, conflicts: ["--hex-string"], description: "pattern (1-128 bytes)" },
+      { name: "--hex-string", args: 1, kinds: ["hex-string"], maxLength: 128, saveQuoting: "always", negatable: true, conflicts: ["--string"], description: "pattern with |hex| blocks (printable results are saved as --string)" },
       { name: "--algo", args: 1, kinds: ["enum"], values: ["bm", "kmp"], negatable: false, required: true, description: "Boyer-Moore or Knuth-Pratt-Morris" },
       { name: "--from", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, default: "0", save: "omit-default", description: "first offset searched" },
       { name: "--to", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, default: "65535", save: "omit-default", description: "last offset searched (must not be below --from)" },
@@ -709,7 +711,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "TCP ports, flags and options",
     options: [
       ...portOptions(false, true),
-      { name: "--tcp-option", args: 1, kinds: ["number"], min: 0, max: 255, negatable: true, description: "TCP option number is present" },
+      { name: "--tcp-option", args: 1, kinds: ["number"], min: 1, max: 255, negatable: true, description: "TCP option number is present" },
       { name: "--tcp-flags", args: 2, kinds: ["tcp-flag-list", "tcp-flag-list"], negatable: true, conflicts: ["--syn"], default: "NONE NONE", save: "omit-default", description: "mask comp: flags to examine and flags that must be set" },
       { name: "--syn", args: 0, negatable: true, conflicts: ["--tcp-flags"], savedAs: "--tcp-flags FIN,SYN,RST,ACK SYN", description: "SYN set and ACK, RST, FIN clear" },
     ],
@@ -728,8 +730,8 @@ export const MATCHES: readonly ExtensionSpec[] = [
     families: ["ipv4", "ipv6"],
     description: "Packet arrival time or date (UTC unless --kerneltz)",
     options: [
-      { name: "--timestart", args: 1, kinds: ["time"], negatable: false, description: "hh:mm[:ss]" },
-      { name: "--timestop", args: 1, kinds: ["time"], negatable: false, default: "23:59:59", description: "hh:mm[:ss]; printed as 23:59:59 when only --timestart is given" },
+      { name: "--timestart", args: 1, kinds: ["time"], negatable: false, default: "00:00:00", save: "omit-default", description: "hh:mm[:ss]; iptables-save prints --timestart and --timestop together unless both are the defaults" },
+      { name: "--timestop", args: 1, kinds: ["time"], negatable: false, default: "23:59:59", save: "omit-default", description: "hh:mm[:ss]; printed as 23:59:59 when only --timestart is given" },
       { name: "--monthdays", args: 1, kinds: ["monthdays"], negatable: true, description: "comma list of 1-31 (a negation is saved as the complementary list)" },
       { name: "--weekdays", args: 1, kinds: ["weekdays"], negatable: true, description: "comma list of Mon-Sun, Mo-Su or 1-7 (a negation is saved as the complementary list)" },
       { name: "--datestart", args: 1, kinds: ["datetime"], negatable: false, description: "YYYY[-MM[-DD[Thh[:mm[:ss]]]]]" },

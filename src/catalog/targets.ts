@@ -11,6 +11,7 @@ import type { ExtensionSpec, OptionSpec } from "./types.js";
  */
 
 const U32 = 4294967295;
+const LENIENT_PORT = { numberSyntax: "decimal", valueBits: 16 } as const;
 const NAT_PORT_NOTE = "a port needs -p tcp, udp, dccp or sctp on the rule";
 
 /** --set-xmark plus the mnemonics MARK and CONNMARK share; all are saved as --set-xmark value/mask. */
@@ -50,8 +51,10 @@ export const TARGETS: readonly ExtensionSpec[] = [
     name: "CLASSIFY",
     type: "target",
     families: ["ipv4", "ipv6"],
+    tables: ["mangle"],
+    hooks: ["FORWARD", "OUTPUT", "POSTROUTING"],
     verdict: "continue",
-    description: "Set skb->priority (the tc class)",
+    description: "Set skb->priority (the tc class); mangle FORWARD, OUTPUT and POSTROUTING",
     options: [{ name: "--set-class", args: 1, kinds: ["class-id"], negatable: false, required: true, description: "major:minor, hexadecimal" }],
   },
   {
@@ -84,8 +87,8 @@ export const TARGETS: readonly ExtensionSpec[] = [
       { name: "--nfmask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, requiresAnyOf: ["--save-mark", "--restore-mark"], default: "0xffffffff", save: "always", description: "nfmark mask for save/restore" },
       { name: "--ctmask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, requiresAnyOf: ["--save-mark", "--restore-mark"], default: "0xffffffff", save: "always", description: "ctmark mask for save/restore" },
       { name: "--mask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, requiresAnyOf: ["--save-mark", "--restore-mark"], savedAs: "--nfmask", description: "both masks (saved as --nfmask X --ctmask X)" },
-      { name: "--left-shift-mark", args: 1, kinds: ["number"], min: 0, max: 31, negatable: false, description: "shift the mark left by n bits (undocumented in the man page)" },
-      { name: "--right-shift-mark", args: 1, kinds: ["number"], min: 0, max: 31, negatable: false, description: "shift the mark right by n bits (undocumented in the man page)" },
+      { name: "--left-shift-mark", args: 1, kinds: ["number"], min: 0, max: 31, negatable: false, default: "0", save: "omit-default", description: "shift the mark left by n bits (undocumented in the man page)" },
+      { name: "--right-shift-mark", args: 1, kinds: ["number"], min: 0, max: 31, negatable: false, default: "0", save: "omit-default", description: "shift the mark right by n bits (undocumented in the man page)" },
     ],
   },
   {
@@ -138,6 +141,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     type: "target",
     families: ["ipv6"],
     tables: ["mangle"],
+    hooks: ["PREROUTING", "OUTPUT"],
     verdict: "continue",
     description: "Stateless destination IPv6 prefix translation (RFC 6296)",
     options: [
@@ -192,21 +196,22 @@ export const TARGETS: readonly ExtensionSpec[] = [
     type: "target",
     families: ["ipv4", "ipv6"],
     verdict: "continue",
-    description: "Set the packet mark from a hash of packet selectors (iptables-save prints the expanded prefixes/masks)",
+    description: "Set the packet mark from a hash of packet selectors (iptables-save prints --hmark-tuple expanded into prefixes and masks)",
+    requiresOneOf: [["--hmark-tuple", "--hmark-src-prefix", "--hmark-dst-prefix", "--hmark-sport-mask", "--hmark-dport-mask", "--hmark-spi-mask", "--hmark-sport", "--hmark-dport", "--hmark-spi", "--hmark-proto-mask"]],
     options: [
-      { name: "--hmark-src-prefix", args: 1, kinds: ["prefix-length"], negatable: false, description: "source address mask length" },
-      { name: "--hmark-dst-prefix", args: 1, kinds: ["prefix-length"], negatable: false, description: "destination address mask length" },
-      { name: "--hmark-sport-mask", args: 1, kinds: ["number"], min: 0, max: 65535, format: "hex", negatable: false, conflicts: ["--hmark-spi-mask"], description: "16-bit source port mask" },
-      { name: "--hmark-dport-mask", args: 1, kinds: ["number"], min: 0, max: 65535, format: "hex", negatable: false, conflicts: ["--hmark-spi-mask"], description: "16-bit destination port mask" },
-      { name: "--hmark-spi-mask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, conflicts: ["--hmark-sport-mask", "--hmark-dport-mask"], description: "32-bit SPI mask" },
-      { name: "--hmark-sport", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, description: "source port value (undocumented)" },
-      { name: "--hmark-dport", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, description: "destination port value (undocumented)" },
-      { name: "--hmark-spi", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, description: "SPI value (undocumented)" },
-      { name: "--hmark-proto-mask", args: 1, kinds: ["number"], min: 0, max: 65535, format: "hex", negatable: false, description: "layer-4 protocol mask" },
-      { name: "--hmark-rnd", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, required: true, description: "random value fed to the hash" },
+      { name: "--hmark-src-prefix", args: 1, kinds: ["prefix-length"], max: 128, negatable: false, description: "source address mask length" },
+      { name: "--hmark-dst-prefix", args: 1, kinds: ["prefix-length"], max: 128, negatable: false, description: "destination address mask length" },
+      { name: "--hmark-sport-mask", args: 1, kinds: ["number"], min: 0, max: 65535, format: "hex4", negatable: false, conflicts: ["--hmark-spi-mask"], description: "16-bit source port mask" },
+      { name: "--hmark-dport-mask", args: 1, kinds: ["number"], min: 0, max: 65535, format: "hex4", negatable: false, conflicts: ["--hmark-spi-mask"], description: "16-bit destination port mask" },
+      { name: "--hmark-spi-mask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex8", negatable: false, conflicts: ["--hmark-sport-mask", "--hmark-dport-mask"], description: "32-bit SPI mask" },
+      { name: "--hmark-sport", args: 1, kinds: ["number"], min: 0, max: 65535, format: "hex4", negatable: false, description: "source port value (undocumented)" },
+      { name: "--hmark-dport", args: 1, kinds: ["number"], min: 0, max: 65535, format: "hex4", negatable: false, description: "destination port value (undocumented)" },
+      { name: "--hmark-spi", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex8", negatable: false, description: "SPI value (undocumented)" },
+      { name: "--hmark-proto-mask", args: 1, kinds: ["number"], min: 0, max: 65535, format: "hex2", negatable: false, description: "layer-4 protocol mask" },
+      { name: "--hmark-rnd", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex8", negatable: false, required: true, description: "random value fed to the hash" },
       { name: "--hmark-mod", args: 1, kinds: ["number"], min: 1, max: U32, negatable: false, required: true, description: "modulus of the hash" },
       { name: "--hmark-offset", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, description: "offset added to the mark" },
-      { name: "--hmark-tuple", args: 1, kinds: ["enum-list"], values: ["ct", "src", "dst", "sport", "dport", "spi", "proto"], negatable: false, description: "comma list of src, dst, sport, dport, spi, proto, ct" },
+      { name: "--hmark-tuple", args: 1, kinds: ["enum-list"], values: ["ct", "src", "dst", "sport", "dport", "spi", "proto"], ignoreCase: true, negatable: false, description: "comma list of src, dst, sport, dport, spi, proto, ct (spi excludes sport/dport); saved as the prefixes and masks it stands for, plus --hmark-tuple ct" },
     ],
   },
   {
@@ -214,10 +219,10 @@ export const TARGETS: readonly ExtensionSpec[] = [
     type: "target",
     families: ["ipv4", "ipv6"],
     verdict: "continue",
-    description: "Notify userspace through sysfs when an interface has been idle",
+    description: "Notify userspace through sysfs when an interface has been idle; rules sharing a --label must agree on --alarm",
     options: [
-      { name: "--timeout", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, required: true, description: "seconds" },
-      { name: "--label", args: 1, kinds: ["string"], maxLength: 27, truncates: true, negatable: false, required: true, description: "timer label, at most 27 characters" },
+      { name: "--timeout", args: 1, kinds: ["number"], min: 1, max: 2147482, negatable: false, required: true, description: "seconds (the kernel refuses 0 and values from 2147483 = INT_MAX/1000 on)" },
+      { name: "--label", args: 1, kinds: ["string"], maxLength: 27, truncates: true, saveQuoting: "never", negatable: false, required: true, description: "timer label, at most 27 characters" },
       { name: "--alarm", args: 0, negatable: false, description: "use an alarm timer (wakes the system; revision 1)" },
     ],
   },
@@ -280,7 +285,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     tables: ["nat"],
     verdict: "terminal",
     description: "Map a whole network onto another (nat table)",
-    options: [{ name: "--to", args: 1, kinds: ["address"], negatable: false, required: true, description: "address[/mask]" }],
+    options: [{ name: "--to", args: 1, kinds: ["address"], format: "masked-prefix", negatable: false, required: true, description: "address[/mask]" }],
   },
   {
     name: "NFLOG",
@@ -326,7 +331,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     verdict: "continue",
     description: "Rate estimator for the rateest match",
     options: [
-      { name: "--rateest-name", args: 1, kinds: ["string"], maxLength: 15, negatable: false, required: true, description: "estimator name" },
+      { name: "--rateest-name", args: 1, kinds: ["string"], minLength: 0, maxLength: 15, truncates: true, saveQuoting: "never", negatable: false, required: true, description: "estimator name" },
       { name: "--rateest-interval", args: 1, kinds: ["duration"], negatable: false, required: true, description: "measurement interval (the kernel wants 250ms·2^k up to 8s)" },
       { name: "--rateest-ewmalog", args: 1, kinds: ["duration"], negatable: false, required: true, description: "averaging time constant" },
     ],
@@ -380,18 +385,18 @@ export const TARGETS: readonly ExtensionSpec[] = [
     type: "target",
     families: ["ipv4", "ipv6"],
     verdict: "continue",
-    description: "Add or delete packet addresses/ports to/from an ipset (--map-set: mangle table only)",
+    description: "Add or delete packet addresses/ports to/from an ipset (--map-set: mangle table only); a \"!\" before an option is accepted and ignored",
     runtimeDependency: "the ipset must exist (ipset create …) before the restore",
     requiresOneOf: [["--add-set", "--del-set", "--map-set"]],
     options: [
-      { name: "--add-set", args: 2, kinds: ["set-name", "set-flags"], negatable: false, description: "setname flags" },
-      { name: "--del-set", args: 2, kinds: ["set-name", "set-flags"], negatable: false, description: "setname flags" },
-      { name: "--map-set", args: 2, kinds: ["set-name", "set-flags"], negatable: false, description: "setname flags (set created with skbinfo)" },
-      { name: "--timeout", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, requiresAnyOf: ["--add-set"], description: "timeout of added entries" },
-      { name: "--exist", args: 0, negatable: false, requiresAnyOf: ["--add-set"], description: "reset the timeout of existing entries" },
-      { name: "--map-mark", args: 0, negatable: false, requiresAnyOf: ["--map-set"], description: "map the firewall mark" },
-      { name: "--map-prio", args: 0, negatable: false, requiresAnyOf: ["--map-set"], hooks: ["OUTPUT", "FORWARD", "POSTROUTING"], description: "map the tc priority" },
-      { name: "--map-queue", args: 0, negatable: false, requiresAnyOf: ["--map-set"], hooks: ["OUTPUT", "FORWARD", "POSTROUTING"], description: "map the hardware queue" },
+      { name: "--add-set", args: 2, kinds: ["set-name", "set-flags"], negatable: true, invertsTo: "--add-set", description: "setname flags" },
+      { name: "--del-set", args: 2, kinds: ["set-name", "set-flags"], negatable: true, invertsTo: "--del-set", description: "setname flags" },
+      { name: "--map-set", args: 2, kinds: ["set-name", "set-flags"], negatable: true, invertsTo: "--map-set", requiresAnyOf: ["--map-mark", "--map-prio", "--map-queue"], description: "setname flags (set created with skbinfo)" },
+      { name: "--timeout", args: 1, kinds: ["number"], min: 0, max: U32 - 1, negatable: true, invertsTo: "--timeout", requiresAnyOf: ["--add-set"], description: "timeout of added entries" },
+      { name: "--exist", args: 0, negatable: true, invertsTo: "--exist", requiresAnyOf: ["--add-set"], description: "reset the timeout of existing entries" },
+      { name: "--map-mark", args: 0, negatable: true, invertsTo: "--map-mark", requiresAnyOf: ["--map-set"], description: "map the firewall mark" },
+      { name: "--map-prio", args: 0, negatable: true, invertsTo: "--map-prio", requiresAnyOf: ["--map-set"], hooks: ["OUTPUT", "FORWARD", "POSTROUTING"], description: "map the tc priority" },
+      { name: "--map-queue", args: 0, negatable: true, invertsTo: "--map-queue", requiresAnyOf: ["--map-set"], hooks: ["OUTPUT", "FORWARD", "POSTROUTING"], description: "map the hardware queue" },
     ],
   },
   {
@@ -414,6 +419,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     type: "target",
     families: ["ipv6"],
     tables: ["mangle"],
+    hooks: ["INPUT", "POSTROUTING"],
     verdict: "continue",
     description: "Stateless source IPv6 prefix translation (RFC 6296)",
     options: [
@@ -432,8 +438,8 @@ export const TARGETS: readonly ExtensionSpec[] = [
     options: [
       { name: "--sack-perm", args: 0, negatable: false, description: "pass selective acknowledgement" },
       { name: "--timestamp", args: 0, negatable: false, description: "pass timestamps (the man page's --timestamps is refused by iptables 1.8.9)" },
-      { name: "--wscale", args: 1, kinds: ["number"], min: 0, max: 255, negatable: false, description: "window scale announced (valid TCP values are 0-14)" },
-      { name: "--mss", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, description: "MSS announced" },
+      { name: "--wscale", args: 1, kinds: ["number"], min: 0, max: 255, valueBits: 8, negatable: false, description: "window scale announced (valid TCP values are 0-14)" },
+      { name: "--mss", args: 1, kinds: ["number"], min: 0, max: 65535, valueBits: 16, negatable: false, description: "MSS announced" },
       { name: "--ecn", args: 0, negatable: false, description: "pass ECN (undocumented)" },
     ],
   },
@@ -446,7 +452,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     description: "Alter the MSS of TCP SYN packets (needs -p tcp)",
     requiresOneOf: [["--set-mss", "--clamp-mss-to-pmtu"]],
     options: [
-      { name: "--set-mss", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, description: "set the MSS" },
+      { name: "--set-mss", args: 1, kinds: ["number"], min: 0, max: 65515, maxByFamily: { ipv4: 65515, ipv6: 65495 }, negatable: false, description: "set the MSS (at most 65535 minus the IP and TCP headers)" },
       { name: "--clamp-mss-to-pmtu", args: 0, negatable: false, hooks: ["FORWARD", "OUTPUT", "POSTROUTING"], description: "clamp to path MTU minus 40 (IPv6: 60); wins over --set-mss" },
     ],
   },
@@ -468,7 +474,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     description: "Clone the packet to a gateway on the local segment",
     options: [
       { name: "--gateway", args: 1, kinds: ["host"], negatable: false, required: true, description: "gateway address (not 0.0.0.0 / ::)" },
-      { name: "--oif", args: 1, kinds: ["interface"], negatable: false, description: "output interface (undocumented)" },
+      { name: "--oif", args: 1, kinds: ["interface"], maxLength: 15, truncates: true, negatable: false, description: "output interface (undocumented)" },
     ],
   },
   {
@@ -496,7 +502,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     verdict: "terminal",
     description: "Redirect to a local socket without changing the header (mangle PREROUTING; needs -p tcp or udp)",
     options: [
-      { name: "--on-port", args: 1, kinds: ["port"], negatable: false, required: true, description: "local port (0: keep)" },
+      { name: "--on-port", args: 1, kinds: ["port"], ...LENIENT_PORT, negatable: false, required: true, description: "local port (0: keep)" },
       { name: "--on-ip", args: 1, kinds: ["host"], negatable: false, default: { ipv4: "0.0.0.0", ipv6: "::" }, save: "always", description: "local address (default: of the incoming interface)" },
       { name: "--tproxy-mark", args: 1, kinds: ["mark"], format: "with-mask", negatable: false, default: "0x0/0x0", save: "always", description: "value[/mask] to mark packets with" },
     ],

@@ -122,10 +122,26 @@ export interface OptionSpec {
   readonly optionalArg?: boolean;
   /**
    * How iptables-save prints the value: "numeric" = a protocol as its number; "hex" = 0x%x, "hex2" = 0x%02x,
-   * "hex8" = 0x%08x; "compact" = an address without /32 (/128) for a single host; "with-mask" = a mark always
-   * as value/mask. Default: the kind's own spelling (addresses with /len, numbers decimal).
+   * "hex4" = 0x%04x, "hex8" = 0x%08x; "signed32" = decimal as a signed 32-bit number (values above 2^31-1 come
+   * out negative); "compact" = an address as given (host bits kept) with /len only for a shorter contiguous mask;
+   * "masked-prefix" = network/len (a non-contiguous or too long mask: the address as given with /32 or /128);
+   * "unmasked-prefix" = the address as given, always with /len (/128 for a host or a non-contiguous mask); "with-mask" = a mark
+   * always as value/mask. Default: the kind's own spelling (addresses masked with /len or /mask, numbers decimal).
    */
-  readonly format?: "numeric" | "hex" | "hex2" | "hex8" | "compact" | "with-mask";
+  readonly format?: "numeric" | "hex" | "hex2" | "hex4" | "hex8" | "signed32" | "compact" | "masked-prefix" | "unmasked-prefix" | "with-mask";
+  /** Per-family maximum when it differs (TCPMSS --set-mss: 65515 for IPv4, 65495 for IPv6); overrides `max`. */
+  readonly maxByFamily?: Readonly<Record<Family, number>>;
+  /**
+   * "decimal": the option uses xtables' generic number/port parser: decimal only (no 0x; leading zeros are
+   * decimal), and service names are looked up for any protocol.
+   */
+  readonly numberSyntax?: "decimal";
+  /** iptables keeps only the low n bits of a larger number (65536 → 0 for a 16-bit port) instead of refusing it. */
+  readonly valueBits?: 8 | 16;
+  /** Larger values are accepted and lowered to this one (hashlimit --hashlimit-htable-size). */
+  readonly clampMax?: number;
+  /** How iptables-save quotes the value: "always" (--string "x"), "never" (printed raw even with spaces, which then do not restore), default: only when needed. */
+  readonly saveQuoting?: "always" | "never";
   /**
    * iptables-save prints this option under another name (e.g. --syn as "--tcp-flags FIN,SYN,RST,ACK SYN",
    * MARK --set-mark as --set-xmark). For options with values, `checkValue(...).canonical` is the value printed
@@ -153,7 +169,7 @@ export interface OptionSpec {
   /** Protocol numbers the rule must give with `-p` (not negated) for this option. */
   readonly protocols?: readonly number[];
   /** Per-value restrictions, keyed by canonical value (e.g. REJECT tcp-reset needs -p tcp; policy --dir in/out hooks). */
-  readonly valueConstraints?: Readonly<Record<string, { readonly hooks?: readonly Hook[]; readonly protocols?: readonly number[] }>>;
+  readonly valueConstraints?: Readonly<Record<string, { readonly hooks?: readonly Hook[]; readonly protocols?: readonly number[]; readonly families?: readonly Family[] }>>;
 }
 
 export interface ExtensionSpec {

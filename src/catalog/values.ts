@@ -68,6 +68,10 @@ function formatNumber(n: number, option: OptionSpec): string {
       return hex(n);
     case "hex2":
       return hex(n, 2);
+    case "hex4":
+      return hex(n, 4);
+    case "signed32":
+      return String(n > 0x7fffffff ? n - 0x100000000 : n);
     case "hex8":
       return hex(n, 8);
     default:
@@ -300,10 +304,16 @@ function checkAddress(text: string, ctx: ValueContext): ValueCheck {
   const wrong = wrongFamilyMessage(text, family);
   if (wrong) return fail(wrong);
   let mask = allOnes(family);
+  let longPrefix: string | undefined;
   if (slash >= 0) {
-    const m = parseMask(text.slice(slash + 1), family);
-    if (m === null) return fail(`'${text}' is not a valid ${familyName(family)} prefix`);
-    mask = m;
+    const maskText = text.slice(slash + 1);
+    const m = parseMask(maskText, family);
+    const asNumber = parseUnsigned(maskText);
+    if (m === null && asNumber !== null && asNumber <= 128n && (ctx.option.format === "compact" || ctx.option.format === "masked-prefix" || ctx.option.format === "unmasked-prefix")) {
+      // HOSTMASK-style options accept any prefix up to 128 and treat a longer one as a host
+      longPrefix = maskText;
+    } else if (m === null) return fail(`'${text}' is not a valid ${familyName(family)} prefix`);
+    else mask = m;
   }
   const addr = parseAddress(addrText, family);
   if (addr === null) {
@@ -313,9 +323,22 @@ function checkAddress(text: string, ctx: ValueContext): ValueCheck {
     return fail(`'${text}' is not a valid ${familyName(family)} address`);
   }
   const len = maskLength(mask, family);
+  const bits = BITS[family];
+  const longWarning = longPrefix !== undefined ? { warning: `prefix /${longPrefix} is longer than ${bits} bits; iptables treats it as a single host` } : {};
+  if (longPrefix !== undefined) return ok(ctx.option.format === "compact" ? formatAddress(addr, family) : `${formatAddress(addr, family)}/${bits}`, longWarning);
+  if (ctx.option.format === "compact") {
+    // xtables HOSTMASK options print the address as given and only a contiguous, shorter mask
+    const host = formatAddress(addr, family);
+    if (len < 0) return ok(host, { warning: `iptables-save drops the non-contiguous mask of ${text}; the rule reads back as ${host}` });
+    return ok(len === bits ? host : `${host}/${len}`);
+  }
   const network = formatAddress(addr & mask, family);
+  if (ctx.option.format === "masked-prefix" || ctx.option.format === "unmasked-prefix") {
+    const given = formatAddress(addr, family);
+    if (len < 0) return ok(`${given}/${bits}`, { warning: `non-contiguous mask in ${text}: iptables-save prints it as ${given}/${bits}` });
+    return ok(`${ctx.option.format === "masked-prefix" ? network : given}/${len}`);
+  }
   const suffix = len >= 0 ? String(len) : formatAddress(mask, family);
-  if (ctx.option.format === "compact" && len === BITS[family]) return ok(network);
   const canonical = `${network}/${suffix}`;
   const warning = (addr & mask) !== addr ? `host bits of ${addrText} are cleared by the mask: the rule matches ${canonical}` : undefined;
   return ok(canonical, { ...(warning ? { warning } : {}), ...(len === 0 && ctx.extension === undefined ? { omitted: true as const } : {}) });
@@ -377,16 +400,28 @@ export function servicePort(name: string, protocol?: string): number | undefined
   return entry[0];
 }
 
-/** The protocol iptables uses for service lookups of this option. */
+/**
+ * The protocol iptables uses for service lookups of this option: tcp and sctp look names up for their own
+ * protocol; the generic xtables port parser (numberSyntax "decimal") and the NAT targets accept any protocol.
+ */
 function serviceProtocol(ctx: ValueContext): string | undefined {
+  if (ctx.option.numberSyntax === "decimal") return undefined;
   const ext = ctx.extension;
-  return ext === "tcp" || ext === "udp" || ext === "sctp" || ext === "dccp" ? ext : undefined;
+  return ext === "tcp" || ext === "sctp" ? ext : undefined;
 }
 
-type PortResult = { port: number } | { error: string } | { unknownName: string };
+type PortResult = { port: number; wrapped?: number } | { error: string } | { unknownName: string };
 
-function parsePort(text: string, proto?: string): PortResult {
+function parsePort(text: string, proto?: string, option?: OptionSpec): PortResult {
   if (/^[0-9]/.test(text)) {
+    if (option?.numberSyntax === "decimal") {
+      // xtables' generic parser: decimal only, keeps the low 16 bits
+      if (!/^\d+$/.test(text)) return { error: `'${text}' is not a decimal port number` };
+      const v = BigInt(text);
+      if (v > 0xffffffffffffffffn) return { error: `port ${text} is too large` };
+      if (v > 65535n) return { port: Number(v & 0xffffn), wrapped: Number(v & 0xffffn) };
+      return { port: Number(v) };
+    }
     const v = parseUnsigned(text);
     if (v === null) return { error: `'${text}' is not a port number` };
     if (v > 65535n) return { error: `port ${text} is outside 0-65535` };
@@ -408,31 +443,33 @@ export function parsePortRange(text: string, protocol?: string): { from: number;
   return "from" in r ? { from: r.from, to: r.to } : null;
 }
 
-type RangeResult = { from: number; to: number; unknown: string[] } | { error: string };
+type RangeResult = { from: number; to: number; unknown: string[]; wrapped: string[] } | { error: string };
 
-function portRange(text: string, proto: string | undefined, sep: ":" | "-", allowOpen = true): RangeResult {
+function portRange(text: string, proto: string | undefined, sep: ":" | "-", allowOpen = true, option?: OptionSpec): RangeResult {
   const parts = text.split(sep);
   if (parts.length > 2) return { error: `'${text}' is not a port or port range` };
   const unknown: string[] = [];
+  const wrapped: string[] = [];
   const one = (t: string, dflt: number): number | string => {
     if (t === "" && allowOpen) return dflt;
-    const r = parsePort(t, proto);
+    const r = parsePort(t, proto, option);
     if ("error" in r) return r.error;
     if ("unknownName" in r) {
       unknown.push(r.unknownName);
       return 0;
     }
+    if (r.wrapped !== undefined) wrapped.push(`${t} → ${r.wrapped}`);
     return r.port;
   };
   const from = one(parts[0]!, 0);
   if (typeof from === "string") return { error: from };
   if (parts.length === 1) {
     if (parts[0] === "") return { error: "empty port" };
-    return { from, to: from, unknown };
+    return { from, to: from, unknown, wrapped };
   }
   const to = one(parts[1]!, 65535);
   if (typeof to === "string") return { error: to };
-  return { from, to, unknown };
+  return { from, to, unknown, wrapped };
 }
 
 const unknownServiceWarning = (names: string[]) =>
@@ -1128,9 +1165,16 @@ function checkUserOrGroup(text: string, what: "user" | "group"): ValueCheck {
 function checkNumber(text: string, ctx: ValueContext): ValueCheck {
   const { option } = ctx;
   const min = option.min ?? 0;
-  const max = option.max ?? U32_MAX;
-  const v = parseUnsigned(text);
+  const max = option.maxByFamily?.[ctx.family] ?? option.max ?? U32_MAX;
+  const v = option.numberSyntax === "decimal" ? (/^\d+$/.test(text) ? BigInt(text) : null) : parseUnsigned(text);
   if (v === null) return fail(`'${text}' is not a number`);
+  if (option.valueBits !== undefined && v > BigInt(max) && v <= BigInt(U32_MAX)) {
+    const low = Number(v & ((1n << BigInt(option.valueBits)) - 1n));
+    return ok(formatNumber(low, option), { warning: `${option.name} ${text} does not fit ${option.valueBits} bits; iptables keeps ${low}` });
+  }
+  if (option.clampMax !== undefined && v > BigInt(option.clampMax) && v <= BigInt(max)) {
+    return ok(formatNumber(option.clampMax, option), { warning: `${option.name} ${text} is lowered to ${option.clampMax}` });
+  }
   if (v < BigInt(min) || v > BigInt(max)) return fail(`${option.name} ${text} is outside ${min}-${max}`);
   const n = Number(v);
   switch (option.name) {
@@ -1208,6 +1252,13 @@ function checkEnum(text: string, ctx: ValueContext, list: boolean): ValueCheck {
   const r = checkWordList(text, `value for ${option.name}`, values, { ignoreCase: option.ignoreCase ?? false, aliases: option.valueAliases ?? {} });
   if ("error" in r) return fail(`${r.error}; valid: ${values.join(", ")}`);
   if (!list && (text.includes(",") || r.values.length !== 1)) return fail(`${option.name} takes one value, not a list; valid: ${values.join(", ")}`);
+  for (const v of r.values) {
+    const families = option.valueConstraints?.[v]?.families;
+    if (families && !families.includes(ctx.family)) return fail(`${v} is not available for ${familyName(ctx.family)} (${option.name})`);
+  }
+  if (option.name === "--hmark-tuple" && r.values.includes("spi") && (r.values.includes("sport") || r.values.includes("dport"))) {
+    return fail("--hmark-tuple cannot combine spi with sport/dport");
+  }
   return ok(r.values.join(","));
 }
 
@@ -1273,13 +1324,19 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
       }
       const bits = BITS[family];
       const max = option.max ?? bits;
-      if (len === null || len > Math.max(max, bits)) return fail(`prefix length ${text} is outside 0-${bits}`);
+      // options parsed as "prefix length or netmask" (max 128 in the catalog) take any number for IPv4 and treat >32 as 32
+      const ipv4Lenient = family === "ipv4" && max > bits && v !== null && v <= BigInt(U32_MAX);
+      if (ipv4Lenient && len === null) len = Number(v);
+      if (len === null || (len > Math.max(max, bits) && !ipv4Lenient)) return fail(`prefix length ${text} is outside 0-${bits}`);
       if (len > bits) return ok(String(bits), { warning: `prefix length ${text} is more than ${bits}; iptables treats it as ${bits}` });
       return ok(String(len));
     }
     case "interface": {
       if (text === "") return fail("empty interface name");
-      if (Buffer.byteLength(text) > 15) return fail(`interface name '${text}' is longer than 15 characters`);
+      if (Buffer.byteLength(text) > 15) {
+        if (option.truncates) return ok(text.slice(0, 15), { warning: `interface name '${text}' is cut to 15 characters` });
+        return fail(`interface name '${text}' is longer than 15 characters`);
+      }
       if (text === "+") return ok("+", { omitted: true });
       return ok(text, /[\s/:]/.test(text) ? { warning: `no Linux interface can be called '${text}'` } : {});
     }
@@ -1299,16 +1356,17 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
       return ok(PROTOCOL_SAVE_NAMES[n] ?? String(n), warning);
     }
     case "port": {
-      const r = parsePort(text, serviceProtocol(ctx));
+      const r = parsePort(text, serviceProtocol(ctx), option);
       if ("error" in r) return fail(r.error);
       if ("unknownName" in r) return ok(text, unknownServiceWarning([text]));
-      return ok(String(r.port));
+      return ok(String(r.port), r.wrapped !== undefined ? { warning: `port ${text} is above 65535; iptables keeps the low 16 bits: ${r.wrapped}` } : {});
     }
     case "port-range": {
-      const r = portRange(text, serviceProtocol(ctx), ":");
+      const r = portRange(text, serviceProtocol(ctx), ":", true, option);
       if ("error" in r) return fail(r.error);
       const canonical = r.from === r.to ? String(r.from) : `${r.from}:${r.to}`;
       if (r.unknown.length) return ok(text, unknownServiceWarning(r.unknown));
+      if (r.wrapped.length) return ok(canonical, { warning: `ports above 65535 keep only their low 16 bits (${r.wrapped.join(", ")})` });
       if (r.from > r.to) {
         if (!option.reversedRangeOk) return fail(`reversed port range ${text}`);
         return ok(canonical, { warning: `reversed port range ${text} never matches` });

@@ -2,16 +2,20 @@
  * Reads one iptables command (the words after the program name, or a restore-file line) into a Command with
  * its Rule. This is the catalog-driven half of the parser: getopt's view of the words, with every option
  * attributed to the extension that owns it, the way iptables does it:
- *  - an option belongs to the most recently loaded extension (match or target) that defines it;
- *  - an option no loaded extension defines loads the protocol match of `-p` (`-p tcp --dport 22`);
+ *  - an option belongs to the most recently loaded extension (match or target) that defines it
+ *    (iptables merges a newly loaded extension's options in front of the older ones);
+ *  - an option nothing loaded defines makes iptables load the protocol match of `-p` and read it again
+ *    (`-p tcp --dport 22`);
  *  - getopt accepts unambiguous prefixes of long options (`--dpo` for `--dport`);
- *  - a required value is taken from the next word whatever it looks like.
+ *  - a required value is the next word, whatever it looks like (but a missing value is reported as such).
  */
-import type { Command, Counters, Family, Match, OperationType, Option, ParseDiagnostic, Rule, RuleItem, SourceFormat, TableName, Target, Word } from "../ast/iptables.js";
-import { joinSpans, type Span } from "../ast/span.js";
+import type { Command, Counters, Family, OperationType, Option, ParseDiagnostic, SourceFormat, TableName, Word } from "../ast/iptables.js";
+import { CommandNode, CountersNode, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, WordNode } from "../ast/nodes.js";
+import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { type CatalogEntry, extensionsDefining, findCoreOption, findMatch, findTarget, implicitMatchFor, isBuiltinTarget } from "../catalog/index.js";
 import type { OptionSpec } from "../catalog/types.js";
+import type { Args } from "./args.js";
 import { looksLikeOption } from "./words.js";
 
 export interface ReaderContext {
@@ -24,7 +28,7 @@ export interface ReaderContext {
 
 interface CommandFlag {
   readonly op: OperationType;
-  /** Positional arguments: "chain" required, "chain?" optional, "index?" optional number, "word" required. */
+  /** Positional arguments after the flag. */
   readonly positional: readonly ("chain" | "chain?" | "index?" | "index" | "word")[];
   readonly takesRule: boolean;
 }
@@ -46,8 +50,8 @@ cmd(["-P", "--policy"], { op: "policy", positional: ["chain", "word"], takesRule
 cmd(["-E", "--rename-chain"], { op: "rename-chain", positional: ["chain", "word"], takesRule: false });
 cmd(["-L", "--list", "-S", "--list-rules"], { op: "list", positional: ["chain?", "index?"], takesRule: false });
 
-/** Options of the iptables program itself, accepted anywhere on a command line. Value count per option. */
-const GLOBALS = new Map<string, { canonical: string; args: number | "optional-number" }>([
+/** Options of the iptables program itself, accepted anywhere on a command line. */
+const GLOBALS = new Map<string, { canonical: string; args: 0 | 1 | "optional-number" }>([
   ["-t", { canonical: "-t", args: 1 }],
   ["--table", { canonical: "-t", args: 1 }],
   ["-w", { canonical: "-w", args: "optional-number" }],
@@ -68,395 +72,273 @@ const GLOBALS = new Map<string, { canonical: string; args: number | "optional-nu
   ["--ipv6", { canonical: "-6", args: 0 }],
 ]);
 
+const FREE_TEXT_OPTIONS = new Set(["--comment", "--log-prefix", "--nflog-prefix", "--string"]);
 const isNumber = (text: string) => /^\d+$/.test(text);
+
+/** Span of arguments i..j (inclusive). */
+function argSpan(args: Args, i: number, j = i): Span {
+  const s = args.start(i);
+  const e = args.end(j);
+  return { line: args.loc.line(s), column: args.loc.column(s), endLine: args.loc.line(e), endColumn: args.loc.column(e), offset: s, endOffset: e };
+}
+
+/** `--name=value` → name length (up to the `=`), or -1. */
+function inlineEq(text: string): number {
+  return text.charCodeAt(0) === 45 && text.charCodeAt(1) === 45 ? text.indexOf("=") : -1;
+}
+
+/** A Word for the value part of `--name=value` in argument i. */
+function inlineValueWord(args: Args, i: number): Word {
+  const raw = args.raw(i);
+  const rawEq = raw.indexOf("=");
+  const text = args.text(i);
+  const rawValue = raw.slice(rawEq + 1);
+  return new WordNode(args.loc, args.start(i) + rawEq + 1, args.end(i), text.slice(text.indexOf("=") + 1), rawValue, rawValue.includes('"'), false);
+}
 
 function diag(ctx: ReaderContext, code: string, message: string, span: Span) {
   ctx.diagnostics.push({ code, message, span });
 }
 
-/** Split `--name=value` into its name and a value word with an exact span. */
-function splitInline(word: Word): { name: string; nameSpan: Span; value: Word | null } {
-  const eq = word.text.indexOf("=");
-  if (eq === -1 || !word.text.startsWith("--")) return { name: word.text, nameSpan: word.span, value: null };
-  const name = word.text.slice(0, eq);
-  const s = word.span;
-  const nameSpan: Span = { ...s, endLine: s.line, endColumn: s.column + eq, endOffset: s.offset + eq };
-  const rawEq = word.raw.indexOf("=");
-  const valueSpan: Span = { ...s, column: s.column + rawEq + 1, offset: s.offset + rawEq + 1 };
-  const raw = word.raw.slice(rawEq + 1);
-  const value: Word = { kind: "Word", span: valueSpan, text: word.text.slice(eq + 1), raw, quoted: raw.includes('"') || raw.includes("'") };
-  return { name, nameSpan, value };
-}
-
-interface Loaded {
-  readonly entry: CatalogEntry | undefined;
-  readonly match?: MatchBuilder;
-  readonly target?: TargetBuilder;
-}
-interface MatchBuilder {
-  module: string;
-  implicit: boolean;
-  headSpan: Span;
-  span: Span;
-  options: Option[];
-  entry: CatalogEntry | undefined;
-}
-interface TargetBuilder {
-  name: string;
-  nameSpan: Span;
-  goto: boolean;
-  span: Span;
-  options: Option[];
-  entry: CatalogEntry | undefined;
-}
-
-/** All option spellings of the loaded extensions plus core options, for getopt-style prefix matching. */
-function resolvePrefix(name: string, loaded: readonly Loaded[]): { entry: CatalogEntry | undefined; spec: OptionSpec; core: boolean } | "ambiguous" | undefined {
-  if (!name.startsWith("--") || name.length < 4) return undefined;
-  const hits = new Map<OptionSpec, { entry: CatalogEntry | undefined; core: boolean }>();
-  for (const l of loaded) {
-    if (!l.entry) continue;
-    for (const [spelling, spec] of l.entry.byName) if (spelling.startsWith(name) && !hits.has(spec)) hits.set(spec, { entry: l.entry, core: false });
-  }
-  for (const word of ["--source", "--destination", "--src", "--dst", "--in-interface", "--out-interface", "--protocol", "--fragment", "--set-counters"]) {
-    const spec = findCoreOption(word)!;
-    if (word.startsWith(name) && !hits.has(spec)) hits.set(spec, { entry: undefined, core: true });
-  }
-  if (hits.size === 0) return undefined;
-  if (hits.size > 1) return "ambiguous";
-  const [[spec, h]] = [...hits];
-  return { entry: h!.entry, spec: spec!, core: h!.core };
-}
-
-export interface ReadResult {
-  readonly command: Command | null;
-}
-
-/**
- * Reads a command from its words. `prefixCounters` is the `[p:b]` of a restore line. Returns null when the
- * words hold no command at all (a diagnostic says why).
- */
-export function readCommand(words: readonly Word[], ctx: ReaderContext, lineSpan: Span, prefixCounters: Counters | null, program?: string): Command | null {
-  // Pre-scan for -t anywhere (getopt sees it wherever it is) so the Rule knows its table.
-  let table = ctx.table;
-  let family: Family | null = null;
-  let flagWord: Word | undefined;
-  let flag: CommandFlag | undefined;
-  const rest: Word[] = [];
-  let chain: string | null = null;
-  let chainSpan: Span | null = null;
-  let index: number | null = null;
-  let argument: Word | null = null;
-  let i = 0;
-  const n = words.length;
-  if (ctx.format !== "save") table = prescanTable(words) ?? table;
-
-  const handleGlobal = (w: Word): boolean => {
-    const { name, value } = splitInline(w);
-    const g = GLOBALS.get(name);
-    if (!g) return false;
-    if (g.canonical === "-t") {
-      const v = value ?? words[i + 1];
-      if (!value) i++;
-      if (!v || looksLikeOption(v.text)) {
-        diag(ctx, "missing-value", `option ${name} needs a table name`, w.span);
-        if (!value && v) i--;
-      } else if (ctx.format === "save") {
-        diag(ctx, "table-option-in-restore", `"${name}" is not allowed in a rule of an iptables-restore file; the table comes from the *${ctx.table} header`, joinSpans(w.span, v.span));
-      } else if ((TABLE_NAMES as readonly string[]).includes(v.text)) {
-        table = v.text as TableName;
-      } else {
-        diag(ctx, "unknown-table", `unknown table "${v.text}"; iptables knows ${TABLE_NAMES.join(", ")}`, v.span);
-      }
-      return true;
-    }
-    if (g.canonical === "-4" || g.canonical === "-6") {
-      family = g.canonical === "-4" ? "ipv4" : "ipv6";
-      return true;
-    }
-    if (g.args === 1 && !value) i++;
-    else if (g.args === "optional-number" && !value && words[i + 1] && isNumber(words[i + 1]!.text)) i++;
-    return true;
-  };
-
-  for (; i < n; i++) {
-    const w = words[i]!;
-    if (!flag) {
-      if (handleGlobal(w)) continue;
-      const f = COMMANDS.get(splitInline(w).name);
-      if (f) {
-        flag = f;
-        flagWord = w;
-        // positional arguments
-        const inline = splitInline(w).value;
-        let pi = 0;
-        for (const kind of f.positional) {
-          const next = pi === 0 && inline ? inline : words[i + 1];
-          const consume = () => {
-            if (!(pi === 0 && inline)) i++;
-            pi++;
-          };
-          if (kind === "chain" || kind === "chain?") {
-            if (next && !looksLikeOption(next.text) && next.text !== "!") {
-              chain = next.text;
-              chainSpan = next.span;
-              consume();
-            } else if (kind === "chain") {
-              diag(ctx, "missing-chain", `${w.text} needs a chain name`, w.span);
-              return null;
-            }
-          } else if (kind === "index?" || kind === "index") {
-            if (next && isNumber(next.text) && chain !== null) {
-              index = Number(next.text);
-              consume();
-            } else if (kind === "index") {
-              diag(ctx, "missing-value", `${w.text} needs a rule number after the chain name`, next?.span ?? w.span);
-            }
-          } else if (kind === "word") {
-            if (next && !looksLikeOption(next.text)) {
-              argument = next;
-              consume();
-            } else {
-              diag(ctx, "missing-value", `${w.text} ${chain ?? ""} needs ${f.op === "policy" ? "a policy (ACCEPT or DROP)" : "a new chain name"}`, w.span);
-            }
-          }
-        }
-        continue;
-      }
-      if (ctx.format !== "script" || looksLikeOption(w.text) || w.text === "!") {
-        diag(ctx, "no-command", `expected a command such as -A CHAIN before "${w.text}"`, w.span);
-        return null;
-      }
-      // scripts: words before the command flag (e.g. stray arguments) are reported
-      diag(ctx, "no-command", `expected a command such as -A CHAIN before "${w.text}"`, w.span);
-      return null;
-    }
-    rest.push(w);
-  }
-  if (!flag || !flagWord) {
-    diag(ctx, "no-command", "line has no iptables command (-A, -I, -N, -P, …)", lineSpan);
-    return null;
-  }
-  // -D CHAIN NUM form
-  if (flag.op === "delete" && rest.length === 1 && isNumber(rest[0]!.text)) {
-    index = Number(rest[0]!.text);
-    rest.length = 0;
-  }
-  const span = words.length ? joinSpans(words[0]!.span, words[words.length - 1]!.span) : lineSpan;
-  const command: {
-    -readonly [K in keyof Command]: Command[K];
-  } = {
-    kind: "Command",
-    span: prefixCounters ? joinSpans(prefixCounters.span, span) : span,
-    op: flag.op,
-    flag: flagWord.text,
-    table,
-    chain,
-    chainSpan,
-    index,
-    rule: null,
-    argument,
-    family,
-  };
-  if (program !== undefined) command.program = program;
-  if (flag.takesRule && chain !== null && !(flag.op === "delete" && index !== null)) {
-    command.rule = readRuleSpec(rest, { ...ctx, table }, command, prefixCounters, handleGlobalInRule(ctx, (f) => (family = f)));
-    command.family = family;
-  } else if (rest.length) {
-    // Only globals may follow a non-rule command.
-    for (let j = 0; j < rest.length; j++) {
-      const w = rest[j]!;
-      const g = GLOBALS.get(splitInline(w).name);
-      if (g) {
-        if (g.args === 1) j++;
-        continue;
-      }
-      diag(ctx, "unexpected-argument", `unexpected argument "${w.text}" after ${flagWord.text}${chain ? ` ${chain}` : ""}`, w.span);
-      break;
-    }
-  }
-  return command as Command;
-}
-
-const FREE_TEXT_OPTIONS = new Set(["--comment", "--log-prefix", "--nflog-prefix", "--string"]);
-
 /** `-t TABLE` anywhere on a script's command line (getopt reads it wherever it stands). */
-function prescanTable(words: readonly Word[]): TableName | undefined {
-  for (let k = 0; k < words.length; k++) {
-    const t = words[k]!.text;
-    if (k > 0 && FREE_TEXT_OPTIONS.has(words[k - 1]!.text)) continue;
+function prescanTable(args: Args): TableName | undefined {
+  for (let k = 0; k < args.count; k++) {
+    const t = args.text(k);
+    if (k > 0 && FREE_TEXT_OPTIONS.has(args.text(k - 1))) continue;
     let v: string | undefined;
-    if (t === "-t" || t === "--table") v = words[k + 1]?.text;
+    if (t === "-t" || t === "--table") v = k + 1 < args.count ? args.text(k + 1) : undefined;
     else if (t.startsWith("--table=")) v = t.slice(8);
     if (v !== undefined && (TABLE_NAMES as readonly string[]).includes(v)) return v as TableName;
   }
   return undefined;
 }
 
-/** Globals inside a rule spec (e.g. `iptables -A INPUT -w -p tcp …`). Returns the number of words consumed, or 0. */
-function handleGlobalInRule(ctx: ReaderContext, setFamily: (f: Family) => void) {
-  return (words: readonly Word[], i: number): number => {
-    const w = words[i]!;
-    const { name, value } = splitInline(w);
+/**
+ * Reads a command from its arguments. `counters` is the `[p:b]` prefix of a restore line.
+ * Returns null when the words hold no command (a diagnostic says why).
+ */
+export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, counters: Counters | null, program?: string): Command | null {
+  const n = args.count;
+  let table = ctx.format !== "save" ? (prescanTable(args) ?? ctx.table) : ctx.table;
+  let family: Family | null = null;
+  let flag: CommandFlag | undefined;
+  let flagIndex = -1;
+  let chain: string | null = null;
+  let chainSpan: Span | null = null;
+  let index: number | null = null;
+  let argument: Word | null = null;
+  let i = 0;
+
+  for (; i < n && !flag; i++) {
+    const text = args.text(i);
+    const eq = inlineEq(text);
+    const name = eq === -1 ? text : text.slice(0, eq);
     const g = GLOBALS.get(name);
-    if (!g) return 0;
-    if (g.canonical === "-4" || g.canonical === "-6") {
-      setFamily(g.canonical === "-4" ? "ipv4" : "ipv6");
-      return 1;
+    if (g) {
+      if (g.canonical === "-4" || g.canonical === "-6") family = g.canonical === "-4" ? "ipv4" : "ipv6";
+      else if (g.canonical === "-t") {
+        const hasValue = eq !== -1 || (i + 1 < n && !looksLikeOption(args.text(i + 1)));
+        if (!hasValue) diag(ctx, "missing-value", `option ${name} needs a table name`, argSpan(args, i));
+        else {
+          const v = eq !== -1 ? text.slice(eq + 1) : args.text(i + 1);
+          const vSpan = argSpan(args, eq !== -1 ? i : i + 1);
+          if (ctx.format === "save") diag(ctx, "table-option-in-restore", `"${name}" is not allowed in an iptables-restore file; the table comes from the *${ctx.table} header`, { ...argSpan(args, i), endColumn: vSpan.endColumn, endLine: vSpan.endLine, endOffset: vSpan.endOffset });
+          else if (!(TABLE_NAMES as readonly string[]).includes(v)) diag(ctx, "unknown-table", `unknown table "${v}"; iptables knows ${TABLE_NAMES.join(", ")}`, vSpan);
+          if (eq === -1) i++;
+        }
+      } else if (g.args === 1 && eq === -1) i++;
+      else if (g.args === "optional-number" && eq === -1 && i + 1 < n && isNumber(args.text(i + 1))) i++;
+      continue;
     }
-    if (g.canonical === "-t") {
-      if (ctx.format === "save") {
-        const v = value ?? words[i + 1];
-        diag(ctx, "table-option-in-restore", `"${name}" is not allowed in a rule of an iptables-restore file; the table comes from the *${ctx.table} header`, v ? joinSpans(w.span, v.span) : w.span);
+    const f = COMMANDS.get(name);
+    if (!f) {
+      diag(ctx, "no-command", `expected a command such as -A CHAIN before "${text}"`, argSpan(args, i));
+      return null;
+    }
+    flag = f;
+    flagIndex = i;
+    for (const kind of f.positional) {
+      const inline = eq !== -1 && kind === f.positional[0];
+      const has = inline || i + 1 < n;
+      const nextText = inline ? text.slice(eq + 1) : has ? args.text(i + 1) : "";
+      if (kind === "chain" || kind === "chain?") {
+        if (has && !looksLikeOption(nextText) && nextText !== "!") {
+          chain = nextText;
+          chainSpan = argSpan(args, inline ? i : i + 1);
+          if (!inline) i++;
+        } else if (kind === "chain") {
+          diag(ctx, "missing-chain", `${name} needs a chain name`, argSpan(args, i));
+          return null;
+        }
+      } else if (kind === "index?" || kind === "index") {
+        if (has && chain !== null && isNumber(nextText)) {
+          index = Number(nextText);
+          i++;
+        } else if (kind === "index") {
+          diag(ctx, "missing-value", `${name} needs a rule number after the chain name`, argSpan(args, has ? i + 1 : i));
+        }
+      } else {
+        if (has && !looksLikeOption(nextText)) {
+          argument = args.word(i + 1);
+          i++;
+        } else {
+          diag(ctx, "missing-value", `${name}${chain ? ` ${chain}` : ""} needs ${f.op === "policy" ? "a policy (ACCEPT or DROP)" : "a new chain name"}`, argSpan(args, i));
+        }
       }
-      return value ? 1 : 2; // already applied by the pre-scan in scripts
     }
-    if (g.args === 1) return value ? 1 : 2;
-    if (g.args === "optional-number") return !value && words[i + 1] && isNumber(words[i + 1]!.text) ? 2 : 1;
-    return 1;
-  };
-}
-
-function readRuleSpec(
-  words: readonly Word[],
-  ctx: ReaderContext,
-  command: { table: TableName; chain: string | null },
-  prefixCounters: Counters | null,
-  globalHandler: (words: readonly Word[], i: number) => number,
-): Rule {
-  const criteria: Option[] = [];
-  const matches: MatchBuilder[] = [];
-  const orphans: Option[] = [];
-  const strays: Word[] = [];
-  const items: RuleItem[] = [];
-  const loaded: Loaded[] = [];
-  let target: TargetBuilder | null = null;
-  let counters = prefixCounters;
-  let protocol: string | null = null;
-  let protocolNegated = false;
-  let implicitTried = false;
-  let bang: Word | null = null;
-  const n = words.length;
-
-  const takeValues = (opt: Word, name: string, spec: OptionSpec | undefined, start: number, inline: Word | null, greedy: boolean): { values: Word[]; next: number; legacyBang: Word | null } => {
-    const values: Word[] = [];
-    let j = start;
-    let legacyBang: Word | null = null;
-    if (inline) values.push(inline);
-    const want = spec ? spec.args : greedy ? Infinity : 0;
-    while (values.length < want && j < n) {
-      const w = words[j]!;
-      if (w.raw === "!" && values.length === 0 && !inline && j + 1 < n && !legacyBang && spec?.kinds?.[0] !== "string") {
-        legacyBang = w;
-        j++;
+  }
+  if (!flag) {
+    diag(ctx, "no-command", "line has no iptables command (-A, -I, -N, -P, …)", lineSpan);
+    return null;
+  }
+  // -D CHAIN NUM
+  if (flag.op === "delete" && n - i === 1 && isNumber(args.text(i))) {
+    index = Number(args.text(i));
+    i = n;
+  }
+  const first = counters ? (counters as Counters & Located).offset : args.start(0);
+  const cmd = new CommandNode(args.loc, first, args.end(n - 1), {
+    op: flag.op,
+    flag: args.text(flagIndex),
+    table,
+    chain,
+    chainSpan,
+    index,
+    argument,
+    family,
+    ...(program !== undefined ? { program } : {}),
+  });
+  if (flag.takesRule && chain !== null && !(flag.op === "delete" && index !== null)) {
+    const reader = new RuleReader(args, ctx, table);
+    const rule = reader.read(i, cmd, chain, counters);
+    if (reader.family !== null) cmd.family = reader.family;
+    cmd.rule = rule;
+  } else {
+    for (; i < n; i++) {
+      const text = args.text(i);
+      const g = GLOBALS.get(text);
+      if (g) {
+        if (g.args === 1) i++;
         continue;
       }
-      if (looksLikeOption(w.text) || w.text === "!") {
-        // getopt would swallow it as the value, but the author clearly forgot the value: say so.
-        const freeText = spec?.kinds?.[values.length] === "string";
-        if (!spec || !freeText) break;
+      diag(ctx, "unexpected-argument", `unexpected argument "${text}" after ${args.text(flagIndex)}${chain ? ` ${chain}` : ""}`, argSpan(args, i));
+      break;
+    }
+  }
+  return cmd;
+}
+
+/** One loaded extension, most recent last. */
+interface Loaded {
+  readonly entry: CatalogEntry | undefined;
+  readonly match: MatchNode | null;
+  readonly target: TargetNode | null;
+}
+
+class RuleReader {
+  family: Family | null = null;
+  private readonly loaded: Loaded[] = [];
+  private protocol: string | null = null;
+  private implicitTried = false;
+  private hasUnknownMatch = false;
+  private rule!: RuleNode;
+
+  constructor(
+    private readonly args: Args,
+    private readonly ctx: ReaderContext,
+    private readonly table: TableName,
+  ) {}
+
+  read(from: number, cmd: CommandNode, chain: string, counters: Counters | null): RuleNode {
+    const { args } = this;
+    const n = args.count;
+    const rule = new RuleNode(args.loc, cmd.offset, cmd.endOffset, this.table, chain, counters);
+    rule.command = cmd;
+    this.rule = rule;
+    let bang = -1;
+    let i = from;
+    while (i < n) {
+      const text = args.text(i);
+      if (text === "!") {
+        if (bang !== -1) diag(this.ctx, "double-negation", `multiple "!" before one option are not allowed`, argSpan(args, i));
+        bang = i;
+        i++;
+        continue;
       }
-      values.push(w);
-      j++;
+      if (!looksLikeOption(text)) {
+        rule.strays.push(args.word(i));
+        diag(this.ctx, "unexpected-argument", this.strayMessage(text), argSpan(args, i));
+        i++;
+        continue;
+      }
+      const negatedBy = bang;
+      bang = -1;
+      i = this.readOption(i, negatedBy);
     }
-    if (spec && values.length < spec.args) {
-      const missing = spec.args - values.length;
-      diag(ctx, "missing-value", `option ${name} needs ${spec.args === 1 ? "a value" : `${spec.args} values`}${values.length ? ` (${missing} missing)` : ""}`, opt.span);
-    }
-    return { values, next: j, legacyBang };
-  };
+    if (bang !== -1) diag(this.ctx, "dangling-negation", `"!" must be followed by the option it negates`, argSpan(args, bang));
+    rule.compact();
+    return rule;
+  }
 
-  const makeOption = (w: Word, written: string, nameSpan: Span, spec: OptionSpec | undefined, values: Word[], negatedBy: Word | null, legacyBang: Word | null, inline: boolean, abbreviated: boolean): Option => {
-    const last = values.length ? values[values.length - 1]! : null;
-    const start = negatedBy ?? w;
-    const end = last && last.span.endOffset > w.span.endOffset ? last : w;
-    const bangWord = negatedBy ?? legacyBang;
-    return {
-      kind: "Option",
-      span: joinSpans(start.span, end.span),
-      name: spec?.name ?? written,
-      written,
-      nameSpan,
-      negated: bangWord !== null,
-      negation: negatedBy ? "prefix" : legacyBang ? "legacy" : null,
-      bangSpan: bangWord?.span ?? null,
-      values,
-      inlineValue: inline,
-      spec,
-      abbreviated,
-    };
-  };
+  /** Reads the option at i (negated by the `!` at index `bang`, or -1). Returns the next index. */
+  private readOption(i: number, bang: number): number {
+    const { args, ctx, rule, loaded } = this;
+    const text = args.text(i);
+    const eq = inlineEq(text);
+    const written = eq === -1 ? text : text.slice(0, eq);
+    const hasInline = eq !== -1;
 
-  const extendMatch = (m: MatchBuilder, o: Option) => {
-    m.options.push(o);
-    if (o.span.endOffset > m.span.endOffset) m.span = joinSpans(m.span, o.span);
-  };
-
-  for (let i = 0; i < n; ) {
-    const w = words[i]!;
-    if (w.text === "!") {
-      if (bang) diag(ctx, "double-negation", `multiple "!" before one option are not allowed`, w.span);
-      bang = w;
-      i++;
-      continue;
+    // globals inside a rule (`iptables -A INPUT -w -p tcp …`)
+    const g = GLOBALS.get(written);
+    if (g) {
+      if (g.canonical === "-4" || g.canonical === "-6") this.family = g.canonical === "-4" ? "ipv4" : "ipv6";
+      else if (g.canonical === "-t" && ctx.format === "save") {
+        diag(ctx, "table-option-in-restore", `"${written}" is not allowed in an iptables-restore file; the table comes from the *${ctx.table} header`, argSpan(args, i, hasInline || i + 1 >= args.count ? i : i + 1));
+      }
+      if (g.args === 1 && !hasInline) return i + 2;
+      if (g.args === "optional-number" && !hasInline && i + 1 < args.count && isNumber(args.text(i + 1))) return i + 2;
+      return i + 1;
     }
-    if (!looksLikeOption(w.text)) {
-      strays.push(w);
-      diag(ctx, "unexpected-argument", strayMessage(w, items), w.span);
-      i++;
-      continue;
-    }
-    const consumed = globalHandler(words, i);
-    if (consumed) {
-      i += consumed;
-      continue;
-    }
-    const { name: written, nameSpan, value: inline } = splitInline(w);
-    const negatedBy = bang;
-    bang = null;
 
     // -m / --match
     if (written === "-m" || written === "--match") {
-      const modWord = inline ?? words[i + 1];
-      if (!modWord || looksLikeOption(modWord.text)) {
-        diag(ctx, "missing-value", `option ${written} needs a match name`, w.span);
-        i++;
-        continue;
+      const has = hasInline || (i + 1 < args.count && !looksLikeOption(args.text(i + 1)));
+      if (!has) {
+        diag(ctx, "missing-value", `option ${written} needs a match name`, argSpan(args, i));
+        return i + 1;
       }
-      if (negatedBy) diag(ctx, "bad-negation", `"!" cannot negate ${written}; put it before the match's option`, negatedBy.span);
-      const entry = findMatch(modWord.text, ctx.family);
-      const headSpan = joinSpans(w.span, modWord.span);
-      const m: MatchBuilder = { module: entry?.spec.name ?? modWord.text, implicit: false, headSpan, span: headSpan, options: [], entry };
-      matches.push(m);
-      loaded.push({ entry, match: m });
-      items.push({ type: "match", match: m as unknown as Match });
-      i += inline ? 1 : 2;
-      continue;
+      if (bang !== -1) diag(ctx, "bad-negation", `"!" cannot negate ${written}; put it before the match's option`, argSpan(args, bang));
+      const name = hasInline ? text.slice(eq + 1) : args.text(i + 1);
+      const entry = findMatch(name, ctx.family);
+      const end = hasInline ? i : i + 1;
+      const m = new MatchNode(args.loc, args.start(i), args.end(end), entry?.spec.name ?? name, false, entry?.spec);
+      rule.matches.push(m);
+      loaded.push({ entry, match: m, target: null });
+      if (!entry) this.hasUnknownMatch = true;
+      return end + 1;
     }
     // -j / -g
     if (written === "-j" || written === "--jump" || written === "-g" || written === "--goto") {
-      const nameWord = inline ?? words[i + 1];
-      if (!nameWord || looksLikeOption(nameWord.text)) {
-        diag(ctx, "missing-value", `option ${written} needs a target or chain name`, w.span);
-        i++;
-        continue;
+      const has = hasInline || (i + 1 < args.count && !looksLikeOption(args.text(i + 1)));
+      if (!has) {
+        diag(ctx, "missing-value", `option ${written} needs a target or chain name`, argSpan(args, i));
+        return i + 1;
       }
-      if (negatedBy) diag(ctx, "bad-negation", `"!" cannot negate ${written}`, negatedBy.span);
-      if (target) diag(ctx, "multiple-targets", `a rule can have only one target; "${target.name}" was already given`, w.span);
+      if (bang !== -1) diag(ctx, "bad-negation", `"!" cannot negate ${written}`, argSpan(args, bang));
+      const end = hasInline ? i : i + 1;
+      const nameWord = hasInline ? inlineValueWord(args, i) : args.word(i + 1);
+      if (rule.target) diag(ctx, "multiple-targets", `a rule can have only one target; "${rule.target.name}" was already given`, argSpan(args, i));
       const isGoto = written === "-g" || written === "--goto";
       const entry = isGoto || isBuiltinTarget(nameWord.text) ? undefined : findTarget(nameWord.text, ctx.family);
-      const t: TargetBuilder = { name: nameWord.text, nameSpan: nameWord.span, goto: isGoto, span: joinSpans(w.span, nameWord.span), options: [], entry };
-      target = t;
-      if (entry) loaded.push({ entry, target: t });
-      items.push({ type: "target", target: t as unknown as Target });
-      i += inline ? 1 : 2;
-      continue;
+      const t = new TargetNode(args.loc, args.start(i), args.end(end), nameWord, isGoto, entry?.spec);
+      rule.target = t;
+      if (entry) loaded.push({ entry, match: null, target: t });
+      return end + 1;
     }
 
-    // exact match among loaded extensions, most recent first (getopt merges newer options in front)
-    let owner: Loaded | undefined;
-    let spec: OptionSpec | undefined;
     let core: OptionSpec | undefined = findCoreOption(written);
+    let spec: OptionSpec | undefined;
+    let owner: Loaded | undefined;
     let abbreviated = false;
     if (!core) {
       for (let k = loaded.length - 1; k >= 0; k--) {
@@ -468,135 +350,180 @@ function readRuleSpec(
         }
       }
     }
-    // implicit protocol match: iptables loads it for an option nothing loaded knows, then reads the option again
+    // implicit protocol match: iptables loads it for an option nothing loaded knows, then reads it again
     let implicit: CatalogEntry | undefined;
-    if (!core && !spec && protocol !== null && !implicitTried) {
-      const candidate = implicitMatchFor(protocol, ctx.family);
+    if (!core && !spec && this.protocol !== null && !this.implicitTried) {
+      const candidate = implicitMatchFor(this.protocol, ctx.family);
       if (candidate && !loaded.some((l) => l.entry === candidate)) implicit = candidate;
     }
-    const loadImplicit = (entry: CatalogEntry): Loaded => {
-      implicitTried = true;
-      const m: MatchBuilder = { module: entry.spec.name, implicit: true, headSpan: w.span, span: w.span, options: [], entry };
-      matches.push(m);
-      const l: Loaded = { entry, match: m };
-      loaded.push(l);
-      items.push({ type: "match", match: m as unknown as Match });
-      return l;
-    };
     if (implicit && implicit.byName.has(written)) {
-      owner = loadImplicit(implicit);
+      owner = this.loadImplicit(implicit, i);
       spec = implicit.byName.get(written);
     }
-    // getopt prefix abbreviation
-    if (!core && !spec && !matches.some((m) => m.entry === undefined)) {
-      const p = resolvePrefix(written, implicit ? [...loaded, { entry: implicit }] : loaded);
-      if (p && p !== "ambiguous") {
+    // getopt prefix abbreviation (not once an unknown module is loaded: its options are unknowable)
+    if (!core && !spec && !this.hasUnknownMatch) {
+      const p = resolvePrefix(written, loaded, implicit);
+      if (p === "ambiguous") diag(ctx, "ambiguous-option", `option ${written} is an ambiguous abbreviation`, argSpan(args, i));
+      else if (p) {
         abbreviated = true;
         if (p.core) core = p.spec;
         else {
           spec = p.spec;
-          owner = implicit && p.entry === implicit ? loadImplicit(implicit) : [...loaded].reverse().find((l) => l.entry === p.entry);
+          owner = implicit && p.entry === implicit ? this.loadImplicit(implicit, i) : findLoaded(loaded, p.entry);
         }
-      } else if (p === "ambiguous") {
-        diag(ctx, "ambiguous-option", `option ${written} is an ambiguous abbreviation`, nameSpan);
       }
     }
 
     if (core) {
-      const { values, next, legacyBang } = takeValues(w, core.name, core, i + 1, inline, false);
-      const o = makeOption(w, written, nameSpan, core, values, negatedBy, legacyBang, inline !== null, abbreviated);
+      const { option, next } = this.makeOption(i, bang, written, core, core, abbreviated, false);
       if (core.name === "-c") {
-        if (values.length === 2 && /^\d+$/.test(values[0]!.text) && /^\d+$/.test(values[1]!.text)) {
-          counters = { kind: "Counters", span: o.span, packets: BigInt(values[0]!.text), bytes: BigInt(values[1]!.text) };
+        const v = option.values;
+        if (v.length === 2 && isNumber(v[0]!.text) && isNumber(v[1]!.text)) {
+          rule.counters = new CountersNode(args.loc, option.offset, option.endOffset, BigInt(v[0]!.text), BigInt(v[1]!.text));
         }
       }
-      if (core.name === "-p" && values[0]) {
-        if (protocol !== null) diag(ctx, "duplicate-option", `multiple -p flags are not allowed`, w.span);
-        protocol = values[0].text;
-        protocolNegated = o.negated;
-      } else if (criteria.some((c) => c.name === core!.name) && core.name !== "-c") {
-        diag(ctx, "duplicate-option", `multiple ${core.name} flags are not allowed`, w.span);
+      if (core.name === "-p" && option.values[0]) {
+        if (this.protocol !== null) diag(ctx, "duplicate-option", `multiple -p flags are not allowed`, argSpan(args, i));
+        this.protocol = option.values[0].text;
+      } else if (core.name !== "-c" && rule.criteria.some((c) => c.name === core!.name)) {
+        diag(ctx, "duplicate-option", `multiple ${core.name} flags are not allowed`, argSpan(args, i));
       }
-      criteria.push(o);
-      items.push({ type: "criterion", option: o });
-      i = next;
-      continue;
+      rule.criteria.push(option);
+      return next;
     }
     if (spec && owner) {
-      const { values, next, legacyBang } = takeValues(w, spec.name, spec, i + 1, inline, false);
-      const o = makeOption(w, written, nameSpan, spec, values, negatedBy, legacyBang, inline !== null, abbreviated);
-      if (owner.match) {
-        extendMatch(owner.match, o);
-        items.push({ type: "option", match: owner.match as unknown as Match, option: o });
-      } else if (owner.target) {
-        owner.target.options.push(o);
-        if (o.span.endOffset > owner.target.span.endOffset) owner.target.span = joinSpans(owner.target.span, o.span);
-        items.push({ type: "target-option", option: o });
-      }
-      i = next;
-      continue;
+      const { option, next } = this.makeOption(i, bang, written, spec, spec, abbreviated, false);
+      const holder = owner.match ?? owner.target!;
+      holder.options.push(option);
+      holder.extendTo(option);
+      return next;
     }
-    // Not defined by anything loaded. An unknown module absorbs it (we cannot know its options);
-    // otherwise it is an orphan, read with the spec of an extension that defines it when there is one.
-    const unknownMatch = [...matches].reverse().find((m) => m.entry === undefined);
+    // Not defined by anything loaded. An unknown module absorbs it (its options cannot be known); otherwise
+    // it is an orphan, read with the spec of an extension that does define it, when there is one.
     const candidates = extensionsDefining(written, ctx.family);
-    const guessSpec = candidates[0]?.byName.get(written);
-    const { values, next, legacyBang } = takeValues(w, written, guessSpec, i + 1, inline, guessSpec === undefined);
-    const o = makeOption(w, written, nameSpan, undefined, values, negatedBy, legacyBang, inline !== null, false);
-    if (unknownMatch && candidates.length === 0) {
-      extendMatch(unknownMatch, o);
-      items.push({ type: "option", match: unknownMatch as unknown as Match, option: o });
-    } else {
-      orphans.push(guessSpec ? { ...o, name: guessSpec.name } : o);
-      items.push({ type: "orphan", option: orphans[orphans.length - 1]! });
+    const guess = candidates[0]?.byName.get(written);
+    if (this.hasUnknownMatch && candidates.length === 0) {
+      let m: MatchNode | null = null;
+      for (let k = loaded.length - 1; k >= 0 && !m; k--) if (loaded[k]!.match && !loaded[k]!.entry) m = loaded[k]!.match;
+      const { option, next } = this.makeOption(i, bang, written, undefined, undefined, false, true);
+      m!.options.push(option);
+      m!.extendTo(option);
+      return next;
     }
-    i = next;
+    const { option, next } = this.makeOption(i, bang, written, undefined, guess, false, guess === undefined);
+    if (guess) option.name = guess.name;
+    rule.orphans.push(option);
+    return next;
   }
-  if (bang) diag(ctx, "dangling-negation", `"!" must be followed by the option it negates`, bang.span);
-  void protocolNegated;
 
-  const first = words[0];
-  const last = words[words.length - 1];
-  const ruleSpan = first && last ? joinSpans(first.span, last.span) : { line: 0, column: 0, endLine: 0, endColumn: 0, offset: 0, endOffset: 0 };
-  const rule: Rule = {
-    kind: "Rule",
-    span: ruleSpan,
-    table: command.table,
-    chain: command.chain ?? "",
-    position: 0,
-    criteria,
-    matches: matches.map(freezeMatch),
-    target: target ? freezeTarget(target) : null,
-    orphans,
-    strays,
-    counters,
-    command: null as unknown as Command,
-    items: [],
+  private loadImplicit(entry: CatalogEntry, i: number): Loaded {
+    this.implicitTried = true;
+    const m = new MatchNode(this.args.loc, this.args.start(i), this.args.end(i), entry.spec.name, true, entry.spec);
+    this.rule.matches.push(m);
+    const l: Loaded = { entry, match: m, target: null };
+    this.loaded.push(l);
+    return l;
+  }
+
+  /**
+   * Builds the option at i with its values. `spec` is what the AST records; `shape` says how many values to
+   * take (for orphans: the spec of an extension that defines the option); `greedy` takes every following
+   * non-option word (unknown options).
+   */
+  private makeOption(i: number, bang: number, written: string, spec: OptionSpec | undefined, shape: OptionSpec | undefined, abbreviated: boolean, greedy: boolean): { option: OptionNode; next: number } {
+    const { args, ctx } = this;
+    const n = args.count;
+    const text = args.text(i);
+    const eq = inlineEq(text);
+    const values: Word[] = [];
+    let legacyBang = -1;
+    if (eq !== -1) values.push(inlineValueWord(args, i));
+    const want = shape ? shape.args : greedy ? Infinity : 0;
+    let j = i + 1;
+    while (values.length < want && j < n) {
+      const t = args.text(j);
+      if (t === "!" && args.raw(j) === "!" && values.length === 0 && eq === -1 && j + 1 < n && legacyBang === -1 && shape?.kinds?.[0] !== "string") {
+        legacyBang = j;
+        j++;
+        continue;
+      }
+      if ((looksLikeOption(t) || t === "!") && shape?.kinds?.[values.length] !== "string") break;
+      values.push(args.word(j));
+      j++;
+    }
+    if (shape && values.length < shape.args) {
+      const missing = shape.args - values.length;
+      diag(ctx, "missing-value", `option ${shape.name} needs ${shape.args === 1 ? "a value" : `${shape.args} values`}${values.length ? ` (${missing} missing)` : ""}`, argSpan(args, i));
+    }
+    const start = bang !== -1 ? args.start(bang) : args.start(i);
+    const last = values.length ? values[values.length - 1]! : null;
+    const end = last ? Math.max((last as Word & Located).endOffset, args.end(i)) : args.end(i);
+    const nameEnd = eq === -1 ? args.end(i) : args.start(i) + args.raw(i).indexOf("=");
+    const bangSpan = legacyBang !== -1 ? argSpan(args, legacyBang) : bang !== -1 ? argSpan(args, bang) : null;
+    const option = new OptionNode(args.loc, start, end, {
+      name: spec?.name ?? written,
+      written,
+      nameStart: args.start(i),
+      nameEnd,
+      values: exact(values),
+      spec,
+      negation: bang !== -1 ? "prefix" : legacyBang !== -1 ? "legacy" : null,
+      bang: bangSpan,
+      inlineValue: eq !== -1,
+      abbreviated,
+    });
+    return { option, next: j };
+  }
+
+  private strayMessage(text: string): string {
+    const prev = lastOption(this.rule);
+    if (prev && prev.values.length && prev.spec?.kinds?.includes("string")) {
+      return `unexpected argument "${text}": ${prev.name} takes one value; quote values that contain spaces ("${[...prev.values.map((v) => v.text), text].join(" ")}")`;
+    }
+    return `unexpected argument "${text}"`;
+  }
+}
+
+function findLoaded(loaded: readonly Loaded[], entry: CatalogEntry | undefined): Loaded | undefined {
+  for (let k = loaded.length - 1; k >= 0; k--) if (loaded[k]!.entry === entry) return loaded[k];
+  return undefined;
+}
+
+/** The option that ends last in the rule so far. */
+function lastOption(rule: RuleNode): Option | undefined {
+  let best: Option | undefined;
+  let at = -1;
+  const consider = (o: Option) => {
+    const end = (o as Option & Located).endOffset;
+    if (end > at) {
+      at = end;
+      best = o;
+    }
   };
-  // items were recorded with builder objects; map them to the frozen nodes
-  const matchMap = new Map<MatchBuilder, Match>(matches.map((m, k) => [m, rule.matches[k]!]));
-  (rule as { items: readonly RuleItem[] }).items = items.map((it) => {
-    if (it.type === "match") return { type: "match", match: matchMap.get(it.match as unknown as MatchBuilder)! };
-    if (it.type === "option") return { type: "option", match: matchMap.get(it.match as unknown as MatchBuilder)!, option: it.option };
-    if (it.type === "target") return { type: "target", target: rule.target! };
-    return it;
-  });
-  return rule;
+  rule.criteria.forEach(consider);
+  for (const m of rule.matches) m.options.forEach(consider);
+  rule.target?.options.forEach(consider);
+  rule.orphans.forEach(consider);
+  return best;
 }
 
-function freezeMatch(m: MatchBuilder): Match {
-  return { kind: "Match", span: m.span, module: m.module, implicit: m.implicit, headSpan: m.headSpan, options: m.options, spec: m.entry?.spec };
-}
+const CORE_LONG = ["--source", "--destination", "--src", "--dst", "--in-interface", "--out-interface", "--protocol", "--fragment", "--set-counters"];
 
-function freezeTarget(t: TargetBuilder): Target {
-  return { kind: "Target", span: t.span, name: t.name, nameSpan: t.nameSpan, goto: t.goto, options: t.options, spec: t.entry?.spec };
-}
-
-function strayMessage(w: Word, items: readonly RuleItem[]): string {
-  const prev = items[items.length - 1];
-  const prevOption = prev && (prev.type === "criterion" || prev.type === "option" || prev.type === "target-option" || prev.type === "orphan") ? prev.option : undefined;
-  if (prevOption && prevOption.values.length && prevOption.spec?.kinds?.includes("string")) {
-    return `unexpected argument "${w.text}": ${prevOption.name} takes one value; quote values that contain spaces ("${[...prevOption.values.map((v) => v.text), w.text].join(" ")}")`;
+/** getopt's unambiguous-prefix rule over the loaded extensions' options and the core options. */
+function resolvePrefix(name: string, loaded: readonly Loaded[], extra: CatalogEntry | undefined): { entry: CatalogEntry | undefined; spec: OptionSpec; core: boolean } | "ambiguous" | undefined {
+  if (!name.startsWith("--") || name.length < 4) return undefined;
+  const hits = new Map<OptionSpec, { entry: CatalogEntry | undefined; core: boolean }>();
+  const scan = (entry: CatalogEntry) => {
+    for (const [spelling, spec] of entry.byName) if (spelling.startsWith(name) && !hits.has(spec)) hits.set(spec, { entry, core: false });
+  };
+  for (const l of loaded) if (l.entry) scan(l.entry);
+  if (extra) scan(extra);
+  for (const word of CORE_LONG) {
+    const spec = findCoreOption(word)!;
+    if (word.startsWith(name) && !hits.has(spec)) hits.set(spec, { entry: undefined, core: true });
   }
-  return `unexpected argument "${w.text}"`;
+  if (hits.size === 0) return undefined;
+  if (hits.size > 1) return "ambiguous";
+  const [spec, h] = [...hits][0]!;
+  return { entry: h.entry, spec, core: h.core };
 }

@@ -16,7 +16,9 @@ export interface LexToken {
 
 export type Classification = { readonly ok: true; readonly kind: LineKind } | { readonly ok: false; readonly at: number };
 
-const SHAPE_CHAR: Record<string, string> = { ws: "_", comment: "#", star: "*", colon: ":", counters: "c", bang: "!", option: "o", word: "w", commit: "C", unterminated: "u" };
+const SHAPE_CHAR: Record<string, string> = { ws: "_", comment: "#", star: "*", colon: ":", counters: "c", bang: "!", option: "o", word: "w", commit: "C", unterminated: "u", invalid: "x" };
+/** Shape characters by scanner token code (src/parse/scan.ts order). */
+const SHAPE_BY_CODE = ["_", "#", "*", ":", "c", "!", "o", "w", "C", "u", "x"];
 
 /** nearley lexer that replays tokens we already have. */
 class ReplayLexer {
@@ -71,6 +73,24 @@ export function classifyUncached(tokens: readonly LexToken[]): Classification {
   if (results.length === 0) return { ok: false, at: tokens.length };
   if (results.length > 1) throw new Error(`internal error: the line grammar is ambiguous for shape ${shapeOf(tokens)} (${results.length} parses)`);
   return { ok: true, kind: results[0]! };
+}
+
+/**
+ * Classify the line held in a scanner buffer. The shape key comes from the token codes; token objects
+ * for nearley are only built (by `tokens()`) on a cache miss.
+ */
+export function classifyShape(buf: { count: number; types: Uint8Array }, tokens: () => LexToken[]): Classification {
+  let key = "";
+  for (let k = 0; k < buf.count; k++) key += SHAPE_BY_CODE[buf.types[k]!];
+  const cached = cache.get(key);
+  if (cached) {
+    hits++;
+    return cached;
+  }
+  misses++;
+  const c = classifyUncached(tokens());
+  cache.set(key, c);
+  return c;
 }
 
 export function classify(tokens: readonly LexToken[]): Classification {

@@ -6,8 +6,10 @@
  * `-i $EXT_IF` reads the value the script set.
  */
 import nearley from "nearley";
-import type { Command, Comment, Family, ParseDiagnostic, Ruleset, TableName, Word } from "../ast/iptables.js";
+import type { Command, Comment, Family, ParseDiagnostic, Ruleset, TableName } from "../ast/iptables.js";
+import type { CommandNode, Locator, RuleNode } from "../ast/nodes.js";
 import { LineIndex, type Span } from "../ast/span.js";
+import { type ShellArg, ShellArgs } from "./args.js";
 import grammarSpec from "../generated/script.js";
 import { readCommand } from "./command-reader.js";
 import type { ShellToken, SimpleCommand } from "./script-nodes.js";
@@ -159,6 +161,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   const tree = new TreeBuilder("script", diagnostics, options.family);
   const index = new LineIndex(text);
   const vars = new Map<string, string>();
+  const locator: Locator = { line: (o) => index.position(o).line, column: (o) => index.position(o).column };
   let otherFamily = 0;
 
   for (const l of logicalLines(text)) {
@@ -209,27 +212,31 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       }
       if (!program) continue;
       const family: Family = program[1] === "ip6tables" ? "ipv6" : "ipv4";
-      const args: Word[] = [];
+      const items: ShellArg[] = [];
       for (const t of words.slice(k + 1)) {
         if (t.type === "unterminated") {
           diagnostics.push({ code: "unterminated-quote", message: "unterminated quote", span: spanOf(t.offset, l.text.length) });
         }
         const v = shellWordValue(t.value, vars);
-        const w: Word = { kind: "Word", span: spanOf(t.offset, t.offset + t.value.length), text: v.text, raw: t.value, quoted: v.quoted };
-        args.push(v.dynamic ? { ...w, dynamic: true } : w);
+        const start = toSource(l, t.offset);
+        items.push({ text: v.text, raw: t.value, start, end: toSource(l, t.offset + t.value.length - 1) + 1, quoted: v.quoted, dynamic: v.dynamic });
       }
       const programWord = words[k]!;
-      const lineSpan = spanOf(programWord.offset, (sc[sc.length - 1]!.offset + sc[sc.length - 1]!.value.length));
+      const lastTok = sc[sc.length - 1]!;
+      const lineSpan = spanOf(programWord.offset, lastTok.offset + lastTok.value.length);
       if (family !== options.family) {
         otherFamily++;
         continue;
       }
-      const cmd = readCommand(args, { family, format: "script", table: "filter" as TableName, diagnostics }, lineSpan, null, program[0].split("/").pop());
+      const cmd = readCommand(new ShellArgs(items, locator), { family, format: "script", table: "filter" as TableName, diagnostics }, lineSpan, null, program[0].split("/").pop());
       if (!cmd) continue;
-      const withSpan: Command = { ...cmd, span: lineSpan, family };
-      if (withSpan.rule) (withSpan.rule as { command: Command }).command = withSpan;
-      commands.push(withSpan);
-      tree.apply(withSpan);
+      // the command (and its rule) span from the program name to the end of the command
+      const node = cmd as CommandNode;
+      node.setExtent(lineSpan);
+      node.family = family;
+      if (node.rule) (node.rule as RuleNode).setExtent(lineSpan);
+      commands.push(node);
+      tree.apply(node);
     }
   }
   return {

@@ -1,0 +1,291 @@
+/**
+ * Runtime classes behind the AST interfaces of iptables.ts. Coordinates are stored inline in each node
+ * (no separate span object per node) and `span` builds a Span on demand: a 100k-rule dump has millions
+ * of nodes, and a span object apiece doubled the parser's memory and garbage-collection time.
+ */
+import type { ExtensionSpec, OptionSpec, TableName } from "../catalog/types.js";
+import type { Command, Counters, Family, Match, OperationType, Option, Rule, RuleItem, Target, Word } from "./iptables.js";
+import type { Span } from "./span.js";
+
+/** Maps source offsets to 1-based line and column. */
+export interface Locator {
+  line(offset: number): number;
+  column(offset: number): number;
+}
+
+/** A locator for text that lies on one line (every restore-file line). */
+export class SingleLine implements Locator {
+  constructor(
+    readonly lineNo: number,
+    readonly lineStart: number,
+  ) {}
+  line(): number {
+    return this.lineNo;
+  }
+  column(offset: number): number {
+    return offset - this.lineStart + 1;
+  }
+}
+
+export abstract class Located {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  offset: number;
+  endOffset: number;
+  constructor(loc: Locator, start: number, end: number) {
+    this.line = loc.line(start);
+    this.column = loc.column(start);
+    this.endLine = loc.line(end);
+    this.endColumn = loc.column(end);
+    this.offset = start;
+    this.endOffset = end;
+  }
+  get span(): Span {
+    return { line: this.line, column: this.column, endLine: this.endLine, endColumn: this.endColumn, offset: this.offset, endOffset: this.endOffset };
+  }
+  /** Grow the node to end at `other`'s end. */
+  extendTo(other: Located): void {
+    if (other.endOffset > this.endOffset) {
+      this.endLine = other.endLine;
+      this.endColumn = other.endColumn;
+      this.endOffset = other.endOffset;
+    }
+  }
+  /** Reset the node's extent to exactly `other`'s. */
+  setExtent(other: Located | Span): void {
+    this.line = other.line;
+    this.column = other.column;
+    this.endLine = other.endLine;
+    this.endColumn = other.endColumn;
+    this.offset = other.offset;
+    this.endOffset = other.endOffset;
+  }
+}
+
+const EMPTY: never[] = [];
+/** An exact-size copy of a list (the shared empty list when empty). */
+export function exact<T>(list: readonly T[]): T[] {
+  return list.length === 0 ? EMPTY : list.slice();
+}
+
+function kind<K extends string>(cls: { prototype: object }, value: K) {
+  Object.defineProperty(cls.prototype, "kind", { value, enumerable: true });
+}
+
+/** A sub-span of a node that starts on the node's first line (name of an option, head of a match). */
+function headSpan(n: Located, start: number, end: number): Span {
+  const column = n.column + (start - n.offset);
+  return { line: n.line, column, endLine: n.line, endColumn: column + (end - start), offset: start, endOffset: end };
+}
+
+export class WordNode extends Located implements Word {
+  declare readonly kind: "Word";
+  readonly text: string;
+  readonly raw: string;
+  readonly quoted: boolean;
+  readonly dynamic?: boolean;
+  constructor(loc: Locator, start: number, end: number, text: string, raw: string, quoted: boolean, dynamic: boolean) {
+    super(loc, start, end);
+    this.text = text;
+    this.raw = raw;
+    this.quoted = quoted;
+    if (dynamic) this.dynamic = true;
+  }
+}
+kind(WordNode, "Word");
+
+export class CountersNode extends Located implements Counters {
+  declare readonly kind: "Counters";
+  constructor(
+    loc: Locator,
+    start: number,
+    end: number,
+    readonly packets: bigint,
+    readonly bytes: bigint,
+  ) {
+    super(loc, start, end);
+  }
+}
+kind(CountersNode, "Counters");
+
+export class OptionNode extends Located implements Option {
+  declare readonly kind: "Option";
+  name: string;
+  readonly written: string;
+  readonly values: Word[];
+  readonly spec: OptionSpec | undefined;
+  readonly negated: boolean;
+  readonly negation: "prefix" | "legacy" | null;
+  readonly inlineValue: boolean;
+  readonly abbreviated: boolean;
+  /** Offsets of the option's name word. */
+  readonly nameStart: number;
+  readonly nameEnd: number;
+  /** Explicit spans for the rare layouts the inline coordinates cannot express. */
+  private readonly bang: Span | null;
+  private readonly nameOverride: Span | null;
+  constructor(
+    loc: Locator,
+    start: number,
+    end: number,
+    init: {
+      name: string;
+      written: string;
+      nameStart: number;
+      nameEnd: number;
+      values: Word[];
+      spec: OptionSpec | undefined;
+      negation: "prefix" | "legacy" | null;
+      bang: Span | null;
+      inlineValue: boolean;
+      abbreviated: boolean;
+    },
+  ) {
+    super(loc, start, end);
+    this.name = init.name;
+    this.written = init.written;
+    this.values = init.values;
+    this.spec = init.spec;
+    this.negated = init.negation !== null;
+    this.negation = init.negation;
+    this.inlineValue = init.inlineValue;
+    this.abbreviated = init.abbreviated;
+    this.nameStart = init.nameStart;
+    this.nameEnd = init.nameEnd;
+    this.bang = init.negation === "legacy" || (init.bang && init.bang.line !== this.line) ? init.bang : null;
+    this.nameOverride = loc.line(init.nameStart) !== this.line ? { line: loc.line(init.nameStart), column: loc.column(init.nameStart), endLine: loc.line(init.nameEnd), endColumn: loc.column(init.nameEnd), offset: init.nameStart, endOffset: init.nameEnd } : null;
+  }
+  get nameSpan(): Span {
+    return this.nameOverride ?? headSpan(this, this.nameStart, this.nameEnd);
+  }
+  get bangSpan(): Span | null {
+    if (!this.negated) return null;
+    return this.bang ?? headSpan(this, this.offset, this.offset + 1);
+  }
+}
+kind(OptionNode, "Option");
+
+export class MatchNode extends Located implements Match {
+  declare readonly kind: "Match";
+  readonly module: string;
+  readonly implicit: boolean;
+  readonly options: Option[] = [];
+  readonly spec: ExtensionSpec | undefined;
+  private readonly headEnd: number;
+  constructor(loc: Locator, start: number, end: number, module: string, implicit: boolean, spec: ExtensionSpec | undefined) {
+    super(loc, start, end);
+    this.module = module;
+    this.implicit = implicit;
+    this.spec = spec;
+    this.headEnd = end;
+  }
+  get headSpan(): Span {
+    return headSpan(this, this.offset, this.headEnd);
+  }
+}
+kind(MatchNode, "Match");
+
+export class TargetNode extends Located implements Target {
+  declare readonly kind: "Target";
+  readonly name: string;
+  readonly goto: boolean;
+  readonly options: Option[] = [];
+  readonly spec: ExtensionSpec | undefined;
+  private readonly nameWord: Word;
+  constructor(loc: Locator, start: number, end: number, nameWord: Word, goto: boolean, spec: ExtensionSpec | undefined) {
+    super(loc, start, end);
+    this.name = nameWord.text;
+    this.nameWord = nameWord;
+    this.goto = goto;
+    this.spec = spec;
+  }
+  get nameSpan(): Span {
+    return this.nameWord.span;
+  }
+}
+kind(TargetNode, "Target");
+
+export class RuleNode extends Located implements Rule {
+  declare readonly kind: "Rule";
+  table: TableName;
+  chain: string;
+  position = 0;
+  readonly criteria: Option[] = [];
+  readonly matches: Match[] = [];
+  target: Target | null = null;
+  readonly orphans: Option[] = [];
+  readonly strays: Word[] = [];
+  counters: Counters | null;
+  command: Command = null as unknown as Command;
+  constructor(loc: Locator, start: number, end: number, table: TableName, chain: string, counters: Counters | null) {
+    super(loc, start, end);
+    this.table = table;
+    this.chain = chain;
+    this.counters = counters;
+  }
+  /**
+   * Replace the growable arrays filled while parsing by exact-size ones (a pushed-to array keeps room
+   * for 17 elements; on a 100k-rule dump that slack was a third of the tree's memory).
+   */
+  compact(): void {
+    const self = this as { criteria: Option[]; matches: Match[]; orphans: Option[]; strays: Word[] };
+    self.criteria = exact(this.criteria);
+    self.matches = exact(this.matches);
+    self.orphans = exact(this.orphans);
+    self.strays = exact(this.strays);
+    for (const m of this.matches) (m as { options: readonly Option[] }).options = exact(m.options as Option[]);
+    if (this.target) (this.target as { options: readonly Option[] }).options = exact(this.target.options as Option[]);
+  }
+  /** Criteria, matches, their options, the target and its options, in source order. */
+  get items(): readonly RuleItem[] {
+    const out: { at: number; item: RuleItem }[] = [];
+    for (const option of this.criteria) out.push({ at: option.span.offset, item: { type: "criterion", option } });
+    for (const match of this.matches) {
+      out.push({ at: match.span.offset, item: { type: "match", match } });
+      for (const option of match.options) out.push({ at: option.span.offset, item: { type: "option", match, option } });
+    }
+    if (this.target) {
+      out.push({ at: this.target.span.offset, item: { type: "target", target: this.target } });
+      for (const option of this.target.options) out.push({ at: option.span.offset, item: { type: "target-option", option } });
+    }
+    for (const option of this.orphans) out.push({ at: option.span.offset, item: { type: "orphan", option } });
+    // an implicit match starts at its first option: list the match before that option
+    out.sort((a, b) => a.at - b.at || (a.item.type === "match" ? -1 : b.item.type === "match" ? 1 : 0));
+    return out.map((x) => x.item);
+  }
+}
+kind(RuleNode, "Rule");
+
+export class CommandNode extends Located implements Command {
+  declare readonly kind: "Command";
+  readonly op: OperationType;
+  readonly flag: string;
+  table: TableName;
+  readonly chain: string | null;
+  readonly chainSpan: Span | null;
+  readonly index: number | null;
+  rule: Rule | null = null;
+  readonly argument: Word | null;
+  family: Family | null;
+  program?: string;
+  constructor(
+    loc: Locator,
+    start: number,
+    end: number,
+    init: { op: OperationType; flag: string; table: TableName; chain: string | null; chainSpan: Span | null; index: number | null; argument: Word | null; family: Family | null; program?: string },
+  ) {
+    super(loc, start, end);
+    this.op = init.op;
+    this.flag = init.flag;
+    this.table = init.table;
+    this.chain = init.chain;
+    this.chainSpan = init.chainSpan;
+    this.index = init.index;
+    this.argument = init.argument;
+    this.family = init.family;
+    if (init.program !== undefined) this.program = init.program;
+  }
+}
+kind(CommandNode, "Command");

@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { findChain } from "../src/ast/iptables.js";
+import { parse } from "../src/parse/index.js";
+import { codes, renderRule, renderRules } from "./support/render.js";
+
+describe("shell scripts of iptables commands", () => {
+  it("reads Docker's documented DOCKER-USER commands as ordered operations", () => {
+    const text = [
+      "#!/bin/sh",
+      "# Restrict connections to the Docker host (docs.docker.com)",
+      "iptables -I DOCKER-USER -i ext_if ! -s 192.168.1.1 -j DROP",
+      "iptables -I DOCKER-USER -m iprange -i ext_if ! --src-range 192.168.1.1-192.168.1.3 -j DROP",
+      "echo done",
+      "",
+    ].join("\n");
+    const rs = parse(text);
+    expect(rs.format).toBe("script");
+    expect(codes(rs)).toEqual([]);
+    expect(rs.commands.map((c) => [c.op, c.chain, c.table, c.program])).toEqual([
+      ["insert", "DOCKER-USER", "filter", "iptables"],
+      ["insert", "DOCKER-USER", "filter", "iptables"],
+    ]);
+    // -I puts the second command first
+    expect(renderRules(rs)).toEqual([
+      "filter:DOCKER-USER#1: -m iprange -i ext_if ! --src-range 192.168.1.1-192.168.1.3 -j DROP",
+      "filter:DOCKER-USER#2: -i ext_if ! -s 192.168.1.1 -j DROP",
+    ]);
+    expect(findChain(rs, "filter", "DOCKER-USER")).toMatchObject({ declaredBy: "implicit" });
+    expect(rs.comments.map((c) => c.text)).toEqual(["!/bin/sh", " Restrict connections to the Docker host (docs.docker.com)"]);
+  });
+
+  it("understands sudo, prompts, -t, -w, continuations, variables and other program names", () => {
+    const text = [
+      "$ sudo iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
+      "EXT=eth0",
+      'IPT="/usr/sbin/iptables-legacy"',
+      "$IPT -w 5 -A INPUT -i $EXT -p tcp \\",
+      "    --dport 22 -j ACCEPT   # ssh",
+      "sudo -E iptables-nft --table mangle --append PREROUTING -j MARK --set-mark 1",
+      "iptables -C INPUT -j DROP 2>/dev/null || iptables -A INPUT -j DROP",
+      "if ! iptables -C FORWARD -j X; then iptables -N X; fi",
+      "ls -la; cat /etc/hosts",
+    ].join("\n");
+    const rs = parse(text);
+    expect(codes(rs)).toEqual([]);
+    expect(rs.commands.map((c) => `${c.program} ${c.table} ${c.op} ${c.chain}`)).toEqual([
+      "iptables nat append POSTROUTING",
+      "iptables-legacy filter append INPUT",
+      "iptables-nft mangle append PREROUTING",
+      "iptables filter check INPUT",
+      "iptables filter append INPUT",
+      "iptables filter check FORWARD",
+      "iptables filter new-chain X",
+    ]);
+    const ssh = rs.commands[1]!.rule!;
+    expect(renderRule(ssh)).toBe("-i eth0 -p tcp (-m tcp) --dport 22 -j ACCEPT");
+    // the command spans its continuation line; the value keeps its own position
+    expect(ssh.span).toMatchObject({ line: 4, column: 1, endLine: 5 });
+    expect(ssh.criteria[0]!.values[0]).toMatchObject({ raw: "$EXT", text: "eth0", span: { line: 4, column: 23 } });
+  });
+
+  it("keeps unknown expansions as dynamic words", () => {
+    const rs = parse('iptables -A INPUT -s "$TRUSTED" -j ACCEPT\n');
+    const w = rs.commands[0]!.rule!.criteria[0]!.values[0]!;
+    expect(w).toMatchObject({ text: "$TRUSTED", dynamic: true });
+  });
+
+  it("separates iptables from ip6tables commands by family", () => {
+    const text = "iptables -A INPUT -j ACCEPT\nip6tables -A INPUT -p ipv6-icmp -j ACCEPT\n";
+    const v4 = parse(text);
+    const v6 = parse(text, { family: "ipv6" });
+    expect(v4.family).toBe("ipv4");
+    expect(v4.otherFamilyCommands).toBe(1);
+    expect(renderRules(v4)).toEqual(["filter:INPUT#1: -j ACCEPT"]);
+    expect(renderRules(v6)).toEqual(["filter:INPUT#1: -p ipv6-icmp -j ACCEPT"]);
+    expect(parse("ip6tables -A INPUT -j ACCEPT\n").family).toBe("ipv6");
+  });
+
+  it("skips here-document bodies and reports broken iptables lines without throwing", () => {
+    const rs = parse("cat <<EOF\niptables -A INPUT -j ACCEPT\nEOF\niptables -A INPUT -p tcp --dport\n");
+    expect(rs.commands).toHaveLength(1);
+    expect(codes(rs)).toEqual(["4:26 missing-value"]);
+  });
+});
+
+describe("iptables -S output", () => {
+  it("reads -P/-N/-A lines for the filter table", () => {
+    const rs = parse("-P INPUT DROP\n-P FORWARD DROP\n-P OUTPUT ACCEPT\n-N DOCKER-USER\n-A FORWARD -j DOCKER-USER\n-A DOCKER-USER -j RETURN\n");
+    expect(rs.format).toBe("list-rules");
+    expect(codes(rs)).toEqual([]);
+    expect(findChain(rs, "filter", "INPUT")!.policy).toBe("DROP");
+    expect(renderRules(rs)).toEqual(["filter:FORWARD#1: -j DOCKER-USER", "filter:DOCKER-USER#1: -j RETURN"]);
+  });
+  it("infers the table of each block from its -P lines, or takes it from a -t comment", () => {
+    const rs = parse(
+      [
+        "-P INPUT ACCEPT",
+        "-P FORWARD ACCEPT",
+        "-P OUTPUT ACCEPT",
+        "-A INPUT -j ACCEPT",
+        "-P PREROUTING ACCEPT",
+        "-P INPUT ACCEPT",
+        "-P OUTPUT ACCEPT",
+        "-P POSTROUTING ACCEPT",
+        "-N DOCKER",
+        "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+        "# iptables -t raw -S",
+        "-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP",
+      ].join("\n"),
+    );
+    expect(renderRules(rs)).toEqual([
+      "filter:INPUT#1: -j ACCEPT",
+      "nat:PREROUTING#1: -m addrtype --dst-type LOCAL -j DOCKER",
+      "raw:PREROUTING#1: -d 172.17.0.2/32 ! -i docker0 -j DROP",
+    ]);
+    expect(parse("-A PREROUTING -j ACCEPT\n", { format: "list-rules", table: "mangle" }).tables[0]!.name).toBe("mangle");
+  });
+});
+
+describe("family detection", () => {
+  it.each([
+    ["rules.v6", "*filter\nCOMMIT\n", "ipv6"],
+    ["/etc/iptables/rules.v4", "*filter\nCOMMIT\n", "ipv4"],
+    ["ip6tables.rules", "*filter\nCOMMIT\n", "ipv6"],
+    [undefined, "# Generated by ip6tables-save v1.8.9 (nf_tables)\n*filter\nCOMMIT\n", "ipv6"],
+    [undefined, "*filter\n-A INPUT -s 2001:db8::/32 -j ACCEPT\nCOMMIT\n", "ipv6"],
+    [undefined, "*filter\n-A INPUT -p ipv6-icmp -j ACCEPT\nCOMMIT\n", "ipv6"],
+    [undefined, "*filter\n-A INPUT -p icmpv6 --icmpv6-type 128 -j ACCEPT\nCOMMIT\n", "ipv6"],
+    [undefined, "*nat\n-A PREROUTING -p tcp -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n", "ipv4"],
+  ])("%s → %s", (filePath, text, family) => {
+    expect(parse(text, filePath ? { filePath } : {}).family).toBe(family);
+  });
+  it("can be forced", () => {
+    expect(parse("*filter\nCOMMIT\n", { filePath: "rules.v4", family: "ipv6" })).toMatchObject({ family: "ipv6", familyReason: "forced" });
+  });
+});
