@@ -29,5 +29,6 @@ ruleTests(rule, [
   },
   { name: "variables in scripts are not judged", format: "script", text: "iptables -A INPUT -s $TRUSTED -p tcp --dport $PORT -j ACCEPT\n", expect: [] },
   { name: "script", format: "script", text: "iptables -A INPUT -s 10.0.0.256 -j DROP\n", expect: ["1:22 error"] },
-  { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-A INPUT -p udp --dport 99999 -j ACCEPT\n", expect: ["2:25 error"] },
+  { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-A INPUT -p tcp --dport 99999 -j ACCEPT\n", expect: ["2:25 error"] },
+  { name: "udp ports above 65535 are cut to 16 bits (iptables accepts them)", text: filter("-A INPUT -p udp --dport 99999 -j ACCEPT"), expect: ["2:25 warning"] },
 ]);
