@@ -3,8 +3,6 @@ import { allRules } from "../src/ast/iptables.js";
 import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
 
-type RequiresSpec = OptionSpec & { readonly requiresAnyOf?: readonly string[] };
-
 export default defineRule({
   id: "conflicting-options",
   language: "iptables",
@@ -23,7 +21,7 @@ export default defineRule({
     const check = (options: readonly Option[], label: string) => {
       const seen = new Map<string, Option>();
       for (const o of options) {
-        const spec = o.spec as RequiresSpec | undefined;
+        const spec: OptionSpec | undefined = o.spec;
         if (!spec) continue;
         const prev = seen.get(spec.name);
         if (prev && !spec.repeatable) {
@@ -37,7 +35,7 @@ export default defineRule({
         seen.set(spec.name, o);
       }
       for (const o of options) {
-        const spec = o.spec as RequiresSpec | undefined;
+        const spec: OptionSpec | undefined = o.spec;
         const needs = spec?.requiresAnyOf;
         if (needs?.length && !needs.some((n) => seen.has(n))) report({ message: `${o.written} needs ${needs.join(" or ")} in ${label}`, span: o.nameSpan });
       }

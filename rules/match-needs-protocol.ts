@@ -6,12 +6,6 @@ import { defineRule } from "../src/rule.js";
 import { quoteList } from "../src/validity/base.js";
 import { protocolOf } from "../src/validity/rules-util.js";
 
-/** Optional catalog fields read when present. */
-type ProtoSpec = OptionSpec & {
-  readonly protocols?: readonly number[];
-  readonly valueConstraints?: Readonly<Record<string, { readonly protocols?: readonly number[] }>>;
-};
-
 function protocolName(n: number): string {
   return Object.entries(PROTOCOLS).find(([, v]) => v === n)?.[0] ?? String(n);
 }
@@ -46,7 +40,7 @@ export default defineRule({
         report({ message: `match ${m.module} needs ${needs(list)} (${given}); the kernel refuses it otherwise`, span: m.headSpan });
       }
       const checkOption = (o: Option, owner: string) => {
-        const spec = o.spec as ProtoSpec | undefined;
+        const spec: OptionSpec | undefined = o.spec;
         if (!spec) return;
         if (spec.protocols?.length && !has(spec.protocols)) {
           report({ message: `${o.written} (${owner}) needs ${needs(spec.protocols)} (${given})`, span: o.nameSpan });

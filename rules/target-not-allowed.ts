@@ -6,21 +6,6 @@ import { defineRule, type Finding } from "../src/rule.js";
 import { quoteList } from "../src/validity/base.js";
 import { describePath, graphOf, hooksOf, isHook, type Path, type RulesetGraph } from "../src/validity/graph.js";
 
-/** Optional catalog fields this rule reads when the catalog provides them. */
-type OptionHooks = OptionSpec & {
-  readonly hooks?: readonly Hook[];
-  readonly valueConstraints?: Readonly<Record<string, { readonly hooks?: readonly Hook[] }>>;
-};
-
-/**
- * Where `-i` / `-o` mean something: packets have no input interface in OUTPUT/POSTROUTING and no output
- * interface in INPUT/PREROUTING. iptables refuses them in those built-in chains.
- */
-const INTERFACE_HOOKS: Readonly<Record<string, readonly Hook[]>> = {
-  "-i": ["PREROUTING", "INPUT", "FORWARD"],
-  "-o": ["FORWARD", "OUTPUT", "POSTROUTING"],
-};
-
 /** Hooks that reach the rule's chain: the built-in chain itself, or every built-in chain that jumps into it. */
 function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Map<Hook, Path> {
   if (chain?.builtin && isHook(chain.name) && isBuiltinChain(rule.table, chain.name)) return new Map([[chain.name, []]]);
@@ -58,7 +43,6 @@ export default defineRule({
     for (const rule of allRules(ast)) {
       const chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
       const hooks = reach(graph, rule, chain);
-      const inBuiltin = chain?.builtin === true;
 
       const checkExtension = (spec: ExtensionSpec, span: Finding["span"], label: string) => {
         if (spec.tables && !spec.tables.includes(rule.table)) {
@@ -73,8 +57,9 @@ export default defineRule({
         }
       };
       const checkOption = (o: Option, owner: string) => {
-        const spec = o.spec as OptionHooks | undefined;
-        const interfaceHooks = spec && (spec.name === "-i" || spec.name === "-o") ? (spec.hooks ?? INTERFACE_HOOKS[spec.name]) : undefined;
+        const spec: OptionSpec | undefined = o.spec;
+        // -i/-o: iptables refuses them in the built-in chains the catalog excludes; deeper in they never match
+        const interfaceHooks = spec && (spec.name === "-i" || spec.name === "-o") ? spec.hooks : undefined;
         const allowed = interfaceHooks ?? spec?.hooks;
         const byValue = spec?.valueConstraints && o.values[0] ? spec.valueConstraints[o.values[0].text]?.hooks : undefined;
         for (const [list, what] of [[allowed, `${o.written}`], [byValue, `${o.written} ${o.values[0]?.text ?? ""}`]] as const) {
@@ -101,7 +86,6 @@ export default defineRule({
         checkExtension(rule.target.spec, rule.target.nameSpan, `target ${rule.target.name}`);
         for (const o of rule.target.options) checkOption(o, `-j ${rule.target.name}`);
       }
-      void inBuiltin;
       const t = rule.target;
       if (t && !t.spec && isBuiltinChain(rule.table, t.name)) {
         report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: a rule cannot jump to a built-in chain (the kernel refuses it)`, span: t.nameSpan });

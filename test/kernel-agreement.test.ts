@@ -280,6 +280,7 @@ describe.skipIf(!kernelAvailable)("agreement with the kernel (iptables-restore i
   });
 });
 
+if (!kernelAvailable) console.warn(`kernel-agreement test skipped: ${kernelSkipReason} (it needs root, iptables and iproute2; CI runs it)`);
 describe.runIf(!kernelAvailable)("agreement with the kernel", () => {
-  it.skip(`skipped: ${kernelSkipReason} — the kernel-agreement test needs root, iptables and iproute2 (CI runs it)`, () => {});
+  it.skip(`skipped: ${kernelSkipReason} — needs root, iptables and iproute2 (CI runs it)`, () => {});
 });
