@@ -14,6 +14,11 @@ ruleTests(rule, [
     expect: ["4:31 error"],
     message: /reached from POSTROUTING → PORTS/,
   },
+  {
+    name: "a jump written after the DNAT makes the chain reachable from POSTROUTING: both lines",
+    text: restore("nat", ":PORTS - [0:0]", "-A PORTS -p tcp --dport 80 -j DNAT --to-destination 10.0.0.2", "-A PREROUTING -j PORTS", "-A POSTROUTING -j PORTS"),
+    expect: ["3:31 error", "5:19 error"],
+  },
   { name: "DNAT in a user chain reached only from PREROUTING", text: restore("nat", ":PORTS - [0:0]", "-A PREROUTING -j PORTS", "-A OUTPUT -j PORTS", "-A PORTS -j DNAT --to-destination 10.0.0.2"), expect: [] },
   { name: "REJECT in a user chain reached from the raw table's PREROUTING is not filter's", text: restore("filter", ":CHK - [0:0]", "-A INPUT -j CHK", "-A CHK -j REJECT"), expect: [] },
   { name: "-i in OUTPUT", text: restore("filter", "-A OUTPUT -i eth0 -j DROP"), expect: ["2:11 error"], message: /no input interface/ },

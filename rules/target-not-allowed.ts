@@ -40,10 +40,25 @@ export default defineRule({
   check(ctx) {
     const { ast, report } = ctx;
     const graph = graphOf(ctx);
+    const blamed = new Set<string>();
     for (const rule of allRules(ast)) {
       const chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
       const hooks = reach(graph, rule, chain);
 
+      // The kernel refuses whichever piece completes the forbidden path, often the jump written after the
+      // target: report that jump too, so the line iptables-restore names carries an error.
+      const blameJump = (hook: Hook, path: Path, label: string, span: Finding["span"]) => {
+        const last = path.reduce<Path[number] | undefined>((a, e) => (!a || e.rule.span.offset > a.rule.span.offset ? e : a), undefined);
+        if (!last || last.rule.span.offset < rule.span.offset) return;
+        const key = `${last.rule.span.offset}\0${label}`;
+        if (blamed.has(key)) return;
+        blamed.add(key);
+        report({
+          message: `this jump makes ${rule.chain} reachable from ${hook} (${describePath(hook, path)}), where its ${label} (line ${span.line}) is not allowed`,
+          span: last.rule.target!.nameSpan,
+          related: [{ span, message: `${label} here` }],
+        });
+      };
       const checkExtension = (spec: ExtensionSpec, span: Finding["span"], label: string) => {
         if (spec.tables && !spec.tables.includes(rule.table)) {
           report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""}, not in ${rule.table}`, span });
@@ -53,6 +68,7 @@ export default defineRule({
         for (const [hook, path] of hooks) {
           if (spec.hooks.includes(hook)) continue;
           report({ message: `${label} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...spec.hooks])}${spec.tables ? ` of ${quoteList([...spec.tables as TableName[]])}` : ""}`, span, ...related(path) });
+          blameJump(hook, path, label, span);
           return;
         }
       };
@@ -72,6 +88,7 @@ export default defineRule({
               else report({ message: `${what} in ${where(hook, path, rule.chain)} never matches there: ${msg}`, span: o.nameSpan, severity: "warning", ...related(path) });
             } else {
               report({ message: `${what}${owner ? ` (${owner})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}`, span: o.nameSpan, ...related(path) });
+              blameJump(hook, path, what, o.nameSpan);
             }
             break;
           }

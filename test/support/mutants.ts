@@ -125,6 +125,39 @@ export const MISTAKES: Record<string, Operator> = {
   "MASQUERADE in PREROUTING": onRules(/^-A POSTROUTING /, "-A PREROUTING ", (l) => /-j (MASQUERADE|SNAT)\b/.test(l)),
   "-i in OUTPUT": onRules(/^-A OUTPUT /, "-A OUTPUT -i eth0 ", (l) => !/ -i /.test(l)),
   "-o in INPUT": onRules(/^-A (INPUT|PREROUTING) /, (m) => `${m[0]}-o eth0 `, (l) => !/ -o /.test(l)),
+  "jump from POSTROUTING into a chain with DNAT": (lines) => {
+    const out: Edit[] = [];
+    let table = "";
+    const chains = new Set<string>();
+    lines.forEach((l, k) => {
+      if (l.startsWith("*")) table = l.slice(1).trim();
+      const m = /^-A (\S+) .*-j DNAT\b/.exec(l);
+      if (table !== "nat" || !m || ["PREROUTING", "OUTPUT", "POSTROUTING", "INPUT"].includes(m[1]!) || chains.has(m[1]!)) return;
+      chains.add(m[1]!);
+      const commit = lines.findIndex((x, j) => j > k && x.trim() === "COMMIT");
+      if (commit > 0) out.push({ lines: [...lines.slice(0, commit), `-A POSTROUTING -j ${m[1]}`, ...lines.slice(commit)], touched: [commit + 1] });
+    });
+    return out;
+  },
+  "jump from the wrong built-in chain into a chain with REJECT": (lines) => {
+    const out: Edit[] = [];
+    let table = "";
+    const chains = new Set<string>();
+    lines.forEach((l, k) => {
+      if (l.startsWith("*")) table = l.slice(1).trim();
+      const m = /^-A (\S+) .*-j REJECT\b/.exec(l);
+      if (table !== "mangle" && table !== "filter") return;
+      if (!m || ["INPUT", "FORWARD", "OUTPUT"].includes(m[1]!) || chains.has(m[1]!)) return;
+      chains.add(m[1]!);
+      const commit = lines.findIndex((x, j) => j > k && x.trim() === "COMMIT");
+      if (commit > 0 && table === "mangle") out.push({ lines: [...lines.slice(0, commit), `-A PREROUTING -j ${m[1]}`, ...lines.slice(commit)], touched: [commit + 1] });
+      if (commit > 0 && table === "filter") {
+        // the same chain reached from mangle's PREROUTING does not exist; move the chain's REJECT into a mangle copy instead
+        out.push({ lines: [...lines, "*mangle", `:${m[1]} - [0:0]`, `-A PREROUTING -j ${m[1]}`, `-A ${m[1]} -j REJECT`, "COMMIT"], touched: [lines.length + 3, lines.length + 4] });
+      }
+    });
+    return out;
+  },
   "REJECT in PREROUTING": onRules(/^-A (INPUT|FORWARD) (.*)-j (ACCEPT|DROP)$/, (m) => `-A PREROUTING ${m[2]}-j REJECT`),
   // structure
   "remove COMMIT": (lines) =>
