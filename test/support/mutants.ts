@@ -159,7 +159,24 @@ export const MISTAKES: Record<string, Operator> = {
     return out;
   },
   "REJECT in PREROUTING": onRules(/^-A (INPUT|FORWARD) (.*)-j (ACCEPT|DROP)$/, (m) => `-A PREROUTING ${m[2]}-j REJECT`),
+  "NAT target in filter": (lines) => {
+    const out: Edit[] = [];
+    let table = "";
+    lines.forEach((l, k) => {
+      if (l.startsWith("*")) table = l.slice(1).trim();
+      if (table === "filter" && /^-A FORWARD .*-j ACCEPT$/.test(l)) out.push({ lines: lines.map((x, j) => (j === k ? x.replace(/-j ACCEPT$/, "-j MASQUERADE") : x)), touched: [k + 1] });
+    });
+    return out;
+  },
+  "reject type of the other family": onRules(/--reject-with icmp(6?)-(\S+)/, (m) => (m[1] ? "--reject-with icmp-port-unreachable" : "--reject-with icmp6-port-unreachable")),
+  "stray word after the target": onRules(/ -j (ACCEPT|DROP|RETURN)$/, " -j $1 now"),
+  "double negation": onRules(/ ! (-[sdio]) /, " ! ! $1 "),
+  "line cut in the middle": onRules(/ -j (\S+)$/, (m) => ` -j ${m[1]!.slice(0, Math.max(1, m[1]!.length - 3))}$`),
+  "option cut before its value": onRules(/ (--dport|--sport|--ctstate|--state|--comment|--log-prefix) ("[^"]*"|\S+)$/, " $1"),
+  "--to-ports without REDIRECT": onRules(/-j (MASQUERADE|REDIRECT) --to-ports (\S+)/, "-j ACCEPT --to-ports $2"),
   // structure
+  "misspelt table header": (lines) => lines.flatMap((l, k) => (/^\*(filter|nat|mangle|raw)$/.test(l) ? [{ lines: lines.map((x, j) => (j === k ? x.slice(0, -1) : x)), touched: [k + 1] }] : [])).slice(0, 1),
+  "misspelt COMMIT": (lines) => lines.flatMap((l, k) => (l === "COMMIT" ? [{ lines: lines.map((x, j) => (j === k ? "COMIT" : x)), touched: [k + 1] }] : [])).slice(0, 1),
   "remove COMMIT": (lines) =>
     lines.flatMap((l, k) => {
       if (l.trim() !== "COMMIT") return [];
