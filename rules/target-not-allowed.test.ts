@@ -24,6 +24,7 @@ ruleTests(rule, [
   { name: "-i in OUTPUT", text: restore("filter", "-A OUTPUT -i eth0 -j DROP"), expect: ["2:11 error"], message: /no input interface/ },
   { name: "-o in INPUT and PREROUTING", text: restore("mangle", "-A INPUT -o eth0 -j DROP", "-A PREROUTING -o eth0 -j DROP"), expect: ["2:10 error", "3:15 error"] },
   { name: "-i in a user chain reached from OUTPUT never matches (warning)", text: restore("filter", ":OUT - [0:0]", "-A OUTPUT -j OUT", "-A OUT -i eth0 -j DROP"), expect: ["4:8 warning"] },
+  { name: "-i in a chain shared by PREROUTING and OUTPUT (Docker's DOCKER chain) is fine", text: restore("nat", ":DOCKER - [0:0]", "-A PREROUTING -j DOCKER", "-A OUTPUT -j DOCKER", "-A DOCKER -i docker0 -j RETURN"), expect: [] },
   { name: "jump to a built-in chain", text: restore("filter", "-A INPUT -j OUTPUT"), expect: ["2:13 error"] },
   { name: "script", format: "script", text: "iptables -t nat -A POSTROUTING -j DNAT --to-destination 10.0.0.2\niptables -A OUTPUT -i eth0 -j DROP\n", expect: ["1:35 error", "2:20 error"] },
   { name: "iptables -S", format: "list-rules", text: "-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n-A POSTROUTING -j REDIRECT\n", expect: ["5:19 error"] },

@@ -85,7 +85,11 @@ export default defineRule({
             if (interfaceHooks && list === allowed) {
               const msg = o.name === "-i" ? "locally generated packets have no input interface" : "packets have no output interface yet";
               if (path.length === 0) report({ message: `${what} cannot be used in ${hook}: ${msg} (iptables refuses it)`, span: o.nameSpan });
-              else report({ message: `${what} in ${where(hook, path, rule.chain)} never matches there: ${msg}`, span: o.nameSpan, severity: "warning", ...related(path) });
+              // a user chain shared between hooks (Docker's DOCKER chain serves PREROUTING and OUTPUT) is fine as
+              // long as one of them has the interface; warn only when none does
+              else if (![...hooks.keys()].some((h) => list.includes(h))) {
+                report({ message: `${what} in ${where(hook, path, rule.chain)} never matches there: ${msg}`, span: o.nameSpan, severity: "warning", ...related(path) });
+              }
             } else {
               report({ message: `${what}${owner ? ` (${owner})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}`, span: o.nameSpan, ...related(path) });
               blameJump(hook, path, what, o.nameSpan);
