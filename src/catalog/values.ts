@@ -661,7 +661,10 @@ function checkMark(text: string, option: OptionSpec): ValueCheck {
       return ok(`${hex(value)}/${hex(0)}`);
   }
   const mask = r.mask ?? U32_MAX;
-  const warning = (value & ~mask) >>> 0 ? { warning: `value ${hex(value)} has bits outside mask ${hex(mask)}` } : {};
+  // In a match (value & mask == value never holds when value has bits outside the mask) that never matches; in a
+  // target (--set-xmark is mark = (mark & ~mask) ^ value) it is how XOR and OR are written: kube-proxy's
+  // --xor-mark 0x4000 is saved as --set-xmark 0x4000/0x0.
+  const warning = option.format !== "with-mask" && (value & ~mask) >>> 0 ? { warning: `value ${hex(value)} has bits outside mask ${hex(mask)}: the match never matches` } : {};
   if (option.format === "with-mask" || mask !== U32_MAX) return ok(`${hex(value)}/${hex(mask)}`, warning);
   return ok(hex(value), warning);
 }
