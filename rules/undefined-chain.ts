@@ -3,6 +3,7 @@ import { allRules } from "../src/ast/iptables.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../src/catalog/index.js";
 import { defineRule, type Finding } from "../src/rule.js";
 import { DOCKER_CHAINS, didYouMean, isComplete } from "../src/validity/base.js";
+import { graphOf } from "../src/validity/graph.js";
 import { judgeJump } from "../src/validity/jumps.js";
 
 export default defineRule({
@@ -26,7 +27,9 @@ export default defineRule({
     good: "*filter\n:INPUT ACCEPT [0:0]\n:LOGDROP - [0:0]\n-A INPUT -j LOGDROP\n-A LOGDROP -j DROP\nCOMMIT\n",
     exceptions: "Files meant for `iptables-restore --noflush` on top of a running ruleset may use chains created elsewhere; disable the rule for them.",
   },
-  check({ ast, report }) {
+  check(ctx) {
+    const { ast, report } = ctx;
+    const graph = graphOf(ctx);
     const complete = isComplete(ast);
     const soft = (name: string): "skip" | "warning" | "error" => (complete ? "error" : DOCKER_CHAINS.has(name) ? "skip" : "warning");
 
@@ -50,10 +53,17 @@ export default defineRule({
         : `chain ${name} is not created by this script (iptables -N ${name}); it must already exist on the host${guess ? ` (did you mean ${guess}?)` : ""}`;
       report({ message: msg, span, severity: s });
     };
+    // first command naming each chain, in one pass
+    const firstUse = new Map<string, Command>();
+    for (const c of ast.commands) {
+      if (c.chain === null || c.op === "declare-chain" || c.op === "new-chain" || c.op === "list") continue;
+      const key = `${c.table}\0${c.chain}`;
+      if (!firstUse.has(key)) firstUse.set(key, c);
+    }
     for (const table of ast.tables) {
       for (const chain of table.chains) {
         if (chain.builtin || chain.declaredBy !== "implicit") continue;
-        const first = ast.commands.find((c) => c.table === table.name && c.chain === chain.name && c.op !== "declare-chain" && c.op !== "new-chain" && c.op !== "list");
+        const first = firstUse.get(`${table.name}\0${chain.name}`);
         if (first && first.chainSpan) onCommand(first, chain.name, first.chainSpan);
       }
     }
@@ -65,7 +75,7 @@ export default defineRule({
     for (const rule of allRules(ast)) {
       const t = rule.target;
       if (!t) continue;
-      const v = judgeJump(ast, rule);
+      const v = judgeJump(ast, graph, rule);
       if (v.kind !== "undefined-chain") continue;
       if (isAnyBuiltin(t.name)) {
         report({ message: `table ${rule.table} has no ${t.name} chain, and a rule cannot jump to a built-in chain anyway`, span: t.nameSpan });

@@ -1,5 +1,6 @@
 import { allRules } from "../src/ast/iptables.js";
 import { defineRule } from "../src/rule.js";
+import { graphOf } from "../src/validity/graph.js";
 import { judgeJump } from "../src/validity/jumps.js";
 
 export default defineRule({
@@ -17,7 +18,9 @@ export default defineRule({
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 23 -j REJECT\nCOMMIT\n",
     exceptions: "Targets from xtables-addons (TARPIT, DELUDE, …) are reported as warnings by unknown-target only when the catalog marks them out-of-tree: the kernel accepts them where the package is installed.",
   },
-  check({ ast, report }) {
+  check(ctx) {
+    const { ast, report } = ctx;
+    const graph = graphOf(ctx);
     for (const rule of allRules(ast)) {
       const t = rule.target;
       if (!t) continue;
@@ -29,7 +32,7 @@ export default defineRule({
         report({ message: `target ${t.name} is gone: ${t.spec.deprecated}; the kernel refuses the rule`, span: t.nameSpan });
         continue;
       }
-      const v = judgeJump(ast, rule);
+      const v = judgeJump(ast, graph, rule);
       if (v.kind !== "unknown-target") continue;
       if (v.otherFamily) {
         report({ message: `target ${t.name} exists only in ${ast.family === "ipv4" ? "ip6tables" : "iptables"}`, span: t.nameSpan });

@@ -6,6 +6,7 @@
 import type { Rule, Ruleset, TableName } from "../ast/iptables.js";
 import { allTargets, BUILTIN_TARGETS, isBuiltinChain, targetExistsInOtherFamily } from "../catalog/index.js";
 import { didYouMean } from "./base.js";
+import type { RulesetGraph } from "./graph.js";
 
 export type JumpVerdict =
   | { readonly kind: "ok" }
@@ -16,13 +17,13 @@ export function targetNames(ruleset: Ruleset): string[] {
   return [...BUILTIN_TARGETS, ...allTargets().filter((e) => e.spec.families.includes(ruleset.family)).map((e) => e.spec.name)];
 }
 
-export function judgeJump(ruleset: Ruleset, rule: Rule): JumpVerdict {
+export function judgeJump(ruleset: Ruleset, graph: RulesetGraph, rule: Rule): JumpVerdict {
   const t = rule.target;
   if (!t) return { kind: "ok" };
   if (t.spec || (BUILTIN_TARGETS as readonly string[]).includes(t.name)) return { kind: "ok" };
-  const table = ruleset.tables.find((x) => x.name === rule.table);
-  const chains = table?.chains ?? [];
-  const chain = chains.find((c) => c.name === t.name);
+  const tg = graph.tables.get(rule.table);
+  const chains = tg?.table.chains ?? [];
+  const chain = tg?.byName.get(t.name);
   if (chain && (!chain.builtin || isBuiltinChain(rule.table, t.name))) {
     // a jump to a built-in chain is refused by the kernel, but that is not "unknown"
     return { kind: "ok" };
