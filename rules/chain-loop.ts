@@ -17,16 +17,19 @@ export default defineRule({
   },
   check(ctx) {
     for (const cycle of findCycles(graphOf(ctx))) {
-      // every jump of the cycle is reported: removing any one of them breaks it
-      const names = [cycle.edges[0]!.from.name, ...cycle.edges.map((e) => e.to.name)].join(" → ");
-      for (const edge of cycle.edges) {
+      // every jump of a short cycle is reported: removing any one of them breaks it (long cycles: the jump that
+      // closes it and the one that starts it)
+      const chains = [cycle.edges[0]!.from.name, ...cycle.edges.map((e) => e.to.name)];
+      const names = (chains.length > 8 ? [...chains.slice(0, 3), "…", ...chains.slice(-3)] : chains).join(" → ");
+      const shown = cycle.edges.length <= 8 ? cycle.edges : [cycle.edges[0]!, cycle.edges[cycle.edges.length - 1]!];
+      for (const edge of shown) {
         ctx.report({
           message: cycle.reachable
             ? `jump from ${edge.from.name} to ${edge.to.name} is part of the loop ${names}; the kernel refuses the ruleset ("Too many links")`
             : `jump from ${edge.from.name} to ${edge.to.name} is part of the loop ${names}; no built-in chain reaches it yet, but the kernel will refuse the first jump into it`,
           span: edge.rule.target!.nameSpan,
           severity: cycle.reachable ? "error" : "warning",
-          related: cycle.edges.filter((e) => e !== edge).map((e) => ({ span: e.rule.target!.nameSpan, message: `${e.from.name} jumps to ${e.to.name} here` })),
+          related: shown.filter((e) => e !== edge).map((e) => ({ span: e.rule.target!.nameSpan, message: `${e.from.name} jumps to ${e.to.name} here` })),
         });
       }
     }

@@ -4,13 +4,13 @@ import { isBuiltinChain } from "../src/catalog/index.js";
 import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/types.js";
 import { defineRule, type Finding } from "../src/rule.js";
 import { quoteList } from "../src/validity/base.js";
-import { describePath, graphOf, hooksOf, isHook, type Path, type RulesetGraph } from "../src/validity/graph.js";
+import { describePath, graphOf, hooksOf, isHook, pathTo, type Path, type RulesetGraph } from "../src/validity/graph.js";
 
 /** Hooks that reach the rule's chain: the built-in chain itself, or every built-in chain that jumps into it. */
-function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Map<Hook, Path> {
-  if (chain?.builtin && isHook(chain.name) && isBuiltinChain(rule.table, chain.name)) return new Map([[chain.name, []]]);
-  if (!chain) return new Map();
-  return new Map(hooksOf(graph, chain));
+function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Hook[] {
+  if (chain?.builtin && isHook(chain.name) && isBuiltinChain(rule.table, chain.name)) return [chain.name];
+  if (!chain) return [];
+  return [...hooksOf(graph, chain).keys()];
 }
 
 function where(hook: Hook, path: Path, chain: string): string {
@@ -44,6 +44,8 @@ export default defineRule({
     for (const rule of allRules(ast)) {
       const chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
       const hooks = reach(graph, rule, chain);
+      // the jumps from a hook to this rule's chain, rebuilt only for a message
+      const pathOf = (hook: Hook): Path => (chain && !chain.builtin ? pathTo(graph, chain, hook) : []);
 
       // The kernel refuses whichever piece completes the forbidden path, often the jump written after the
       // target: report that jump too, so the line iptables-restore names carries an error.
@@ -65,8 +67,9 @@ export default defineRule({
           return;
         }
         if (!spec.hooks) return;
-        for (const [hook, path] of hooks) {
+        for (const hook of hooks) {
           if (spec.hooks.includes(hook)) continue;
+          const path = pathOf(hook);
           report({ message: `${label} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...spec.hooks])}${spec.tables ? ` of ${quoteList([...spec.tables as TableName[]])}` : ""}`, span, ...related(path) });
           blameJump(hook, path, label, span);
           return;
@@ -80,14 +83,15 @@ export default defineRule({
         const byValue = spec?.valueConstraints && o.values[0] ? spec.valueConstraints[o.values[0].text]?.hooks : undefined;
         for (const [list, what] of [[allowed, `${o.written}`], [byValue, `${o.written} ${o.values[0]?.text ?? ""}`]] as const) {
           if (!list) continue;
-          for (const [hook, path] of hooks) {
+          for (const hook of hooks) {
             if (list.includes(hook)) continue;
+            const path = pathOf(hook);
             if (interfaceHooks && list === allowed) {
               const msg = o.name === "-i" ? "locally generated packets have no input interface" : "packets have no output interface yet";
               if (path.length === 0) report({ message: `${what} cannot be used in ${hook}: ${msg} (iptables refuses it)`, span: o.nameSpan });
               // a user chain shared between hooks (Docker's DOCKER chain serves PREROUTING and OUTPUT) is fine as
               // long as one of them has the interface; warn only when none does
-              else if (![...hooks.keys()].some((h) => list.includes(h))) {
+              else if (!hooks.some((h) => list.includes(h))) {
                 report({ message: `${what} in ${where(hook, path, rule.chain)} never matches there: ${msg}`, span: o.nameSpan, severity: "warning", ...related(path) });
               }
             } else {
@@ -116,5 +120,5 @@ export default defineRule({
 });
 
 function related(path: Path): Pick<Finding, "related"> {
-  return path.length ? { related: path.map((e) => ({ span: e.rule.target!.nameSpan, message: `${e.from.name} jumps to ${e.to.name} here` })) } : {};
+  return path.length ? { related: path.slice(-5).map((e) => ({ span: e.rule.target!.nameSpan, message: `${e.from.name} jumps to ${e.to.name} here` })) } : {};
 }

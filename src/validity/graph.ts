@@ -20,8 +20,11 @@ export interface TableGraph {
   readonly byName: ReadonlyMap<string, Chain>;
   /** Jumps out of each chain to chains of the same table, in rule order. */
   readonly edges: ReadonlyMap<Chain, readonly Edge[]>;
-  /** For every chain reached from a built-in chain: hook → shortest path from that hook's chain. */
-  readonly hooks: ReadonlyMap<Chain, ReadonlyMap<Hook, Path>>;
+  /**
+   * For every chain reached from a built-in chain: hook → the last jump of a shortest path from that hook's
+   * chain (null for the built-in chain itself). `pathTo` rebuilds the whole path when a message needs it.
+   */
+  readonly hooks: ReadonlyMap<Chain, ReadonlyMap<Hook, Edge | null>>;
 }
 
 export interface RulesetGraph {
@@ -49,26 +52,24 @@ export function buildGraph(ruleset: Ruleset): RulesetGraph {
       }
       edges.set(chain, out);
     }
-    const hooks = new Map<Chain, Map<Hook, Path>>();
+    const hooks = new Map<Chain, Map<Hook, Edge | null>>();
     for (const chain of table.chains) {
       if (!chain.builtin || !isHook(chain.name) || !isBuiltinChain(table.name, chain.name)) continue;
       const hook = chain.name;
-      // breadth-first: shortest path to every chain reachable from this hook
-      const seen = new Map<Chain, Path>([[chain, []]]);
+      // breadth-first from the hook's chain: the first jump that reaches a chain lies on a shortest path
+      const via = new Map<Chain, Edge | null>([[chain, null]]);
       const queue: Chain[] = [chain];
-      while (queue.length) {
-        const c = queue.shift()!;
-        const path = seen.get(c)!;
-        for (const e of edges.get(c) ?? []) {
-          if (seen.has(e.to)) continue;
-          seen.set(e.to, [...path, e]);
+      for (let qi = 0; qi < queue.length; qi++) {
+        for (const e of edges.get(queue[qi]!) ?? []) {
+          if (via.has(e.to)) continue;
+          via.set(e.to, e);
           queue.push(e.to);
         }
       }
-      for (const [c, path] of seen) {
+      for (const [c, e] of via) {
         let m = hooks.get(c);
         if (!m) hooks.set(c, (m = new Map()));
-        m.set(hook, path);
+        m.set(hook, e);
       }
     }
     tables.set(table.name, { table, byName, edges, hooks });
@@ -80,14 +81,23 @@ export function graphOf(ctx: { ast: Ruleset; memo<T>(key: string, compute: () =>
   return ctx.memo("validity:graph", () => buildGraph(ctx.ast));
 }
 
-/** Hooks whose packets reach `chain`, each with the path of jumps (empty for the built-in chain itself). */
-export function hooksOf(graph: RulesetGraph, chain: Chain): ReadonlyMap<Hook, Path> {
+/** Hooks whose packets reach `chain`, each with the last jump of a shortest path (null for the built-in chain). */
+export function hooksOf(graph: RulesetGraph, chain: Chain): ReadonlyMap<Hook, Edge | null> {
   return graph.tables.get(chain.table)?.hooks.get(chain) ?? new Map();
+}
+
+/** The jumps from `hook`'s built-in chain to `chain`, first to last (empty for the built-in chain itself). */
+export function pathTo(graph: RulesetGraph, chain: Chain, hook: Hook): Path {
+  const hooks = graph.tables.get(chain.table)?.hooks;
+  const path: Edge[] = [];
+  for (let e = hooks?.get(chain)?.get(hook) ?? null; e; e = hooks?.get(e.from)?.get(hook) ?? null) path.unshift(e);
+  return path;
 }
 
 /** "FORWARD → DOCKER-USER → MYCHAIN" */
 export function describePath(hook: Hook, path: Path): string {
-  return [hook, ...path.map((e) => e.to.name)].join(" → ");
+  const names = [hook, ...path.map((e) => e.to.name)];
+  return (names.length > 8 ? [...names.slice(0, 3), "…", ...names.slice(-3)] : names).join(" → ");
 }
 
 export interface Cycle {
@@ -101,36 +111,49 @@ export interface Cycle {
 export function findCycles(graph: RulesetGraph): Cycle[] {
   const out: Cycle[] = [];
   for (const tg of graph.tables.values()) {
-    // Tarjan's SCC
+    // Tarjan's strongly connected components, iterative (jump graphs can be deep)
     let index = 0;
     const idx = new Map<Chain, number>();
     const low = new Map<Chain, number>();
     const stack: Chain[] = [];
     const onStack = new Set<Chain>();
     const sccs: Chain[][] = [];
-    const strong = (v: Chain) => {
-      idx.set(v, index);
-      low.set(v, index++);
-      stack.push(v);
-      onStack.add(v);
-      for (const e of tg.edges.get(v) ?? []) {
-        if (!idx.has(e.to)) {
-          strong(e.to);
-          low.set(v, Math.min(low.get(v)!, low.get(e.to)!));
-        } else if (onStack.has(e.to)) low.set(v, Math.min(low.get(v)!, idx.get(e.to)!));
+    for (const root of tg.table.chains) {
+      if (idx.has(root)) continue;
+      const work: { v: Chain; next: number }[] = [{ v: root, next: 0 }];
+      idx.set(root, index);
+      low.set(root, index++);
+      stack.push(root);
+      onStack.add(root);
+      while (work.length) {
+        const frame = work[work.length - 1]!;
+        const out = tg.edges.get(frame.v) ?? [];
+        if (frame.next < out.length) {
+          const w = out[frame.next++]!.to;
+          if (!idx.has(w)) {
+            idx.set(w, index);
+            low.set(w, index++);
+            stack.push(w);
+            onStack.add(w);
+            work.push({ v: w, next: 0 });
+          } else if (onStack.has(w)) low.set(frame.v, Math.min(low.get(frame.v)!, idx.get(w)!));
+          continue;
+        }
+        work.pop();
+        const parent = work[work.length - 1];
+        if (parent) low.set(parent.v, Math.min(low.get(parent.v)!, low.get(frame.v)!));
+        if (low.get(frame.v) === idx.get(frame.v)) {
+          const comp: Chain[] = [];
+          let w: Chain;
+          do {
+            w = stack.pop()!;
+            onStack.delete(w);
+            comp.push(w);
+          } while (w !== frame.v);
+          sccs.push(comp);
+        }
       }
-      if (low.get(v) === idx.get(v)) {
-        const comp: Chain[] = [];
-        let w: Chain;
-        do {
-          w = stack.pop()!;
-          onStack.delete(w);
-          comp.push(w);
-        } while (w !== v);
-        sccs.push(comp);
-      }
-    };
-    for (const c of tg.table.chains) if (!idx.has(c)) strong(c);
+    }
     for (const comp of sccs) {
       const members = new Set(comp);
       const inner = comp.flatMap((c) => (tg.edges.get(c) ?? []).filter((e) => members.has(e.to)));
@@ -151,8 +174,8 @@ function shortestPath(tg: TableGraph, from: Chain, to: Chain, within: ReadonlySe
   const prev = new Map<Chain, Edge>();
   const queue = [from];
   const seen = new Set([from]);
-  while (queue.length) {
-    const c = queue.shift()!;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const c = queue[qi]!;
     for (const e of tg.edges.get(c) ?? []) {
       if (!within.has(e.to) || seen.has(e.to)) continue;
       seen.add(e.to);
