@@ -46,7 +46,7 @@ export default defineRule({
         continue;
       }
       const span = cmd.chainSpan ?? cmd.span;
-      const builtin = cmd.op === "declare-chain" && cmd.argument !== null && cmd.argument.text !== "-";
+      const builtin = isBuiltinChain(cmd.table, cmd.chain);
       if (prev) {
         if (cmd.op === "new-chain") {
           report({ message: `chain ${cmd.chain} already exists in table ${cmd.table}; -N refuses it ("Chain already exists")`, span, severity: "error" });

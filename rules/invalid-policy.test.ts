@@ -6,7 +6,7 @@ ruleTests(rule, [
   { name: "lower-case policy", text: restore("filter", ":INPUT drop [0:0]"), expect: ["2:8 error"], fixed: ":INPUT DROP [0:0]" },
   { name: "-P with a bad policy", text: restore("filter", "-P OUTPUT RETURN"), expect: ["2:11 error"] },
   { name: "-P DROP in nat", text: restore("nat", "-P PREROUTING DROP"), expect: ["2:15 error"] },
-  { name: "DROP declared in nat (nf_tables ignores it)", text: restore("nat", ":PREROUTING DROP [0:0]"), expect: ["2:13 warning"] },
+  { name: "DROP declared in nat (iptables-restore takes it)", text: restore("nat", ":PREROUTING DROP [0:0]"), expect: ["2:13 warning"] },
   { name: "built-in chain the table does not have", text: restore("filter", ":PREROUTING ACCEPT [0:0]"), expect: ["2:2 warning"] },
   { name: "valid policies and '-'", text: restore("filter", ":INPUT DROP [0:0]", ":FORWARD - [0:0]", ":OUTPUT ACCEPT [0:0]"), expect: [] },
   { name: "script", format: "script", text: "iptables -P INPUT reject\n", expect: ["1:19 error"] },

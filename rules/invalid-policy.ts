@@ -16,7 +16,7 @@ export default defineRule({
     rationale: [
       "A built-in chain's policy is ACCEPT or DROP, in upper case (`-` in a restore file keeps the current one).",
       "`:INPUT REJECT [0:0]` or `-P INPUT reject` make iptables refuse the file (`Bad policy name`). The nat table is",
-      "not for filtering: `-P PREROUTING DROP` there is refused. A declaration of a built-in chain the table does not",
+      "not for filtering: `-P PREROUTING DROP` there is refused (a `:PREROUTING DROP` declaration is taken, with a warning). A declaration of a built-in chain the table does not",
       "have (`:PREROUTING ACCEPT` in *filter) is refused by the legacy backend and ignored by nf_tables.",
     ].join(" "),
     bad: "*filter\n:INPUT REJECT [0:0]\nCOMMIT\n",
@@ -47,7 +47,7 @@ export default defineRule({
         continue;
       }
       if (builtin && cmd.table === "nat" && policy === "DROP") {
-        if (isDecl) report({ message: `DROP policy in the nat table: the legacy backend refuses it and nf_tables ignores the intent (the nat table is not for filtering; filter in *filter instead)`, span: cmd.argument.span, severity: soft });
+        if (isDecl) report({ message: `DROP policy in the nat table: iptables-restore takes it, but the nat table is not for filtering (iptables -P refuses it there); filter in *filter instead`, span: cmd.argument.span, severity: "warning" });
         else report({ message: `the nat table is not for filtering: iptables refuses a DROP policy there`, span: cmd.argument.span });
       }
     }

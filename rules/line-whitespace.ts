@@ -1,12 +1,13 @@
 import { defineRule } from "../src/rule.js";
 import { LineIndex, type Span } from "../src/ast/span.js";
+import { legacyOnlyError } from "../src/validity/base.js";
 
 export default defineRule({
   id: "line-whitespace",
   language: "iptables",
   category: "validity",
   severity: "error",
-  description: "Whitespace where iptables-restore does not allow it: before #, :, * or COMMIT, after COMMIT, a line of only blanks, or CRLF line endings",
+  description: "Whitespace where iptables-restore does not allow it: before #, :, * or COMMIT, after COMMIT, a line of only blanks, CRLF line endings, no newline after the last COMMIT",
   tags: ["validity"],
   precision: "very-high",
   docs: {
@@ -16,6 +17,8 @@ export default defineRule({
       "editor or a YAML block), `COMMIT ` with a trailing blank, or a line holding only spaces is read as a rule",
       "command and the whole file is refused (`Bad argument`, `no command specified`). Indented `-A` lines are fine.",
       "Windows (CRLF) line endings are refused too: the carriage return becomes part of the last word (`table name 'raw\\r' invalid`).",
+      "A file that ends with `COMMIT` and no newline is refused by the legacy backend (`Bad argument 'COMMIT'`) and accepted",
+      "by nf_tables: a warning, or an error when the file's header says it was saved by the legacy backend.",
     ].join(" "),
     bad: "*filter\n:INPUT ACCEPT [0:0]\n  # allow ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n# allow ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
@@ -50,6 +53,15 @@ export default defineRule({
         const what = rest.startsWith("#") ? "a comment" : rest.startsWith(":") ? "a chain declaration" : rest.startsWith("*") ? "a table header" : "COMMIT";
         report({ message: `${what} must start in the first column; iptables-restore reads the indented line as a rule and refuses the file`, span: at(0, lead), suggestions: [{ desc: "Remove the indentation", fix: { range: [start, start + lead], text: "" } }] });
         continue;
+      }
+      if (rest === "COMMIT" && lead === 0 && end === text.length && !text.endsWith("\n")) {
+        const severity = legacyOnlyError(ast);
+        report({
+          message: `the file ends right after COMMIT, without a newline: ${severity === "error" ? "the legacy backend" : "the legacy backend (iptables-legacy-restore)"} does not recognise that COMMIT and refuses the file${severity === "error" ? "" : "; nf_tables accepts it"}`,
+          span: at(0, 6),
+          severity,
+          suggestions: [{ desc: "Add a newline at the end of the file", fix: { range: [text.length, text.length], text: "\n" } }],
+        });
       }
       if (word === "COMMIT" && rest !== "COMMIT") {
         const after = rest.slice(6);

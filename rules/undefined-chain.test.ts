@@ -8,6 +8,7 @@ ruleTests(rule, [
   { name: "did you mean a declared chain", text: filter("-A INPUT -j LOGDRP"), expect: ["4:13 error"], message: /did you mean LOGDROP\?/, fixed: "-A INPUT -j LOGDROP" },
   { name: "-g to a chain never declared", text: filter("-A INPUT -g NOWHERE"), expect: ["4:13 error"] },
   { name: "rules appended to an undeclared chain: first use only", text: filter("-A MYCHAIN -j DROP", "-A MYCHAIN -j ACCEPT"), expect: ["4:4 error"], message: /add ":MYCHAIN - \[0:0\]"/ },
+  { name: "jumps to a chain that rules are appended to but that is never declared", text: filter("-A INPUT -j MINE", "-A MINE -j DROP"), expect: ["4:13 error", "5:4 error"] },
   { name: "chain declared in another table", text: ["*nat", ":MYNAT - [0:0]", "COMMIT", "*filter", "-A INPUT -j MYNAT", "COMMIT", ""].join("\n"), expect: ["5:13 error"], message: /declared in table nat/ },
   { name: "built-in chain of another table", text: filter("-A PREROUTING -j DROP"), expect: ["4:4 error"], message: /filter has no PREROUTING chain/ },
   { name: "-N declares a chain too", text: restore("filter", "-N MINE", "-A INPUT -j MINE", "-A MINE -j DROP"), expect: [] },

@@ -75,6 +75,12 @@ export default defineRule({
     for (const rule of allRules(ast)) {
       const t = rule.target;
       if (!t) continue;
+      // a jump to a chain that only exists because rules are appended to it: the legacy backend stops here
+      const implicit = complete && !t.spec ? graph.tables.get(rule.table)?.byName.get(t.name) : undefined;
+      if (implicit && !implicit.builtin && implicit.declaredBy === "implicit") {
+        report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: chain ${t.name} is never declared in table ${rule.table} (rules are added to it, but it needs ":${t.name} - [0:0]")`, span: t.nameSpan });
+        continue;
+      }
       const v = judgeJump(ast, graph, rule);
       if (v.kind !== "undefined-chain") continue;
       if (isAnyBuiltin(t.name)) {

@@ -62,10 +62,16 @@ export class Netns {
       child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
     });
   }
+  /** The legacy (x_tables) backend works here: iptables-legacy-restore is installed and the kernel has ip_tables. */
+  legacyWorks(): boolean {
+    const r = this.exec("iptables-legacy-restore", [], "*filter\nCOMMIT\n");
+    return r.status === 0;
+  }
   /** `restore` without blocking the event loop, so several namespaces can work in parallel. */
-  restoreAsync(text: string, family: Family = "ipv4", extra: readonly string[] = []): Promise<RestoreResult> {
+  restoreAsync(text: string, family: Family = "ipv4", extra: readonly string[] = [], backend: "default" | "legacy" = "default"): Promise<RestoreResult> {
+    const tool = `${family === "ipv6" ? "ip6tables" : "iptables"}${backend === "legacy" ? "-legacy" : ""}-restore`;
     return new Promise((resolve) => {
-      const child = spawn("ip", ["netns", "exec", this.name, family === "ipv6" ? "ip6tables-restore" : "iptables-restore", ...extra], { stdio: ["pipe", "ignore", "pipe"] });
+      const child = spawn("ip", ["netns", "exec", this.name, tool, ...extra], { stdio: ["pipe", "ignore", "pipe"] });
       let stderr = "";
       child.stderr.setEncoding("utf8");
       child.stderr.on("data", (d: string) => (stderr += d));
