@@ -15,7 +15,7 @@ export default defineRule({
   language: "iptables",
   category: "validity",
   severity: "error",
-  description: "A protocol-specific match or option is used without the matching -p",
+  description: "A protocol-specific match, target or option is used without the matching -p",
   tags: ["validity"],
   precision: "very-high",
   docs: {
@@ -27,22 +27,23 @@ export default defineRule({
   check({ ast, report }) {
     for (const rule of allRules(ast)) {
       const proto = protocolOf(rule);
-      // `! -p tcp -m tcp` is accepted by iptables (the match loads); only a positive, known protocol is judged
-      if (proto?.negated) continue;
-      const has = (list: readonly number[]) => proto?.number !== undefined && list.includes(proto.number);
-      const unknownProto = proto !== undefined && proto.number === undefined;
-      if (unknownProto) continue;
+      // a -p the catalog cannot resolve (an /etc/protocols name) is not judged
+      if (proto !== undefined && proto.number === undefined) continue;
+      // Checked on the kernel: targets (TPROXY, TCPMSS) and per-value constraints (--reject-with tcp-reset) refuse a
+      // negated protocol; protocol matches (`! -p tcp -m tcp`) and option-level checks (--to-ports) take it.
+      const has = (list: readonly number[]) => proto?.number !== undefined && !proto.negated && list.includes(proto.number);
+      const lenient = (list: readonly number[]) => proto?.negated === true || has(list);
       const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
-      const given = proto ? `this rule has -p ${proto.option.values[0]!.text}` : "this rule has no -p";
+      const given = proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.values[0]!.text}` : "this rule has no -p";
       for (const m of rule.matches) {
         const list = m.spec?.protocols;
-        if (!list?.length || has(list)) continue;
+        if (!list?.length || lenient(list)) continue;
         report({ message: `match ${m.module} needs ${needs(list)} (${given}); the kernel refuses it otherwise`, span: m.headSpan });
       }
       const checkOption = (o: Option, owner: string) => {
         const spec: OptionSpec | undefined = o.spec;
         if (!spec) return;
-        if (spec.protocols?.length && !has(spec.protocols)) {
+        if (spec.protocols?.length && !lenient(spec.protocols)) {
           report({ message: `${o.written} (${owner}) needs ${needs(spec.protocols)} (${given})`, span: o.nameSpan });
           return;
         }
@@ -50,6 +51,10 @@ export default defineRule({
         const byValue = v !== undefined ? spec.valueConstraints?.[v]?.protocols : undefined;
         if (byValue?.length && !has(byValue)) report({ message: `${o.written} ${v} (${owner}) needs ${needs(byValue)} (${given})`, span: o.values[0]!.span });
       };
+      const t = rule.target;
+      if (t?.spec?.protocols?.length && !has(t.spec.protocols)) {
+        report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given}); the kernel refuses it otherwise`, span: t.nameSpan });
+      }
       checkRule(rule, checkOption);
     }
   },

@@ -29,8 +29,8 @@ const PER_OPERATOR = 30;
 const MAX_BASE_LINES = 400;
 const PARALLEL = 6;
 
-/** Rejections fwlint cannot know from the file: they depend on the host (ipsets, kernel modules, DNS). */
-const ENVIRONMENT = /Set \S+ doesn't exist|missing kernel module|host\/network .* not found|Could not resolve|Name or service not known/i;
+/** Rejections fwlint cannot know from the file: they depend on the host (ipsets, kernel modules, DNS, /etc/services). */
+const ENVIRONMENT = /Set \S+ doesn't exist|missing kernel module|host\/network .* not found|Could not resolve|Name or service not known|invalid port\/service `[A-Za-z][^']*' specified/i;
 
 interface Case {
   readonly id: string;

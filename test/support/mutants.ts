@@ -174,6 +174,12 @@ export const MISTAKES: Record<string, Operator> = {
   "line cut in the middle": onRules(/ -j (\S+)$/, (m) => ` -j ${m[1]!.slice(0, Math.max(1, m[1]!.length - 3))}$`),
   "option cut before its value": onRules(/ (--dport|--sport|--ctstate|--state|--comment|--log-prefix) ("[^"]*"|\S+)$/, " $1"),
   "--to-ports without REDIRECT": onRules(/-j (MASQUERADE|REDIRECT) --to-ports (\S+)/, "-j ACCEPT --to-ports $2"),
+  "-p sctp with --tcp-flags": onRules(/-p tcp (-m tcp )?(.*--tcp-flags)/, "-p sctp $2"),
+  "unknown service name": onRules(/--dport (ssh|http|https|domain|\d+)\b(?![:,\d])/, "--dport sshh"),
+  "reversed NAT address range": onRules(/--to-destination (\d+\.\d+\.\d+)\.(\d+)\b(?![.\d-])/, (m) => `--to-destination ${m[1]}.${Number(m[2]) < 255 ? Number(m[2]) + 1 : 254}-${m[1]}.${m[2]}`),
+  "--to-ports without -p": onRules(/-p (tcp|udp) (-m \1 )?(.*-j (?:MASQUERADE|REDIRECT) --to-ports)/, "$3"),
+  "-m multiport without -p": onRules(/-p (tcp|udp) (?:-m \1 )?(.*-m multiport)/, "$2"),
+  "TCPMSS without -p tcp": onRules(/-p tcp (-m tcp )?(.*-j TCPMSS)/, "$2"),
   // structure
   "misspelt table header": (lines) => lines.flatMap((l, k) => (/^\*(filter|nat|mangle|raw)$/.test(l) ? [{ lines: lines.map((x, j) => (j === k ? x.slice(0, -1) : x)), touched: [k + 1] }] : [])).slice(0, 1),
   "misspelt COMMIT": (lines) => lines.flatMap((l, k) => (l === "COMMIT" ? [{ lines: lines.map((x, j) => (j === k ? "COMIT" : x)), touched: [k + 1] }] : [])).slice(0, 1),
@@ -290,6 +296,14 @@ export const LOOKALIKES: Record<string, Operator> = {
   "reject-with tcp-reset": onRules(/-p tcp (.*)-j REJECT --reject-with \S+/, "-p tcp $1-j REJECT --reject-with tcp-reset"),
   "multiport ranges": onRules(/--dports (\d+)\b(?![:\d])/, "--dports $1,8000:8080"),
   "iprange match": onRules(/^-A (\S+) (.*)-j (ACCEPT|DROP|RETURN)$/, "-A $1 $2-m iprange ! --src-range 192.168.1.1-192.168.1.3 -j $3"),
+  "sctp ports": onRules(/-p tcp (-m tcp )?--dport (\d+)/, "-p sctp --dport $2"),
+  "udplite ports": onRules(/-p udp (-m udp )?--dport (\d+)/, "-p udplite -m udplite --dport $2"),
+  "abbreviated --to-destination": onRules(/--to-destination /, "--to-dest "),
+  "negated protocol": onRules(/ -p (tcp|udp) -j /, " ! -p $1 -j "),
+  "comment match twice": onRules(/ -j (ACCEPT|DROP|RETURN)$/, ' -m comment --comment one -m comment --comment two -j $1'),
+  "any interface": onRules(/^-A (FORWARD) /, "-A $1 -o + "),
+  "everywhere address": onRules(/^-A (\S+) -j /, "-A $1 -s 0/0 -j "),
+  "conntrack instead of state": onRules(/-m state --state (\S+)/, "-m conntrack --ctstate $1"),
   "options after the target": onRules(/^-A (\S+) -s (\S+) -j (ACCEPT|DROP|RETURN)$/, "-A $1 -j $3 -s $2"),
 };
 
