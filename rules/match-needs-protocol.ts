@@ -52,6 +52,15 @@ export default defineRule({
         if (byValue?.length && !has(byValue)) report({ message: `${o.written} ${v} (${owner}) needs ${needs(byValue)} (${given})`, span: o.values[0]!.span });
       };
       const t = rule.target;
+      // a port in a NAT range (--to-destination 10.0.0.2:80) needs some -p, any protocol, even negated
+      if (!proto && t) {
+        for (const o of t.options) {
+          const v = o.values[0];
+          if (o.spec?.kinds?.[0] !== "nat-range" || !v || v.dynamic) continue;
+          const port = v.text.startsWith("[") ? /\]:./.test(v.text) : ast.family === "ipv4" && v.text.includes(":");
+          if (port) report({ message: `the port in ${o.written} ${v.text} needs -p tcp, udp, sctp or dccp on the rule ("Need TCP, UDP, SCTP or DCCP with port specification")`, span: v.span });
+        }
+      }
       if (t?.spec?.protocols?.length && !has(t.spec.protocols)) {
         report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given}); the kernel refuses it otherwise`, span: t.nameSpan });
       }

@@ -32,12 +32,19 @@ function onRules(re: RegExp, replace: string | ((m: RegExpExecArray, line: strin
     const out: Edit[] = [];
     lines.forEach((l, k) => {
       if (!isRule(l) || !filter(l)) return;
-      const m = new RegExp(re.source, re.flags.replace("g", "")).exec(l);
+      const once = new RegExp(re.source, re.flags.replace("g", ""));
+      const m = once.exec(l);
       if (!m) return;
-      const by = typeof replace === "string" ? m[0].replace(new RegExp(re.source, re.flags.replace("g", "")), replace) : replace(m, l);
-      if (by === null || by === m[0]) return;
+      let edited: string;
+      if (typeof replace === "string") edited = l.replace(once, replace);
+      else {
+        const by = replace(m, l);
+        if (by === null) return;
+        edited = l.slice(0, m.index) + by + l.slice(m.index + m[0].length);
+      }
+      if (edited === l) return;
       const copy = [...lines];
-      copy[k] = l.slice(0, m.index) + by + l.slice(m.index + m[0].length);
+      copy[k] = edited;
       out.push({ lines: copy, touched: [k + 1] });
     });
     return out;
@@ -178,6 +185,7 @@ export const MISTAKES: Record<string, Operator> = {
   "unknown service name": onRules(/--dport (ssh|http|https|domain|\d+)\b(?![:,\d])/, "--dport sshh"),
   "reversed NAT address range": onRules(/--to-destination (\d+\.\d+\.\d+)\.(\d+)\b(?![.\d-])/, (m) => `--to-destination ${m[1]}.${Number(m[2]) < 255 ? Number(m[2]) + 1 : 254}-${m[1]}.${m[2]}`),
   "--to-ports without -p": onRules(/-p (tcp|udp) (-m \1 )?(.*-j (?:MASQUERADE|REDIRECT) --to-ports)/, "$3"),
+  "DNAT port without -p": onRules(/-p (tcp|udp) (?:-m \1 )?--dport \S+ (?=.*-j DNAT --to-destination \S+:\d+)/, ""),
   "-m multiport without -p": onRules(/-p (tcp|udp) (?:-m \1 )?(.*-m multiport)/, "$2"),
   "TCPMSS without -p tcp": onRules(/-p tcp (-m tcp )?(.*-j TCPMSS)/, "$2"),
   // structure
