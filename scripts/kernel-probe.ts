@@ -9,6 +9,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 
 export type Family = "ipv4" | "ipv6";
 
+/**
+ * Which iptables to drive: the system's default (`iptables-restore`, whatever the alternatives point at), or
+ * FWLINT_IPTABLES_BACKEND=legacy / =nft for iptables-legacy-restore / iptables-nft-restore.
+ */
+const variant = process.env.FWLINT_IPTABLES_BACKEND === "legacy" ? "-legacy" : process.env.FWLINT_IPTABLES_BACKEND === "nft" ? "-nft" : "";
+
 export interface RestoreResult {
   readonly ok: boolean;
   /** stderr of iptables-restore, warnings included. */
@@ -25,7 +31,7 @@ function has(cmd: string): boolean {
 export function kernelUnavailableReason(): string | undefined {
   if (process.platform !== "linux") return "not Linux";
   if (process.getuid?.() !== 0) return "not running as root";
-  for (const cmd of ["ip", "iptables-restore", "iptables-save", "ip6tables-restore", "ip6tables-save"]) {
+  for (const cmd of ["ip", `iptables${variant}-restore`, `iptables${variant}-save`, `ip6tables${variant}-restore`, `ip6tables${variant}-save`]) {
     if (!has(cmd)) return `${cmd} is not installed`;
   }
   const probe = `fwlint-probe-${process.pid}`;
@@ -37,7 +43,7 @@ export function kernelUnavailableReason(): string | undefined {
 
 /** Which backend `iptables-restore` is (nf_tables or legacy). */
 export function iptablesBackend(): string {
-  const out = spawnSync("iptables-restore", ["--version"], { encoding: "utf8" });
+  const out = spawnSync(`iptables${variant}-restore`, ["--version"], { encoding: "utf8" });
   return /nf_tables/.test(out.stdout + out.stderr) ? "nf_tables" : "legacy";
 }
 
@@ -54,7 +60,7 @@ export class KernelSession {
   }
 
   private tool(kind: "restore" | "save"): string {
-    return `${this.family === "ipv6" ? "ip6tables" : "iptables"}-${kind}`;
+    return `${this.family === "ipv6" ? "ip6tables" : "iptables"}${variant}-${kind}`;
   }
 
   /** Run a command inside the namespace. */
@@ -79,7 +85,7 @@ export class KernelSession {
 
   /** Flush every table (between independent restores that should not see each other). */
   reset(): void {
-    for (const t of ["filter", "nat", "mangle", "raw", "security"]) this.exec(this.family === "ipv6" ? "ip6tables" : "iptables", ["-t", t, "-F"]);
+    for (const t of ["filter", "nat", "mangle", "raw", "security"]) this.exec(`${this.family === "ipv6" ? "ip6tables" : "iptables"}${variant}`, ["-t", t, "-F"]);
   }
 
   close(): void {

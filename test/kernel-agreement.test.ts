@@ -12,7 +12,7 @@ import { basename } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Family } from "../src/ast/iptables.js";
 import type { Diagnostic } from "../src/diagnostic.js";
-import { lint } from "../src/lint.js";
+import { detectKind, lint } from "../src/lint.js";
 import { allRules } from "../src/ast/iptables.js";
 import { detectFamily, detectFormat, parse } from "../src/parse/index.js";
 import { lintRules } from "../rules/index.js";
@@ -159,7 +159,7 @@ describe.skipIf(!kernelAvailable)("agreement with the kernel (iptables-restore i
     for (const path of listFixtures("fixtures/rules")) {
       if (!/^valid/.test(basename(path))) continue;
       const text = readFileSync(path, "utf8");
-      if (detectFormat(text) !== "save") continue;
+      if (detectKind(text, path) !== "iptables" || detectFormat(text) !== "save") continue;
       baseCases.push({ id: path, text, family: detectFamily(text, path, "save").family, lines: [] });
     }
     const fixtureCount = baseCases.length;

@@ -195,3 +195,16 @@ describe("errors never throw and say where and what", () => {
     }
   });
 });
+
+describe("catalog-driven value counts", () => {
+  it("lets an optional value be left out (rateest --rateest-bps1 in relative mode)", () => {
+    const rs = parse("*mangle\n-A FORWARD -m rateest --rateest-delta --rateest1 a --rateest-bps1 --rateest-gt --rateest2 a -j ACCEPT\nCOMMIT\n");
+    expect(codes(rs)).toEqual([]);
+    const opts = rs.tables[0]!.chains.find((c) => c.name === "FORWARD")!.rules[0]!.matches[0]!.options.map((o) => `${o.name}:${o.values.length}`);
+    expect(opts).toEqual(["--rateest-delta:0", "--rateest1:1", "--rateest-bps1:0", "--rateest-gt:0", "--rateest2:1"]);
+  });
+  it("reads the per-family ah match", () => {
+    expect(codes(parse("*filter\n-A INPUT -p ah -m ah --ahspi 500 -j ACCEPT\nCOMMIT\n"))).toEqual([]);
+    expect(codes(parse("*filter\n-A INPUT -p ah -m ah --ahspi 500 --ahlen 4 -j ACCEPT\nCOMMIT\n", { family: "ipv6" }))).toEqual([]);
+  });
+});

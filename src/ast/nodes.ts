@@ -27,38 +27,41 @@ export class SingleLine implements Locator {
   }
 }
 
+/**
+ * A node's extent: its locator (shared by every node of a line) and two offsets. Line and column are
+ * computed on demand, so a node carries three fields instead of a six-field span object.
+ */
 export abstract class Located {
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
+  loc: Locator;
   offset: number;
   endOffset: number;
   constructor(loc: Locator, start: number, end: number) {
-    this.line = loc.line(start);
-    this.column = loc.column(start);
-    this.endLine = loc.line(end);
-    this.endColumn = loc.column(end);
+    this.loc = loc;
     this.offset = start;
     this.endOffset = end;
   }
+  get line(): number {
+    return this.loc.line(this.offset);
+  }
+  get column(): number {
+    return this.loc.column(this.offset);
+  }
+  get endLine(): number {
+    return this.loc.line(this.endOffset);
+  }
+  get endColumn(): number {
+    return this.loc.column(this.endOffset);
+  }
   get span(): Span {
-    return { line: this.line, column: this.column, endLine: this.endLine, endColumn: this.endColumn, offset: this.offset, endOffset: this.endOffset };
+    const { loc, offset, endOffset } = this;
+    return { line: loc.line(offset), column: loc.column(offset), endLine: loc.line(endOffset), endColumn: loc.column(endOffset), offset, endOffset };
   }
-  /** Grow the node to end at `other`'s end. */
+  /** Grow the node to end where `other` ends. */
   extendTo(other: Located): void {
-    if (other.endOffset > this.endOffset) {
-      this.endLine = other.endLine;
-      this.endColumn = other.endColumn;
-      this.endOffset = other.endOffset;
-    }
+    if (other.endOffset > this.endOffset) this.endOffset = other.endOffset;
   }
-  /** Reset the node's extent to exactly `other`'s. */
-  setExtent(other: Located | Span): void {
-    this.line = other.line;
-    this.column = other.column;
-    this.endLine = other.endLine;
-    this.endColumn = other.endColumn;
+  /** Give the node exactly this extent (offsets are interpreted with the node's locator). */
+  setExtent(other: { offset: number; endOffset: number }): void {
     this.offset = other.offset;
     this.endOffset = other.endOffset;
   }
@@ -74,24 +77,29 @@ function kind<K extends string>(cls: { prototype: object }, value: K) {
   Object.defineProperty(cls.prototype, "kind", { value, enumerable: true });
 }
 
-/** A sub-span of a node that starts on the node's first line (name of an option, head of a match). */
-function headSpan(n: Located, start: number, end: number): Span {
-  const column = n.column + (start - n.offset);
-  return { line: n.line, column, endLine: n.line, endColumn: column + (end - start), offset: start, endOffset: end };
+/** The span of offsets [start, end) of a node's text. */
+function subSpan(n: Located, start: number, end: number): Span {
+  const { loc } = n;
+  return { line: loc.line(start), column: loc.column(start), endLine: loc.line(end), endColumn: loc.column(end), offset: start, endOffset: end };
 }
 
 export class WordNode extends Located implements Word {
   declare readonly kind: "Word";
   readonly text: string;
   readonly raw: string;
-  readonly quoted: boolean;
-  readonly dynamic?: boolean;
+  /** 1 quoted, 2 dynamic (script expansion). */
+  private readonly flags: number;
   constructor(loc: Locator, start: number, end: number, text: string, raw: string, quoted: boolean, dynamic: boolean) {
     super(loc, start, end);
     this.text = text;
     this.raw = raw;
-    this.quoted = quoted;
-    if (dynamic) this.dynamic = true;
+    this.flags = (quoted ? 1 : 0) | (dynamic ? 2 : 0);
+  }
+  get quoted(): boolean {
+    return (this.flags & 1) !== 0;
+  }
+  get dynamic(): boolean | undefined {
+    return this.flags & 2 ? true : undefined;
   }
 }
 kind(WordNode, "Word");
@@ -110,22 +118,23 @@ export class CountersNode extends Located implements Counters {
 }
 kind(CountersNode, "Counters");
 
+const NEG_PREFIX = 1;
+const NEG_LEGACY = 2;
+const INLINE = 4;
+const ABBREVIATED = 8;
+
 export class OptionNode extends Located implements Option {
   declare readonly kind: "Option";
   name: string;
   readonly written: string;
   readonly values: Word[];
   readonly spec: OptionSpec | undefined;
-  readonly negated: boolean;
-  readonly negation: "prefix" | "legacy" | null;
-  readonly inlineValue: boolean;
-  readonly abbreviated: boolean;
   /** Offsets of the option's name word. */
   readonly nameStart: number;
   readonly nameEnd: number;
-  /** Explicit spans for the rare layouts the inline coordinates cannot express. */
-  private readonly bang: Span | null;
-  private readonly nameOverride: Span | null;
+  private readonly flags: number;
+  /** Span of the `!` of a legacy negation (`-s ! x`), the only layout where it is not the first character. */
+  private readonly legacyBang: Span | null;
   constructor(
     loc: Locator,
     start: number,
@@ -148,21 +157,29 @@ export class OptionNode extends Located implements Option {
     this.written = init.written;
     this.values = init.values;
     this.spec = init.spec;
-    this.negated = init.negation !== null;
-    this.negation = init.negation;
-    this.inlineValue = init.inlineValue;
-    this.abbreviated = init.abbreviated;
     this.nameStart = init.nameStart;
     this.nameEnd = init.nameEnd;
-    this.bang = init.negation === "legacy" || (init.bang && init.bang.line !== this.line) ? init.bang : null;
-    this.nameOverride = loc.line(init.nameStart) !== this.line ? { line: loc.line(init.nameStart), column: loc.column(init.nameStart), endLine: loc.line(init.nameEnd), endColumn: loc.column(init.nameEnd), offset: init.nameStart, endOffset: init.nameEnd } : null;
+    this.flags = (init.negation === "prefix" ? NEG_PREFIX : init.negation === "legacy" ? NEG_LEGACY : 0) | (init.inlineValue ? INLINE : 0) | (init.abbreviated ? ABBREVIATED : 0);
+    this.legacyBang = init.negation === "legacy" ? init.bang : null;
+  }
+  get negated(): boolean {
+    return (this.flags & (NEG_PREFIX | NEG_LEGACY)) !== 0;
+  }
+  get negation(): "prefix" | "legacy" | null {
+    return this.flags & NEG_PREFIX ? "prefix" : this.flags & NEG_LEGACY ? "legacy" : null;
+  }
+  get inlineValue(): boolean {
+    return (this.flags & INLINE) !== 0;
+  }
+  get abbreviated(): boolean {
+    return (this.flags & ABBREVIATED) !== 0;
   }
   get nameSpan(): Span {
-    return this.nameOverride ?? headSpan(this, this.nameStart, this.nameEnd);
+    return subSpan(this, this.nameStart, this.nameEnd);
   }
   get bangSpan(): Span | null {
-    if (!this.negated) return null;
-    return this.bang ?? headSpan(this, this.offset, this.offset + 1);
+    if (this.flags & NEG_PREFIX) return subSpan(this, this.offset, this.offset + 1);
+    return this.legacyBang;
   }
 }
 kind(OptionNode, "Option");
@@ -182,7 +199,7 @@ export class MatchNode extends Located implements Match {
     this.headEnd = end;
   }
   get headSpan(): Span {
-    return headSpan(this, this.offset, this.headEnd);
+    return subSpan(this, this.offset, this.headEnd);
   }
 }
 kind(MatchNode, "Match");

@@ -36,8 +36,9 @@ export const TABLE_NAMES = ["filter", "nat", "mangle", "raw", "security"] as con
 
 /**
  * `-p` spellings iptables 1.8.9 accepts, lower-cased (iptables lower-cases the word before looking it up), mapped
- * to protocol numbers. Sources: the names and aliases of Debian's /etc/protocols (netbase), which iptables reads
- * through getprotobyname(), plus iptables' built-in fallback list (xtables_chain_protos: icmpv6, ipv6-mh, mh,
+ * to protocol numbers. Sources: the names of Debian's /etc/protocols (netbase), which iptables reads through
+ * getprotobyname(); the upper-case aliases there only work when they lower-case to the name (TCP, IPv6-ICMP),
+ * so IP-ENCAP, IPSEC-ESP, IPSEC-AH, CPHB and OSPFIGP are refused; plus iptables' built-in fallback list (xtables_chain_protos: icmpv6, ipv6-mh, mh,
  * all). Numbers 0-255 (decimal, 0x hex or 0 octal) are accepted too; "icmp6" is NOT a protocol name (it is only
  * the name of the icmp6 match). A host with another /etc/protocols may accept other names.
  */
@@ -48,7 +49,6 @@ export const PROTOCOLS: Readonly<Record<string, number>> = {
   igmp: 2,
   ggp: 3,
   ipencap: 4,
-  "ip-encap": 4,
   st: 5,
   tcp: 6,
   egp: 8,
@@ -70,19 +70,15 @@ export const PROTOCOLS: Readonly<Record<string, number>> = {
   rsvp: 46,
   gre: 47,
   esp: 50,
-  "ipsec-esp": 50,
   ah: 51,
-  "ipsec-ah": 51,
   skip: 57,
   "ipv6-icmp": 58,
   "ipv6-nonxt": 59,
   "ipv6-opts": 60,
   rspf: 73,
-  cphb: 73,
   vmtp: 81,
   eigrp: 88,
   ospf: 89,
-  ospfigp: 89,
   "ax.25": 93,
   ipip: 94,
   etherip: 97,
@@ -108,8 +104,8 @@ export const PROTOCOLS: Readonly<Record<string, number>> = {
   icmpv6: 58,
   "ipv6-mh": 135,
   mh: 135,
-  // /etc/protocols lists mptcp as 262; iptables keeps the low 8 bits, so `-p mptcp` loads as tcp (6).
-  mptcp: 6,
+  // Not listed: mptcp (262 in /etc/protocols). iptables-nft keeps the low 8 bits and loads it as tcp,
+  // iptables-legacy stores 262, which no packet has. checkValue accepts it with a warning.
 };
 
 /**

@@ -85,7 +85,8 @@ export const MATCHES: readonly ExtensionSpec[] = [
     name: "cgroup",
     type: "match",
     families: ["ipv4", "ipv6"],
-    description: "cgroup2 path or net_cls classid of the socket",
+    hooks: ["INPUT", "OUTPUT", "POSTROUTING"],
+    description: "cgroup2 path or net_cls classid of the local socket (INPUT, OUTPUT, POSTROUTING)",
     requiresOneOf: [["--path", "--cgroup"]],
     options: [
       { name: "--path", args: 1, kinds: ["path"], saveQuoting: "always", negatable: true, conflicts: ["--cgroup"], description: "cgroup2 path relative to the hierarchy root (must exist at restore time)" },
@@ -456,6 +457,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     name: "osf",
     type: "match",
     families: ["ipv4"],
+    hooks: ["PREROUTING", "INPUT", "FORWARD"],
     protocols: [6],
     description: "Passive OS fingerprinting of TCP SYN packets",
     options: [
@@ -521,7 +523,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     name: "quota",
     type: "match",
     families: ["ipv4", "ipv6"],
-    description: "Byte quota",
+    description: "Byte quota: matches until the counter runs out",
     options: [{ name: "--quota", args: 1, kinds: ["number64"], negatable: true, required: true, description: "quota in bytes" }],
   },
   {
@@ -529,7 +531,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     type: "match",
     families: ["ipv4", "ipv6"],
     description: "Rates collected by the RATEEST target",
-    runtimeDependency: "a RATEEST rule creating the named estimator must come earlier in the ruleset",
+    runtimeDependency: "a RATEEST rule creating the named estimator must come earlier in the table (iptables-legacy checks rules in table order, so a FORWARD rule cannot use an estimator made in POSTROUTING)",
     options: [
       { name: "--rateest-delta", args: 0, negatable: false, description: "compare the difference between rate and the given value" },
       { name: "--rateest1", args: 1, kinds: ["string"], maxLength: 15, negatable: false, description: "first estimator (relative mode)" },
@@ -539,18 +541,19 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--rateest-lt", args: 0, negatable: true, description: "rate less than" },
       { name: "--rateest-gt", args: 0, negatable: true, description: "rate greater than" },
       { name: "--rateest-eq", args: 0, negatable: true, description: "rate equal" },
-      { name: "--rateest2", args: 1, kinds: ["string"], maxLength: 15, negatable: false, description: "second estimator (relative mode)" },
       { name: "--rateest-bps2", args: 1, kinds: ["bandwidth"], optionalArg: true, negatable: false, description: "bytes per second of the second estimator" },
       { name: "--rateest-pps2", args: 1, kinds: ["number"], min: 0, max: U32, optionalArg: true, negatable: false, description: "packets per second of the second estimator" },
       { name: "--rateest-bps", args: 1, kinds: ["bandwidth"], optionalArg: true, negatable: false, description: "bytes per second (absolute mode value; without value in relative mode)" },
       { name: "--rateest-pps", args: 1, kinds: ["number"], min: 0, max: U32, optionalArg: true, negatable: false, description: "packets per second (absolute mode value; without value in relative mode)" },
+      { name: "--rateest2", args: 1, kinds: ["string"], maxLength: 15, negatable: false, description: "second estimator (relative mode)" },
     ],
   },
   {
     name: "realm",
     type: "match",
     families: ["ipv4"],
-    description: "Routing realm",
+    hooks: ["INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+    description: "Routing realm (known after routing: not in PREROUTING)",
     options: [{ name: "--realm", args: 1, kinds: ["named-mark"], negatable: true, required: true, description: "value[/mask] or a name from /etc/iproute2/rt_realms" }],
   },
   {
@@ -752,7 +755,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     name: "ttl",
     type: "match",
     families: ["ipv4"],
-    description: "IPv4 TTL",
+    description: "IPv4 time-to-live field",
     requiresOneOf: [["--ttl-eq", "--ttl-lt", "--ttl-gt"]],
     options: [
       { name: "--ttl-eq", aliases: ["--ttl"], args: 1, kinds: ["number"], min: 0, max: 255, negatable: true, conflicts: ["--ttl-lt", "--ttl-gt"], description: "TTL equals" },

@@ -756,11 +756,13 @@ function checkRate(text: string): ValueCheck {
   return ok(canonical, r.junk ? { warning: `iptables ignores the text after the number in '${text}'` } : {});
 }
 
+/** hashlimit's byte amounts: n b, n kb (1024) or n mb (1024²). */
+const byteAmount = (n: string, unit: string) => Number(n) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as "b" | "kb" | "mb"];
+
 function checkHashlimitRate(text: string): ValueCheck {
   const bytes = /^(\d+)(b|kb|mb)\/s(ec(ond)?)?$/i.exec(text);
   if (bytes) {
-    const mult = { b: 1, kb: 1024, mb: 1024 * 1024 }[bytes[2]!.toLowerCase() as "b" | "kb" | "mb"];
-    const total = Number(bytes[1]) * mult;
+    const total = byteAmount(bytes[1]!, bytes[2]!);
     if (total === 0) return fail(`bad rate '${text}'`);
     if (total % (1024 * 1024) === 0) return ok(`${total / (1024 * 1024)}mb/s`);
     if (total % 1024 === 0) return ok(`${total / 1024}kb/s`);
@@ -778,8 +780,7 @@ function checkHashlimitRate(text: string): ValueCheck {
 function checkHashlimitBurst(text: string): ValueCheck {
   const bytes = /^(\d+)(b|kb|mb)$/i.exec(text);
   if (bytes) {
-    const mult = { b: 1, kb: 1024, mb: 1024 * 1024 }[bytes[2]!.toLowerCase() as "b" | "kb" | "mb"];
-    const total = Number(bytes[1]) * mult;
+    const total = byteAmount(bytes[1]!, bytes[2]!);
     if (total % (1024 * 1024) === 0 && total > 0) return ok(`${total / (1024 * 1024)}mb`);
     return ok(String(total), { warning: "a byte burst that is not a whole number of mb is printed in bytes" });
   }
@@ -804,10 +805,10 @@ function checkBandwidth(text: string): ValueCheck {
   if (factor === undefined) return fail(`unknown rate unit '${m[2]}' in '${text}'${didYouMean(unit, Object.keys(BANDWIDTH_UNITS))}`);
   const bytes = Math.floor(Number(m[1]) * factor);
   if (bytes > U32_MAX) return fail(`rate '${text}' exceeds 32 bits of bytes per second`);
-  // tc's print_rate: bits per second in Mbit/Kbit/bit with SI steps
+  // tc's print_rate, as iptables-save uses it: Mbit from 10^9 bit/s, Kbit from 10^6, else bit (%.0f)
   const bits = bytes * 8;
-  if (bits >= 1e6 && bits % 1e6 === 0) return ok(`${bits / 1e3}Kbit`);
-  if (bits >= 1000) return ok(`${Math.round(bits / 1000)}Kbit`);
+  if (bits >= 1e9) return ok(`${Math.round(bits / 1e6)}Mbit`);
+  if (bits >= 1e6) return ok(`${Math.round(bits / 1e3)}Kbit`);
   return ok(`${bits}bit`);
 }
 
@@ -986,30 +987,35 @@ function checkHexString(text: string, ctx: ValueContext): ValueCheck {
   return ok(`|${bytes.map((b) => b.toString(16).padStart(2, "0")).join("")}|`);
 }
 
-/** SCTP chunk types and the flags each accepts. */
+/** SCTP chunk types: the flags each accepts, and the chunk type number (iptables-save prints lists in that order). */
 export const SCTP_CHUNKS: Readonly<Record<string, string>> = {
   DATA: "IUBE", INIT: "", INIT_ACK: "", SACK: "", HEARTBEAT: "", HEARTBEAT_ACK: "", ABORT: "T", SHUTDOWN: "",
   SHUTDOWN_ACK: "", ERROR: "", COOKIE_ECHO: "", COOKIE_ACK: "", ECN_ECNE: "", ECN_CWR: "", SHUTDOWN_COMPLETE: "T",
   I_DATA: "IUBE", RE_CONFIG: "", PAD: "", ASCONF: "", ASCONF_ACK: "", FORWARD_TSN: "", I_FORWARD_TSN: "",
 };
+export const SCTP_CHUNK_TYPES: Readonly<Record<string, number>> = {
+  DATA: 0, INIT: 1, INIT_ACK: 2, SACK: 3, HEARTBEAT: 4, HEARTBEAT_ACK: 5, ABORT: 6, SHUTDOWN: 7, SHUTDOWN_ACK: 8,
+  ERROR: 9, COOKIE_ECHO: 10, COOKIE_ACK: 11, ECN_ECNE: 12, ECN_CWR: 13, SHUTDOWN_COMPLETE: 14, I_DATA: 64,
+  ASCONF_ACK: 128, RE_CONFIG: 130, PAD: 132, FORWARD_TSN: 192, ASCONF: 193, I_FORWARD_TSN: 194,
+};
 
 function checkSctpChunks(text: string): ValueCheck {
   if (/^(all|none)$/i.test(text)) return ok(text.toUpperCase());
-  const out: string[] = [];
+  const out: [number, string][] = [];
   for (const item of text.split(",")) {
     const [name, flags, ...rest] = item.split(":");
     const chunk = Object.keys(SCTP_CHUNKS).find((c) => c.toLowerCase() === name!.toLowerCase());
     if (!chunk || rest.length) return fail(`unknown SCTP chunk type '${name}'${didYouMean(name!, Object.keys(SCTP_CHUNKS))}`);
     if (flags === undefined || flags === "") {
-      out.push(chunk);
+      out.push([SCTP_CHUNK_TYPES[chunk]!, chunk]);
       continue;
     }
     const allowed = SCTP_CHUNKS[chunk]!;
     for (const f of flags) if (!allowed.includes(f.toUpperCase())) return fail(`invalid flag '${f}' for chunk type ${chunk}${allowed ? ` (valid: ${allowed} / ${allowed.toLowerCase()})` : " (it takes no flags)"}`);
-    // iptables-save prints the flags of DATA-like chunks only when they matter; keep them as given
-    out.push(`${chunk}:${flags}`);
+    // flags are kept as given (iptables-save may drop a flag set that means "any": a known gap)
+    out.push([SCTP_CHUNK_TYPES[chunk]!, `${chunk}:${flags}`]);
   }
-  return ok(out.join(","));
+  return ok(out.sort((a, b) => a[0] - b[0]).map(([, t]) => t).join(","));
 }
 
 /** Mobility Header type names (ip6tables -p mh -h), with their short aliases. */
@@ -1087,26 +1093,30 @@ function checkTcpOptionList(text: string): ValueCheck {
   return ok([...nums].sort((a, b) => a - b).join(","));
 }
 
-/** REJECT --reject-with types per family: canonical name → accepted aliases. */
+/**
+ * REJECT --reject-with types per family: canonical name → accepted aliases, in iptables' table order. iptables
+ * takes the first entry whose name or alias starts with the given word (case-insensitive), so abbreviations
+ * such as "icmp-h" or "port" work.
+ */
 export const REJECT_TYPES: Readonly<Record<Family, Readonly<Record<string, readonly string[]>>>> = {
   ipv4: {
     "icmp-net-unreachable": ["net-unreach"],
     "icmp-host-unreachable": ["host-unreach"],
-    "icmp-port-unreachable": ["port-unreach"],
     "icmp-proto-unreachable": ["proto-unreach"],
+    "icmp-port-unreachable": ["port-unreach"],
     "icmp-net-prohibited": ["net-prohib"],
     "icmp-host-prohibited": ["host-prohib"],
-    "icmp-admin-prohibited": ["admin-prohib"],
     "tcp-reset": ["tcp-rst"],
+    "icmp-admin-prohibited": ["admin-prohib"],
   },
   ipv6: {
     "icmp6-no-route": ["no-route"],
     "icmp6-adm-prohibited": ["adm-prohibited"],
     "icmp6-addr-unreachable": ["addr-unreach"],
     "icmp6-port-unreachable": ["port-unreach"],
+    "tcp-reset": [],
     "icmp6-policy-fail": ["policy-fail"],
     "icmp6-reject-route": ["reject-route"],
-    "tcp-reset": [],
   },
 };
 
@@ -1114,8 +1124,11 @@ function checkRejectType(text: string, family: Family): ValueCheck {
   const lower = text.toLowerCase();
   const table = REJECT_TYPES[family];
   for (const [name, aliases] of Object.entries(table)) if (name === lower || aliases.includes(lower)) return ok(name);
-  // iptables matches with strncasecmp(name, arg, strlen(arg)): a prefix of a name or alias selects the first one
-  if (lower !== "") for (const [name, aliases] of Object.entries(table)) if (name.startsWith(lower) || aliases.some((a) => a.startsWith(lower))) return ok(name);
+  if (lower !== "") {
+    for (const [name, aliases] of Object.entries(table)) {
+      if ([name, ...aliases].some((w) => w.startsWith(lower))) return ok(name, { warning: `'${text}' is taken as an abbreviation of ${name}` });
+    }
+  }
   const other = REJECT_TYPES[otherFamily(family)];
   const inOther = Object.entries(other).some(([n, a]) => n === lower || a.includes(lower));
   const valid = Object.keys(table).join(", ");
@@ -1350,6 +1363,8 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
         const v = parseUnsigned(lower);
         if (v === null || v > 255n) return fail(`protocol '${text}' is outside 0-255`);
         n = Number(v);
+      } else if (lower === "mptcp") {
+        return ok("mptcp", { warning: "mptcp is protocol 262 in /etc/protocols: iptables-nft loads it as tcp (6), iptables-legacy as 262, which matches nothing; MPTCP traffic is plain TCP (-p tcp)" });
       } else n = PROTOCOLS[lower];
       if (n === undefined) return fail(`unknown protocol '${text}'${lower === "icmp6" ? " (the protocol is icmpv6 or ipv6-icmp; icmp6 is the match name)" : didYouMean(lower, Object.keys(PROTOCOLS))}`);
       if (option.format === "numeric") return ok(String(n));
@@ -1621,7 +1636,7 @@ function checkNatRange(text: string, ctx: ValueContext): ValueCheck {
   let out = "";
   if (addrPart !== "") {
     if (addrPart.includes("/")) return fail(`'${addrPart}' is not an address: NAT ranges take no mask`);
-    const [a, b, ...rest] = family === "ipv6" ? splitV6Range(addrPart) : addrPart.split("-");
+    const [a, b, ...rest] = addrPart.split("-");
     if (rest.length) return fail(`bad address range '${addrPart}'`);
     const wrong = wrongFamilyMessage(a!, family);
     if (wrong) return fail(wrong);
@@ -1650,9 +1665,4 @@ function checkNatRange(text: string, ctx: ValueContext): ValueCheck {
     }
   }
   return ok(out, warning ? { warning } : {});
-}
-
-/** Split an IPv6 address range a-b (addresses contain no '-'). */
-function splitV6Range(text: string): string[] {
-  return text.split("-");
 }

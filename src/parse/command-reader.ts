@@ -451,7 +451,7 @@ class RuleReader {
       values.push(args.word(j));
       j++;
     }
-    if (shape && values.length < shape.args) {
+    if (shape && values.length < shape.args && !(shape.optionalArg && values.length === shape.args - 1)) {
       const missing = shape.args - values.length;
       diag(ctx, "missing-value", `option ${shape.name} needs ${shape.args === 1 ? "a value" : `${shape.args} values`}${values.length ? ` (${missing} missing)` : ""}`, argSpan(args, i));
     }
