@@ -1,6 +1,6 @@
 import { isBuiltinChain } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
-import { legacyOnlyError } from "../src/validity/base.js";
+import { isHookName, legacyOnlyError } from "../src/validity/base.js";
 
 const POLICIES = ["ACCEPT", "DROP"];
 
@@ -31,8 +31,7 @@ export default defineRule({
       // `iptables -S` prints the current policies as -P lines: they describe state, like declarations
       const isDecl = cmd.op === "declare-chain" || ast.format === "list-rules";
       if (isDecl && policy === "-") continue;
-      const anyBuiltin = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"].includes(cmd.chain);
-      if (!builtin && !anyBuiltin) continue; // user chains: policy-on-user-chain
+      if (!builtin && !isHookName(cmd.chain)) continue; // user chains: policy-on-user-chain
       if (!POLICIES.includes(policy)) {
         const upper = policy.toUpperCase();
         report({

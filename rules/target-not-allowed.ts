@@ -3,8 +3,8 @@ import { allRules } from "../src/ast/iptables.js";
 import { isBuiltinChain } from "../src/catalog/index.js";
 import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/types.js";
 import { defineRule, type Finding } from "../src/rule.js";
-import { quoteList } from "../src/validity/base.js";
-import { describePath, graphOf, hooksOf, isHook, pathTo, type Path, type RulesetGraph } from "../src/validity/graph.js";
+import { isHookName as isHook, quoteList } from "../src/validity/base.js";
+import { describePath, graphOf, hooksOf, pathTo, type Path, type RulesetGraph } from "../src/validity/graph.js";
 
 /** Hooks that reach the rule's chain: the built-in chain itself, or every built-in chain that jumps into it. */
 function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Hook[] {

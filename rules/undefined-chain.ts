@@ -2,7 +2,7 @@ import type { Command } from "../src/ast/iptables.js";
 import { allRules } from "../src/ast/iptables.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../src/catalog/index.js";
 import { defineRule, type Finding } from "../src/rule.js";
-import { DOCKER_CHAINS, didYouMean, isComplete } from "../src/validity/base.js";
+import { DOCKER_CHAINS, didYouMean, isComplete, isHookName } from "../src/validity/base.js";
 import { graphOf } from "../src/validity/graph.js";
 import { judgeJump } from "../src/validity/jumps.js";
 
@@ -39,7 +39,7 @@ export default defineRule({
       const key = `${cmd.table}\0${name}`;
       if (reported.has(key)) return;
       reported.add(key);
-      if (isAnyBuiltin(name) && !isBuiltinChain(cmd.table, name)) {
+      if (isHookName(name) && !isBuiltinChain(cmd.table, name)) {
         const owners = (Object.keys(BUILTIN_CHAINS) as (keyof typeof BUILTIN_CHAINS)[]).filter((t) => isBuiltinChain(t, name));
         report({ message: `table ${cmd.table} has no ${name} chain (built-in chains of ${cmd.table}: ${BUILTIN_CHAINS[cmd.table].join(", ")}; ${name} is in ${owners.join(", ")})`, span });
         return;
@@ -70,7 +70,7 @@ export default defineRule({
     // commands naming a chain that does not exist (policy, flush, delete…) in complete files
     for (const cmd of ast.commands) {
       if (cmd.chain === null || cmd.op === "declare-chain" || cmd.op === "new-chain") continue;
-      if (isAnyBuiltin(cmd.chain) && !isBuiltinChain(cmd.table, cmd.chain)) onCommand(cmd, cmd.chain, cmd.chainSpan ?? cmd.span);
+      if (isHookName(cmd.chain) && !isBuiltinChain(cmd.table, cmd.chain)) onCommand(cmd, cmd.chain, cmd.chainSpan ?? cmd.span);
     }
     for (const rule of allRules(ast)) {
       const t = rule.target;
@@ -83,7 +83,7 @@ export default defineRule({
       }
       const v = judgeJump(ast, graph, rule);
       if (v.kind !== "undefined-chain") continue;
-      if (isAnyBuiltin(t.name)) {
+      if (isHookName(t.name)) {
         report({ message: `table ${rule.table} has no ${t.name} chain, and a rule cannot jump to a built-in chain anyway`, span: t.nameSpan });
         continue;
       }
@@ -103,7 +103,3 @@ export default defineRule({
     }
   },
 });
-
-function isAnyBuiltin(name: string): boolean {
-  return (Object.keys(BUILTIN_CHAINS) as (keyof typeof BUILTIN_CHAINS)[]).some((t) => isBuiltinChain(t, name));
-}

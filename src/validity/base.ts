@@ -8,7 +8,8 @@
  *   (DOCKER-USER is created by dockerd, ufw and firewalld create theirs). Rules judge such cases as warnings.
  */
 import type { Ruleset } from "../ast/iptables.js";
-import type { Span } from "../ast/span.js";
+import { BUILTIN_CHAINS } from "../catalog/index.js";
+import type { Hook } from "../catalog/types.js";
 
 /** Chains dockerd creates (any version); scripts that use them without -N are fine on a Docker host. */
 export const DOCKER_CHAINS: ReadonlySet<string> = new Set([
@@ -23,6 +24,14 @@ export const DOCKER_CHAINS: ReadonlySet<string> = new Set([
   "DOCKER-BRIDGE",
   "DOCKER-INTERNAL",
 ]);
+
+/** Every built-in chain name of any table (the hooks): PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING. */
+const BUILTIN_NAMES: ReadonlySet<string> = new Set(Object.values(BUILTIN_CHAINS).flat());
+
+/** `name` is a built-in chain of some table (not necessarily of the one in question), i.e. a hook. */
+export function isHookName(name: string): name is Hook {
+  return BUILTIN_NAMES.has(name);
+}
 
 /** The file describes the whole ruleset of its tables (restore file or `iptables -S` output). */
 export function isComplete(ruleset: Ruleset): boolean {
@@ -87,9 +96,4 @@ export function didYouMean(word: string, candidates: Iterable<string>, strict = 
 export function quoteList(words: readonly string[]): string {
   if (words.length <= 1) return words.join("");
   return `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
-}
-
-/** A span covering `from` up to the end of `to`. */
-export function cover(from: Span, to: Span): Span {
-  return { line: from.line, column: from.column, endLine: to.endLine, endColumn: to.endColumn, offset: from.offset, endOffset: to.endOffset };
 }

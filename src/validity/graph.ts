@@ -5,6 +5,7 @@
 import type { Chain, Rule, Ruleset, Table, TableName } from "../ast/iptables.js";
 import type { Hook } from "../catalog/types.js";
 import { isBuiltinChain } from "../catalog/index.js";
+import { isHookName as isHook } from "./base.js";
 
 export interface Edge {
   readonly from: Chain;
@@ -31,11 +32,6 @@ export interface RulesetGraph {
   readonly tables: ReadonlyMap<TableName, TableGraph>;
 }
 
-const HOOKS: readonly Hook[] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
-
-export function isHook(name: string): name is Hook {
-  return (HOOKS as readonly string[]).includes(name);
-}
 
 export function buildGraph(ruleset: Ruleset): RulesetGraph {
   const tables = new Map<TableName, TableGraph>();

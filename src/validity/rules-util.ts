@@ -1,6 +1,5 @@
 /** Helpers the validity rules share for walking rules and their options. */
 import type { Option, Rule, RuleItem } from "../ast/iptables.js";
-import type { CatalogEntry } from "../catalog/index.js";
 import { protocolNumber } from "../catalog/index.js";
 
 /** The `-p` criterion of a rule and its protocol number (undefined when unknown or absent). */
@@ -28,13 +27,4 @@ export function afterUnknownMatch(rule: Rule, option: Option): boolean {
 /** Offset where text must be inserted to go before an option (before its `!` when prefix-negated). */
 export function insertionPoint(option: Option): number {
   return option.negation === "prefix" && option.bangSpan ? option.bangSpan.offset : option.span.offset;
-}
-
-export function entryNames(entries: readonly CatalogEntry[]): string[] {
-  return [...new Set(entries.map((e) => e.spec.name))];
-}
-
-/** The word given for a written option spelling in messages (`--dport`, or `--destination-port` as written). */
-export function spelled(option: Option): string {
-  return option.written;
 }
