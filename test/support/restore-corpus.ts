@@ -1,13 +1,14 @@
 /**
- * The shared corpus (`../shared/corpus` beside the project): real rule files and what Docker writes. Files that
- * are not iptables-restore input at all (nftables dumps, Jinja/Python templates, transcripts) are left out.
+ * The corpus files that are iptables-restore input (../shared/corpus, see corpus.ts), with their text and family.
+ * Templates with placeholders (Jinja, Python) are left out: they are not meant to be restored as they are.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import type { Family } from "../../src/ast/iptables.js";
 import { detectFamily, detectFormat } from "../../src/parse/index.js";
+import { CORPUS, corpusFiles } from "./corpus.js";
 
-export const CORPUS_DIR = resolve(import.meta.dirname, "../../../shared/corpus");
+export const CORPUS_DIR = resolve(CORPUS);
 
 export interface CorpusFile {
   readonly path: string;
@@ -17,24 +18,16 @@ export interface CorpusFile {
   readonly family: Family;
 }
 
-/** Not restore input by construction: templates with placeholders, nftables, golden transcripts. */
-const NOT_RESTORE_INPUT = /\.(nft|j2|md|tsv)$|pytemplate|SOURCES/;
+const TEMPLATE = /\.j2$|pytemplate/;
 
 export function restoreCorpus(): CorpusFile[] {
   if (!existsSync(CORPUS_DIR)) return [];
   const out: CorpusFile[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d).sort()) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (!NOT_RESTORE_INPUT.test(f)) {
-        const text = readFileSync(p, "utf8");
-        if (detectFormat(text) !== "save") continue;
-        const name = relative(CORPUS_DIR, p);
-        out.push({ path: p, name, text, family: detectFamily(text, p, "save").family });
-      }
-    }
-  };
-  walk(CORPUS_DIR);
+  for (const p of corpusFiles()) {
+    if (TEMPLATE.test(p)) continue;
+    const text = readFileSync(p, "utf8");
+    if (detectFormat(text) !== "save") continue;
+    out.push({ path: p, name: relative(CORPUS_DIR, p), text, family: detectFamily(text, p, "save").family });
+  }
   return out;
 }
