@@ -20,3 +20,12 @@ describe("-D compares rules the way iptables does", () => {
     expect(deleteFinds("-A INPUT -s 10.0.0.1 -j ACCEPT", "-D INPUT ! -s 10.0.0.1 -j ACCEPT")).toBe(false);
   });
 });
+
+describe("script words with unknown expansions", () => {
+  it("are kept as strays without a diagnostic: $EXTRA may stand for options", () => {
+    const rs = parse("iptables -A INPUT $EXTRA -j ACCEPT\niptables -A INPUT extra -j ACCEPT\n", { format: "script", family: "ipv4" });
+    const rules = rs.tables[0]!.chains.find((c) => c.name === "INPUT")!.rules;
+    expect(rules[0]!.strays.map((w) => [w.text, w.dynamic])).toEqual([["$EXTRA", true]]);
+    expect(rs.diagnostics.map((d) => [d.span.line, d.code])).toEqual([[2, "unexpected-argument"]]);
+  });
+});

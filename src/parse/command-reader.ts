@@ -266,8 +266,10 @@ class RuleReader {
         continue;
       }
       if (!looksLikeOption(text)) {
-        rule.strays.push(args.word(i));
-        diag(this.ctx, "unexpected-argument", this.strayMessage(text), argSpan(args, i));
+        const stray = args.word(i);
+        rule.strays.push(stray);
+        // a script word with an unknown expansion ($EXTRA) may stand for options: nothing to say about it
+        if (!stray.dynamic) diag(this.ctx, "unexpected-argument", this.strayMessage(text), argSpan(args, i));
         i++;
         continue;
       }
