@@ -17,4 +17,5 @@ ruleTests(rule, [
   { name: "IPv6 NAT port in brackets", family: "ipv6", text: restore("nat", "-A PREROUTING -j DNAT --to-destination [fd00::2]:80", "-A PREROUTING -j DNAT --to-destination fd00::2"), expect: ["2:40 error"] },
   { name: "script", format: "script", text: "iptables -A INPUT -m udp --dport 53 -j ACCEPT\n", expect: ["1:19 error"] },
   { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-A INPUT -p tcp -m udp --sport 1 -j ACCEPT\n", expect: ["2:17 error"] },
+  { name: "script: $PROTO_OPTS may hold the -p", format: "script", text: "iptables -A INPUT $PROTO_OPTS -m tcp --dport 22 -j ACCEPT\n", expect: [] },
 ]);

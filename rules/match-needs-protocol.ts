@@ -4,7 +4,7 @@ import { PROTOCOLS } from "../src/catalog/index.js";
 import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
 import { quoteList } from "../src/validity/base.js";
-import { protocolOf } from "../src/validity/rules-util.js";
+import { hasDynamicWords, protocolOf } from "../src/validity/rules-util.js";
 
 function protocolName(n: number): string {
   return Object.entries(PROTOCOLS).find(([, v]) => v === n)?.[0] ?? String(n);
@@ -26,6 +26,7 @@ export default defineRule({
   },
   check({ ast, report }) {
     for (const rule of allRules(ast)) {
+      if (hasDynamicWords(rule)) continue;
       const proto = protocolOf(rule);
       // a -p the catalog cannot resolve (an /etc/protocols name) is not judged
       if (proto !== undefined && proto.number === undefined) continue;

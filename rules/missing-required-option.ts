@@ -4,6 +4,7 @@ import { allRules } from "../src/ast/iptables.js";
 import { defineRule } from "../src/rule.js";
 import type { Span } from "../src/ast/span.js";
 import { quoteList } from "../src/validity/base.js";
+import { hasDynamicWords } from "../src/validity/rules-util.js";
 
 export default defineRule({
   id: "missing-required-option",
@@ -31,7 +32,7 @@ export default defineRule({
     };
     for (const rule of allRules(ast)) {
       // an unknown or misplaced option may be the required one, misspelt: those rules report it
-      if (rule.orphans.length) continue;
+      if (rule.orphans.length || hasDynamicWords(rule)) continue;
       for (const m of rule.matches) if (m.spec && !m.implicit) check(m.spec, m.options, m.headSpan, `-m ${m.module}`);
       const t = rule.target;
       if (t?.spec) check(t.spec, t.options, t.nameSpan, `-j ${t.name}`);

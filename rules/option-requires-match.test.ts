@@ -34,4 +34,5 @@ ruleTests(rule, [
   { name: "a numeric -p loads the match too", text: filter("-A INPUT -p 6 --dport 22 -j ACCEPT"), expect: [] },
   { name: "iptables -S output", format: "list-rules", text: "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-A INPUT --ctstate NEW -j ACCEPT\n", expect: ["4:10 error"] },
   { name: "options after an unknown match are left to unknown-match", text: filter("-A INPUT -m conntrak --ctstate NEW -j ACCEPT"), expect: [] },
+  { name: "script: an unresolved $MATCH before the option may load it", format: "script", text: "iptables -A INPUT $MATCH --src-range 1.2.3.4-1.2.3.5 -j DROP\niptables -A INPUT -p $PROTO --dport 22 -j ACCEPT\n", expect: [] },
 ]);

@@ -37,6 +37,8 @@ export default defineRule({
         const suggestions: Suggestion[] = [];
         const needs: string[] = [];
         const proto = protocolOf(rule);
+        // `-p $PROTO --dport 22`: the protocol, and so the implicit match, is unknown
+        if (proto?.option.values[0]?.dynamic && matches.some((m) => m.spec.protocols?.length)) continue;
         let note = "";
         for (const m of matches) {
           const protocols = m.spec.protocols;

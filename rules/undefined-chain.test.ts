@@ -17,4 +17,5 @@ ruleTests(rule, [
   { name: "script: chains it creates", format: "script", text: "iptables -N LOGDROP\niptables -A LOGDROP -j DROP\niptables -A INPUT -j LOGDROP\n", expect: [] },
   { name: "script: built-in chain of another table is an error", format: "script", text: "iptables -t nat -A FORWARD -j ACCEPT\n", expect: ["1:20 error"] },
   { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-N A\n-A INPUT -j B\n", expect: ["5:13 error"] },
+  { name: "script: chain names from unresolved variables are not judged", format: "script", text: "iptables -A $CHAIN -j DROP\niptables -A INPUT -j ${CHAIN}_LOG\n", expect: [] },
 ]);

@@ -2,7 +2,7 @@ import type { Command } from "../src/ast/iptables.js";
 import { allRules } from "../src/ast/iptables.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../src/catalog/index.js";
 import { defineRule, type Finding } from "../src/rule.js";
-import { DOCKER_CHAINS, didYouMean, isComplete, isHookName } from "../src/validity/base.js";
+import { DOCKER_CHAINS, didYouMean, isComplete, isDynamicName, isHookName } from "../src/validity/base.js";
 import { graphOf } from "../src/validity/graph.js";
 import { judgeJump } from "../src/validity/jumps.js";
 
@@ -36,6 +36,7 @@ export default defineRule({
     // rules added to chains that do not exist: report the first command per chain
     const reported = new Set<string>();
     const onCommand = (cmd: Command, name: string, span: Finding["span"]) => {
+      if (isDynamicName(ast, name)) return;
       const key = `${cmd.table}\0${name}`;
       if (reported.has(key)) return;
       reported.add(key);
@@ -74,7 +75,7 @@ export default defineRule({
     }
     for (const rule of allRules(ast)) {
       const t = rule.target;
-      if (!t) continue;
+      if (!t || isDynamicName(ast, t.name)) continue;
       // a jump to a chain that only exists because rules are appended to it: the legacy backend stops here
       const implicit = complete && !t.spec ? graph.tables.get(rule.table)?.byName.get(t.name) : undefined;
       if (implicit && !implicit.builtin && implicit.declaredBy === "implicit") {

@@ -11,4 +11,5 @@ ruleTests(rule, [
   { name: "known matches", text: filter("-A INPUT -m conntrack --ctstate NEW -m limit --limit 5/min -m addrtype --dst-type LOCAL -j ACCEPT"), expect: [] },
   { name: "script", format: "script", text: "iptables -A INPUT -m stat --state NEW -j ACCEPT\n", expect: ["1:19 error"] },
   { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-A INPUT -m mutliport --dports 1,2 -j ACCEPT\n", expect: ["2:10 error"] },
+  { name: "script: a module from an unresolved variable", format: "script", text: "iptables -A INPUT -m $MOD -j ACCEPT\n", expect: [] },
 ]);

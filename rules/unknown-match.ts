@@ -1,7 +1,7 @@
 import { allRules } from "../src/ast/iptables.js";
 import { allMatches, matchExistsInOtherFamily } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
-import { didYouMean } from "../src/validity/base.js";
+import { didYouMean, isDynamicName } from "../src/validity/base.js";
 
 export default defineRule({
   id: "unknown-match",
@@ -32,7 +32,7 @@ export default defineRule({
           report({ message: `match ${m.module} is gone: ${m.spec.deprecated}; the kernel refuses the rule`, span: nameSpan });
           continue;
         }
-        if (m.spec) continue;
+        if (m.spec || isDynamicName(ast, m.module)) continue;
         if (matchExistsInOtherFamily(m.module, ast.family)) {
           const other = ast.family === "ipv4" ? "ip6tables" : "iptables";
           report({ message: `match ${m.module} exists only in ${other}${m.module === "icmp" ? "; use -m icmp6 --icmpv6-type" : m.module === "icmp6" ? "; use -m icmp --icmp-type" : ""}`, span: nameSpan });

@@ -13,4 +13,5 @@ ruleTests(rule, [
   { name: "script", format: "script", text: "iptables -A INPUT -j DORP\n", expect: ["1:22 error"] },
   { name: "script: an unknown chain name is not a target typo", format: "script", text: "iptables -A INPUT -j my-chain\n", expect: [] },
   { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-A INPUT -j ACCEPTT\n", expect: ["2:13 error"] },
+  { name: "script: a target from an unresolved variable", format: "script", text: "iptables -A INPUT -j $ACTION\n", expect: [] },
 ]);

@@ -1,5 +1,6 @@
 import { allRules } from "../src/ast/iptables.js";
 import { defineRule } from "../src/rule.js";
+import { isDynamicName } from "../src/validity/base.js";
 import { graphOf } from "../src/validity/graph.js";
 import { judgeJump } from "../src/validity/jumps.js";
 
@@ -23,7 +24,7 @@ export default defineRule({
     const graph = graphOf(ctx);
     for (const rule of allRules(ast)) {
       const t = rule.target;
-      if (!t) continue;
+      if (!t || isDynamicName(ast, t.name)) continue;
       if (t.spec?.outOfTree) {
         report({ message: `target ${t.name} is not part of iptables (it comes from xtables-addons); the kernel refuses it unless that package is installed`, span: t.nameSpan, severity: "warning" });
         continue;

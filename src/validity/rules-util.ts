@@ -14,14 +14,23 @@ export function itemIndexOf(rule: Rule, option: Option): number {
   return rule.items.findIndex((it) => "option" in it && it.option === option);
 }
 
-/** The rule has a match of unknown module before this item (options after it may belong to that module). */
+/**
+ * Something before this option may have loaded its extension without fwlint knowing: a match of unknown module
+ * (its options are unknown), or in a script a word with an unresolved expansion (`$MATCH` may be `-m iprange`).
+ */
 export function afterUnknownMatch(rule: Rule, option: Option): boolean {
+  if (rule.strays.some((w) => w.dynamic && w.span.offset < option.span.offset)) return true;
   const at = itemIndexOf(rule, option);
   for (let k = 0; k < at; k++) {
     const it: RuleItem = rule.items[k]!;
     if (it.type === "match" && it.match.spec === undefined && !it.match.implicit) return true;
   }
   return false;
+}
+
+/** The rule holds a script word with an unresolved expansion that may stand for any options. */
+export function hasDynamicWords(rule: Rule): boolean {
+  return rule.strays.some((w) => w.dynamic);
 }
 
 /** Offset where text must be inserted to go before an option (before its `!` when prefix-negated). */
