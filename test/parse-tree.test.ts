@@ -29,3 +29,12 @@ describe("script words with unknown expansions", () => {
     expect(rs.diagnostics.map((d) => [d.span.line, d.code])).toEqual([[2, "unexpected-argument"]]);
   });
 });
+
+describe("a literal dollar in a script word", () => {
+  it("is not an expansion when nothing that expands follows it", () => {
+    const rs = parse('iptables -A INPUT -j CH$\niptables -A INPUT -m comment --comment "costs 5$ only" -j ACCEPT\n', { format: "script", family: "ipv4" });
+    const rules = rs.tables[0]!.chains.find((c) => c.name === "INPUT")!.rules;
+    expect(rules[0]!.target!.name).toBe("CH$");
+    expect(rules[1]!.matches[0]!.options[0]!.values[0]!.dynamic ?? false).toBe(false);
+  });
+});
