@@ -658,7 +658,8 @@ function checkMark(text: string, option: OptionSpec): ValueCheck {
     case "--xor-mark":
       return ok(`${hex(value)}/${hex(0)}`);
   }
-  const mask = r.mask ?? U32_MAX;
+  // MARK/CONNMARK --set-mark value/mask clears mask|value and sets value: saved as --set-xmark value/(mask|value)
+  const mask = option.name === "--set-mark" && r.mask !== undefined ? (r.mask | value) >>> 0 : (r.mask ?? U32_MAX);
   const warning = (value & ~mask) >>> 0 ? { warning: `value ${hex(value)} has bits outside mask ${hex(mask)}` } : {};
   if (option.format === "with-mask" || mask !== U32_MAX) return ok(`${hex(value)}/${hex(mask)}`, warning);
   return ok(hex(value), warning);
@@ -841,7 +842,8 @@ function checkDatetime(text: string): ValueCheck {
   return ok(canonical);
 }
 
-const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+/** Weekday names in the order the time match prints them. */
+export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 
 function checkWeekdays(text: string): ValueCheck {
   const days = new Set<number>();
