@@ -39,7 +39,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
   const diagnostics: ParseDiagnostic[] = [];
   const comments: Comment[] = [];
   const commands: Command[] = [];
-  const tree = new TreeBuilder(options.format, diagnostics);
+  const tree = new TreeBuilder(options.format, diagnostics, options.family);
   let generator: Ruleset["generator"] = null;
   let otherFamily = 0;
   const listMode = options.format === "list-rules";

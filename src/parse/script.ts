@@ -158,7 +158,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   const diagnostics: ParseDiagnostic[] = [];
   const comments: Comment[] = [];
   const commands: Command[] = [];
-  const tree = new TreeBuilder("script", diagnostics);
+  const tree = new TreeBuilder("script", diagnostics, options.family);
   const index = new LineIndex(text);
   const vars = new Map<string, string>();
   const locator: Locator = { line: (o) => index.position(o).line, column: (o) => index.position(o).column };

@@ -2,8 +2,9 @@
  * Applies commands, in source order, to build the Ruleset tree: what the kernel would hold after restoring
  * the file (or after running the script on a host with empty tables). Built-in chains always exist.
  */
-import type { Chain, Command, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
+import type { Chain, Command, Family, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
 import type { Span } from "../ast/span.js";
+import { canonicalRule } from "../canonical.js";
 import { BUILTIN_CHAINS } from "../catalog/core.js";
 
 export class TreeBuilder {
@@ -13,6 +14,7 @@ export class TreeBuilder {
   constructor(
     private readonly format: SourceFormat,
     private readonly diagnostics: ParseDiagnostic[],
+    private readonly family: Family = "ipv4",
   ) {}
 
   table(name: TableName, headerSpan: Span | null, span: Span): Table {
@@ -100,8 +102,8 @@ export class TreeBuilder {
         let at = -1;
         if (cmd.index !== null) at = cmd.index - 1 < chain.rules.length ? cmd.index - 1 : -1;
         else if (cmd.rule) {
-          const key = ruleSignature(cmd.rule);
-          at = chain.rules.findIndex((r) => ruleSignature(r) === key);
+          const key = ruleSignature(cmd.rule, this.family);
+          at = chain.rules.findIndex((r) => ruleSignature(r, this.family) === key);
         }
         if (at >= 0) chain.rules.splice(at, 1);
         else if (this.format !== "script") this.diagnostics.push({ code: "delete-not-found", message: `no matching rule to delete in ${chainName} at this point`, span: cmd.span });
@@ -153,24 +155,20 @@ export class TreeBuilder {
   }
 }
 
-/** Order-sensitive identity of a rule's specification (what `-D chain rulespec` compares). */
-export function ruleSignature(rule: Rule): string {
-  const parts: string[] = [];
-  for (const it of rule.items) {
-    switch (it.type) {
-      case "criterion":
-      case "option":
-      case "target-option":
-      case "orphan":
-        parts.push(`${it.option.negated ? "!" : ""}${it.option.name}=${it.option.values.map((v) => v.text).join("\u0001")}`);
-        break;
-      case "match":
-        parts.push(`-m ${it.match.module}`);
-        break;
-      case "target":
-        parts.push(`${it.target.goto ? "-g" : "-j"} ${it.target.name}`);
-        break;
-    }
+const signatures: Record<Family, WeakMap<Rule, string>> = { ipv4: new WeakMap(), ipv6: new WeakMap() };
+
+/**
+ * Identity of a rule's specification, as `-D chain rulespec` compares it: the kernel finds the rule whose
+ * canonical form (src/canonical.ts: what iptables-save prints) equals that of the given specification, so
+ * `-p 6 --dport 22` deletes `-p tcp -m tcp --dport 22` and `-s 10.0.0.1` deletes `-s 10.0.0.1/32`. Counters do not
+ * take part; the order of the matches does.
+ */
+export function ruleSignature(rule: Rule, family: Family = "ipv4"): string {
+  const cache = signatures[family];
+  let key = cache.get(rule);
+  if (key === undefined) {
+    key = canonicalRule(rule, family);
+    cache.set(rule, key);
   }
-  return parts.join("\u0000");
+  return key;
 }
