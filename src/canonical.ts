@@ -17,8 +17,8 @@
 import type { Family, Match, Option, Rule, Target } from "./ast/iptables.js";
 import { CORE_RULE_OPTIONS } from "./catalog/core.js";
 import { EXTENSION_SAVE, type PrintedOption } from "./catalog/save.js";
-import type { ExtensionSpec, OptionSpec } from "./catalog/types.js";
-import { checkValue } from "./catalog/values.js";
+import type { ExtensionSpec, OptionSpec, ValueKind } from "./catalog/types.js";
+import { checkValue, type ValueCheck } from "./catalog/values.js";
 import { quoteForSave } from "./parse/words.js";
 
 export type { PrintedOption } from "./catalog/save.js";
@@ -60,6 +60,27 @@ export function canonicalSaveLine(rule: Rule, family: Family): string {
   return canonicalSaveLines(rule, family).join("\n");
 }
 
+/**
+ * checkValue, remembered per option spec: a ruleset repeats the same values (ports, interfaces, states) many times
+ * over, and the answer depends only on the spec, the kind, the family and the text.
+ */
+const valueMemo = new WeakMap<OptionSpec, Map<string, ValueCheck>>();
+function value(kind: ValueKind, text: string, family: Family, option: OptionSpec, extension?: string): ValueCheck {
+  let memo = valueMemo.get(option);
+  if (!memo) {
+    memo = new Map();
+    valueMemo.set(option, memo);
+  }
+  const key = `${family}\0${kind}\0${extension ?? ""}\0${text}`;
+  let check = memo.get(key);
+  if (!check) {
+    if (memo.size > 10_000) memo.clear();
+    check = checkValue(kind, text, extension === undefined ? { family, option } : { family, option, extension });
+    memo.set(key, check);
+  }
+  return check;
+}
+
 const appendLine = (chain: string, spec: string) => (spec === "" ? `-A ${chain}` : `-A ${chain} ${spec}`);
 const join = (parts: readonly string[]) => parts.filter((p) => p !== "").join(" ");
 
@@ -79,9 +100,9 @@ function coreParts(rule: Rule, family: Family): CoreParts {
   const out: CoreParts = { sources: [], destinations: [], others: [] };
   for (const spec of CORE_RULE_OPTIONS) {
     if (spec.save === "never") continue;
-    if (spec.families && !spec.families.includes(family)) continue;
     const given = rule.criteria.find((o) => o.spec === spec);
     if (!given) continue;
+    // an option of the other family only (-f in ip6tables) is refused by iptables: kept as written
     const bang = given.negated ? "! " : "";
     if (spec.args === 0) {
       out.others.push(`${bang}${spec.name}`);
@@ -93,13 +114,13 @@ function coreParts(rule: Rule, family: Family): CoreParts {
     if (kind === "address-list") {
       const list = spec.name === "-s" ? out.sources : out.destinations;
       for (const part of word.text.split(",")) {
-        const check = checkValue("address", part, { family, option: spec });
+        const check = value("address", part, family, spec);
         if (check.ok && check.omitted && !given.negated) continue;
         list.push(`${bang}${spec.name} ${check.ok ? check.canonical : part}`);
       }
       continue;
     }
-    const check = checkValue(kind, word.text, { family, option: spec });
+    const check = value(kind, word.text, family, spec);
     if (check.ok && check.omitted && !given.negated) continue;
     out.others.push(`${bang}${spec.name} ${check.ok ? check.canonical : word.text}`);
   }
@@ -115,7 +136,7 @@ function restParts(rule: Rule, family: Family): string[] {
   for (const m of rule.matches) parts.push(matchText(m, family));
   for (const o of rule.orphans) parts.push(rawOption(o));
   if (rule.target) parts.push(targetText(rule.target, family));
-  for (const w of rule.strays) parts.push(quoteForSave(w.text));
+  for (const w of rule.strays) parts.push(rawWord(w.text));
   return parts;
 }
 
@@ -131,19 +152,23 @@ function targetText(t: Target, family: Family): string {
 
 /** An option nothing loaded defines, printed as written (the kernel refuses such rules anyway). */
 function rawOption(o: Option): string {
-  return join([o.negated ? "!" : "", o.name, ...o.values.map((v) => quoteForSave(v.text))]);
+  return join([o.negated ? "!" : "", o.name, ...o.values.map((v) => rawWord(v.text))]);
+}
+
+/** A word of unknown meaning: bare, or quoted when it would not read back as one word. */
+function rawWord(text: string): string {
+  return /^[^\s"\\]+$/.test(text) ? text : quoteValue(text, "always");
 }
 
 /** The printed options of one match or target instance, in iptables-save order. */
 function extensionOptions(spec: ExtensionSpec | undefined, options: readonly Option[], family: Family): string[] {
   if (!spec) return options.map(rawOption);
-  const index = new Map<string, number>();
-  spec.options.forEach((o, i) => index.set(o.name, i));
+  const index = optionIndex(spec);
   const printed: PrintedOption[] = [];
   const given = new Set<string>();
   for (const o of options) {
     if (!o.spec) {
-      printed.push({ name: o.name, negated: o.negated, values: o.values.map((v) => v.text), order: Infinity, quoted: [] });
+      printed.push({ name: o.name, negated: o.negated, values: o.values.map((v) => v.text), order: Infinity, quoted: o.values.map(() => "raw" as const) });
       continue;
     }
     given.add(o.spec.name);
@@ -170,6 +195,18 @@ function extensionOptions(spec: ExtensionSpec | undefined, options: readonly Opt
   return [...final].sort(byOrder).map(printedText);
 }
 
+const optionIndexes = new WeakMap<ExtensionSpec, ReadonlyMap<string, number>>();
+
+/** Option name → position in the catalog (iptables-save's order). */
+function optionIndex(spec: ExtensionSpec): ReadonlyMap<string, number> {
+  let index = optionIndexes.get(spec);
+  if (!index) {
+    index = new Map(spec.options.map((o, i) => [o.name, i]));
+    optionIndexes.set(spec, index);
+  }
+  return index;
+}
+
 /** Catalog order; options the catalog does not know keep their place at the end. */
 const byOrder = (a: PrintedOption, b: PrintedOption) => (a.order === b.order ? 0 : a.order < b.order ? -1 : 1);
 
@@ -187,22 +224,24 @@ function quoting(opt: OptionSpec | undefined): PrintedOption["quoted"][number] {
 function printOption(ext: ExtensionSpec, o: Option, family: Family, index: ReadonlyMap<string, number>): PrintedOption | null {
   const opt = o.spec!;
   if (opt.save === "never") return null;
-  const ctx = { family, option: opt, extension: ext.name };
   const values: string[] = [];
   let savedAs: string | undefined;
   let omitted = false;
+  let invalid = false;
   (opt.kinds ?? []).forEach((kind, i) => {
     const word = o.values[i];
     if (!word) return;
-    const check = checkValue(kind, word.text, ctx);
+    const check = value(kind, word.text, family, opt, ext.name);
     if (!check.ok) {
-      values.push(word.text);
+      invalid = true;
       return;
     }
     if (check.omitted) omitted = true;
     if (check.savedAs) savedAs = check.savedAs;
     values.push(check.canonical);
   });
+  // a value iptables refuses: the option as written (canonical name), nothing derived from it
+  if (invalid) return { name: opt.name, negated: o.negated, values: o.values.map((v) => v.text), order: index.get(opt.name) ?? Infinity, quoted: o.values.map(() => "raw" as const), source: o };
   if (opt.args === 0 && opt.save === "omit-default" && !o.negated) return null;
   if (opt.args > 1 && opt.save === "omit-default" && values.join(" ") === defaultOf(opt, family)) omitted = true;
   if (omitted && !o.negated) return null;
@@ -228,6 +267,7 @@ function printedText(p: PrintedOption): string {
 
 function quoteValue(text: string, how: PrintedOption["quoted"][number]): string {
   if (how === "never") return text;
+  if (how === "raw") return rawWord(text);
   if (how === "always") return `"${text.replace(/(["\\])/g, "\\$1")}"`;
   return quoteForSave(text);
 }

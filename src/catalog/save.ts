@@ -19,8 +19,8 @@ export interface PrintedOption {
   readonly values: readonly string[];
   /** Sort key: index of the printed name in the extension's catalog options (iptables-save's order). */
   readonly order: number;
-  /** Per value: "auto" (xtables_save_string), "always" or "never" quoted. */
-  readonly quoted: readonly ("auto" | "always" | "never")[];
+  /** Per value: "auto" (xtables_save_string), "always" or "never" quoted; "raw" for words of unknown options (quoted only to stay one word). */
+  readonly quoted: readonly ("auto" | "always" | "never" | "raw")[];
   /** The option of the rule it comes from (absent for defaults iptables-save adds). */
   readonly source?: Option;
 }
