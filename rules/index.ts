@@ -8,8 +8,28 @@ import type { LintRule } from "../src/rule.js";
 import syntaxError from "./syntax-error.js";
 
 // ── Docker rules ──
+import dockerChainModified from "./docker-chain-modified.js";
+import dockerUserNotJumped from "./docker-user-not-jumped.js";
+import dockerUserPostDnatMatch from "./docker-user-post-dnat-match.js";
+import dockerUserBlocksReplies from "./docker-user-blocks-replies.js";
+import dockerUserUnrestricted from "./docker-user-unrestricted.js";
+import placeholderInterface from "./placeholder-interface.js";
+import dockerRulesPersisted from "./docker-rules-persisted.js";
+import dockerBindAddressMismatch from "./docker-bind-address-mismatch.js";
+import dockerConfigMismatch from "./docker-config-mismatch.js";
 
 // ── daemon.json rules ──
+import daemonInvalidJson from "./daemon-invalid-json.js";
+import daemonUnknownKey from "./daemon-unknown-key.js";
+import daemonInvalidValue from "./daemon-invalid-value.js";
+import daemonDuplicateKey from "./daemon-duplicate-key.js";
+import daemonIptablesDisabled from "./daemon-iptables-disabled.js";
+import daemonIp6tablesDisabled from "./daemon-ip6tables-disabled.js";
+import daemonInsecureTcpSocket from "./daemon-insecure-tcp-socket.js";
+import daemonIccEnabled from "./daemon-icc-enabled.js";
+import daemonUserlandProxy from "./daemon-userland-proxy.js";
+import daemonDefaultBindAll from "./daemon-default-bind-all.js";
+import daemonConflictingOptions from "./daemon-conflicting-options.js";
 
 // ── semantics (packet model) ──
 
@@ -18,8 +38,28 @@ export const lintRules: readonly LintRule[] = [
   syntaxError,
 
   // Docker
+  dockerChainModified,
+  dockerUserNotJumped,
+  dockerUserPostDnatMatch,
+  dockerUserBlocksReplies,
+  dockerUserUnrestricted,
+  placeholderInterface,
+  dockerRulesPersisted,
+  dockerBindAddressMismatch,
+  dockerConfigMismatch,
 
   // daemon.json
+  daemonInvalidJson,
+  daemonUnknownKey,
+  daemonInvalidValue,
+  daemonDuplicateKey,
+  daemonIptablesDisabled,
+  daemonIp6tablesDisabled,
+  daemonInsecureTcpSocket,
+  daemonIccEnabled,
+  daemonUserlandProxy,
+  daemonDefaultBindAll,
+  daemonConflictingOptions,
 
   // semantics
 ] as readonly LintRule[];

@@ -1,64 +1,123 @@
 #!/usr/bin/env node
 /**
- * Command-line edge: argv, files, colours and the exit code. Everything else is in the pure core.
- * Exit codes (as ESLint): 0 clean, 1 lint errors (or too many warnings), 2 usage / configuration / I/O error.
+ * The fwlint program: argv, the process and the exit code. Commands live in src/commands/ (lint is the
+ * default); everything they compute is in the pure core.
+ *
+ * Exit codes, as ESLint: 0 no errors (and warnings within --max-warnings), 1 lint errors or too many
+ * warnings, 2 usage, configuration or I/O error — always a one-line message, a stack trace only with --debug.
  */
-import { readFileSync } from "node:fs";
-import { resolve, relative, sep } from "node:path";
+import { fstatSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { lintFiles, type LintInput } from "./lint.js";
-import { stylish } from "./formatters/stylish.js";
-import type { FormattedResult } from "./formatters/types.js";
+import { BaselineError } from "./baseline.js";
+import { commands } from "./commands/index.js";
+import { CONTEXT_KEY, packageVersion, printError, STDIN_ARG, UsageError, type CliContext, type CliIO } from "./commands/shared.js";
+import { ConfigError } from "./config.js";
+import { FileReadError } from "./files.js";
+import { RuleCrashError } from "./lint.js";
+import type { LintRule } from "./rule.js";
 import { lintRules } from "../rules/index.js";
 
-const VERSION = "0.1.0";
+/** The real process as a CliIO. */
+export function processIO(): CliIO {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: {
+      isPiped() {
+        try {
+          const s = fstatSync(0);
+          return s.isFIFO() || s.isFile() || s.isSocket();
+        } catch {
+          return false;
+        }
+      },
+      async read() {
+        const chunks: Buffer[] = [];
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString("utf8");
+      },
+    },
+  };
+}
 
-class UsageError extends Error {}
+export interface RunOptions {
+  /** Rules to run instead of the registry (tests). */
+  readonly rules?: readonly LintRule[];
+}
 
-function readInput(file: string): LintInput {
-  if (file === "-") return { text: readFileSync(0, "utf8") };
+/** Run fwlint with these arguments; resolves to the exit code. Never throws. */
+export async function run(argv: readonly string[], io: CliIO = processIO(), options: RunOptions = {}): Promise<number> {
+  const ctx: CliContext = { io, exitCode: 0, debug: argv.includes("--debug"), rules: options.rules ?? lintRules };
+  let output = "";
   try {
-    return { text: readFileSync(file, "utf8"), filePath: resolve(file) };
+    const program = yargs()
+      .scriptName("fwlint")
+      .parserConfiguration({ "duplicate-arguments-array": true, "strip-aliased": true })
+      .command(commands as never)
+      .option("color", { type: "boolean", describe: "Force colours on or off (default: on for a terminal; NO_COLOR and FORCE_COLOR honoured)", global: true })
+      .option("debug", { type: "boolean", default: false, describe: "Print what fwlint does, and stack traces of internal errors, to stderr", global: true })
+      .strict()
+      .exitProcess(false)
+      .version(packageVersion())
+      .alias("version", "v")
+      .help()
+      .alias("help", "h")
+      .wrap(100)
+      .fail((message, error) => {
+        throw error ?? new UsageError(`${tidyYargsMessage(message, argv)} (see fwlint --help)`);
+      });
+    await program.parseAsync(argv.map((a) => (a === "-" ? STDIN_ARG : a)), { [CONTEXT_KEY]: ctx }, (_err, _argv, out) => {
+      if (out) output = out;
+    });
+    if (output) io.stdout.write(`${output}\n`);
+    return ctx.exitCode;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: cannot read file (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? "error")})`);
+    return failure(ctx, err);
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName("fwlint")
-    .usage("$0 [files..]", "Lint iptables rules files, iptables scripts and Docker daemon.json")
-    .positional("files", { type: "string", array: true, describe: "files to lint; - for stdin" })
-    .option("format", { alias: "f", choices: ["stylish", "json"] as const, default: "stylish" as const })
-    .option("color", { type: "boolean" })
-    .version(VERSION)
-    .strict()
-    .fail((msg, err) => {
-      throw new UsageError(msg ?? err?.message ?? "invalid arguments");
-    })
-    .parseAsync();
-  const files = (args.files as string[] | undefined) ?? [];
-  if (files.length === 0) throw new UsageError("no files given (use - to read standard input)");
-  const inputs = files.map(readInput);
-  const results = lintFiles(inputs);
-  const cwd = process.cwd();
-  const formatted: FormattedResult[] = results.map((r) => {
-    const filePath = r.filePath ?? "<stdin>";
-    return { ...r, filePath, displayPath: filePath, relativePath: r.filePath ? relative(cwd, r.filePath).split(sep).join("/") : "<stdin>" };
-  });
-  const color = args.color ?? (process.env.NO_COLOR ? false : process.stdout.isTTY === true);
-  const out = args.format === "json" ? JSON.stringify(formatted.map(({ displayPath: _d, relativePath: _r, ...r }) => r), (_k, v) => (typeof v === "bigint" ? String(v) : v)) : stylish(formatted, { color, cwd, rules: lintRules, version: VERSION });
-  if (out) process.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
-  return results.some((r) => r.errorCount > 0) ? 1 : 0;
+/** yargs names an unknown option twice (kebab and camelCase) and without its dashes: name it once, as typed. */
+function tidyYargsMessage(message: string, argv: readonly string[]): string {
+  const m = /^Unknown arguments?: (.*)$/s.exec(message);
+  if (!m) return message;
+  const names = m[1]!.split(", ");
+  const kebab = names.filter((n) => !names.some((o) => o !== n && o.replace(/-([a-z])/g, (_x, c: string) => c.toUpperCase()) === n));
+  const typed = (n: string) => argv.find((a) => [`--${n}`, `--no-${n}`, `-${n}`].includes(a.split("=")[0]!)) ?? n;
+  return `unknown argument${kebab.length > 1 ? "s" : ""} ${kebab.map(typed).join(", ")}`;
 }
 
-main(hideBin(process.argv)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`fwlint: ${err instanceof UsageError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`}\n`);
-    if (process.argv.includes("--debug") && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exit(2);
-  },
-);
+function failure(ctx: CliContext, err: unknown): number {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof FileReadError || err instanceof BaselineError) printError(ctx, err.message);
+  else if (err instanceof RuleCrashError) printError(ctx, `internal error: ${err.message}${ctx.debug ? "" : " (run with --debug for the stack trace)"}`);
+  else printError(ctx, `internal error: ${err instanceof Error ? err.message : String(err)}${ctx.debug ? "" : " (run with --debug for the stack trace)"}`);
+  if (ctx.debug && err instanceof Error) {
+    ctx.io.stderr.write(`${err.stack ?? err.message}\n`);
+    if (err instanceof RuleCrashError && err.cause instanceof Error) ctx.io.stderr.write(`caused by: ${err.cause.stack ?? err.cause.message}\n`);
+  }
+  return 2;
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  // `fwlint … | head`: the reader went away; stop quietly instead of printing an EPIPE stack trace
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  void run(process.argv.slice(2)).then((code) => {
+    // exitCode, not exit(): a large report still being written to a pipe is not cut short
+    process.exitCode = code;
+  });
+}

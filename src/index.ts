@@ -10,3 +10,11 @@ export type { Diagnostic, Severity, SeveritySetting, Fix, Suggestion, RelatedLoc
 export type { LintRule, LintRuleMeta, RuleContext, Finding, ProjectFacts, FileKind, Language, Category } from "./rule.js";
 export { lintRules } from "../rules/index.js";
 export * as catalog from "./catalog/index.js";
+export type { SuppressedDiagnostic, Suppression, EngineMessageKind } from "./diagnostic.js";
+export { RuleCrashError, type LinterOptions } from "./lint.js";
+export { collectDirectives, applyDirectives, type Directive } from "./directives.js";
+export { parseConfig, loadConfigFile, ConfigResolver, ConfigError, type ConfigFile, type FileSettings } from "./config.js";
+export { createBaseline, applyBaseline, parseBaseline, serializeBaseline, type Baseline } from "./baseline.js";
+export { formatters, FORMAT_NAMES, type FormatName, type FormattedResult, type FormatterContext } from "./formatters/index.js";
+/** The Docker model: layout family, Docker's rules, bridges, published ports, exposure decision. */
+export * as docker from "./docker/index.js";

@@ -4,7 +4,8 @@
 import type { Family, Ruleset, SourceFormat } from "./ast/iptables.js";
 import type { DaemonJsonDocument } from "./daemon/ast.js";
 import { parseDaemonJson } from "./daemon/parse.js";
-import type { Diagnostic, Severity, SeveritySetting } from "./diagnostic.js";
+import type { Diagnostic, Severity, SeveritySetting, SuppressedDiagnostic } from "./diagnostic.js";
+import { applyDirectives, collectDirectives } from "./directives.js";
 import { detectFormat, parse } from "./parse/index.js";
 import type { FileKind, Finding, LintRule, ProjectFacts, ProjectFile, RuleContext } from "./rule.js";
 import { lintRules as registry } from "../rules/index.js";
@@ -14,10 +15,19 @@ export interface RuleSetting {
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
+/** How inline directives are handled. */
+export interface LinterOptions {
+  /** Ignore `fwlint-disable…` comments and `--comment` directives. */
+  readonly noInlineConfig?: boolean;
+  /** Report directives that suppress nothing (default "off" here; the CLI's default is "warning"). */
+  readonly reportUnusedDisableDirectives?: SeveritySetting;
+}
+
 /** Configuration after files, overrides and command-line flags are merged for one file. */
 export interface ResolvedConfig {
   readonly rules: Readonly<Record<string, RuleSetting>>;
   readonly facts: ProjectFacts;
+  readonly linterOptions?: LinterOptions;
 }
 
 export const emptyConfig: ResolvedConfig = { rules: {}, facts: {} };
@@ -31,6 +41,8 @@ export interface LintInput {
   readonly family?: Family;
   /** Force the iptables input format. */
   readonly format?: SourceFormat;
+  /** Configuration for this file (default: `LintOptions.config`). */
+  readonly config?: ResolvedConfig;
 }
 
 export interface LintOptions {
@@ -55,6 +67,8 @@ export interface LintResult {
   readonly filePath: string | undefined;
   readonly kind: FileKind;
   readonly messages: Diagnostic[];
+  /** Findings silenced by inline directives, with the directives' justifications. */
+  readonly suppressedMessages: SuppressedDiagnostic[];
   readonly errorCount: number;
   readonly warningCount: number;
   readonly fatalErrorCount: number;
@@ -100,6 +114,18 @@ export function loadFile(input: LintInput): ProjectFile {
   return { filePath: input.filePath, kind, text: input.text, rulesets, daemon: null };
 }
 
+/** A rule threw: a bug in fwlint, reported with the rule and the file (the CLI exits 2). */
+export class RuleCrashError extends Error {
+  constructor(
+    readonly ruleId: string,
+    readonly filePath: string | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(`rule ${ruleId} crashed on ${filePath ?? "<input>"}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "RuleCrashError";
+  }
+}
+
 function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>) {
   const setting = severityOf(rule, config);
   if (setting === "off") return;
@@ -116,7 +142,11 @@ function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: Resolv
       return memo.get(key) as T;
     },
   };
-  timed(timing, `rule:${rule.id}`, () => (rule.check as (c: RuleContext<unknown>) => void)(ctx));
+  try {
+    timed(timing, `rule:${rule.id}`, () => (rule.check as (c: RuleContext<unknown>) => void)(ctx));
+  } catch (err) {
+    throw new RuleCrashError(rule.id, file.filePath, err);
+  }
 }
 
 /** Lint one file. */
@@ -129,21 +159,24 @@ export function lint(input: LintInput, options: LintOptions = {}): LintResult {
  * (a dump and its host's daemon.json).
  */
 export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {}): LintResult[] {
-  const config = options.config ?? emptyConfig;
+  const baseConfig = options.config ?? emptyConfig;
+  const configs = inputs.map((i) => i.config ?? baseConfig);
   const rules = options.rules ?? registry;
   const files = inputs.map((input) => timed(options.timing, "parse", () => loadFile(input)));
   const perFile = files.map(() => new Map<string, Diagnostic>());
+  const toDiagnostic = (rule: LintRule, f: Finding, severity: Severity): Diagnostic => ({
+    ruleId: rule.id,
+    severity,
+    message: f.message,
+    span: f.span,
+    ...(f.related?.length ? { related: f.related } : {}),
+    ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
+  });
   files.forEach((file, k) => {
     const out = perFile[k]!;
+    const config = configs[k]!;
     const sink = (rule: LintRule, f: Finding, severity: Severity) => {
-      const d: Diagnostic = {
-        ruleId: rule.id,
-        severity,
-        message: f.message,
-        span: f.span,
-        ...(f.related?.length ? { related: f.related } : {}),
-        ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
-      };
+      const d = toDiagnostic(rule, f, severity);
       const key = `${d.ruleId}\0${d.span.offset}\0${d.span.endOffset}\0${d.message}`;
       if (!out.has(key)) out.set(key, d);
     };
@@ -160,19 +193,35 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
   if (projectRules.length && files.length) {
     const memo = new Map<string, unknown>();
     for (const rule of projectRules) {
-      runRule(rule, { files }, files[0]!, config, memo, (r, f, severity) => {
+      runRule(rule, { files }, files[0]!, options.config ?? configs[0]!, memo, (r, f, severity) => {
         const k = Math.max(0, files.findIndex((x) => x.filePath === f.filePath));
-        const d: Diagnostic = { ruleId: r.id, severity, message: f.message, span: f.span, ...(f.related?.length ? { related: f.related } : {}), ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}) };
+        // the file the finding lands in decides whether the rule is on there, and at what severity
+        const setting = configs[k]!.rules[r.id]?.severity;
+        if (setting === "off") return;
+        const d = toDiagnostic(r, f, setting ?? severity);
         perFile[k]!.set(`${d.ruleId}\0${d.span.offset}\0${d.message}`, d);
-      });
+      }, options.timing);
     }
   }
+  const knownRules = new Set([...registry, ...rules].map((r) => r.id));
   return files.map((file, k) => {
-    const messages = [...perFile[k]!.values()].sort(compareDiagnostics);
+    let messages = [...perFile[k]!.values()];
+    let suppressedMessages: SuppressedDiagnostic[] = [];
+    const linterOptions = configs[k]!.linterOptions ?? {};
+    if (!linterOptions.noInlineConfig) {
+      const directives = timed(options.timing, "directives", () => collectDirectives(file));
+      if (directives.length) {
+        const outcome = timed(options.timing, "directives", () => applyDirectives(messages, directives, { reportUnused: linterOptions.reportUnusedDisableDirectives ?? "off", knownRules }));
+        messages = [...outcome.messages, ...outcome.problems];
+        suppressedMessages = outcome.suppressed.sort(compareDiagnostics);
+      }
+    }
+    messages.sort(compareDiagnostics);
     return {
       filePath: file.filePath,
       kind: file.kind,
       messages,
+      suppressedMessages,
       errorCount: messages.filter((m) => m.severity === "error").length,
       warningCount: messages.filter((m) => m.severity === "warning").length,
       fatalErrorCount: 0,

@@ -12,7 +12,10 @@ export type Language = "iptables" | "daemon-json" | "project";
 
 export type Category = "syntax" | "validity" | "docker" | "daemon" | "semantics" | "style";
 
-/** Facts about the host and project that rules need; set in config (`facts`), never guessed from the machine. */
+/**
+ * Facts about the host and project that rules need; set in config (`facts`), never guessed from the machine.
+ * Adding a fact? Add it to "facts" in schema/fwlint.config.schema.json too (a test compares the two).
+ */
 export interface ProjectFacts {
   /** The host's external (internet- or LAN-facing) interfaces, e.g. ["eth0"]. */
   readonly externalInterfaces?: readonly string[];
@@ -20,9 +23,15 @@ export interface ProjectFacts {
   readonly trustedSources?: readonly string[];
   /** The host's own addresses (for routing and addrtype decisions). */
   readonly hostAddresses?: readonly string[];
-  /** Docker Engine version on the host, e.g. "28.2.2" (default: the newest known). */
+  /**
+   * Docker Engine version on the host, e.g. "28.2.2" (default: the newest known). Selects the daemon.json key
+   * set and settles the layout family of a dump that fits several.
+   */
   readonly dockerVersion?: string;
-  /** This file is a persisted ruleset restored at boot (rules.v4 and similar are assumed to be). */
+  /**
+   * This file is a persisted ruleset restored at boot. Unset: decided by name (rules.v4, rules.v6,
+   * ip6?tables.rules, /etc/sysconfig/ip6?tables count as persisted).
+   */
   readonly persisted?: boolean;
 }
 
@@ -51,7 +60,11 @@ export interface RuleContext<A> {
 export interface RuleDocs {
   /** Markdown: why this matters, what the kernel / dockerd does. */
   readonly rationale: string;
-  /** Example that triggers the rule (run as a test: must produce at least one diagnostic of this rule). */
+  /**
+   * Example that triggers the rule (run as a test: must produce at least one diagnostic of this rule).
+   * Project rules give several files, each introduced by a `==> name <==` line; an iptables example may set
+   * facts with a `# fwlint-facts: {…}` line.
+   */
   readonly bad: string;
   /** Example that does not (run as a test: must produce none of this rule). */
   readonly good: string;

@@ -21,7 +21,7 @@ export interface JsonMember {
 
 export interface DaemonJsonDocument {
   readonly kind: "DaemonJson";
-  /** The parsed document, or null when the JSON is malformed. */
+  /** The parsed document, or null when the JSON is malformed (see `error`) or the file is empty (no configuration). */
   readonly root: JsonValue | null;
   /** Syntax error with its position, when the JSON is malformed. */
   readonly error: { readonly message: string; readonly span: Span } | null;

@@ -45,10 +45,17 @@ function convert(node: MomoaNode): JsonValue {
   }
 }
 
-/** Parse daemon.json. Never throws: a syntax error is returned with its line and column. */
+/**
+ * Parse daemon.json. Never throws: a syntax error is returned with its line and column.
+ * Like dockerd, an empty (or whitespace-only) file means "no configuration" and a UTF-8 byte order mark is
+ * accepted.
+ */
 export function parseDaemonJson(text: string): DaemonJsonDocument {
+  if (text.replace(/^\uFEFF/, "").trim() === "") return { kind: "DaemonJson", root: null, error: null, text };
+  // Replace the BOM by a space so every offset stays the same.
+  const body = text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text;
   try {
-    const doc = momoaParse(text, { mode: "json", ranges: false, tokens: false }) as unknown as { body: MomoaNode };
+    const doc = momoaParse(body, { mode: "json", ranges: false, tokens: false }) as unknown as { body: MomoaNode };
     return { kind: "DaemonJson", root: convert(doc.body), error: null, text };
   } catch (err) {
     const e = err as { message?: string; line?: number; column?: number; offset?: number };

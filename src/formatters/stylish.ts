@@ -1,41 +1,63 @@
 /**
- * ESLint's stylish layout, exactly, so CI problem matchers written for ESLint (actions/setup-node's
- * eslint-stylish) read fwlint's output unchanged.
+ * ESLint's stylish layout, exactly (eslint/lib/cli-engine/formatters/stylish.js), so problem matchers written
+ * for ESLint — actions/setup-node's eslint-stylish among them — read fwlint's output unchanged:
+ *
+ *   <empty line>
+ *   /abs/path/rules.v4                                      underlined
+ *     5:10  error    Message without its final period  rule-id
+ *   <empty line>
+ *   ✖ 2 problems (1 error, 1 warning)                       bold, red when any error, else yellow
+ *
+ * Nothing at all is printed when there are no problems. Engine messages (unused directives), which ESLint
+ * prints without an id, show `fwlint/<kind>` in the id column so the problem matcher picks them up too.
  */
 import { Chalk } from "chalk";
+import { stripVTControlCharacters } from "node:util";
+import { displayedId } from "../diagnostic.js";
 import type { FormatterContext, FormattedResult } from "./types.js";
 
-const visibleLength = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
+const plural = (word: string, n: number) => `${word}${n === 1 ? "" : "s"}`;
 
-export function stylish(results: readonly FormattedResult[], ctx: FormatterContext): string {
+/** text-table as ESLint uses it: two-space gutter, column 1 right-aligned, trailing blanks trimmed. */
+function table(rows: readonly string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, k) => (widths[k] = Math.max(widths[k] ?? 0, stripVTControlCharacters(cell).length)));
+  return rows.map((row) =>
+    row
+      .map((cell, k) => {
+        const pad = " ".repeat(widths[k]! - stripVTControlCharacters(cell).length);
+        return k === 1 ? pad + cell : cell + pad;
+      })
+      .join("  ")
+      .replace(/\s+$/, ""),
+  );
+}
+
+export function stylish(results: readonly FormattedResult[], ctx: Pick<FormatterContext, "color">): string {
   const c = new Chalk({ level: ctx.color ? 1 : 0 });
-  let out = "\n";
-  let errors = 0;
-  let warnings = 0;
+  let output = "\n";
+  let errorCount = 0;
+  let warningCount = 0;
+  let summaryColor: "yellow" | "red" = "yellow";
   for (const result of results) {
     if (result.messages.length === 0) continue;
-    out += `${c.underline(result.displayPath)}\n`;
+    errorCount += result.errorCount;
+    warningCount += result.warningCount;
+    output += `${c.underline(result.filePath)}\n`;
     const rows = result.messages.map((m) => {
-      if (m.severity === "error") errors++;
-      else warnings++;
-      return ["", String(m.span.line || 0), String(m.span.column || 0), m.severity === "error" ? c.red("error") : c.yellow("warning"), m.message.replace(/([^ ])\.$/u, "$1"), c.dim(m.ruleId ?? "")];
+      let type: string;
+      if (m.severity === "error") {
+        type = c.red("error");
+        summaryColor = "red";
+      } else type = c.yellow("warning");
+      return ["", String(m.span.line || 0), String(m.span.column || 0), type, m.message.replace(/([^ ])\.$/u, "$1"), c.dim(displayedId(m))];
     });
-    const widths = [0, 0, 0, 0, 0, 0];
-    for (const row of rows) row.forEach((cell, k) => (widths[k] = Math.max(widths[k]!, visibleLength(cell))));
-    for (const row of rows) {
-      const cells = row.map((cell, k) => {
-        const pad = " ".repeat(widths[k]! - visibleLength(cell));
-        return k === 1 ? pad + cell : cell + pad;
-      });
-      const line = cells.join("  ").trimEnd();
-      out += `${line.replace(/(\d+)\s+(\d+)/u, (_m, l: string, col: string) => c.dim(`${l}:${col}`))}\n`;
-    }
-    out += "\n";
+    output += `${table(rows)
+      .map((line) => line.replace(/(\d+)\s+(\d+)/u, (_m, l: string, col: string) => c.dim(`${l}:${col}`)))
+      .join("\n")}\n\n`;
   }
-  const total = errors + warnings;
+  const total = errorCount + warningCount;
   if (total === 0) return "";
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
-  const summary = `\u2716 ${plural(total, "problem")} (${plural(errors, "error")}, ${plural(warnings, "warning")})`;
-  out += `${errors > 0 ? c.red.bold(summary) : c.yellow.bold(summary)}\n`;
-  return out;
+  output += c[summaryColor].bold(`\u2716 ${total}${plural(" problem", total)} (${errorCount}${plural(" error", errorCount)}, ${warningCount}${plural(" warning", warningCount)})\n`);
+  return c.reset(output);
 }

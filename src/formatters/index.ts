@@ -1,0 +1,22 @@
+/** Output formats of `fwlint --format`: pure functions of the results. */
+import { compact } from "./compact.js";
+import { github } from "./github.js";
+import { gitlab } from "./gitlab.js";
+import { json } from "./json.js";
+import { sarif } from "./sarif.js";
+import { stylish } from "./stylish.js";
+import type { Formatter } from "./types.js";
+
+export const FORMAT_NAMES = ["stylish", "json", "sarif", "github", "compact", "gitlab"] as const;
+export type FormatName = (typeof FORMAT_NAMES)[number];
+
+export const formatters: Readonly<Record<FormatName, Formatter>> = {
+  stylish,
+  json,
+  sarif,
+  github,
+  compact,
+  gitlab,
+};
+
+export type { Formatter, FormatterContext, FormattedResult, ToolNotification } from "./types.js";
