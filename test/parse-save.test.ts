@@ -128,6 +128,15 @@ describe("spellings iptables accepts all produce the same tree", () => {
     expect(one('-A INPUT -m comment --comment="x y" -j ACCEPT')).toBe("-m comment --comment x y -j ACCEPT");
     expect(one("-A INPUT -p tcp --dpo 22 -j ACCEPT")).toBe("-p tcp (-m tcp) --dport 22 -j ACCEPT");
   });
+  it("abbreviates over the loaded extensions before loading the protocol match (getopt runs first)", () => {
+    // iptables-save prints these as --dports / --sports / --ports (checked on the kernel)
+    expect(one("-A INPUT -p tcp -m multiport --dport 80,443 -j ACCEPT")).toBe("-p tcp -m multiport --dports 80,443 -j ACCEPT");
+    expect(one("-A INPUT -p udp -m multiport --sport 53 -j ACCEPT")).toBe("-p udp -m multiport --sports 53 -j ACCEPT");
+    expect(one("-A INPUT -p tcp -m multiport --port 1 -j ACCEPT")).toBe("-p tcp -m multiport --ports 1 -j ACCEPT");
+    // an option only the protocol match knows still loads it, by exact spelling or prefix
+    expect(one("-A INPUT -p tcp -m multiport --dports 80 --syn -j ACCEPT")).toBe("-p tcp -m multiport --dports 80 (-m tcp) --syn -j ACCEPT");
+    expect(one("-A INPUT -p tcp -m conntrack --ctstate NEW --dpo 22 -j ACCEPT")).toBe("-p tcp -m conntrack --ctstate NEW (-m tcp) --dport 22 -j ACCEPT");
+  });
   it("keeps both negation styles", () => {
     const rs = parse("*filter\n-A INPUT ! -s 10.0.0.0/8 -j DROP\n-A INPUT -s ! 10.0.0.0/8 -j DROP\nCOMMIT\n");
     const [a, b] = rs.tables[0]!.chains[0]!.rules;
