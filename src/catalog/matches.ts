@@ -768,7 +768,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     type: "match",
     families: ["ipv4", "ipv6"],
     description: "Tests on up to 4 bytes extracted from the packet",
-    options: [{ name: "--u32", args: 1, kinds: ["u32-expr"], negatable: true, required: true, description: "location=value[,range…][&&…]" }],
+    options: [{ name: "--u32", args: 1, kinds: ["u32-expr"], saveQuoting: "always", negatable: true, required: true, description: "location=value[,range…][&&…]" }],
   },
   {
     name: "udp",
