@@ -649,6 +649,8 @@ function checkMark(text: string, option: OptionSpec): ValueCheck {
   const mnemonic = option.name === "--and-mark" || option.name === "--or-mark" || option.name === "--xor-mark";
   const r = parseMark(text, !mnemonic);
   if ("error" in r) return fail(r.error);
+  // MARK/CONNMARK --set-mark value/mask clears mask|value and sets value: saved as --set-xmark value/(mask|value)
+  if (option.name === "--set-mark" && r.mask !== undefined) r.mask = (r.mask | r.value) >>> 0;
   const { value } = r;
   switch (option.name) {
     case "--and-mark":
@@ -658,8 +660,7 @@ function checkMark(text: string, option: OptionSpec): ValueCheck {
     case "--xor-mark":
       return ok(`${hex(value)}/${hex(0)}`);
   }
-  // MARK/CONNMARK --set-mark value/mask clears mask|value and sets value: saved as --set-xmark value/(mask|value)
-  const mask = option.name === "--set-mark" && r.mask !== undefined ? (r.mask | value) >>> 0 : (r.mask ?? U32_MAX);
+  const mask = r.mask ?? U32_MAX;
   const warning = (value & ~mask) >>> 0 ? { warning: `value ${hex(value)} has bits outside mask ${hex(mask)}` } : {};
   if (option.format === "with-mask" || mask !== U32_MAX) return ok(`${hex(value)}/${hex(mask)}`, warning);
   return ok(hex(value), warning);
