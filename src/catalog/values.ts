@@ -651,6 +651,8 @@ function checkMark(text: string, option: OptionSpec): ValueCheck {
   const mnemonic = option.name === "--and-mark" || option.name === "--or-mark" || option.name === "--xor-mark";
   const r = parseMark(text, !mnemonic);
   if ("error" in r) return fail(r.error);
+  // MARK/CONNMARK --set-mark value/mask clears mask|value and sets value: saved as --set-xmark value/(mask|value)
+  if (option.name === "--set-mark" && r.mask !== undefined) r.mask = (r.mask | r.value) >>> 0;
   const { value } = r;
   switch (option.name) {
     case "--and-mark":
@@ -846,7 +848,8 @@ function checkDatetime(text: string): ValueCheck {
   return ok(canonical);
 }
 
-const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+/** Weekday names in the order the time match prints them. */
+export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 
 function checkWeekdays(text: string): ValueCheck {
   const days = new Set<number>();

@@ -352,29 +352,42 @@ class RuleReader {
         }
       }
     }
-    // implicit protocol match: iptables loads it for an option nothing loaded knows, then reads it again
+    // getopt runs first, over the options merged so far (core and loaded extensions): an exact spelling, else an
+    // unambiguous prefix (`-m multiport --dport 80` is --dports); not once an unknown module is loaded, whose
+    // options are unknowable
+    let ambiguous = false;
+    if (!core && !spec && !this.hasUnknownMatch) {
+      const p = resolvePrefix(written, loaded, undefined);
+      if (p === "ambiguous") ambiguous = true;
+      else if (p) {
+        abbreviated = true;
+        if (p.core) core = p.spec;
+        else {
+          spec = p.spec;
+          owner = findLoaded(loaded, p.entry);
+        }
+      }
+    }
+    // only an option getopt does not know makes iptables load the implicit protocol match and read it again
+    // (exact spelling or prefix among the protocol match's options)
     let implicit: CatalogEntry | undefined;
-    if (!core && !spec && this.protocol !== null && !this.implicitTried) {
+    if (!core && !spec && !ambiguous && this.protocol !== null && !this.implicitTried) {
       const candidate = implicitMatchFor(this.protocol, ctx.family);
       if (candidate && !loaded.some((l) => l.entry === candidate)) implicit = candidate;
     }
     if (implicit && implicit.byName.has(written)) {
       owner = this.loadImplicit(implicit, i);
       spec = implicit.byName.get(written);
-    }
-    // getopt prefix abbreviation (not once an unknown module is loaded: its options are unknowable)
-    if (!core && !spec && !this.hasUnknownMatch) {
-      const p = resolvePrefix(written, loaded, implicit);
-      if (p === "ambiguous") diag(ctx, "ambiguous-option", `option ${written} is an ambiguous abbreviation`, argSpan(args, i));
+    } else if (implicit && !this.hasUnknownMatch) {
+      const p = resolvePrefix(written, [], implicit, false);
+      if (p === "ambiguous") ambiguous = true;
       else if (p) {
         abbreviated = true;
-        if (p.core) core = p.spec;
-        else {
-          spec = p.spec;
-          owner = implicit && p.entry === implicit ? this.loadImplicit(implicit, i) : findLoaded(loaded, p.entry);
-        }
+        spec = p.spec;
+        owner = this.loadImplicit(implicit, i);
       }
     }
+    if (ambiguous) diag(ctx, "ambiguous-option", `option ${written} is an ambiguous abbreviation`, argSpan(args, i));
 
     if (core) {
       const { option, next } = this.makeOption(i, bang, written, core, core, abbreviated, false);
@@ -511,8 +524,8 @@ function lastOption(rule: RuleNode): Option | undefined {
 
 const CORE_LONG = ["--source", "--destination", "--src", "--dst", "--in-interface", "--out-interface", "--protocol", "--fragment", "--set-counters"];
 
-/** getopt's unambiguous-prefix rule over the loaded extensions' options and the core options. */
-function resolvePrefix(name: string, loaded: readonly Loaded[], extra: CatalogEntry | undefined): { entry: CatalogEntry | undefined; spec: OptionSpec; core: boolean } | "ambiguous" | undefined {
+/** getopt's unambiguous-prefix rule over the loaded extensions' options (and `extra`'s) and, unless `withCore` is false, the core options. */
+function resolvePrefix(name: string, loaded: readonly Loaded[], extra: CatalogEntry | undefined, withCore = true): { entry: CatalogEntry | undefined; spec: OptionSpec; core: boolean } | "ambiguous" | undefined {
   if (!name.startsWith("--") || name.length < 4) return undefined;
   const hits = new Map<OptionSpec, { entry: CatalogEntry | undefined; core: boolean }>();
   const scan = (entry: CatalogEntry) => {
@@ -520,7 +533,7 @@ function resolvePrefix(name: string, loaded: readonly Loaded[], extra: CatalogEn
   };
   for (const l of loaded) if (l.entry) scan(l.entry);
   if (extra) scan(extra);
-  for (const word of CORE_LONG) {
+  for (const word of withCore ? CORE_LONG : []) {
     const spec = findCoreOption(word)!;
     if (word.startsWith(name) && !hits.has(spec)) hits.set(spec, { entry: undefined, core: true });
   }

@@ -2,9 +2,9 @@
  * Applies commands, in source order, to build the Ruleset tree: what the kernel would hold after restoring
  * the file (or after running the script on a host with empty tables). Built-in chains always exist.
  */
-import type { Chain, Command, Family, Option, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
-import { checkValue } from "../catalog/values.js";
+import type { Chain, Command, Family, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
 import type { Span } from "../ast/span.js";
+import { canonicalRule } from "../canonical.js";
 import { BUILTIN_CHAINS } from "../catalog/core.js";
 
 export class TreeBuilder {
@@ -155,39 +155,20 @@ export class TreeBuilder {
   }
 }
 
+const signatures: Record<Family, WeakMap<Rule, string>> = { ipv4: new WeakMap(), ipv6: new WeakMap() };
+
 /**
- * Order-sensitive identity of a rule's specification (what `-D chain rulespec` compares): option values in
- * their canonical form (`-p 6` = `-p tcp`, `10.0.0.1` = `10.0.0.1/32`), counters left out.
+ * Identity of a rule's specification, as `-D chain rulespec` compares it: the kernel finds the rule whose
+ * canonical form (src/canonical.ts: what iptables-save prints) equals that of the given specification, so
+ * `-p 6 --dport 22` deletes `-p tcp -m tcp --dport 22` and `-s 10.0.0.1` deletes `-s 10.0.0.1/32`. Counters do not
+ * take part; the order of the matches does.
  */
 export function ruleSignature(rule: Rule, family: Family = "ipv4"): string {
-  const parts: string[] = [];
-  const value = (o: Option) =>
-    o.values
-      .map((v, k) => {
-        const kind = o.spec?.kinds?.[k];
-        if (!kind || !o.spec) return v.text;
-        const r = checkValue(kind, v.text, { family, option: o.spec });
-        return r.ok ? r.canonical : v.text;
-      })
-      .join("\u0001");
-  for (const it of rule.items) {
-    switch (it.type) {
-      case "criterion":
-        if (it.option.name === "-c") break;
-        parts.push(`${it.option.negated ? "!" : ""}${it.option.name}=${value(it.option)}`);
-        break;
-      case "option":
-      case "target-option":
-      case "orphan":
-        parts.push(`${it.option.negated ? "!" : ""}${it.option.name}=${value(it.option)}`);
-        break;
-      case "match":
-        parts.push(`-m ${it.match.module}`);
-        break;
-      case "target":
-        parts.push(`${it.target.goto ? "-g" : "-j"} ${it.target.name}`);
-        break;
-    }
+  const cache = signatures[family];
+  let key = cache.get(rule);
+  if (key === undefined) {
+    key = canonicalRule(rule, family);
+    cache.set(rule, key);
   }
-  return parts.join("\u0000");
+  return key;
 }
