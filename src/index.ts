@@ -2,6 +2,8 @@
 export { parse, detectFormat, detectFamily, type ParseOptions } from "./parse/index.js";
 export type * from "./ast/iptables.js";
 export { allRules, findTable, findChain, ruleOptions, criterion, match, matchOption } from "./ast/iptables.js";
+/** The canonical form: a rule exactly as iptables-save prints it (rule identity, checked against the kernel). */
+export { canonicalRule, canonicalRuleLines, canonicalSaveLine, canonicalSaveLines } from "./canonical.js";
 export type { Span } from "./ast/span.js";
 export { parseDaemonJson } from "./daemon/parse.js";
 export type { DaemonJsonDocument, JsonValue, JsonMember } from "./daemon/ast.js";

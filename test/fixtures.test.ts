@@ -51,7 +51,7 @@ describe.each(fixtures.map((path) => ({ path })))("$path", ({ path }) => {
     }
   });
 
-  it.runIf(/^valid/.test(basename(path)))("is clean", () => {
+  if (/^valid/.test(basename(path))) it("is clean", () => {
     expect(resultFor(path).result.messages).toEqual([]);
   });
 });

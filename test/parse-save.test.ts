@@ -93,6 +93,25 @@ COMMIT
     expect(findChain(rs, "filter", "TEMP")).toBeUndefined();
     expect(rs.commands[5]).toMatchObject({ op: "insert", index: 3, chain: "INPUT" });
   });
+  it("-D CHAIN rulespec finds the rule with the same canonical form, in any spelling, in either family", () => {
+    const rs = parse(`*filter
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+-A INPUT -s 10.0.0.1/32 -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -j REJECT --reject-with icmp-port-unreachable
+-A INPUT -p udp -m udp --dport 53 -m comment --comment dns -j ACCEPT
+-D INPUT --protocol 6 --destination-port ssh --jump ACCEPT
+-D INPUT -s 10.0.0.1 -m state --state ESTABLISHED,RELATED -j ACCEPT
+-D INPUT -j REJECT
+COMMIT
+`);
+    expect(rs.diagnostics).toEqual([]);
+    expect(renderRules(rs)).toEqual(["filter:INPUT#1: -p udp -m udp --dport 53 -m comment --comment dns -j ACCEPT"]);
+    // the order of the matches is part of the rule: the kernel does not delete this one either
+    expect(codes(parse("*filter\n-A INPUT -p udp -m udp --dport 53 -m comment --comment dns -j ACCEPT\n-D INPUT -p udp -m comment --comment dns -m udp --dport 53 -j ACCEPT\nCOMMIT\n"))).toEqual(["3:1 delete-not-found"]);
+    const v6 = parse("*filter\n-A INPUT -s 2001:db8::1/128 -j REJECT --reject-with icmp6-port-unreachable\n-D INPUT -s 2001:DB8:0::1 -j REJECT\nCOMMIT\n", { family: "ipv6" });
+    expect(v6.diagnostics).toEqual([]);
+    expect(renderRules(v6)).toEqual([]);
+  });
   it("reports deletes and inserts the kernel would refuse", () => {
     const rs = parse("*filter\n-D INPUT -s 1.1.1.1 -j ACCEPT\n-I INPUT 5 -j ACCEPT\nCOMMIT\n");
     expect(codes(rs)).toEqual(["2:1 delete-not-found", "3:1 index-out-of-range"]);
@@ -127,6 +146,15 @@ describe("spellings iptables accepts all produce the same tree", () => {
   it("reads --opt=value and getopt abbreviations", () => {
     expect(one('-A INPUT -m comment --comment="x y" -j ACCEPT')).toBe("-m comment --comment x y -j ACCEPT");
     expect(one("-A INPUT -p tcp --dpo 22 -j ACCEPT")).toBe("-p tcp (-m tcp) --dport 22 -j ACCEPT");
+  });
+  it("abbreviates over the loaded extensions before loading the protocol match (getopt runs first)", () => {
+    // iptables-save prints these as --dports / --sports / --ports (checked on the kernel)
+    expect(one("-A INPUT -p tcp -m multiport --dport 80,443 -j ACCEPT")).toBe("-p tcp -m multiport --dports 80,443 -j ACCEPT");
+    expect(one("-A INPUT -p udp -m multiport --sport 53 -j ACCEPT")).toBe("-p udp -m multiport --sports 53 -j ACCEPT");
+    expect(one("-A INPUT -p tcp -m multiport --port 1 -j ACCEPT")).toBe("-p tcp -m multiport --ports 1 -j ACCEPT");
+    // an option only the protocol match knows still loads it, by exact spelling or prefix
+    expect(one("-A INPUT -p tcp -m multiport --dports 80 --syn -j ACCEPT")).toBe("-p tcp -m multiport --dports 80 (-m tcp) --syn -j ACCEPT");
+    expect(one("-A INPUT -p tcp -m conntrack --ctstate NEW --dpo 22 -j ACCEPT")).toBe("-p tcp -m conntrack --ctstate NEW (-m tcp) --dport 22 -j ACCEPT");
   });
   it("keeps both negation styles", () => {
     const rs = parse("*filter\n-A INPUT ! -s 10.0.0.0/8 -j DROP\n-A INPUT -s ! 10.0.0.0/8 -j DROP\nCOMMIT\n");

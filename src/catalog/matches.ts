@@ -534,8 +534,8 @@ export const MATCHES: readonly ExtensionSpec[] = [
     runtimeDependency: "a RATEEST rule creating the named estimator must come earlier in the table (iptables-legacy checks rules in table order, so a FORWARD rule cannot use an estimator made in POSTROUTING)",
     options: [
       { name: "--rateest-delta", args: 0, negatable: false, description: "compare the difference between rate and the given value" },
-      { name: "--rateest1", args: 1, kinds: ["string"], maxLength: 15, negatable: false, description: "first estimator (relative mode)" },
-      { name: "--rateest", args: 1, kinds: ["string"], maxLength: 15, negatable: false, description: "estimator (absolute mode)" },
+      { name: "--rateest1", args: 1, kinds: ["string"], maxLength: 15, saveQuoting: "never", negatable: false, description: "first estimator (relative mode)" },
+      { name: "--rateest", args: 1, kinds: ["string"], maxLength: 15, saveQuoting: "never", negatable: false, description: "estimator (absolute mode)" },
       { name: "--rateest-bps1", args: 1, kinds: ["bandwidth"], optionalArg: true, negatable: false, description: "bytes per second of the first estimator" },
       { name: "--rateest-pps1", args: 1, kinds: ["number"], min: 0, max: U32, optionalArg: true, negatable: false, description: "packets per second of the first estimator" },
       { name: "--rateest-lt", args: 0, negatable: true, description: "rate less than" },
@@ -545,7 +545,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--rateest-pps2", args: 1, kinds: ["number"], min: 0, max: U32, optionalArg: true, negatable: false, description: "packets per second of the second estimator" },
       { name: "--rateest-bps", args: 1, kinds: ["bandwidth"], optionalArg: true, negatable: false, description: "bytes per second (absolute mode value; without value in relative mode)" },
       { name: "--rateest-pps", args: 1, kinds: ["number"], min: 0, max: U32, optionalArg: true, negatable: false, description: "packets per second (absolute mode value; without value in relative mode)" },
-      { name: "--rateest2", args: 1, kinds: ["string"], maxLength: 15, negatable: false, description: "second estimator (relative mode)" },
+      { name: "--rateest2", args: 1, kinds: ["string"], maxLength: 15, saveQuoting: "never", negatable: false, description: "second estimator (relative mode)" },
     ],
   },
   {
@@ -768,7 +768,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     type: "match",
     families: ["ipv4", "ipv6"],
     description: "Tests on up to 4 bytes extracted from the packet",
-    options: [{ name: "--u32", args: 1, kinds: ["u32-expr"], negatable: true, required: true, description: "location=value[,range…][&&…]" }],
+    options: [{ name: "--u32", args: 1, kinds: ["u32-expr"], saveQuoting: "always", negatable: true, required: true, description: "location=value[,range…][&&…]" }],
   },
   {
     name: "udp",

@@ -112,13 +112,13 @@ export const TARGETS: readonly ExtensionSpec[] = [
     description: "Conntrack template: notrack, helper, events, zone, timeout policy (raw table only)",
     options: [
       { name: "--notrack", args: 0, negatable: false, description: "disable connection tracking" },
-      { name: "--helper", args: 1, kinds: ["string"], maxLength: 15, negatable: false, description: "conntrack helper name (the kernel needs the helper for the rule's -p)" },
+      { name: "--helper", args: 1, kinds: ["string"], maxLength: 15, saveQuoting: "never", negatable: false, description: "conntrack helper name (the kernel needs the helper for the rule's -p)" },
       { name: "--ctevents", args: 1, kinds: ["enum-list"], values: ["new", "related", "destroy", "reply", "assured", "protoinfo", "helper", "mark", "natseqinfo", "secmark"], negatable: false, description: "conntrack events to generate" },
       { name: "--expevents", args: 1, kinds: ["enum-list"], values: ["new"], negatable: false, description: "expectation events to generate" },
       { name: "--zone-orig", args: 1, kinds: ["ct-zone"], negatable: false, description: "zone for the original direction" },
       { name: "--zone-reply", args: 1, kinds: ["ct-zone"], negatable: false, description: "zone for the reply direction" },
       { name: "--zone", args: 1, kinds: ["ct-zone"], negatable: false, description: "zone for both directions" },
-      { name: "--timeout", args: 1, kinds: ["string"], maxLength: 31, negatable: false, description: "timeout policy name (must exist, nfct timeout add)" },
+      { name: "--timeout", args: 1, kinds: ["string"], maxLength: 31, saveQuoting: "never", negatable: false, description: "timeout policy name (must exist, nfct timeout add)" },
     ],
   },
   {
@@ -233,7 +233,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     description: "Blink an LED trigger for matching packets",
     runtimeDependency: "the kernel's xt_LED module (LED class support)",
     options: [
-      { name: "--led-trigger-id", args: 1, kinds: ["string"], maxLength: 26, negatable: false, required: true, description: "trigger name (prefixed with netfilter-)" },
+      { name: "--led-trigger-id", args: 1, kinds: ["string"], maxLength: 26, saveQuoting: "always", negatable: false, required: true, description: "trigger name (prefixed with netfilter-)" },
       { name: "--led-delay", args: 1, kinds: ["led-delay"], negatable: false, description: "milliseconds or inf" },
       { name: "--led-always-blink", args: 0, negatable: false, description: "blink even if already on" },
     ],
@@ -272,7 +272,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     verdict: "terminal",
     description: `Source NAT to the address of the outgoing interface; ${NAT_PORT_NOTE}`,
     options: [
-      { name: "--to-ports", args: 1, kinds: ["port-range-dash"], negatable: false, description: "port[-port]" },
+      { name: "--to-ports", args: 1, kinds: ["port-range-dash"], negatable: false, protocols: [6, 17, 132, 33], description: "port[-port]; needs -p tcp, udp, sctp or dccp" },
       { name: "--random", args: 0, negatable: false, description: "randomize port mapping" },
       { name: "--random-fully", args: 0, negatable: false, description: "fully randomize port mapping" },
     ],
@@ -344,7 +344,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     verdict: "terminal",
     description: `Redirect to the local machine; ${NAT_PORT_NOTE}`,
     options: [
-      { name: "--to-ports", args: 1, kinds: ["port-range-dash"], negatable: false, description: "port[-port]" },
+      { name: "--to-ports", args: 1, kinds: ["port-range-dash"], negatable: false, protocols: [6, 17, 132, 33], description: "port[-port]; needs -p tcp, udp, sctp or dccp" },
       { name: "--random", args: 0, negatable: false, description: "randomize port mapping" },
     ],
   },

@@ -140,7 +140,11 @@ export interface OptionSpec {
   readonly valueBits?: 8 | 16;
   /** Larger values are accepted and lowered to this one (hashlimit --hashlimit-htable-size). */
   readonly clampMax?: number;
-  /** How iptables-save quotes the value: "always" (--string "x"), "never" (printed raw even with spaces, which then do not restore), default: only when needed. */
+  /**
+   * How iptables-save quotes the value: "always" (--string "x", with `"` and `\` escaped), "never" (printed raw even
+   * with spaces, which then do not restore), default: for string kinds only when needed (xtables_save_string: bare
+   * when made of letters, digits, `_` and `-`, else quoted with `"`, `\` and `'` escaped); other kinds never.
+   */
   readonly saveQuoting?: "always" | "never";
   /**
    * iptables-save prints this option under another name (e.g. --syn as "--tcp-flags FIN,SYN,RST,ACK SYN",

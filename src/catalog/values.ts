@@ -610,14 +610,16 @@ function checkWordList(
   text: string,
   what: string,
   canonicalOrder: readonly string[],
-  opts: { ignoreCase?: boolean; aliases?: Readonly<Record<string, string>>; expand?: Readonly<Record<string, readonly string[]>>; allWords?: readonly string[] } = {},
+  opts: { ignoreCase?: boolean; prefix?: boolean; aliases?: Readonly<Record<string, string>>; expand?: Readonly<Record<string, readonly string[]>>; allWords?: readonly string[] } = {},
 ): { values: string[] } | { error: string } {
   if (text === "") return { error: `empty ${what} list` };
   const chosen = new Set<string>();
   const vocabulary = [...canonicalOrder, ...Object.keys(opts.aliases ?? {}), ...Object.keys(opts.expand ?? {})];
   for (const raw of text.split(",")) {
     if (raw === "") return { error: `empty entry in ${what} list '${text}'` };
-    const word = opts.ignoreCase ? vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase()) : vocabulary.find((v) => v === raw);
+    let word = opts.ignoreCase ? vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase()) : vocabulary.find((v) => v === raw);
+    // iptables compares with strncasecmp(name, word, strlen(word)): any prefix selects the first name it starts
+    if (word === undefined && opts.prefix) word = canonicalOrder.find((v) => v.toLowerCase().startsWith(raw.toLowerCase()));
     if (word === undefined) {
       const hint = !opts.ignoreCase && vocabulary.some((v) => v.toLowerCase() === raw.toLowerCase()) ? ` (values are case-sensitive: ${vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase())})` : didYouMean(raw, opts.allWords ?? vocabulary);
       return { error: `unknown ${what} '${raw}'${hint}` };
@@ -649,6 +651,8 @@ function checkMark(text: string, option: OptionSpec): ValueCheck {
   const mnemonic = option.name === "--and-mark" || option.name === "--or-mark" || option.name === "--xor-mark";
   const r = parseMark(text, !mnemonic);
   if ("error" in r) return fail(r.error);
+  // MARK/CONNMARK --set-mark value/mask clears mask|value and sets value: saved as --set-xmark value/(mask|value)
+  if (option.name === "--set-mark" && r.mask !== undefined) r.mask = (r.mask | r.value) >>> 0;
   const { value } = r;
   switch (option.name) {
     case "--and-mark":
@@ -659,7 +663,10 @@ function checkMark(text: string, option: OptionSpec): ValueCheck {
       return ok(`${hex(value)}/${hex(0)}`);
   }
   const mask = r.mask ?? U32_MAX;
-  const warning = (value & ~mask) >>> 0 ? { warning: `value ${hex(value)} has bits outside mask ${hex(mask)}` } : {};
+  // In a match (value & mask == value never holds when value has bits outside the mask) that never matches; in a
+  // target (--set-xmark is mark = (mark & ~mask) ^ value) it is how XOR and OR are written: kube-proxy's
+  // --xor-mark 0x4000 is saved as --set-xmark 0x4000/0x0.
+  const warning = option.format !== "with-mask" && (value & ~mask) >>> 0 ? { warning: `value ${hex(value)} has bits outside mask ${hex(mask)}: the match never matches` } : {};
   if (option.format === "with-mask" || mask !== U32_MAX) return ok(`${hex(value)}/${hex(mask)}`, warning);
   return ok(hex(value), warning);
 }
@@ -841,7 +848,8 @@ function checkDatetime(text: string): ValueCheck {
   return ok(canonical);
 }
 
-const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+/** Weekday names in the order the time match prints them. */
+export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 
 function checkWeekdays(text: string): ValueCheck {
   const days = new Set<number>();
@@ -1421,7 +1429,7 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
     case "ctstate-list":
     case "state-list": {
       const order = kind === "ctstate-list" ? CT_STATES : STATE_STATES;
-      const r = checkWordList(text, kind === "ctstate-list" ? "conntrack state" : "state", order, { ignoreCase: true, allWords: CT_STATES });
+      const r = checkWordList(text, kind === "ctstate-list" ? "conntrack state" : "state", order, { ignoreCase: true, prefix: true, allWords: CT_STATES });
       if ("error" in r) {
         const snat = kind === "state-list" && /(^|,)(s|d)nat(,|$)/i.test(text);
         return fail(snat ? `the state match does not know SNAT/DNAT; use -m conntrack --ctstate` : r.error);
@@ -1429,7 +1437,7 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
       return ok(r.values.join(","));
     }
     case "ctstatus-list": {
-      const r = checkWordList(text, "conntrack status", CT_STATUSES, { ignoreCase: true });
+      const r = checkWordList(text, "conntrack status", CT_STATUSES, { ignoreCase: true, prefix: true });
       if ("error" in r) return fail(r.error);
       const vals = r.values.length > 1 ? r.values.filter((v) => v !== "NONE") : r.values;
       return ok(vals.join(","));

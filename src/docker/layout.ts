@@ -223,7 +223,7 @@ function analyze(ruleset: Ruleset, facts: ProjectFacts): DockerLayout {
       const templates = templatesFor(table.name, chain.name);
       if (templates.length === 0 && !managed) continue;
       for (const rule of chain.rules) {
-        const m = templates.length ? matchTemplate(rule, templates, `${canonicalRule(rule)} `) : undefined;
+        const m = templates.length ? matchTemplate(rule, templates, `${canonicalRule(rule, ruleset.family)} `) : undefined;
         if (managed || (table.name === "filter" && chain.name === "DOCKER-USER")) {
           if (m) {
             dockerRules.set(rule, m);

@@ -117,14 +117,15 @@ function prescanTable(args: Args): TableName | undefined {
  * Reads a command from its arguments. `counters` is the `[p:b]` prefix of a restore line.
  * Returns null when the words hold no command (a diagnostic says why).
  */
-export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, counters: Counters | null, program?: string): Command | null {
+export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span | (() => Span), counters: Counters | null, program?: string): Command | null {
   const n = args.count;
   let table = ctx.format !== "save" ? (prescanTable(args) ?? ctx.table) : ctx.table;
   let family: Family | null = null;
   let flag: CommandFlag | undefined;
   let flagIndex = -1;
   let chain: string | null = null;
-  let chainSpan: Span | null = null;
+  let chainStart = -1;
+  let chainEnd = -1;
   let index: number | null = null;
   let argument: Word | null = null;
   let i = 0;
@@ -164,7 +165,13 @@ export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, coun
       if (kind === "chain" || kind === "chain?") {
         if (has && !looksLikeOption(nextText) && nextText !== "!") {
           chain = nextText;
-          chainSpan = argSpan(args, inline ? i : i + 1);
+          if (inline) {
+            chainStart = args.start(i) + eq + 1;
+            chainEnd = args.end(i);
+          } else {
+            chainStart = args.start(i + 1);
+            chainEnd = args.end(i + 1);
+          }
           if (!inline) i++;
         } else if (kind === "chain") {
           diag(ctx, "missing-chain", `${name} needs a chain name`, argSpan(args, i));
@@ -188,7 +195,7 @@ export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, coun
     }
   }
   if (!flag) {
-    diag(ctx, "no-command", "line has no iptables command (-A, -I, -N, -P, …)", lineSpan);
+    diag(ctx, "no-command", "line has no iptables command (-A, -I, -N, -P, …)", typeof lineSpan === "function" ? lineSpan() : lineSpan);
     return null;
   }
   // -D CHAIN NUM
@@ -202,7 +209,8 @@ export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, coun
     flag: args.text(flagIndex),
     table,
     chain,
-    chainSpan,
+    chainStart,
+    chainEnd,
     index,
     argument,
     family,
@@ -235,6 +243,9 @@ interface Loaded {
   readonly target: TargetNode | null;
 }
 
+/** Reused while reading one option's values (copied to an exact-size list for the node). */
+const scratchValues: Word[] = [];
+
 class RuleReader {
   family: Family | null = null;
   private readonly loaded: Loaded[] = [];
@@ -266,8 +277,10 @@ class RuleReader {
         continue;
       }
       if (!looksLikeOption(text)) {
-        rule.strays.push(args.word(i));
-        diag(this.ctx, "unexpected-argument", this.strayMessage(text), argSpan(args, i));
+        const stray = args.word(i);
+        rule.strays.push(stray);
+        // a script word with an unknown expansion ($EXTRA) may stand for options: nothing to say about it
+        if (!stray.dynamic) diag(this.ctx, "unexpected-argument", this.strayMessage(text), argSpan(args, i));
         i++;
         continue;
       }
@@ -350,29 +363,42 @@ class RuleReader {
         }
       }
     }
-    // implicit protocol match: iptables loads it for an option nothing loaded knows, then reads it again
+    // getopt runs first, over the options merged so far (core and loaded extensions): an exact spelling, else an
+    // unambiguous prefix (`-m multiport --dport 80` is --dports); not once an unknown module is loaded, whose
+    // options are unknowable
+    let ambiguous = false;
+    if (!core && !spec && !this.hasUnknownMatch) {
+      const p = resolvePrefix(written, loaded, undefined);
+      if (p === "ambiguous") ambiguous = true;
+      else if (p) {
+        abbreviated = true;
+        if (p.core) core = p.spec;
+        else {
+          spec = p.spec;
+          owner = findLoaded(loaded, p.entry);
+        }
+      }
+    }
+    // only an option getopt does not know makes iptables load the implicit protocol match and read it again
+    // (exact spelling or prefix among the protocol match's options)
     let implicit: CatalogEntry | undefined;
-    if (!core && !spec && this.protocol !== null && !this.implicitTried) {
+    if (!core && !spec && !ambiguous && this.protocol !== null && !this.implicitTried) {
       const candidate = implicitMatchFor(this.protocol, ctx.family);
       if (candidate && !loaded.some((l) => l.entry === candidate)) implicit = candidate;
     }
     if (implicit && implicit.byName.has(written)) {
       owner = this.loadImplicit(implicit, i);
       spec = implicit.byName.get(written);
-    }
-    // getopt prefix abbreviation (not once an unknown module is loaded: its options are unknowable)
-    if (!core && !spec && !this.hasUnknownMatch) {
-      const p = resolvePrefix(written, loaded, implicit);
-      if (p === "ambiguous") diag(ctx, "ambiguous-option", `option ${written} is an ambiguous abbreviation`, argSpan(args, i));
+    } else if (implicit && !this.hasUnknownMatch) {
+      const p = resolvePrefix(written, [], implicit, false);
+      if (p === "ambiguous") ambiguous = true;
       else if (p) {
         abbreviated = true;
-        if (p.core) core = p.spec;
-        else {
-          spec = p.spec;
-          owner = implicit && p.entry === implicit ? this.loadImplicit(implicit, i) : findLoaded(loaded, p.entry);
-        }
+        spec = p.spec;
+        owner = this.loadImplicit(implicit, i);
       }
     }
+    if (ambiguous) diag(ctx, "ambiguous-option", `option ${written} is an ambiguous abbreviation`, argSpan(args, i));
 
     if (core) {
       const { option, next } = this.makeOption(i, bang, written, core, core, abbreviated, false);
@@ -435,7 +461,8 @@ class RuleReader {
     const n = args.count;
     const text = args.text(i);
     const eq = inlineEq(text);
-    const values: Word[] = [];
+    const values = scratchValues;
+    values.length = 0;
     let legacyBang = -1;
     if (eq !== -1) values.push(inlineValueWord(args, i));
     const want = shape ? shape.args : greedy ? Infinity : 0;
@@ -509,8 +536,8 @@ function lastOption(rule: RuleNode): Option | undefined {
 
 const CORE_LONG = ["--source", "--destination", "--src", "--dst", "--in-interface", "--out-interface", "--protocol", "--fragment", "--set-counters"];
 
-/** getopt's unambiguous-prefix rule over the loaded extensions' options and the core options. */
-function resolvePrefix(name: string, loaded: readonly Loaded[], extra: CatalogEntry | undefined): { entry: CatalogEntry | undefined; spec: OptionSpec; core: boolean } | "ambiguous" | undefined {
+/** getopt's unambiguous-prefix rule over the loaded extensions' options (and `extra`'s) and, unless `withCore` is false, the core options. */
+function resolvePrefix(name: string, loaded: readonly Loaded[], extra: CatalogEntry | undefined, withCore = true): { entry: CatalogEntry | undefined; spec: OptionSpec; core: boolean } | "ambiguous" | undefined {
   if (!name.startsWith("--") || name.length < 4) return undefined;
   const hits = new Map<OptionSpec, { entry: CatalogEntry | undefined; core: boolean }>();
   const scan = (entry: CatalogEntry) => {
@@ -518,7 +545,7 @@ function resolvePrefix(name: string, loaded: readonly Loaded[], extra: CatalogEn
   };
   for (const l of loaded) if (l.entry) scan(l.entry);
   if (extra) scan(extra);
-  for (const word of CORE_LONG) {
+  for (const word of withCore ? CORE_LONG : []) {
     const spec = findCoreOption(word)!;
     if (word.startsWith(name) && !hits.has(spec)) hits.set(spec, { entry: undefined, core: true });
   }

@@ -2,22 +2,27 @@
  * Applies commands, in source order, to build the Ruleset tree: what the kernel would hold after restoring
  * the file (or after running the script on a host with empty tables). Built-in chains always exist.
  */
-import type { Chain, Command, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
+import type { Chain, Command, Family, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
 import type { Span } from "../ast/span.js";
+import { canonicalRule } from "../canonical.js";
 import { BUILTIN_CHAINS } from "../catalog/core.js";
 
 export class TreeBuilder {
   private readonly tables = new Map<TableName, Table>();
-  private readonly chains = new Map<string, Chain>();
+  /** table → chain name → chain */
+  private readonly chains = new Map<TableName, Map<string, Chain>>();
 
   constructor(
     private readonly format: SourceFormat,
     private readonly diagnostics: ParseDiagnostic[],
+    private readonly family: Family = "ipv4",
   ) {}
 
-  table(name: TableName, headerSpan: Span | null, span: Span): Table {
+  /** The table, created on first use (`span` is only read then: pass a function to avoid computing it). */
+  table(name: TableName, headerSpan: Span | null, span: Span | (() => Span)): Table {
     let t = this.tables.get(name);
     if (!t) {
+      if (typeof span === "function") span = span();
       t = { kind: "Table", span, name, headerSpan, chains: [], commits: [], unterminated: [] };
       this.tables.set(name, t);
       for (const builtin of BUILTIN_CHAINS[name]) this.addChain(t, builtin, span, "implicit", true);
@@ -28,23 +33,28 @@ export class TreeBuilder {
   private addChain(table: Table, name: string, span: Span, declaredBy: Chain["declaredBy"], builtin: boolean): Chain {
     const c: Chain = { kind: "Chain", span, name, table: table.name, builtin, policy: null, counters: null, declaredBy, declarations: [], rules: [], nameSpan: span };
     table.chains.push(c);
-    this.chains.set(`${table.name}\0${name}`, c);
+    this.chainMap(table.name).set(name, c);
     return c;
   }
 
+  private chainMap(table: TableName): Map<string, Chain> {
+    let m = this.chains.get(table);
+    if (!m) this.chains.set(table, (m = new Map()));
+    return m;
+  }
+
   findChain(table: TableName, name: string): Chain | undefined {
-    return this.chains.get(`${table}\0${name}`);
+    return this.chains.get(table)?.get(name);
   }
 
   /** The chain a command refers to; created as "implicit" when it was never declared. */
-  private chainFor(cmd: Command, name: string, span: Span): Chain {
-    const table = this.table(cmd.table, null, cmd.span);
-    return this.findChain(cmd.table, name) ?? this.addChain(table, name, span, "implicit", false);
+  private chainFor(cmd: Command, table: Table, name: string): Chain {
+    return this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd.chainSpan ?? cmd.span, "implicit", false);
   }
 
   apply(cmd: Command): void {
     const { op, chain: chainName } = cmd;
-    const table = this.table(cmd.table, null, cmd.span);
+    const table = this.table(cmd.table, null, () => cmd.span);
     switch (op) {
       case "declare-chain":
       case "new-chain": {
@@ -71,7 +81,7 @@ export class TreeBuilder {
       case "insert":
       case "replace": {
         if (chainName === null || !cmd.rule) return;
-        const chain = this.chainFor(cmd, chainName, cmd.chainSpan ?? cmd.span);
+        const chain = this.chainFor(cmd, table, chainName);
         const rule = cmd.rule as { -readonly [K in keyof Rule]: Rule[K] };
         rule.command = cmd;
         if (op === "append") chain.rules.push(cmd.rule);
@@ -100,8 +110,8 @@ export class TreeBuilder {
         let at = -1;
         if (cmd.index !== null) at = cmd.index - 1 < chain.rules.length ? cmd.index - 1 : -1;
         else if (cmd.rule) {
-          const key = ruleSignature(cmd.rule);
-          at = chain.rules.findIndex((r) => ruleSignature(r) === key);
+          const key = ruleSignature(cmd.rule, this.family);
+          at = chain.rules.findIndex((r) => ruleSignature(r, this.family) === key);
         }
         if (at >= 0) chain.rules.splice(at, 1);
         else if (this.format !== "script") this.diagnostics.push({ code: "delete-not-found", message: `no matching rule to delete in ${chainName} at this point`, span: cmd.span });
@@ -119,7 +129,7 @@ export class TreeBuilder {
         const victims = chainName === null ? table.chains.filter((c) => !c.builtin && c.rules.length === 0) : table.chains.filter((c) => c.name === chainName && !c.builtin);
         for (const v of victims) {
           table.chains.splice(table.chains.indexOf(v), 1);
-          this.chains.delete(`${table.name}\0${v.name}`);
+          this.chainMap(table.name).delete(v.name);
         }
         return;
       }
@@ -133,9 +143,9 @@ export class TreeBuilder {
         if (chainName === null || !cmd.argument) return;
         const c = this.findChain(cmd.table, chainName);
         if (!c || c.builtin) return;
-        this.chains.delete(`${table.name}\0${c.name}`);
+        this.chainMap(table.name).delete(c.name);
         (c as { name: string }).name = cmd.argument.text;
-        this.chains.set(`${table.name}\0${c.name}`, c);
+        this.chainMap(table.name).set(c.name, c);
         return;
       }
       case "zero":
@@ -153,24 +163,20 @@ export class TreeBuilder {
   }
 }
 
-/** Order-sensitive identity of a rule's specification (what `-D chain rulespec` compares). */
-export function ruleSignature(rule: Rule): string {
-  const parts: string[] = [];
-  for (const it of rule.items) {
-    switch (it.type) {
-      case "criterion":
-      case "option":
-      case "target-option":
-      case "orphan":
-        parts.push(`${it.option.negated ? "!" : ""}${it.option.name}=${it.option.values.map((v) => v.text).join("\u0001")}`);
-        break;
-      case "match":
-        parts.push(`-m ${it.match.module}`);
-        break;
-      case "target":
-        parts.push(`${it.target.goto ? "-g" : "-j"} ${it.target.name}`);
-        break;
-    }
+const signatures: Record<Family, WeakMap<Rule, string>> = { ipv4: new WeakMap(), ipv6: new WeakMap() };
+
+/**
+ * Identity of a rule's specification, as `-D chain rulespec` compares it: the kernel finds the rule whose
+ * canonical form (src/canonical.ts: what iptables-save prints) equals that of the given specification, so
+ * `-p 6 --dport 22` deletes `-p tcp -m tcp --dport 22` and `-s 10.0.0.1` deletes `-s 10.0.0.1/32`. Counters do not
+ * take part; the order of the matches does.
+ */
+export function ruleSignature(rule: Rule, family: Family = "ipv4"): string {
+  const cache = signatures[family];
+  let key = cache.get(rule);
+  if (key === undefined) {
+    key = canonicalRule(rule, family);
+    cache.set(rule, key);
   }
-  return parts.join("\u0000");
+  return key;
 }
