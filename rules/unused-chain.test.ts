@@ -7,19 +7,18 @@ const filter = (chains: string[], lines: string[]) => `*filter\n:INPUT ACCEPT [0
 describe(ID, () => {
   it("reports a chain nothing jumps to, at its declaration", () => {
     const [d] = run(ID, filter(["ssh-allow"], ["-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT"]));
-    expect(d!.message).toBe("Chain ssh-allow is never jumped to: its 1 rule never run");
+    expect(d!.message).toBe("Chain ssh-allow is never jumped to: its 1 rule never runs");
     expect(d!.span.line).toBe(5);
   });
 
   it("reports chains only reachable from dead chains, and not chains the built-in chains reach", () => {
     const msgs = run(ID, filter(["a", "b", "c"], ["-A INPUT -j c", "-A a -j b", "-A b -j DROP", "-A c -g b"])).map((d) => d.message);
-    expect(msgs).toEqual(["Chain a is never jumped to: its 1 rule never run"]);
+    expect(msgs).toEqual(["Chain a is never jumped to: its 1 rule never runs"]);
     const dead = run(ID, filter(["a", "b"], ["-A a -j b", "-A b -j DROP"])).map((d) => d.message);
-    expect(dead).toEqual(["Chain a is never jumped to: its 1 rule never run", "Chain b is only jumped to from a chain that never runs (a): its 1 rule never run"]);
+    expect(dead).toEqual(["Chain a is never jumped to: its 1 rule never runs", "Chain b is only jumped to from a chain that never runs (a): its 1 rule never runs"]);
   });
 
-  it("leaves Docker's chains and other managers' empty placeholders alone", () => {
-    expect(run(ID, filter(["DOCKER-USER", "DOCKER", "ufw-user-input", "f2b-sshd"], ["-A DOCKER-USER -j RETURN"]))).toEqual([]);
-    expect(run(ID, filter(["my-empty"], []))).toHaveLength(1);
+  it("leaves Docker's chains and empty chains alone", () => {
+    expect(run(ID, filter(["DOCKER-USER", "DOCKER", "ufw-user-input", "f2b-sshd", "my-empty"], ["-A DOCKER-USER -j RETURN"]))).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ export default defineRule({
     ].join(" "),
     bad: "*filter\n:INPUT DROP [0:0]\n:ssh-allow - [0:0]\n-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT DROP [0:0]\n:ssh-allow - [0:0]\n-A INPUT -j ssh-allow\n-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
-    exceptions: "Docker's chains are left to the Docker rules (`docker-user-not-jumped`). Empty chains named in another manager's convention (ufw, kube, CNI, fail2ban, libvirt, firewalld), which it fills and jumps to at run time, are not reported; delete other unused chains.",
+    exceptions: "Docker's chains are left to the Docker rules (`docker-user-not-jumped`), and empty chains are not reported (they hide no rule; managers such as ufw, kube-proxy or fail2ban create theirs empty and fill them later).",
   },
   check({ ast, report }) {
     for (const table of ast.tables) {
@@ -46,10 +46,12 @@ export default defineRule({
         if (c.builtin || live.has(c.name)) continue;
         // Docker's chains (DOCKER-USER included) are the Docker rules' business (docker-user-not-jumped).
         if (c.name === "DOCKER" || c.name.startsWith("DOCKER-")) continue;
-        // Empty chains a daemon creates and jumps to at run time (Docker, ufw, kube, …) are placeholders.
-        if (c.rules.length === 0 && /^(DOCKER|ufw|KUBE|CNI|cali|f2b|fail2ban|LIBVIRT|FORWARD_|INPUT_|OUTPUT_|PRE_|POST_|IN_|FWD_|OUT_)/.test(c.name)) continue;
+        // A chain the file never creates (a rule appended to it) is undefined-chain's finding.
+        if (c.declaredBy === "implicit") continue;
+        // An empty chain runs nothing: it hides no rule (managers also create theirs empty and fill them later).
+        if (c.rules.length === 0) continue;
         const from = [...(jumpers.get(c.name) ?? [])];
-        const runs = c.rules.length ? `: its ${c.rules.length} rule${c.rules.length === 1 ? "" : "s"} never run` : "";
+        const runs = `: its ${c.rules.length} rule${c.rules.length === 1 ? "" : "s"} never run${c.rules.length === 1 ? "s" : ""}`;
         report({
           message: from.length
             ? `Chain ${c.name} is only jumped to from ${from.length > 1 ? "chains that never run" : "a chain that never runs"} (${from.join(", ")})${runs}`
