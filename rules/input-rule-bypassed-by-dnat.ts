@@ -1,8 +1,10 @@
 import type { Table } from "../src/ast/iptables.js";
-import { boxOf } from "../src/model/coverage.js";
+import { boxOf, type Box } from "../src/model/coverage.js";
 import { forwardedDnats, type ForwardedDnat } from "../src/model/dnat.js";
 import { F } from "../src/model/fields.js";
 import { modelOf } from "../src/model/index.js";
+import type { KRule } from "../src/model/model.js";
+import type { IntervalSet, Scalar } from "../src/model/sets.js";
 import { defineRule } from "../src/rule.js";
 
 /** Chains a built-in chain reaches through jumps and gotos. */
@@ -52,36 +54,43 @@ export default defineRule({
     const input = reach(filter, "INPUT");
     const other = new Set([...reach(filter, "FORWARD"), ...reach(filter, "OUTPUT")]);
     const model = modelOf(ctx);
-    const dnats: ForwardedDnat[] = ctx.memo("packet-model/forwarded-dnats", () => forwardedDnats(model));
-    if (dnats.length === 0) return;
+    // The INPUT rules that filter ports: only their ports need the symbolic DNAT computation.
+    const candidates: { k: KRule; box: Box }[] = [];
+    let ports: IntervalSet<Scalar> | null = null;
     for (const ch of filter.chains) {
       if (!input.has(ch.name) || other.has(ch.name)) continue;
-      const cch = model.chain("filter", ch.name);
-      if (!cch) continue;
-      for (const k of cch.rules) {
+      for (const k of model.chain("filter", ch.name)?.rules ?? []) {
         const a = k.action;
         if (k.sub > 0) continue;
         const box = boxOf(k.match);
         if (!box || !box[F.DPORT]) continue;
         const filtering = a.t === "verdict" && (a.v !== "ACCEPT" || box[F.SRC] !== undefined || box[F.IIF] !== undefined);
         if (!filtering) continue;
-        const hit = dnats.find(
-          (d) =>
-            (!box[F.PROTO] || box[F.PROTO]!.has(d.proto)) &&
-            (!box[F.IIF] || box[F.IIF]!.has(d.iif)) &&
-            (!box[F.SRC] || box[F.SRC]!.intersects(d.src)) &&
-            (!box[F.DST] || box[F.DST]!.intersects(d.dst)) &&
-            box[F.DPORT]!.intersects(d.dport),
-        );
-        if (!hit) continue;
-        const port = box[F.DPORT]!.intersect(hit.dport);
-        const portText = port.single !== undefined ? String(port.single) : [...port.ranges()].map(([l, h]) => (l === h ? `${l}` : `${l}-${h}`)).join(",");
-        ctx.report({
-          message: `This ${ch.name} rule never sees ${PROTO_NAMES[hit.proto] ?? hit.proto} port ${portText}: line ${hit.rule.line} DNATs it to ${hit.to} in nat PREROUTING, so that traffic goes through FORWARD (filter it in DOCKER-USER with -m conntrack --ctorigdstport ${portText})`,
-          span: k.rule.span,
-          related: [{ span: hit.rule.rule.span, message: `DNAT to ${hit.to}: the connection is forwarded, not delivered to the host` }],
-        });
+        candidates.push({ k, box });
+        ports = ports ? ports.union(box[F.DPORT]!) : box[F.DPORT]!;
       }
+    }
+    if (!ports) return;
+    const wanted = ports;
+    const dnats: ForwardedDnat[] = ctx.memo(`packet-model/forwarded-dnats/${wanted.key()}`, () => forwardedDnats(model, [6, 17], wanted));
+    if (dnats.length === 0) return;
+    for (const { k, box } of candidates) {
+      const hit = dnats.find(
+        (d) =>
+          (!box[F.PROTO] || box[F.PROTO]!.has(d.proto)) &&
+          (!box[F.IIF] || box[F.IIF]!.has(d.iif)) &&
+          (!box[F.SRC] || box[F.SRC]!.intersects(d.src)) &&
+          (!box[F.DST] || box[F.DST]!.intersects(d.dst)) &&
+          box[F.DPORT]!.intersects(d.dport),
+      );
+      if (!hit) continue;
+      const port = box[F.DPORT]!.intersect(hit.dport);
+      const portText = port.single !== undefined ? String(port.single) : [...port.ranges()].map(([l, h]) => (l === h ? `${l}` : `${l}-${h}`)).join(",");
+      ctx.report({
+        message: `This ${k.chain.name} rule never sees ${PROTO_NAMES[hit.proto] ?? hit.proto} port ${portText}: line ${hit.rule.line} DNATs it to ${hit.to} in nat PREROUTING, so that traffic goes through FORWARD (filter it in DOCKER-USER with -m conntrack --ctorigdstport ${portText})`,
+        span: k.rule.span,
+        related: [{ span: hit.rule.rule.span, message: `DNAT to ${hit.to}: the connection is forwarded, not delivered to the host` }],
+      });
     }
   },
 });

@@ -153,6 +153,32 @@ describe("packet model properties", () => {
     );
   });
 
+  // Long chains take the indexed paths (one-field index, bitsets over every field, dodging points).
+  const longChainArb = fc
+    .array(fc.tuple(matchPart, fc.constantFrom("ACCEPT", "DROP", "REJECT", "LOG")), { minLength: 300, maxLength: 600 })
+    .map((rules) => ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ...rules.map(([m, t]) => `-A INPUT ${m} -j ${t}`.replace(/\s+/g, " ")), "COMMIT", ""].join("\n"));
+
+  it("on long chains too, unreachable rules are never matched and redundant ones change no verdict", () => {
+    fc.assert(
+      fc.property(longChainArb, fc.array(packetArb, { minLength: 30, maxLength: 60 }), (text, packets) => {
+        const model = new Model(parse(text), { local: [LOCAL] });
+        const cov = new Coverage(model);
+        const dead = new Set(cov.unreachable.map((u) => u.rule));
+        for (const p of packets) {
+          const hit = [...matchedRules(model, specOf(p))].filter((r) => dead.has(r));
+          expect(hit.map((r) => `line ${r.span.line}`), `packet ${JSON.stringify(p)}`).toEqual([]);
+        }
+        for (const r of cov.redundant.slice(0, 3)) {
+          const lines = text.split("\n");
+          lines.splice(r.rule.span.line - 1, 1);
+          const without = new Model(parse(lines.join("\n")), { local: [LOCAL] });
+          for (const p of packets) expect(trace(without, specOf(p)).result.verdict, `without line ${r.rule.span.line}: ${JSON.stringify(p)}`).toBe(trace(model, specOf(p)).result.verdict);
+        }
+      }),
+      { numRuns: Math.max(10, Math.round(RUNS / 10)) },
+    );
+  });
+
   it("deleting a rule reported redundant changes no traced packet's verdict", () => {
     fc.assert(
       fc.property(rulesetArb, fc.array(packetArb, { minLength: 20, maxLength: 40 }), (text, packets) => {

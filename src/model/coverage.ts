@@ -78,6 +78,17 @@ export function boxSubtract(a: Box, b: Box, doms: readonly Domain<Scalar>[]): Bo
   return out;
 }
 
+/** outer ⊇ inner. */
+function boxContains(outer: Box, inner: Box): boolean {
+  for (let f = 0; f < FIELD_COUNT; f++) {
+    const o = outer[f];
+    if (!o) continue;
+    const i = inner[f];
+    if (!i || !i.isSubsetOf(o)) return false;
+  }
+  return true;
+}
+
 function boxHas(box: Box, point: readonly Scalar[]): boolean {
   for (let f = 0; f < FIELD_COUNT; f++) {
     const s = box[f];
@@ -102,6 +113,189 @@ const constrains = (box: Box, fields: ReadonlySet<number>): boolean => {
   for (const f of fields) if (box[f]) return true;
   return false;
 };
+
+/** Per field, which covers restrict it to which values: candidate covers of a box or a point by bitsets. */
+class CoverIndex {
+  private readonly words: number;
+  private readonly fields: {
+    readonly f: number;
+    readonly starts: Scalar[];
+    readonly buckets: number[][];
+    readonly always: Uint32Array;
+  }[] = [];
+  private readonly isCover: Uint32Array;
+
+  constructor(
+    readonly n: number,
+    exits: readonly (Box[] | null)[],
+    doms: readonly Domain<Scalar>[],
+  ) {
+    this.words = (n + 31) >>> 5;
+    this.isCover = new Uint32Array(this.words);
+    exits.forEach((e, j) => {
+      if (e) this.isCover[j >>> 5]! |= 1 << (j & 31);
+    });
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const sets: (IntervalSet<Scalar> | null)[] = exits.map((e) => {
+        if (!e) return null;
+        let u: IntervalSet<Scalar> | null = null;
+        for (const b of e) {
+          const s = b[f];
+          if (!s) return null;
+          u = u ? u.union(s) : s;
+        }
+        return u && u.intervalCount <= 64 ? u : null;
+      });
+      if (!sets.some((x) => x)) continue;
+      const d = doms[f]!;
+      const bounds = new Set<Scalar>([d.min]);
+      for (const x of sets)
+        if (x)
+          for (const [lo, hi] of x.ranges()) {
+            bounds.add(lo);
+            if (hi < d.max) bounds.add(d.succ(hi));
+          }
+      const starts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const buckets: number[][] = starts.map(() => []);
+      const always = new Uint32Array(this.words);
+      let total = 0;
+      let ok = true;
+      sets.forEach((x, j) => {
+        if (!exits[j] || !ok) return;
+        if (!x) {
+          always[j >>> 5]! |= 1 << (j & 31);
+          return;
+        }
+        for (const [lo, hi] of x.ranges()) {
+          for (let e = find(starts, lo); e < starts.length && starts[e]! <= hi; e++) {
+            buckets[e]!.push(j);
+            if (++total > 16 * n + 4096) ok = false;
+          }
+        }
+      });
+      if (ok) this.fields.push({ f, starts, buckets, always });
+    }
+  }
+
+  private bitsOf(j: number, bits: Uint32Array): boolean {
+    return (bits[j >>> 5]! & (1 << (j & 31))) !== 0;
+  }
+
+  /** Scratch bitsets, reused by every query. */
+  private readonly acc = new Uint32Array(this.wordsOf());
+  private readonly tmp = new Uint32Array(this.wordsOf());
+  private wordsOf(): number {
+    return (this.n + 31) >>> 5;
+  }
+
+  /** acc &= (always | the given entries), without allocating. */
+  private andWith(always: Uint32Array, entries: Iterable<number>, first: boolean): void {
+    const acc = this.acc;
+    const tmp = this.tmp;
+    const touched: number[] = [];
+    for (const j of entries) {
+      const w = j >>> 5;
+      if (tmp[w] === 0) touched.push(w);
+      tmp[w]! |= 1 << (j & 31);
+    }
+    if (first) for (let w = 0; w < this.words; w++) acc[w] = always[w]! | tmp[w]!;
+    else for (let w = 0; w < this.words; w++) acc[w]! &= always[w]! | tmp[w]!;
+    for (const w of touched) tmp[w] = 0;
+  }
+
+  /** Entries in [from, to) that may share a packet with `box` (by the indexed fields). */
+  candidates(box: Box, to: number, from = 0): number[] {
+    let first = true;
+    for (const x of this.fields) {
+      const s = box[x.f];
+      if (!s) continue;
+      const entries: number[] = [];
+      let visited = 0;
+      let skip = false;
+      for (const [lo, hi] of s.ranges()) {
+        for (let e = find(x.starts, lo); e < x.starts.length && x.starts[e]! <= hi; e++) {
+          for (const j of x.buckets[e]!) entries.push(j);
+          // A field the box barely restricts barely filters: leave it out (candidates stay a superset).
+          if (++visited > 64 || entries.length > this.n / 4) {
+            skip = true;
+            break;
+          }
+        }
+        if (skip) break;
+      }
+      if (skip) continue;
+      this.andWith(x.always, entries, first);
+      first = false;
+    }
+    return this.list(first ? this.isCover : this.acc, to, from);
+  }
+
+  /** Covers before `limit` whose indexed fields all hold the point's values. */
+  atPoint(point: readonly Scalar[], limit: number): number[] {
+    let first = true;
+    for (const x of this.fields) {
+      this.andWith(x.always, x.buckets[find(x.starts, point[x.f]!)]!, first);
+      first = false;
+    }
+    return this.list(first ? this.isCover : this.acc, limit);
+  }
+
+  /**
+   * A point of `box` chosen to dodge covers: in every indexed field, a value from the elementary interval
+   * (within the box) that the fewest covers restrict themselves to.
+   */
+  dodge(box: Box, doms: readonly Domain<Scalar>[]): Scalar[] {
+    const point: Scalar[] = [];
+    for (let f = 0; f < FIELD_COUNT; f++) point.push((box[f] ?? IntervalSet.full(doms[f]!)).first!);
+    for (const x of this.fields) {
+      const s = box[x.f] ?? IntervalSet.full(doms[x.f]!);
+      let best = -1;
+      let bestValue: Scalar = point[x.f]!;
+      let visited = 0;
+      for (const [lo, hi] of s.ranges()) {
+        for (let e = find(x.starts, lo); e < x.starts.length && x.starts[e]! <= hi; e++) {
+          const size = x.buckets[e]!.length;
+          if (best < 0 || size < best) {
+            best = size;
+            bestValue = x.starts[e]! > lo ? x.starts[e]! : lo;
+          }
+          if (best === 0 || ++visited > 4096) break;
+        }
+        if (best === 0 || visited > 4096) break;
+      }
+      point[x.f] = bestValue;
+    }
+    return point;
+  }
+
+  private list(bits: Uint32Array, to: number, from = 0): number[] {
+    const out: number[] = [];
+    const cover = this.isCover;
+    const last = Math.min(to, this.n);
+    for (let w = from >>> 5; w < this.words && w * 32 < last; w++) {
+      let v = bits[w]! & cover[w]!;
+      while (v !== 0) {
+        const b = 31 - Math.clz32(v & -v);
+        const j = w * 32 + b;
+        if (j >= last) break;
+        if (j >= from) out.push(j);
+        v &= v - 1;
+      }
+    }
+    return out;
+  }
+}
+
+function find(starts: readonly Scalar[], x: Scalar): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 
 export interface Cover {
   readonly krule: KRule;
@@ -130,6 +324,7 @@ export class Coverage {
   readonly unreachable: UnreachableFinding[] = [];
   readonly redundant: RedundantFinding[] = [];
   private readonly boxes: (Box | null)[];
+  private readonly ruleIndexes = new Map<CChain, CoverIndex>();
 
   constructor(readonly model: Model) {
     model.compileAll();
@@ -259,18 +454,26 @@ export class Coverage {
       }
       return true;
     };
-    const earlierCovers = (i: number, a: Box): number[] => {
-      let list: number[] = [];
+    // Candidate covers: from the chain's index on one field when that narrows them down, else (mixed
+    // chains) from bitsets over every field.
+    let index: CoverIndex | null = null;
+    const bits = () => (index ??= new CoverIndex(rules.length, exits, doms));
+    const SMALL = 256;
+    const primary = (i: number, a: Box): number[] | null => {
+      if (ix && ix.always.length > SMALL) return null;
       const key = ix ? a[ix.field] : undefined;
       const v = key?.single;
-      const some = ix && key && v === undefined ? candidatesInSet(ix, key, 4096) : null;
-      if (ix && v !== undefined) {
-        for (const j of candidates(ix, v)) if (j < i) list.push(j);
-      } else if (some) {
-        for (const j of some) if (j < i) list.push(j);
-      } else for (let j = 0; j < i; j++) list.push(j);
-      list = list.filter((j) => exits[j] && exits[j]!.some((e) => boxIntersects(a, e)) && usable(j, i, exits[j]!));
-      return list;
+      let list: number[] | null = null;
+      if (ix && v !== undefined) list = Array.from(candidates(ix, v)).filter((j) => j < i);
+      else if (ix && key) list = candidatesInSet(ix, key, 256)?.filter((j) => j < i) ?? null;
+      else if (i <= SMALL) list = Array.from({ length: i }, (_, j) => j);
+      return list && list.length <= SMALL ? list : null;
+    };
+    const filterCovers = (i: number, a: Box, list: readonly number[]) => list.filter((j) => exits[j] && exits[j]!.some((e) => boxIntersects(a, e)) && usable(j, i, exits[j]!));
+    // A point of the box that no earlier cover holds proves the rule reachable, without subtracting boxes.
+    const escapes = (i: number, a: Box): boolean => {
+      const point = bits().dodge(a, doms);
+      return !bits().atPoint(point, i).some((j) => usable(j, i, exits[j]!) && exits[j]!.some((e) => boxHas(e, point)));
     };
 
     const unreachableRules = new Map<Rule, { all: boolean; covering: Set<KRule> }>();
@@ -278,7 +481,16 @@ export class Coverage {
       const k = rules[i]!;
       const a = this.box(k);
       let covered: KRule[] | null = null;
-      if (a) covered = this.coveredBy(a, earlierCovers(i, a), exits, rules, doms);
+      if (a) {
+        const few = primary(i, a);
+        if (few) covered = this.coveredBy(a, filterCovers(i, a, few), exits, rules, doms);
+        else if (!escapes(i, a)) {
+          const list = bits().candidates(a, i);
+          // A single earlier rule that takes all of it, found without looking at the others.
+          const whole = list.find((j) => usable(j, i, exits[j]!) && exits[j]!.some((e) => boxContains(e, a)));
+          covered = whole !== undefined ? [rules[whole]!] : this.coveredBy(a, filterCovers(i, a, list), exits, rules, doms);
+        }
+      }
       const cur = unreachableRules.get(k.rule) ?? { all: true, covering: new Set<KRule>() };
       if (!covered) cur.all = false;
       else for (const c of covered) cur.covering.add(c);
@@ -298,6 +510,8 @@ export class Coverage {
   /** Rules whose union covers `a` (in order of use), or null when some packet of `a` escapes them. */
   private coveredBy(a: Box, covers: readonly number[], exits: readonly (Box[] | null)[], rules: readonly KRule[], doms: readonly Domain<Scalar>[]): KRule[] | null {
     if (covers.length === 0) return null;
+    // One earlier rule that takes all of it (a duplicate, a wider rule): that is the answer.
+    for (const j of covers) if (exits[j]!.some((e) => boxContains(e, a))) return [rules[j]!];
     // Cheap refutation: a corner of the box that no cover contains.
     for (const corner of [0, 1]) {
       const point: Scalar[] = [];
@@ -373,14 +587,20 @@ export class Coverage {
     let pieces: Box[] = [a];
     const later: KRule[] = [];
     let budget = BUDGET;
-    // Only rules that can share a packet with this one matter: take them from the chain's index.
+    // Only rules that can share a packet with this one matter: take them from the chain's index, or
+    // (mixed chains) from bitsets over every field.
     const ix = this.model.indexOf(ch);
     const key = ix ? a[ix.field] : undefined;
     let order: number[] | null = null;
-    if (ix && key) {
+    if (ix && key && ix.always.length <= 256) {
       const v = key.single;
-      const list = v !== undefined ? Array.from(candidates(ix, v)) : candidatesInSet(ix, key, 4096);
+      const list = v !== undefined ? Array.from(candidates(ix, v)) : candidatesInSet(ix, key, 256);
       if (list) order = list.filter((j) => j > i);
+    }
+    if ((order === null && ch.rules.length - i > 256) || (order !== null && order.length > 256)) {
+      let rx = this.ruleIndexes.get(ch);
+      if (!rx) this.ruleIndexes.set(ch, (rx = new CoverIndex(ch.rules.length, ch.rules.map((k) => this.box(k) && [this.box(k)!]), doms)));
+      order = rx.candidates(a, ch.rules.length, i + 1);
     }
     const count = order ? order.length : ch.rules.length - i - 1;
     for (let n = 0; n < count; n++) {

@@ -25,11 +25,14 @@ export interface ForwardedDnat {
   readonly to: string;
 }
 
-export function forwardedDnats(model: Model, protocols: readonly number[] = [6, 17]): ForwardedDnat[] {
+/** `ports`: only connections to these (original) ports are of interest (default: every port). */
+export function forwardedDnats(model: Model, protocols: readonly number[] = [6, 17], ports?: AnySet): ForwardedDnat[] {
   const out: ForwardedDnat[] = [];
   for (const proto of protocols) {
     for (const iif of outsideInterfaces(model)) {
-      const p = seedConnection(model, proto, iif, model.layout.local as AnySet);
+      let p = seedConnection(model, proto, iif, model.layout.local as AnySet);
+      if (ports) p = p.withSlots([[p.s[F.DPORT]!, p.slotSet(p.s[F.DPORT]!).intersect(ports)]]);
+      if (p.isEmpty) continue;
       for (const o of journey(model, branch(p), { origin: "in", state: ST.NEW, untilRouting: true }, { maxBranches: 1_000_000, merge: true })) {
         if (o.delivery !== "forward") continue;
         const q = o.b.p;

@@ -280,6 +280,7 @@ export function candidates(ix: ChainIndex, v: Scalar): Int32Array {
  * field; null when that is most of the chain anyway.
  */
 export function candidatesInSet(ix: ChainIndex, set: IntervalSet<Scalar>, limit: number): number[] | null {
+  if (ix.always.length > limit) return null;
   const starts = ix.starts;
   const seen = new Set<number>();
   let visited = 0;
@@ -293,9 +294,10 @@ export function candidatesInSet(ix: ChainIndex, set: IntervalSet<Scalar>, limit:
     }
     for (let e = a; e < starts.length && starts[e]! <= hi; e++) {
       for (const k of ix.buckets[e]!) seen.add(k);
-      if (++visited > limit) return null;
+      if (++visited > limit || seen.size > limit) return null;
     }
   }
+  if (ix.always.length > limit) return null;
   for (const k of ix.always) seen.add(k);
   return [...seen].sort((x, y) => x - y);
 }
