@@ -91,6 +91,18 @@ export function formatAddress(family: Family, a: Scalar): string {
 
 /** The range [lo, hi] as the fewest CIDR blocks. */
 export function rangeToCidrs(family: Family, lo: Scalar, hi: Scalar): string[] {
+  if (family === "ipv4") {
+    const out: string[] = [];
+    let a = Number(lo);
+    const b = Number(hi);
+    while (a <= b) {
+      let size = 0;
+      while (size < 32 && a % 2 ** (size + 1) === 0 && a + 2 ** (size + 1) - 1 <= b) size++;
+      out.push(`${formatAddress(family, a)}/${32 - size}`);
+      a += 2 ** size;
+    }
+    return out;
+  }
   const bits = bitsOf(family);
   const out: string[] = [];
   let a = BigInt(lo);
@@ -98,8 +110,7 @@ export function rangeToCidrs(family: Family, lo: Scalar, hi: Scalar): string[] {
   while (a <= b) {
     let size = 0;
     while (size < bits && (a & ((1n << BigInt(size + 1)) - 1n)) === 0n && a + (1n << BigInt(size + 1)) - 1n <= b) size++;
-    const addr = family === "ipv4" ? Number(a) : a;
-    out.push(`${formatAddress(family, addr)}/${bits - size}`);
+    out.push(`${formatAddress(family, a)}/${bits - size}`);
     a += 1n << BigInt(size);
   }
   return out;

@@ -110,8 +110,9 @@ export class Topology {
     return name;
   }
 
+  /** Write a sysctl inside a namespace (through /proc/sys: no procps needed). */
   private sysctl(ns: string, key: string, value: string) {
-    run(["ip", "netns", "exec", ns, "sysctl", "-qw", `${key}=${value}`]);
+    run(["ip", "netns", "exec", ns, "sh", "-c", `echo ${value} > /proc/sys/${key.replace(/\./g, "/")}`]);
   }
 
   private async setup() {
