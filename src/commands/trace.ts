@@ -39,7 +39,7 @@ function builder(y: Argv): Argv<TraceArgs> {
     .option("local", { type: "string", array: true, requiresArg: true, describe: "An address of the host (repeatable; addr or addr/len). Without it, every address outside the bridges' subnets counts as the host's" })
     .option("external", { type: "string", array: true, requiresArg: true, describe: "The host's external interface(s) (default route for forwarded packets)" })
     .option("in", { type: "string", requiresArg: true, describe: "Input interface; omit for a packet the host itself sends" })
-    .option("out", { type: "string", requiresArg: true, describe: "Output interface of a forwarded packet whose destination is outside every known subnet" })
+    .option("out", { type: "string", requiresArg: true, describe: "Output interface of a forwarded packet (overrides the routing decision; needed for destinations outside every known subnet)" })
     .option("src", { type: "string", requiresArg: true, describe: "Source address" })
     .option("dst", { type: "string", requiresArg: true, describe: "Destination address" })
     .option("proto", { type: "string", requiresArg: true, default: "tcp", describe: "Protocol: tcp, udp, icmp, … or a number" })

@@ -842,7 +842,8 @@ function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts:
   if (dstSlot < 0) {
     const dst = b.p.c[F.DST]!;
     if (local.has(dst)) return [{ b: withP(b, b.p.withConst(F.OIF, fromLocal ? lo : none)), d: "local" }];
-    const br = bridgeFor(layout, dst);
+    // --out overrides the routing decision of a forwarded packet.
+    const br = opts.out ? null : bridgeFor(layout, dst);
     if (br !== null) return [{ b: withP(b, b.p.withConst(F.OIF, model.ifaces.classOf(br))), d: "forward" }];
     return [{ b: withP(b, defaultOut(b.p)), d: "forward" }];
   }
@@ -852,7 +853,7 @@ function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts:
   const l = rest.intersect(local);
   if (!l.isEmpty) res.push({ b: withP(b, b.p.withSlots([[dstSlot, l]]).withConst(F.OIF, fromLocal ? lo : none)), d: "local" });
   rest = rest.subtract(local);
-  for (const br of layout.bridges) {
+  for (const br of opts.out ? [] : layout.bridges) {
     let set = br.subnets as IntervalSet<Scalar>;
     for (const c of br.containers) set = set.union(IntervalSet.of(set.d, c));
     const part = rest.intersect(set);
