@@ -143,6 +143,3 @@ function formatAddrSetUncached(family: Family, set: AddrSet): string[] {
   return out;
 }
 
-export function fullAddrText(family: Family): string {
-  return family === "ipv4" ? "0.0.0.0/0" : "::/0";
-}

@@ -7,7 +7,7 @@
 import type { Family, Match, Option, Rule, TableName } from "../ast/iptables.js";
 import { findTarget, protocolNumber } from "../catalog/index.js";
 import { addrDomain, cidrSet, rangeSet } from "./addr.js";
-import { F, FLAGSET, ICMPS, NATS, ST, STATES, TCP, DIRS, BITS } from "./fields.js";
+import { BITS, DIRS, F, FLAGSET, ICMPS, ST, STATES, TCP } from "./fields.js";
 import type { IfaceUniverse } from "./ifaces.js";
 import type { HostLayout } from "./layout.js";
 import { IntervalSet, PORTS, PROTOCOLS, U32, type Domain, type Scalar } from "./sets.js";
@@ -623,5 +623,3 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
   };
 }
 
-export const NAT_DOMAIN = NATS;
-export const STATE_DOMAIN = STATES;

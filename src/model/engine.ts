@@ -95,7 +95,6 @@ export interface RunOptions {
   readonly merge?: boolean;
 }
 
-const push = <T>(c: Cons<T> | null, head: T): Cons<T> => ({ head, tail: c });
 
 export function branch(p: Sym, notrack = false): Branch {
   return new Branch(p, null, null, null, notrack);

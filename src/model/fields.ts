@@ -63,21 +63,12 @@ export const NATS = numberDomain("nat", 0, 3);
 const ADDRESS_FIELDS: ReadonlySet<number> = new Set([F.SRC, F.DST, F.CTORIGSRC, F.CTORIGDST, F.CTREPLSRC, F.CTREPLDST]);
 const PORT_FIELDS: ReadonlySet<number> = new Set([F.SPORT, F.DPORT, F.CTORIGSRCPORT, F.CTORIGDSTPORT, F.CTREPLSRCPORT, F.CTREPLDSTPORT]);
 
-export function isAddressField(f: number): boolean {
-  return ADDRESS_FIELDS.has(f);
-}
-export function isPortField(f: number): boolean {
-  return PORT_FIELDS.has(f);
-}
 
-export function addressDomain(family: Family): Domain<Scalar> {
-  return (family === "ipv4" ? IPV4 : IPV6) as unknown as Domain<Scalar>;
-}
 
 /** The domain of every field, for one family and one interface universe. */
 export function fieldDomains(family: Family, ifaceDomain: Domain<number>): Domain<Scalar>[] {
   const out: Domain<Scalar>[] = [];
-  const addr = addressDomain(family);
+  const addr = (family === "ipv4" ? IPV4 : IPV6) as unknown as Domain<Scalar>;
   for (let f = 0; f < FIELD_COUNT; f++) {
     let d: Domain<number> | Domain<Scalar>;
     if (ADDRESS_FIELDS.has(f)) d = addr;

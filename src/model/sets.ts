@@ -193,12 +193,5 @@ export class IntervalSet<T extends Scalar> {
   }
 }
 
-export type NumSet = IntervalSet<number>;
 export type AddrSet = IntervalSet<number> | IntervalSet<bigint>;
 
-/** Union of many sets of one domain. */
-export function unionAll<T extends Scalar>(d: Domain<T>, sets: Iterable<IntervalSet<T>>): IntervalSet<T> {
-  const pairs: [T, T][] = [];
-  for (const s of sets) for (const r of s.ranges()) pairs.push(r);
-  return IntervalSet.fromRanges(d, pairs);
-}
