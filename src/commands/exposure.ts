@@ -56,6 +56,7 @@ export function renderExposureTable(items: readonly (ExposureItem & { family?: F
       const srcs = a.sources.length > 4 ? [...a.sources.slice(0, 4), `+${a.sources.length - 4} more`] : a.sources;
       let text = srcs.join(" ");
       if (a.sources.length === 1 && (a.sources[0] === "0.0.0.0/0" || a.sources[0] === "::/0")) text = c.red(`any (${a.sources[0]})`);
+      else if (a.allExcept) text = c.red(`any except ${a.allExcept.join(" ")}`);
       if (a.possibleSources?.length) text += c.yellow(` maybe ${a.possibleSources.slice(0, 3).join(" ")}${a.possibleSources.length > 3 ? " …" : ""}`);
       if (!text) text = c.dim("none certain");
       rows.push(

@@ -21,6 +21,8 @@ export interface AllowedEntry {
   readonly sources: string[];
   /** Further sources that can open one depending on matches the model cannot know (limit, set, …). */
   readonly possibleSources?: string[];
+  /** When `sources` are every source but a few ranges: those ranges (a blocklist, IPv6 link-local, …). */
+  readonly allExcept?: string[];
 }
 
 export interface ExposureItem {
@@ -235,7 +237,14 @@ function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, contai
         }
         maybe = maybe.subtract(def);
         if (def.isEmpty && maybe.isEmpty) continue;
-        const entry: AllowedEntry = { inInterface: model.ifaces.label(k), sources: show(def), ...(maybe.isEmpty ? {} : { possibleSources: show(maybe) }) };
+        const missing = valid.subtract(def);
+        const except = !missing.isEmpty && def.size() >= valid.size() / 2 ? formatAddrSet(fam, missing as never) : [];
+        const entry: AllowedEntry = {
+          inInterface: model.ifaces.label(k),
+          sources: show(def),
+          ...(maybe.isEmpty ? {} : { possibleSources: show(maybe) }),
+          ...(except.length > 0 && except.length <= 4 ? { allExcept: except } : {}),
+        };
         // The sets themselves, for callers in the process (not serialised).
         Object.defineProperty(entry, "set", { value: def, enumerable: false });
         allowed.push(entry);
