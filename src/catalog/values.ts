@@ -10,6 +10,7 @@
  * The parsing helpers (`parseIPv4`, `parseIPv6`, `parseCidr`, `parsePortRange`, `servicePort`, `ICMP_TYPES`,
  * `ICMPV6_TYPES`, `CT_STATES`) follow iptables' own parsers, so the packet model can use them to evaluate matches.
  */
+import { defaultLimit, nearest } from "../util/suggest.js";
 import { PROTOCOLS, PROTOCOL_SAVE_NAMES } from "./core.js";
 import type { Family, OptionSpec, ValueKind } from "./types.js";
 
@@ -80,31 +81,7 @@ function formatNumber(n: number, option: OptionSpec): string {
 }
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(w.length / 4)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
+  return nearest(word, candidates, defaultLimit(word), { ignoreCase: true });
 }
 
 const didYouMean = (word: string, candidates: readonly string[]) => {

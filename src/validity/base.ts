@@ -10,6 +10,8 @@
 import type { Ruleset } from "../ast/iptables.js";
 import { BUILTIN_CHAINS } from "../catalog/index.js";
 import type { Hook } from "../catalog/types.js";
+import { editDistance } from "../util/suggest.js";
+
 
 /** Chains dockerd creates (any version); scripts that use them without -N are fine on a Docker host. */
 export const DOCKER_CHAINS: ReadonlySet<string> = new Set([
@@ -54,27 +56,6 @@ export function backendOf(ruleset: Ruleset): "nf_tables" | "legacy" | null {
  */
 export function legacyOnlyError(ruleset: Ruleset): "error" | "warning" {
   return backendOf(ruleset) === "legacy" ? "error" : "warning";
-}
-
-/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
-export function editDistance(a: string, b: string, max = Infinity): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev2: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, k) => k);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let best = i;
-    for (let j = 1; j <= b.length; j++) {
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
-      cur.push(v);
-      if (v < best) best = v;
-    }
-    if (best > max) return max + 1;
-    prev2 = prev;
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /** The closest candidate within a distance that scales with the word's length (case-insensitive), if any. */
