@@ -1,0 +1,235 @@
+/**
+ * Linting many files: in the main thread, or spread over worker threads (`--concurrency`), or a CI job's
+ * share of them (`--shard i/n`). The engine decides which files must be linted together (`lintGroups`);
+ * this module only moves groups of inputs to workers and results back, in input order, so the report is
+ * the same whatever the concurrency. Workers are I/O-edge code: each runs the pure `lintFiles` on the
+ * groups it is given.
+ */
+import { availableParallelism } from "node:os";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { lintFiles, RuleCrashError, type LintInput, type LintResult } from "../lint.js";
+import { lintRules as registry } from "../../rules/index.js";
+import { debugLog, UsageError, type CliContext } from "./shared.js";
+
+/** A file's lint result as the CLI reports it: without the parsed documents (not sent between threads). */
+export type LintReport = Omit<LintResult, "file">;
+
+/** `--concurrency`: a number of worker threads, "auto", or "off" (the main thread). */
+export type Concurrency = number | "auto" | "off";
+
+export function parseConcurrency(value: string | number | undefined): Concurrency {
+  if (value === undefined || value === "off") return "off";
+  if (value === "auto") return "auto";
+  const n = typeof value === "number" ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a positive integer, "auto" or "off" (got ${String(value)})`);
+  return n;
+}
+
+/** Below this much text per worker, starting one (it loads fwlint again, ~0.1–0.3 s) costs more than it saves. */
+export const AUTO_BYTES_PER_WORKER = 2 * 1024 * 1024;
+
+/**
+ * How many worker threads lint these groups: 0 for the main thread. A number N: N workers, at most one per
+ * group. "auto": one per available CPU, at most one per group and per AUTO_BYTES_PER_WORKER of text. One
+ * worker would only add its start-up to the main thread's work, so fewer than two means the main thread.
+ */
+export function workerCount(concurrency: Concurrency, groupSizes: readonly number[], cpus: number): number {
+  if (concurrency === "off") return 0;
+  const bytes = groupSizes.reduce((a, b) => a + b, 0);
+  const n = concurrency === "auto" ? Math.min(cpus, groupSizes.length, Math.floor(bytes / AUTO_BYTES_PER_WORKER)) : Math.min(concurrency, groupSizes.length);
+  return n >= 2 ? n : 0;
+}
+
+/** `--shard i/n`: this job's share is every n-th group, starting with the i-th. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+export function parseShard(value: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard must be i/n with 1 ≤ i ≤ n (got ${value})`);
+  return { index, count };
+}
+
+/** The groups of shard i/n: round robin over the groups in discovery order (stable for the same files). */
+export function shardGroups<T>(groups: readonly T[], shard: Shard | undefined): T[] {
+  return shard ? groups.filter((_, g) => g % shard.count === shard.index - 1) : [...groups];
+}
+
+const report = (r: LintResult): LintReport => {
+  const { file: _file, ...rest } = r;
+  return rest;
+};
+
+function addTiming(into: Map<string, number> | undefined, from: Iterable<readonly [string, number]>): void {
+  if (!into) return;
+  for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
+}
+
+export interface LintInputsOptions {
+  readonly concurrency: Concurrency;
+  /** Milliseconds per phase (summed over the workers). */
+  readonly timing?: Map<string, number>;
+}
+
+/**
+ * Lint `groups` of `inputs` (index lists from `lintGroups`, possibly one shard's); results in group order,
+ * each group's files in its order. The main thread when concurrency is off or there is one group, and when
+ * the rules are not the registry (tests pass rules that workers cannot receive).
+ */
+export async function lintGroupsOf(ctx: CliContext, inputs: readonly LintInput[], groups: readonly (readonly number[])[], options: LintInputsOptions): Promise<LintReport[]> {
+  const sizes = groups.map((g) => g.reduce((n, k) => n + inputs[k]!.text.length, 0));
+  let workers = workerCount(options.concurrency, sizes, availableParallelism());
+  if (workers > 0 && ctx.rules !== registry) {
+    debugLog(ctx, "concurrency: custom rules cannot be sent to worker threads; linting in the main thread");
+    workers = 0;
+  }
+  const started = performance.now();
+  let out: LintReport[][];
+  if (workers === 0) {
+    // one group at a time: the same results as one lintFiles call over every file, and only one group's
+    // parsed documents alive at a time
+    out = groups.map((g) => lintFiles(g.map((k) => inputs[k]!), { rules: ctx.rules, ...(options.timing ? { timing: options.timing } : {}) }).map(report));
+  } else {
+    out = await inWorkers(inputs, groups, workers, options.timing);
+  }
+  debugLog(ctx, `linted ${inputs.length} file(s) in ${groups.length} group(s) ${workers ? `on ${workers} worker thread(s)` : "in the main thread"} in ${(performance.now() - started).toFixed(0)} ms`);
+  return out.flat();
+}
+
+// ── worker threads ──────────────────────────────────────────────────────────────────────────────────
+
+/** main → worker */
+export interface LintJob {
+  readonly id: number;
+  readonly inputs: readonly LintInput[];
+  readonly timing: boolean;
+}
+
+/** An error thrown in a worker, as data. */
+export interface WorkerError {
+  readonly message: string;
+  readonly stack?: string;
+  readonly crash?: { readonly ruleId: string; readonly filePath: string | undefined; readonly message: string; readonly stack?: string };
+}
+
+/** worker → main; `source` is left out (the main thread has the text). */
+export type LintJobResult =
+  | { readonly id: number; readonly results: Omit<LintReport, "source">[]; readonly timing?: [string, number][] }
+  | { readonly id: number; readonly error: WorkerError };
+
+export function serializeError(err: unknown): WorkerError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (err instanceof RuleCrashError) {
+    const c = err.cause instanceof Error ? err.cause : new Error(String(err.cause));
+    return { message: e.message, ...(e.stack ? { stack: e.stack } : {}), crash: { ruleId: err.ruleId, filePath: err.filePath, message: c.message, ...(c.stack ? { stack: c.stack } : {}) } };
+  }
+  return { message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+}
+
+/** The error again in the main thread: a rule crash stays a RuleCrashError (same message, exit code 2). */
+export function deserializeError(w: WorkerError): Error {
+  if (w.crash) {
+    const cause = new Error(w.crash.message);
+    if (w.crash.stack) cause.stack = w.crash.stack;
+    return new RuleCrashError(w.crash.ruleId, w.crash.filePath, cause);
+  }
+  const e = new Error(w.message);
+  if (w.stack) e.stack = w.stack;
+  return e;
+}
+
+/** Start a lint worker: the built .js, or the TypeScript source through tsx when fwlint runs from source (tests). */
+function startWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith(".ts")) return new Worker(new URL("./lint-worker.js", here));
+  const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const entry = new URL("./lint-worker.ts", here).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+}
+
+class LintWorker {
+  private readonly worker = startWorker();
+  private pending: { id: number; resolve: (r: LintJobResult) => void; reject: (e: Error) => void } | null = null;
+  private failure: Error | null = null;
+
+  constructor() {
+    this.worker.on("message", (msg: LintJobResult) => {
+      const p = this.pending;
+      if (p && msg.id === p.id) {
+        this.pending = null;
+        p.resolve(msg);
+      }
+    });
+    const fail = (err: Error) => {
+      this.failure ??= err;
+      const p = this.pending;
+      this.pending = null;
+      p?.reject(this.failure);
+    };
+    this.worker.on("error", (err) => fail(new Error(`lint worker failed: ${err.message}`, { cause: err })));
+    this.worker.on("exit", (code) => fail(new Error(`lint worker exited (code ${code})`)));
+  }
+
+  run(job: LintJob): Promise<LintJobResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { id: job.id, resolve, reject };
+      this.worker.postMessage(job);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.worker.removeAllListeners("exit");
+    await this.worker.terminate();
+  }
+}
+
+async function inWorkers(inputs: readonly LintInput[], groups: readonly (readonly number[])[], count: number, timing: Map<string, number> | undefined): Promise<LintReport[][]> {
+  const pool = Array.from({ length: count }, () => new LintWorker());
+  const out: LintReport[][] = new Array(groups.length);
+  let next = 0;
+  let failed = false;
+  try {
+    await Promise.all(
+      pool.map(async (w) => {
+        while (!failed && next < groups.length) {
+          const g = next++;
+          const group = groups[g]!;
+          const reply = await w.run({ id: g, inputs: group.map((k) => inputs[k]!), timing: timing !== undefined }).catch((err: unknown) => {
+            failed = true;
+            throw err;
+          });
+          if ("error" in reply) {
+            failed = true;
+            throw deserializeError(reply.error);
+          }
+          if (reply.timing) addTiming(timing, reply.timing);
+          out[g] = reply.results.map((r, k) => ({ ...r, source: inputs[group[k]!]!.text }));
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.stop()));
+  }
+  return out;
+}
+
+/** The worker side: lint each job's inputs together and answer with the results (see lint-worker.ts). */
+export function answerJob(job: LintJob): LintJobResult {
+  try {
+    const timing = job.timing ? new Map<string, number>() : undefined;
+    const results = lintFiles(job.inputs, timing ? { timing } : {}).map((r) => {
+      const { file: _file, source: _source, ...rest } = r;
+      return rest;
+    });
+    return { id: job.id, results, ...(timing ? { timing: [...timing] } : {}) };
+  } catch (err) {
+    return { id: job.id, error: serializeError(err) };
+  }
+}
