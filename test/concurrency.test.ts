@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deserializeError, parseConcurrency, parseShard, serializeError, shardGroups, workerCount, AUTO_BYTES_PER_WORKER } from "../src/commands/parallel.js";
+import { deserializeError, parseConcurrency, parseShard, serializeError, shardGroups, workerCount, AUTO_BYTES_PER_THREAD } from "../src/commands/parallel.js";
 import { RuleCrashError } from "../src/lint.js";
 import { builtCli } from "./support/build.js";
 import { makeTree, runCli } from "./support/cli.js";
@@ -26,16 +26,17 @@ describe("--concurrency and --shard values", () => {
     for (const bad of ["0/2", "3/2", "1/0", "1", "a/b", "1/2/3"]) expect(() => parseShard(bad)).toThrow(/--shard must be i\/n/);
   });
 
-  it("auto starts workers only when there is enough to lint", () => {
-    const big = AUTO_BYTES_PER_WORKER;
+  it("N threads lint: the main thread and N − 1 workers; auto only when there is enough to lint", () => {
+    const big = AUTO_BYTES_PER_THREAD;
     expect(workerCount("off", [big, big], 8)).toBe(0);
-    expect(workerCount(3, [1, 1], 8)).toBe(2); // never more workers than groups
-    expect(workerCount(3, [1, 1, 1, 1], 1)).toBe(3); // a number is taken as given
-    expect(workerCount(1, [1, 1, 1, 1], 8)).toBe(0); // one worker: the main thread does it
+    expect(workerCount(1, [big, big, big], 8)).toBe(0); // one thread: the main thread
+    expect(workerCount(2, [big, big, big], 8)).toBe(1);
+    expect(workerCount(3, [1, 1], 8)).toBe(1); // never more threads than groups
+    expect(workerCount(4, [1, 1, 1, 1], 1)).toBe(3); // a number is taken as given
     expect(workerCount(4, [big], 8)).toBe(0); // one group
-    expect(workerCount("auto", [big, big, big], 2)).toBe(2);
-    expect(workerCount("auto", [big, big, big], 8)).toBe(3);
-    expect(workerCount("auto", [big], 8)).toBe(0); // one group
+    expect(workerCount("auto", [big, big, big], 2)).toBe(1);
+    expect(workerCount("auto", [big, big, big], 8)).toBe(2);
+    expect(workerCount("auto", [big], 8)).toBe(0);
     expect(workerCount("auto", Array(100).fill(1000), 8)).toBe(0); // 100 small files: not worth a worker
   });
 
@@ -79,6 +80,9 @@ describe("--concurrency: the same report as the main thread", () => {
         const on = await runCli([...args, "--concurrency", c], { cwd: root });
         expect(on).toEqual(off);
       }
+      const debug = await runCli([...args, "--concurrency", "3", "--debug"], { cwd: root });
+      expect(debug.stdout).toBe(off.stdout);
+      expect(debug.stderr).toMatch(/linted \d+ file\(s\) in \d+ group\(s\) on the main thread and 2 worker thread\(s\)/);
     }
   }, 120_000);
 
@@ -172,6 +176,6 @@ describe("the built program's worker threads", () => {
     const on = run(["--concurrency", "2", "--debug"]);
     expect(on.status).toBe(off.status);
     expect(on.stdout).toBe(off.stdout);
-    expect(on.stderr).toContain("on 2 worker thread(s)");
+    expect(on.stderr).toContain("on the main thread and 1 worker thread(s)");
   }, 60_000);
 });

@@ -16,7 +16,7 @@ import { debugLog, UsageError, type CliContext } from "./shared.js";
 /** A file's lint result as the CLI reports it: without the parsed documents (not sent between threads). */
 export type LintReport = Omit<LintResult, "file">;
 
-/** `--concurrency`: a number of worker threads, "auto", or "off" (the main thread). */
+/** `--concurrency`: how many threads lint (the main thread and N − 1 workers), "auto", or "off" (the main thread). */
 export type Concurrency = number | "auto" | "off";
 
 export function parseConcurrency(value: string | number | undefined): Concurrency {
@@ -27,19 +27,22 @@ export function parseConcurrency(value: string | number | undefined): Concurrenc
   return n;
 }
 
-/** Below this much text per worker, starting one (it loads fwlint again, ~0.1–0.3 s) costs more than it saves. */
-export const AUTO_BYTES_PER_WORKER = 2 * 1024 * 1024;
+/**
+ * Below this much text per thread, a worker (which loads fwlint again and compiles it anew: ~0.1–0.3 s of
+ * CPU) costs more than it saves.
+ */
+export const AUTO_BYTES_PER_THREAD = 2 * 1024 * 1024;
 
 /**
- * How many worker threads lint these groups: 0 for the main thread. A number N: N workers, at most one per
- * group. "auto": one per available CPU, at most one per group and per AUTO_BYTES_PER_WORKER of text. One
- * worker would only add its start-up to the main thread's work, so fewer than two means the main thread.
+ * How many worker threads help the main thread lint these groups. A number N: N threads in all (N − 1
+ * workers), at most one per group. "auto": one thread per available CPU, at most one per group and per
+ * AUTO_BYTES_PER_THREAD of text. "off" and 1: none.
  */
 export function workerCount(concurrency: Concurrency, groupSizes: readonly number[], cpus: number): number {
   if (concurrency === "off") return 0;
   const bytes = groupSizes.reduce((a, b) => a + b, 0);
-  const n = concurrency === "auto" ? Math.min(cpus, groupSizes.length, Math.floor(bytes / AUTO_BYTES_PER_WORKER)) : Math.min(concurrency, groupSizes.length);
-  return n >= 2 ? n : 0;
+  const threads = concurrency === "auto" ? Math.min(cpus, groupSizes.length, Math.floor(bytes / AUTO_BYTES_PER_THREAD)) : Math.min(concurrency, groupSizes.length);
+  return Math.max(0, threads - 1);
 }
 
 /** `--shard i/n`: this job's share is every n-th group, starting with the i-th. */
@@ -79,8 +82,9 @@ export interface LintInputsOptions {
 
 /**
  * Lint `groups` of `inputs` (index lists from `lintGroups`, possibly one shard's); results in group order,
- * each group's files in its order. The main thread when concurrency is off or there is one group, and when
- * the rules are not the registry (tests pass rules that workers cannot receive).
+ * each group's files in its order. The main thread lints too; workers help when concurrency allows more
+ * than one thread, there is more than one group, and the rules are the registry (tests pass rules that
+ * workers cannot receive).
  */
 export async function lintGroupsOf(ctx: CliContext, inputs: readonly LintInput[], groups: readonly (readonly number[])[], options: LintInputsOptions): Promise<LintReport[]> {
   const sizes = groups.map((g) => g.reduce((n, k) => n + inputs[k]!.text.length, 0));
@@ -90,15 +94,11 @@ export async function lintGroupsOf(ctx: CliContext, inputs: readonly LintInput[]
     workers = 0;
   }
   const started = performance.now();
-  let out: LintReport[][];
-  if (workers === 0) {
-    // one group at a time: the same results as one lintFiles call over every file, and only one group's
-    // parsed documents alive at a time
-    out = groups.map((g) => lintFiles(g.map((k) => inputs[k]!), { rules: ctx.rules, ...(options.timing ? { timing: options.timing } : {}) }).map(report));
-  } else {
-    out = await inWorkers(inputs, groups, workers, options.timing);
-  }
-  debugLog(ctx, `linted ${inputs.length} file(s) in ${groups.length} group(s) ${workers ? `on ${workers} worker thread(s)` : "in the main thread"} in ${(performance.now() - started).toFixed(0)} ms`);
+  // one group at a time: the same results as one lintFiles call over every file, and only one group's
+  // parsed documents alive at a time
+  const here = (g: readonly number[]) => lintFiles(g.map((k) => inputs[k]!), { rules: ctx.rules, ...(options.timing ? { timing: options.timing } : {}) }).map(report);
+  const out = workers === 0 ? groups.map(here) : await withWorkers(inputs, groups, workers, here, options.timing);
+  debugLog(ctx, `linted ${inputs.length} file(s) in ${groups.length} group(s) ${workers ? `on the main thread and ${workers} worker thread(s)` : "in the main thread"} in ${(performance.now() - started).toFixed(0)} ms`);
   return out.flat();
 }
 
@@ -190,14 +190,33 @@ class LintWorker {
   }
 }
 
-async function inWorkers(inputs: readonly LintInput[], groups: readonly (readonly number[])[], count: number, timing: Map<string, number> | undefined): Promise<LintReport[][]> {
+/**
+ * The main thread and `count` workers take the next group from one queue until none is left. The main
+ * thread yields between its groups so that finished workers get their next group at once.
+ */
+async function withWorkers(inputs: readonly LintInput[], groups: readonly (readonly number[])[], count: number, here: (group: readonly number[]) => LintReport[], timing: Map<string, number> | undefined): Promise<LintReport[][]> {
   const pool = Array.from({ length: count }, () => new LintWorker());
   const out: LintReport[][] = new Array(groups.length);
   let next = 0;
   let failed = false;
+  const yieldToWorkers = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const mainThread = async () => {
+    await yieldToWorkers(); // let the workers take the first groups: they start while the main thread lints
+    while (!failed && next < groups.length) {
+      const g = next++;
+      try {
+        out[g] = here(groups[g]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+      await yieldToWorkers();
+    }
+  };
   try {
-    await Promise.all(
-      pool.map(async (w) => {
+    await Promise.all([
+      mainThread(),
+      ...pool.map(async (w) => {
         while (!failed && next < groups.length) {
           const g = next++;
           const group = groups[g]!;
@@ -213,7 +232,7 @@ async function inWorkers(inputs: readonly LintInput[], groups: readonly (readonl
           out[g] = reply.results.map((r, k) => ({ ...r, source: inputs[group[k]!]!.text }));
         }
       }),
-    );
+    ]);
   } finally {
     await Promise.all(pool.map((w) => w.stop()));
   }
