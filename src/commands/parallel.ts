@@ -155,22 +155,19 @@ function startWorker(): Worker {
 
 class LintWorker {
   private readonly worker = startWorker();
-  private pending: { id: number; resolve: (r: LintJobResult) => void; reject: (e: Error) => void } | null = null;
+  private readonly pending = new Map<number, { resolve: (r: LintJobResult) => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
 
   constructor() {
     this.worker.on("message", (msg: LintJobResult) => {
-      const p = this.pending;
-      if (p && msg.id === p.id) {
-        this.pending = null;
-        p.resolve(msg);
-      }
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      p?.resolve(msg);
     });
     const fail = (err: Error) => {
       this.failure ??= err;
-      const p = this.pending;
-      this.pending = null;
-      p?.reject(this.failure);
+      for (const p of this.pending.values()) p.reject(this.failure);
+      this.pending.clear();
     };
     this.worker.on("error", (err) => fail(new Error(`lint worker failed: ${err.message}`, { cause: err })));
     this.worker.on("exit", (code) => fail(new Error(`lint worker exited (code ${code})`)));
@@ -179,7 +176,7 @@ class LintWorker {
   run(job: LintJob): Promise<LintJobResult> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending = { id: job.id, resolve, reject };
+      this.pending.set(job.id, { resolve, reject });
       this.worker.postMessage(job);
     });
   }
@@ -190,9 +187,13 @@ class LintWorker {
   }
 }
 
+/** Groups queued at each worker, so that it has the next one while the main thread is busy with its own. */
+const WORKER_QUEUE = 2;
+
 /**
  * The main thread and `count` workers take the next group from one queue until none is left. The main
- * thread yields between its groups so that finished workers get their next group at once.
+ * thread yields between its groups, and each worker has WORKER_QUEUE groups queued, so workers do not wait
+ * for the main thread to hand them the next one.
  */
 async function withWorkers(inputs: readonly LintInput[], groups: readonly (readonly number[])[], count: number, here: (group: readonly number[]) => LintReport[], timing: Map<string, number> | undefined): Promise<LintReport[][]> {
   const pool = Array.from({ length: count }, () => new LintWorker());
@@ -216,7 +217,7 @@ async function withWorkers(inputs: readonly LintInput[], groups: readonly (reado
   try {
     await Promise.all([
       mainThread(),
-      ...pool.map(async (w) => {
+      ...pool.flatMap((w) => Array.from({ length: WORKER_QUEUE }, () => w)).map(async (w) => {
         while (!failed && next < groups.length) {
           const g = next++;
           const group = groups[g]!;
