@@ -41,8 +41,10 @@ export default defineRule({
   check({ ast, report }) {
     for (const d of ast.diagnostics) {
       if (!SYNTAX_CODES.has(d.code)) continue;
-      const severity = d.code === "extra-declaration-words" ? "warning" : "error";
-      report({ message: d.message, span: d.span, severity });
+      // iptables-restore accepts an unclosed quote: the value runs to the end of the line (often swallowing -j …)
+      const lenient = d.code === "extra-declaration-words" || (d.code === "unterminated-quote" && ast.format !== "script");
+      const message = d.code === "unterminated-quote" && ast.format !== "script" ? `${d.message}: iptables-restore takes the rest of the line as the value` : d.message;
+      report({ message, span: d.span, severity: lenient ? "warning" : "error" });
     }
   },
 });

@@ -5,6 +5,7 @@
  * rule's options schema) and the meaning of facts; any problem is a ConfigError naming the file, the line and
  * column, and the JSON pointer of the bad value.
  */
+import { defaultLimit, nearest } from "./util/suggest.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -258,28 +259,10 @@ export function isAddressOrCidr(value: string): boolean {
 }
 
 function suggest(id: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = editDistance(id, k);
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(id.length / 4)) ? ` (did you mean "${best}"?)` : "";
+  const best = nearest(id, known, defaultLimit(id));
+  return best !== undefined ? ` (did you mean "${best}"?)` : "";
 }
 
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
-}
 
 /** Suggestion text for an unknown rule id: ` (did you mean "x"?)` or "". */
 export function suggestRule(id: string, rules: readonly LintRuleMeta[] = lintRules): string {

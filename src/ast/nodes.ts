@@ -277,11 +277,14 @@ kind(RuleNode, "Rule");
 
 export class CommandNode extends Located implements Command {
   declare readonly kind: "Command";
+  declare readonly chainSpan: Span | null;
   readonly op: OperationType;
   readonly flag: string;
   table: TableName;
   readonly chain: string | null;
-  readonly chainSpan: Span | null;
+  /** Offsets of the chain name word (-1 when the command names no chain). */
+  private readonly chainStart: number;
+  private readonly chainEnd: number;
   readonly index: number | null;
   rule: Rule | null = null;
   readonly argument: Word | null;
@@ -291,18 +294,24 @@ export class CommandNode extends Located implements Command {
     loc: Locator,
     start: number,
     end: number,
-    init: { op: OperationType; flag: string; table: TableName; chain: string | null; chainSpan: Span | null; index: number | null; argument: Word | null; family: Family | null; program?: string },
+    init: { op: OperationType; flag: string; table: TableName; chain: string | null; chainStart: number; chainEnd: number; index: number | null; argument: Word | null; family: Family | null; program?: string },
   ) {
     super(loc, start, end);
     this.op = init.op;
     this.flag = init.flag;
     this.table = init.table;
     this.chain = init.chain;
-    this.chainSpan = init.chainSpan;
+    this.chainStart = init.chainStart;
+    this.chainEnd = init.chainEnd;
     this.index = init.index;
     this.argument = init.argument;
     this.family = init.family;
     if (init.program !== undefined) this.program = init.program;
   }
 }
+Object.defineProperty(CommandNode.prototype, "chainSpan", {
+  get(this: { chainStart: number; chainEnd: number } & Located): Span | null {
+    return this.chainStart < 0 ? null : subSpan(this, this.chainStart, this.chainEnd);
+  },
+});
 kind(CommandNode, "Command");

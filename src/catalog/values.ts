@@ -10,6 +10,7 @@
  * The parsing helpers (`parseIPv4`, `parseIPv6`, `parseCidr`, `parsePortRange`, `servicePort`, `ICMP_TYPES`,
  * `ICMPV6_TYPES`, `CT_STATES`) follow iptables' own parsers, so the packet model can use them to evaluate matches.
  */
+import { defaultLimit, nearest } from "../util/suggest.js";
 import { PROTOCOLS, PROTOCOL_SAVE_NAMES } from "./core.js";
 import type { Family, OptionSpec, ValueKind } from "./types.js";
 
@@ -80,31 +81,7 @@ function formatNumber(n: number, option: OptionSpec): string {
 }
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(w.length / 4)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
+  return nearest(word, candidates, defaultLimit(word), { ignoreCase: true });
 }
 
 const didYouMean = (word: string, candidates: readonly string[]) => {
@@ -610,14 +587,16 @@ function checkWordList(
   text: string,
   what: string,
   canonicalOrder: readonly string[],
-  opts: { ignoreCase?: boolean; aliases?: Readonly<Record<string, string>>; expand?: Readonly<Record<string, readonly string[]>>; allWords?: readonly string[] } = {},
+  opts: { ignoreCase?: boolean; prefix?: boolean; aliases?: Readonly<Record<string, string>>; expand?: Readonly<Record<string, readonly string[]>>; allWords?: readonly string[] } = {},
 ): { values: string[] } | { error: string } {
   if (text === "") return { error: `empty ${what} list` };
   const chosen = new Set<string>();
   const vocabulary = [...canonicalOrder, ...Object.keys(opts.aliases ?? {}), ...Object.keys(opts.expand ?? {})];
   for (const raw of text.split(",")) {
     if (raw === "") return { error: `empty entry in ${what} list '${text}'` };
-    const word = opts.ignoreCase ? vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase()) : vocabulary.find((v) => v === raw);
+    let word = opts.ignoreCase ? vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase()) : vocabulary.find((v) => v === raw);
+    // iptables compares with strncasecmp(name, word, strlen(word)): any prefix selects the first name it starts
+    if (word === undefined && opts.prefix) word = canonicalOrder.find((v) => v.toLowerCase().startsWith(raw.toLowerCase()));
     if (word === undefined) {
       const hint = !opts.ignoreCase && vocabulary.some((v) => v.toLowerCase() === raw.toLowerCase()) ? ` (values are case-sensitive: ${vocabulary.find((v) => v.toLowerCase() === raw.toLowerCase())})` : didYouMean(raw, opts.allWords ?? vocabulary);
       return { error: `unknown ${what} '${raw}'${hint}` };
@@ -661,7 +640,10 @@ function checkMark(text: string, option: OptionSpec): ValueCheck {
       return ok(`${hex(value)}/${hex(0)}`);
   }
   const mask = r.mask ?? U32_MAX;
-  const warning = (value & ~mask) >>> 0 ? { warning: `value ${hex(value)} has bits outside mask ${hex(mask)}` } : {};
+  // In a match (value & mask == value never holds when value has bits outside the mask) that never matches; in a
+  // target (--set-xmark is mark = (mark & ~mask) ^ value) it is how XOR and OR are written: kube-proxy's
+  // --xor-mark 0x4000 is saved as --set-xmark 0x4000/0x0.
+  const warning = option.format !== "with-mask" && (value & ~mask) >>> 0 ? { warning: `value ${hex(value)} has bits outside mask ${hex(mask)}: the match never matches` } : {};
   if (option.format === "with-mask" || mask !== U32_MAX) return ok(`${hex(value)}/${hex(mask)}`, warning);
   return ok(hex(value), warning);
 }
@@ -1424,7 +1406,7 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
     case "ctstate-list":
     case "state-list": {
       const order = kind === "ctstate-list" ? CT_STATES : STATE_STATES;
-      const r = checkWordList(text, kind === "ctstate-list" ? "conntrack state" : "state", order, { ignoreCase: true, allWords: CT_STATES });
+      const r = checkWordList(text, kind === "ctstate-list" ? "conntrack state" : "state", order, { ignoreCase: true, prefix: true, allWords: CT_STATES });
       if ("error" in r) {
         const snat = kind === "state-list" && /(^|,)(s|d)nat(,|$)/i.test(text);
         return fail(snat ? `the state match does not know SNAT/DNAT; use -m conntrack --ctstate` : r.error);
@@ -1432,7 +1414,7 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
       return ok(r.values.join(","));
     }
     case "ctstatus-list": {
-      const r = checkWordList(text, "conntrack status", CT_STATUSES, { ignoreCase: true });
+      const r = checkWordList(text, "conntrack status", CT_STATUSES, { ignoreCase: true, prefix: true });
       if ("error" in r) return fail(r.error);
       const vals = r.values.length > 1 ? r.values.filter((v) => v !== "NONE") : r.values;
       return ok(vals.join(","));

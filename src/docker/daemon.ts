@@ -2,6 +2,7 @@
  * daemon.json as dockerd reads it (reference §9): which keys it checks, how it flattens nested objects,
  * which value wins, and which keys a given Docker release accepts.
  */
+import { defaultLimit, nearest } from "../util/suggest.js";
 import type { Span } from "../ast/span.js";
 import { topMembers, type DaemonJsonDocument, type JsonMember, type JsonValue } from "../daemon/ast.js";
 import { DAEMON_KEYS, DAEMON_KEY_VERSIONS, type DaemonKeyInfo } from "./daemon-keys.js";
@@ -96,37 +97,14 @@ export function isAcceptedKey(key: string, version: DaemonVersion): boolean {
   return info?.accepted !== null && info?.accepted !== undefined && version.index >= info.accepted[0] && version.index <= info.accepted[1];
 }
 
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
-}
-
 /** The real configuration key closest to `key` in that release, if one is close enough. */
 export function closestKey(key: string, version: DaemonVersion): string | undefined {
   const candidates = Object.keys(DAEMON_KEYS).filter((k) => isAcceptedKey(k, version) && DAEMON_KEYS[k]!.status === "key");
   const lower = key.toLowerCase().replace(/_/g, "-");
   const exact = candidates.find((c) => c === lower);
   if (exact) return exact;
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(lower, c);
-    if (d < bestD || (d === bestD && best !== undefined && c.length < best.length)) {
-      best = c;
-      bestD = d;
-    }
-  }
-  const limit = Math.max(2, Math.floor(key.length / 4));
-  if (best && bestD <= limit) return best;
+  const best = nearest(lower, candidates, defaultLimit(key), { preferShort: true });
+  if (best) return best;
   // "insecure-registry" style plurals and prefixes: a key that contains the other.
   return candidates.find((c) => c.length > 3 && (c.startsWith(lower) || lower.startsWith(c)) && Math.abs(c.length - lower.length) <= 4);
 }

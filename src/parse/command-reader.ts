@@ -117,14 +117,15 @@ function prescanTable(args: Args): TableName | undefined {
  * Reads a command from its arguments. `counters` is the `[p:b]` prefix of a restore line.
  * Returns null when the words hold no command (a diagnostic says why).
  */
-export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, counters: Counters | null, program?: string): Command | null {
+export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span | (() => Span), counters: Counters | null, program?: string): Command | null {
   const n = args.count;
   let table = ctx.format !== "save" ? (prescanTable(args) ?? ctx.table) : ctx.table;
   let family: Family | null = null;
   let flag: CommandFlag | undefined;
   let flagIndex = -1;
   let chain: string | null = null;
-  let chainSpan: Span | null = null;
+  let chainStart = -1;
+  let chainEnd = -1;
   let index: number | null = null;
   let argument: Word | null = null;
   let i = 0;
@@ -164,7 +165,13 @@ export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, coun
       if (kind === "chain" || kind === "chain?") {
         if (has && !looksLikeOption(nextText) && nextText !== "!") {
           chain = nextText;
-          chainSpan = argSpan(args, inline ? i : i + 1);
+          if (inline) {
+            chainStart = args.start(i) + eq + 1;
+            chainEnd = args.end(i);
+          } else {
+            chainStart = args.start(i + 1);
+            chainEnd = args.end(i + 1);
+          }
           if (!inline) i++;
         } else if (kind === "chain") {
           diag(ctx, "missing-chain", `${name} needs a chain name`, argSpan(args, i));
@@ -188,7 +195,7 @@ export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, coun
     }
   }
   if (!flag) {
-    diag(ctx, "no-command", "line has no iptables command (-A, -I, -N, -P, …)", lineSpan);
+    diag(ctx, "no-command", "line has no iptables command (-A, -I, -N, -P, …)", typeof lineSpan === "function" ? lineSpan() : lineSpan);
     return null;
   }
   // -D CHAIN NUM
@@ -202,7 +209,8 @@ export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span, coun
     flag: args.text(flagIndex),
     table,
     chain,
-    chainSpan,
+    chainStart,
+    chainEnd,
     index,
     argument,
     family,
@@ -235,6 +243,9 @@ interface Loaded {
   readonly target: TargetNode | null;
 }
 
+/** Reused while reading one option's values (copied to an exact-size list for the node). */
+const scratchValues: Word[] = [];
+
 class RuleReader {
   family: Family | null = null;
   private readonly loaded: Loaded[] = [];
@@ -266,8 +277,10 @@ class RuleReader {
         continue;
       }
       if (!looksLikeOption(text)) {
-        rule.strays.push(args.word(i));
-        diag(this.ctx, "unexpected-argument", this.strayMessage(text), argSpan(args, i));
+        const stray = args.word(i);
+        rule.strays.push(stray);
+        // a script word with an unknown expansion ($EXTRA) may stand for options: nothing to say about it
+        if (!stray.dynamic) diag(this.ctx, "unexpected-argument", this.strayMessage(text), argSpan(args, i));
         i++;
         continue;
       }
@@ -448,7 +461,8 @@ class RuleReader {
     const n = args.count;
     const text = args.text(i);
     const eq = inlineEq(text);
-    const values: Word[] = [];
+    const values = scratchValues;
+    values.length = 0;
     let legacyBang = -1;
     if (eq !== -1) values.push(inlineValueWord(args, i));
     const want = shape ? shape.args : greedy ? Infinity : 0;

@@ -75,22 +75,36 @@ export function classifyUncached(tokens: readonly LexToken[]): Classification {
   return { ok: true, kind: results[0]! };
 }
 
+/** Cache for scanner buffers: token-code sequence hash → entries with the exact sequence. */
+const codeCache = new Map<number, { readonly codes: Uint8Array; readonly result: Classification }[]>();
+
 /**
- * Classify the line held in a scanner buffer. The shape key comes from the token codes; token objects
- * for nearley are only built (by `tokens()`) on a cache miss.
+ * Classify the line held in a scanner buffer. The key is the sequence of token codes (hashed, then
+ * compared exactly); token objects for nearley are only built (by `tokens()`) on a cache miss.
  */
 export function classifyShape(buf: { count: number; types: Uint8Array }, tokens: () => LexToken[]): Classification {
-  let key = "";
-  for (let k = 0; k < buf.count; k++) key += SHAPE_BY_CODE[buf.types[k]!];
-  const cached = cache.get(key);
-  if (cached) {
-    hits++;
-    return cached;
+  const { count, types } = buf;
+  let h = count;
+  for (let k = 0; k < count; k++) h = (Math.imul(h, 31) + types[k]! + 1) | 0;
+  const bucket = codeCache.get(h);
+  if (bucket) {
+    for (const e of bucket) {
+      const c = e.codes;
+      if (c.length !== count) continue;
+      let same = true;
+      for (let k = 0; k < count && same; k++) same = c[k] === types[k];
+      if (same) {
+        hits++;
+        return e.result;
+      }
+    }
   }
   misses++;
-  const c = classifyUncached(tokens());
-  cache.set(key, c);
-  return c;
+  const result = classifyUncached(tokens());
+  const entry = { codes: types.slice(0, count), result };
+  if (bucket) bucket.push(entry);
+  else codeCache.set(h, [entry]);
+  return result;
 }
 
 export function classify(tokens: readonly LexToken[]): Classification {
@@ -107,5 +121,7 @@ export function classify(tokens: readonly LexToken[]): Classification {
 }
 
 export function cacheStats() {
-  return { hits, misses, shapes: cache.size };
+  let shapes = cache.size;
+  for (const b of codeCache.values()) shapes += b.length;
+  return { hits, misses, shapes };
 }

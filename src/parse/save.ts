@@ -35,6 +35,29 @@ function listTableFor(policies: Set<string>): TableName {
 const buf = new TokenBuffer();
 const lineArgs = new LineArgs();
 
+/** The line being read (module state: parsing is synchronous and never re-entrant). */
+const L = { text: "", lineNo: 0, lineStart: 0, lineEnd: 0 };
+
+function tokSpan(k: number): Span {
+  const s = buf.starts[k]!;
+  const e = buf.ends[k]!;
+  return { line: L.lineNo, column: s - L.lineStart + 1, endLine: L.lineNo, endColumn: e - L.lineStart + 1, offset: s, endOffset: e };
+}
+function lineSpan(): Span {
+  return { line: L.lineNo, column: 1, endLine: L.lineNo, endColumn: L.lineEnd - L.lineStart + 1, offset: L.lineStart, endOffset: L.lineEnd };
+}
+/** Index of the k-th token that is not whitespace, or -1. */
+function sig(k: number): number {
+  for (let t = 0; t < buf.count; t++) if (buf.types[t] !== T_WS && k-- === 0) return t;
+  return -1;
+}
+function tokText(k: number): string {
+  return L.text.slice(buf.starts[k]!, buf.ends[k]!);
+}
+function lexCurrent(): LexToken[] {
+  return lexTokens(L.text, L.lineStart);
+}
+
 export function parseSave(text: string, options: SaveParseOptions): Ruleset {
   const diagnostics: ParseDiagnostic[] = [];
   const comments: Comment[] = [];
@@ -65,23 +88,15 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
     }
     scanLine(text, lineStart, lineEnd, buf);
     const loc = new SingleLine(lineNo, lineStart);
-    const tokSpan = (k: number): Span => {
-      const s = buf.starts[k]!;
-      const e = buf.ends[k]!;
-      return { line: lineNo, column: s - lineStart + 1, endLine: lineNo, endColumn: e - lineStart + 1, offset: s, endOffset: e };
-    };
-    const lineSpan: Span = { line: lineNo, column: 1, endLine: lineNo, endColumn: lineEnd - lineStart + 1, offset: lineStart, endOffset: lineEnd };
-    const c = classifyShape(buf, () => lexTokens(text, lineStart));
+    L.text = text;
+    L.lineNo = lineNo;
+    L.lineStart = lineStart;
+    L.lineEnd = lineEnd;
+    const c = classifyShape(buf, lexCurrent);
     if (!c.ok) {
-      diagnostics.push(c.at < buf.count ? { code: "unexpected-token", message: unexpectedMessage(text, c.at), span: tokSpan(c.at) } : { code: "incomplete-line", message: incompleteMessage(text), span: lineSpan });
+      diagnostics.push(c.at < buf.count ? { code: "unexpected-token", message: unexpectedMessage(text, c.at), span: tokSpan(c.at) } : { code: "incomplete-line", message: incompleteMessage(text), span: lineSpan() });
       continue;
     }
-    // index of the k-th non-whitespace token
-    const sig = (k: number): number => {
-      for (let t = 0; t < buf.count; t++) if (buf.types[t] !== T_WS && k-- === 0) return t;
-      return -1;
-    };
-    const tokText = (k: number) => text.slice(buf.starts[k]!, buf.ends[k]!);
     switch (c.kind) {
       case "blank":
         break;
@@ -132,7 +147,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
         const nameTok = sig(1);
         const chainName = tokText(nameTok);
         if (current === null) {
-          diagnostics.push({ code: "outside-table", message: `chain declaration ":${chainName}" outside a *table … COMMIT block`, span: lineSpan });
+          diagnostics.push({ code: "outside-table", message: `chain declaration ":${chainName}" outside a *table … COMMIT block`, span: lineSpan() });
           break;
         }
         const policyTok = sig(2);
@@ -143,7 +158,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
           else extras.push(t);
         }
         const policyIsCounters = policyTok !== -1 && buf.types[policyTok] === T_COUNTERS;
-        if (policyTok === -1) diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy (ACCEPT, DROP, or - for a user chain)`, span: lineSpan });
+        if (policyTok === -1) diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy (ACCEPT, DROP, or - for a user chain)`, span: lineSpan() });
         else if (policyIsCounters) {
           diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy before its counters`, span: tokSpan(policyTok) });
           counters = parseCounters(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, tokText(policyTok));
@@ -154,7 +169,8 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
           flag: ":",
           table: current,
           chain: chainName,
-          chainSpan: tokSpan(nameTok),
+          chainStart: buf.starts[nameTok]!,
+          chainEnd: buf.ends[nameTok]!,
           index: null,
           argument,
           family: null,
@@ -196,7 +212,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
           } else sawNonPolicy = true;
         }
         if (current === null) {
-          diagnostics.push({ code: "outside-table", message: `command outside a *table … COMMIT block; add a *filter (or other table) header first`, span: lineSpan });
+          diagnostics.push({ code: "outside-table", message: `command outside a *table … COMMIT block; add a *filter (or other table) header first`, span: lineSpan() });
           break;
         }
         const cmd = readCommand(args, { family: options.family, format: options.format, table: current, diagnostics }, lineSpan, prefix);

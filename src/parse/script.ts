@@ -136,8 +136,9 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
         expand(m[1] ?? m[2]!, m[0]);
         i += m[0].length;
       } else {
-        dynamic = true;
-        const sub = /^\$\((?:[^()]|\([^()]*\))*\)|^\$./.exec(raw.slice(i));
+        // $(…), ${…}, $1, $?, … expand to something unknown; a `$` before anything else is a literal dollar
+        const sub = /^\$\((?:[^()]|\([^()]*\))*\)|^\$\{[^}]*\}|^\$[0-9#?@*!$-]/.exec(raw.slice(i));
+        if (sub) dynamic = true;
         text += sub ? sub[0] : "$";
         i += sub ? sub[0].length : 1;
       }

@@ -9,7 +9,8 @@ import { BUILTIN_CHAINS } from "../catalog/core.js";
 
 export class TreeBuilder {
   private readonly tables = new Map<TableName, Table>();
-  private readonly chains = new Map<string, Chain>();
+  /** table → chain name → chain */
+  private readonly chains = new Map<TableName, Map<string, Chain>>();
 
   constructor(
     private readonly format: SourceFormat,
@@ -17,9 +18,11 @@ export class TreeBuilder {
     private readonly family: Family = "ipv4",
   ) {}
 
-  table(name: TableName, headerSpan: Span | null, span: Span): Table {
+  /** The table, created on first use (`span` is only read then: pass a function to avoid computing it). */
+  table(name: TableName, headerSpan: Span | null, span: Span | (() => Span)): Table {
     let t = this.tables.get(name);
     if (!t) {
+      if (typeof span === "function") span = span();
       t = { kind: "Table", span, name, headerSpan, chains: [], commits: [], unterminated: [] };
       this.tables.set(name, t);
       for (const builtin of BUILTIN_CHAINS[name]) this.addChain(t, builtin, span, "implicit", true);
@@ -30,23 +33,28 @@ export class TreeBuilder {
   private addChain(table: Table, name: string, span: Span, declaredBy: Chain["declaredBy"], builtin: boolean): Chain {
     const c: Chain = { kind: "Chain", span, name, table: table.name, builtin, policy: null, counters: null, declaredBy, declarations: [], rules: [], nameSpan: span };
     table.chains.push(c);
-    this.chains.set(`${table.name}\0${name}`, c);
+    this.chainMap(table.name).set(name, c);
     return c;
   }
 
+  private chainMap(table: TableName): Map<string, Chain> {
+    let m = this.chains.get(table);
+    if (!m) this.chains.set(table, (m = new Map()));
+    return m;
+  }
+
   findChain(table: TableName, name: string): Chain | undefined {
-    return this.chains.get(`${table}\0${name}`);
+    return this.chains.get(table)?.get(name);
   }
 
   /** The chain a command refers to; created as "implicit" when it was never declared. */
-  private chainFor(cmd: Command, name: string, span: Span): Chain {
-    const table = this.table(cmd.table, null, cmd.span);
-    return this.findChain(cmd.table, name) ?? this.addChain(table, name, span, "implicit", false);
+  private chainFor(cmd: Command, table: Table, name: string): Chain {
+    return this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd.chainSpan ?? cmd.span, "implicit", false);
   }
 
   apply(cmd: Command): void {
     const { op, chain: chainName } = cmd;
-    const table = this.table(cmd.table, null, cmd.span);
+    const table = this.table(cmd.table, null, () => cmd.span);
     switch (op) {
       case "declare-chain":
       case "new-chain": {
@@ -73,7 +81,7 @@ export class TreeBuilder {
       case "insert":
       case "replace": {
         if (chainName === null || !cmd.rule) return;
-        const chain = this.chainFor(cmd, chainName, cmd.chainSpan ?? cmd.span);
+        const chain = this.chainFor(cmd, table, chainName);
         const rule = cmd.rule as { -readonly [K in keyof Rule]: Rule[K] };
         rule.command = cmd;
         if (op === "append") chain.rules.push(cmd.rule);
@@ -121,7 +129,7 @@ export class TreeBuilder {
         const victims = chainName === null ? table.chains.filter((c) => !c.builtin && c.rules.length === 0) : table.chains.filter((c) => c.name === chainName && !c.builtin);
         for (const v of victims) {
           table.chains.splice(table.chains.indexOf(v), 1);
-          this.chains.delete(`${table.name}\0${v.name}`);
+          this.chainMap(table.name).delete(v.name);
         }
         return;
       }
@@ -135,9 +143,9 @@ export class TreeBuilder {
         if (chainName === null || !cmd.argument) return;
         const c = this.findChain(cmd.table, chainName);
         if (!c || c.builtin) return;
-        this.chains.delete(`${table.name}\0${c.name}`);
+        this.chainMap(table.name).delete(c.name);
         (c as { name: string }).name = cmd.argument.text;
-        this.chains.set(`${table.name}\0${c.name}`, c);
+        this.chainMap(table.name).set(c.name, c);
         return;
       }
       case "zero":

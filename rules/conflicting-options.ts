@@ -1,0 +1,48 @@
+import type { Option } from "../src/ast/iptables.js";
+import { allRules } from "../src/ast/iptables.js";
+import type { OptionSpec } from "../src/catalog/types.js";
+import { defineRule } from "../src/rule.js";
+
+export default defineRule({
+  id: "conflicting-options",
+  language: "iptables",
+  category: "validity",
+  severity: "error",
+  description: "An option is given twice in one match or target, or combined with an option it excludes",
+  tags: ["validity"],
+  precision: "very-high",
+  docs: {
+    rationale:
+      "Within one `-m NAME` (or target) most options may appear once, and some exclude each other (`--set-mark` with `--set-xmark`, `--random` with `--random-fully`, `--mss` ranges…). iptables refuses the file (`option \"--mark\" can only be used once`, `Only one '--destination-port' allowed`). To test two values, load the match twice (`-m conntrack --ctstate NEW -m conntrack --ctstatus ASSURED`) or use a list.",
+    bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 --dport 2222 -j ACCEPT\nCOMMIT\n",
+    good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m multiport --dports 22,2222 -j ACCEPT\nCOMMIT\n",
+  },
+  check({ ast, report }) {
+    const check = (options: readonly Option[], label: string) => {
+      const seen = new Map<string, Option>();
+      for (const o of options) {
+        const spec: OptionSpec | undefined = o.spec;
+        if (!spec) continue;
+        const prev = seen.get(spec.name);
+        if (prev && !spec.repeatable) {
+          report({ message: `${o.written} is given twice in ${label}; it can be used only once (load the match again for a second test)`, span: o.nameSpan, related: [{ span: prev.nameSpan, message: "first given here" }] });
+          continue;
+        }
+        for (const c of spec.conflicts ?? []) {
+          const other = seen.get(c);
+          if (other) report({ message: `${o.written} cannot be combined with ${other.written} in ${label}`, span: o.nameSpan, related: [{ span: other.nameSpan, message: `${other.written} given here` }] });
+        }
+        seen.set(spec.name, o);
+      }
+      for (const o of options) {
+        const spec: OptionSpec | undefined = o.spec;
+        const needs = spec?.requiresAnyOf;
+        if (needs?.length && !needs.some((n) => seen.has(n))) report({ message: `${o.written} needs ${needs.join(" or ")} in ${label}`, span: o.nameSpan });
+      }
+    };
+    for (const rule of allRules(ast)) {
+      for (const m of rule.matches) check(m.options, `-m ${m.module}`);
+      if (rule.target) check(rule.target.options, `-j ${rule.target.name}`);
+    }
+  },
+});

@@ -1,0 +1,72 @@
+import { defineRule } from "../src/rule.js";
+import { LineIndex, type Span } from "../src/ast/span.js";
+import { legacyOnlyError } from "../src/validity/base.js";
+
+export default defineRule({
+  id: "line-whitespace",
+  language: "iptables",
+  category: "validity",
+  severity: "error",
+  description: "Whitespace where iptables-restore does not allow it: before #, :, * or COMMIT, after COMMIT, a line of only blanks, CRLF line endings, no newline after the last COMMIT",
+  tags: ["validity"],
+  precision: "very-high",
+  docs: {
+    rationale: [
+      "`iptables-restore` recognises comments, chain declarations, table headers and COMMIT only at the very start",
+      "of a line and compares COMMIT exactly: an indented `# note` or `:CHAIN - [0:0]` (typical after pasting into an",
+      "editor or a YAML block), `COMMIT ` with a trailing blank, or a line holding only spaces is read as a rule",
+      "command and the whole file is refused (`Bad argument`, `no command specified`). Indented `-A` lines are fine.",
+      "Windows (CRLF) line endings are refused too: the carriage return becomes part of the last word (`table name 'raw\\r' invalid`).",
+      "A file that ends with `COMMIT` and no newline is refused by the legacy backend (`Bad argument 'COMMIT'`) and accepted",
+      "by nf_tables: a warning, or an error when the file's header says it was saved by the legacy backend.",
+    ].join(" "),
+    bad: "*filter\n:INPUT ACCEPT [0:0]\n  # allow ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    good: "*filter\n:INPUT ACCEPT [0:0]\n# allow ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+  },
+  check({ ast, text, report }) {
+    if (ast.format !== "save") return;
+    const index = new LineIndex(text);
+    let crReported = false;
+    for (let n = 1; n <= index.lineCount; n++) {
+      const start = index.lineStart(n);
+      let end = text.indexOf("\n", start);
+      if (end === -1) end = text.length;
+      let line = text.slice(start, end);
+      if (line.endsWith("\r")) {
+        line = line.slice(0, -1);
+        // iptables-restore keeps the carriage return as part of the last word: "*filter\r" is an unknown table
+        if (!crReported && line.trim() !== "" && !line.startsWith("#")) {
+          crReported = true;
+          report({ message: "the file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of the last word of each line and refuses the file; convert it to LF line endings", span: index.span(start + line.length, start + line.length + 1), suggestions: [{ desc: "Remove the carriage return", fix: { range: [start + line.length, start + line.length + 1], text: "" } }] });
+        }
+      }
+      if (line === "") continue;
+      const lead = /^[ \t\f\v]+/.exec(line)?.[0].length ?? 0;
+      const at = (col: number, len: number): Span => index.span(start + col, start + col + len);
+      if (lead === line.length) {
+        report({ message: "line holds only blanks; iptables-restore reads it as an empty command and refuses the file (\"no command specified\")", span: at(0, line.length), suggestions: [{ desc: "Remove the blanks", fix: { range: [start, start + line.length], text: "" } }] });
+        continue;
+      }
+      const rest = line.slice(lead);
+      const word = /^\S+/.exec(rest)![0];
+      if (lead > 0 && (rest.startsWith("#") || rest.startsWith(":") || rest.startsWith("*") || word === "COMMIT")) {
+        const what = rest.startsWith("#") ? "a comment" : rest.startsWith(":") ? "a chain declaration" : rest.startsWith("*") ? "a table header" : "COMMIT";
+        report({ message: `${what} must start in the first column; iptables-restore reads the indented line as a rule and refuses the file`, span: at(0, lead), suggestions: [{ desc: "Remove the indentation", fix: { range: [start, start + lead], text: "" } }] });
+        continue;
+      }
+      if (rest === "COMMIT" && lead === 0 && end === text.length && !text.endsWith("\n")) {
+        const severity = legacyOnlyError(ast);
+        report({
+          message: `the file ends right after COMMIT, without a newline: ${severity === "error" ? "the legacy backend" : "the legacy backend (iptables-legacy-restore)"} does not recognise that COMMIT and refuses the file${severity === "error" ? "" : "; nf_tables accepts it"}`,
+          span: at(0, 6),
+          severity,
+          suggestions: [{ desc: "Add a newline at the end of the file", fix: { range: [text.length, text.length], text: "\n" } }],
+        });
+      }
+      if (word === "COMMIT" && rest !== "COMMIT") {
+        const after = rest.slice(6);
+        report({ message: /^\s+$/.test(after) ? "COMMIT must be alone on its line: iptables-restore refuses the trailing blanks" : `COMMIT must be alone on its line: iptables-restore refuses "${after.trim()}" after it`, span: at(lead + 6, after.length), suggestions: [{ desc: "Remove what follows COMMIT", fix: { range: [start + lead + 6, start + line.length], text: "" } }] });
+      }
+    }
+  },
+});

@@ -1,0 +1,76 @@
+import type { Option, Rule } from "../src/ast/iptables.js";
+import { allRules } from "../src/ast/iptables.js";
+import { PROTOCOLS } from "../src/catalog/index.js";
+import type { OptionSpec } from "../src/catalog/types.js";
+import { defineRule } from "../src/rule.js";
+import { quoteList } from "../src/validity/base.js";
+import { hasDynamicWords, protocolOf } from "../src/validity/rules-util.js";
+
+function protocolName(n: number): string {
+  return Object.entries(PROTOCOLS).find(([, v]) => v === n)?.[0] ?? String(n);
+}
+
+export default defineRule({
+  id: "match-needs-protocol",
+  language: "iptables",
+  category: "validity",
+  severity: "error",
+  description: "A protocol-specific match, target or option is used without the matching -p",
+  tags: ["validity"],
+  precision: "very-high",
+  docs: {
+    rationale:
+      "Protocol matches check the rule's protocol: `-m tcp` needs `-p tcp`, `-m multiport` needs a protocol with ports, `--reject-with tcp-reset` needs `-p tcp`. Without it iptables or the kernel refuses the rule (`TCP match requires '-p tcp'`, `RULE_APPEND failed (Invalid argument)`).",
+    bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m tcp --dport 53 -j ACCEPT\nCOMMIT\n",
+    good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 53 -j ACCEPT\nCOMMIT\n",
+  },
+  check({ ast, report }) {
+    for (const rule of allRules(ast)) {
+      if (hasDynamicWords(rule)) continue;
+      const proto = protocolOf(rule);
+      // a -p the catalog cannot resolve (an /etc/protocols name) is not judged
+      if (proto !== undefined && proto.number === undefined) continue;
+      // Checked on the kernel: targets (TPROXY, TCPMSS) and per-value constraints (--reject-with tcp-reset) refuse a
+      // negated protocol; protocol matches (`! -p tcp -m tcp`) and option-level checks (--to-ports) take it.
+      const has = (list: readonly number[]) => proto?.number !== undefined && !proto.negated && list.includes(proto.number);
+      const lenient = (list: readonly number[]) => proto?.negated === true || has(list);
+      const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
+      const given = proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.values[0]!.text}` : "this rule has no -p";
+      for (const m of rule.matches) {
+        const list = m.spec?.protocols;
+        if (!list?.length || lenient(list)) continue;
+        report({ message: `match ${m.module} needs ${needs(list)} (${given}); the kernel refuses it otherwise`, span: m.headSpan });
+      }
+      const checkOption = (o: Option, owner: string) => {
+        const spec: OptionSpec | undefined = o.spec;
+        if (!spec) return;
+        if (spec.protocols?.length && !lenient(spec.protocols)) {
+          report({ message: `${o.written} (${owner}) needs ${needs(spec.protocols)} (${given})`, span: o.nameSpan });
+          return;
+        }
+        const v = o.values[0]?.text;
+        const byValue = v !== undefined ? spec.valueConstraints?.[v]?.protocols : undefined;
+        if (byValue?.length && !has(byValue)) report({ message: `${o.written} ${v} (${owner}) needs ${needs(byValue)} (${given})`, span: o.values[0]!.span });
+      };
+      const t = rule.target;
+      // a port in a NAT range (--to-destination 10.0.0.2:80) needs some -p, any protocol, even negated
+      if (!proto && t) {
+        for (const o of t.options) {
+          const v = o.values[0];
+          if (o.spec?.kinds?.[0] !== "nat-range" || !v || v.dynamic) continue;
+          const port = v.text.startsWith("[") ? /\]:./.test(v.text) : ast.family === "ipv4" && v.text.includes(":");
+          if (port) report({ message: `the port in ${o.written} ${v.text} needs -p tcp, udp, sctp or dccp on the rule ("Need TCP, UDP, SCTP or DCCP with port specification")`, span: v.span });
+        }
+      }
+      if (t?.spec?.protocols?.length && !has(t.spec.protocols)) {
+        report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given}); the kernel refuses it otherwise`, span: t.nameSpan });
+      }
+      checkRule(rule, checkOption);
+    }
+  },
+});
+
+function checkRule(rule: Rule, f: (o: Option, owner: string) => void) {
+  for (const m of rule.matches) for (const o of m.options) f(o, `-m ${m.module}`);
+  if (rule.target) for (const o of rule.target.options) f(o, `-j ${rule.target.name}`);
+}

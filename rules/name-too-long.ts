@@ -1,0 +1,60 @@
+import { allRules, ruleOptions } from "../src/ast/iptables.js";
+import { defineRule } from "../src/rule.js";
+
+/** Longest chain name the kernel takes (XT_EXTENSION_MAXNAMELEN - 1 = 28 usable characters). */
+const CHAIN_MAX = 28;
+/** Longest interface name (IFNAMSIZ - 1). */
+const IFNAME_MAX = 15;
+
+const utf8Length = (s: string) => Buffer.byteLength(s, "utf8");
+
+export default defineRule({
+  id: "name-too-long",
+  language: "iptables",
+  category: "validity",
+  severity: "error",
+  description: "A chain name, interface name, log prefix or comment is longer than the kernel allows",
+  tags: ["validity"],
+  precision: "very-high",
+  docs: {
+    rationale: [
+      "Chain names are limited to 28 characters and interface names to 15; iptables refuses longer ones",
+      "(`chain name too long (must be under 29 chars)`, `interface name must be shorter than IFNAMSIZ (15)`).",
+      "String options with a length limit in the catalog (`--log-prefix`, 29 bytes; `--comment`, 255 bytes; …) are",
+      "cut by iptables without an error, so the log line or comment you read later is not the one you wrote: a warning",
+      "(an error where the catalog says the option is refused instead of cut).",
+    ].join(" "),
+    bad: "*filter\n:INPUT ACCEPT [0:0]\n:THIS-CHAIN-NAME-IS-MUCH-TOO-LONG - [0:0]\n-A INPUT -j THIS-CHAIN-NAME-IS-MUCH-TOO-LONG\nCOMMIT\n",
+    good: "*filter\n:INPUT ACCEPT [0:0]\n:CHAIN-NAME-IS-SHORT - [0:0]\n-A INPUT -j CHAIN-NAME-IS-SHORT\nCOMMIT\n",
+  },
+  check({ ast, report }) {
+    for (const cmd of ast.commands) {
+      if ((cmd.op === "declare-chain" || cmd.op === "new-chain") && cmd.chain !== null && cmd.chain.length > CHAIN_MAX) {
+        report({ message: `chain name "${cmd.chain}" is ${cmd.chain.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.chainSpan ?? cmd.span });
+      }
+      if (cmd.op === "rename-chain" && cmd.argument && cmd.argument.text.length > CHAIN_MAX) {
+        report({ message: `chain name "${cmd.argument.text}" is ${cmd.argument.text.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.argument.span });
+      }
+    }
+    for (const rule of allRules(ast)) {
+      for (const o of ruleOptions(rule)) {
+        const spec = o.spec;
+        if (!spec?.kinds) continue;
+        spec.kinds.forEach((kind, k) => {
+          const v = o.values[k];
+          if (!v || v.dynamic) return;
+          if (kind === "interface" && v.text.length > IFNAME_MAX) {
+            report({ message: `interface name "${v.text}" is ${v.text.length} characters long; Linux allows at most ${IFNAME_MAX}`, span: v.span });
+          } else if (kind === "string" && spec.maxLength !== undefined && utf8Length(v.text) > spec.maxLength) {
+            const truncates = spec.truncates === true;
+            report({
+              message: `${o.written} value is ${utf8Length(v.text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,
+              span: v.span,
+              severity: truncates ? "warning" : "error",
+            });
+          }
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,11 @@
+import { restore, ruleTests } from "../test/support/rule-test.js";
+import rule from "./syntax-error.js";
+
+ruleTests(rule, [
+  { name: "option without its value", text: restore("filter", "-A INPUT -p tcp --dport"), expect: ["2:17 error"] },
+  { name: "line without a command", text: restore("filter", "INPUT -j ACCEPT"), expect: ["2:1 error"] },
+  { name: "-t inside a restore file", text: restore("filter", "-t nat -A INPUT -j ACCEPT"), expect: ["2:1 error"] },
+  { name: "unclosed quote: iptables-restore takes the rest of the line (warning)", text: restore("filter", '-A INPUT -m comment --comment "ssh -j ACCEPT'), expect: ["2:31 warning"] },
+  { name: "script: unclosed quote is a shell error", format: "script", text: 'iptables -A INPUT -m comment --comment "ssh -j ACCEPT\n', expect: ["1:40 error"] },
+  { name: "two targets", text: restore("filter", "-A INPUT -j ACCEPT -j DROP"), expect: ["2:20 error"] },
+]);

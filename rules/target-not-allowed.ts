@@ -1,0 +1,124 @@
+import type { Chain, Option, Rule } from "../src/ast/iptables.js";
+import { allRules } from "../src/ast/iptables.js";
+import { isBuiltinChain } from "../src/catalog/index.js";
+import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/types.js";
+import { defineRule, type Finding } from "../src/rule.js";
+import { isHookName as isHook, quoteList } from "../src/validity/base.js";
+import { describePath, graphOf, hooksOf, pathTo, type Path, type RulesetGraph } from "../src/validity/graph.js";
+
+/** Hooks that reach the rule's chain: the built-in chain itself, or every built-in chain that jumps into it. */
+function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Hook[] {
+  if (chain?.builtin && isHook(chain.name) && isBuiltinChain(rule.table, chain.name)) return [chain.name];
+  if (!chain) return [];
+  return [...hooksOf(graph, chain).keys()];
+}
+
+function where(hook: Hook, path: Path, chain: string): string {
+  return path.length ? `${chain}, which is reached from ${describePath(hook, path)}` : hook;
+}
+
+export default defineRule({
+  id: "target-not-allowed",
+  language: "iptables",
+  category: "validity",
+  severity: "error",
+  description: "A target, match or option is used in a table or chain where the kernel refuses it",
+  tags: ["validity", "docker"],
+  precision: "high",
+  docs: {
+    rationale: [
+      "Extensions are registered for certain tables and hooks: DNAT and REDIRECT work only in nat PREROUTING/OUTPUT,",
+      "SNAT and MASQUERADE only in nat POSTROUTING/INPUT, REJECT only in INPUT/FORWARD/OUTPUT of filter or mangle.",
+      "The kernel checks this for the built-in chain a rule is in and for every built-in chain that reaches the rule's",
+      "user chain through jumps, and refuses the ruleset (`RULE_APPEND failed (Invalid argument)`).",
+      "`-i` is refused in OUTPUT/POSTROUTING and `-o` in INPUT/PREROUTING (no such interface exists there); in a user",
+      "chain reached from those chains iptables cannot check it and the rule silently never matches (a warning).",
+    ].join(" "),
+    bad: "*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -p tcp --dport 80 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n",
+    good: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n",
+  },
+  check(ctx) {
+    const { ast, report } = ctx;
+    const graph = graphOf(ctx);
+    const blamed = new Set<string>();
+    for (const rule of allRules(ast)) {
+      const chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
+      const hooks = reach(graph, rule, chain);
+      // the jumps from a hook to this rule's chain, rebuilt only for a message
+      const pathOf = (hook: Hook): Path => (chain && !chain.builtin ? pathTo(graph, chain, hook) : []);
+
+      // The kernel refuses whichever piece completes the forbidden path, often the jump written after the
+      // target: report that jump too, so the line iptables-restore names carries an error.
+      const blameJump = (hook: Hook, path: Path, label: string, span: Finding["span"]) => {
+        const last = path.reduce<Path[number] | undefined>((a, e) => (!a || e.rule.span.offset > a.rule.span.offset ? e : a), undefined);
+        if (!last || last.rule.span.offset < rule.span.offset) return;
+        const key = `${last.rule.span.offset}\0${label}`;
+        if (blamed.has(key)) return;
+        blamed.add(key);
+        report({
+          message: `this jump makes ${rule.chain} reachable from ${hook} (${describePath(hook, path)}), where its ${label} (line ${span.line}) is not allowed`,
+          span: last.rule.target!.nameSpan,
+          related: [{ span, message: `${label} here` }],
+        });
+      };
+      const checkExtension = (spec: ExtensionSpec, span: Finding["span"], label: string) => {
+        if (spec.tables && !spec.tables.includes(rule.table)) {
+          report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""}, not in ${rule.table}`, span });
+          return;
+        }
+        if (!spec.hooks) return;
+        for (const hook of hooks) {
+          if (spec.hooks.includes(hook)) continue;
+          const path = pathOf(hook);
+          report({ message: `${label} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...spec.hooks])}${spec.tables ? ` of ${quoteList([...spec.tables as TableName[]])}` : ""}`, span, ...related(path) });
+          blameJump(hook, path, label, span);
+          return;
+        }
+      };
+      const checkOption = (o: Option, owner: string) => {
+        const spec: OptionSpec | undefined = o.spec;
+        // -i/-o: iptables refuses them in the built-in chains the catalog excludes; deeper in they never match
+        const interfaceHooks = spec && (spec.name === "-i" || spec.name === "-o") ? spec.hooks : undefined;
+        const allowed = interfaceHooks ?? spec?.hooks;
+        const byValue = spec?.valueConstraints && o.values[0] ? spec.valueConstraints[o.values[0].text]?.hooks : undefined;
+        for (const [list, what] of [[allowed, `${o.written}`], [byValue, `${o.written} ${o.values[0]?.text ?? ""}`]] as const) {
+          if (!list) continue;
+          for (const hook of hooks) {
+            if (list.includes(hook)) continue;
+            const path = pathOf(hook);
+            if (interfaceHooks && list === allowed) {
+              const msg = o.name === "-i" ? "locally generated packets have no input interface" : "packets have no output interface yet";
+              if (path.length === 0) report({ message: `${what} cannot be used in ${hook}: ${msg} (iptables refuses it)`, span: o.nameSpan });
+              // a user chain shared between hooks (Docker's DOCKER chain serves PREROUTING and OUTPUT) is fine as
+              // long as one of them has the interface; warn only when none does
+              else if (!hooks.some((h) => list.includes(h))) {
+                report({ message: `${what} in ${where(hook, path, rule.chain)} never matches there: ${msg}`, span: o.nameSpan, severity: "warning", ...related(path) });
+              }
+            } else {
+              report({ message: `${what}${owner ? ` (${owner})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}`, span: o.nameSpan, ...related(path) });
+              blameJump(hook, path, what, o.nameSpan);
+            }
+            break;
+          }
+        }
+      };
+      for (const c of rule.criteria) checkOption(c, "");
+      for (const m of rule.matches) {
+        if (m.spec) checkExtension(m.spec, m.headSpan, `match ${m.module}`);
+        for (const o of m.options) checkOption(o, `-m ${m.module}`);
+      }
+      if (rule.target?.spec) {
+        checkExtension(rule.target.spec, rule.target.nameSpan, `target ${rule.target.name}`);
+        for (const o of rule.target.options) checkOption(o, `-j ${rule.target.name}`);
+      }
+      const t = rule.target;
+      if (t && !t.spec && isBuiltinChain(rule.table, t.name)) {
+        report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: a rule cannot jump to a built-in chain (the kernel refuses it)`, span: t.nameSpan });
+      }
+    }
+  },
+});
+
+function related(path: Path): Pick<Finding, "related"> {
+  return path.length ? { related: path.slice(-5).map((e) => ({ span: e.rule.target!.nameSpan, message: `${e.from.name} jumps to ${e.to.name} here` })) } : {};
+}

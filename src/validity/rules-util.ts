@@ -1,0 +1,39 @@
+/** Helpers the validity rules share for walking rules and their options. */
+import type { Option, Rule, RuleItem } from "../ast/iptables.js";
+import { protocolNumber } from "../catalog/index.js";
+
+/** The `-p` criterion of a rule and its protocol number (undefined when unknown or absent). */
+export function protocolOf(rule: Rule): { option: Option; number: number | undefined; negated: boolean } | undefined {
+  const p = rule.criteria.find((c) => c.name === "-p");
+  if (!p || !p.values[0]) return undefined;
+  return { option: p, number: protocolNumber(p.values[0].text), negated: p.negated };
+}
+
+/** Index in `rule.items` of the item holding `option`. */
+export function itemIndexOf(rule: Rule, option: Option): number {
+  return rule.items.findIndex((it) => "option" in it && it.option === option);
+}
+
+/**
+ * Something before this option may have loaded its extension without fwlint knowing: a match of unknown module
+ * (its options are unknown), or in a script a word with an unresolved expansion (`$MATCH` may be `-m iprange`).
+ */
+export function afterUnknownMatch(rule: Rule, option: Option): boolean {
+  if (rule.strays.some((w) => w.dynamic && w.span.offset < option.span.offset)) return true;
+  const at = itemIndexOf(rule, option);
+  for (let k = 0; k < at; k++) {
+    const it: RuleItem = rule.items[k]!;
+    if (it.type === "match" && it.match.spec === undefined && !it.match.implicit) return true;
+  }
+  return false;
+}
+
+/** The rule holds a script word with an unresolved expansion that may stand for any options. */
+export function hasDynamicWords(rule: Rule): boolean {
+  return rule.strays.some((w) => w.dynamic);
+}
+
+/** Offset where text must be inserted to go before an option (before its `!` when prefix-negated). */
+export function insertionPoint(option: Option): number {
+  return option.negation === "prefix" && option.bangSpan ? option.bangSpan.offset : option.span.offset;
+}
