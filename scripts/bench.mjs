@@ -63,15 +63,19 @@ function run(cmd, args, opts = {}) {
   return { ms, status: r.status, signal: r.signal, error: r.error, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** Run fwlint (under /usr/bin/time for the peak RSS when it exists). Exit codes 0 and 1 are success. */
+/**
+ * Run fwlint (under /usr/bin/time, when it exists, for the peak RSS and the CPU time of the process). Exit
+ * codes 0 and 1 are success.
+ */
 function fwlint(args, opts = {}) {
   const node = [...(opts.nodeArgs ?? []), CLI, ...args];
-  const r = TIME ? run(TIME, ["-f", `${RSS_MARK} %M`, process.execPath, ...node], opts) : run(process.execPath, node, opts);
-  const m = new RegExp(`^${RSS_MARK} (\\d+)$`, "m").exec(r.stderr);
+  const r = TIME ? run(TIME, ["-f", `${RSS_MARK} %M %U %S`, process.execPath, ...node], opts) : run(process.execPath, node, opts);
+  const m = new RegExp(`^${RSS_MARK} (\\d+) ([\\d.]+) ([\\d.]+)$`, "m").exec(r.stderr);
   const rssBytes = m ? Number(m[1]) * 1024 : null;
+  const cpuMs = m ? (Number(m[2]) + Number(m[3])) * 1000 : null;
   const stderr = r.stderr.replace(new RegExp(`^${RSS_MARK} .*\\n?`, "m"), "");
   if (r.error || (r.status !== 0 && r.status !== 1)) throw new Error(`fwlint ${args.join(" ")} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): ${stderr.trim().split("\n").slice(-3).join(" / ")}`);
-  return { ...r, stderr, rssBytes };
+  return { ...r, stderr, rssBytes, cpuMs };
 }
 
 /** The FWLINT_TIMING line of a run's stderr. */
@@ -213,6 +217,7 @@ function main() {
       rules: files[key].rules,
       bytes: files[key].bytes,
       fwlintMs: fw,
+      fwlintCpuMs: lib.summarize(lintSamples[`fwlint:${key}`].map((s) => s.cpuMs ?? NaN)),
       fwlintNetMs: fw.median !== null && startMs !== null ? fw.median - startMs : null,
       iptablesRestoreMs: iptRaw,
       iptablesRestore: iptRaw ? null : (ipt.unavailable ?? validity[key]),
@@ -304,10 +309,10 @@ function main() {
 
   // 7. --concurrency on a directory of dumps vs one at a time
   let concurrency;
-  const workers = Math.max(2, machine.cores);
+  const threads = Math.max(2, machine.cores);
   {
     const seqArgs = ["--format", "json", fleetDir];
-    const parArgs = ["--format", "json", "--concurrency", String(workers), fleetDir];
+    const parArgs = ["--format", "json", "--concurrency", String(threads), fleetDir];
     const seqOut = fwlint(seqArgs, { capture: true });
     const parOut = fwlint(parArgs, { capture: true });
     const identical = seqOut.stdout === parOut.stdout && seqOut.status === parOut.status;
@@ -317,7 +322,7 @@ function main() {
         { key: "par", run: () => fwlint(parArgs) },
       ],
       REPS,
-      `--concurrency ${workers} vs off, ${fleetInfo.files} dumps`,
+      `--concurrency ${threads} vs off, ${fleetInfo.files} dumps`,
     );
     const seq = lib.summarize(samples.seq.map((r) => r.ms));
     const par = lib.summarize(samples.par.map((r) => r.ms));
@@ -325,10 +330,12 @@ function main() {
     concurrency = {
       value: machine.cores < 2 ? null : speedup,
       ...(machine.cores < 2 ? { unavailable: "not measured: one CPU" } : {}),
-      detail: `${lib.fmtMs(seq.median)} → ${lib.fmtMs(par.median)} with ${workers} workers; reports ${identical ? "identical" : "DIFFERENT"}`,
-      workers,
+      detail: `${lib.fmtMs(seq.median)} → ${lib.fmtMs(par.median)} on ${threads} threads; reports ${identical ? "identical" : "DIFFERENT"}`,
+      threads,
       sequentialMs: seq,
       concurrentMs: par,
+      sequentialCpuMs: lib.summarize(samples.seq.map((r) => r.cpuMs ?? NaN)),
+      concurrentCpuMs: lib.summarize(samples.par.map((r) => r.cpuMs ?? NaN)),
       sequentialRssBytes: lib.summarize(samples.seq.map((r) => r.rssBytes ?? NaN)).max,
       concurrentRssBytes: lib.summarize(samples.par.map((r) => r.rssBytes ?? NaN)).max,
       identical,
@@ -399,6 +406,7 @@ function sections(r) {
     fmt(l.rules),
     lib.fmtBytes(l.bytes),
     lib.fmtSpread(l.fwlintMs),
+    lib.fmtMs(l.fwlintCpuMs?.median),
     l.iptablesRestoreMs ? lib.fmtSpread(l.iptablesRestoreMs) : l.iptablesRestore,
     l.ratio !== null ? `${l.ratio.toFixed(2)}×` : "—",
     lib.fmtBytes(l.peakRssBytes),
@@ -410,14 +418,14 @@ function sections(r) {
     ["unreachable-rule, 20,000-rule chain", r.unreachableRule.unavailable ?? `${lib.fmtMs(r.unreachableRule.value)} (${r.unreachableRule.detail})`],
     ["fwlint exposure, 1,000 published ports", r.exposure.unavailable ?? `${lib.fmtMs(r.exposure.value)} (${r.exposure.detail})`],
     ["fwlint trace --packets, 100k-rule dump", r.trace.unavailable ?? `${fmt(r.trace.value)} packets/s (${r.trace.detail})`],
-    [`--concurrency ${r.concurrency.workers}, ${r.inputs.fleet.files} dumps (${fmt(r.inputs.fleet.rules)} rules, ${lib.fmtBytes(r.inputs.fleet.bytes)})`, `${lib.fmtSpread(r.concurrency.sequentialMs)} one at a time → ${lib.fmtSpread(r.concurrency.concurrentMs)}; reports ${r.concurrency.identical ? "identical" : "DIFFERENT"}`],
+    [`--concurrency ${r.concurrency.threads} vs off, ${r.inputs.fleet.files} dumps (${fmt(r.inputs.fleet.rules)} rules, ${lib.fmtBytes(r.inputs.fleet.bytes)})`, `${lib.fmtSpread(r.concurrency.sequentialMs)} one at a time → ${lib.fmtSpread(r.concurrency.concurrentMs)}; CPU ${lib.fmtMs(r.concurrency.sequentialCpuMs?.median)} → ${lib.fmtMs(r.concurrency.concurrentCpuMs?.median)}; reports ${r.concurrency.identical ? "identical" : "DIFFERENT"}`],
     ["Linear growth 10k → 100k (net of start-up)", `${lib.fmtMs(r.linear.smallNetMs)} → ${lib.fmtMs(r.linear.bigNetMs)} (${r.linear.per10x?.toFixed(2) ?? "—"}× per 10× rules; start-up ${lib.fmtMs(r.linear.startMs)})`],
   ];
   const m = r.machine;
   const machineLine = `${m.cpu}, ${m.cores} cores, ${lib.fmtBytes(m.memoryBytes)} RAM, ${m.os}, Node ${m.node}${m.iptables ? `, ${m.iptables}` : ""}; load average ${r.conditions.loadAverageStart.join(" ")} at start, ${r.conditions.loadAverageEnd.join(" ")} at end; ${r.repetitions} repetitions, ${r.generatedAt.slice(0, 10)}, fwlint ${r.build.commit ?? "?"}${r.build.dirty ? " (modified)" : ""} (${r.build.branch ?? "?"})`;
   return {
     machineLine,
-    lint: { headers: ["Dump", "Rules", "Size", "fwlint (median, min–max)", "iptables-restore --test", "Ratio", "Peak RSS"], rows: lintRows, align: ["l", "r", "r", "r", "r", "r", "r"] },
+    lint: { headers: ["Dump", "Rules", "Size", "fwlint (median, min–max)", "fwlint CPU", "iptables-restore --test", "Ratio", "Peak RSS"], rows: lintRows, align: ["l", "r", "r", "r", "r", "r", "r", "r"] },
     phases: { headers: ["Phase (100k dump)", "Time", "Share"], rows: phaseRows, align: ["l", "r", "r"] },
     slowest: { headers: ["Slowest rules (100k dump)", "Time"], rows: slowRows, align: ["l", "r"] },
     other: { headers: ["Measurement", "Result"], rows: other, align: ["l", "l"] },
