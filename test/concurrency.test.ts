@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deserializeError, parseConcurrency, parseShard, serializeError, shardGroups, workerCount, AUTO_BYTES_PER_THREAD } from "../src/commands/parallel.js";
+import { deserializeError, parseConcurrency, parseShard, serializeError, shardGroups, shardOf, workerCount, AUTO_BYTES_PER_THREAD } from "../src/commands/parallel.js";
 import { RuleCrashError } from "../src/lint.js";
 import { builtCli } from "./support/build.js";
 import { makeTree, runCli } from "./support/cli.js";
@@ -26,7 +26,7 @@ describe("--concurrency and --shard values", () => {
     for (const bad of ["0/2", "3/2", "1/0", "1", "a/b", "1/2/3"]) expect(() => parseShard(bad)).toThrow(/--shard must be i\/n/);
   });
 
-  it("N threads lint: the main thread and N − 1 workers; auto only when there is enough to lint", () => {
+  it("N threads lint: the main thread and N − 1 workers; auto: one per two CPUs, when there is enough to lint", () => {
     const big = AUTO_BYTES_PER_THREAD;
     expect(workerCount("off", [big, big], 8)).toBe(0);
     expect(workerCount(1, [big, big, big], 8)).toBe(0); // one thread: the main thread
@@ -34,17 +34,25 @@ describe("--concurrency and --shard values", () => {
     expect(workerCount(3, [1, 1], 8)).toBe(1); // never more threads than groups
     expect(workerCount(4, [1, 1, 1, 1], 1)).toBe(3); // a number is taken as given
     expect(workerCount(4, [big], 8)).toBe(0); // one group
-    expect(workerCount("auto", [big, big, big], 2)).toBe(1);
-    expect(workerCount("auto", [big, big, big], 8)).toBe(2);
+    expect(workerCount("auto", [big, big, big], 2)).toBe(0); // one thread per two CPUs
+    expect(workerCount("auto", [big, big, big], 4)).toBe(1);
+    expect(workerCount("auto", [big, big, big], 16)).toBe(2);
+    expect(workerCount("auto", Array(20).fill(big), 16)).toBe(7);
     expect(workerCount("auto", [big], 8)).toBe(0);
     expect(workerCount("auto", Array(100).fill(1000), 8)).toBe(0); // 100 small files: not worth a worker
   });
 
-  it("shards: round robin over the groups, together every group exactly once", () => {
-    const groups = [[0], [1], [2], [3], [4]];
-    const shards = [1, 2, 3].map((index) => shardGroups(groups, { index, count: 3 }));
-    expect(shards).toEqual([[[0], [3]], [[1], [4]], [[2]]]);
-    expect(shardGroups(groups, undefined)).toEqual(groups);
+  it("shards: by a hash of the group's first file, the same on every machine; every group in exactly one", () => {
+    const groups = Array.from({ length: 200 }, (_, k) => [`hosts/host-${k}/rules.v4`]);
+    const shards = [1, 2, 3].map((index) => shardGroups(groups, { index, count: 3 }, (g) => g[0]!));
+    expect(shards.flat().sort()).toEqual([...groups].sort());
+    for (const s of shards) expect(s.length).toBeGreaterThan(40); // roughly even
+    expect(shardOf("hosts/host-0/rules.v4", 3)).toBe(shardOf("hosts/host-0/rules.v4", 3));
+    expect([shardOf("a", 4), shardOf("hosts/web-1/rules.v4", 4), shardOf("hosts/web-2/rules.v4", 4)]).toEqual([1, 2, 3]); // FNV-1a: fixed values
+    // adding hosts moves no existing one
+    const more = [...groups, ["hosts/new/rules.v4"]];
+    expect(shardGroups(more, { index: 2, count: 3 }, (g) => g[0]!).filter((g) => g[0] !== "hosts/new/rules.v4")).toEqual(shards[1]);
+    expect(shardGroups(groups, undefined, (g) => g[0]!)).toEqual(groups);
   });
 
   it("a rule crash in a worker comes back as the same error", () => {
@@ -140,11 +148,11 @@ describe("--shard i/n", () => {
   it("keeps a host's daemon.json with its dumps", async () => {
     const tree = makeTree({ "host/daemon.json": DAEMON, "host/rules.v4": DOCKER_DUMP });
     const whole = await runCli(["--format", "json", "host"], { cwd: tree });
-    const first = await runCli(["--format", "json", "--shard", "1/2", "host"], { cwd: tree });
-    const second = await runCli(["--format", "json", "--shard", "2/2", "host"], { cwd: tree });
-    expect(first.stdout).toBe(whole.stdout);
-    expect(JSON.parse(second.stdout)).toEqual([]);
-    expect(second.code).toBe(0);
+    const shards = await Promise.all(["1/2", "2/2"].map((s) => runCli(["--format", "json", "--shard", s, "host"], { cwd: tree })));
+    const [withHost, without] = shardOf("host/daemon.json", 2) === 1 ? shards : [shards[1]!, shards[0]!];
+    expect(withHost!.stdout).toBe(whole.stdout);
+    expect(JSON.parse(without!.stdout)).toEqual([]);
+    expect(without!.code).toBe(0);
   });
 });
 

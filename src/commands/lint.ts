@@ -80,7 +80,7 @@ function builder(y: Argv): Argv<LintArgs> {
     .option("warn-ignored", { type: "boolean", default: true, describe: "Warn about files named on the command line that ignore patterns exclude (--no-warn-ignored)", group: "Suppressions:" })
     .option("baseline", { type: "string", requiresArg: true, describe: "Report only findings not recorded in this baseline file", group: "Suppressions:" })
     .option("baseline-write", { type: "string", requiresArg: true, describe: "Record every current finding in this baseline file, and report none", group: "Suppressions:" })
-    .option("concurrency", { type: "string", requiresArg: true, describe: 'Lint files on N threads (the main thread and N - 1 workers), "auto" (one per CPU when there is enough to lint) or "off" (the default; 1 is the same)', group: "Performance:" })
+    .option("concurrency", { type: "string", requiresArg: true, describe: 'Lint files on N threads (the main thread and N - 1 workers), "auto" (one per two CPUs when there is enough to lint) or "off" (the default; 1 is the same)', group: "Performance:" })
     .option("shard", { type: "string", requiresArg: true, describe: "Lint only part i of n of the files (i/n, e.g. 2/4): spread a fleet audit over CI jobs", group: "Performance:" })
     .option("list-rules", { type: "boolean", default: false, describe: "List every rule and exit (with --format json: as JSON)", group: "Information:" })
     .option("explain", { type: "string", requiresArg: true, describe: "Print a rule's documentation and exit", group: "Information:" })
@@ -263,7 +263,13 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
 
   const lintStarted = performance.now();
   const inputs = loaded.inputs.map((l) => l.input);
-  const groups = shardGroups(lintGroups(inputs, { rules: ctx.rules }), shard);
+  // a group's shard comes from its first file's path in the repository, whatever directory fwlint runs in
+  const shardRoot = shard ? findProjectRoot(io.cwd) : io.cwd;
+  const shardKey = (g: readonly number[]) => {
+    const path = inputs[g[0]!]!.filePath;
+    return path ? relativePosix(shardRoot, path) : "<stdin>";
+  };
+  const groups = shardGroups(lintGroups(inputs, { rules: ctx.rules }), shard, shardKey);
   if (shard) debugLog(ctx, `shard ${shard.index}/${shard.count}: ${groups.reduce((n, g) => n + g.length, 0)} of ${inputs.length} file(s)`);
   const results = await lintGroupsOf(ctx, inputs, groups, { concurrency, ...(timing ? { timing } : {}) });
   debugLog(ctx, `linted in ${(performance.now() - lintStarted).toFixed(0)} ms`);

@@ -35,13 +35,15 @@ export const AUTO_BYTES_PER_THREAD = 2 * 1024 * 1024;
 
 /**
  * How many worker threads help the main thread lint these groups. A number N: N threads in all (N − 1
- * workers), at most one per group. "auto": one thread per available CPU, at most one per group and per
+ * workers), at most one per group. "auto": one thread per two available CPUs — each linting thread keeps
+ * V8's garbage collector and compiler threads busy beside it, and logical CPUs often share a core (on a
+ * 2-CPU machine a second thread does not pay: see README, Performance) — at most one per group and per
  * AUTO_BYTES_PER_THREAD of text. "off" and 1: none.
  */
 export function workerCount(concurrency: Concurrency, groupSizes: readonly number[], cpus: number): number {
   if (concurrency === "off") return 0;
   const bytes = groupSizes.reduce((a, b) => a + b, 0);
-  const threads = concurrency === "auto" ? Math.min(cpus, groupSizes.length, Math.floor(bytes / AUTO_BYTES_PER_THREAD)) : Math.min(concurrency, groupSizes.length);
+  const threads = concurrency === "auto" ? Math.min(Math.floor(cpus / 2), groupSizes.length, Math.floor(bytes / AUTO_BYTES_PER_THREAD)) : Math.min(concurrency, groupSizes.length);
   return Math.max(0, threads - 1);
 }
 
@@ -59,9 +61,28 @@ export function parseShard(value: string): Shard {
   return { index, count };
 }
 
-/** The groups of shard i/n: round robin over the groups in discovery order (stable for the same files). */
-export function shardGroups<T>(groups: readonly T[], shard: Shard | undefined): T[] {
-  return shard ? groups.filter((_, g) => g % shard.count === shard.index - 1) : [...groups];
+/** FNV-1a, 32 bits: a hash every machine computes the same. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * The shard a group belongs to (1-based), from the path of its first file relative to `root`: the same
+ * on every machine and stable as hosts are added or removed (only the new ones land somewhere), so a
+ * shard's findings (and its SARIF category) keep their files.
+ */
+export function shardOf(firstFile: string, count: number): number {
+  return (fnv1a(firstFile) % count) + 1;
+}
+
+/** The groups of shard i/n, in discovery order; `keyOf` names a group (its first file, relative). */
+export function shardGroups<T>(groups: readonly T[], shard: Shard | undefined, keyOf: (group: T) => string): T[] {
+  return shard ? groups.filter((g) => shardOf(keyOf(g), shard.count) === shard.index) : [...groups];
 }
 
 const report = (r: LintResult): LintReport => {
