@@ -15,6 +15,7 @@
 // Options: --reps N (default 5)  --quick (2 repetitions, 100 dumps; writes bench/out/results-quick.json)
 //          --no-profile  --cli PATH (another build's cli.js)  --output FILE  --strict (exit 1 on a FAIL)
 //          --markdown (print the README tables of bench/results.json and exit)
+//          --update-readme (put those tables in README.md, between the bench:start/end markers)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -42,11 +43,6 @@ const PROFILE = !flag("--no-profile");
 const FLEET_HOSTS = QUICK ? 100 : 500;
 const SIZES = [1000, 10_000, 100_000];
 if (!Number.isInteger(REPS) || REPS < 1) throw new Error("--reps needs a positive integer");
-
-if (flag("--markdown")) {
-  process.stdout.write(`${markdown(JSON.parse(readFileSync(resolve(value("--input") ?? join(ROOT, "bench/results.json")), "utf8")))}\n`);
-  process.exit(0);
-}
 
 // ── running things ──────────────────────────────────────────────────────────────────────────────────────
 const TIME = existsSync("/usr/bin/time") && spawnSync("/usr/bin/time", ["-f", "%M", "true"]).status === 0 ? "/usr/bin/time" : null;
@@ -330,7 +326,7 @@ function main() {
     concurrency = {
       value: machine.cores < 2 ? null : speedup,
       ...(machine.cores < 2 ? { unavailable: "not measured: one CPU" } : {}),
-      detail: `${lib.fmtMs(seq.median)} → ${lib.fmtMs(par.median)} on ${threads} threads; reports ${identical ? "identical" : "DIFFERENT"}`,
+      detail: `${lib.fmtMs(seq.median)} → ${lib.fmtMs(par.median)} on ${threads} threads${par.max > seq.min && par.min < seq.max ? ", ranges overlap" : ""}; reports ${identical ? "identical" : "DIFFERENT"}`,
       threads,
       sequentialMs: seq,
       concurrentMs: par,
@@ -429,7 +425,7 @@ function sections(r) {
     phases: { headers: ["Phase (100k dump)", "Time", "Share"], rows: phaseRows, align: ["l", "r", "r"] },
     slowest: { headers: ["Slowest rules (100k dump)", "Time"], rows: slowRows, align: ["l", "r"] },
     other: { headers: ["Measurement", "Result"], rows: other, align: ["l", "l"] },
-    targets: { headers: ["", "Target", "Limit", "Measured"], rows: lib.targetRows(r.targets), align: ["l", "l", "l", "l"] },
+    targets: { headers: ["Status", "Target", "Limit", "Measured"], rows: lib.targetRows(r.targets), align: ["l", "l", "l", "l"] },
   };
 }
 
@@ -452,10 +448,31 @@ function markdown(r) {
   return [`Measured on: ${s.machineLine}.`, "", t(s.targets), "", t(s.lint), "", t(s.phases), "", t(s.other)].join("\n");
 }
 
-try {
-  main();
-} catch (err) {
-  cleanup();
-  console.error(`\nbench: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 2;
+const README_START = "<!-- bench:start (npm run bench, then node scripts/bench.mjs --update-readme) -->";
+const README_END = "<!-- bench:end -->";
+
+if (flag("--markdown") || flag("--update-readme")) {
+  const tables = markdown(JSON.parse(readFileSync(resolve(value("--input") ?? join(ROOT, "bench/results.json")), "utf8")));
+  if (flag("--markdown")) process.stdout.write(`${tables}\n`);
+  else {
+    const path = join(ROOT, "README.md");
+    const readme = readFileSync(path, "utf8");
+    const a = readme.indexOf(README_START);
+    const b = readme.indexOf(README_END);
+    if (a < 0 || b < a) throw new Error(`README.md has no ${README_START} … ${README_END} block`);
+    writeFileSync(path, `${readme.slice(0, a + README_START.length)}\n${tables}\n${readme.slice(b)}`);
+    console.error("README.md: Performance tables updated from bench/results.json");
+  }
+} else {
+  benchmark();
+}
+
+function benchmark() {
+  try {
+    main();
+  } catch (err) {
+    cleanup();
+    console.error(`\nbench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+  }
 }
