@@ -104,6 +104,11 @@ export class WordNode extends Located implements Word {
 }
 kind(WordNode, "Word");
 
+/** A counter value; "0" (nearly every counter in a saved file) shares one bigint. */
+export function counterValue(digits: string): bigint {
+  return digits === "0" ? 0n : BigInt(digits);
+}
+
 export class CountersNode extends Located implements Counters {
   declare readonly kind: "Counters";
   constructor(

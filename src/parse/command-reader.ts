@@ -10,7 +10,7 @@
  *  - a required value is the next word, whatever it looks like (but a missing value is reported as such).
  */
 import type { Command, Counters, Family, OperationType, Option, ParseDiagnostic, SourceFormat, TableName, Word } from "../ast/iptables.js";
-import { CommandNode, CountersNode, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, WordNode } from "../ast/nodes.js";
+import { CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, WordNode } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { type CatalogEntry, extensionsDefining, findCoreOption, findMatch, findTarget, implicitMatchFor, isBuiltinTarget } from "../catalog/index.js";
@@ -405,7 +405,7 @@ class RuleReader {
       if (core.name === "-c") {
         const v = option.values;
         if (v.length === 2 && isNumber(v[0]!.text) && isNumber(v[1]!.text)) {
-          rule.counters = new CountersNode(args.loc, option.offset, option.endOffset, BigInt(v[0]!.text), BigInt(v[1]!.text));
+          rule.counters = new CountersNode(args.loc, option.offset, option.endOffset, counterValue(v[0]!.text), counterValue(v[1]!.text));
         }
       }
       if (core.name === "-p" && option.values[0]) {

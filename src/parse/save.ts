@@ -4,7 +4,7 @@
  * typed nodes → commands applied to the tree. A bad line becomes a diagnostic and parsing goes on.
  */
 import type { Command, Comment, Counters, Family, ParseDiagnostic, Ruleset, SourceFormat, TableName } from "../ast/iptables.js";
-import { CommandNode, CountersNode, SingleLine, WordNode } from "../ast/nodes.js";
+import { CommandNode, CountersNode, counterValue, SingleLine, WordNode } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { LineArgs } from "./args.js";
@@ -274,7 +274,7 @@ function inferBlockTable(text: string, from: number, firstChain: string | undefi
 
 function parseCounters(loc: SingleLine, start: number, end: number, value: string): Counters {
   const m = /^\[(\d+):(\d+)\]$/.exec(value)!;
-  return new CountersNode(loc, start, end, BigInt(m[1]!), BigInt(m[2]!));
+  return new CountersNode(loc, start, end, counterValue(m[1]!), counterValue(m[2]!));
 }
 
 function describeToken(type: number, value: string): string {
