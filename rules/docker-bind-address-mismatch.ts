@@ -1,6 +1,6 @@
 import { effectiveSettings, objectMember, stringSetting } from "../src/docker/daemon.js";
 import { analyzeDocker, describePort, isUnspecified } from "../src/docker/index.js";
-import { daemonAndDumps } from "../src/docker/project.js";
+import { daemonAndDumps, mayPair } from "../src/docker/project.js";
 import { defineRule } from "../src/rule.js";
 
 const BINDING = "com.docker.network.bridge.host_binding_ipv4";
@@ -41,6 +41,7 @@ export default defineRule({
     ].join("\n"),
     exceptions: "Ports published on every address on purpose (`-p 0.0.0.0:443:443`): disable the rule for their DNAT line.",
   },
+  appliesTo: mayPair,
   check({ ast, facts, report }) {
     const pair = daemonAndDumps(ast);
     if (!pair) return;

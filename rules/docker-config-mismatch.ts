@@ -1,7 +1,7 @@
 import type { Rule } from "../src/ast/iptables.js";
 import { boolSetting, effectiveSettings, stringSetting, type DaemonSetting } from "../src/docker/daemon.js";
 import { analyzeDocker, parsePrefix, formatPrefix, type DockerLayout } from "../src/docker/index.js";
-import { daemonAndDumps, where, type DumpRuleset } from "../src/docker/project.js";
+import { daemonAndDumps, mayPair, where, type DumpRuleset } from "../src/docker/project.js";
 import { defineRule } from "../src/rule.js";
 
 function firstDockerRule(layout: DockerLayout, pred: (id: string, rule: Rule) => boolean = () => true): Rule | undefined {
@@ -46,6 +46,7 @@ export default defineRule({
       "",
     ].join("\n"),
   },
+  appliesTo: mayPair,
   check({ ast, facts, report }) {
     const pair = daemonAndDumps(ast);
     if (!pair) return;

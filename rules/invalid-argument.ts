@@ -1,6 +1,7 @@
 import type { Option, Rule } from "../src/ast/iptables.js";
 import { allRules } from "../src/ast/iptables.js";
 import { checkValue } from "../src/catalog/index.js";
+import type { OptionSpec, ValueCheck, ValueKind } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
 
 /**
@@ -32,19 +33,35 @@ export default defineRule({
   },
   check({ ast, report }) {
     const family = ast.family;
+    // a dump repeats the same values (ports, states, addresses) many times over: check each once per
+    // option spec, extension and value position (the family is the ruleset's); keyed by the word's own
+    // text, whose hash the string keeps
+    const checked = new Map<OptionSpec, Map<string | undefined, Map<string, ValueCheck>[]>>();
+    const checkOnce = (kind: ValueKind, k: number, text: string, spec: OptionSpec, extension: string | undefined): ValueCheck => {
+      let byExtension = checked.get(spec);
+      if (!byExtension) checked.set(spec, (byExtension = new Map()));
+      let byPosition = byExtension.get(extension);
+      if (!byPosition) byExtension.set(extension, (byPosition = []));
+      const byText = (byPosition[k] ??= new Map());
+      let r = byText.get(text);
+      if (!r) byText.set(text, (r = checkValue(kind, text, extension ? { family, option: spec, extension } : { family, option: spec })));
+      return r;
+    };
     const checkOption = (o: Option, extension: string | undefined) => {
       const spec = o.spec;
       if (!spec?.kinds) return;
-      spec.kinds.forEach((kind, k) => {
+      const kinds = spec.kinds;
+      for (let k = 0; k < kinds.length; k++) {
+        const kind = kinds[k]!;
         const v = o.values[k];
-        if (!v || v.dynamic) return;
+        if (!v || v.dynamic) continue;
         // lengths of names and strings are name-too-long's business
-        if (kind === "interface" && Buffer.byteLength(v.text) > 15) return;
-        if (kind === "string" && spec.maxLength !== undefined && Buffer.byteLength(v.text) > spec.maxLength) return;
-        const r = checkValue(kind, v.text, { family, option: spec, ...(extension ? { extension } : {}) });
+        if (kind === "interface" && Buffer.byteLength(v.text) > 15) continue;
+        if (kind === "string" && spec.maxLength !== undefined && Buffer.byteLength(v.text) > spec.maxLength) continue;
+        const r = checkOnce(kind, k, v.text, spec, extension);
         if (!r.ok) report({ message: `${o.written} ${v.text.length > 60 ? `${v.text.slice(0, 57)}…` : v.text}: ${r.message}`, span: v.span });
         else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${v.text}: ${r.warning}`, span: v.span, severity: "warning" });
-      });
+      }
     };
     for (const rule of allRules(ast)) {
       for (const c of rule.criteria) checkOption(c, undefined);
@@ -57,10 +74,15 @@ export default defineRule({
 
 /** iptables: "! not allowed with multiple source or destination IP addresses". */
 function negatedAddressList(rule: Rule, report: (f: { message: string; span: Option["span"] }) => void) {
-  const s = rule.criteria.find((c) => c.name === "-s");
-  const d = rule.criteria.find((c) => c.name === "-d");
-  const multiple = [s, d].some((o) => o?.values[0]?.text.includes(","));
-  const negated = [s, d].find((o) => o?.negated);
+  let s: Option | undefined;
+  let d: Option | undefined;
+  for (const c of rule.criteria) {
+    if (c.name === "-s") s ??= c;
+    else if (c.name === "-d") d ??= c;
+  }
+  if (!s && !d) return;
+  const multiple = (s?.values[0]?.text.includes(",") ?? false) || (d?.values[0]?.text.includes(",") ?? false);
+  const negated = s?.negated ? s : d?.negated ? d : undefined;
   if (multiple && negated?.bangSpan) {
     report({ message: `"!" is not allowed when -s or -d lists several addresses (iptables makes one rule per address); split the rule or use -m iprange/ipset`, span: negated.bangSpan });
   }

@@ -1,4 +1,4 @@
-import { allRules, ruleOptions } from "../src/ast/iptables.js";
+import { forEachOption } from "../src/validity/base.js";
 import { defineRule } from "../src/rule.js";
 
 export default defineRule({
@@ -16,16 +16,14 @@ export default defineRule({
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ! -s 10.0.0.0/8 -j DROP\nCOMMIT\n",
   },
   check({ ast, report }) {
-    for (const rule of allRules(ast)) {
-      for (const o of ruleOptions(rule)) {
-        if (o.negation !== "legacy" || !o.bangSpan) continue;
-        const bang = o.bangSpan;
-        report({
-          message: `"${o.written} !" is the pre-1.4.3 negation syntax; iptables now reads "!" as the value of ${o.written}. Write "! ${o.written} ${o.values.map((v) => v.raw).join(" ")}"`,
-          span: bang,
-          suggestions: [{ desc: `Move "!" before ${o.written}`, fix: { range: [o.span.offset, o.span.endOffset], text: `! ${o.written} ${o.values.map((v) => v.raw).join(" ")}` } }],
-        });
-      }
-    }
+    forEachOption(ast, (o) => {
+      if (o.negation !== "legacy" || !o.bangSpan) return;
+      const bang = o.bangSpan;
+      report({
+        message: `"${o.written} !" is the pre-1.4.3 negation syntax; iptables now reads "!" as the value of ${o.written}. Write "! ${o.written} ${o.values.map((v) => v.raw).join(" ")}"`,
+        span: bang,
+        suggestions: [{ desc: `Move "!" before ${o.written}`, fix: { range: [o.span.offset, o.span.endOffset], text: `! ${o.written} ${o.values.map((v) => v.raw).join(" ")}` } }],
+      });
+    });
   },
 });

@@ -6,6 +6,14 @@ import type { Span } from "../src/ast/span.js";
 import { quoteList } from "../src/validity/base.js";
 import { hasDynamicWords } from "../src/validity/rules-util.js";
 
+/** Does the extension require an option at all? (most do not: then there is nothing to check) */
+const demandsMemo = new WeakMap<ExtensionSpec, boolean>();
+function demands(spec: ExtensionSpec): boolean {
+  let d = demandsMemo.get(spec);
+  if (d === undefined) demandsMemo.set(spec, (d = spec.options.some((o) => o.required) || (spec.requiresOneOf?.length ?? 0) > 0));
+  return d;
+}
+
 export default defineRule({
   id: "missing-required-option",
   language: "iptables",
@@ -21,21 +29,28 @@ export default defineRule({
     good: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n",
   },
   check({ ast, report }) {
-    const check = (spec: ExtensionSpec, options: readonly Option[], span: Span, label: string) => {
-      const given = new Set(options.map((o) => o.spec?.name ?? o.name));
+    // span and label are built only for a finding (a span is computed on demand)
+    const check = (spec: ExtensionSpec, options: readonly Option[], span: () => Span, label: () => string) => {
+      // a rule gives an extension one or a few options: a scan is cheaper than a set
+      const given = (name: string) => {
+        for (const o of options) if ((o.spec?.name ?? o.name) === name) return true;
+        return false;
+      };
       for (const o of spec.options) {
-        if (o.required && !given.has(o.name)) report({ message: `${label} needs ${o.name}`, span });
+        if (o.required && !given(o.name)) report({ message: `${label()} needs ${o.name}`, span: span() });
       }
       for (const group of spec.requiresOneOf ?? []) {
-        if (!group.some((n) => given.has(n))) report({ message: `${label} needs ${group.length === 1 ? group[0] : `one of ${quoteList([...group])}`}`, span });
+        if (!group.some(given)) report({ message: `${label()} needs ${group.length === 1 ? group[0] : `one of ${quoteList([...group])}`}`, span: span() });
       }
     };
     for (const rule of allRules(ast)) {
       // an unknown or misplaced option may be the required one, misspelt: those rules report it
       if (rule.orphans.length || hasDynamicWords(rule)) continue;
-      for (const m of rule.matches) if (m.spec && !m.implicit) check(m.spec, m.options, m.headSpan, `-m ${m.module}`);
+      for (const m of rule.matches) {
+        if (m.spec && !m.implicit && demands(m.spec)) check(m.spec, m.options, () => m.headSpan, () => `-m ${m.module}`);
+      }
       const t = rule.target;
-      if (t?.spec) check(t.spec, t.options, t.nameSpan, `-j ${t.name}`);
+      if (t?.spec && demands(t.spec)) check(t.spec, t.options, () => t.nameSpan, () => `-j ${t.name}`);
     }
   },
 });

@@ -1,4 +1,4 @@
-import { allRules, ruleOptions } from "../src/ast/iptables.js";
+import { forEachOption } from "../src/validity/base.js";
 import { defineRule } from "../src/rule.js";
 
 /** Longest chain name the kernel takes (XT_EXTENSION_MAXNAMELEN - 1 = 28 usable characters). */
@@ -36,25 +36,25 @@ export default defineRule({
         report({ message: `chain name "${cmd.argument.text}" is ${cmd.argument.text.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.argument.span });
       }
     }
-    for (const rule of allRules(ast)) {
-      for (const o of ruleOptions(rule)) {
-        const spec = o.spec;
-        if (!spec?.kinds) continue;
-        spec.kinds.forEach((kind, k) => {
-          const v = o.values[k];
-          if (!v || v.dynamic) return;
-          if (kind === "interface" && v.text.length > IFNAME_MAX) {
-            report({ message: `interface name "${v.text}" is ${v.text.length} characters long; Linux allows at most ${IFNAME_MAX}`, span: v.span });
-          } else if (kind === "string" && spec.maxLength !== undefined && utf8Length(v.text) > spec.maxLength) {
-            const truncates = spec.truncates === true;
-            report({
-              message: `${o.written} value is ${utf8Length(v.text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,
-              span: v.span,
-              severity: truncates ? "warning" : "error",
-            });
-          }
-        });
+    forEachOption(ast, (o) => {
+      const spec = o.spec;
+      if (!spec?.kinds) return;
+      const kinds = spec.kinds;
+      for (let k = 0; k < kinds.length; k++) {
+        const kind = kinds[k];
+        const v = o.values[k];
+        if (!v || v.dynamic) continue;
+        if (kind === "interface" && v.text.length > IFNAME_MAX) {
+          report({ message: `interface name "${v.text}" is ${v.text.length} characters long; Linux allows at most ${IFNAME_MAX}`, span: v.span });
+        } else if (kind === "string" && spec.maxLength !== undefined && utf8Length(v.text) > spec.maxLength) {
+          const truncates = spec.truncates === true;
+          report({
+            message: `${o.written} value is ${utf8Length(v.text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,
+            span: v.span,
+            severity: truncates ? "warning" : "error",
+          });
+        }
       }
-    }
+    });
   },
 });

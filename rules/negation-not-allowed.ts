@@ -1,4 +1,4 @@
-import { allRules, ruleOptions } from "../src/ast/iptables.js";
+import { forEachOption } from "../src/validity/base.js";
 import { defineRule } from "../src/rule.js";
 
 export default defineRule({
@@ -16,15 +16,13 @@ export default defineRule({
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j LOG --log-prefix \"in: \"\nCOMMIT\n",
   },
   check({ ast, report }) {
-    for (const rule of allRules(ast)) {
-      for (const o of ruleOptions(rule)) {
-        if (o.negation !== "prefix" || !o.bangSpan || !o.spec || o.spec.negatable) continue;
-        report({
-          message: `${o.written} cannot be inverted with "!"`,
-          span: o.bangSpan,
-          suggestions: [{ desc: `Remove the "!"`, fix: { range: [o.bangSpan.offset, o.nameSpan.offset], text: "" } }],
-        });
-      }
-    }
+    forEachOption(ast, (o) => {
+      if (o.negation !== "prefix" || !o.bangSpan || !o.spec || o.spec.negatable) return;
+      report({
+        message: `${o.written} cannot be inverted with "!"`,
+        span: o.bangSpan,
+        suggestions: [{ desc: `Remove the "!"`, fix: { range: [o.bangSpan.offset, o.nameSpan.offset], text: "" } }],
+      });
+    });
   },
 });

@@ -1,4 +1,4 @@
-import { allRules, ruleOptions } from "../src/ast/iptables.js";
+import type { Option, Rule } from "../src/ast/iptables.js";
 import { placeholderReason } from "../src/docker/index.js";
 import { defineRule } from "../src/rule.js";
 
@@ -24,14 +24,14 @@ export default defineRule({
     exceptions: "A host that really has an interface with one of these names (renamed with udev or `ip link set … name`): disable the rule for that file.",
   },
   check({ ast, facts, report }) {
-    for (const rule of allRules(ast)) {
-      for (const option of ruleOptions(rule)) {
+    const external = facts.externalInterfaces ?? [];
+    const visit = (rule: Rule, options: readonly Option[]) => {
+      for (const option of options) {
         if (!INTERFACE_OPTIONS.has(option.name)) continue;
         for (const word of option.values) {
           if (word.dynamic) continue;
           const reason = placeholderReason(word.text);
           if (!reason) continue;
-          const external = facts.externalInterfaces ?? [];
           const suggestion =
             external.length === 1 && EXTERNAL_LIKE.test(word.text.replace(/\+$/, ""))
               ? [{ desc: `Replace ${word.text} with ${external[0]}`, fix: { range: [word.span.offset, word.span.endOffset] as [number, number], text: external[0]! } }]
@@ -41,6 +41,17 @@ export default defineRule({
             span: word.span,
             ...(suggestion.length ? { suggestions: suggestion } : {}),
           });
+        }
+      }
+    };
+    // every option of every rule, in ruleOptions' order, without its generators (hot on 100k-rule dumps)
+    for (const table of ast.tables) {
+      for (const chain of table.chains) {
+        for (const rule of chain.rules) {
+          visit(rule, rule.criteria);
+          for (const m of rule.matches) visit(rule, m.options);
+          if (rule.target) visit(rule, rule.target.options);
+          visit(rule, rule.orphans);
         }
       }
     }

@@ -13,6 +13,14 @@ function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Hook[
   return [...hooksOf(graph, chain).keys()];
 }
 
+/** Would checkExtension report anything: the extension is not for this table, or not for one of the hooks? */
+function misplaced(spec: ExtensionSpec, table: TableName, hooks: readonly Hook[]): boolean {
+  if (spec.tables && !spec.tables.includes(table)) return true;
+  if (!spec.hooks) return false;
+  for (const hook of hooks) if (!spec.hooks.includes(hook)) return true;
+  return false;
+}
+
 function where(hook: Hook, path: Path, chain: string): string {
   return path.length ? `${chain}, which is reached from ${describePath(hook, path)}` : hook;
 }
@@ -41,75 +49,91 @@ export default defineRule({
     const { ast, report } = ctx;
     const graph = graphOf(ctx);
     const blamed = new Set<string>();
-    for (const rule of allRules(ast)) {
-      const chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
-      const hooks = reach(graph, rule, chain);
-      // the jumps from a hook to this rule's chain, rebuilt only for a message
-      const pathOf = (hook: Hook): Path => (chain && !chain.builtin ? pathTo(graph, chain, hook) : []);
+    // the hooks depend on the chain only: computed once per chain, not once per rule
+    const reached = new Map<Chain | undefined, Hook[]>();
+    // the rule being checked, its chain and the hooks that reach it (the helpers below read them; they are
+    // defined once, not once per rule)
+    let rule!: Rule;
+    let chain: Chain | undefined;
+    let hooks: Hook[] = [];
 
-      // The kernel refuses whichever piece completes the forbidden path, often the jump written after the
-      // target: report that jump too, so the line iptables-restore names carries an error.
-      const blameJump = (hook: Hook, path: Path, label: string, span: Finding["span"]) => {
-        const last = path.reduce<Path[number] | undefined>((a, e) => (!a || e.rule.span.offset > a.rule.span.offset ? e : a), undefined);
-        if (!last || last.rule.span.offset < rule.span.offset) return;
-        const key = `${last.rule.span.offset}\0${label}`;
-        if (blamed.has(key)) return;
-        blamed.add(key);
-        report({
-          message: `this jump makes ${rule.chain} reachable from ${hook} (${describePath(hook, path)}), where its ${label} (line ${span.line}) is not allowed`,
-          span: last.rule.target!.nameSpan,
-          related: [{ span, message: `${label} here` }],
-        });
-      };
-      const checkExtension = (spec: ExtensionSpec, span: Finding["span"], label: string) => {
-        if (spec.tables && !spec.tables.includes(rule.table)) {
-          report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""}, not in ${rule.table}`, span });
-          return;
-        }
-        if (!spec.hooks) return;
-        for (const hook of hooks) {
-          if (spec.hooks.includes(hook)) continue;
-          const path = pathOf(hook);
-          report({ message: `${label} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...spec.hooks])}${spec.tables ? ` of ${quoteList([...spec.tables as TableName[]])}` : ""}`, span, ...related(path) });
-          blameJump(hook, path, label, span);
-          return;
-        }
-      };
-      const checkOption = (o: Option, owner: string) => {
-        const spec: OptionSpec | undefined = o.spec;
-        // -i/-o: iptables refuses them in the built-in chains the catalog excludes; deeper in they never match
-        const interfaceHooks = spec && (spec.name === "-i" || spec.name === "-o") ? spec.hooks : undefined;
-        const allowed = interfaceHooks ?? spec?.hooks;
-        const byValue = spec?.valueConstraints && o.values[0] ? spec.valueConstraints[o.values[0].text]?.hooks : undefined;
-        for (const [list, what] of [[allowed, `${o.written}`], [byValue, `${o.written} ${o.values[0]?.text ?? ""}`]] as const) {
-          if (!list) continue;
-          for (const hook of hooks) {
-            if (list.includes(hook)) continue;
-            const path = pathOf(hook);
-            if (interfaceHooks && list === allowed) {
-              const msg = o.name === "-i" ? "locally generated packets have no input interface" : "packets have no output interface yet";
-              if (path.length === 0) report({ message: `${what} cannot be used in ${hook}: ${msg} (iptables refuses it)`, span: o.nameSpan });
-              // a user chain shared between hooks (Docker's DOCKER chain serves PREROUTING and OUTPUT) is fine as
-              // long as one of them has the interface; warn only when none does
-              else if (!hooks.some((h) => list.includes(h))) {
-                report({ message: `${what} in ${where(hook, path, rule.chain)} never matches there: ${msg}`, span: o.nameSpan, severity: "warning", ...related(path) });
-              }
-            } else {
-              report({ message: `${what}${owner ? ` (${owner})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}`, span: o.nameSpan, ...related(path) });
-              blameJump(hook, path, what, o.nameSpan);
-            }
-            break;
+    // the jumps from a hook to this rule's chain, rebuilt only for a message
+    const pathOf = (hook: Hook): Path => (chain && !chain.builtin ? pathTo(graph, chain, hook) : []);
+
+    // The kernel refuses whichever piece completes the forbidden path, often the jump written after the
+    // target: report that jump too, so the line iptables-restore names carries an error.
+    const blameJump = (hook: Hook, path: Path, label: string, span: Finding["span"]) => {
+      const last = path.reduce<Path[number] | undefined>((a, e) => (!a || e.rule.span.offset > a.rule.span.offset ? e : a), undefined);
+      if (!last || last.rule.span.offset < rule.span.offset) return;
+      const key = `${last.rule.span.offset}\0${label}`;
+      if (blamed.has(key)) return;
+      blamed.add(key);
+      report({
+        message: `this jump makes ${rule.chain} reachable from ${hook} (${describePath(hook, path)}), where its ${label} (line ${span.line}) is not allowed`,
+        span: last.rule.target!.nameSpan,
+        related: [{ span, message: `${label} here` }],
+      });
+    };
+    const checkExtension = (spec: ExtensionSpec, span: Finding["span"], label: string) => {
+      if (spec.tables && !spec.tables.includes(rule.table)) {
+        report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""}, not in ${rule.table}`, span });
+        return;
+      }
+      if (!spec.hooks) return;
+      for (const hook of hooks) {
+        if (spec.hooks.includes(hook)) continue;
+        const path = pathOf(hook);
+        report({ message: `${label} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...spec.hooks])}${spec.tables ? ` of ${quoteList([...spec.tables as TableName[]])}` : ""}`, span, ...related(path) });
+        blameJump(hook, path, label, span);
+        return;
+      }
+    };
+    /** `owner`: "-m tcp", "-j DNAT", or "" for a criterion; built only for a message. */
+    const checkOption = (o: Option, ownerFlag: "" | "-m" | "-j", ownerName: string) => {
+      const spec: OptionSpec | undefined = o.spec;
+      if (!spec || hooks.length === 0) return;
+      // -i/-o: iptables refuses them in the built-in chains the catalog excludes; deeper in they never match
+      const interfaceHooks = spec.name === "-i" || spec.name === "-o" ? spec.hooks : undefined;
+      const allowed = interfaceHooks ?? spec.hooks;
+      const byValue = spec.valueConstraints && o.values[0] ? spec.valueConstraints[o.values[0].text]?.hooks : undefined;
+      if (allowed) checkList(o, ownerFlag, ownerName, allowed, interfaceHooks !== undefined, o.written);
+      if (byValue) checkList(o, ownerFlag, ownerName, byValue, interfaceHooks !== undefined && byValue === allowed, `${o.written} ${o.values[0]?.text ?? ""}`);
+    };
+    const checkList = (o: Option, ownerFlag: "" | "-m" | "-j", ownerName: string, list: readonly Hook[], interfaceList: boolean, what: string) => {
+      for (const hook of hooks) {
+        if (list.includes(hook)) continue;
+        const path = pathOf(hook);
+        if (interfaceList) {
+          const msg = o.name === "-i" ? "locally generated packets have no input interface" : "packets have no output interface yet";
+          if (path.length === 0) report({ message: `${what} cannot be used in ${hook}: ${msg} (iptables refuses it)`, span: o.nameSpan });
+          // a user chain shared between hooks (Docker's DOCKER chain serves PREROUTING and OUTPUT) is fine as
+          // long as one of them has the interface; warn only when none does
+          else if (!hooks.some((h) => list.includes(h))) {
+            report({ message: `${what} in ${where(hook, path, rule.chain)} never matches there: ${msg}`, span: o.nameSpan, severity: "warning", ...related(path) });
           }
+        } else {
+          report({ message: `${what}${ownerFlag ? ` (${ownerFlag} ${ownerName})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}`, span: o.nameSpan, ...related(path) });
+          blameJump(hook, path, what, o.nameSpan);
         }
-      };
-      for (const c of rule.criteria) checkOption(c, "");
+        break;
+      }
+    };
+
+    for (const r of allRules(ast)) {
+      rule = r;
+      chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
+      let h = reached.get(chain);
+      if (!h) reached.set(chain, (h = reach(graph, rule, chain)));
+      hooks = h;
+      for (const c of rule.criteria) checkOption(c, "", "");
       for (const m of rule.matches) {
-        if (m.spec) checkExtension(m.spec, m.headSpan, `match ${m.module}`);
-        for (const o of m.options) checkOption(o, `-m ${m.module}`);
+        // spans and labels are built only for a finding (a span is computed on demand, with a line lookup)
+        if (m.spec && misplaced(m.spec, rule.table, hooks)) checkExtension(m.spec, m.headSpan, `match ${m.module}`);
+        for (const o of m.options) checkOption(o, "-m", m.module);
       }
       if (rule.target?.spec) {
-        checkExtension(rule.target.spec, rule.target.nameSpan, `target ${rule.target.name}`);
-        for (const o of rule.target.options) checkOption(o, `-j ${rule.target.name}`);
+        if (misplaced(rule.target.spec, rule.table, hooks)) checkExtension(rule.target.spec, rule.target.nameSpan, `target ${rule.target.name}`);
+        for (const o of rule.target.options) checkOption(o, "-j", rule.target.name);
       }
       const t = rule.target;
       if (t && !t.spec && isBuiltinChain(rule.table, t.name)) {

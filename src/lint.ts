@@ -7,7 +7,7 @@ import { parseDaemonJson } from "./daemon/parse.js";
 import type { Diagnostic, Severity, SeveritySetting, SuppressedDiagnostic } from "./diagnostic.js";
 import { applyDirectives, collectDirectives } from "./directives.js";
 import { detectFormat, parse } from "./parse/index.js";
-import type { FileKind, Finding, LintRule, ProjectFacts, ProjectFile, RuleContext } from "./rule.js";
+import type { FileKind, Finding, LintRule, ProjectFacts, ProjectFile, ProjectFileHead, RuleContext } from "./rule.js";
 import { lintRules as registry } from "../rules/index.js";
 
 export interface RuleSetting {
@@ -97,6 +97,12 @@ function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return a.span.line - b.span.line || a.span.column - b.span.column || (a.ruleId ?? "").localeCompare(b.ruleId ?? "");
 }
 
+/** What is known of a file before its rules are parsed (cheap: kind from the name and the first lines). */
+export function fileHead(input: LintInput): ProjectFileHead {
+  const kind = input.kind ?? detectKind(input.text, input.filePath);
+  return { filePath: input.filePath, kind, daemon: kind === "daemon-json" ? parseDaemonJson(input.text) : null };
+}
+
 /** Parse a file into what rules look at. */
 export function loadFile(input: LintInput): ProjectFile {
   const kind = input.kind ?? detectKind(input.text, input.filePath);
@@ -149,6 +155,27 @@ function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: Resolv
   }
 }
 
+const enabledIn = (rule: LintRule, config: ResolvedConfig) => severityOf(rule, config) !== "off";
+
+/**
+ * How these inputs can be linted apart: groups of input indexes (in input order) such that linting each
+ * group with `lintFiles` gives, file for file, what linting them all together gives. Every file is its
+ * own group unless a project rule that is on may compare these files (no `appliesTo`, or it says true for
+ * all of them or for one alone): then they form one group. Used to spread files over worker threads and
+ * CI shards.
+ */
+export function lintGroups(inputs: readonly LintInput[], options: LintOptions = {}): number[][] {
+  const singles = inputs.map((_, k) => [k]);
+  if (inputs.length < 2) return singles;
+  const baseConfig = options.config ?? emptyConfig;
+  const configs = [baseConfig, ...inputs.map((i) => i.config ?? baseConfig)];
+  const project = (options.rules ?? registry).filter((r) => r.language === "project" && configs.some((c) => enabledIn(r, c)));
+  if (project.length === 0) return singles;
+  const heads = inputs.map(fileHead);
+  const together = project.some((r) => !r.appliesTo || r.appliesTo(heads) || heads.some((h) => r.appliesTo!([h])));
+  return together ? [inputs.map((_, k) => k)] : singles;
+}
+
 /** Lint one file. */
 export function lint(input: LintInput, options: LintOptions = {}): LintResult {
   return lintFiles([input], options)[0]!;
@@ -189,7 +216,7 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
       for (const rule of rules) if (rule.language === "iptables") runRule(rule, ruleset, file, config, memo, sink, options.timing);
     }
   });
-  const projectRules = rules.filter((r) => r.language === "project");
+  const projectRules = rules.filter((r) => r.language === "project" && (!r.appliesTo || r.appliesTo(files)));
   if (projectRules.length && files.length) {
     const memo = new Map<string, unknown>();
     for (const rule of projectRules) {

@@ -105,6 +105,14 @@ export interface AstOf {
 export interface LintRule<L extends Language = Language> extends LintRuleMeta {
   readonly language: L;
   check(ctx: RuleContext<AstOf[L]>): void;
+  /**
+   * Project rules: false when the rule cannot report anything on these files linted together (say, it
+   * compares a daemon.json with dumps and there is none). It sees what is known before parsing (kind and
+   * the parsed daemon.json), must agree with `check`, and lets files be linted apart (`--concurrency`,
+   * `--shard`) with the same results. The engine skips the rule when it says false. Without it, a project
+   * rule may apply to any set of files, and files are always linted together while it is on.
+   */
+  appliesTo?(files: readonly ProjectFileHead[]): boolean;
 }
 
 export function defineRule<L extends Language>(rule: LintRule<L>): LintRule<L> {
@@ -113,14 +121,18 @@ export function defineRule<L extends Language>(rule: LintRule<L>): LintRule<L> {
 
 export type FileKind = "iptables" | "ip6tables" | "script" | "daemon-json";
 
-/** One file of a project as project rules see it. */
-export interface ProjectFile {
+/** What is known of a file before its rules are parsed: its kind, and the document when it is a daemon.json. */
+export interface ProjectFileHead {
   readonly filePath: string | undefined;
   readonly kind: FileKind;
+  readonly daemon: DaemonJsonDocument | null;
+}
+
+/** One file of a project as project rules see it. */
+export interface ProjectFile extends ProjectFileHead {
   readonly text: string;
   /** One ruleset per family linted (dual-stack files and scripts may hold both). */
   readonly rulesets: readonly Ruleset[];
-  readonly daemon: DaemonJsonDocument | null;
 }
 
 export interface ProjectView {

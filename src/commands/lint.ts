@@ -11,8 +11,9 @@ import type { Diagnostic, SeveritySetting, SuppressedDiagnostic } from "../diagn
 import { relativePosix, findProjectRoot } from "../files.js";
 import { FORMAT_NAMES, formatters, type FormatName, type FormattedResult, type ToolNotification } from "../formatters/index.js";
 import { ruleText } from "../formatters/rule-docs.js";
-import { lintFiles, type LintResult } from "../lint.js";
+import { lintGroups } from "../lint.js";
 import type { FileKind, LintRuleMeta } from "../rule.js";
+import { lintGroupsOf, parseConcurrency, parseShard, shardGroups, type LintReport } from "./parallel.js";
 import { colorEnabled, contextOf, debugLog, loadInputs, packageVersion, printError, projectRelative, UsageError, writeReport, type CliContext } from "./shared.js";
 
 const KINDS = ["iptables", "ip6tables", "daemon-json", "script"] as const;
@@ -47,6 +48,8 @@ export interface LintArgs {
   listRules: boolean;
   explain?: string;
   printConfig?: string;
+  concurrency?: string;
+  shard?: string;
   debug: boolean;
 }
 
@@ -77,9 +80,12 @@ function builder(y: Argv): Argv<LintArgs> {
     .option("warn-ignored", { type: "boolean", default: true, describe: "Warn about files named on the command line that ignore patterns exclude (--no-warn-ignored)", group: "Suppressions:" })
     .option("baseline", { type: "string", requiresArg: true, describe: "Report only findings not recorded in this baseline file", group: "Suppressions:" })
     .option("baseline-write", { type: "string", requiresArg: true, describe: "Record every current finding in this baseline file, and report none", group: "Suppressions:" })
+    .option("concurrency", { type: "string", requiresArg: true, describe: 'Lint files on N threads (the main thread and N - 1 workers), "auto" (one per two CPUs when there is enough to lint) or "off" (the default; 1 is the same)', group: "Performance:" })
+    .option("shard", { type: "string", requiresArg: true, describe: "Lint only part i of n of the files (i/n, e.g. 2/4): spread a fleet audit over CI jobs", group: "Performance:" })
     .option("list-rules", { type: "boolean", default: false, describe: "List every rule and exit (with --format json: as JSON)", group: "Information:" })
     .option("explain", { type: "string", requiresArg: true, describe: "Print a rule's documentation and exit", group: "Information:" })
     .conflicts("baseline", "baseline-write")
+    .conflicts("shard", "baseline-write")
     .conflicts("report-unused-disable-directives", "report-unused-disable-directives-severity")
     .example("$0 /etc/iptables/rules.v4 /etc/docker/daemon.json", "lint a host's persisted rules and Docker's daemon.json")
     .example("iptables-save | $0 -", "lint the live ruleset")
@@ -166,13 +172,13 @@ function unusedSeverity(args: LintArgs): SeveritySetting | undefined {
 }
 
 /** The baseline's view of the results: paths relative to the baseline file. */
-function baselineSubjects(ctx: CliContext, baselineFile: string, results: readonly LintResult[], counted: readonly Counted[]): BaselineSubject[] {
+function baselineSubjects(ctx: CliContext, baselineFile: string, results: readonly LintReport[], counted: readonly Counted[]): BaselineSubject[] {
   const dir = dirname(resolve(ctx.io.cwd, baselineFile));
   return results.map((result, k) => ({ key: result.filePath ? relativePosix(dir, result.filePath) : "<stdin>", source: result.source, messages: counted[k]!.messages }));
 }
 
 /** --baseline-write: record every finding, then report none. */
-function writeBaselineStep(ctx: CliContext, baselineFile: string, results: readonly LintResult[], counted: Counted[]): void {
+function writeBaselineStep(ctx: CliContext, baselineFile: string, results: readonly LintReport[], counted: Counted[]): void {
   const path = resolve(ctx.io.cwd, baselineFile);
   const baseline = createBaseline(baselineSubjects(ctx, baselineFile, results, counted));
   try {
@@ -190,7 +196,7 @@ function writeBaselineStep(ctx: CliContext, baselineFile: string, results: reado
 }
 
 /** --baseline: move the findings the baseline accepts to the suppressed ones. */
-function applyBaselineStep(ctx: CliContext, baselineFile: string, results: readonly LintResult[], counted: Counted[]): void {
+function applyBaselineStep(ctx: CliContext, baselineFile: string, results: readonly LintReport[], counted: Counted[]): void {
   let text: string;
   try {
     text = readFileSync(resolve(ctx.io.cwd, baselineFile), "utf8");
@@ -213,8 +219,14 @@ function applyBaselineStep(ctx: CliContext, baselineFile: string, results: reado
   debugLog(ctx, `baseline: ${applied.results.reduce((n, r) => n + r.suppressed.length, 0)} finding(s) accepted, ${applied.unmatched} fixed since it was written`);
 }
 
+/** FWLINT_TIMING=1: milliseconds per phase, printed as one JSON line on stderr at the end. */
+const timingWanted = (env: CliContext["io"]["env"]) => env.FWLINT_TIMING !== undefined && env.FWLINT_TIMING !== "" && env.FWLINT_TIMING !== "0";
+
 export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void> {
   const { io } = ctx;
+  const timing = timingWanted(io.env) ? new Map<string, number>([["startup", performance.now()]]) : undefined;
+  const concurrency = parseConcurrency(args.concurrency);
+  const shard = args.shard !== undefined ? parseShard(args.shard) : undefined;
   if (args.maxWarnings !== undefined && (!Number.isInteger(args.maxWarnings) || args.maxWarnings < -1)) {
     throw new UsageError(`--max-warnings must be an integer of -1 or more (got ${String(args.maxWarnings)})`);
   }
@@ -246,11 +258,22 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
     errorOnUnmatchedPattern: args.errorOnUnmatchedPattern,
   });
   for (const p of loaded.problems) printError(ctx, p.message);
+  timing?.set("read", performance.now() - started);
   debugLog(ctx, `read ${loaded.inputs.length} file(s) in ${(performance.now() - started).toFixed(0)} ms`);
 
   const lintStarted = performance.now();
-  const results = lintFiles(loaded.inputs.map((l) => l.input), { rules: ctx.rules });
+  const inputs = loaded.inputs.map((l) => l.input);
+  // a group's shard comes from its first file's path in the repository, whatever directory fwlint runs in
+  const shardRoot = shard ? findProjectRoot(io.cwd) : io.cwd;
+  const shardKey = (g: readonly number[]) => {
+    const path = inputs[g[0]!]!.filePath;
+    return path ? relativePosix(shardRoot, path) : "<stdin>";
+  };
+  const groups = shardGroups(lintGroups(inputs, { rules: ctx.rules }), shard, shardKey);
+  if (shard) debugLog(ctx, `shard ${shard.index}/${shard.count}: ${groups.reduce((n, g) => n + g.length, 0)} of ${inputs.length} file(s)`);
+  const results = await lintGroupsOf(ctx, inputs, groups, { concurrency, ...(timing ? { timing } : {}) });
   debugLog(ctx, `linted in ${(performance.now() - lintStarted).toFixed(0)} ms`);
+  const reportStarted = performance.now();
 
   const projectRoot = findProjectRoot(io.cwd);
   const files = results.map((r) => ({ result: r, filePath: r.filePath ?? "<stdin>" }));
@@ -271,7 +294,8 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
       source: result.source,
     };
   });
-  if (args.warnIgnored) {
+  // ignored files named on the command line are reported once, by the first shard
+  if (args.warnIgnored && (!shard || shard.index === 1)) {
     for (const path of loaded.ignored) {
       const m: Diagnostic = { ruleId: null, engine: "ignored-file", severity: "warning", message: IGNORED_MESSAGE, span: { line: 0, column: 0, endLine: 0, endColumn: 0, offset: 0, endOffset: 0 } };
       formatted.push({ filePath: path, relativePath: projectRelative(projectRoot, path), messages: [m], suppressedMessages: [], errorCount: 0, warningCount: 1, fatalErrorCount: 0 });
@@ -299,6 +323,11 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
     sarif: { fingerprints: args.sarifFingerprints, includeSuppressed: args.sarifIncludeSuppressed, ...(args.sarifCategory ? { category: args.sarifCategory } : {}) },
   });
   writeReport(ctx, report, args.outputFile);
+  if (timing) {
+    timing.set("report", performance.now() - reportStarted);
+    const phases = Object.fromEntries([...timing].map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+    io.stderr.write(`${JSON.stringify({ fwlintTiming: phases, files: results.length, wall: Math.round(performance.now()), maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+  }
 
   const tooManyWarnings = args.maxWarnings !== undefined && args.maxWarnings >= 0 && warningCount > args.maxWarnings;
   if (tooManyWarnings && errorCount === 0) printError(ctx, `too many warnings (maximum: ${args.maxWarnings}, found: ${warningCount})`);

@@ -1,7 +1,7 @@
 /** Pairing a host's daemon.json with its firewall dumps for the project rules. */
 import type { Ruleset } from "../ast/iptables.js";
 import type { DaemonJsonDocument } from "../daemon/ast.js";
-import type { ProjectFile, ProjectView } from "../rule.js";
+import type { ProjectFile, ProjectFileHead, ProjectView } from "../rule.js";
 
 export interface DumpRuleset {
   readonly file: ProjectFile;
@@ -14,13 +14,25 @@ export interface DaemonAndDumps {
   readonly dumps: readonly DumpRuleset[];
 }
 
+const isDaemonObject = (f: ProjectFileHead) => f.kind === "daemon-json" && f.daemon?.root?.type === "Object";
+
+/**
+ * Can these files, linted together, pair a daemon.json with dumps? Exactly one daemon.json holding an
+ * object, and another file. (The project rules' `appliesTo`: when false, each file can be linted alone.)
+ */
+export function mayPair(files: readonly ProjectFileHead[]): boolean {
+  let daemons = 0;
+  for (const f of files) if (isDaemonObject(f)) daemons++;
+  return daemons === 1 && files.some((f) => f.kind !== "daemon-json");
+}
+
 /**
  * The daemon.json and the rulesets (dumps and restore files, not scripts) linted together. With more
  * than one daemon.json it is not known which dump belongs to which host, so nothing is paired.
  */
 export function daemonAndDumps(view: ProjectView): DaemonAndDumps | null {
-  const daemons = view.files.filter((f) => f.kind === "daemon-json" && f.daemon?.root?.type === "Object");
-  if (daemons.length !== 1) return null;
+  if (!mayPair(view.files)) return null;
+  const daemons = view.files.filter(isDaemonObject);
   const dumps = view.files
     .filter((f) => f.kind !== "daemon-json")
     .flatMap((file) => file.rulesets.filter((r) => r.format !== "script").map((ruleset) => ({ file, ruleset })));

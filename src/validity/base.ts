@@ -7,11 +7,29 @@
  * - A script runs against a host whose ruleset is unknown: a chain it uses but never creates may exist
  *   (DOCKER-USER is created by dockerd, ufw and firewalld create theirs). Rules judge such cases as warnings.
  */
-import type { Ruleset } from "../ast/iptables.js";
+import type { Option, Rule, Ruleset } from "../ast/iptables.js";
 import { BUILTIN_CHAINS } from "../catalog/index.js";
 import type { Hook } from "../catalog/types.js";
 import { editDistance } from "../util/suggest.js";
 
+
+/**
+ * Every option of every rule, in the order of allRules and ruleOptions (criteria, match options, target
+ * options, orphans), with plain loops: those two are generators, and on a 100k-rule dump their per-option
+ * cost shows in every rule that walks all options.
+ */
+export function forEachOption(ruleset: Ruleset, visit: (option: Option, rule: Rule) => void): void {
+  for (const table of ruleset.tables) {
+    for (const chain of table.chains) {
+      for (const rule of chain.rules) {
+        for (const o of rule.criteria) visit(o, rule);
+        for (const m of rule.matches) for (const o of m.options) visit(o, rule);
+        if (rule.target) for (const o of rule.target.options) visit(o, rule);
+        for (const o of rule.orphans) visit(o, rule);
+      }
+    }
+  }
+}
 
 /** Chains dockerd creates (any version); scripts that use them without -N are fine on a Docker host. */
 export const DOCKER_CHAINS: ReadonlySet<string> = new Set([

@@ -20,9 +20,11 @@ export function itemIndexOf(rule: Rule, option: Option): number {
  */
 export function afterUnknownMatch(rule: Rule, option: Option): boolean {
   if (rule.strays.some((w) => w.dynamic && w.span.offset < option.span.offset)) return true;
-  const at = itemIndexOf(rule, option);
+  // rule.items builds and sorts the list on every read: read it once
+  const items = rule.items;
+  const at = items.findIndex((it) => "option" in it && it.option === option);
   for (let k = 0; k < at; k++) {
-    const it: RuleItem = rule.items[k]!;
+    const it: RuleItem = items[k]!;
     if (it.type === "match" && it.match.spec === undefined && !it.match.implicit) return true;
   }
   return false;

@@ -1,0 +1,159 @@
+/**
+ * The benchmark harness's pure parts (scripts/bench/lib.mjs): statistics, phase grouping, target
+ * evaluation, tables, profile summary — and the generators' determinism. Speed itself is measured by
+ * `npm run bench`, never here.
+ */
+import { describe, expect, it } from "vitest";
+import { docker, fleet, kube, kubePackets, longChain } from "../scripts/bench/generate.mjs";
+import * as lib from "../scripts/bench/lib.mjs";
+import { lint } from "../src/lint.js";
+
+describe("statistics", () => {
+  it("median of odd and even counts, ignoring non-numbers", () => {
+    expect(lib.median([3, 1, 2])).toBe(2);
+    expect(lib.median([4, 1, 3, 2])).toBe(2.5);
+    expect(lib.median([5, NaN, 1, Infinity, 3])).toBe(3);
+    expect(lib.median([])).toBeNull();
+    expect(lib.summarize([2, 9, 4])).toEqual({ median: 4, min: 2, max: 9, n: 3 });
+    expect(lib.summarize([])).toEqual({ median: null, min: null, max: null, n: 0 });
+  });
+
+  it("median per phase over runs; a phase missing from a run is not a zero", () => {
+    expect(lib.medianPhases([{ parse: 10, report: 1 }, { parse: 30 }, { parse: 20, report: 3 }])).toEqual({ parse: 20, report: 2 });
+  });
+
+  it("linear growth scaled to exactly 10× the rules, and marginal throughput", () => {
+    expect(lib.growthPer10x(100, 1000, 1000, 10_000)).toBeCloseTo(10);
+    expect(lib.growthPer10x(100, 1000, 9877, 99_885)).toBeCloseTo((10 * 10) / (99_885 / 9877)); // 10× the time for 10.1× the rules
+    expect(lib.growthPer10x(0, 1000, 1, 10)).toBeNull();
+    expect(lib.throughput(1, 500, 100_001, 2500)).toBe(50_000);
+    expect(lib.throughput(1, 500, 1, 2500)).toBeNull();
+    expect(lib.throughput(1, 500, 1000, 400)).toBeNull();
+  });
+});
+
+describe("phases", () => {
+  const category = (id: string) => ({ "syntax-error": "syntax", "docker-a": "docker", "docker-b": "docker" })[id];
+
+  it("rules summed per category, in a fixed order around them", () => {
+    const grouped = lib.groupPhases({ report: 2, "rule:docker-a": 5, parse: 100, "rule:syntax-error": 1, "rule:docker-b": 7, "rule:new-rule": 3, startup: 50, read: 4, directives: 1, extra: 9 }, category);
+    expect(Object.entries(grouped)).toEqual([
+      ["startup", 50],
+      ["read", 4],
+      ["parse", 100],
+      ["rules: docker", 12],
+      ["rules: other", 3],
+      ["rules: syntax", 1],
+      ["directives", 1],
+      ["report", 2],
+      ["extra", 9],
+    ]);
+  });
+
+  it("slowest rules first", () => {
+    expect(lib.slowestRules({ parse: 100, "rule:a": 1, "rule:b": 5, "rule:c": 3 }, 2)).toEqual([
+      ["b", 5],
+      ["c", 3],
+    ]);
+  });
+});
+
+describe("targets", () => {
+  it("PASS, FAIL and N/A with the measured value and the reason", () => {
+    const rows = lib.evaluateTargets({
+      "lint-vs-iptables-restore": { value: 0.42, detail: "1.0 s vs 2.4 s" },
+      "peak-rss": { value: 350 * lib.MiB },
+      "linear-growth": { value: 11 },
+      "unreachable-rule": { unavailable: "not available: unreachable-rule is not in this build" },
+      "trace-throughput": { value: 49_999 },
+      concurrency: { value: 1 },
+    });
+    const by = Object.fromEntries(rows.map((r) => [r.id, r]));
+    expect(by["lint-vs-iptables-restore"]).toMatchObject({ status: "PASS", measured: "0.42× (1.0 s vs 2.4 s)", limit: "<= 0.50×" });
+    expect(by["peak-rss"]).toMatchObject({ status: "FAIL", measured: "350 MB", limit: "<= 300 MB" });
+    expect(by["linear-growth"]!.status).toBe("PASS"); // the limit itself passes
+    expect(by["unreachable-rule"]).toMatchObject({ status: "N/A", measured: "not available: unreachable-rule is not in this build", value: null });
+    expect(by.exposure).toMatchObject({ status: "N/A", measured: "not measured" });
+    expect(by["trace-throughput"]).toMatchObject({ status: "FAIL", limit: ">= 50,000 packets/s", measured: "49,999 packets/s" });
+    expect(by.concurrency!.status).toBe("FAIL"); // must be faster, not as fast
+    expect(rows.map((r) => r.id)).toEqual(lib.TARGETS.map((t) => t.id));
+  });
+
+  it("a non-finite value is not a result", () => {
+    expect(lib.evaluateTargets({ exposure: { value: NaN } }).find((r) => r.id === "exposure")!.status).toBe("N/A");
+  });
+});
+
+describe("formatting", () => {
+  it("durations, sizes and counts", () => {
+    expect([lib.fmtMs(0.25), lib.fmtMs(42.4), lib.fmtMs(1234), lib.fmtMs(12_345), lib.fmtMs(null)]).toEqual(["0.3 ms", "42 ms", "1.23 s", "12.3 s", "—"]);
+    expect([lib.fmtBytes(2048), lib.fmtBytes(1.5 * lib.MiB), lib.fmtBytes(300 * lib.MiB)]).toEqual(["2 kB", "1.5 MB", "300 MB"]);
+    expect(lib.fmtCount(99_885)).toBe("99,885");
+    expect(lib.fmtSpread({ median: 1500, min: 1200, max: 2000, n: 5 })).toBe("1.50 s (1.20 s–2.00 s)");
+    expect(lib.fmtSpread({ median: 15, min: 15, max: 15, n: 1 })).toBe("15 ms");
+  });
+
+  it("text table: padded columns, numbers right-aligned, no trailing blanks", () => {
+    const t = lib.formatTable(["Dump", "Rules", "Note"], [["kube-1000", "881", "ok"], ["kube-100000", "99,885", ""]]);
+    expect(t.split("\n")).toEqual(["Dump          Rules  Note", "-----------  ------  ----", "kube-1000       881  ok", "kube-100000  99,885"]);
+    expect(lib.formatTable(["A", "B"], [["x", "1"]], ["r", "l"]).split("\n")[2]).toBe("x  1");
+  });
+
+  it("markdown table with right-aligned number columns and escaped pipes", () => {
+    expect(lib.markdownTable(["Target", "Time"], [["a|b", "12 ms"]])).toBe("| Target | Time |\n| --- | ---: |\n| a\\|b | 12 ms |");
+  });
+
+  it("target rows: status first", () => {
+    const rows = lib.targetRows(lib.evaluateTargets({ exposure: { value: 500 } }));
+    expect(rows.find((r) => r[1]!.includes("exposure"))).toEqual(["PASS", "fwlint exposure, Docker host with 1,000 published ports", "<= 1.00 s", "500 ms"]);
+  });
+});
+
+describe("CPU profile summary", () => {
+  it("self time per function, GC share of the busy time, idle left out", () => {
+    const frame = (functionName: string, url = "", lineNumber = 0) => ({ functionName, url, lineNumber });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame("(root)") },
+        { id: 2, callFrame: frame("parseSave", "file:///repo/dist/src/parse/save.js", 21) },
+        { id: 3, callFrame: frame("(garbage collector)") },
+        { id: 4, callFrame: frame("(idle)") },
+        { id: 5, callFrame: frame("parseSave", "file:///repo/dist/src/parse/save.js", 21) },
+      ],
+      samples: [2, 3, 2, 4, 5, 3],
+      timeDeltas: [1000, 2000, 1000, 5000, 2000, 2000],
+    };
+    const s = lib.summarizeProfile(profile, 5, (u) => u.replace("file:///repo/", ""));
+    expect(s.totalMs).toBe(8);
+    expect(s.gcShare).toBe(0.5);
+    expect(s.functions).toEqual([
+      { name: "(garbage collector)", ms: 4, share: 0.5 },
+      { name: "parseSave dist/src/parse/save.js:22", ms: 4, share: 0.5 },
+      { name: "(root)", ms: 0, share: 0 },
+    ]);
+  });
+});
+
+describe("generated inputs", () => {
+  it("are deterministic and about the size asked for", () => {
+    expect(kube(1000)).toBe(kube(1000));
+    expect(kube(1000, 2)).not.toBe(kube(1000));
+    const rules = (t: string) => t.split("\n").filter((l) => l.startsWith("-A ")).length;
+    expect(rules(kube(10_000))).toBeGreaterThan(9000);
+    expect(rules(kube(10_000))).toBeLessThan(11_000);
+    expect(rules(longChain(500))).toBe(501);
+    expect(docker(1000).match(/-j DNAT/g)!.length).toBe(1000);
+    const f = fleet(20);
+    expect(f.map(([name]) => name).slice(0, 2)).toEqual(["host-00/rules.v4", "host-01/rules.v4"]);
+    expect(new Set(f.map(([, t]) => t)).size).toBe(20);
+    expect(kubePackets(1000, 50)).toBe(kubePackets(1000, 50));
+    expect(kubePackets(1000, 50).trim().split("\n").map((l) => Object.keys(JSON.parse(l) as object))[0]).toEqual(["in", "src", "dst", "proto", "dport", "state"]);
+  });
+
+  it("parse without syntax errors", () => {
+    for (const text of [kube(2000), docker(50), longChain(200), fleet(3)[0]![1]]) {
+      const r = lint({ text, filePath: "/bench/x.rules" });
+      expect(r.messages.filter((m) => m.ruleId === "syntax-error")).toEqual([]);
+    }
+  });
+});
