@@ -7,8 +7,8 @@ import { closestKey, daemonSettings, daemonVersion, effectiveSettings, isAccepte
 import { DAEMON_KEYS, DAEMON_KEY_VERSIONS } from "../src/docker/daemon-keys.js";
 import { lint } from "../src/lint.js";
 import type { ProjectFacts } from "../src/rule.js";
+import { REFERENCE } from "./support/corpus.js";
 
-const REFERENCE = "../shared/reference";
 
 describe("generated key data", () => {
   it.runIf(existsSync(join(REFERENCE, "daemon-json-keys.tsv")))("matches the reference files (run node scripts/gen-daemon-keys.mjs after changing them)", async () => {

@@ -20,8 +20,8 @@ import { makeTree, runCli } from "./support/cli.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
 import { Topology, type ClientSpec, type Probe, type ProbeResult, type TopologySpec } from "./support/topology.js";
 import type { IntervalSet, Scalar } from "../src/model/sets.js";
+import { CORPUS } from "./support/corpus.js";
 
-const CORPUS = "/work/shared/corpus";
 const read = (p: string) => readFileSync(p.startsWith("/") ? p : `${CORPUS}/${p}`, "utf8");
 
 // ── rulesets ─────────────────────────────────────────────────────────────────────────────────────────

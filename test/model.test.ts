@@ -12,8 +12,9 @@ import { IntervalSet, IPV4, IPV6, PORTS } from "../src/model/sets.js";
 import { trace, type PacketSpec } from "../src/model/trace.js";
 import { parse } from "../src/parse/index.js";
 import { makeTree, runCli } from "./support/cli.js";
+import { CORPUS } from "./support/corpus.js";
 
-const DOCKER2010 = readFileSync("/work/shared/corpus/docker-real/docker20.10-one-published-port.rules", "utf8");
+const DOCKER2010 = readFileSync(`${CORPUS}/docker-real/docker20.10-one-published-port.rules`, "utf8");
 const LOCAL = ["10.99.0.1/24", "172.17.0.1"];
 const docker = (extra = "", local = LOCAL) => new Model(parse(extra ? DOCKER2010.replace("-A DOCKER-USER -j RETURN\n", `${extra}\n-A DOCKER-USER -j RETURN\n`) : DOCKER2010), { local });
 const fromOutside = (o: Partial<PacketSpec> = {}): PacketSpec => ({ in: "eth0", src: "198.51.100.7", dst: "10.99.0.1", proto: "tcp", dport: 8080, ...o });
