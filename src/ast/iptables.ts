@@ -206,10 +206,18 @@ export interface Ruleset extends Node<"Ruleset"> {
 
 export type IptablesNode = Ruleset | Table | Chain | Rule | Match | Target | Option | Word | Counters | Comment | Command;
 
-/** All rules of a ruleset, table by table, chain by chain. */
-export function* allRules(ruleset: Ruleset): Generator<Rule> {
-  for (const table of ruleset.tables) for (const chain of table.chains) yield* chain.rules;
+/** All rules of a ruleset, table by table, chain by chain (one shared list per ruleset). */
+export function allRules(ruleset: Ruleset): readonly Rule[] {
+  let list = allRulesMemo.get(ruleset);
+  if (!list) {
+    list = [];
+    for (const table of ruleset.tables) for (const chain of table.chains) for (const rule of chain.rules) list.push(rule);
+    allRulesMemo.set(ruleset, list);
+  }
+  return list;
 }
+/** A parsed ruleset does not change, so its flat rule list is built once (rules iterate it many times). */
+const allRulesMemo = new WeakMap<Ruleset, Rule[]>();
 
 export function findTable(ruleset: Ruleset, name: TableName): Table | undefined {
   return ruleset.tables.find((t) => t.name === name);

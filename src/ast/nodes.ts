@@ -263,16 +263,17 @@ export class RuleNode extends Located implements Rule {
   /** Criteria, matches, their options, the target and its options, in source order. */
   get items(): readonly RuleItem[] {
     const out: { at: number; item: RuleItem }[] = [];
-    for (const option of this.criteria) out.push({ at: option.span.offset, item: { type: "criterion", option } });
+    const at = (n: unknown) => (n as Located).offset;
+    for (const option of this.criteria) out.push({ at: at(option), item: { type: "criterion", option } });
     for (const match of this.matches) {
-      out.push({ at: match.span.offset, item: { type: "match", match } });
-      for (const option of match.options) out.push({ at: option.span.offset, item: { type: "option", match, option } });
+      out.push({ at: at(match), item: { type: "match", match } });
+      for (const option of match.options) out.push({ at: at(option), item: { type: "option", match, option } });
     }
     if (this.target) {
-      out.push({ at: this.target.span.offset, item: { type: "target", target: this.target } });
-      for (const option of this.target.options) out.push({ at: option.span.offset, item: { type: "target-option", option } });
+      out.push({ at: at(this.target), item: { type: "target", target: this.target } });
+      for (const option of this.target.options) out.push({ at: at(option), item: { type: "target-option", option } });
     }
-    for (const option of this.orphans) out.push({ at: option.span.offset, item: { type: "orphan", option } });
+    for (const option of this.orphans) out.push({ at: at(option), item: { type: "orphan", option } });
     // an implicit match starts at its first option: list the match before that option
     out.sort((a, b) => a.at - b.at || (a.item.type === "match" ? -1 : b.item.type === "match" ? 1 : 0));
     return out.map((x) => x.item);
