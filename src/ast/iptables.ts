@@ -125,7 +125,7 @@ export interface Chain extends Node<"Chain"> {
   /** How the chain came to exist: a `:NAME` line, `-N`, implicitly (built-in, or a script using it). */
   readonly declaredBy: "declaration" | "new-chain" | "implicit";
   /** Every declaration of this chain in its table (more than one is a duplicate). */
-  readonly declarations: Span[];
+  readonly declarations: readonly Span[];
   readonly rules: Rule[];
   /** Span of the name in the declaring line, or of its first use. */
   readonly nameSpan: Span;

@@ -4,7 +4,7 @@
  * of nodes, and a span object apiece doubled the parser's memory and garbage-collection time.
  */
 import type { ExtensionSpec, OptionSpec, TableName } from "../catalog/types.js";
-import type { Command, Counters, Family, Match, OperationType, Option, Rule, RuleItem, Target, Word } from "./iptables.js";
+import type { Chain, Command, Counters, Family, Match, OperationType, Option, Rule, RuleItem, Target, Word } from "./iptables.js";
 import type { Span } from "./span.js";
 
 /** Maps source offsets to 1-based line and column. */
@@ -321,3 +321,51 @@ Object.defineProperty(CommandNode.prototype, "chainSpan", {
   },
 });
 kind(CommandNode, "Command");
+
+/**
+ * A chain. Its spans come from the command that declared it (or first used it) and are computed when read:
+ * a Kubernetes dump declares tens of thousands of chains.
+ */
+export class ChainNode implements Chain {
+  declare readonly kind: "Chain";
+  readonly name: string;
+  readonly table: TableName;
+  readonly builtin: boolean;
+  policy: "ACCEPT" | "DROP" | null = null;
+  counters: Counters | null = null;
+  declaredBy: Chain["declaredBy"];
+  readonly rules: Rule[] = [];
+  /** Where the chain comes from: its declaring command, or a span (table header, first use). */
+  private origin: Command | Span;
+  /** Declarations (`:NAME` lines, -N) in order; the first is usually `origin`. */
+  private decls: (Command | Span)[] | null = null;
+  constructor(name: string, table: TableName, builtin: boolean, declaredBy: Chain["declaredBy"], origin: Command | Span) {
+    this.name = name;
+    this.table = table;
+    this.builtin = builtin;
+    this.declaredBy = declaredBy;
+    this.origin = origin;
+  }
+  get span(): Span {
+    return "kind" in this.origin ? this.origin.span : this.origin;
+  }
+  get nameSpan(): Span {
+    return "kind" in this.origin ? (this.origin.chainSpan ?? this.origin.span) : this.origin;
+  }
+  get declarations(): readonly Span[] {
+    return (this.decls ?? []).map((d) => ("kind" in d ? (d.chainSpan ?? d.span) : d));
+  }
+  /** Record a declaration; the first one also becomes the chain's origin when it was implicit before. */
+  declare_(by: Command, declaredBy: Chain["declaredBy"]): void {
+    if (this.decls) this.decls.push(by);
+    else this.decls = [by];
+    if (this.declaredBy === "implicit") {
+      this.declaredBy = declaredBy;
+      this.origin = by;
+    }
+  }
+  get declarationCount(): number {
+    return this.decls?.length ?? 0;
+  }
+}
+kind(ChainNode, "Chain");

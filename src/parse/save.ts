@@ -178,7 +178,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
         commands.push(cmd);
         tree.apply(cmd);
         const chain = tree.findChain(current, chainName);
-        if (chain && counters && chain.declarations.length <= 1) (chain as { counters: Counters | null }).counters = counters;
+        if (chain && counters && chain.declarationCount <= 1) chain.counters = counters;
         if (extras.length) {
           const first = tokSpan(extras[0]!);
           const last = tokSpan(extras[extras.length - 1]!);

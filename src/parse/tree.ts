@@ -6,6 +6,7 @@ import type { Chain, Command, Family, ParseDiagnostic, Rule, SourceFormat, Table
 import type { Span } from "../ast/span.js";
 import { canonicalRule } from "../canonical.js";
 import { BUILTIN_CHAINS } from "../catalog/core.js";
+import { ChainNode } from "../ast/nodes.js";
 
 export class TreeBuilder {
   private readonly tables = new Map<TableName, Table>();
@@ -30,8 +31,8 @@ export class TreeBuilder {
     return t;
   }
 
-  private addChain(table: Table, name: string, span: Span, declaredBy: Chain["declaredBy"], builtin: boolean): Chain {
-    const c: Chain = { kind: "Chain", span, name, table: table.name, builtin, policy: null, counters: null, declaredBy, declarations: [], rules: [], nameSpan: span };
+  private addChain(table: Table, name: string, origin: Command | Span, declaredBy: Chain["declaredBy"], builtin: boolean): ChainNode {
+    const c = new ChainNode(name, table.name, builtin, declaredBy, origin);
     table.chains.push(c);
     this.chainMap(table.name).set(name, c);
     return c;
@@ -43,13 +44,13 @@ export class TreeBuilder {
     return m;
   }
 
-  findChain(table: TableName, name: string): Chain | undefined {
-    return this.chains.get(table)?.get(name);
+  findChain(table: TableName, name: string): ChainNode | undefined {
+    return this.chains.get(table)?.get(name) as ChainNode | undefined;
   }
 
   /** The chain a command refers to; created as "implicit" when it was never declared. */
   private chainFor(cmd: Command, table: Table, name: string): Chain {
-    return this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd.chainSpan ?? cmd.span, "implicit", false);
+    return this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd, "implicit", false);
   }
 
   apply(cmd: Command): void {
@@ -59,22 +60,14 @@ export class TreeBuilder {
       case "declare-chain":
       case "new-chain": {
         if (chainName === null) return;
+        const declaredBy = op === "new-chain" ? "new-chain" : "declaration";
         const existing = this.findChain(cmd.table, chainName);
-        const declSpan = cmd.chainSpan ?? cmd.span;
         if (existing) {
-          existing.declarations.push(declSpan);
-          if (existing.declaredBy === "implicit") {
-            const c = existing as { -readonly [K in keyof Chain]: Chain[K] };
-            c.declaredBy = op === "new-chain" ? "new-chain" : "declaration";
-            c.span = cmd.span;
-            c.nameSpan = declSpan;
-          }
+          existing.declare_(cmd, declaredBy);
           if (op === "declare-chain" && existing.builtin && cmd.argument && (cmd.argument.text === "ACCEPT" || cmd.argument.text === "DROP")) existing.policy = cmd.argument.text;
           return;
         }
-        const c = this.addChain(table, chainName, cmd.span, op === "new-chain" ? "new-chain" : "declaration", false);
-        (c as { nameSpan: Span }).nameSpan = declSpan;
-        c.declarations.push(declSpan);
+        this.addChain(table, chainName, cmd, declaredBy, false).declare_(cmd, declaredBy);
         return;
       }
       case "append":
