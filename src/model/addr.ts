@@ -91,29 +91,45 @@ export function formatAddress(family: Family, a: Scalar): string {
 
 /** The range [lo, hi] as the fewest CIDR blocks. */
 export function rangeToCidrs(family: Family, lo: Scalar, hi: Scalar): string[] {
+  const out: string[] = [];
+  cidrBlocks(family, lo, hi, Infinity, (a, len) => out.push(`${formatAddress(family, a)}/${len}`));
+  return out;
+}
+
+/**
+ * The blocks of [lo, hi] in order (start and prefix length), at most `limit` of them; returns how many
+ * there are, counting up to `limit + 1`.
+ */
+function cidrBlocks(family: Family, lo: Scalar, hi: Scalar, limit: number, each?: (a: Scalar, len: number) => void): number {
+  let n = 0;
   if (family === "ipv4") {
-    const out: string[] = [];
     let a = Number(lo);
     const b = Number(hi);
     while (a <= b) {
-      let size = 0;
-      while (size < 32 && a % 2 ** (size + 1) === 0 && a + 2 ** (size + 1) - 1 <= b) size++;
-      out.push(`${formatAddress(family, a)}/${32 - size}`);
+      if (n === limit) return n + 1;
+      // The largest block starting at a: as aligned as a is, and no longer than what is left.
+      const tz = a === 0 ? 32 : 31 - Math.clz32(a & -a);
+      const left = b - a + 1;
+      const fit = left >= 0x100000000 ? 32 : 31 - Math.clz32(left);
+      const size = tz < fit ? tz : fit;
+      each?.(a, 32 - size);
+      n++;
       a += 2 ** size;
     }
-    return out;
+    return n;
   }
   const bits = bitsOf(family);
-  const out: string[] = [];
   let a = BigInt(lo);
   const b = BigInt(hi);
   while (a <= b) {
+    if (n === limit) return n + 1;
     let size = 0;
     while (size < bits && (a & ((1n << BigInt(size + 1)) - 1n)) === 0n && a + (1n << BigInt(size + 1)) - 1n <= b) size++;
-    out.push(`${formatAddress(family, a)}/${bits - size}`);
+    each?.(a, bits - size);
+    n++;
     a += 1n << BigInt(size);
   }
-  return out;
+  return n;
 }
 
 /**
@@ -136,8 +152,7 @@ function formatAddrSetUncached(family: Family, set: AddrSet): string[] {
       out.push(formatAddress(family, lo));
       continue;
     }
-    const cidrs = rangeToCidrs(family, lo, hi);
-    if (cidrs.length <= 2) out.push(...cidrs);
+    if (cidrBlocks(family, lo, hi, 2) <= 2) out.push(...rangeToCidrs(family, lo, hi));
     else out.push(`${formatAddress(family, lo)}-${formatAddress(family, hi)}`);
   }
   return out;

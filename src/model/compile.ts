@@ -67,8 +67,6 @@ export type Action =
 export interface CompiledRule {
   readonly expansions: readonly CompiledMatch[];
   readonly action: Action;
-  /** Target text as written, e.g. "DNAT --to-destination 172.17.0.2:80". */
-  readonly targetText: string;
 }
 
 export interface CompileContext {
@@ -156,19 +154,26 @@ function flagBits(text: string): number | null {
 type TextPart = Option | string;
 const partText = (x: TextPart) => (typeof x === "string" ? x : optionText(x));
 
-/** A set test whose text is made only when someone asks (explanations), not for every rule compiled. */
+/**
+ * A set test whose text is made only when someone asks (explanations), not for every rule compiled. It
+ * keeps the option(s) it came from (one, usually), nothing else: a 100k-rule model holds one per test.
+ */
 class LazySetTest implements SetTest {
   private cache: string | undefined;
   constructor(
     readonly f: number,
     readonly set: AnySet,
-    private readonly parts: readonly TextPart[],
+    private readonly parts: TextPart | readonly TextPart[],
   ) {}
   get text(): string {
-    return (this.cache ??= this.parts.map(partText).join(" "));
+    const p = this.parts;
+    return (this.cache ??= Array.isArray(p) ? (p as readonly TextPart[]).map(partText).join(" ") : partText(p as TextPart));
   }
 }
-const setTest = (f: number, set: AnySet, parts: readonly TextPart[]): SetTest => new LazySetTest(f, set, parts);
+const setTest = (f: number, set: AnySet, parts: readonly TextPart[]): SetTest => new LazySetTest(f, set, parts.length === 1 ? parts[0]! : parts);
+
+/** One shared empty list for the many matches without multi-field tests or unknown matches. */
+const NONE: readonly never[] = Object.freeze([]);
 
 interface Entry {
   readonly f: number;
@@ -179,14 +184,14 @@ interface Entry {
 class MatchBuilder {
   /** Per field (few per rule: a list is cheaper than a map). */
   sets: Entry[] = [];
-  assumed: Entry[] = [];
-  fns: FnTest[] = [];
-  unknown: string[] = [];
+  assumed: Entry[] | null = null;
+  fns: FnTest[] | null = null;
+  unknown: string[] | null = null;
   never: string | null = null;
 
   add(f: number, set: AnySet, negated: boolean, text: TextPart, assumed = false): void {
     const s = negated ? set.complement() : set;
-    const list = assumed ? this.assumed : this.sets;
+    const list = assumed ? (this.assumed ??= []) : this.sets;
     for (const e of list)
       if (e.f === f) {
         e.set = e.set.intersect(s);
@@ -195,10 +200,14 @@ class MatchBuilder {
       }
     list.push({ f, set: s, text: [text] });
   }
+  addUnknown(text: string): void {
+    (this.unknown ??= []).push(text);
+  }
   fn(t: FnTest, negated: boolean): void {
-    if (!negated) this.fns.push(t);
+    const list = (this.fns ??= []);
+    if (!negated) list.push(t);
     else
-      this.fns.push({
+      list.push({
         reads: t.reads,
         text: t.text,
         test: (v) => {
@@ -210,16 +219,16 @@ class MatchBuilder {
   clone(): MatchBuilder {
     const m = new MatchBuilder();
     m.sets = this.sets.map((e) => ({ f: e.f, set: e.set, text: [...e.text] }));
-    m.assumed = this.assumed.map((e) => ({ f: e.f, set: e.set, text: [...e.text] }));
-    m.fns = [...this.fns];
-    m.unknown = [...this.unknown];
+    m.assumed = this.assumed && this.assumed.map((e) => ({ f: e.f, set: e.set, text: [...e.text] }));
+    m.fns = this.fns && [...this.fns];
+    m.unknown = this.unknown && [...this.unknown];
     m.never = this.never;
     return m;
   }
   done(): CompiledMatch {
-    const certain = this.sets.map((e) => setTest(e.f, e.set, e.text));
+    const certain = this.sets.length === 0 ? NONE : this.sets.map((e) => setTest(e.f, e.set, e.text));
     let sets = certain;
-    if (this.assumed.length) {
+    if (this.assumed?.length) {
       const merged: Entry[] = this.sets.map((e) => ({ ...e }));
       for (const a of this.assumed) {
         const cur = merged.find((e) => e.f === a.f);
@@ -230,7 +239,7 @@ class MatchBuilder {
       }
       sets = merged.map((e) => setTest(e.f, e.set, e.text));
     }
-    return { sets, certain, fns: this.fns, unknown: this.unknown, never: this.never };
+    return { sets, certain, fns: this.fns ?? NONE, unknown: this.unknown ?? NONE, never: this.never };
   }
 }
 
@@ -253,7 +262,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   const { family } = ctx;
   let builders = [new MatchBuilder()];
   const each = (fn: (b: MatchBuilder) => void) => builders.forEach(fn);
-  const unknown = (text: string) => each((b) => b.unknown.push(text));
+  const unknown = (text: string) => each((b) => b.addUnknown(text));
   const preConntrack = ctx.table === "raw";
 
   // Core criteria.
@@ -271,7 +280,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
             const nb = items.length > 1 ? b.clone() : b;
             const s = cidrSet(item, family);
             if (s) nb.add(f, s as AnySet, o.negated, text);
-            else nb.unknown.push(`${o.negated ? "! " : ""}${o.name} ${item} (not an address: resolved when the rule is loaded)`);
+            else nb.addUnknown(`${o.negated ? "! " : ""}${o.name} ${item} (not an address: resolved when the rule is loaded)`);
             next.push(nb);
           }
         }
@@ -308,21 +317,13 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
     });
   }
 
-  const target = compileTarget(rule, ctx);
-  const expansions = builders.map((b) => b.done());
-  return {
-    expansions,
-    action: target.action,
-    get targetText() {
-      return target.targetText;
-    },
-  };
+  return { expansions: builders.map((b) => b.done()), action: compileTarget(rule, ctx) };
 }
 
 function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], preConntrack: boolean): void {
   const { family, layout } = ctx;
   const each = (fn: (b: MatchBuilder) => void) => builders.forEach(fn);
-  const unknown = (text: string) => each((b) => b.unknown.push(text));
+  const unknown = (text: string) => each((b) => b.addUnknown(text));
   const add = (f: number, set: AnySet | null, o: Option) => {
     if (!set) unknown(`${optionText(o)} (value not understood)`);
     else each((b) => b.add(f, set, o.negated, o));
@@ -526,25 +527,42 @@ function natRange(text: string, family: Family): NatTo | null {
   return { addr, port };
 }
 
-function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targetText: string } {
+/** The target's options, with the orphan options written after it (options of targets the catalog does not describe). */
+function targetOptions(rule: Rule): readonly Option[] {
+  const t = rule.target!;
+  if (!rule.orphans.length) return t.options;
+  const items = rule.items;
+  const targetAt = items.findIndex((it) => it.type === "target");
+  const more = items.filter((it, k) => it.type === "orphan" && k > targetAt).map((it) => (it as { option: Option }).option);
+  return more.length ? [...t.options, ...more] : t.options;
+}
+
+/** The target as written, e.g. "DNAT --to-destination 172.17.0.2:80" ("" without a target). */
+export function targetTextOf(rule: Rule): string {
   const t = rule.target;
-  if (!t) return { action: { t: "continue", name: null }, targetText: "" };
-  let options: readonly Option[] = t.options;
-  if (rule.orphans.length) {
-    const targetAt = rule.items.findIndex((it) => it.type === "target");
-    const more = rule.items.filter((it, k) => it.type === "orphan" && k > targetAt).map((it) => (it as { option: Option }).option);
-    if (more.length) options = [...t.options, ...more];
-  }
-  const text = (): string => `${t.name}${options.length ? ` ${options.map(optionText).join(" ")}` : ""}`;
+  if (!t) return "";
+  const options = targetOptions(rule);
+  return `${t.name}${options.length ? ` ${options.map(optionText).join(" ")}` : ""}`;
+}
+
+const CONTINUE: Action = { t: "continue", name: null };
+const RETURN: Action = { t: "return" };
+const VERDICTS: Readonly<Record<"ACCEPT" | "DROP" | "REJECT", Action>> = { ACCEPT: { t: "verdict", v: "ACCEPT" }, DROP: { t: "verdict", v: "DROP" }, REJECT: { t: "verdict", v: "REJECT" } };
+
+function compileTarget(rule: Rule, ctx: CompileContext): Action {
+  const t = rule.target;
+  if (!t) return CONTINUE;
+  const options = targetOptions(rule);
+  const text = (): string => targetTextOf(rule);
   const opt = (name: string) => options.find((o) => o.name === name)?.values[0]?.text;
-  const action = ((): Action => {
+  return ((): Action => {
     switch (t.name) {
       case "ACCEPT":
       case "DROP":
       case "REJECT":
-        return { t: "verdict", v: t.name };
+        return VERDICTS[t.name];
       case "RETURN":
-        return { t: "return" };
+        return RETURN;
       case "QUEUE":
       case "NFQUEUE":
         return { t: "unknown", name: t.name, final: true };
@@ -614,12 +632,5 @@ function compileTarget(rule: Rule, ctx: CompileContext): { action: Action; targe
       }
     }
   })();
-  let cache: string | undefined;
-  return {
-    action,
-    get targetText() {
-      return (cache ??= text());
-    },
-  };
 }
 

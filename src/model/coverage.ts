@@ -16,8 +16,11 @@ type AnySet = IntervalSet<Scalar>;
 /** One set per field; undefined = any value. */
 export type Box = (AnySet | undefined)[];
 
-/** Fields a rule can change on the packets that go on in the chain. */
+/** Fields a rule can change on the packets that go on in the chain (as a bitmask of field ids below). */
 const MUTABLE = [F.MARK, F.CONNMARK, F.STATE] as const;
+const MARK_BIT = 1 << F.MARK;
+const CONNMARK_BIT = 1 << F.CONNMARK;
+const STATE_BIT = 1 << F.STATE;
 
 /** The rule's match as a box: what it certainly tests (an over-approximation when it tests more). */
 export function boxOf(m: CompiledMatch): Box | null {
@@ -97,20 +100,21 @@ function boxHas(box: Box, point: readonly Scalar[]): boolean {
   return true;
 }
 
-/** Drop constraints on the given fields (over-approximation). */
-function widen(box: Box, fields: ReadonlySet<number>): Box {
-  if (fields.size === 0) return box;
+/** Drop constraints on the given fields (a bitmask of MUTABLE fields; an over-approximation). */
+function widen(box: Box, fields: number): Box {
+  if (fields === 0) return box;
   let out = box;
-  for (const f of fields)
-    if (box[f]) {
+  for (const f of MUTABLE)
+    if (fields & (1 << f) && box[f]) {
       if (out === box) out = box.slice();
       out[f] = undefined;
     }
   return out;
 }
 
-const constrains = (box: Box, fields: ReadonlySet<number>): boolean => {
-  for (const f of fields) if (box[f]) return true;
+const constrains = (box: Box, fields: number): boolean => {
+  if (fields === 0) return false;
+  for (const f of MUTABLE) if (fields & (1 << f) && box[f]) return true;
   return false;
 };
 
@@ -319,7 +323,7 @@ const BUDGET = 20_000;
 
 export class Coverage {
   private readonly decidedCache = new Map<CChain, Box[]>();
-  private readonly modCache = new Map<CChain, Set<number>>();
+  private readonly modCache = new Map<CChain, number>();
   private readonly inProgress = new Set<CChain>();
   readonly unreachable: UnreachableFinding[] = [];
   readonly redundant: RedundantFinding[] = [];
@@ -336,15 +340,15 @@ export class Coverage {
     return this.boxes[k.id]!;
   }
 
-  /** Fields a chain (or the chains it calls) may change on packets that come back from it. */
-  modifies(ch: CChain, seen = new Set<CChain>()): Set<number> {
+  /** Fields a chain (or the chains it calls) may change on packets that come back from it (bitmask). */
+  modifies(ch: CChain, seen?: Set<CChain>): number {
     const c = this.modCache.get(ch);
-    if (c) return c;
-    const out = new Set<number>();
-    if (seen.has(ch)) return out;
-    seen.add(ch);
-    for (const k of ch.rules) for (const f of actionMods(k)) out.add(f);
-    for (const k of ch.rules) if (k.action.t === "jump" && k.jumpTarget) for (const f of this.modifies(k.jumpTarget, seen)) out.add(f);
+    if (c !== undefined) return c;
+    if (seen?.has(ch)) return 0;
+    (seen ??= new Set<CChain>()).add(ch);
+    let out = 0;
+    for (const k of ch.rules) out |= actionMods(k);
+    for (const k of ch.rules) if (k.action.t === "jump" && k.jumpTarget) out |= this.modifies(k.jumpTarget, seen);
     this.modCache.set(ch, out);
     return out;
   }
@@ -358,7 +362,7 @@ export class Coverage {
     const doms = this.model.doms;
     const dec: Box[] = [];
     let ret: Box[] = [];
-    const modified = new Set<number>();
+    let modified = 0;
     let ok = true;
     const minus = (b: Box): Box[] => {
       let pieces = [b];
@@ -377,20 +381,19 @@ export class Coverage {
       if (!b) continue;
       const a = k.action;
       const sure = exact(k.match) && !constrains(b, modified);
-      const wide = widen(b, modified);
       if (a.t === "verdict" || a.t === "dnat" || a.t === "snat" || a.t === "masquerade" || a.t === "redirect" || (a.t === "unknown" && a.final)) {
         if (sure) dec.push(...minus(b));
       } else if (a.t === "return") {
-        ret.push(wide);
+        ret.push(widen(b, modified));
       } else if (a.t === "jump") {
         const target = k.jumpTarget;
         if (sure && target) for (const d of this.decided(target)) {
           const i = boxIntersect(b, d);
           if (i) dec.push(...minus(i));
         }
-        if (a.goto) ret.push(wide);
-        else if (target) for (const f of this.modifies(target)) modified.add(f);
-      } else for (const f of actionMods(k)) modified.add(f);
+        if (a.goto) ret.push(widen(b, modified));
+        else if (target) modified |= this.modifies(target);
+      } else modified |= actionMods(k);
       if (ret.length > 64 || dec.length > 4096) ok = false;
     }
     void ret;
@@ -435,22 +438,27 @@ export class Coverage {
     const doms = this.model.doms;
     const ix = this.model.indexOf(ch);
     const exits: (Box[] | null)[] = rules.map((k) => this.exits(k));
-    // Fields changed by rules before each position (position of the last change per field).
-    const lastMod = new Map<number, number>();
-    const modAt: Map<number, number>[] = [];
+    // Fields changed by rules before each position: per position, the position of the last change of each
+    // MUTABLE field (-1: none), made when some rule changes one (most chains change nothing).
+    let modAt: Int32Array | null = null;
+    const last = [-1, -1, -1];
     for (let i = 0; i < rules.length; i++) {
-      modAt.push(new Map(lastMod));
+      if (modAt) for (let m = 0; m < 3; m++) modAt[3 * i + m] = last[m]!;
       const k = rules[i]!;
-      const mods = new Set(actionMods(k));
-      if (k.action.t === "jump" && !k.action.goto && k.jumpTarget) for (const f of this.modifies(k.jumpTarget)) mods.add(f);
-      for (const f of mods) lastMod.set(f, i);
+      let mods = actionMods(k);
+      if (k.action.t === "jump" && !k.action.goto && k.jumpTarget) mods |= this.modifies(k.jumpTarget);
+      if (mods === 0) continue;
+      modAt ??= new Int32Array(3 * rules.length).fill(-1);
+      for (let m = 0; m < 3; m++) if (mods & (1 << MUTABLE[m]!)) last[m] = i;
     }
+    const changes = modAt;
     const usable = (j: number, i: number, boxes: readonly Box[]): boolean => {
       // A cover at j is sound for a rule at i unless a field it tests changed in between.
-      const m = modAt[i]!;
-      for (const f of MUTABLE) {
-        const last = m.get(f);
-        if (last !== undefined && last >= j && boxes.some((b) => b[f])) return false;
+      if (!changes) return true;
+      for (let m = 0; m < 3; m++) {
+        const at = changes[3 * i + m]!;
+        const f = MUTABLE[m]!;
+        if (at >= 0 && at >= j && boxes.some((b) => b[f])) return false;
       }
       return true;
     };
@@ -635,22 +643,22 @@ function targetSignature(k: KRule): string {
   return k.targetText;
 }
 
-/** Fields a rule's target changes on packets that go on. */
-function actionMods(k: KRule): number[] {
+/** Fields a rule's target changes on packets that go on (bitmask). */
+function actionMods(k: KRule): number {
   switch (k.action.t) {
     case "mark":
     case "connmark-restore":
-      return [F.MARK];
+      return MARK_BIT;
     case "connmark-set":
     case "connmark-save":
-      return [F.CONNMARK];
+      return CONNMARK_BIT;
     case "notrack":
-      return [F.STATE];
+      return STATE_BIT;
     case "continue":
-      return k.action.name === "HMARK" ? [F.MARK] : [];
+      return k.action.name === "HMARK" ? MARK_BIT : 0;
     case "unknown":
-      return k.action.final ? [] : [F.MARK, F.CONNMARK, F.STATE];
+      return k.action.final ? 0 : MARK_BIT | CONNMARK_BIT | STATE_BIT;
     default:
-      return [];
+      return 0;
   }
 }

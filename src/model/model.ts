@@ -3,7 +3,7 @@
  * chain, and the host layout. Built once per ruleset (lint rules share it through `ctx.memo`).
  */
 import type { Chain, Family, Rule, Ruleset, TableName } from "../ast/iptables.js";
-import { compileRule, type Action, type CompiledMatch, type CompiledRule } from "./compile.js";
+import { compileRule, targetTextOf, type Action, type CompiledMatch } from "./compile.js";
 import { F, fieldDomains } from "./fields.js";
 import { IfaceUniverse } from "./ifaces.js";
 import { hostLayout, type HostLayout, type HostOptions } from "./layout.js";
@@ -29,8 +29,8 @@ export interface KRule {
 
 class CompiledKRule implements KRule {
   jumpTarget: CChain | null = null;
-  readonly line: number;
-  readonly action: Action;
+  private lineCache = -1;
+  private textCache: string | undefined = undefined;
   constructor(
     readonly id: number,
     readonly rule: Rule,
@@ -39,13 +39,14 @@ class CompiledKRule implements KRule {
     readonly sub: number,
     readonly subs: number,
     readonly match: CompiledMatch,
-    private readonly compiled: CompiledRule,
-  ) {
-    this.line = rule.span.line;
-    this.action = compiled.action;
+    readonly action: Action,
+  ) {}
+  get line(): number {
+    if (this.lineCache < 0) this.lineCache = this.rule.span.line;
+    return this.lineCache;
   }
   get targetText(): string {
-    return this.compiled.targetText;
+    return (this.textCache ??= targetTextOf(this.rule));
   }
 }
 
@@ -147,7 +148,7 @@ export class Model {
       const comp = compileRule(r, { family: this.family, table: ch.table, ifaces: this.ifaces, layout: this.layout, chainExists: exists });
       const subs = comp.expansions.length;
       for (let sub = 0; sub < subs; sub++) {
-        const k = new CompiledKRule(this.rules.length, r, ch, out.length, sub, subs, comp.expansions[sub]!, comp);
+        const k = new CompiledKRule(this.rules.length, r, ch, out.length, sub, subs, comp.expansions[sub]!, comp.action);
         if (k.action.t === "jump") k.jumpTarget = table.get(k.action.chain) ?? null;
         out.push(k);
         this.rules.push(k);

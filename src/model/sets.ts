@@ -162,10 +162,31 @@ export class IntervalSet<T extends Scalar> {
   union(o: IntervalSet<T>): IntervalSet<T> {
     if (o.b.length === 0 || this.isFull) return this;
     if (this.b.length === 0 || o.isFull) return o;
-    const pairs: [T, T][] = [];
-    for (const r of this.ranges()) pairs.push(r);
-    for (const r of o.ranges()) pairs.push(r);
-    return IntervalSet.fromRanges(this.d, pairs);
+    // Merge the two sorted lists, joining overlapping and adjacent intervals.
+    const a = this.b;
+    const c = o.b;
+    const d = this.d;
+    const out: T[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < c.length) {
+      let lo: T;
+      let hi: T;
+      if (j >= c.length || (i < a.length && a[i]! <= c[j]!)) {
+        lo = a[i]!;
+        hi = a[i + 1]!;
+        i += 2;
+      } else {
+        lo = c[j]!;
+        hi = c[j + 1]!;
+        j += 2;
+      }
+      const n = out.length;
+      if (n && (lo <= out[n - 1]! || d.succ(out[n - 1]!) === lo)) {
+        if (hi > out[n - 1]!) out[n - 1] = hi;
+      } else out.push(lo, hi);
+    }
+    return new IntervalSet(d, out);
   }
 
   subtract(o: IntervalSet<T>): IntervalSet<T> {
