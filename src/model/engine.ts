@@ -3,7 +3,7 @@
  * order of tables and hooks a packet goes through (raw → conntrack → mangle → nat → routing → filter …).
  */
 import type { TableName } from "../ast/iptables.js";
-import type { Action } from "./compile.js";
+import type { Action, CompiledMatch } from "./compile.js";
 import { F, ST } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { candidates, type CChain, type KRule, type Model } from "./model.js";
@@ -93,6 +93,8 @@ export interface RunOptions {
    * sets), keeping the first one's path. For set-level answers (exposure), not for traces.
    */
   readonly merge?: boolean;
+  /** Record the path (rules with a target, policies) of each branch; default true. Set-level answers need none. */
+  readonly paths?: boolean;
 }
 
 
@@ -141,11 +143,17 @@ function unroutedInterfaces(model: Model): IntervalSet<Scalar> {
 
 class Runner {
   budget: number;
+  readonly paths: boolean;
   constructor(
     readonly model: Model,
     readonly opts: RunOptions,
   ) {
     this.budget = opts.maxBranches ?? 4096;
+    this.paths = opts.paths !== false;
+  }
+  /** The branch with a path step, when paths are recorded. */
+  private stepped(b: Branch, s: Step): Branch {
+    return this.paths ? b.step(s) : b;
   }
 
   /**
@@ -321,7 +329,7 @@ class Runner {
       }
       if (!alive) continue;
       if (ch.builtin) {
-        let nb = b.step(policyStep(ch));
+        let nb = this.stepped(b, policyStep(ch));
         if (verbose) nb = nb.visit({ table: ch.table, chain: ch.name, krule: null, outcome: "policy", why: `policy ${ch.policy}` });
         out.push({ b: nb, kind: "verdict", verdict: ch.policy });
       } else {
@@ -333,7 +341,7 @@ class Runner {
 
   private act(ch: CChain, r: KRule, b0: Branch, next: Branch[], out: Exit[], depth: number, visit: "match" | "unknown" | null): void {
     const a: Action = r.action;
-    let b: Branch = a.t === "continue" && a.name === null ? b0 : b0.step(stepOf(ch, r));
+    let b: Branch = (a.t === "continue" && a.name === null) || !this.paths ? b0 : b0.step(stepOf(ch, r));
     if (visit) b = b.visit({ table: ch.table, chain: ch.name, krule: r, outcome: visit, why: matchWhy(r) });
     switch (a.t) {
       case "verdict":
@@ -341,7 +349,7 @@ class Runner {
         return;
       case "return":
         if (ch.builtin) {
-          const nb = b.step(policyStep(ch));
+          const nb = this.stepped(b, policyStep(ch));
           out.push({ b: nb, kind: "verdict", verdict: ch.policy });
         } else out.push({ b, kind: "return", verdict: "ACCEPT" });
         return;
@@ -372,7 +380,7 @@ class Runner {
           if (e.kind === "return") {
             if (a.goto) {
               if (ch.builtin) {
-                const nb = e.b.step(policyStep(ch));
+                const nb = this.stepped(e.b, policyStep(ch));
                 out.push({ b: nb, kind: "verdict", verdict: ch.policy });
               } else out.push(e);
             } else next.push(e.b);
@@ -463,9 +471,11 @@ interface Summary {
 const purityCache = new WeakMap<CChain, Purity | null>();
 
 /** A chain whose rules only filter (no marks, NAT or conntrack changes, anywhere it leads): its reads. */
-function purity(model: Model, ch: CChain, seen = new Set<CChain>()): Purity | null {
+function purity(model: Model, ch: CChain, seen?: Set<CChain>): Purity | null {
   const known = purityCache.get(ch);
   if (known !== undefined) return known;
+  // The set of chains being visited is only made on a cache miss (purity is asked on every chain run).
+  seen ??= new Set<CChain>();
   if (seen.has(ch)) return null;
   seen.add(ch);
   const reads = new Set<number>();
@@ -525,76 +535,122 @@ function applySummary(start: Branch, c: Summary, reads: readonly number[]): Exit
 /** Join exits that differ in one variable only: same outcome, constants, bindings and other variables. */
 export function mergeExits(exits: Exit[]): Exit[] {
   if (exits.length < 2) return exits;
-  // Group by outcome, constants and bindings: a numeric hash, then an exact comparison.
-  const buckets = new Map<number, Exit[][]>();
+  // Group by outcome, constants and bindings: a numeric hash, then an exact comparison. Groups come out
+  // ordered by their hash's first appearance, then by their own.
   const out: Exit[] = [];
-  const same = (a: Exit, b: Exit) => {
-    if (a.kind !== b.kind || a.verdict !== b.verdict || a.b.notrack !== b.b.notrack) return false;
-    const p = a.b.p;
-    const q = b.b.p;
-    if (p.cube.length !== q.cube.length) return false;
-    for (let f = 0; f < p.c.length; f++) if (p.s[f] !== q.s[f] || (p.s[f]! < 0 && p.c[f] !== q.c[f])) return false;
-    return true;
-  };
+  const hashes: number[] = [];
+  const groups: Exit[][] = [];
+  const groupHash: number[] = [];
   for (const e of exits) {
     if (e.b.assume !== null) {
       out.push(e);
       continue;
     }
-    const p = e.b.p;
-    let h = e.kind === "return" ? 7 : 3;
-    for (let f = 0; f < p.c.length; f++) {
-      const slot = p.s[f]!;
-      const v = slot < 0 ? p.c[f]! : 0;
-      h = (Math.imul(h, 31) + (typeof v === "bigint" ? Number(v & 0xffffffffn) : v) + slot * 97) | 0;
-    }
-    const list = buckets.get(h) ?? (buckets.set(h, []), buckets.get(h)!);
-    const g = list.find((x) => same(x[0]!, e));
-    if (g) g.push(e);
-    else list.push([e]);
-  }
-  const groups: Exit[][] = [];
-  for (const list of buckets.values()) groups.push(...list);
-  for (const g of groups) {
-    if (g.length === 1) {
-      out.push(g[0]!);
-      continue;
-    }
-    const n = g[0]!.b.p.cube.length;
-    const setKey = (e: Exit, k: number) => e.b.p.cube[k]?.key() ?? "*";
-    // Only the variables whose sets differ within the group matter.
-    const differ: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const first = setKey(g[0]!, k);
-      if (g.some((e) => setKey(e, k) !== first)) differ.push(k);
-    }
-    let list = g;
-    if (differ.length === 0) list = [g[0]!];
-    for (const k of differ) {
-      if (list.length < 2) break;
-      // Branches equal on every other differing variable become one, with the union of their sets for k.
-      const byRest = new Map<string, number>();
-      const next: Exit[] = [];
-      for (const e of list) {
-        let rest = "";
-        for (const i of differ) if (i !== k) rest += `${setKey(e, i)}|`;
-        const at = byRest.get(rest);
-        if (at === undefined) {
-          byRest.set(rest, next.length);
-          next.push(e);
-          continue;
-        }
-        const seen = next[at]!;
-        const a = seen.b.p.cube[k];
-        const b = e.b.p.cube[k];
-        const union = a === undefined || b === undefined ? IntervalSet.full(seen.b.p.doms[k]!) : a.union(b);
-        next[at] = { ...seen, b: seen.b.withP(seen.b.p.withSlots([[k, union]])) };
+    const h = exitHash(e);
+    let g: Exit[] | undefined;
+    for (let k = 0; k < groups.length; k++) {
+      if (groupHash[k] === h && sameExit(groups[k]![0]!, e)) {
+        g = groups[k];
+        break;
       }
-      list = next;
     }
-    out.push(...list);
+    if (g) g.push(e);
+    else {
+      if (!hashes.includes(h)) hashes.push(h);
+      groups.push([e]);
+      groupHash.push(h);
+    }
+  }
+  for (const h of hashes) {
+    for (let k = 0; k < groups.length; k++) {
+      if (groupHash[k] !== h) continue;
+      const g = groups[k]!;
+      if (g.length === 1) out.push(g[0]!);
+      else for (const e of mergeGroup(g)) out.push(e);
+    }
   }
   return out;
+}
+
+function exitHash(e: Exit): number {
+  const p = e.b.p;
+  let h = e.kind === "return" ? 7 : 3;
+  for (let f = 0; f < p.c.length; f++) {
+    const slot = p.s[f]!;
+    const v = slot < 0 ? p.c[f]! : 0;
+    h = (Math.imul(h, 31) + (typeof v === "bigint" ? Number(v & 0xffffffffn) : v) + slot * 97) | 0;
+  }
+  return h;
+}
+
+function sameExit(a: Exit, b: Exit): boolean {
+  if (a.kind !== b.kind || a.verdict !== b.verdict || a.b.notrack !== b.b.notrack) return false;
+  const p = a.b.p;
+  const q = b.b.p;
+  if (p.cube.length !== q.cube.length) return false;
+  for (let f = 0; f < p.c.length; f++) if (p.s[f] !== q.s[f] || (p.s[f]! < 0 && p.c[f] !== q.c[f])) return false;
+  return true;
+}
+
+/** Same set of a variable (an unrestricted variable only equals an unrestricted one). */
+function sameSet(a: IntervalSet<Scalar> | undefined, b: IntervalSet<Scalar> | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return a.equals(b);
+}
+
+/** Merge one group of exits (same outcome, constants and bindings) variable by variable. */
+function mergeGroup(g: Exit[]): Exit[] {
+  const n = g[0]!.b.p.cube.length;
+  // Only the variables whose sets differ within the group matter.
+  const differ: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const first = g[0]!.b.p.cube[k];
+    for (let i = 1; i < g.length; i++) {
+      if (!sameSet(first, g[i]!.b.p.cube[k])) {
+        differ.push(k);
+        break;
+      }
+    }
+  }
+  if (differ.length === 0) return [g[0]!];
+  let list = g;
+  for (const k of differ) {
+    if (list.length < 2) break;
+    // Branches equal on every other differing variable become one, with the union of their sets for k.
+    // Small lists compare sets directly; long ones (a chain split into many pieces) go through text keys.
+    const next: Exit[] = [];
+    const byRest = list.length > 16 ? new Map<string, number>() : null;
+    for (const e of list) {
+      let at: number | undefined;
+      let rest = "";
+      if (byRest) {
+        for (const i of differ) if (i !== k) rest += `${e.b.p.cube[i]?.key() ?? "*"}|`;
+        at = byRest.get(rest);
+      } else {
+        for (let x = 0; x < next.length && at === undefined; x++) {
+          let eq = true;
+          for (const i of differ) if (i !== k && !sameSet(next[x]!.b.p.cube[i], e.b.p.cube[i])) {
+            eq = false;
+            break;
+          }
+          if (eq) at = x;
+        }
+      }
+      if (at === undefined) {
+        byRest?.set(rest, next.length);
+        next.push(e);
+        continue;
+      }
+      const seen = next[at]!;
+      const a = seen.b.p.cube[k];
+      const b = e.b.p.cube[k];
+      const union = a === undefined || b === undefined ? IntervalSet.full(seen.b.p.doms[k]!) : a.union(b);
+      next[at] = { ...seen, b: seen.b.withP(seen.b.p.withSlots([[k, union]])) };
+    }
+    list = next;
+  }
+  return list;
 }
 
 function matchWhy(r: KRule): string {
@@ -708,7 +764,7 @@ export function journey(model: Model, start: Branch, j: Journey, opts: RunOption
   const route = (bs: Branch[], fromLocal: boolean): { b: Branch; d: Delivery }[] => {
     const res: { b: Branch; d: Delivery }[] = [];
     for (const b0 of bs) {
-      const bs1 = fromLocal || j.route ? [b0] : dropMartians(model, b0, outcomes);
+      const bs1 = fromLocal || j.route ? [b0] : dropMartians(model, b0, outcomes, opts.paths !== false);
       for (const b of bs1) for (const r of routeOne(model, b, fromLocal, j, opts)) res.push(r);
     }
     return res;
@@ -774,7 +830,14 @@ export function journey(model: Model, start: Branch, j: Journey, opts: RunOption
 }
 
 /** Loopback (and multicast/zero-net) sources, loopback destinations: the kernel drops them on any interface but lo. */
+const martianCache = new WeakMap<Model, { src: IntervalSet<Scalar>; dst: IntervalSet<Scalar> }>();
 export function martians(model: Model): { src: IntervalSet<Scalar>; dst: IntervalSet<Scalar> } {
+  let m = martianCache.get(model);
+  if (!m) martianCache.set(model, (m = martiansOf(model)));
+  return m;
+}
+
+function martiansOf(model: Model): { src: IntervalSet<Scalar>; dst: IntervalSet<Scalar> } {
   const d = model.doms[F.SRC]!;
   if (model.family === "ipv4") {
     const src = IntervalSet.fromRanges(d, [
@@ -793,22 +856,34 @@ export function martians(model: Model): { src: IntervalSet<Scalar>; dst: Interva
   return { src: IntervalSet.fromRanges(d, [[1n, 1n], [mc, d.max]] as [Scalar, Scalar][]), dst: IntervalSet.of(d, 1n as Scalar) };
 }
 
-function dropMartians(model: Model, b: Branch, outcomes: Outcome[]): Branch[] {
+/** The martian tests as matches, made once per model. */
+const martianTestCache = new WeakMap<Model, readonly (readonly [number, CompiledMatch])[]>();
+function martianTests(model: Model): readonly (readonly [number, CompiledMatch])[] {
+  let tests = martianTestCache.get(model);
+  if (!tests) {
+    const m = martians(model);
+    tests = ([
+      [F.SRC, m.src],
+      [F.DST, m.dst],
+    ] as const).map(([f, set]) => {
+      const sets = [{ f, set, text: "" }];
+      return [f, { sets, certain: sets, fns: [], unknown: [], never: null } as unknown as CompiledMatch] as const;
+    });
+    martianTestCache.set(model, tests);
+  }
+  return tests;
+}
+
+function dropMartians(model: Model, b: Branch, outcomes: Outcome[], paths: boolean): Branch[] {
   const iif = b.p.value(F.IIF);
   if (iif !== undefined && Number(iif) === model.ifaces.classOf("lo")) return [b];
-  const m = martians(model);
   let live: Branch[] = [b];
-  for (const [f, bad] of [
-    [F.SRC, m.src],
-    [F.DST, m.dst],
-  ] as const) {
+  for (const [f, test] of martianTests(model)) {
     const next: Branch[] = [];
     for (const x of live) {
-      const sets = [{ f, set: bad, text: "" }];
-      const test = { sets, certain: sets, fns: [], unknown: [], never: null };
       const res = evalMatch(x.p, test);
       const drop = (y: Branch) =>
-        outcomes.push({ b: y.step({ table: "routing", chain: f === F.SRC ? "martian source" : "martian destination", krule: null, target: "DROP", kind: "policy" }), verdict: "DROP", delivery: null });
+        outcomes.push({ b: paths ? y.step({ table: "routing", chain: f === F.SRC ? "martian source" : "martian destination", krule: null, target: "DROP", kind: "policy" }) : y, verdict: "DROP", delivery: null });
       if (res === NO) next.push(x);
       else if (res === YES) drop(x);
       else {

@@ -76,6 +76,9 @@ export function outsideInterfaces(model: Model): number[] {
   return out;
 }
 
+/** Set-level runs: branches merged, no paths (nothing here reads them). */
+const RUN = { maxBranches: 1_000_000, merge: true, paths: false } as const;
+
 export function computeExposure(model: Model, opts: ExposureOptions = {}): ExposureItem[] {
   const layout = model.layout;
   const groups = new Map<string, { kind: ExposureItem["kind"]; proto: number; container: string | null; cells: Cell[] }>();
@@ -86,14 +89,14 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
     for (const iface of seedIfaces) {
       const p = seedConnection(model, proto, iface, targetDst);
       const j = { origin: "in" as const, state: ST.NEW };
-      const reqs = journey(model, branch(p), j, { maxBranches: 1_000_000, merge: true });
+      const reqs = journey(model, branch(p), j, RUN);
       for (const req of reqs) {
         if (req.verdict !== "ACCEPT") continue;
         const r = replyOf(req, j, proto, model);
-        for (const rep of journey(model, r.b, r.j, { maxBranches: 1_000_000, merge: true })) {
+        for (const rep of journey(model, r.b, r.j, RUN)) {
           if (rep.verdict !== "ACCEPT") continue;
           const f = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto);
-          for (const fol of journey(model, f.b, f.j, { maxBranches: 1_000_000, merge: true })) {
+          for (const fol of journey(model, f.b, f.j, RUN)) {
             if (fol.verdict !== "ACCEPT") continue;
             addCell(model, groups, proto, iface, req, rep, fol);
           }
@@ -103,13 +106,19 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
   }
   const items: ExposureItem[] = [];
   for (const g of groups.values()) items.push(...itemsOf(model, g.kind, g.proto, g.container, g.cells));
-  items.sort((a, b) => Number(b.openToAny) - Number(a.openToAny) || b.width - a.width || a.proto.localeCompare(b.proto) || portKey(a.hostPort) - portKey(b.hostPort) || (a.container ?? "").localeCompare(b.container ?? ""));
+  // One collator for the whole sort: String#localeCompare builds the same comparison on every call.
+  const cmp = collator().compare;
+  items.sort((a, b) => Number(b.openToAny) - Number(a.openToAny) || b.width - a.width || cmp(a.proto, b.proto) || portKey(a.hostPort) - portKey(b.hostPort) || cmp(a.container ?? "", b.container ?? ""));
   return items;
 }
 
 function portsText(set: AnySet): string {
   return [...set.ranges()].map(([l, h]) => (l === h ? `${l}` : `${l}-${h}`)).join(",");
 }
+
+let collatorCache: Intl.Collator | undefined;
+/** The comparison localeCompare() uses (default locale and options). */
+const collator = () => (collatorCache ??= new Intl.Collator());
 
 const portKey = (p: number | string) => (typeof p === "number" ? p : Number(/^\d+/.exec(p)?.[0] ?? 0));
 

@@ -111,7 +111,20 @@ export function hostLayout(ruleset: Ruleset, opts: HostOptions = {}): HostLayout
 
 /** The bridge a destination is routed to, or null. */
 export function bridgeFor(layout: HostLayout, dst: Scalar): string | null {
-  for (const b of layout.bridges) if (b.containers.includes(dst)) return b.name;
+  const name = containerBridges(layout).get(dst);
+  if (name !== undefined) return name;
   for (const b of layout.bridges) if ((b.subnets as IntervalSet<Scalar>).has(dst)) return b.name;
   return null;
+}
+
+/** Container address → the first bridge listing it, made once per layout (a host may have thousands). */
+const containerBridgeCache = new WeakMap<HostLayout, Map<Scalar, string>>();
+function containerBridges(layout: HostLayout): Map<Scalar, string> {
+  let map = containerBridgeCache.get(layout);
+  if (!map) {
+    map = new Map();
+    for (const b of layout.bridges) for (const c of b.containers) if (!map.has(c)) map.set(c, b.name);
+    containerBridgeCache.set(layout, map);
+  }
+  return map;
 }
