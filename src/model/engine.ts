@@ -172,7 +172,10 @@ class Runner {
     const starts = ix.starts;
     const byBucket = new Map<number, [Scalar, Scalar][]>();
     const common: [Scalar, Scalar][] = [];
-    for (const [lo, hi] of set.ranges()) {
+    const bounds = set.b;
+    for (let r = 0; r < bounds.length; r += 2) {
+      const lo = bounds[r]!;
+      const hi = bounds[r + 1]!;
       let a = 0;
       let b = starts.length - 1;
       while (a < b) {
@@ -190,7 +193,7 @@ class Runner {
     }
     if (byBucket.size > 4 * ch.rules.length + 16) return null;
     const out: [Branch, Int32Array][] = [];
-    for (const [e, ranges] of byBucket) out.push([start.withP(start.p.withSlots([[slot, IntervalSet.fromRanges(d, ranges)]])), candidates(ix, starts[e]!)]);
+    for (const [e, ranges] of byBucket) out.push([start.withP(start.p.withSlots([[slot, ranges.length === 1 ? IntervalSet.of(d, ranges[0]![0], ranges[0]![1]) : IntervalSet.fromRanges(d, ranges)]])), candidates(ix, starts[e]!)]);
     if (common.length) out.push([start.withP(start.p.withSlots([[slot, IntervalSet.fromRanges(d, common)]])), ix.always]);
     return out;
   }
@@ -502,7 +505,11 @@ function summaryKey(p: Sym, reads: readonly number[]): string {
     if (slot < 0) key += `c${String(p.c[f])};`;
     else {
       // Fields sharing a variable must share it in the other packet too.
-      const first = reads.find((g) => p.s[g] === slot)!;
+      let first = 0;
+      for (const g of reads) if (p.s[g] === slot) {
+        first = g;
+        break;
+      }
       key += `v${first}:${p.cube[slot]?.key() ?? "*"};`;
     }
   }
@@ -541,6 +548,8 @@ export function mergeExits(exits: Exit[]): Exit[] {
   const hashes: number[] = [];
   const groups: Exit[][] = [];
   const groupHash: number[] = [];
+  // Many exits (a chain split into many pieces): groups found through a map of hashes.
+  const byHash = exits.length > 16 ? new Map<number, number[]>() : null;
   for (const e of exits) {
     if (e.b.assume !== null) {
       out.push(e);
@@ -548,18 +557,43 @@ export function mergeExits(exits: Exit[]): Exit[] {
     }
     const h = exitHash(e);
     let g: Exit[] | undefined;
-    for (let k = 0; k < groups.length; k++) {
-      if (groupHash[k] === h && sameExit(groups[k]![0]!, e)) {
+    if (byHash) {
+      const list = byHash.get(h);
+      if (list) for (const k of list) if (sameExit(groups[k]![0]!, e)) {
         g = groups[k];
         break;
       }
+      if (!g) {
+        if (list) list.push(groups.length);
+        else {
+          byHash.set(h, [groups.length]);
+          hashes.push(h);
+        }
+      }
+    } else {
+      for (let k = 0; k < groups.length; k++) {
+        if (groupHash[k] === h && sameExit(groups[k]![0]!, e)) {
+          g = groups[k];
+          break;
+        }
+      }
+      if (!g && !hashes.includes(h)) hashes.push(h);
     }
     if (g) g.push(e);
     else {
-      if (!hashes.includes(h)) hashes.push(h);
       groups.push([e]);
       groupHash.push(h);
     }
+  }
+  if (byHash) {
+    for (const h of hashes) {
+      for (const k of byHash.get(h)!) {
+        const g = groups[k]!;
+        if (g.length === 1) out.push(g[0]!);
+        else for (const e of mergeGroup(g)) out.push(e);
+      }
+    }
+    return out;
   }
   for (const h of hashes) {
     for (let k = 0; k < groups.length; k++) {
@@ -599,6 +633,15 @@ function sameSet(a: IntervalSet<Scalar> | undefined, b: IntervalSet<Scalar> | un
   return a.equals(b);
 }
 
+/** Union of a variable's sets (undefined is the whole domain). */
+function unionAll(sets: readonly (IntervalSet<Scalar> | undefined)[], d: Domain<Scalar>): IntervalSet<Scalar> {
+  if (sets.some((x) => x === undefined)) return IntervalSet.full(d);
+  if (sets.length === 2) return sets[0]!.union(sets[1]!);
+  const ranges: [Scalar, Scalar][] = [];
+  for (const x of sets) for (let k = 0; k < x!.b.length; k += 2) ranges.push([x!.b[k]!, x!.b[k + 1]!]);
+  return IntervalSet.fromRanges(sets[0]!.d, ranges);
+}
+
 /** Merge one group of exits (same outcome, constants and bindings) variable by variable. */
 function mergeGroup(g: Exit[]): Exit[] {
   const n = g[0]!.b.p.cube.length;
@@ -621,6 +664,8 @@ function mergeGroup(g: Exit[]): Exit[] {
     // Small lists compare sets directly; long ones (a chain split into many pieces) go through text keys.
     const next: Exit[] = [];
     const byRest = list.length > 16 ? new Map<string, number>() : null;
+    // The sets of k joining each kept branch, united at once at the end (one pass instead of one per join).
+    const joins = new Map<number, (IntervalSet<Scalar> | undefined)[]>();
     for (const e of list) {
       let at: number | undefined;
       let rest = "";
@@ -642,11 +687,13 @@ function mergeGroup(g: Exit[]): Exit[] {
         next.push(e);
         continue;
       }
+      const sets = joins.get(at);
+      if (sets) sets.push(e.b.p.cube[k]);
+      else joins.set(at, [next[at]!.b.p.cube[k], e.b.p.cube[k]]);
+    }
+    for (const [at, sets] of joins) {
       const seen = next[at]!;
-      const a = seen.b.p.cube[k];
-      const b = e.b.p.cube[k];
-      const union = a === undefined || b === undefined ? IntervalSet.full(seen.b.p.doms[k]!) : a.union(b);
-      next[at] = { ...seen, b: seen.b.withP(seen.b.p.withSlots([[k, union]])) };
+      next[at] = { ...seen, b: seen.b.withP(seen.b.p.withSlots([[k, unionAll(sets, seen.b.p.doms[k]!)]])) };
     }
     list = next;
   }

@@ -197,8 +197,9 @@ function refine(sets: readonly AnySet[]): AnySet[] {
   const d = sets[0]!.d;
   const bounds = new Set<Scalar>();
   for (const s of sets)
-    for (const [lo, hi] of s.ranges()) {
-      bounds.add(lo);
+    for (let k = 0; k < s.b.length; k += 2) {
+      bounds.add(s.b[k]!);
+      const hi = s.b[k + 1]!;
       if (hi < d.max) bounds.add(d.succ(hi));
     }
   const starts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
