@@ -7,8 +7,9 @@ import { resolve } from "node:path";
 import { Chalk } from "chalk";
 import type { Argv, CommandModule } from "yargs";
 import type { Family } from "../ast/iptables.js";
+import type { Model } from "../model/model.js";
 import { FileReadError, readTextFile } from "../files.js";
-import { PacketError, renderTrace, trace, type PacketSpec, type TraceResult } from "../model/trace.js";
+import { PacketError, renderTrace, trace, traceResultJson, type PacketSpec, type TraceResult } from "../model/trace.js";
 import { arrayOf, familyOfAddress, loadRuleset, modelArgs, Models } from "./model-io.js";
 import { colorEnabled, contextOf, STDIN_ARG, UsageError, type CliContext } from "./shared.js";
 
@@ -109,6 +110,18 @@ function interfacesOf(specs: readonly PacketSpec[]): string[] {
   return [...s];
 }
 
+const prepared = new WeakSet<Model>();
+/**
+ * A batch compiles the whole model, and indexes its long chains, before its first packet: packets then
+ * only evaluate, instead of each one that reaches a chain nobody reached yet paying for its compilation.
+ */
+function prepare(model: Model): void {
+  if (prepared.has(model)) return;
+  prepared.add(model);
+  model.compileAll();
+  for (const ch of model.chains.values()) model.indexOf(ch);
+}
+
 /** Run `trace`; returns the exit code. */
 export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
   const { io } = ctx;
@@ -138,7 +151,8 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
         const fam = familyOfAddress(spec.src);
         const model = models.get(fam);
         if (!model) throw new PacketError(`line ${n}: the file has no ${fam === "ipv6" ? "IPv6" : "IPv4"} rules`);
-        out = JSON.stringify(trace(model, spec).result);
+        prepare(model);
+        out = traceResultJson(trace(model, spec).result);
       } catch (err) {
         if (!(err instanceof PacketError)) throw err;
         out = JSON.stringify({ error: err.message });

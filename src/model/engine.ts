@@ -144,6 +144,8 @@ function unroutedInterfaces(model: Model): IntervalSet<Scalar> {
 class Runner {
   budget: number;
   readonly paths: boolean;
+  /** Scratch list of continuing branches per depth (walk). */
+  private readonly conts: Branch[][] = [];
   constructor(
     readonly model: Model,
     readonly opts: RunOptions,
@@ -243,27 +245,38 @@ class Runner {
     }
     const rules = ch.rules;
     const n = rules.length;
-    // Work items: a branch and the first rule position it has not seen yet.
+    // Work items: a branch and the first rule position it has not seen yet. Most runs never split: the
+    // first item is taken directly and the stack is only made when a split pushes a second one.
     const stackB: Branch[] = [];
     const stackI: number[] = [];
     const stackC: (Int32Array | null)[] = [];
+    let first: Branch | null = start;
+    let firstC: Int32Array | null = null;
     const pieces = this.opts.merge ? this.splitByIndex(ch, start) : null;
     if (pieces) {
+      first = null;
       for (const [b, c] of pieces) {
         stackB.push(b);
         stackI.push(0);
         stackC.push(c);
       }
-    } else {
-      stackB.push(start);
-      stackI.push(0);
-      stackC.push(this.candidatesFor(ch, start.p));
-    }
-    const cont: Branch[] = [];
-    while (stackB.length > 0) {
-      let b = stackB.pop()!;
-      const from = stackI.pop()!;
-      const cand = stackC.pop()!;
+    } else firstC = this.candidatesFor(ch, start.p);
+    // Branches an action continues with (one list per depth: a jump's run is one level deeper).
+    const cont = (this.conts[depth] ??= []);
+    while (first !== null || stackB.length > 0) {
+      let b: Branch;
+      let from: number;
+      let cand: Int32Array | null;
+      if (first !== null) {
+        b = first;
+        from = 0;
+        cand = firstC;
+        first = null;
+      } else {
+        b = stackB.pop()!;
+        from = stackI.pop()!;
+        cand = stackC.pop()!;
+      }
       // Index into cand of the first position >= from.
       let ci = 0;
       if (cand) {

@@ -208,7 +208,50 @@ export function followupOf(req: Outcome, j: Journey, proto: number): { b: Branch
 }
 
 export function pathOf(b: Branch): PathEntry[] {
-  return toArray(b.path).map((s: Step) => ({ table: s.table, chain: s.chain, line: s.krule ? s.krule.line : null, target: s.target }));
+  return toArray(b.path).map(entryOf);
+}
+
+/** The path entry of a step, made once per step (steps are shared per rule and per chain policy). */
+function entryOf(s: Step): PathEntry {
+  const k = s as Step & { entry?: PathEntry };
+  return (k.entry ??= { table: s.table, chain: s.chain, line: s.krule ? s.krule.line : null, target: s.target });
+}
+
+// ── JSON of a result ──
+// `trace --packets` prints one result per packet; JSON.stringify of the same path entries again and again was
+// a third of the time. These functions give exactly JSON.stringify's text (same keys, same order), with the
+// text of each path entry made once.
+
+/** An entry's JSON, kept on the entry under a symbol (JSON.stringify and Object.keys do not see symbols). */
+const JSON_TEXT = Symbol("json");
+const str = (v: string | null) => (v === null ? "null" : JSON.stringify(v));
+
+function entryJson(e: PathEntry): string {
+  const k = e as PathEntry & { [JSON_TEXT]?: string };
+  return (k[JSON_TEXT] ??= JSON.stringify(e));
+}
+
+function pathJson(path: readonly PathEntry[]): string {
+  let t = "[";
+  for (let k = 0; k < path.length; k++) t += (k ? "," : "") + entryJson(path[k]!);
+  return `${t}]`;
+}
+
+function packetResultJson(r: PacketResult | null): string {
+  return r === null ? "null" : `{"verdict":${str(r.verdict)},"path":${pathJson(r.path)}}`;
+}
+
+function outcomeJson(o: TraceOutcome): string {
+  const assumptions = o.assumptions.map((a) => `{"line":${JSON.stringify(a.line)},"match":${str(a.match)},"holds":${a.holds}}`).join(",");
+  return `{"verdict":${str(o.verdict)},"delivery":${str(o.delivery)},"path":${pathJson(o.path)},"assumptions":[${assumptions}]}`;
+}
+
+/** JSON.stringify(result), faster. */
+export function traceResultJson(r: TraceResult): string {
+  let t = `{"verdict":${str(r.verdict)},"delivery":${str(r.delivery)},"nat":{"src":${str(r.nat.src)},"dst":${str(r.nat.dst)}},"path":${pathJson(r.path)}`;
+  t += `,"reply":${packetResultJson(r.reply)},"connection":${str(r.connection)},"followup":${packetResultJson(r.followup)},"unknown":[${r.unknown.map(str).join(",")}]`;
+  if (r.outcomes !== undefined) t += `,"outcomes":[${r.outcomes.map(outcomeJson).join(",")}]`;
+  return `${t}}`;
 }
 
 function agree<T>(xs: readonly T[], fallback: T): T {
