@@ -146,6 +146,8 @@ class Runner {
   readonly paths: boolean;
   /** Scratch list of continuing branches per depth (walk). */
   private readonly conts: Branch[][] = [];
+  /** Fields (bit per field) the rules evaluated so far in the current chain run consulted, its calls included. */
+  private consulted = 0;
   constructor(
     readonly model: Model,
     readonly opts: RunOptions,
@@ -216,24 +218,40 @@ class Runner {
   run(ch: CChain, start: Branch, depth: number, out: Exit[]): void {
     if (!this.opts.merge) return this.walk(ch, start, depth, out);
     // Set-level runs: a chain that only filters gives the same answer for every packet that agrees on the
-    // fields it reads, so that answer is computed once (e.g. an allowlist chain for a thousand DNATs).
-    let pure = purity(this.model, ch);
-    if (pure && pure.misses > 64 && pure.hits * 8 < pure.misses) pure = null;
-    let key: string | null = null;
+    // fields its rules consulted, so that answer is computed once (e.g. an allowlist chain for a thousand
+    // DNATs). What a walk consults depends on the packet: a reply that the first rule returns consults its
+    // state only, a new connection the whole chain. So answers are kept per set of consulted fields
+    // (a signature), and a packet that agrees with a kept walk on that walk's fields takes the same walk.
+    const pure = purity(this.model, ch);
+    const outer = this.consulted;
     if (pure) {
-      key = summaryKey(start.p, pure.reads);
-      const hit = pure.cache.get(key);
-      if (hit) {
-        pure.hits++;
-        for (const c of hit) out.push(applySummary(start, c, pure.reads));
-        return;
+      for (const sig of pure.sigs) {
+        if (sig.off) continue;
+        const hit = sig.cache.get(summaryKey(start.p, sig.fields));
+        if (hit) {
+          sig.hits++;
+          for (const c of hit) out.push(applySummary(start, c, sig.fields));
+          this.consulted = outer | sig.mask;
+          return;
+        }
       }
-      pure.misses++;
     }
+    this.consulted = 0;
     const mine: Exit[] = [];
     this.walk(ch, start, depth, mine);
     const merged = mergeExits(mine);
-    if (pure && key !== null && pure.cache.size < 10_000) pure.cache.set(key, merged.map((e) => summarize(start, e, pure.reads)));
+    const mask = this.consulted;
+    this.consulted = outer | mask;
+    if (pure) {
+      let sig = pure.sigs.find((x) => x.mask === mask);
+      if (!sig && pure.sigs.length < 16) pure.sigs.push((sig = { mask, fields: fieldsOf(mask), cache: new Map(), stores: 0, hits: 0, off: false }));
+      if (sig && !sig.off) {
+        const fields = sig.fields;
+        if (sig.cache.size < 10_000) sig.cache.set(summaryKey(start.p, fields), merged.map((e) => summarize(start, e, fields)));
+        // Packets that never repeat on these fields (a new connection per published port): stop keeping them.
+        if (++sig.stores > 64 && sig.hits * 8 < sig.stores) sig.off = true;
+      }
+    }
     for (const e of merged) out.push(e);
   }
 
@@ -245,6 +263,11 @@ class Runner {
     }
     const rules = ch.rules;
     const n = rules.length;
+    // The index reads its field's value to choose the candidate rules.
+    if (n >= 24) {
+      const ix = this.model.indexOf(ch);
+      if (ix) this.consulted |= 1 << ix.field;
+    }
     // Work items: a branch and the first rule position it has not seen yet. Most runs never split: the
     // first item is taken directly and the stack is only made when a split pushes a second one.
     const stackB: Branch[] = [];
@@ -293,6 +316,7 @@ class Runner {
       let alive = true;
       while (pos < n) {
         const r = rules[pos]!;
+        this.consulted |= readMask(r);
         const res = evalMatch(b.p, r.match);
         if (res === NO) {
           if (verbose) b = b.visit({ table: ch.table, chain: ch.name, krule: r, outcome: "no-match", why: failingTest(b.p, r.match) ?? "" });
@@ -470,10 +494,37 @@ class Runner {
 interface Purity {
   /** Fields the chain (and what it calls) reads. */
   readonly reads: readonly number[];
+  /** Kept answers by the fields their walks consulted. */
+  readonly sigs: Signature[];
+}
+interface Signature {
+  /** Consulted fields, a bit per field, and as a sorted list. */
+  readonly mask: number;
+  readonly fields: readonly number[];
   readonly cache: Map<string, Summary[]>;
-  /** Misses and hits so far: a chain whose packets never repeat stops being summarised. */
-  misses: number;
+  /** Answers kept and used so far: a signature whose packets never repeat stops being kept. */
+  stores: number;
   hits: number;
+  off: boolean;
+}
+
+/** The fields a rule's match reads, a bit per field (made once per rule). */
+function readMask(r: KRule): number {
+  const k = r as KRule & { readMask?: number };
+  let m = k.readMask;
+  if (m === undefined) {
+    m = 0;
+    for (const t of r.match.sets) m |= 1 << t.f;
+    for (const t of r.match.fns) for (const f of t.reads) m |= 1 << f;
+    k.readMask = m;
+  }
+  return m;
+}
+
+function fieldsOf(mask: number): number[] {
+  const out: number[] = [];
+  for (let f = 0; f < 31; f++) if (mask & (1 << f)) out.push(f);
+  return out;
 }
 interface Summary {
   readonly kind: Exit["kind"];
@@ -506,7 +557,7 @@ function purity(model: Model, ch: CChain, seen?: Set<CChain>): Purity | null {
       else for (const f of sub.reads) reads.add(f);
     } else if (!(a.t === "verdict" || a.t === "return" || a.t === "continue" || (a.t === "unknown" && a.final))) pure = false;
   }
-  const out = pure ? { reads: [...reads].sort((x, y) => x - y), cache: new Map<string, Summary[]>(), misses: 0, hits: 0 } : null;
+  const out = pure ? { reads: [...reads].sort((x, y) => x - y), sigs: [] } : null;
   purityCache.set(ch, out);
   return out;
 }
