@@ -2,7 +2,7 @@
 // `npm run bench` (builds first): the performance benchmark of issue 7. See README, "Performance".
 //
 // Generates deterministic rulesets into bench/out/ (git-ignored), then measures, with the built CLI as users
-// run it (a fresh `node dist/src/cli.js` process per run, every rule on, default configuration, output to
+// run it (a fresh `node dist/bundle/cli.js` process — the bin — per run, every rule on, default configuration, output to
 // /dev/null):
 //  - the full lint of 1k/10k/100k-rule dumps against `iptables-restore --test` on the same files inside a
 //    throw-away network namespace (root with iptables only), interleaved, medians, the ratio; peak RSS;
@@ -37,7 +37,7 @@ const value = (name) => {
 };
 const QUICK = flag("--quick");
 const REPS = Number(value("--reps") ?? (QUICK ? 2 : 5));
-const CLI = resolve(value("--cli") ?? join(ROOT, "dist/src/cli.js"));
+const CLI = resolve(value("--cli") ?? join(ROOT, JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).bin.fwlint));
 const OUTPUT = resolve(value("--output") ?? (QUICK ? join(OUT, "results-quick.json") : join(ROOT, "bench/results.json")));
 const PROFILE = !flag("--no-profile");
 const FLEET_HOSTS = QUICK ? 100 : 500;

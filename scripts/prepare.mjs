@@ -12,7 +12,7 @@ const npm = (...args) => {
   const [cmd, pre] = env.npm_execpath ? [process.execPath, [env.npm_execpath]] : ["npm", []];
   execFileSync(cmd, [...pre, ...args], { stdio: "inherit", env });
 };
-if (!["nearley", "typescript", "moo"].every((p) => existsSync(`node_modules/${p}/package.json`))) {
+if (!["nearley", "typescript", "moo", "esbuild"].every((p) => existsSync(`node_modules/${p}/package.json`))) {
   npm("install", "--no-save", "--ignore-scripts", "--include=dev", "--no-audit", "--no-fund", "--no-package-lock");
 }
 npm("run", "build");
