@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const env = { ...process.env };
-for (const key of Object.keys(env)) if (/^npm_config_(global|prefix|location)$/i.test(key)) delete env[key];
+for (const key of Object.keys(env)) if (/^npm_config_(global|prefix|location|allow_scripts)$/i.test(key)) delete env[key];
 const npm = (...args) => {
   const [cmd, pre] = env.npm_execpath ? [process.execPath, [env.npm_execpath]] : ["npm", []];
   execFileSync(cmd, [...pre, ...args], { stdio: "inherit", env });
