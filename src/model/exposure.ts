@@ -8,7 +8,7 @@
 import { isPlaceholderInterface } from "../docker/interfaces.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
 import { branch, journey, martians, toArray, type Outcome } from "./engine.js";
-import { F, FIELD_COUNT, ST, TCP } from "./fields.js";
+import { F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP } from "./fields.js";
 import type { Model } from "./model.js";
 import { IntervalSet, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
@@ -145,16 +145,7 @@ export function seedConnection(model: Model, proto: number, iface: number, dst: 
   cube[F.SPORT] = IntervalSet.of(model.doms[F.SPORT]!, 1, 65535);
   cube[F.DPORT] = IntervalSet.of(model.doms[F.DPORT]!, 1, 65535);
   let p = new Sym(c, s, cube, model.doms.slice());
-  p = p.withTerms([
-    [F.CTORIGSRC, F.SRC],
-    [F.CTORIGDST, F.DST],
-    [F.CTORIGSRCPORT, F.SPORT],
-    [F.CTORIGDSTPORT, F.DPORT],
-    [F.CTREPLSRC, F.DST],
-    [F.CTREPLDST, F.SRC],
-    [F.CTREPLSRCPORT, F.DPORT],
-    [F.CTREPLDSTPORT, F.SPORT],
-  ]);
+  p = p.withTerms(NEW_CONNECTION_TERMS);
   return p;
 }
 

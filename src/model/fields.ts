@@ -40,6 +40,21 @@ export const F = {
 
 export const FIELD_COUNT = 23;
 
+/**
+ * The conntrack tuple of a new connection, as pairs [conntrack field, packet field]: the original direction is
+ * the packet itself, the reply direction its reverse (until NAT rewrites it).
+ */
+export const NEW_CONNECTION_TERMS: readonly (readonly [number, number])[] = [
+  [F.CTORIGSRC, F.SRC],
+  [F.CTORIGDST, F.DST],
+  [F.CTORIGSRCPORT, F.SPORT],
+  [F.CTORIGDSTPORT, F.DPORT],
+  [F.CTREPLSRC, F.DST],
+  [F.CTREPLDST, F.SRC],
+  [F.CTREPLSRCPORT, F.DPORT],
+  [F.CTREPLDSTPORT, F.SPORT],
+];
+
 export const FIELD_NAMES: readonly string[] = [
   "src", "dst", "proto", "sport", "dport", "icmp", "tcp-flags", "in", "out", "state", "ctdir",
   "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst", "ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport",

@@ -6,7 +6,7 @@ import type { Family } from "../ast/iptables.js";
 import { protocolNumber } from "../catalog/index.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
 import { branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
-import { F, FIELD_COUNT, ST, STATE_NAMES, TCP } from "./fields.js";
+import { F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, STATE_NAMES, TCP } from "./fields.js";
 import type { KRule, Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
@@ -110,16 +110,7 @@ export function packetOf(model: Model, spec: PacketSpec): { p: Sym; j: Journey; 
     p = spec.dport !== undefined ? p.withConst(F.DPORT, spec.dport) : p.withVar(F.DPORT, IntervalSet.full(PORTS) as unknown as IntervalSet<Scalar>);
   }
   if (state === ST.NEW) {
-    p = p.withTerms([
-      [F.CTORIGSRC, F.SRC],
-      [F.CTORIGDST, F.DST],
-      [F.CTORIGSRCPORT, F.SPORT],
-      [F.CTORIGDSTPORT, F.DPORT],
-      [F.CTREPLSRC, F.DST],
-      [F.CTREPLDST, F.SRC],
-      [F.CTREPLSRCPORT, F.DPORT],
-      [F.CTREPLDSTPORT, F.SPORT],
-    ]);
+    p = p.withTerms(NEW_CONNECTION_TERMS);
   } else {
     // A packet of a connection the model has not seen: its conntrack tuple, direction, NAT and connmark
     // are unknown (rules on them are followed both ways).
