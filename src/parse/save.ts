@@ -7,7 +7,7 @@ import type { Command, Comment, Counters, Family, ParseDiagnostic, Ruleset, Sour
 import { CommandNode, CountersNode, counterValue, LineTable, WordNode, type Locator } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
-import { beginInterning, endInterning, intern, LineArgs } from "./args.js";
+import { beginInterning, endInterning, internRange, LineArgs } from "./args.js";
 import { readCommand } from "./command-reader.js";
 import { classifyShape, type LexToken } from "./line-grammar.js";
 import { T_COUNTERS, T_UNTERMINATED, T_WS, TOKEN_NAMES, TokenBuffer, scanLine } from "./scan.js";
@@ -155,7 +155,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
       }
       case "chainDecl": {
         const nameTok = sig(1);
-        const chainName = intern(tokText(nameTok));
+        const chainName = internRange(text, buf.starts[nameTok]!, buf.ends[nameTok]!);
         if (current === null) {
           diagnostics.push({ code: "outside-table", message: `chain declaration ":${chainName}" outside a *table … COMMIT block`, span: lineSpan() });
           break;
@@ -173,7 +173,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
           diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy before its counters`, span: tokSpan(policyTok) });
           counters = parseCounters(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, tokText(policyTok));
         }
-        const argument = policyTok !== -1 && !policyIsCounters ? new WordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, intern(tokText(policyTok)), intern(tokText(policyTok)), false, false) : null;
+        const argument = policyTok !== -1 && !policyIsCounters ? new WordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), false, false) : null;
         const cmd = new CommandNode(loc, lineStart + (tokSpan(sig(0)).column - 1), buf.ends[sig(-1 + countSig())]!, {
           op: "declare-chain",
           flag: ":",
