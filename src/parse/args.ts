@@ -3,7 +3,7 @@
  * scanner's token arrays (no per-token objects); script commands by shell words. A Word node is only
  * allocated for words that end up in the tree.
  */
-import { type Locator, WordNode } from "../ast/nodes.js";
+import { type Locator, wordNode } from "../ast/nodes.js";
 import type { Word } from "../ast/iptables.js";
 import { T_UNTERMINATED, T_WS, type TokenBuffer } from "./scan.js";
 import { unquoteRestoreWord } from "./words.js";
@@ -140,7 +140,7 @@ export class LineArgs implements Args {
   word(i: number): Word {
     const text = this.texts[i]!;
     const quoted = this.quoted[i] === 1;
-    return new WordNode(this.loc, this.starts[i]!, this.ends[i]!, text, quoted ? internRange(this.source, this.starts[i]!, this.ends[i]!) : text, quoted, false);
+    return wordNode(this.loc, this.starts[i]!, this.ends[i]!, text, quoted ? internRange(this.source, this.starts[i]!, this.ends[i]!) : text, quoted, false);
   }
 }
 
@@ -176,6 +176,6 @@ export class ShellArgs implements Args {
   }
   word(i: number): Word {
     const a = this.items[i]!;
-    return new WordNode(this.loc, a.start, a.end, a.text, a.raw, a.quoted, a.dynamic);
+    return wordNode(this.loc, a.start, a.end, a.text, a.raw, a.quoted, a.dynamic);
   }
 }

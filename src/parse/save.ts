@@ -4,7 +4,7 @@
  * typed nodes → commands applied to the tree. A bad line becomes a diagnostic and parsing goes on.
  */
 import type { Command, Comment, Counters, Family, ParseDiagnostic, Ruleset, SourceFormat, TableName } from "../ast/iptables.js";
-import { CommandNode, CountersNode, counterValue, LineTable, WordNode, type Locator } from "../ast/nodes.js";
+import { CommandNode, CountersNode, counterValue, LineTable, wordNode, type Locator } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { beginInterning, endInterning, internRange, LineArgs } from "./args.js";
@@ -173,7 +173,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
           diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy before its counters`, span: tokSpan(policyTok) });
           counters = parseCounters(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, tokText(policyTok));
         }
-        const argument = policyTok !== -1 && !policyIsCounters ? new WordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), false, false) : null;
+        const argument = policyTok !== -1 && !policyIsCounters ? wordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), false, false) : null;
         const cmd = new CommandNode(loc, lineStart + (tokSpan(sig(0)).column - 1), buf.ends[sig(-1 + countSig())]!, {
           op: "declare-chain",
           flag: ":",
