@@ -42,7 +42,7 @@ class Interner {
     for (let k = h & mask; ; k = (k + 1) & mask) {
       const known = this.slots[k];
       if (known === undefined) break;
-      if (this.hashes[k] === h && known.length === len && text.startsWith(known, start)) return known;
+      if (this.hashes[k] === h && known.length === len && sameChars(text, start, known)) return known;
     }
     const fresh = start === 0 && end === text.length ? text : text.slice(start, end);
     this.insert(fresh, h);
@@ -67,6 +67,12 @@ class Interner {
     this.used = 0;
     for (let k = 0; k < old.length; k++) if (old[k] !== undefined) this.insert(old[k]!, oldHashes[k]!);
   }
+}
+
+/** text[start, start + known.length) equals known (a plain loop: cheaper than startsWith for words). */
+function sameChars(text: string, start: number, known: string): boolean {
+  for (let i = 0; i < known.length; i++) if (text.charCodeAt(start + i) !== known.charCodeAt(i)) return false;
+  return true;
 }
 
 let interner: Interner | null = null;
