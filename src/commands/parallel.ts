@@ -208,53 +208,71 @@ class LintWorker {
   }
 }
 
-/** Groups queued at each worker, so that it has the next one while the main thread is busy with its own. */
+/** Groups queued at each worker at least, so that it has the next one while the main thread is busy. */
 const WORKER_QUEUE = 2;
 
 /**
- * The main thread and `count` workers take the next group from one queue until none is left. The main
- * thread yields between its groups, and each worker has WORKER_QUEUE groups queued, so workers do not wait
- * for the main thread to hand them the next one.
+ * The main thread and `count` workers take the next group from one queue until none is left. Workers are
+ * fed only when the main thread is between groups (their replies are events of its loop), so before the
+ * main thread starts a group it gives every worker at least as much text queued as that group holds (and
+ * WORKER_QUEUE groups): linting time follows the text, so a worker does not run dry while the main thread
+ * is busy with a big file. (With a fixed two groups queued, a Kubernetes node's dump on the main thread
+ * left the worker idle for most of it: a fleet is mostly small files with a few big ones.)
  */
 async function withWorkers(inputs: readonly LintInput[], groups: readonly (readonly number[])[], count: number, here: (group: readonly number[]) => LintReport[], timing: Map<string, number> | undefined): Promise<LintReport[][]> {
   const pool = Array.from({ length: count }, () => new LintWorker());
+  const sizes = groups.map((g) => g.reduce((n, k) => n + inputs[k]!.text.length, 0));
   const out: LintReport[][] = new Array(groups.length);
   let next = 0;
-  let failed = false;
-  const yieldToWorkers = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const mainThread = async () => {
-    await yieldToWorkers(); // let the workers take the first groups: they start while the main thread lints
-    while (!failed && next < groups.length) {
-      const g = next++;
-      try {
-        out[g] = here(groups[g]!);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-      await yieldToWorkers();
-    }
-  };
-  try {
-    await Promise.all([
-      mainThread(),
-      ...pool.flatMap((w) => Array.from({ length: WORKER_QUEUE }, () => w)).map(async (w) => {
-        while (!failed && next < groups.length) {
-          const g = next++;
-          const group = groups[g]!;
-          const reply = await w.run({ id: g, inputs: group.map((k) => inputs[k]!), timing: timing !== undefined }).catch((err: unknown) => {
-            failed = true;
-            throw err;
-          });
-          if ("error" in reply) {
-            failed = true;
-            throw deserializeError(reply.error);
-          }
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const queued = pool.map(() => ({ jobs: 0, bytes: 0 }));
+  const pending: Promise<void>[] = [];
+
+  const send = (w: number) => {
+    const g = next++;
+    const group = groups[g]!;
+    const q = queued[w]!;
+    q.jobs++;
+    q.bytes += sizes[g]!;
+    pending.push(
+      pool[w]!.run({ id: g, inputs: group.map((k) => inputs[k]!), timing: timing !== undefined }).then(
+        (reply) => {
+          q.jobs--;
+          q.bytes -= sizes[g]!;
+          if ("error" in reply) throw deserializeError(reply.error);
           if (reply.timing) addTiming(timing, reply.timing);
           out[g] = reply.results.map((r, k) => ({ ...r, source: inputs[group[k]!]!.text }));
-        }
-      }),
-    ]);
+          feed(0, WORKER_QUEUE);
+        },
+      ).catch((err: unknown) => {
+        failure ??= err;
+      }).finally(() => wake?.()),
+    );
+  };
+  /** Top every worker up to `jobs` groups and at least `bytes` of text. */
+  const feed = (bytes: number, jobs: number) => {
+    if (failure !== null) return;
+    for (let w = 0; w < pool.length; w++) {
+      const q = queued[w]!;
+      while (next < groups.length && (q.jobs < jobs || q.bytes < bytes)) send(w);
+    }
+  };
+  const yieldToWorkers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  try {
+    feed(0, 1); // one group each to start with: with as many groups as threads, the main thread takes one too
+    await yieldToWorkers();
+    while (failure === null && next < groups.length) {
+      const g = next++;
+      feed(sizes[g]!, WORKER_QUEUE);
+      out[g] = here(groups[g]!);
+      await yieldToWorkers();
+    }
+    // wait for the workers' last groups (each reply may queue more)
+    while (failure === null && queued.some((q) => q.jobs > 0)) await new Promise<void>((resolve) => (wake = resolve));
+    await Promise.all(pending);
+    if (failure !== null) throw failure;
   } finally {
     await Promise.all(pool.map((w) => w.stop()));
   }

@@ -175,6 +175,26 @@ const setTest = (f: number, set: AnySet, parts: readonly TextPart[]): SetTest =>
 /** One shared empty list for the many matches without multi-field tests or unknown matches. */
 const NONE: readonly never[] = Object.freeze([]);
 
+/**
+ * The usual compiled match: set tests only, nothing assumed, unknown or multi-field. One field instead of
+ * five (the others are constants on the prototype): the 100k-rule model holds one per rule.
+ */
+class SetsOnlyMatch implements CompiledMatch {
+  constructor(readonly sets: readonly SetTest[]) {}
+  get certain(): readonly SetTest[] {
+    return this.sets;
+  }
+  get fns(): readonly FnTest[] {
+    return NONE;
+  }
+  get unknown(): readonly string[] {
+    return NONE;
+  }
+  get never(): string | null {
+    return null;
+  }
+}
+
 interface Entry {
   readonly f: number;
   set: AnySet;
@@ -239,6 +259,7 @@ class MatchBuilder {
       }
       sets = merged.map((e) => setTest(e.f, e.set, e.text));
     }
+    if (sets === certain && this.fns === null && this.unknown === null && this.never === null) return new SetsOnlyMatch(sets);
     return { sets, certain, fns: this.fns ?? NONE, unknown: this.unknown ?? NONE, never: this.never };
   }
 }

@@ -22,14 +22,21 @@ const MARK_BIT = 1 << F.MARK;
 const CONNMARK_BIT = 1 << F.CONNMARK;
 const STATE_BIT = 1 << F.STATE;
 
-/** The rule's match as a box: what it certainly tests (an over-approximation when it tests more). */
+/**
+ * The rule's match as a box: what it certainly tests (an over-approximation when it tests more). The
+ * array ends at the last field tested (reading past it gives undefined, "any value", like an unset
+ * field): a typical rule tests the first few fields, and a full-width box per rule was 24 MB of the
+ * 100k-rule model.
+ */
 export function boxOf(m: CompiledMatch): Box | null {
   if (m.never !== null) return null;
-  const box: Box = new Array<AnySet | undefined>(FIELD_COUNT).fill(undefined);
+  let width = 0;
   for (const t of m.certain) {
     if (t.set.isEmpty) return null;
-    if (!t.set.isFull) box[t.f] = t.set;
+    if (!t.set.isFull && t.f >= width) width = t.f + 1;
   }
+  const box: Box = new Array<AnySet | undefined>(width).fill(undefined);
+  for (const t of m.certain) if (!t.set.isFull) box[t.f] = t.set;
   return box;
 }
 
@@ -484,7 +491,11 @@ export class Coverage {
       return !bits().atPoint(point, i).some((j) => usable(j, i, exits[j]!) && exits[j]!.some((e) => boxHas(e, point)));
     };
 
-    const unreachableRules = new Map<Rule, { all: boolean; covering: Set<KRule> }>();
+    // Per rule (its expansions are consecutive KRules): whether some expansion escapes, else what covers
+    // them. The cover set is made only for rules with a covered expansion: most rules have none, and a set
+    // per rule was 100,000 allocations on the 100k-rule dump.
+    const escaped = new Set<Rule>();
+    const unreachableRules = new Map<Rule, Set<KRule>>();
     for (let i = 0; i < rules.length; i++) {
       const k = rules[i]!;
       const a = this.box(k);
@@ -499,17 +510,19 @@ export class Coverage {
           covered = whole !== undefined ? [rules[whole]!] : this.coveredBy(a, filterCovers(i, a, list), exits, rules, doms);
         }
       }
-      const cur = unreachableRules.get(k.rule) ?? { all: true, covering: new Set<KRule>() };
-      if (!covered) cur.all = false;
-      else for (const c of covered) cur.covering.add(c);
-      unreachableRules.set(k.rule, cur);
+      if (!covered) escaped.add(k.rule);
+      else if (!escaped.has(k.rule)) {
+        let cur = unreachableRules.get(k.rule);
+        if (!cur) unreachableRules.set(k.rule, (cur = new Set<KRule>()));
+        for (const c of covered) cur.add(c);
+      }
     }
     const dead = new Set<Rule>();
-    for (const [rule, v] of unreachableRules) {
-      if (!v.all || v.covering.size === 0) continue;
+    for (const [rule, covering] of unreachableRules) {
+      if (escaped.has(rule) || covering.size === 0) continue;
       dead.add(rule);
       const firstOf = new Map<Rule, KRule>();
-      for (const c of [...v.covering].sort((x, y) => x.pos - y.pos)) if (!firstOf.has(c.rule)) firstOf.set(c.rule, c);
+      for (const c of [...covering].sort((x, y) => x.pos - y.pos)) if (!firstOf.has(c.rule)) firstOf.set(c.rule, c);
       this.unreachable.push({ rule, covering: [...firstOf.values()] });
     }
     this.findRedundant(ch, dead);
@@ -562,26 +575,31 @@ export class Coverage {
   private findRedundant(ch: CChain, dead: ReadonlySet<Rule>): void {
     const rules = ch.rules;
     const doms = this.model.doms;
-    const byRule = new Map<Rule, { all: boolean; later: Set<KRule>; policy: boolean }>();
+    // Per rule: whether some expansion keeps its own fate, else the later rules that decide it. As for
+    // unreachable rules, the sets are made only for rules still in question; once one expansion of a rule
+    // fails, its other expansions are not looked at.
+    const failed = new Set<Rule>();
+    const byRule = new Map<Rule, { later: Set<KRule>; policy: boolean }>();
     for (let i = 0; i < rules.length; i++) {
       const k = rules[i]!;
-      if (dead.has(k.rule)) continue;
+      if (dead.has(k.rule) || failed.has(k.rule)) continue;
       const a = this.box(k);
-      const cur = byRule.get(k.rule) ?? { all: true, later: new Set<KRule>(), policy: false };
-      byRule.set(k.rule, cur);
       if (!a || k.action.t !== "verdict" || !exact(k.match)) {
-        cur.all = false;
+        failed.add(k.rule);
         continue;
       }
       const res = this.sameFateBelow(ch, i, a, doms, dead);
-      if (!res) cur.all = false;
-      else {
-        res.later.forEach((x) => cur.later.add(x));
-        if (res.policy) cur.policy = true;
+      if (!res) {
+        failed.add(k.rule);
+        continue;
       }
+      let cur = byRule.get(k.rule);
+      if (!cur) byRule.set(k.rule, (cur = { later: new Set<KRule>(), policy: false }));
+      for (const x of res.later) cur.later.add(x);
+      if (res.policy) cur.policy = true;
     }
     for (const [rule, v] of byRule) {
-      if (!v.all) continue;
+      if (failed.has(rule)) continue;
       const firstOf = new Map<Rule, KRule>();
       for (const c of [...v.later].sort((x, y) => x.pos - y.pos)) if (!firstOf.has(c.rule)) firstOf.set(c.rule, c);
       this.redundant.push({ rule, later: [...firstOf.values()], byPolicy: v.policy });

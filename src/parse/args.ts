@@ -3,7 +3,7 @@
  * scanner's token arrays (no per-token objects); script commands by shell words. A Word node is only
  * allocated for words that end up in the tree.
  */
-import { type Locator, WordNode } from "../ast/nodes.js";
+import { type Locator, wordNode } from "../ast/nodes.js";
 import type { Word } from "../ast/iptables.js";
 import { T_UNTERMINATED, T_WS, type TokenBuffer } from "./scan.js";
 import { unquoteRestoreWord } from "./words.js";
@@ -19,6 +19,76 @@ export interface Args {
   raw(i: number): string;
   /** A Word node for argument i. */
   word(i: number): Word;
+}
+
+/**
+ * Words repeat across a dump (option names, chain names, targets, comments, addresses): while a file is
+ * parsed, each distinct word text is kept once and every node shares it. On a 100k-rule dump this keeps
+ * about 1 million word strings down to the distinct ones. The table is keyed by the characters of the
+ * source (an open-addressing hash over the text range), so a word seen before is found without slicing
+ * it out first: a Map keyed by fresh slices spent more time hashing them than it saved.
+ */
+class Interner {
+  private slots: (string | undefined)[] = new Array<string | undefined>(1 << 12).fill(undefined);
+  private hashes = new Int32Array(1 << 12);
+  private used = 0;
+
+  /** The interned string equal to text[start, end). */
+  range(text: string, start: number, end: number): string {
+    let h = 0x811c9dc5 | 0;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    const len = end - start;
+    const mask = this.slots.length - 1;
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const known = this.slots[k];
+      if (known === undefined) break;
+      if (this.hashes[k] === h && known.length === len && sameChars(text, start, known)) return known;
+    }
+    const fresh = start === 0 && end === text.length ? text : text.slice(start, end);
+    this.insert(fresh, h);
+    return fresh;
+  }
+
+  private insert(value: string, h: number): void {
+    if (2 * (this.used + 1) > this.slots.length) this.grow();
+    const mask = this.slots.length - 1;
+    let k = h & mask;
+    while (this.slots[k] !== undefined) k = (k + 1) & mask;
+    this.slots[k] = value;
+    this.hashes[k] = h;
+    this.used++;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const oldHashes = this.hashes;
+    this.slots = new Array<string | undefined>(old.length * 2).fill(undefined);
+    this.hashes = new Int32Array(old.length * 2);
+    this.used = 0;
+    for (let k = 0; k < old.length; k++) if (old[k] !== undefined) this.insert(old[k]!, oldHashes[k]!);
+  }
+}
+
+/** text[start, start + known.length) equals known (a plain loop: cheaper than startsWith for words). */
+function sameChars(text: string, start: number, known: string): boolean {
+  for (let i = 0; i < known.length; i++) if (text.charCodeAt(start + i) !== known.charCodeAt(i)) return false;
+  return true;
+}
+
+let interner: Interner | null = null;
+export function beginInterning(): void {
+  interner = new Interner();
+}
+export function endInterning(): void {
+  interner = null;
+}
+/** The interned copy of `text` (itself outside a parse). */
+export function intern(text: string): string {
+  return interner === null ? text : interner.range(text, 0, text.length);
+}
+/** The interned copy of source[start, end) (a fresh slice outside a parse). */
+export function internRange(source: string, start: number, end: number): string {
+  return interner === null ? source.slice(start, end) : interner.range(source, start, end);
 }
 
 /** Arguments of one restore-file line, from token `from` on (whitespace skipped). */
@@ -47,12 +117,12 @@ export class LineArgs implements Args {
       const e = buf.ends[k]!;
       this.starts[n] = s;
       this.ends[n] = e;
-      const raw = source.slice(s, e);
+      const raw = internRange(source, s, e);
       if (raw.indexOf('"') === -1) {
         this.texts[n] = raw;
         this.quoted[n] = 0;
       } else {
-        this.texts[n] = type === T_UNTERMINATED ? (unquoteRestoreWord(`${raw}"`) ?? raw) : (unquoteRestoreWord(raw) ?? raw);
+        this.texts[n] = intern(type === T_UNTERMINATED ? (unquoteRestoreWord(`${raw}"`) ?? raw) : (unquoteRestoreWord(raw) ?? raw));
         this.quoted[n] = 1;
       }
       n++;
@@ -76,7 +146,7 @@ export class LineArgs implements Args {
   word(i: number): Word {
     const text = this.texts[i]!;
     const quoted = this.quoted[i] === 1;
-    return new WordNode(this.loc, this.starts[i]!, this.ends[i]!, text, quoted ? this.raw(i) : text, quoted, false);
+    return wordNode(this.loc, this.starts[i]!, this.ends[i]!, text, quoted ? internRange(this.source, this.starts[i]!, this.ends[i]!) : text, quoted, false);
   }
 }
 
@@ -112,6 +182,6 @@ export class ShellArgs implements Args {
   }
   word(i: number): Word {
     const a = this.items[i]!;
-    return new WordNode(this.loc, a.start, a.end, a.text, a.raw, a.quoted, a.dynamic);
+    return wordNode(this.loc, a.start, a.end, a.text, a.raw, a.quoted, a.dynamic);
   }
 }

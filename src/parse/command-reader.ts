@@ -10,7 +10,7 @@
  *  - a required value is the next word, whatever it looks like (but a missing value is reported as such).
  */
 import type { Command, Counters, Family, OperationType, Option, ParseDiagnostic, SourceFormat, TableName, Word } from "../ast/iptables.js";
-import { CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, WordNode } from "../ast/nodes.js";
+import { CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, wordNode } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { type CatalogEntry, extensionsDefining, findCoreOption, findMatch, findTarget, implicitMatchFor, isBuiltinTarget } from "../catalog/index.js";
@@ -93,7 +93,7 @@ function inlineValueWord(args: Args, i: number): Word {
   const rawEq = raw.indexOf("=");
   const text = args.text(i);
   const rawValue = raw.slice(rawEq + 1);
-  return new WordNode(args.loc, args.start(i) + rawEq + 1, args.end(i), text.slice(text.indexOf("=") + 1), rawValue, rawValue.includes('"'), false);
+  return wordNode(args.loc, args.start(i) + rawEq + 1, args.end(i), text.slice(text.indexOf("=") + 1), rawValue, rawValue.includes('"'), false);
 }
 
 function diag(ctx: ReaderContext, code: string, message: string, span: Span) {
@@ -263,8 +263,7 @@ class RuleReader {
   read(from: number, cmd: CommandNode, chain: string, counters: Counters | null): RuleNode {
     const { args } = this;
     const n = args.count;
-    const rule = new RuleNode(args.loc, cmd.offset, cmd.endOffset, this.table, chain, counters);
-    rule.command = cmd;
+    const rule = new RuleNode(args.loc, cmd.offset, cmd.endOffset, cmd, counters);
     this.rule = rule;
     let bang = -1;
     let i = from;

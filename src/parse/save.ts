@@ -4,10 +4,10 @@
  * typed nodes → commands applied to the tree. A bad line becomes a diagnostic and parsing goes on.
  */
 import type { Command, Comment, Counters, Family, ParseDiagnostic, Ruleset, SourceFormat, TableName } from "../ast/iptables.js";
-import { CommandNode, CountersNode, counterValue, SingleLine, WordNode } from "../ast/nodes.js";
+import { CommandNode, CountersNode, counterValue, LineTable, wordNode, type Locator } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
-import { LineArgs } from "./args.js";
+import { beginInterning, endInterning, internRange, LineArgs } from "./args.js";
 import { readCommand } from "./command-reader.js";
 import { classifyShape, type LexToken } from "./line-grammar.js";
 import { T_COUNTERS, T_UNTERMINATED, T_WS, TOKEN_NAMES, TokenBuffer, scanLine } from "./scan.js";
@@ -59,6 +59,15 @@ function lexCurrent(): LexToken[] {
 }
 
 export function parseSave(text: string, options: SaveParseOptions): Ruleset {
+  beginInterning();
+  try {
+    return parseLines(text, options);
+  } finally {
+    endInterning();
+  }
+}
+
+function parseLines(text: string, options: SaveParseOptions): Ruleset {
   const diagnostics: ParseDiagnostic[] = [];
   const comments: Comment[] = [];
   const commands: Command[] = [];
@@ -74,6 +83,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
   let lineNo = 0;
   let pos = 0;
   const len = text.length;
+  const loc = new LineTable();
   while (pos <= len) {
     let nl = text.indexOf("\n", pos);
     if (nl === -1) nl = len;
@@ -86,8 +96,8 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
       lineNo--;
       break; // the file ends with a newline
     }
+    loc.add(lineStart);
     scanLine(text, lineStart, lineEnd, buf);
-    const loc = new SingleLine(lineNo, lineStart);
     L.text = text;
     L.lineNo = lineNo;
     L.lineStart = lineStart;
@@ -145,7 +155,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
       }
       case "chainDecl": {
         const nameTok = sig(1);
-        const chainName = tokText(nameTok);
+        const chainName = internRange(text, buf.starts[nameTok]!, buf.ends[nameTok]!);
         if (current === null) {
           diagnostics.push({ code: "outside-table", message: `chain declaration ":${chainName}" outside a *table … COMMIT block`, span: lineSpan() });
           break;
@@ -163,7 +173,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
           diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy before its counters`, span: tokSpan(policyTok) });
           counters = parseCounters(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, tokText(policyTok));
         }
-        const argument = policyTok !== -1 && !policyIsCounters ? new WordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, tokText(policyTok), tokText(policyTok), false, false) : null;
+        const argument = policyTok !== -1 && !policyIsCounters ? wordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), false, false) : null;
         const cmd = new CommandNode(loc, lineStart + (tokSpan(sig(0)).column - 1), buf.ends[sig(-1 + countSig())]!, {
           op: "declare-chain",
           flag: ":",
@@ -228,6 +238,7 @@ export function parseSave(text: string, options: SaveParseOptions): Ruleset {
     }
   }
   if (current !== null && blockHeader !== null && !listMode) tree.table(current, blockHeader, blockHeader).unterminated.push(blockHeader);
+  loc.trim();
   return {
     kind: "Ruleset",
     span: { line: 1, column: 1, endLine: Math.max(lineNo, 1), endColumn: 1, offset: 0, endOffset: len },
@@ -272,7 +283,7 @@ function inferBlockTable(text: string, from: number, firstChain: string | undefi
   return listTableFor(set);
 }
 
-function parseCounters(loc: SingleLine, start: number, end: number, value: string): Counters {
+function parseCounters(loc: Locator, start: number, end: number, value: string): Counters {
   const m = /^\[(\d+):(\d+)\]$/.exec(value)!;
   return new CountersNode(loc, start, end, counterValue(m[1]!), counterValue(m[2]!));
 }

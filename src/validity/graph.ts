@@ -22,10 +22,12 @@ export interface TableGraph {
   /** Jumps out of each chain to chains of the same table, in rule order. */
   readonly edges: ReadonlyMap<Chain, readonly Edge[]>;
   /**
-   * For every chain reached from a built-in chain: hook → the last jump of a shortest path from that hook's
-   * chain (null for the built-in chain itself). `pathTo` rebuilds the whole path when a message needs it.
+   * For every hook, the chains its built-in chain reaches: chain → the last jump of a shortest path from the
+   * hook's chain (null for the built-in chain itself). `pathTo` rebuilds the whole path when a message needs
+   * it. Kept per hook, not per chain: a Kubernetes dump has tens of thousands of chains, and a small map for
+   * each was 7 MB.
    */
-  readonly hooks: ReadonlyMap<Chain, ReadonlyMap<Hook, Edge | null>>;
+  readonly hooks: ReadonlyMap<Hook, ReadonlyMap<Chain, Edge | null>>;
 }
 
 export interface RulesetGraph {
@@ -48,7 +50,7 @@ export function buildGraph(ruleset: Ruleset): RulesetGraph {
       }
       edges.set(chain, out);
     }
-    const hooks = new Map<Chain, Map<Hook, Edge | null>>();
+    const hooks = new Map<Hook, Map<Chain, Edge | null>>();
     for (const chain of table.chains) {
       if (!chain.builtin || !isHook(chain.name) || !isBuiltinChain(table.name, chain.name)) continue;
       const hook = chain.name;
@@ -62,11 +64,7 @@ export function buildGraph(ruleset: Ruleset): RulesetGraph {
           queue.push(e.to);
         }
       }
-      for (const [c, e] of via) {
-        let m = hooks.get(c);
-        if (!m) hooks.set(c, (m = new Map()));
-        m.set(hook, e);
-      }
+      hooks.set(hook, via);
     }
     tables.set(table.name, { table, byName, edges, hooks });
   }
@@ -79,14 +77,17 @@ export function graphOf(ctx: { ast: Ruleset; memo<T>(key: string, compute: () =>
 
 /** Hooks whose packets reach `chain`, each with the last jump of a shortest path (null for the built-in chain). */
 export function hooksOf(graph: RulesetGraph, chain: Chain): ReadonlyMap<Hook, Edge | null> {
-  return graph.tables.get(chain.table)?.hooks.get(chain) ?? new Map();
+  const out = new Map<Hook, Edge | null>();
+  const hooks = graph.tables.get(chain.table)?.hooks;
+  if (hooks) for (const [hook, via] of hooks) if (via.has(chain)) out.set(hook, via.get(chain)!);
+  return out;
 }
 
 /** The jumps from `hook`'s built-in chain to `chain`, first to last (empty for the built-in chain itself). */
 export function pathTo(graph: RulesetGraph, chain: Chain, hook: Hook): Path {
-  const hooks = graph.tables.get(chain.table)?.hooks;
+  const via = graph.tables.get(chain.table)?.hooks.get(hook);
   const path: Edge[] = [];
-  for (let e = hooks?.get(chain)?.get(hook) ?? null; e; e = hooks?.get(e.from)?.get(hook) ?? null) path.unshift(e);
+  for (let e = via?.get(chain) ?? null; e; e = via?.get(e.from) ?? null) path.unshift(e);
   return path;
 }
 
@@ -158,7 +159,7 @@ export function findCycles(graph: RulesetGraph): Cycle[] {
       const closing = inner.reduce((a, b) => (b.rule.span.offset > a.rule.span.offset ? b : a));
       const path = shortestPath(tg, closing.to, closing.from, members);
       const edges = [...(path ?? []), closing];
-      const reachable = comp.some((c) => (tg.hooks.get(c)?.size ?? 0) > 0);
+      const reachable = comp.some((c) => [...tg.hooks.values()].some((via) => via.has(c)));
       out.push({ edges, reachable });
     }
   }
