@@ -9,7 +9,7 @@
 import type { Rule } from "../ast/iptables.js";
 import type { CompiledMatch } from "./compile.js";
 import { F, FIELD_COUNT } from "./fields.js";
-import { candidates, candidatesInSet, type CChain, type KRule, type Model } from "./model.js";
+import { bucketOf, candidates, candidatesInSet, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, type Domain, type Scalar } from "./sets.js";
 
 type AnySet = IntervalSet<Scalar>;
@@ -178,7 +178,7 @@ class CoverIndex {
           return;
         }
         for (const [lo, hi] of x.ranges()) {
-          for (let e = find(starts, lo); e < starts.length && starts[e]! <= hi; e++) {
+          for (let e = bucketOf(starts, lo); e < starts.length && starts[e]! <= hi; e++) {
             buckets[e]!.push(j);
             if (++total > 16 * n + 4096) ok = false;
           }
@@ -224,7 +224,7 @@ class CoverIndex {
       let visited = 0;
       let skip = false;
       for (const [lo, hi] of s.ranges()) {
-        for (let e = find(x.starts, lo); e < x.starts.length && x.starts[e]! <= hi; e++) {
+        for (let e = bucketOf(x.starts, lo); e < x.starts.length && x.starts[e]! <= hi; e++) {
           for (const j of x.buckets[e]!) entries.push(j);
           // A field the box barely restricts barely filters: leave it out (candidates stay a superset).
           if (++visited > 64 || entries.length > this.n / 4) {
@@ -245,7 +245,7 @@ class CoverIndex {
   atPoint(point: readonly Scalar[], limit: number): number[] {
     let first = true;
     for (const x of this.fields) {
-      this.andWith(x.always, x.buckets[find(x.starts, point[x.f]!)]!, first);
+      this.andWith(x.always, x.buckets[bucketOf(x.starts, point[x.f]!)]!, first);
       first = false;
     }
     return this.list(first ? this.isCover : this.acc, limit);
@@ -264,7 +264,7 @@ class CoverIndex {
       let bestValue: Scalar = point[x.f]!;
       let visited = 0;
       for (const [lo, hi] of s.ranges()) {
-        for (let e = find(x.starts, lo); e < x.starts.length && x.starts[e]! <= hi; e++) {
+        for (let e = bucketOf(x.starts, lo); e < x.starts.length && x.starts[e]! <= hi; e++) {
           const size = x.buckets[e]!.length;
           if (best < 0 || size < best) {
             best = size;
@@ -295,17 +295,6 @@ class CoverIndex {
     }
     return out;
   }
-}
-
-function find(starts: readonly Scalar[], x: Scalar): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= x) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 export interface Cover {

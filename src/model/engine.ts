@@ -6,7 +6,7 @@ import type { TableName } from "../ast/iptables.js";
 import type { Action, CompiledMatch } from "./compile.js";
 import { F, ST } from "./fields.js";
 import { bridgeFor } from "./layout.js";
-import { candidates, type CChain, type KRule, type Model } from "./model.js";
+import { bucketOf, candidates, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, U32, type Domain, type Scalar } from "./sets.js";
 import { evalMatch, failingTest, NO, Sym, YES } from "./sym.js";
 
@@ -180,14 +180,7 @@ class Runner {
     for (let r = 0; r < bounds.length; r += 2) {
       const lo = bounds[r]!;
       const hi = bounds[r + 1]!;
-      let a = 0;
-      let b = starts.length - 1;
-      while (a < b) {
-        const mid = (a + b + 1) >> 1;
-        if (starts[mid]! <= lo) a = mid;
-        else b = mid - 1;
-      }
-      for (let e = a; e < starts.length && starts[e]! <= hi; e++) {
+      for (let e = bucketOf(starts, lo); e < starts.length && starts[e]! <= hi; e++) {
         const eLo = starts[e]! > lo ? starts[e]! : lo;
         const eHiRaw = e + 1 < starts.length ? d.pred(starts[e + 1]!) : d.max;
         const eHi = eHiRaw < hi ? eHiRaw : hi;

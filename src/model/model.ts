@@ -215,21 +215,11 @@ function buildIndex(ch: CChain, doms: readonly Domain<Scalar>[]): ChainIndex | n
     const starts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const lists: number[][] = starts.map(() => []);
     let total = 0;
-    const find = (x: Scalar) => {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= x) lo = mid;
-        else hi = mid - 1;
-      }
-      return lo;
-    };
     let tooBig = false;
     sets.forEach((s, k) => {
       if (!s || s.isFull || s.intervalCount > 64 || tooBig) return;
       for (const [lo, hi] of s.ranges()) {
-        for (let e = find(lo); e < starts.length && starts[e]! <= hi; e++) {
+        for (let e = bucketOf(starts, lo); e < starts.length && starts[e]! <= hi; e++) {
           lists[e]!.push(k);
           if (++total > 8 * n + 1024) {
             tooBig = true;
@@ -248,16 +238,21 @@ function buildIndex(ch: CChain, doms: readonly Domain<Scalar>[]): ChainIndex | n
   return best;
 }
 
-/** Positions of the rules of an indexed chain that can match a packet whose indexed field is `v`. */
-export function candidates(ix: ChainIndex, v: Scalar): Int32Array {
-  const starts = ix.starts;
+/** The bucket of a chain index holding `x`: the last position whose start is <= x (starts are sorted, starts[0] is the minimum). */
+export function bucketOf(starts: readonly Scalar[], x: Scalar): number {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= v) lo = mid;
+    if (starts[mid]! <= x) lo = mid;
     else hi = mid - 1;
   }
+  return lo;
+}
+
+/** Positions of the rules of an indexed chain that can match a packet whose indexed field is `v`. */
+export function candidates(ix: ChainIndex, v: Scalar): Int32Array {
+  const lo = bucketOf(ix.starts, v);
   const a = ix.buckets[lo]!;
   const b = ix.always;
   if (a.length === 0) return b;
@@ -286,14 +281,7 @@ export function candidatesInSet(ix: ChainIndex, set: IntervalSet<Scalar>, limit:
   const seen = new Set<number>();
   let visited = 0;
   for (const [lo, hi] of set.ranges()) {
-    let a = 0;
-    let b = starts.length - 1;
-    while (a < b) {
-      const mid = (a + b + 1) >> 1;
-      if (starts[mid]! <= lo) a = mid;
-      else b = mid - 1;
-    }
-    for (let e = a; e < starts.length && starts[e]! <= hi; e++) {
+    for (let e = bucketOf(starts, lo); e < starts.length && starts[e]! <= hi; e++) {
       for (const k of ix.buckets[e]!) seen.add(k);
       if (++visited > limit || seen.size > limit) return null;
     }
