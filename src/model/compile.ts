@@ -566,6 +566,28 @@ export function targetTextOf(rule: Rule): string {
   return `${t.name}${options.length ? ` ${options.map(optionText).join(" ")}` : ""}`;
 }
 
+/**
+ * How MARK and CONNMARK set a mark, as the kernel applies it: mark = (mark & ~mask) ^ value. --set-mark v/m
+ * clears m|v, --set-xmark v/m clears m; --and/--or/--xor-mark are the same with a fixed value or mask.
+ * undefined: none of these options (or an unreadable and/or/xor value); "unreadable": a set value that is not a mark.
+ */
+function markUpdate(opt: (name: string) => string | undefined): { value: number; mask: number } | "unreadable" | undefined {
+  const xset = opt("--set-xmark");
+  const set = xset ?? opt("--set-mark");
+  if (set !== undefined) {
+    const p = markPair(set);
+    if (!p) return "unreadable";
+    return { value: p[0], mask: xset !== undefined ? p[1] : (p[1] | p[0]) >>> 0 };
+  }
+  const and = num(opt("--and-mark") ?? "");
+  if (and !== null) return { value: 0, mask: ~and >>> 0 };
+  const or = num(opt("--or-mark") ?? "");
+  if (or !== null) return { value: or, mask: or };
+  const xor = num(opt("--xor-mark") ?? "");
+  if (xor !== null) return { value: xor, mask: 0 };
+  return undefined;
+}
+
 const CONTINUE: Action = { t: "continue", name: null };
 const RETURN: Action = { t: "return" };
 const VERDICTS: Readonly<Record<"ACCEPT" | "DROP" | "REJECT", Action>> = { ACCEPT: { t: "verdict", v: "ACCEPT" }, DROP: { t: "verdict", v: "DROP" }, REJECT: { t: "verdict", v: "REJECT" } };
@@ -588,34 +610,13 @@ function compileTarget(rule: Rule, ctx: CompileContext): Action {
       case "NFQUEUE":
         return { t: "unknown", name: t.name, final: true };
       case "MARK": {
-        const set = opt("--set-xmark") ?? opt("--set-mark");
-        if (set !== undefined) {
-          const p = markPair(set);
-          if (!p) return { t: "unknown", name: text() };
-          const isX = opt("--set-xmark") !== undefined;
-          return { t: "mark", value: p[0], mask: isX ? p[1] : (p[1] | p[0]) >>> 0 };
-        }
-        const and = opt("--and-mark");
-        if (and !== undefined && num(and) !== null) return { t: "mark", value: 0, mask: ~num(and)! >>> 0 };
-        const or = opt("--or-mark");
-        if (or !== undefined && num(or) !== null) return { t: "mark", value: num(or)!, mask: num(or)! };
-        const xor = opt("--xor-mark");
-        if (xor !== undefined && num(xor) !== null) return { t: "mark", value: num(xor)!, mask: 0 };
-        return { t: "unknown", name: text() };
+        const u = markUpdate(opt);
+        return u && u !== "unreadable" ? { t: "mark", ...u } : { t: "unknown", name: text() };
       }
       case "CONNMARK": {
-        const set = opt("--set-xmark") ?? opt("--set-mark");
-        if (set !== undefined) {
-          const p = markPair(set);
-          if (!p) return { t: "unknown", name: text() };
-          return { t: "connmark-set", value: p[0], mask: opt("--set-xmark") !== undefined ? p[1] : (p[1] | p[0]) >>> 0 };
-        }
-        const and = opt("--and-mark");
-        if (and !== undefined && num(and) !== null) return { t: "connmark-set", value: 0, mask: ~num(and)! >>> 0 };
-        const or = opt("--or-mark");
-        if (or !== undefined && num(or) !== null) return { t: "connmark-set", value: num(or)!, mask: num(or)! };
-        const xor = opt("--xor-mark");
-        if (xor !== undefined && num(xor) !== null) return { t: "connmark-set", value: num(xor)!, mask: 0 };
+        const u = markUpdate(opt);
+        if (u === "unreadable") return { t: "unknown", name: text() };
+        if (u) return { t: "connmark-set", ...u };
         const mask = opt("--mask");
         const nf = num(opt("--nfmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
         const ct = num(opt("--ctmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
