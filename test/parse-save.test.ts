@@ -93,6 +93,13 @@ COMMIT
     expect(findChain(rs, "filter", "TEMP")).toBeUndefined();
     expect(rs.commands[5]).toMatchObject({ op: "insert", index: 3, chain: "INPUT" });
   });
+  it("keeps the exact span of a chain name too long for the packed length (over 8M characters)", () => {
+    const name = "X".repeat(0x800010);
+    const rs = parse(`*filter\n:${name} - [0:0]\n-A ${name} -j ACCEPT\n-I INPUT -j ACCEPT\nCOMMIT\n`);
+    const append = rs.commands.find((c) => c.op === "append")!;
+    expect(append.chainSpan).toMatchObject({ line: 3, column: 4, endLine: 3, endColumn: 4 + name.length });
+    expect(rs.commands.find((c) => c.op === "insert")!.chainSpan).toMatchObject({ line: 4, column: 4, endColumn: 9 });
+  });
   it("-D CHAIN rulespec finds the rule with the same canonical form, in any spelling, in either family", () => {
     const rs = parse(`*filter
 -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT

@@ -362,6 +362,9 @@ kind(RuleNode, "Rule");
 const OPS: readonly OperationType[] = ["append", "insert", "delete", "replace", "check", "new-chain", "delete-chain", "flush", "zero", "policy", "rename-chain", "declare-chain", "list"];
 const TABLES: readonly TableName[] = ["filter", "nat", "mangle", "raw", "security"];
 const FAMILIES: readonly (Family | null)[] = [null, "ipv4", "ipv6"];
+/** The largest chain name length `bits` holds (23 bits); a longer name keeps its end offset aside. */
+const LONG_NAME = 0x7fffff;
+const longChainEnds = new WeakMap<CommandNode, number>();
 
 export class CommandNode extends Located implements Command {
   declare readonly kind: "Command";
@@ -389,7 +392,12 @@ export class CommandNode extends Located implements Command {
     this.flag = init.flag;
     this.chain = init.chain;
     this.chainStart = init.chainStart;
-    this.bits = OPS.indexOf(init.op) | (TABLES.indexOf(init.table) << 4) | (FAMILIES.indexOf(init.family) << 7) | ((init.chainStart < 0 ? 0 : init.chainEnd - init.chainStart) << 9);
+    let length = init.chainStart < 0 ? 0 : init.chainEnd - init.chainStart;
+    if (length >= LONG_NAME) {
+      longChainEnds.set(this, init.chainEnd);
+      length = LONG_NAME;
+    }
+    this.bits = OPS.indexOf(init.op) | (TABLES.indexOf(init.table) << 4) | (FAMILIES.indexOf(init.family) << 7) | (length << 9);
     this.index = init.index;
     this.argument = init.argument;
     if (init.program !== undefined) this.program = init.program;
@@ -410,7 +418,8 @@ export class CommandNode extends Located implements Command {
     this.bits = (this.bits & ~(3 << 7)) | (FAMILIES.indexOf(f) << 7);
   }
   private get chainEnd(): number {
-    return this.chainStart + (this.bits >>> 9);
+    const length = this.bits >>> 9;
+    return length === LONG_NAME ? longChainEnds.get(this)! : this.chainStart + length;
   }
 }
 Object.defineProperty(CommandNode.prototype, "chainSpan", {
