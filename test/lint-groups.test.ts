@@ -11,6 +11,9 @@ const DUMP = "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
 const DOCKER_DUMP = readFileSync("fixtures/rules/docker-config-mismatch/project-stale/host.rules", "utf8");
 const DAEMON = readFileSync("fixtures/rules/docker-config-mismatch/project-stale/daemon.json", "utf8");
 const input = (filePath: string, text: string): LintInput => ({ filePath, text });
+/** A project rule for these tests: compares files, reports nothing unless `check` does. */
+const projectRule = (parts: Pick<Parameters<typeof defineRule>[0], "check" | "appliesTo">): LintRule =>
+  defineRule({ id: "test-project", language: "project", category: "style", severity: "warning", description: "Compares files", tags: ["test"], docs: { rationale: "Test rule.", bad: "", good: "" }, ...parts }) as LintRule;
 
 describe("lintGroups: which files must be linted together", () => {
   it("every file alone when no project rule can compare them", () => {
@@ -35,16 +38,7 @@ describe("lintGroups: which files must be linted together", () => {
   });
 
   it("together whenever a project rule does not say when it applies", () => {
-    const anything = defineRule({
-      id: "test-project",
-      language: "project",
-      category: "style",
-      severity: "warning",
-      description: "Compares files",
-      tags: ["test"],
-      docs: { rationale: "Test rule.", bad: "", good: "" },
-      check() {},
-    }) as LintRule;
+    const anything = projectRule({ check() {} });
     expect(lintGroups([input("/a.rules", DUMP), input("/b.rules", DUMP)], { rules: [anything] })).toEqual([[0, 1]]);
     const never = { ...anything, appliesTo: () => false } as LintRule;
     expect(lintGroups([input("/a.rules", DUMP), input("/b.rules", DUMP)], { rules: [never] })).toEqual([[0], [1]]);
@@ -64,19 +58,12 @@ describe("lintGroups: which files must be linted together", () => {
 
   it("the engine skips a project rule that says it does not apply", () => {
     let ran = 0;
-    const rule = defineRule({
-      id: "test-project",
-      language: "project",
-      category: "style",
-      severity: "warning",
-      description: "Compares files",
-      tags: ["test"],
-      docs: { rationale: "Test rule.", bad: "", good: "" },
+    const rule = projectRule({
       appliesTo: (files) => files.length > 2,
       check() {
         ran++;
       },
-    }) as LintRule;
+    });
     lintFiles([input("/a.rules", DUMP), input("/b.rules", DUMP)], { rules: [rule] });
     expect(ran).toBe(0);
     lintFiles([input("/a.rules", DUMP), input("/b.rules", DUMP), input("/c.rules", DUMP)], { rules: [rule] });
