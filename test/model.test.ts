@@ -126,6 +126,39 @@ describe("trace", () => {
     expect(t({ dport: 446 })).toBe("DROP");
   });
 
+  it("applies every way MARK and CONNMARK set a mark: (mark & ~mask) ^ value", () => {
+    const text = [
+      "*mangle",
+      ":PREROUTING ACCEPT [0:0]",
+      "-A PREROUTING -i eth1 -j MARK --set-mark 0x6/0x4",
+      "-A PREROUTING -i eth2 -j MARK --or-mark 0x5",
+      "-A PREROUTING -i eth3 -j MARK --set-xmark 0x3/0x0",
+      "-A PREROUTING -i eth3 -j MARK --and-mark 0x1",
+      "-A PREROUTING -i eth4 -j MARK --xor-mark 0x9",
+      "-A PREROUTING -i eth5 -j CONNMARK --set-xmark 0x7/0xffffffff",
+      "-A PREROUTING -i eth5 -j CONNMARK --restore-mark",
+      "-A PREROUTING -i eth6 -j CONNMARK --or-mark 0x10",
+      "COMMIT",
+      "*filter",
+      ":INPUT DROP [0:0]",
+      "-A INPUT -i eth1 -m mark --mark 0x6 -j ACCEPT",
+      "-A INPUT -i eth2 -m mark --mark 0x5 -j ACCEPT",
+      "-A INPUT -i eth3 -m mark --mark 0x1 -j ACCEPT",
+      "-A INPUT -i eth4 -m mark --mark 0x9 -j ACCEPT",
+      "-A INPUT -i eth5 -m mark --mark 0x7 -j ACCEPT",
+      "-A INPUT -i eth6 -m connmark --mark 0x10 -j ACCEPT",
+      "-A INPUT -i eth7 -m mark --mark 0x0 -j ACCEPT",
+      "COMMIT",
+      "",
+    ].join("\n");
+    const m = new Model(parse(text), { local: ["192.0.2.1"] });
+    const t = (i: string) => trace(m, { in: i, src: "192.0.2.15", dst: "192.0.2.1", proto: "tcp", dport: 22 }).result;
+    for (const i of ["eth1", "eth2", "eth3", "eth4", "eth5", "eth6", "eth7"]) expect(t(i).verdict, i).toBe("ACCEPT");
+    // the matching rule is the one for the interface's expected mark, not a later catch-all
+    expect(t("eth3").path.at(-1)).toMatchObject({ table: "filter", chain: "INPUT", line: 16 });
+    expect(t("eth8").verdict).toBe("DROP");
+  });
+
   it("traces IPv6", () => {
     const text = "*filter\n:INPUT DROP [0:0]\n-A INPUT -s 2001:db8::/32 -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n";
     const m = new Model(parse(text, { family: "ipv6" }), { local: ["2001:db8:ffff::1"] });
