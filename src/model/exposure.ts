@@ -105,7 +105,8 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
     }
   }
   const items: ExposureItem[] = [];
-  for (const g of groups.values()) items.push(...itemsOf(model, g.kind, g.proto, g.container, g.cells));
+  const ctx = itemContext(model);
+  for (const g of groups.values()) for (const item of itemsOf(ctx, g.kind, g.proto, g.container, g.cells)) items.push(item);
   // One collator for the whole sort: String#localeCompare builds the same comparison on every call.
   const cmp = collator().compare;
   items.sort((a, b) => Number(b.openToAny) - Number(a.openToAny) || b.width - a.width || cmp(a.proto, b.proto) || portKey(a.hostPort) - portKey(b.hostPort) || cmp(a.container ?? "", b.container ?? ""));
@@ -182,52 +183,114 @@ function addCell(
   g.cells.push({ iface, dst: slot(fp, F.DST), dport: slot(fp, F.DPORT), src: slot(fp, F.SRC), definite: unknown.length === 0, unknown });
 }
 
-/** Cut a list of sets into the coarsest pieces on which membership in every set is constant. */
-function refine(sets: readonly AnySet[]): AnySet[] {
-  if (sets.length === 0) return [];
-  const d = sets[0]!.d;
-  const bounds = new Set<Scalar>();
-  for (const s of sets)
-    for (let k = 0; k < s.b.length; k += 2) {
-      bounds.add(s.b[k]!);
-      const hi = s.b[k + 1]!;
-      if (hi < d.max) bounds.add(d.succ(hi));
+/**
+ * Cut the items' sets into the coarsest pieces on which membership in every set is constant: each piece
+ * with the items whose set contains it (in the items' order). Pieces come in the order of their lowest
+ * value. One sweep over the sets' bounds, so a thousand containers' cells cost a sort, not a product.
+ */
+function partition<T>(items: readonly T[], setOf: (t: T) => AnySet): { set: AnySet; members: T[] }[] {
+  if (items.length === 0) return [];
+  const d = setOf(items[0]!).d;
+  const at: Scalar[] = [];
+  const who: number[] = [];
+  items.forEach((t, k) => {
+    const b = setOf(t).b;
+    for (let i = 0; i < b.length; i += 2) {
+      at.push(b[i]!);
+      who.push(k); // k enters at b[i]
+      const hi = b[i + 1]!;
+      if (hi < d.max) {
+        at.push(d.succ(hi));
+        who.push(~k); // and leaves after hi
+      }
     }
-  const starts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const pieces = new Map<string, [Scalar, Scalar][]>();
-  for (let k = 0; k < starts.length; k++) {
-    const lo = starts[k]!;
-    const hi = k + 1 < starts.length ? d.pred(starts[k + 1]!) : d.max;
-    const sig = sets.map((s) => (s.has(lo) ? "1" : "0")).join("");
-    if (!sig.includes("1")) continue;
-    const list = pieces.get(sig) ?? [];
-    list.push([lo, hi]);
-    pieces.set(sig, list);
+  });
+  const order = at.map((_, i) => i).sort((x, y) => (at[x]! < at[y]! ? -1 : at[x]! > at[y]! ? 1 : 0));
+  const active = new Set<number>();
+  const pieces = new Map<string, { ranges: [Scalar, Scalar][]; members: number[] }>();
+  for (let i = 0; i < order.length; ) {
+    const lo = at[order[i]!]!;
+    for (; i < order.length && at[order[i]!] === lo; i++) {
+      const k = who[order[i]!]!;
+      if (k >= 0) active.add(k);
+      else active.delete(~k);
+    }
+    if (active.size === 0) continue;
+    const hi = i < order.length ? d.pred(at[order[i]!]!) : d.max;
+    const members = [...active].sort((a, b) => a - b);
+    const sig = members.join(",");
+    const piece = pieces.get(sig);
+    if (piece) piece.ranges.push([lo, hi]);
+    else pieces.set(sig, { ranges: [[lo, hi]], members });
   }
-  return [...pieces.values()].map((rs) => IntervalSet.fromRanges(d, rs));
+  return [...pieces.values()].map((p) => ({ set: IntervalSet.fromRanges(d, p.ranges), members: p.members.map((k) => items[k]!) }));
 }
 
-function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, container: string | null, cells: Cell[]): ExposureItem[] {
-  const fam = model.family;
-  const full = IntervalSet.full(model.doms[F.SRC]!);
+/** What every group's items share: the model's constants and the text of sets already formatted. */
+interface ItemContext {
+  readonly model: Model;
+  readonly valid: AnySet;
+  readonly validSize: number;
+  readonly local: AnySet;
+  readonly external: ReadonlySet<number> | null;
+  /** Source set (by key) → its text: most published ports admit the same sources. */
+  readonly shown: Map<string, string[]>;
+  /** Source set (by key) → the blocklist text of `allExcept`. */
+  readonly excepts: Map<string, string[]>;
+}
+
+function itemContext(model: Model): ItemContext {
   const valid = validSources(model);
-  const anyText = fam === "ipv4" ? "0.0.0.0/0" : "::/0";
-  const show = (set: AnySet) => (set.equals(valid) ? [anyText] : formatAddrSet(fam, set as never));
-  const local = model.layout.local as AnySet;
-  const external = model.layout.external.length ? new Set(model.layout.external.map((n) => model.ifaces.classOf(n))) : null;
+  return {
+    model,
+    valid,
+    validSize: valid.size(),
+    local: model.layout.local as AnySet,
+    external: model.layout.external.length ? new Set(model.layout.external.map((n) => model.ifaces.classOf(n))) : null,
+    shown: new Map(),
+    excepts: new Map(),
+  };
+}
+
+/** The text of a source set: the whole valid range as one CIDR, else its ranges. */
+function showSources(ctx: ItemContext, set: AnySet, key: string): string[] {
+  let text = ctx.shown.get(key);
+  if (!text) {
+    const fam = ctx.model.family;
+    text = set.equals(ctx.valid) ? [fam === "ipv4" ? "0.0.0.0/0" : "::/0"] : formatAddrSet(fam, set as never);
+    ctx.shown.set(key, text);
+  }
+  return text;
+}
+
+/** The sources a wide set leaves out (a blocklist), when it admits at least half of all sources. */
+function exceptText(ctx: ItemContext, def: AnySet, key: string): string[] {
+  let text = ctx.excepts.get(key);
+  if (!text) {
+    const missing = ctx.valid.subtract(def);
+    text = !missing.isEmpty && def.size() >= ctx.validSize / 2 ? formatAddrSet(ctx.model.family, missing as never) : [];
+    ctx.excepts.set(key, text);
+  }
+  return text;
+}
+
+function itemsOf(ctx: ItemContext, kind: ExposureItem["kind"], proto: number, container: string | null, cells: Cell[]): ExposureItem[] {
+  const { model, valid } = ctx;
+  const fam = model.family;
+  const d = valid.d;
   const byKey = new Map<string, { dports: AnySet[]; dst: AnySet; allowed: AllowedEntry[]; openToAny: boolean; unknown: Set<string>; width: number }>();
-  for (const dport of refine(cells.map((c) => c.dport))) {
-    const inPort = cells.filter((c) => c.dport.intersects(dport));
-    for (const dst of refine(inPort.map((c) => c.dst))) {
-      const here = inPort.filter((c) => c.dst.intersects(dst));
+  for (const { set: dport, members: inPort } of partition(cells, (c) => c.dport)) {
+    for (const { set: dst, members: here } of partition(inPort, (c) => c.dst)) {
       const ifaces = [...new Set(here.map((c) => c.iface))].sort((a, b) => a - b);
       const allowed: AllowedEntry[] = [];
       let openToAny = false;
       let width = 0;
       const unknown = new Set<string>();
+      // The item's identity: its destination and, per interface, the sets it admits.
+      let key = dst.key();
       for (const k of ifaces) {
-        let def = IntervalSet.empty(full.d);
-        let maybe = IntervalSet.empty(full.d);
+        let def = IntervalSet.empty(d);
+        let maybe = IntervalSet.empty(d);
         for (const c of here) {
           if (c.iface !== k) continue;
           if (c.definite) def = def.union(c.src);
@@ -238,22 +301,23 @@ function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, contai
         }
         maybe = maybe.subtract(def);
         if (def.isEmpty && maybe.isEmpty) continue;
-        const missing = valid.subtract(def);
-        const except = !missing.isEmpty && def.size() >= valid.size() / 2 ? formatAddrSet(fam, missing as never) : [];
+        const defKey = def.key();
+        const maybeKey = maybe.key();
+        key += `|${k}:${defKey}:${maybeKey}`;
+        const except = exceptText(ctx, def, defKey);
         const entry: AllowedEntry = {
           inInterface: model.ifaces.label(k),
-          sources: show(def),
-          ...(maybe.isEmpty ? {} : { possibleSources: show(maybe) }),
+          sources: showSources(ctx, def, defKey),
+          ...(maybe.isEmpty ? {} : { possibleSources: showSources(ctx, maybe, maybeKey) }),
           ...(except.length > 0 && except.length <= 4 ? { allExcept: except } : {}),
         };
         // The sets themselves, for callers in the process (not serialised).
-        Object.defineProperty(entry, "set", { value: def, enumerable: false });
+        entrySets.set(entry, def);
         allowed.push(entry);
         width += def.size() + maybe.size();
-        if (def.equals(valid) && (external === null || external.has(k))) openToAny = true;
+        if (def.equals(valid) && (ctx.external === null || ctx.external.has(k))) openToAny = true;
       }
       if (allowed.length === 0) continue;
-      const key = `${dst.key()}|${JSON.stringify(allowed)}`;
       const cur = byKey.get(key);
       if (cur) cur.dports.push(dport);
       else byKey.set(key, { dports: [dport], dst, allowed, openToAny, unknown, width });
@@ -266,7 +330,7 @@ function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, contai
     const single = ports.single;
     const hostPort = single !== undefined ? Number(single) : portsText(ports);
     const dstText = formatAddrSet(fam, v.dst as never).join(",");
-    const hostAddress = kind === "routed" ? null : local.isSubsetOf(v.dst) ? "*" : dstText;
+    const hostAddress = kind === "routed" ? null : ctx.local.isSubsetOf(v.dst) ? "*" : dstText;
     items.push({
       kind,
       proto: PROTO_NAMES[proto] ?? String(proto),
@@ -275,7 +339,7 @@ function itemsOf(model: Model, kind: ExposureItem["kind"], proto: number, contai
       container: kind === "routed" ? `${fam === "ipv6" ? `[${dstText}]` : dstText}:${hostPort}` : container,
       allowed: v.allowed,
       openToAny: v.openToAny,
-      ...(v.unknown.size ? { unknown: [...v.unknown] } : {}),
+      ...(v.unknown.size ? { unknown: [...v.unknown].sort(byLine) } : {}),
       width: v.width,
     });
   }
@@ -321,8 +385,9 @@ export interface PublishedPortRef {
   readonly containerPort: { readonly from: number; readonly to: number };
 }
 
-/** The admitted sources of an entry (in-process only). */
-const entrySet = (a: AllowedEntry): AnySet | undefined => (a as AllowedEntry & { set?: AnySet }).set;
+/** The admitted sources of each entry (in-process only, not serialised). */
+const entrySets = new WeakMap<AllowedEntry, AnySet>();
+const entrySet = (a: AllowedEntry): AnySet | undefined => entrySets.get(a);
 
 /**
  * Is this published port open to the world? With the host's external interfaces known, on one of them;
@@ -398,4 +463,9 @@ function acceptReason(model: Model, port: PublishedPortRef, ifaceLabel: string):
   } catch {
     return "nothing in FORWARD stops it";
   }
+}
+
+/** "line N: …" texts in line order. */
+function byLine(a: string, b: string): number {
+  return Number(/\d+/.exec(a)?.[0] ?? 0) - Number(/\d+/.exec(b)?.[0] ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
 }
