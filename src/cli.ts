@@ -69,6 +69,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO(), opti
       .fail((message, error) => {
         throw error ?? new UsageError(`${tidyYargsMessage(message, argv)} (see fwlint --help)`);
       });
+    skipHelpCache(program);
     await program.parseAsync(argv.map((a) => (a === "-" ? STDIN_ARG : a)), { [CONTEXT_KEY]: ctx }, (_err, _argv, out) => {
       if (out) output = out;
     });
@@ -80,6 +81,18 @@ export async function run(argv: readonly string[], io: CliIO = processIO(), opti
 }
 
 /** yargs names an unknown option twice (kebab and camelCase) and without its dashes: name it once, as typed. */
+/**
+ * yargs renders the whole help text of a command right after starting its handler, in case a later
+ * failure wants to print it (~20 ms of every run). Our .fail() never prints help, and --help renders its
+ * text itself, so the cached copy is never read: the render is skipped. (An internal of yargs: when a
+ * version lacks it, nothing changes.)
+ */
+function skipHelpCache(program: unknown): void {
+  const internal = (program as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === "function") usage.cacheHelpMessage = () => {};
+}
+
 function tidyYargsMessage(message: string, argv: readonly string[]): string {
   const m = /^Unknown arguments?: (.*)$/s.exec(message);
   if (!m) return message;
