@@ -217,10 +217,16 @@ class Runner {
     // (a signature), and a packet that agrees with a kept walk on that walk's fields takes the same walk.
     const pure = purity(this.model, ch);
     const outer = this.consulted;
+    // Keys made for the lookups, kept for the store (the walk often ends on a signature looked up here).
+    let keyed: Signature[] | null = null;
+    let keys: string[] | null = null;
     if (pure) {
       for (const sig of pure.sigs) {
         if (sig.off) continue;
-        const hit = sig.cache.get(summaryKey(start.p, sig.fields, pure, ch));
+        const key = summaryKey(start.p, sig.fields, pure, ch);
+        (keyed ??= []).push(sig);
+        (keys ??= []).push(key);
+        const hit = sig.cache.get(key);
         if (hit) {
           sig.hits++;
           for (const c of hit) out.push(applySummary(start, c, sig.fields));
@@ -240,7 +246,8 @@ class Runner {
       if (!sig && pure.sigs.length < 16) pure.sigs.push((sig = { mask, fields: fieldsOf(mask), cache: new Map(), stores: 0, hits: 0, off: false }));
       if (sig && !sig.off) {
         const fields = sig.fields;
-        if (sig.cache.size < 10_000) sig.cache.set(summaryKey(start.p, fields, pure, ch), merged.map((e) => summarize(start, e, fields)));
+        const at = keyed ? keyed.indexOf(sig) : -1;
+        if (sig.cache.size < 10_000) sig.cache.set(at >= 0 ? keys![at]! : summaryKey(start.p, fields, pure, ch), merged.map((e) => summarize(start, e, fields)));
         // Packets that never repeat on these fields: stop keeping them. Generous, because the repeats often
         // come late: a thousand published ports are stored by the first outside interface's run and met again
         // by the next interface's (same class of interface for every rule of Docker's chains).
@@ -509,6 +516,8 @@ interface Purity {
   readonly sigs: Signature[];
   /** Per field, how its constant values are told apart (made on first use; null: by exact value). */
   readonly atoms: (Atoms | null | undefined)[];
+  /** Per field, the class key of each constant value met so far. */
+  readonly atomKeys: (Map<Scalar, string> | undefined)[];
 }
 
 /**
@@ -578,7 +587,7 @@ function purity(model: Model, ch: CChain, seen?: Set<CChain>): Purity | null {
       else for (const f of sub.reads) reads.add(f);
     } else if (!(a.t === "verdict" || a.t === "return" || a.t === "continue" || (a.t === "unknown" && a.final))) pure = false;
   }
-  const out = pure ? { reads: [...reads].sort((x, y) => x - y), sigs: [], atoms: [] } : null;
+  const out = pure ? { reads: [...reads].sort((x, y) => x - y), sigs: [], atoms: [], atomKeys: [] } : null;
   purityCache.set(ch, out);
   return out;
 }
@@ -653,8 +662,15 @@ function summaryKey(p: Sym, reads: readonly number[], pure: Purity, ch: CChain):
   for (const f of reads) {
     const slot = p.s[f]!;
     if (slot < 0) {
-      const a = atomsOf(pure, ch, f);
-      key += a ? `a${atomKey(a, p.c[f]!)};` : `c${String(p.c[f])};`;
+      const v = p.c[f]!;
+      const memo = (pure.atomKeys[f] ??= new Map());
+      let k = memo.get(v);
+      if (k === undefined) {
+        const a = atomsOf(pure, ch, f);
+        k = a ? `a${atomKey(a, v)};` : `c${String(v)};`;
+        if (memo.size < 65_536) memo.set(v, k);
+      }
+      key += k;
     } else {
       // Fields sharing a variable must share it in the other packet too.
       let first = 0;
