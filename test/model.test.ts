@@ -187,6 +187,53 @@ describe("exposure", () => {
     expect(computeExposure(m).find((i) => i.kind === "published")!.openToAny).toBe(false);
   });
 
+  it("keeps interfaces apart that only a chain called from a shared chain tells apart (chain answers are shared by class)", () => {
+    // eth0 and eth1 look alike to FORWARD-level rules; only GUARD (two calls deep) drops eth1, and only
+    // for the second published port. A chain answer shared between the two interfaces would get one wrong.
+    const text = [
+      "*filter",
+      ":INPUT DROP [0:0]",
+      ":FORWARD DROP [0:0]",
+      ":OUTPUT ACCEPT [0:0]",
+      ":OUTER - [0:0]",
+      ":GUARD - [0:0]",
+      "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "-A FORWARD -i br0 -j ACCEPT",
+      "-A FORWARD -o br0 -j OUTER",
+      "-A OUTER -i br0 -j DROP",
+      "-A OUTER -j GUARD",
+      "-A OUTER -o br0 -j ACCEPT",
+      "-A GUARD -d 172.30.0.3/32 -i eth1 -j DROP",
+      "COMMIT",
+      "*nat",
+      ":PREROUTING ACCEPT [0:0]",
+      ":POSTROUTING ACCEPT [0:0]",
+      "-A PREROUTING -i eth0 -p tcp -m tcp --dport 9000 -j DNAT --to-destination 172.30.0.2:80",
+      "-A PREROUTING -i eth1 -p tcp -m tcp --dport 9000 -j DNAT --to-destination 172.30.0.2:80",
+      "-A PREROUTING -i eth0 -p tcp -m tcp --dport 9001 -j DNAT --to-destination 172.30.0.3:80",
+      "-A PREROUTING -i eth1 -p tcp -m tcp --dport 9001 -j DNAT --to-destination 172.30.0.3:80",
+      "-A POSTROUTING -s 172.30.0.0/16 ! -o br0 -j MASQUERADE",
+      "COMMIT",
+      "",
+    ].join("\n");
+    const m = new Model(parse(text), { local: ["10.99.0.1"] });
+    const pub = computeExposure(m, { routed: false }).filter((i) => i.kind === "published");
+    const ifacesOf = (container: string) => pub.find((i) => i.container === container)?.allowed.map((a) => a.inInterface);
+    expect(ifacesOf("172.30.0.2:80")).toEqual(["eth0", "eth1"]);
+    expect(ifacesOf("172.30.0.3:80")).toEqual(["eth0"]);
+    // trace agrees, packet by packet
+    for (const [iface, dport, verdict] of [["eth0", 9001, "ACCEPT"], ["eth1", 9001, "DROP"], ["eth1", 9000, "ACCEPT"]] as const)
+      expect(trace(m, { in: iface, out: "br0", src: "198.51.100.7", dst: "10.99.0.1", proto: "tcp", dport }).result.verdict).toBe(verdict);
+  });
+
+  it("lists the unknown matches an answer depends on in line order", () => {
+    const m = docker("-A DOCKER-USER -m set --match-set b src -j DROP\n-A DOCKER-USER -m set --match-set a src -j DROP");
+    const pub = computeExposure(m, { routed: false }).find((i) => i.kind === "published")!;
+    const lines = pub.unknown!.map((u) => Number(/^line (\d+)/.exec(u)![1]));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+  });
+
   it("reports what it cannot decide as possible sources", () => {
     const items = computeExposure(docker("-A DOCKER-USER -m set ! --match-set allowed src -j DROP"), { routed: false });
     const pub = items.find((i) => i.kind === "published")!;
