@@ -233,6 +233,9 @@ function buildIndex(ch: CChain, doms: readonly Domain<Scalar>[]): ChainIndex | n
     if (cost < bestCost) {
       bestCost = cost;
       best = { field: f, starts, buckets: lists.map((l) => Int32Array.from(l)), always: Int32Array.from(always) };
+      // Good enough: two rules or fewer per value, and few rules that every packet meets; another field
+      // could only save some of those few.
+      if (total / starts.length <= 2 && always.length <= Math.max(8, n / 100)) break;
     }
   }
   return best;
