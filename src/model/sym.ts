@@ -53,6 +53,7 @@ export class Sym {
   }
 
   withConst(f: number, v: Scalar): Sym {
+    if (this.s[f]! < 0 && this.c[f] === v) return this;
     const c = this.c.slice();
     const s = this.s.slice();
     c[f] = v;
