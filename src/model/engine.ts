@@ -217,16 +217,10 @@ class Runner {
     // (a signature), and a packet that agrees with a kept walk on that walk's fields takes the same walk.
     const pure = purity(this.model, ch);
     const outer = this.consulted;
-    // Keys made for the lookups, kept for the store (the walk often ends on a signature looked up here).
-    let keyed: Signature[] | null = null;
-    let keys: string[] | null = null;
     if (pure) {
       for (const sig of pure.sigs) {
         if (sig.off) continue;
-        const key = summaryKey(start.p, sig.fields, pure, ch);
-        (keyed ??= []).push(sig);
-        (keys ??= []).push(key);
-        const hit = sig.cache.get(key);
+        const hit = sig.cache.get(summaryKey(start.p, sig.fields));
         if (hit) {
           sig.hits++;
           for (const c of hit) out.push(applySummary(start, c, sig.fields));
@@ -246,12 +240,9 @@ class Runner {
       if (!sig && pure.sigs.length < 16) pure.sigs.push((sig = { mask, fields: fieldsOf(mask), cache: new Map(), stores: 0, hits: 0, off: false }));
       if (sig && !sig.off) {
         const fields = sig.fields;
-        const at = keyed ? keyed.indexOf(sig) : -1;
-        if (sig.cache.size < 10_000) sig.cache.set(at >= 0 ? keys![at]! : summaryKey(start.p, fields, pure, ch), merged.map((e) => summarize(start, e, fields)));
-        // Packets that never repeat on these fields: stop keeping them. Generous, because the repeats often
-        // come late: a thousand published ports are stored by the first outside interface's run and met again
-        // by the next interface's (same class of interface for every rule of Docker's chains).
-        if (++sig.stores > SIG_TRIAL && sig.hits * 8 < sig.stores) sig.off = true;
+        if (sig.cache.size < 10_000) sig.cache.set(summaryKey(start.p, fields), merged.map((e) => summarize(start, e, fields)));
+        // Packets that never repeat on these fields (a new connection per published port): stop keeping them.
+        if (++sig.stores > 64 && sig.hits * 8 < sig.stores) sig.off = true;
       }
     }
     for (const e of merged) out.push(e);
@@ -507,6 +498,15 @@ class Runner {
   }
 }
 
+/** Number of rules at the head of an indexed chain that do not restrict its field (-1: no index). */
+function leadOf(ix: ChainIndex | null): number {
+  if (!ix) return -1;
+  const always = ix.always;
+  let k = 0;
+  while (k < always.length && always[k] === k) k++;
+  return k;
+}
+
 // ── chain summaries (set-level runs) ──
 
 interface Purity {
@@ -514,19 +514,7 @@ interface Purity {
   readonly reads: readonly number[];
   /** Kept answers by the fields their walks consulted. */
   readonly sigs: Signature[];
-  /** Per field, how its constant values are told apart (made on first use; null: by exact value). */
-  readonly atoms: (Atoms | null | undefined)[];
-  /** Per field, the class key of each constant value met so far. */
-  readonly atomKeys: (Map<Scalar, string> | undefined)[];
 }
-
-/**
- * The classes of a field's values that no test of a chain (and what it calls) tells apart: two constant
- * values in one class pass and fail exactly the same tests, so the chain treats the packets alike (an
- * outside interface `eth0` and "any other interface" in a chain that only names bridges). `bits`: the
- * membership in each of a few test sets; `starts`: the pieces between all the test sets' bounds.
- */
-type Atoms = { readonly bits: readonly IntervalSet<Scalar>[] } | { readonly starts: readonly Scalar[] };
 interface Signature {
   /** Consulted fields, a bit per field, and as a sorted list. */
   readonly mask: number;
@@ -587,91 +575,17 @@ function purity(model: Model, ch: CChain, seen?: Set<CChain>): Purity | null {
       else for (const f of sub.reads) reads.add(f);
     } else if (!(a.t === "verdict" || a.t === "return" || a.t === "continue" || (a.t === "unknown" && a.final))) pure = false;
   }
-  const out = pure ? { reads: [...reads].sort((x, y) => x - y), sigs: [], atoms: [], atomKeys: [] } : null;
+  const out = pure ? { reads: [...reads].sort((x, y) => x - y), sigs: [] } : null;
   purityCache.set(ch, out);
   return out;
 }
 
-/** Number of rules at the head of an indexed chain that do not restrict its field (-1: no index). */
-function leadOf(ix: ChainIndex | null): number {
-  if (!ix) return -1;
-  const always = ix.always;
-  let k = 0;
-  while (k < always.length && always[k] === k) k++;
-  return k;
-}
-
-/** Answers a signature keeps before it must show one hit per eight stores. */
-const SIG_TRIAL = 4096;
-
-/** Below this many distinct test sets on a field, its classes are told by membership bits. */
-const ATOM_BITS = 24;
-
-/** How a pure chain's tests divide a field's values (null: a function test reads it, values stay exact). */
-function atomsOf(pure: Purity, ch: CChain, f: number): Atoms | null {
-  let a = pure.atoms[f];
-  if (a !== undefined) return a;
-  const sets = new Map<string, IntervalSet<Scalar>>();
-  let exact = false;
-  const seen = new Set<CChain>();
-  const visit = (c: CChain) => {
-    if (seen.has(c) || exact) return;
-    seen.add(c);
-    for (const r of c.rules) {
-      for (const t of r.match.sets) if (t.f === f) sets.set(t.set.key(), t.set);
-      for (const t of r.match.fns) if (t.reads.includes(f)) exact = true;
-      if (r.jumpTarget) visit(r.jumpTarget);
-    }
-  };
-  visit(ch);
-  if (exact) a = null;
-  else if (sets.size <= ATOM_BITS) a = { bits: [...sets.values()] };
-  else {
-    const bounds = new Set<Scalar>();
-    for (const set of sets.values())
-      for (let k = 0; k < set.b.length; k += 2) {
-        bounds.add(set.b[k]!);
-        if (set.b[k + 1]! < set.d.max) bounds.add(set.d.succ(set.b[k + 1]!));
-      }
-    a = { starts: [...bounds].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) };
-  }
-  pure.atoms[f] = a;
-  return a;
-}
-
-/** The class of a constant value (see Atoms), as key text. */
-function atomKey(a: Atoms, v: Scalar): string {
-  if ("bits" in a) {
-    let key = "";
-    for (const set of a.bits) key += set.has(v) ? "1" : "0";
-    return key;
-  }
-  const starts = a.starts;
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (starts[mid]! <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return String(lo);
-}
-
-function summaryKey(p: Sym, reads: readonly number[], pure: Purity, ch: CChain): string {
+function summaryKey(p: Sym, reads: readonly number[]): string {
   let key = "";
   for (const f of reads) {
     const slot = p.s[f]!;
-    if (slot < 0) {
-      const v = p.c[f]!;
-      const memo = (pure.atomKeys[f] ??= new Map());
-      let k = memo.get(v);
-      if (k === undefined) {
-        const a = atomsOf(pure, ch, f);
-        k = a ? `a${atomKey(a, v)};` : `c${String(v)};`;
-        if (memo.size < 65_536) memo.set(v, k);
-      }
-      key += k;
-    } else {
+    if (slot < 0) key += `c${String(p.c[f])};`;
+    else {
       // Fields sharing a variable must share it in the other packet too.
       let first = 0;
       for (const g of reads) if (p.s[g] === slot) {
