@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process";
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deserializeError, parseConcurrency, parseShard, serializeError, shardGroups, shardOf, workerCount, AUTO_BYTES_PER_THREAD } from "../src/commands/parallel.js";
+import { deserializeError, parseConcurrency, parseShard, scheduleOrder, serializeError, shardGroups, shardOf, WarmWorkers, workerCount, AUTO_BYTES_PER_THREAD } from "../src/commands/parallel.js";
+import { lintRules } from "../rules/index.js";
 import { RuleCrashError } from "../src/lint.js";
 import { builtCli } from "./support/build.js";
 import { makeTree, runCli } from "./support/cli.js";
@@ -55,6 +56,23 @@ describe("--concurrency and --shard values", () => {
     expect(shardGroups(groups, undefined, (g) => g[0]!)).toEqual(groups);
   });
 
+  it("threads take groups largest first (ties in input order): workers from the front, the main thread from the back", () => {
+    expect(scheduleOrder([10, 300, 20, 300, 5])).toEqual([1, 3, 2, 0, 4]);
+    expect(scheduleOrder([])).toEqual([]);
+  });
+
+  it("workers started early: only for a number of threads and the registry's rules; what is not taken is stopped", async () => {
+    const ctx = { io: {} as never, exitCode: 0, debug: false, rules: lintRules };
+    for (const c of ["off", "auto", 1] as const) expect(WarmWorkers.start(ctx, c)).toBeUndefined();
+    expect(WarmWorkers.start({ ...ctx, rules: testRules }, 3)).toBeUndefined();
+    const warm = WarmWorkers.start(ctx, 3)!;
+    expect(warm.size).toBe(2);
+    const taken = warm.take(1);
+    expect([taken.length, warm.size]).toEqual([1, 0]);
+    await Promise.all(taken.map((w) => w.stop()));
+    await warm.stop();
+  });
+
   it("a rule crash in a worker comes back as the same error", () => {
     const cause = new TypeError("x is undefined");
     const back = deserializeError(structuredClone(serializeError(new RuleCrashError("some-rule", "/a/rules.v4", cause))));
@@ -93,6 +111,26 @@ describe("--concurrency: the same report as the main thread", () => {
       expect(debug.stderr).toMatch(/linted \d+ file\(s\) in \d+ group\(s\) on the main thread and 2 worker thread\(s\)/);
     }
   }, 120_000);
+
+  it("the biggest file goes to the worker, started while the files are read; small ones stay in the main thread", async () => {
+    const big = `*filter\n:INPUT DROP [0:0]\n${Array.from({ length: 200 }, (_, k) => `-A INPUT -p tcp --dport ${k + 1} -j ACCEPT\n`).join("")}COMMIT\n`;
+    const tree = makeTree({ "a.rules": DUMP, "b.rules": DUMP, "big.rules": big, "c.rules": DUMP, "d.rules": DUMP, "e.rules": DUMP, "f.rules": DUMP });
+    const off = await runCli(["--format", "json", "."], { cwd: tree });
+    const on = await runCli(["--format", "json", "--concurrency", "2", "--debug", "."], { cwd: tree });
+    expect(on.stdout).toBe(off.stdout);
+    expect(on.stderr).toContain("on the main thread and 1 worker thread(s) (1 started early)");
+    const split = /concurrency: worker 1 (\d+) group\(s\), (\d+) bytes; main thread (\d+) group\(s\), (\d+) bytes/.exec(on.stderr);
+    expect(split).not.toBeNull();
+    const [workerGroups, workerBytes, mainGroups, mainBytes] = split!.slice(1).map(Number);
+    expect(workerGroups! + mainGroups!).toBe(7);
+    expect(workerBytes! + mainBytes!).toBe(big.length + 6 * DUMP.length);
+    expect(workerBytes).toBeGreaterThanOrEqual(big.length); // the big file and the next in size (queued)
+    expect(mainBytes! % DUMP.length).toBe(0); // only small files
+    // one file: no worker is used, and the one started early does not keep the process alive
+    const one = await runCli(["a.rules", "--concurrency", "2", "--debug"], { cwd: tree });
+    expect(one.code).toBe(0);
+    expect(one.stderr).toContain("in 1 group(s) in the main thread");
+  });
 
   it("a host's daemon.json and dumps are still compared (linted together, in one thread)", async () => {
     const args = ["--format", "json", "--debug", "fixtures/rules/docker-config-mismatch/project-stale"];

@@ -13,7 +13,7 @@ import { FORMAT_NAMES, formatters, type FormatName, type FormattedResult, type T
 import { ruleText } from "../formatters/rule-docs.js";
 import { lintGroups } from "../lint.js";
 import type { FileKind, LintRuleMeta } from "../rule.js";
-import { lintGroupsOf, parseConcurrency, parseShard, shardGroups, type LintReport } from "./parallel.js";
+import { lintGroupsOf, parseConcurrency, parseShard, shardGroups, WarmWorkers, type Concurrency, type LintReport, type Shard } from "./parallel.js";
 import { colorEnabled, contextOf, debugLog, loadInputs, packageVersion, printError, projectRelative, UsageError, writeReport, type CliContext } from "./shared.js";
 
 const KINDS = ["iptables", "ip6tables", "daemon-json", "script"] as const;
@@ -250,6 +250,17 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
   if (args.listRules) return listRules(ctx, args);
   if (args.printConfig !== undefined) return printConfig(ctx, args, settings);
 
+  // --concurrency N: the workers load fwlint while this thread reads the files (stopped if not needed)
+  const warm = WarmWorkers.start(ctx, concurrency);
+  try {
+    return await lintFilesStep(ctx, args, settings, concurrency, shard, timing, warm);
+  } finally {
+    await warm?.stop();
+  }
+}
+
+async function lintFilesStep(ctx: CliContext, args: LintArgs, settings: CliSettings, concurrency: Concurrency, shard: Shard | undefined, timing: Map<string, number> | undefined, warm: WarmWorkers | undefined): Promise<void> {
+  const { io } = ctx;
   const started = performance.now();
   const loaded = await loadInputs(ctx, {
     patterns: args.files ?? [],
@@ -271,7 +282,7 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
   };
   const groups = shardGroups(lintGroups(inputs, { rules: ctx.rules }), shard, shardKey);
   if (shard) debugLog(ctx, `shard ${shard.index}/${shard.count}: ${groups.reduce((n, g) => n + g.length, 0)} of ${inputs.length} file(s)`);
-  const results = await lintGroupsOf(ctx, inputs, groups, { concurrency, ...(timing ? { timing } : {}) });
+  const results = await lintGroupsOf(ctx, inputs, groups, { concurrency, ...(timing ? { timing } : {}), ...(warm ? { warm } : {}) });
   debugLog(ctx, `linted in ${(performance.now() - lintStarted).toFixed(0)} ms`);
   const reportStarted = performance.now();
 

@@ -99,6 +99,45 @@ export interface LintInputsOptions {
   readonly concurrency: Concurrency;
   /** Milliseconds per phase (summed over the workers). */
   readonly timing?: Map<string, number>;
+  /** Workers started while the files were read; those not needed are stopped. */
+  readonly warm?: WarmWorkers;
+}
+
+/**
+ * Workers started before the files are read: loading fwlint in a worker takes about 0.1 s, which then
+ * overlaps with reading and grouping the files instead of delaying the first group sent to a worker.
+ * Only for an explicit `--concurrency N` (N ≥ 2) with the registry's rules: "auto" needs the files'
+ * sizes first. Whatever `lintGroupsOf` does not take must be stopped with `stop()` (idempotent).
+ */
+export class WarmWorkers {
+  private workers: LintWorker[];
+
+  private constructor(count: number) {
+    this.workers = Array.from({ length: count }, () => new LintWorker());
+    for (const w of this.workers) w.unref();
+  }
+
+  static start(ctx: CliContext, concurrency: Concurrency): WarmWorkers | undefined {
+    if (typeof concurrency !== "number" || concurrency < 2 || ctx.rules !== registry) return undefined;
+    return new WarmWorkers(concurrency - 1);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Up to `count` of the workers, for the caller to stop; the rest are stopped. */
+  take(count: number): LintWorker[] {
+    const taken = this.workers.slice(0, count);
+    const rest = this.workers.slice(count);
+    this.workers = [];
+    void Promise.all(rest.map((w) => w.stop()));
+    return taken;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.take(0).map((w) => w.stop()));
+  }
 }
 
 /**
@@ -118,8 +157,9 @@ export async function lintGroupsOf(ctx: CliContext, inputs: readonly LintInput[]
   // one group at a time: the same results as one lintFiles call over every file, and only one group's
   // parsed documents alive at a time
   const here = (g: readonly number[]) => lintFiles(g.map((k) => inputs[k]!), { rules: ctx.rules, ...(options.timing ? { timing: options.timing } : {}) }).map(report);
-  const out = workers === 0 ? groups.map(here) : await withWorkers(inputs, groups, workers, here, options.timing);
-  debugLog(ctx, `linted ${inputs.length} file(s) in ${groups.length} group(s) ${workers ? `on the main thread and ${workers} worker thread(s)` : "in the main thread"} in ${(performance.now() - started).toFixed(0)} ms`);
+  const warm = options.warm?.take(workers) ?? [];
+  const out = workers === 0 ? groups.map(here) : await withWorkers(ctx, inputs, groups, [...warm, ...Array.from({ length: workers - warm.length }, () => new LintWorker())], here, options.timing);
+  debugLog(ctx, `linted ${inputs.length} file(s) in ${groups.length} group(s) ${workers ? `on the main thread and ${workers} worker thread(s)${warm.length ? ` (${warm.length} started early)` : ""}` : "in the main thread"} in ${(performance.now() - started).toFixed(0)} ms`);
   return out.flat();
 }
 
@@ -194,7 +234,13 @@ class LintWorker {
     this.worker.on("exit", (code) => fail(new Error(`lint worker exited (code ${code})`)));
   }
 
+  /** A worker started ahead (`WarmWorkers`) does not keep the process alive until it is given work. */
+  unref(): void {
+    this.worker.unref();
+  }
+
   run(job: LintJob): Promise<LintJobResult> {
+    this.worker.ref();
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(job.id, { resolve, reject });
@@ -212,29 +258,46 @@ class LintWorker {
 const WORKER_QUEUE = 2;
 
 /**
- * The main thread and `count` workers take the next group from one queue until none is left. Workers are
- * fed only when the main thread is between groups (their replies are events of its loop), so before the
- * main thread starts a group it gives every worker at least as much text queued as that group holds (and
- * WORKER_QUEUE groups): linting time follows the text, so a worker does not run dry while the main thread
- * is busy with a big file. (With a fixed two groups queued, a Kubernetes node's dump on the main thread
- * left the worker idle for most of it: a fleet is mostly small files with a few big ones.)
+ * The order in which the threads take groups: largest first (ties in input order). Workers take from the
+ * front, the main thread from the back, until they meet. The big groups are spread first and the threads
+ * end on small ones, so neither waits long for the other at the end (in input order, a Kubernetes node's
+ * dump among the last files kept one thread busy while the other had nothing left); a worker gets few,
+ * big messages; and the main thread, which only feeds the workers between its own groups, keeps to groups
+ * that take little time.
  */
-async function withWorkers(inputs: readonly LintInput[], groups: readonly (readonly number[])[], count: number, here: (group: readonly number[]) => LintReport[], timing: Map<string, number> | undefined): Promise<LintReport[][]> {
-  const pool = Array.from({ length: count }, () => new LintWorker());
+export function scheduleOrder(sizes: readonly number[]): number[] {
+  return sizes.map((_, g) => g).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+}
+
+/**
+ * The main thread and `count` workers take groups from the two ends of `scheduleOrder` until none is left.
+ * Workers are fed only when the main thread is between groups (their replies are events of its loop), so
+ * before the main thread starts a group it gives every worker at least as much text queued as that group
+ * holds (and WORKER_QUEUE groups): linting time follows the text, so a worker does not run dry while the
+ * main thread is busy with a big file.
+ */
+async function withWorkers(ctx: CliContext, inputs: readonly LintInput[], groups: readonly (readonly number[])[], pool: readonly LintWorker[], here: (group: readonly number[]) => LintReport[], timing: Map<string, number> | undefined): Promise<LintReport[][]> {
+  const count = pool.length;
   const sizes = groups.map((g) => g.reduce((n, k) => n + inputs[k]!.text.length, 0));
+  const order = scheduleOrder(sizes);
   const out: LintReport[][] = new Array(groups.length);
-  let next = 0;
+  // order[front..back) is left: workers take order[front], the main thread order[back - 1]
+  let front = 0;
+  let back = order.length;
   let failure: unknown = null;
   let wake: (() => void) | null = null;
   const queued = pool.map(() => ({ jobs: 0, bytes: 0 }));
+  const taken = [...pool.map(() => ({ groups: 0, bytes: 0 })), { groups: 0, bytes: 0 }]; // per worker, then the main thread
   const pending: Promise<void>[] = [];
 
   const send = (w: number) => {
-    const g = next++;
+    const g = order[front++]!;
     const group = groups[g]!;
     const q = queued[w]!;
     q.jobs++;
     q.bytes += sizes[g]!;
+    taken[w]!.groups++;
+    taken[w]!.bytes += sizes[g]!;
     pending.push(
       pool[w]!.run({ id: g, inputs: group.map((k) => inputs[k]!), timing: timing !== undefined }).then(
         (reply) => {
@@ -255,7 +318,7 @@ async function withWorkers(inputs: readonly LintInput[], groups: readonly (reado
     if (failure !== null) return;
     for (let w = 0; w < pool.length; w++) {
       const q = queued[w]!;
-      while (next < groups.length && (q.jobs < jobs || q.bytes < bytes)) send(w);
+      while (front < back && (q.jobs < jobs || q.bytes < bytes)) send(w);
     }
   };
   const yieldToWorkers = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -263,19 +326,22 @@ async function withWorkers(inputs: readonly LintInput[], groups: readonly (reado
   try {
     feed(0, 1); // one group each to start with: with as many groups as threads, the main thread takes one too
     await yieldToWorkers();
-    while (failure === null && next < groups.length) {
-      const g = next++;
+    while (failure === null && front < back) {
+      const g = order[--back]!;
       feed(sizes[g]!, WORKER_QUEUE);
+      taken[count]!.groups++;
+      taken[count]!.bytes += sizes[g]!;
       out[g] = here(groups[g]!);
       await yieldToWorkers();
     }
-    // wait for the workers' last groups (each reply may queue more)
+    // wait for the workers' last groups
     while (failure === null && queued.some((q) => q.jobs > 0)) await new Promise<void>((resolve) => (wake = resolve));
     await Promise.all(pending);
     if (failure !== null) throw failure;
   } finally {
     await Promise.all(pool.map((w) => w.stop()));
   }
+  debugLog(ctx, `concurrency: ${taken.map((t, w) => `${w < count ? `worker ${w + 1}` : "main thread"} ${t.groups} group(s), ${t.bytes} bytes`).join("; ")}`);
   return out;
 }
 
