@@ -9,6 +9,7 @@ import type { Argv, CommandModule } from "yargs";
 import type { Family } from "../ast/iptables.js";
 import type { Model } from "../model/model.js";
 import { FileReadError, readTextFile } from "../files.js";
+import { fastTracer } from "../model/fast.js";
 import { PacketError, renderTrace, trace, traceResultJson, type PacketSpec, type TraceResult } from "../model/trace.js";
 import { arrayOf, familyOfAddress, loadRuleset, modelArgs, Models } from "./model-io.js";
 import { colorEnabled, contextOf, STDIN_ARG, UsageError, type CliContext } from "./shared.js";
@@ -152,7 +153,8 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
         const model = models.get(fam);
         if (!model) throw new PacketError(`line ${n}: the file has no ${fam === "ipv6" ? "IPv6" : "IPv4"} rules`);
         prepare(model);
-        out = traceResultJson(trace(model, spec).result);
+        // The concrete path answers most packets; it leaves to the symbolic trace any packet it cannot follow exactly.
+        out = fastTracer(model).traceJson(spec) ?? traceResultJson(trace(model, spec).result);
       } catch (err) {
         if (!(err instanceof PacketError)) throw err;
         out = JSON.stringify({ error: err.message });
