@@ -26,6 +26,8 @@ type AnySet = IntervalSet<Scalar>;
 
 /** A packet of the concrete path: a Sym's terms (constant or variable per field), changed in place. */
 export class FPacket {
+  /** The cube and its domains are shared with another packet (copied before a variable is added). */
+  private shared = false;
   constructor(
     /** Constant value per field (meaningful when `s[f] < 0`). */
     public c: Scalar[],
@@ -36,7 +38,19 @@ export class FPacket {
     public doms: Domain<Scalar>[],
   ) {}
   clone(): FPacket {
-    return new FPacket(this.c.slice(), this.s.slice(), this.cube.slice(), this.doms.slice());
+    const p = new FPacket(this.c.slice(), this.s.slice(), this.cube, this.doms);
+    p.shared = this.shared = true;
+    return p;
+  }
+  /** A new slot over `set` (undefined: the whole of `d`). */
+  private addSlot(set: AnySet | undefined, d: Domain<Scalar>): number {
+    if (this.shared) {
+      this.cube = this.cube.slice();
+      this.doms = this.doms.slice();
+      this.shared = false;
+    }
+    this.doms.push(d);
+    return this.cube.push(set) - 1;
   }
   value(f: number): Scalar | undefined {
     const slot = this.s[f]!;
@@ -57,15 +71,11 @@ export class FPacket {
   setVar(f: number, set: AnySet): void {
     const one = set.single;
     if (one !== undefined) return this.setConst(f, one);
-    this.s[f] = this.cube.length;
-    this.cube.push(set.isFull ? undefined : set);
-    this.doms.push(set.d);
+    this.s[f] = this.addSlot(set.isFull ? undefined : set, set.d);
   }
   /** A fresh variable over a whole domain (with more than one value). */
   setVarFull(f: number, d: Domain<Scalar>): void {
-    this.s[f] = this.cube.length;
-    this.cube.push(undefined);
-    this.doms.push(d);
+    this.s[f] = this.addSlot(undefined, d);
   }
   /** Field `f` takes the term of field `g` of `from`. */
   copyTerm(f: number, from: FPacket, g: number): void {
@@ -118,7 +128,14 @@ interface EntryJson {
   readonly plain: string;
   readonly comma: string;
 }
-const entryJson = (plain: string): EntryJson => ({ plain, comma: `,${plain}` });
+/**
+ * Both texts are kept flat (JSON.stringify and join make flat strings; `+` makes a tree): the output pastes
+ * them again and again, and a tree would be walked again each time the output is written.
+ */
+const entryJson = (e: { table: string; chain: string; line: number | null; target: string }): EntryJson => {
+  const plain = JSON.stringify(e);
+  return { plain, comma: ["", plain].join(",") };
+};
 
 /** A list of branches reused from walk to walk (a count; the slots past it are cleared). */
 class Buf {
@@ -178,10 +195,30 @@ const CUT = 3;
 class Cut {}
 const CUT_SIGNAL = new Cut();
 
-type StageTable = "raw" | "mangle" | "nat" | "filter" | "security";
-const INPUT_TABLES: readonly StageTable[] = ["mangle", "filter", "security", "nat"];
-const FORWARD_TABLES: readonly StageTable[] = ["mangle", "filter", "security"];
-const POSTROUTING_TABLES: readonly StageTable[] = ["mangle", "nat"];
+/** A nat stage: PREROUTING and OUTPUT apply the connection's destination NAT, INPUT and POSTROUTING its source NAT. */
+const NAT_PRE = 1;
+const NAT_POST = 2;
+
+/** The chain of each table at each hook (null when the table has none), in engine.ts HOOK_TABLES order. */
+interface Hooks {
+  readonly rawPre: CChain | null;
+  readonly manglePre: CChain | null;
+  readonly natPre: CChain | null;
+  readonly mangleIn: CChain | null;
+  readonly filterIn: CChain | null;
+  readonly securityIn: CChain | null;
+  readonly natIn: CChain | null;
+  readonly mangleFwd: CChain | null;
+  readonly filterFwd: CChain | null;
+  readonly securityFwd: CChain | null;
+  readonly rawOut: CChain | null;
+  readonly mangleOut: CChain | null;
+  readonly natOut: CChain | null;
+  readonly filterOut: CChain | null;
+  readonly securityOut: CChain | null;
+  readonly manglePost: CChain | null;
+  readonly natPost: CChain | null;
+}
 
 const EPHEMERAL: [number, number] = [32768, 60999];
 
@@ -201,8 +238,8 @@ const q = (s: string) => JSON.stringify(s);
 const jstr = (v: string | null) => (v === null ? "null" : JSON.stringify(v));
 const VERDICT_JSON: Readonly<Record<Verdict, string>> = { ACCEPT: q("ACCEPT"), DROP: q("DROP"), REJECT: q("REJECT"), UNKNOWN: q("UNKNOWN") };
 const DELIVERY_JSON = (d: Delivery | null) => (d === null ? "null" : d === "local" ? '"local"' : '"forward"');
-const MARTIAN_SRC = entryJson(JSON.stringify({ table: "routing", chain: "martian source", line: null, target: "DROP" }));
-const MARTIAN_DST = entryJson(JSON.stringify({ table: "routing", chain: "martian destination", line: null, target: "DROP" }));
+const MARTIAN_SRC = entryJson({ table: "routing", chain: "martian source", line: null, target: "DROP" });
+const MARTIAN_DST = entryJson({ table: "routing", chain: "martian destination", line: null, target: "DROP" });
 
 /** The verdict all branches agree on, else UNKNOWN (trace.ts `agree`). */
 function agreedVerdict(bs: readonly FBranch[]): Verdict {
@@ -228,10 +265,11 @@ export class FastTracer {
   readonly stats: FastStats = { fast: 0, fallback: 0 };
   private readonly none: number;
   private readonly lo: number;
-  /** Path entries' JSON per rule id, per chain policy; the JSON head of a chain's entries. */
+  /** Path entries' JSON per rule id, per chain policy. */
   private ruleJson: (EntryJson | undefined)[] = [];
   private readonly policyJson = new Map<CChain, EntryJson>();
-  private readonly chainHead = new Map<CChain, string>();
+  /** Per rule with unknown matches: its JSON assumption objects (holds, does not hold), its quoted unknownText. */
+  private readonly unknownJson = new Map<KRule, { readonly yes: string; readonly no: string; readonly note: string }>();
   private readonly ifaceClass = new Map<string, number>();
   private readonly protocols = new Map<string, number | undefined>();
   private readonly ephemeral: AnySet;
@@ -246,7 +284,35 @@ export class FastTracer {
   /** Exits of a hook's chain. */
   private readonly exits = new Buf();
 
+  private readonly hooks: Hooks;
+
   constructor(readonly model: Model) {
+    const h = (t: "raw" | "mangle" | "nat" | "filter" | "security", hook: string) => model.hook(t, hook);
+    this.hooks = {
+      rawPre: h("raw", "PREROUTING"),
+      manglePre: h("mangle", "PREROUTING"),
+      natPre: h("nat", "PREROUTING"),
+      mangleIn: h("mangle", "INPUT"),
+      filterIn: h("filter", "INPUT"),
+      securityIn: h("security", "INPUT"),
+      natIn: h("nat", "INPUT"),
+      mangleFwd: h("mangle", "FORWARD"),
+      filterFwd: h("filter", "FORWARD"),
+      securityFwd: h("security", "FORWARD"),
+      rawOut: h("raw", "OUTPUT"),
+      mangleOut: h("mangle", "OUTPUT"),
+      natOut: h("nat", "OUTPUT"),
+      filterOut: h("filter", "OUTPUT"),
+      securityOut: h("security", "OUTPUT"),
+      manglePost: h("mangle", "POSTROUTING"),
+      natPost: h("nat", "POSTROUTING"),
+    };
+    // Made up front for every depth a walk reaches (64 and one more), so that no read falls outside them.
+    for (let d = 0; d <= 65; d++) {
+      this.conts.push(new Buf());
+      this.subs.push(new Buf());
+      this.stacks.push(new Stack());
+    }
     this.none = model.ifaces.classOf("");
     this.lo = model.ifaces.classOf("lo");
     this.ephemeral = IntervalSet.of(PORTS, EPHEMERAL[0], EPHEMERAL[1]) as unknown as AnySet;
@@ -275,13 +341,6 @@ export class FastTracer {
     return k;
   }
 
-  /** `{"table":…,"chain":…,"line":` of a chain's entries. */
-  private head(ch: CChain): string {
-    let h = this.chainHead.get(ch);
-    if (h === undefined) this.chainHead.set(ch, (h = `{"table":${q(ch.table)},"chain":${q(ch.name)},"line":`));
-    return h;
-  }
-
   /** The path entry of a rule (engine.ts stepOf, trace.ts entryOf), as JSON.stringify writes it. */
   private ruleEntry(ch: CChain, r: KRule): EntryJson {
     const id = r.id;
@@ -293,13 +352,13 @@ export class FastTracer {
       this.ruleJson = list = grown;
     }
     let e = list[id];
-    if (e === undefined) list[id] = e = entryJson(`${this.head(ch)}${r.line},"target":${q(r.targetText || "(no target)")}}`);
+    if (e === undefined) list[id] = e = entryJson({ table: ch.table, chain: ch.name, line: r.line, target: r.targetText || "(no target)" });
     return e;
   }
 
   private policyEntry(ch: CChain): EntryJson {
     let e = this.policyJson.get(ch);
-    if (e === undefined) this.policyJson.set(ch, (e = entryJson(`${this.head(ch)}null,"target":${q(ch.policy)}}`)));
+    if (e === undefined) this.policyJson.set(ch, (e = entryJson({ table: ch.table, chain: ch.name, line: null, target: ch.policy })));
     return e;
   }
 
@@ -428,9 +487,9 @@ export class FastTracer {
     }
     const rules = ch.rules;
     const n = rules.length;
-    const st = (this.stacks[depth] ??= new Stack());
+    const st = this.stacks[depth]!;
     st.n = 0;
-    const cont = (this.conts[depth] ??= new Buf());
+    const cont = this.conts[depth]!;
     let first: FBranch | null = start;
     const firstC = this.candidatesFor(ch, start.p);
     while (first !== null || st.n > 0) {
@@ -546,7 +605,7 @@ export class FastTracer {
           out.push(b.exit(false, "UNKNOWN"));
           return;
         }
-        const sub = (this.subs[depth] ??= new Buf());
+        const sub = this.subs[depth]!;
         sub.clear();
         this.walk(target, b, depth + 1, sub);
         for (let k = 0; k < sub.n; k++) {
@@ -641,17 +700,18 @@ export class FastTracer {
     // Locally generated: routing first (the output interface is known to OUTPUT chains), then the hooks.
     const isNew = j.state === ST.NEW;
     const routed = this.route(j, [start], true);
+    const h = this.hooks;
     for (const b of routed) {
-      let cur = this.stage(j, "raw", "OUTPUT", [b], null);
+      let cur = this.stage(j, h.rawOut, 0, [b], null);
       this.conntrack(j, cur);
-      cur = this.stage(j, "mangle", "OUTPUT", cur, null);
-      cur = this.stage(j, "nat", "OUTPUT", cur, null);
+      cur = this.stage(j, h.mangleOut, 0, cur, null);
+      cur = this.stage(j, h.natOut, NAT_PRE, cur, null);
       // nat OUTPUT may have changed the destination: route again.
       if (isNew && j.route === 0) cur = this.route(j, cur, true);
-      cur = this.stage(j, "filter", "OUTPUT", cur, null);
-      cur = this.stage(j, "security", "OUTPUT", cur, null);
-      cur = this.stage(j, "mangle", "POSTROUTING", cur, null);
-      cur = this.stage(j, "nat", "POSTROUTING", cur, null);
+      cur = this.stage(j, h.filterOut, 0, cur, null);
+      cur = this.stage(j, h.securityOut, 0, cur, null);
+      cur = this.stage(j, h.manglePost, 0, cur, null);
+      cur = this.stage(j, h.natPost, NAT_POST, cur, null);
       let loop: FBranch[] | null = null;
       for (const x of cur) {
         const oif = x.p.value(F.OIF);
@@ -672,10 +732,11 @@ export class FastTracer {
   }
 
   private inbound(j: FJourney, bs: FBranch[], skipNat: boolean): void {
-    let cur = this.stage(j, "raw", "PREROUTING", bs, null);
+    const h = this.hooks;
+    let cur = this.stage(j, h.rawPre, 0, bs, null);
     this.conntrack(j, cur);
-    cur = this.stage(j, "mangle", "PREROUTING", cur, null);
-    if (!skipNat) cur = this.stage(j, "nat", "PREROUTING", cur, null);
+    cur = this.stage(j, h.manglePre, 0, cur, null);
+    if (!skipNat) cur = this.stage(j, h.natPre, NAT_PRE, cur, null);
     const routed = this.route(j, cur, false);
     let l: FBranch[];
     let f: FBranch[];
@@ -689,10 +750,16 @@ export class FastTracer {
       f = [];
       for (const b of routed) (b.delivery === "local" ? l : f).push(b);
     }
-    for (const t of INPUT_TABLES) if (!(skipNat && t === "nat")) l = this.stage(j, t, "INPUT", l, "local");
+    l = this.stage(j, h.mangleIn, 0, l, "local");
+    l = this.stage(j, h.filterIn, 0, l, "local");
+    l = this.stage(j, h.securityIn, 0, l, "local");
+    if (!skipNat) l = this.stage(j, h.natIn, NAT_POST, l, "local");
     for (const b of l) this.outcome(b, "ACCEPT", "local");
-    for (const t of FORWARD_TABLES) f = this.stage(j, t, "FORWARD", f, "forward");
-    for (const t of POSTROUTING_TABLES) f = this.stage(j, t, "POSTROUTING", f, "forward");
+    f = this.stage(j, h.mangleFwd, 0, f, "forward");
+    f = this.stage(j, h.filterFwd, 0, f, "forward");
+    f = this.stage(j, h.securityFwd, 0, f, "forward");
+    f = this.stage(j, h.manglePost, 0, f, "forward");
+    f = this.stage(j, h.natPost, NAT_POST, f, "forward");
     for (const b of f) this.outcome(b, "ACCEPT", "forward");
   }
 
@@ -701,16 +768,18 @@ export class FastTracer {
     for (const b of bs) b.p.setConst(F.STATE, b.notrack ? ST.UNTRACKED : j.state);
   }
 
-  /** One table of one hook; returns the accepted branches (the same list when it is the same one branch). */
-  private stage(j: FJourney, table: StageTable, hook: string, bs: FBranch[], delivery: Delivery | null): FBranch[] {
+  /**
+   * One table of one hook (its chain, if the table has it; `nat` says whether it is nat's, and which of the
+   * connection's NAT it applies); returns the accepted branches (the same list when it is the same one branch).
+   */
+  private stage(j: FJourney, ch: CChain | null, nat: number, bs: FBranch[], delivery: Delivery | null): FBranch[] {
     if (bs.length === 0) return bs;
-    if (table === "nat") {
+    if (nat !== 0) {
       if (j.state !== ST.NEW || j.manip) {
         if (j.manip) {
-          const pre = hook === "PREROUTING" || hook === "OUTPUT";
           for (const b of bs) {
             if (b.notrack) continue;
-            if (pre) {
+            if (nat === NAT_PRE) {
               b.p.setTerm(F.DST, j.preDstC, j.preDstS);
               b.p.setTerm(F.DPORT, j.preDportC, j.preDportS);
             } else {
@@ -723,7 +792,6 @@ export class FastTracer {
       }
       if (bs.every((b) => b.notrack)) return bs;
     }
-    const ch = this.model.hook(table, hook);
     if (!ch) return bs;
     const exits = this.exits;
     if (bs.length === 1) {
@@ -745,7 +813,7 @@ export class FastTracer {
     }
     const acc: FBranch[] = [];
     for (const b of bs) {
-      if (table === "nat" && b.notrack) {
+      if (nat !== 0 && b.notrack) {
         acc.push(b);
         continue;
       }
@@ -853,9 +921,14 @@ export class FastTracer {
     const fp = first.p;
     const natSrc = sameTerm(fp, F.SRC, F.CTORIGSRC) && sameTerm(fp, F.SPORT, F.CTORIGSRCPORT) ? null : formatTerm(model, fp, F.SRC, F.SPORT, isPorted);
     const natDst = sameTerm(fp, F.DST, F.CTORIGDST) && sameTerm(fp, F.DPORT, F.CTORIGDSTPORT) ? null : formatTerm(model, fp, F.DST, F.DPORT, isPorted);
-    let unknown: Set<string> | null = null;
+    // The unknown matches met, as JSON strings in the engine's order (each once).
+    let unknown: string[] | null = null;
     const note = (o: FBranch) => {
-      for (let a = o.assume; a; a = a.tail) (unknown ??= new Set()).add(unknownText(a.head.krule));
+      for (let a = o.assume; a; a = a.tail) {
+        const u = this.unknownOf(a.head.krule).note;
+        if (unknown === null) unknown = [u];
+        else if (!unknown.includes(u)) unknown.push(u);
+      }
     };
     for (const o of request) if (o.assume) note(o);
 
@@ -908,17 +981,30 @@ export class FastTracer {
       if (followups) followup = `{"verdict":${VERDICT_JSON[agreedVerdict(followups)]},"path":[${followups[0]!.path}]}`;
     }
     let t = `{"verdict":${VERDICT_JSON[verdict]},"delivery":${DELIVERY_JSON(delivery)},"nat":{"src":${jstr(natSrc)},"dst":${jstr(natDst)}},"path":[${first.path}],"reply":${reply},"connection":${jstr(connection)},"followup":${followup},"unknown":[`;
-    if (unknown) {
-      let k = 0;
-      for (const u of unknown as Set<string>) t += (k++ ? "," : "") + q(u);
-    }
+    if (unknown) t += (unknown as string[]).join(",");
     t += "]";
     if (request.length > 1) {
       t += ',"outcomes":[';
-      for (let k = 0; k < request.length; k++) t += (k ? "," : "") + outcomeJson(request[k]!);
+      for (let k = 0; k < request.length; k++) t += (k ? "," : "") + this.outcomeJson(request[k]!);
       t += "]";
     }
     return `${t}}`;
+  }
+
+  private unknownOf(k: KRule): { readonly yes: string; readonly no: string; readonly note: string } {
+    let u = this.unknownJson.get(k);
+    if (u === undefined) {
+      const head = `{"line":${JSON.stringify(k.line)},"match":${q(k.match.unknown.join(" "))},"holds":`;
+      this.unknownJson.set(k, (u = { yes: [head, "true}"].join(""), no: [head, "false}"].join(""), note: q(unknownText(k)) }));
+    }
+    return u;
+  }
+
+  /** An outcome's JSON (trace.ts outcomeJson), its assumptions oldest first. */
+  private outcomeJson(o: FBranch): string {
+    const assumptions: string[] = [];
+    for (let a = o.assume; a; a = a.tail) assumptions.push(a.head.holds ? this.unknownOf(a.head.krule).yes : this.unknownOf(a.head.krule).no);
+    return `{"verdict":${VERDICT_JSON[o.verdict]},"delivery":${DELIVERY_JSON(o.delivery)},"path":[${o.path}],"assumptions":[${assumptions.reverse().join(",")}]}`;
   }
 
   /** replyOf (trace.ts): the reply's packet. */
@@ -1001,18 +1087,6 @@ export class FastTracer {
 const UNKNOWN_CONNECTION = [F.CTORIGSRC, F.CTORIGDST, F.CTREPLSRC, F.CTREPLDST, F.CTORIGSRCPORT, F.CTORIGDSTPORT, F.CTREPLSRCPORT, F.CTREPLDSTPORT, F.CTDIR, F.NATTED, F.CONNMARK];
 
 const ported = (proto: number) => proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;
-
-function toArray<T>(c: Cons<T> | null): T[] {
-  const out: T[] = [];
-  for (let n = c; n; n = n.tail) out.push(n.head);
-  return out.reverse();
-}
-
-function outcomeJson(o: FBranch): string {
-  let assumptions = "";
-  for (const a of toArray(o.assume)) assumptions += `${assumptions ? "," : ""}{"line":${JSON.stringify(a.krule.line)},"match":${q(a.krule.match.unknown.join(" "))},"holds":${a.holds}}`;
-  return `{"verdict":${VERDICT_JSON[o.verdict]},"delivery":${DELIVERY_JSON(o.delivery)},"path":[${o.path}],"assumptions":[${assumptions}]}`;
-}
 
 /** applyMark (engine.ts), in place. */
 function applyMark(p: FPacket, a: Extract<Action, { t: "mark" | "connmark-set" | "connmark-save" | "connmark-restore" }>): void {
