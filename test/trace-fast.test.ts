@@ -227,6 +227,30 @@ describe("trace: the concrete path gives the symbolic trace's result", () => {
     expect(tally.fast).toBe(600);
   });
 
+  it("at the engine's limits too: the branch budget spent by unknown matches, jumps deeper than 64 chains", () => {
+    // 600 unknown matches that continue: the branches double until the budget of 512 splits runs out.
+    const budget = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"];
+    for (let k = 0; k < 600; k++) budget.push(`-A INPUT -p tcp -m statistic --mode random --probability 0.5 -j LOG --log-prefix "r${k}"`);
+    budget.push("-A INPUT -j DROP", "COMMIT", "");
+    // U1 jumps to U2, … to U70.
+    const deep = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ...Array.from({ length: 70 }, (_, k) => `:U${k + 1} - [0:0]`), "-A INPUT -j U1"];
+    for (let k = 1; k < 70; k++) deep.push(`-A U${k} -p tcp -j U${k + 1}`);
+    deep.push("-A U70 -j DROP", "COMMIT", "");
+    for (const text of [budget.join("\n"), deep.join("\n")]) {
+      const model = new Model(parse(text), { local: ["10.0.0.1"] });
+      const tracer = new FastTracer(model);
+      const tally: Tally = { compared: 0, fast: 0 };
+      check(model, tracer, { in: "eth0", src: "192.0.2.1", dst: "10.0.0.1", proto: "tcp", dport: 22 }, tally, text.slice(0, 200));
+      check(model, tracer, { in: "eth0", src: "192.0.2.1", dst: "10.0.0.1", proto: "udp", dport: 53 }, tally, text.slice(0, 200));
+      expect(tally.fast).toBe(2);
+    }
+    // Both limits were reached: each gives UNKNOWN.
+    for (const text of [budget.join("\n"), deep.join("\n")]) {
+      const t = trace(new Model(parse(text), { local: ["10.0.0.1"] }), { in: "eth0", src: "192.0.2.1", dst: "10.0.0.1", proto: "tcp", dport: 22 }).result;
+      expect(t.verdict).toBe("UNKNOWN");
+    }
+  });
+
   const files = [
     ...readdirSync(join(CORPUS, "docker-real")).map((f) => join(CORPUS, "docker-real", f)),
     ...["iptablesdoc_usernet-portmap-lo__docker-28.2.2_to_28.5.2.rules", "iptablesdoc_swarm-portmap__docker-29.0.0_to_29.7.2+master.rules", "iptablesdoc_usernet-portmap-natunprot__docker-28.0.0.rules"].map((f) => join(CORPUS, "docker", f)),
