@@ -9,6 +9,7 @@ import type { Argv, CommandModule } from "yargs";
 import type { Family } from "../ast/iptables.js";
 import type { Model } from "../model/model.js";
 import { FileReadError, readTextFile } from "../files.js";
+import { fastTracer } from "../model/fast.js";
 import { PacketError, renderTrace, trace, traceResultJson, type PacketSpec, type TraceResult } from "../model/trace.js";
 import { arrayOf, familyOfAddress, loadRuleset, modelArgs, Models } from "./model-io.js";
 import { colorEnabled, contextOf, STDIN_ARG, UsageError, type CliContext } from "./shared.js";
@@ -69,6 +70,15 @@ function specFromArgs(a: TraceArgs): PacketSpec {
   };
 }
 
+const textOf = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+
+function intOf(v: unknown, k: string, n: number): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const x = Number(v);
+  if (!Number.isInteger(x)) throw new PacketError(`line ${n}: ${k} is not a number`);
+  return x;
+}
+
 function specFromJson(line: string, n: number): PacketSpec {
   let v: unknown;
   try {
@@ -78,26 +88,15 @@ function specFromJson(line: string, n: number): PacketSpec {
   }
   if (!v || typeof v !== "object") throw new PacketError(`line ${n}: not an object`);
   const o = v as Record<string, unknown>;
-  const str = (k: string) => (o[k] === undefined || o[k] === null ? undefined : String(o[k]));
-  const int = (k: string) => {
-    if (o[k] === undefined || o[k] === null) return undefined;
-    const x = Number(o[k]);
-    if (!Number.isInteger(x)) throw new PacketError(`line ${n}: ${k} is not a number`);
-    return x;
-  };
-  const src = str("src");
-  const dst = str("dst");
+  const src = textOf(o.src);
+  const dst = textOf(o.dst);
   if (!src || !dst) throw new PacketError(`line ${n}: src and dst are required`);
-  const spec: PacketSpec = {
-    in: str("in") ?? null,
-    out: str("out") ?? null,
-    src,
-    dst,
-    proto: str("proto") ?? "tcp",
-    ...(int("sport") !== undefined ? { sport: int("sport")! } : {}),
-    ...(int("dport") !== undefined ? { dport: int("dport")! } : {}),
-    state: str("state") ?? "NEW",
-  };
+  const sport = intOf(o.sport, "sport", n);
+  const dport = intOf(o.dport, "dport", n);
+  const spec: { -readonly [K in keyof PacketSpec]: PacketSpec[K] } = { in: textOf(o.in) ?? null, out: textOf(o.out) ?? null, src, dst, proto: textOf(o.proto) ?? "tcp" };
+  if (sport !== undefined) spec.sport = sport;
+  if (dport !== undefined) spec.dport = dport;
+  spec.state = textOf(o.state) ?? "NEW";
   return spec;
 }
 
@@ -139,7 +138,10 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
       }
     }
     const models = new Models(loaded.rulesets, common);
-    let buf = "";
+    // Results are written in blocks of about 64 kB, each joined into one flat string (cheaper to encode
+    // than a string grown by `+`, whose pieces are walked again when it is written).
+    const block: string[] = [];
+    let size = 0;
     let n = 0;
     for (const raw of text.split("\n")) {
       n++;
@@ -152,18 +154,25 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
         const model = models.get(fam);
         if (!model) throw new PacketError(`line ${n}: the file has no ${fam === "ipv6" ? "IPv6" : "IPv4"} rules`);
         prepare(model);
-        out = traceResultJson(trace(model, spec).result);
+        // The concrete path answers most packets; it leaves to the symbolic trace any packet it cannot follow exactly.
+        out = fastTracer(model).traceJson(spec) ?? traceResultJson(trace(model, spec).result);
       } catch (err) {
         if (!(err instanceof PacketError)) throw err;
         out = JSON.stringify({ error: err.message });
       }
-      buf += `${out}\n`;
-      if (buf.length > 1 << 16) {
-        io.stdout.write(buf);
-        buf = "";
+      block.push(out);
+      size += out.length + 1;
+      if (size > 1 << 16) {
+        block.push("");
+        io.stdout.write(block.join("\n"));
+        block.length = 0;
+        size = 0;
       }
     }
-    if (buf) io.stdout.write(buf);
+    if (block.length) {
+      block.push("");
+      io.stdout.write(block.join("\n"));
+    }
     return 0;
   }
   const spec = specFromArgs(a);

@@ -116,7 +116,7 @@ function policyStep(ch: CChain): Step {
 
 /** Addresses MASQUERADE may pick: the host's own, loopback excluded. */
 const masqCache = new WeakMap<Model, IntervalSet<Scalar>>();
-function masqueradeSources(m: Model): IntervalSet<Scalar> {
+export function masqueradeSources(m: Model): IntervalSet<Scalar> {
   let set = masqCache.get(m);
   if (!set) {
     const ad = m.doms[F.SRC]!;
@@ -129,7 +129,7 @@ function masqueradeSources(m: Model): IntervalSet<Scalar> {
 
 /** Output interfaces of a forwarded packet whose route is not known: any but none, lo and the bridges. */
 const unroutedCache = new WeakMap<Model, IntervalSet<Scalar>>();
-function unroutedInterfaces(model: Model): IntervalSet<Scalar> {
+export function unroutedInterfaces(model: Model): IntervalSet<Scalar> {
   let set = unroutedCache.get(model);
   if (!set) {
     const d = model.ifaces.domain;

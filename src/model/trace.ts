@@ -250,7 +250,10 @@ function agree<T>(xs: readonly T[], fallback: T): T {
   return xs.every((x) => x === xs[0]) ? xs[0]! : fallback;
 }
 
-function formatTerm(model: Model, p: Sym, fa: number, fp: number, ported: boolean): string {
+/** What formatting reads of a packet's terms (a Sym, or the packet of the concrete path in fast.ts). */
+export type PacketTerms = Pick<Sym, "c" | "s" | "value" | "setOf">;
+
+export function formatTerm(model: Model, p: PacketTerms, fa: number, fp: number, ported: boolean): string {
   const fam = model.family;
   const a = p.value(fa);
   const addr = a !== undefined ? formatAddress(fam, a) : formatSet(model, p.setOf(fa, model.doms[fa]!));
@@ -278,7 +281,7 @@ function formatSetUncached(model: Model, set: IntervalSet<Scalar>): string {
   return items.length > 4 ? `${items.slice(0, 4).join(",")},…` : items.join(",");
 }
 
-const sameTerm = (p: Sym, f: number, g: number) => p.s[f] === p.s[g] && (p.s[f]! >= 0 || p.c[f] === p.c[g]);
+export const sameTerm = (p: PacketTerms, f: number, g: number) => p.s[f] === p.s[g] && (p.s[f]! >= 0 || p.c[f] === p.c[g]);
 
 export interface TraceOptions {
   /** Record every visited rule (text output). */
@@ -372,7 +375,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
 }
 
 /** "line N: the unknown matches" of a rule, made once per rule. */
-function unknownText(k: KRule): string {
+export function unknownText(k: KRule): string {
   const r = k as KRule & { unknownText?: string };
   return (r.unknownText ??= `line ${k.line}: ${k.match.unknown.join(" ")}`);
 }
