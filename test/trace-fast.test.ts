@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { kube, kubePackets } from "../scripts/bench/generate.mjs";
+import { kube, kubePackets, rng } from "../scripts/bench/generate.mjs";
 import { FastTracer } from "../src/model/fast.js";
 import { Model, type ModelOptions } from "../src/model/model.js";
 import { PacketError, trace, traceResultJson, type PacketSpec } from "../src/model/trace.js";
@@ -314,18 +314,6 @@ describe("trace: the concrete path gives the symbolic trace's result", () => {
     expect(overall.fast / overall.compared).toBeGreaterThan(0.7);
   });
 });
-
-/** mulberry32, seeded per file: the same packets every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash(s: string): number {
   let h = 2166136261;

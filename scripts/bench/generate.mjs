@@ -10,7 +10,7 @@
 // Output is valid iptables-restore input (checked by the benchmark with iptables-restore --test).
 
 /** Small deterministic PRNG (mulberry32). */
-function rng(seed) {
+export function rng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
