@@ -818,7 +818,9 @@ function setTerms(p: Sym, pairs: readonly (readonly [number, Term])[]): Sym {
   if (pairs.length === 0) return p;
   const c = p.c.slice();
   const s = p.s.slice();
-  for (const [f, t] of pairs) {
+  for (let k = 0; k < pairs.length; k++) {
+    const f = pairs[k]![0];
+    const t = pairs[k]![1];
     c[f] = t.c;
     s[f] = t.s;
   }
@@ -909,8 +911,9 @@ export function journey(model: Model, start: Branch, j: Journey, opts: RunOption
       for (const r of routed) outcomes.push({ b: r.b, verdict: "ACCEPT", delivery: r.d });
       return;
     }
-    const local = routed.filter((r) => r.d === "local").map((r) => r.b);
-    const fwd = routed.filter((r) => r.d === "forward").map((r) => r.b);
+    const local: Branch[] = [];
+    const fwd: Branch[] = [];
+    for (let k = 0; k < routed.length; k++) (routed[k]!.d === "local" ? local : fwd).push(routed[k]!.b);
     let l = local;
     for (const t of HOOK_TABLES.INPUT!) l = skipNat && t === "nat" ? l : stage(t, "INPUT", l, "local");
     for (const b of l) outcomes.push({ b, verdict: "ACCEPT", delivery: "local" });

@@ -190,7 +190,12 @@ function addCell(
  */
 function partition<T>(items: readonly T[], setOf: (t: T) => AnySet): { set: AnySet; members: T[] }[] {
   if (items.length === 0) return [];
-  const d = setOf(items[0]!).d;
+  const first = setOf(items[0]!);
+  const d = first.d;
+  // Usually every item has the same set (one cell per interface for a published port): one piece.
+  let same = true;
+  for (let k = 1; k < items.length && same; k++) same = setOf(items[k]!).equals(first);
+  if (same) return first.isEmpty ? [] : [{ set: first, members: items.slice() }];
   const at: Scalar[] = [];
   const who: number[] = [];
   items.forEach((t, k) => {

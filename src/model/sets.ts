@@ -53,10 +53,17 @@ export class IntervalSet<T extends Scalar> {
   }
   /** From arbitrary (possibly overlapping, unsorted) inclusive ranges. */
   static fromRanges<T extends Scalar>(d: Domain<T>, ranges: readonly (readonly [T, T])[]): IntervalSet<T> {
-    const rs = ranges.filter(([lo, hi]) => lo <= hi).map(([lo, hi]) => [lo < d.min ? d.min : lo, hi > d.max ? d.max : hi] as [T, T]);
-    rs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    const rs: [T, T][] = [];
+    for (let k = 0; k < ranges.length; k++) {
+      const lo = ranges[k]![0];
+      const hi = ranges[k]![1];
+      if (lo <= hi) rs.push([lo < d.min ? d.min : lo, hi > d.max ? d.max : hi]);
+    }
+    if (rs.length > 1) rs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
     const out: T[] = [];
-    for (const [lo, hi] of rs) {
+    for (let k = 0; k < rs.length; k++) {
+      const lo = rs[k]![0];
+      const hi = rs[k]![1];
       const n = out.length;
       if (n && (lo <= out[n - 1]! || (out[n - 1]! < d.max && d.succ(out[n - 1]!) === lo))) {
         if (hi > out[n - 1]!) out[n - 1] = hi;

@@ -64,8 +64,9 @@ export class Sym {
   withConsts(pairs: readonly (readonly [number, Scalar])[]): Sym {
     const c = this.c.slice();
     const s = this.s.slice();
-    for (const [f, v] of pairs) {
-      c[f] = v;
+    for (let k = 0; k < pairs.length; k++) {
+      const f = pairs[k]![0];
+      c[f] = pairs[k]![1];
       s[f] = -1;
     }
     return new Sym(c, s, this.cube, this.doms);
@@ -74,12 +75,15 @@ export class Sym {
   withEdits(consts: readonly (readonly [number, Scalar])[], terms: readonly (readonly [number, number])[]): Sym {
     const c = this.c.slice();
     const s = this.s.slice();
-    for (const [f, g] of terms) {
+    for (let k = 0; k < terms.length; k++) {
+      const f = terms[k]![0];
+      const g = terms[k]![1];
       c[f] = this.c[g]!;
       s[f] = this.s[g]!;
     }
-    for (const [f, v] of consts) {
-      c[f] = v;
+    for (let k = 0; k < consts.length; k++) {
+      const f = consts[k]![0];
+      c[f] = consts[k]![1];
       s[f] = -1;
     }
     return new Sym(c, s, this.cube, this.doms);
@@ -96,7 +100,9 @@ export class Sym {
   withTerms(pairs: readonly (readonly [number, number])[], from: Sym = this): Sym {
     const c = this.c.slice();
     const s = this.s.slice();
-    for (const [f, g] of pairs) {
+    for (let k = 0; k < pairs.length; k++) {
+      const f = pairs[k]![0];
+      const g = pairs[k]![1];
       c[f] = from.c[g]!;
       s[f] = from.s[g]!;
     }
@@ -119,7 +125,7 @@ export class Sym {
   /** Restrict variables. */
   withSlots(changes: readonly (readonly [number, AnySet])[]): Sym {
     const cube = this.cube.slice();
-    for (const [slot, set] of changes) cube[slot] = set;
+    for (let k = 0; k < changes.length; k++) cube[changes[k]![0]] = changes[k]![1];
     return new Sym(this.c, this.s, cube, this.doms);
   }
   /** True when some variable has no value left. */
