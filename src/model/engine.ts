@@ -787,22 +787,35 @@ function matchWhy(r: KRule): string {
   return parts.length ? parts.join(" ") : "no conditions";
 }
 
-function applyMark(p: Sym, a: Extract<Action, { t: "mark" | "connmark-set" | "connmark-save" | "connmark-restore" }>): Sym {
-  const mark = p.value(F.MARK);
-  const ct = p.value(F.CONNMARK);
+type MarkAction = Extract<Action, { t: "mark" | "connmark-set" | "connmark-save" | "connmark-restore" }>;
+
+/** The field a MARK or CONNMARK action sets: the packet's mark or the connection's. */
+export function markField(a: MarkAction): number {
+  return a.t === "mark" || a.t === "connmark-restore" ? F.MARK : F.CONNMARK;
+}
+
+/**
+ * The value a MARK or CONNMARK action gives its field, as the kernel computes it ((old & ~mask) ^ value), or
+ * undefined when it is computed from a mark the model does not know.
+ */
+export function markValue(a: MarkAction, mark: Scalar | undefined, ct: Scalar | undefined): number | undefined {
   const u32 = (x: number) => x >>> 0;
-  // A mark computed from a mark the model does not know is a fresh unknown value.
-  const fresh = (f: number) => p.withVar(f, IntervalSet.full(U32 as unknown as Domain<Scalar>));
   switch (a.t) {
     case "mark":
-      return mark === undefined ? fresh(F.MARK) : p.withConst(F.MARK, u32((Number(mark) & ~a.mask) ^ a.value));
+      return mark === undefined ? undefined : u32((Number(mark) & ~a.mask) ^ a.value);
     case "connmark-set":
-      return ct === undefined ? fresh(F.CONNMARK) : p.withConst(F.CONNMARK, u32((Number(ct) & ~a.mask) ^ a.value));
+      return ct === undefined ? undefined : u32((Number(ct) & ~a.mask) ^ a.value);
     case "connmark-save":
-      return ct === undefined || mark === undefined ? fresh(F.CONNMARK) : p.withConst(F.CONNMARK, u32((Number(ct) & ~a.ctmask) ^ (Number(mark) & a.nfmask)));
+      return ct === undefined || mark === undefined ? undefined : u32((Number(ct) & ~a.ctmask) ^ (Number(mark) & a.nfmask));
     case "connmark-restore":
-      return ct === undefined || mark === undefined ? fresh(F.MARK) : p.withConst(F.MARK, u32((Number(mark) & ~a.nfmask) ^ (Number(ct) & a.ctmask)));
+      return ct === undefined || mark === undefined ? undefined : u32((Number(mark) & ~a.nfmask) ^ (Number(ct) & a.ctmask));
   }
+}
+
+function applyMark(p: Sym, a: MarkAction): Sym {
+  const v = markValue(a, p.value(F.MARK), p.value(F.CONNMARK));
+  // A mark computed from a mark the model does not know is a fresh unknown value.
+  return v === undefined ? p.withVar(markField(a), IntervalSet.full(U32 as unknown as Domain<Scalar>)) : p.withConst(markField(a), v);
 }
 
 

@@ -14,8 +14,8 @@
  */
 import { protocolNumber } from "../catalog/index.js";
 import type { Action, CompiledMatch } from "./compile.js";
-import { martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
-import { F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, STATE_NAMES, TCP } from "./fields.js";
+import { markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
+import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_TERMS, replyConstants, ST, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { candidates, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
@@ -220,7 +220,6 @@ interface Hooks {
   readonly natPost: CChain | null;
 }
 
-const EPHEMERAL: [number, number] = [32768, 60999];
 
 /** `a` ⊆ `c` for normalized interval bounds (what IntervalSet.isSubsetOf answers, without a copy). */
 function within(a: readonly Scalar[], c: readonly Scalar[]): boolean {
@@ -315,7 +314,7 @@ export class FastTracer {
     }
     this.none = model.ifaces.classOf("");
     this.lo = model.ifaces.classOf("lo");
-    this.ephemeral = IntervalSet.of(PORTS, EPHEMERAL[0], EPHEMERAL[1]) as unknown as AnySet;
+    this.ephemeral = IntervalSet.of(PORTS, EPHEMERAL_PORTS[0], EPHEMERAL_PORTS[1]) as unknown as AnySet;
   }
 
   /**
@@ -397,7 +396,7 @@ export class FastTracer {
       c[F.ICMP] = t[0] * 256 + t[1];
     }
     const p = new FPacket(c, S_TEMPLATE.slice(), [], []);
-    if (ported(proto)) {
+    if (hasPorts(proto)) {
       if (sport !== undefined) p.setConst(F.SPORT, sport);
       else p.setVar(F.SPORT, this.ephemeral);
       if (dport !== undefined) p.setConst(F.DPORT, dport);
@@ -406,7 +405,7 @@ export class FastTracer {
     if (state === ST.NEW) {
       for (const [f, g] of NEW_CONNECTION_TERMS) p.copyTerm(f, p, g);
     } else {
-      for (const f of UNKNOWN_CONNECTION) p.setVarFull(f, model.doms[f]!);
+      for (const f of UNKNOWN_CONNECTION_FIELDS) p.setVarFull(f, model.doms[f]!);
     }
     return { p, j: new FJourney(local, state), proto };
   }
@@ -913,7 +912,7 @@ export class FastTracer {
     this.out = spec.out ? spec.out : undefined;
     const request = this.journey(new FBranch(p, "", null, false), j);
     if (request.length === 0) return null;
-    const isPorted = ported(proto);
+    const isPorted = hasPorts(proto);
     const first = request[0]!;
     const verdict = agreedVerdict(request);
     let delivery = first.delivery;
@@ -1010,18 +1009,7 @@ export class FastTracer {
   /** replyOf (trace.ts): the reply's packet. */
   private replyOf(req: FBranch, proto: number): FBranch {
     const p0 = req.p;
-    const p = p0.clone();
-    p.copyTerm(F.SRC, p0, F.DST);
-    p.copyTerm(F.SPORT, p0, F.DPORT);
-    p.copyTerm(F.DST, p0, F.SRC);
-    p.copyTerm(F.DPORT, p0, F.SPORT);
-    p.copyTerm(F.IIF, p0, F.OIF);
-    p.setConst(F.STATE, ST.ESTABLISHED);
-    p.setConst(F.CTDIR, 1);
-    p.setConst(F.MARK, 0);
-    p.setConst(F.FLAGS, proto === 6 ? TCP.SYN | TCP.ACK : 0);
-    if (proto === 1) p.setConst(F.ICMP, 0);
-    if (proto === 58) p.setConst(F.ICMP, 129 * 256);
+    const p = edited(p0, replyConstants(proto), REPLY_TERMS);
     if (req.delivery === "local") p.setConst(F.IIF, this.none);
     return new FBranch(p, "", null, req.notrack);
   }
@@ -1051,16 +1039,7 @@ export class FastTracer {
   /** followupOf (trace.ts): the client's next packet. */
   private followupOf(req: FBranch, proto: number): FBranch {
     const p0 = req.p;
-    const p = p0.clone();
-    p.copyTerm(F.SRC, p0, F.CTORIGSRC);
-    p.copyTerm(F.SPORT, p0, F.CTORIGSRCPORT);
-    p.copyTerm(F.DST, p0, F.CTORIGDST);
-    p.copyTerm(F.DPORT, p0, F.CTORIGDSTPORT);
-    p.setConst(F.STATE, ST.ESTABLISHED);
-    p.setConst(F.CTDIR, 0);
-    p.setConst(F.MARK, 0);
-    p.setConst(F.FLAGS, proto === 6 ? TCP.ACK : 0);
-    return new FBranch(p, "", null, req.notrack);
+    return new FBranch(edited(p0, followupConstants(proto), FOLLOWUP_TERMS), "", null, req.notrack);
   }
 
   /** followupOf (trace.ts): the next packet's journey, the request's way with the request's NAT. */
@@ -1083,27 +1062,20 @@ export class FastTracer {
   }
 }
 
-/** Fields of an established packet's connection that the model has not seen (packetOf, trace.ts). */
-const UNKNOWN_CONNECTION = [F.CTORIGSRC, F.CTORIGDST, F.CTREPLSRC, F.CTREPLDST, F.CTORIGSRCPORT, F.CTORIGDSTPORT, F.CTREPLSRCPORT, F.CTREPLDSTPORT, F.CTDIR, F.NATTED, F.CONNMARK];
 
-const ported = (proto: number) => proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;
+/** A copy of `p0` with terms copied from it, then constants set (Sym.withEdits on the concrete path). */
+function edited(p0: FPacket, consts: readonly (readonly [number, Scalar])[], terms: readonly (readonly [number, number])[]): FPacket {
+  const p = p0.clone();
+  for (let k = 0; k < terms.length; k++) p.copyTerm(terms[k]![0], p0, terms[k]![1]);
+  for (let k = 0; k < consts.length; k++) p.setConst(consts[k]![0], consts[k]![1]);
+  return p;
+}
 
 /** applyMark (engine.ts), in place. */
 function applyMark(p: FPacket, a: Extract<Action, { t: "mark" | "connmark-set" | "connmark-save" | "connmark-restore" }>): void {
-  const mark = p.value(F.MARK);
-  const ct = p.value(F.CONNMARK);
-  const u32 = (x: number) => x >>> 0;
-  const fresh = (f: number) => p.setVarFull(f, U32 as unknown as Domain<Scalar>);
-  switch (a.t) {
-    case "mark":
-      return mark === undefined ? fresh(F.MARK) : p.setConst(F.MARK, u32((Number(mark) & ~a.mask) ^ a.value));
-    case "connmark-set":
-      return ct === undefined ? fresh(F.CONNMARK) : p.setConst(F.CONNMARK, u32((Number(ct) & ~a.mask) ^ a.value));
-    case "connmark-save":
-      return ct === undefined || mark === undefined ? fresh(F.CONNMARK) : p.setConst(F.CONNMARK, u32((Number(ct) & ~a.ctmask) ^ (Number(mark) & a.nfmask)));
-    case "connmark-restore":
-      return ct === undefined || mark === undefined ? fresh(F.MARK) : p.setConst(F.MARK, u32((Number(mark) & ~a.nfmask) ^ (Number(ct) & a.ctmask)));
-  }
+  const v = markValue(a, p.value(F.MARK), p.value(F.CONNMARK));
+  if (v === undefined) p.setVarFull(markField(a), U32 as unknown as Domain<Scalar>);
+  else p.setConst(markField(a), v);
 }
 
 /** The tracer of a model, made once. */

@@ -55,6 +55,73 @@ export const NEW_CONNECTION_TERMS: readonly (readonly [number, number])[] = [
   [F.CTREPLDSTPORT, F.SPORT],
 ];
 
+/** Protocols with ports (tcp, udp, sctp, dccp, udplite): a packet of these has a source and destination port. */
+export function hasPorts(proto: number): boolean {
+  return proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;
+}
+
+/** The source port a traced packet gets when none is given: any port of Linux's usual ephemeral range. */
+export const EPHEMERAL_PORTS: readonly [number, number] = [32768, 60999];
+
+/** Fields of an established packet's connection that the model has not seen (they stay unknown). */
+export const UNKNOWN_CONNECTION_FIELDS: readonly number[] = [
+  F.CTORIGSRC, F.CTORIGDST, F.CTREPLSRC, F.CTREPLDST, F.CTORIGSRCPORT, F.CTORIGDSTPORT, F.CTREPLSRCPORT, F.CTREPLDSTPORT, F.CTDIR, F.NATTED, F.CONNMARK,
+];
+
+/**
+ * The reply to an accepted request, as pairs [reply field, request field]: conntrack's reverse of the
+ * (rewritten) tuple, entering on the interface the request left by.
+ */
+export const REPLY_TERMS: readonly (readonly [number, number])[] = [
+  [F.SRC, F.DST],
+  [F.SPORT, F.DPORT],
+  [F.DST, F.SRC],
+  [F.DPORT, F.SPORT],
+  [F.IIF, F.OIF],
+];
+
+/** The client's next packet, as pairs [packet field, request field]: the request's original tuple. */
+export const FOLLOWUP_TERMS: readonly (readonly [number, number])[] = [
+  [F.SRC, F.CTORIGSRC],
+  [F.SPORT, F.CTORIGSRCPORT],
+  [F.DST, F.CTORIGDST],
+  [F.DPORT, F.CTORIGDSTPORT],
+];
+
+const replyConstantsMemo = new Map<number, readonly (readonly [number, number])[]>();
+/** The constants of a reply of protocol `proto`: ESTABLISHED, reply direction, no mark, SYN-ACK or echo reply. */
+export function replyConstants(proto: number): readonly (readonly [number, number])[] {
+  let list = replyConstantsMemo.get(proto);
+  if (!list) {
+    const l: [number, number][] = [
+      [F.STATE, ST.ESTABLISHED],
+      [F.CTDIR, 1],
+      [F.MARK, 0],
+      [F.FLAGS, proto === 6 ? TCP.SYN | TCP.ACK : 0],
+    ];
+    if (proto === 1) l.push([F.ICMP, 0]);
+    if (proto === 58) l.push([F.ICMP, 129 * 256]);
+    replyConstantsMemo.set(proto, (list = l));
+  }
+  return list;
+}
+
+const followupConstantsMemo = new Map<number, readonly (readonly [number, number])[]>();
+/** The constants of the client's next packet: ESTABLISHED, original direction, no mark, ACK. */
+export function followupConstants(proto: number): readonly (readonly [number, number])[] {
+  let list = followupConstantsMemo.get(proto);
+  if (!list) {
+    list = [
+      [F.STATE, ST.ESTABLISHED],
+      [F.CTDIR, 0],
+      [F.MARK, 0],
+      [F.FLAGS, proto === 6 ? TCP.ACK : 0],
+    ];
+    followupConstantsMemo.set(proto, list);
+  }
+  return list;
+}
+
 export const FIELD_NAMES: readonly string[] = [
   "src", "dst", "proto", "sport", "dport", "icmp", "tcp-flags", "in", "out", "state", "ctdir",
   "ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst", "ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport",
