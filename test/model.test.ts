@@ -30,6 +30,28 @@ describe("interval sets", () => {
     expect(a.union(a.complement()).isFull).toBe(true);
   });
 
+  it("tells subsets: each interval must lie inside one interval of the other set", () => {
+    const a = IntervalSet.fromRanges(PORTS, [[5, 30], [40, 50]]);
+    const cases: [[number, number][], boolean][] = [
+      [[], true],
+      [[[5, 30]], true],
+      [[[6, 8], [41, 50]], true],
+      [[[5, 30], [40, 50]], true],
+      [[[4, 6]], false],
+      [[[25, 45]], false], // spans the gap
+      [[[31, 39]], false],
+      [[[45, 51]], false],
+      [[[10, 12], [60, 61]], false],
+    ];
+    for (const [ranges, want] of cases) {
+      const s = IntervalSet.fromRanges(PORTS, ranges);
+      expect(s.isSubsetOf(a), JSON.stringify(ranges)).toBe(want);
+      expect(s.isSubsetOf(a)).toBe(s.subtract(a).isEmpty);
+    }
+    expect(a.isSubsetOf(IntervalSet.full(PORTS))).toBe(true);
+    expect(IntervalSet.full(PORTS).isSubsetOf(a)).toBe(false);
+  });
+
   it("works on 128-bit addresses", () => {
     const s = IntervalSet.of(IPV6, 0x20010db8n << 96n, (0x20010db8n << 96n) | ((1n << 96n) - 1n));
     expect(formatAddrSet("ipv6", s)).toEqual(["2001:db8::/32"]);

@@ -221,18 +221,6 @@ interface Hooks {
 }
 
 
-/** `a` ⊆ `c` for normalized interval bounds (what IntervalSet.isSubsetOf answers, without a copy). */
-function within(a: readonly Scalar[], c: readonly Scalar[]): boolean {
-  let j = 0;
-  for (let i = 0; i < a.length; i += 2) {
-    const lo = a[i]!;
-    const hi = a[i + 1]!;
-    while (j < c.length && c[j + 1]! < lo) j += 2;
-    if (j >= c.length || c[j]! > lo || c[j + 1]! < hi) return false;
-  }
-  return true;
-}
-
 const q = (s: string) => JSON.stringify(s);
 const jstr = (v: string | null) => (v === null ? "null" : JSON.stringify(v));
 const VERDICT_JSON: Readonly<Record<Verdict, string>> = { ACCEPT: q("ACCEPT"), DROP: q("DROP"), REJECT: q("REJECT"), UNKNOWN: q("UNKNOWN") };
@@ -429,7 +417,7 @@ export class FastTracer {
       const cur = p.cube[slot];
       if (cur) {
         if (!cur.intersects(t.set)) return NO;
-        if (!within(cur.b, t.set.b)) cut = true;
+        if (!cur.isSubsetOf(t.set)) cut = true;
       } else if (t.set.b.length === 0) return NO;
       else if (!t.set.isFull) cut = true;
     }
@@ -860,7 +848,7 @@ export class FastTracer {
       else {
         const cur = p.cube[slot] ?? IntervalSet.full(p.doms[slot]!);
         if (!cur.intersects(set)) hit = false;
-        else if (within(cur.b, set.b)) hit = true;
+        else if (cur.isSubsetOf(set)) hit = true;
         else throw CUT_SIGNAL;
       }
       if (hit) {

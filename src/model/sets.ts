@@ -202,9 +202,18 @@ export class IntervalSet<T extends Scalar> {
     return this.intersect(o.complement());
   }
 
+  /** Every value of this set is in `o` (one pass over both lists, no copy). */
   isSubsetOf(o: IntervalSet<T>): boolean {
-    if (o.isFull || this.b.length === 0) return true;
-    return this.subtract(o).isEmpty;
+    const a = this.b;
+    const c = o.b;
+    let j = 0;
+    for (let i = 0; i < a.length; i += 2) {
+      const lo = a[i]!;
+      const hi = a[i + 1]!;
+      while (j < c.length && c[j + 1]! < lo) j += 2;
+      if (j >= c.length || c[j]! > lo || c[j + 1]! < hi) return false;
+    }
+    return true;
   }
 
   equals(o: IntervalSet<T>): boolean {
