@@ -6,7 +6,7 @@ import type { TableName } from "../ast/iptables.js";
 import type { Action, CompiledMatch } from "./compile.js";
 import { F, ST } from "./fields.js";
 import { bridgeFor } from "./layout.js";
-import { bucketOf, candidates, type CChain, type ChainIndex, type KRule, type Model } from "./model.js";
+import { bucketOf, candidates, candidatesFor, firstAtOrAfter, INDEX_MIN_RULES, type CChain, type ChainIndex, type KRule, type Model } from "./model.js";
 import { IntervalSet, U32, type Domain, type Scalar } from "./sets.js";
 import { evalMatch, failingTest, NO, Sym, YES } from "./sym.js";
 
@@ -166,7 +166,7 @@ class Runner {
    * only meets its own rules, instead of every part splitting at every rule of a long chain.
    */
   private splitByIndex(ch: CChain, start: Branch): [Branch, Int32Array][] | null {
-    if (ch.rules.length < 24) return null;
+    if (ch.rules.length < INDEX_MIN_RULES) return null;
     const ix = this.model.indexOf(ch);
     if (!ix) return null;
     const slot = start.p.s[ix.field]!;
@@ -193,15 +193,6 @@ class Runner {
     for (const [e, ranges] of byBucket) out.push([start.withP(start.p.withSlots([[slot, ranges.length === 1 ? IntervalSet.of(d, ranges[0]![0], ranges[0]![1]) : IntervalSet.fromRanges(d, ranges)]])), candidates(ix, starts[e]!)]);
     if (common.length) out.push([start.withP(start.p.withSlots([[slot, IntervalSet.fromRanges(d, common)]])), ix.always]);
     return out;
-  }
-
-  /** Positions of the rules at or after `from` that can match `p` (null: every rule). */
-  private candidatesFor(ch: CChain, p: Sym): Int32Array | null {
-    if (ch.rules.length < 24) return null;
-    const ix = this.model.indexOf(ch);
-    if (!ix) return null;
-    const v = p.s[ix.field]! < 0 ? p.c[ix.field]! : p.value(ix.field);
-    return v === undefined ? null : candidates(ix, v);
   }
 
   /**
@@ -257,7 +248,7 @@ class Runner {
     const rules = ch.rules;
     const n = rules.length;
     // The index reads its field's value to choose the candidate rules.
-    if (n >= 24) {
+    if (n >= INDEX_MIN_RULES) {
       const ix = this.model.indexOf(ch);
       if (ix) this.consulted |= 1 << ix.field;
     }
@@ -271,7 +262,7 @@ class Runner {
     // Set-level runs cut a packet along the index where the first rule restricting the indexed field
     // stands: the rules before it (a bridge's `-i docker0 -j RETURN` before a thousand DNATs) are met once
     // by the whole packet, not once per piece.
-    const splitAt = this.opts.merge && n >= 24 ? leadOf(this.model.indexOf(ch)) : -1;
+    const splitAt = this.opts.merge && n >= INDEX_MIN_RULES ? leadOf(this.model.indexOf(ch)) : -1;
     const pieces = splitAt === 0 ? this.splitByIndex(ch, start) : null;
     if (pieces) {
       first = null;
@@ -280,7 +271,7 @@ class Runner {
         stackI.push(0);
         stackC.push(c);
       }
-    } else firstC = this.candidatesFor(ch, start.p);
+    } else firstC = candidatesFor(this.model, ch, start.p);
     // Branches an action continues with (one list per depth: a jump's run is one level deeper).
     const cont = (this.conts[depth] ??= []);
     while (first !== null || stackB.length > 0) {
@@ -297,18 +288,7 @@ class Runner {
         from = stackI.pop()!;
         cand = stackC.pop()!;
       }
-      // Index into cand of the first position >= from.
-      let ci = 0;
-      if (cand) {
-        let lo = 0;
-        let hi = cand.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (cand[mid]! < from) lo = mid + 1;
-          else hi = mid;
-        }
-        ci = lo;
-      }
+      let ci = cand ? firstAtOrAfter(cand, from) : 0;
       let pos = cand ? (ci < cand.length ? cand[ci]! : n) : from;
       let alive = true;
       while (pos < n) {
@@ -340,7 +320,7 @@ class Runner {
           for (let k = 1; k < cont.length; k++) {
             stackB.push(cont[k]!);
             stackI.push(pos + 1);
-            stackC.push(this.candidatesFor(ch, cont[k]!.p));
+            stackC.push(candidatesFor(this.model, ch, cont[k]!.p));
           }
         } else {
           this.budget -= res.no.length;
@@ -355,7 +335,7 @@ class Runner {
             if (verbose) nb = nb.visit({ table: ch.table, chain: ch.name, krule: r, outcome: res.unknown && q === res.yes ? "unknown" : "no-match", why: res.unknown ? r.match.unknown.join(" ") : "" });
             stackB.push(nb);
             stackI.push(pos + 1);
-            stackC.push(this.candidatesFor(ch, q));
+            stackC.push(candidatesFor(this.model, ch, q));
           }
           alive = false;
           if (res.yes) {
@@ -366,7 +346,7 @@ class Runner {
             for (const c of cont) {
               stackB.push(c);
               stackI.push(pos + 1);
-              stackC.push(this.candidatesFor(ch, c.p));
+              stackC.push(candidatesFor(this.model, ch, c.p));
             }
           }
           break;

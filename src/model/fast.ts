@@ -17,7 +17,7 @@ import type { Action, CompiledMatch } from "./compile.js";
 import { markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_TERMS, replyConstants, ST, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
-import { candidates, type CChain, type KRule, type Model } from "./model.js";
+import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
 import { formatTerm, sameTerm, unknownText, type PacketSpec } from "./trace.js";
 import { parseAddress, parseIcmpType } from "./values.js";
@@ -451,19 +451,11 @@ export class FastTracer {
 
   // ── chains ──
 
-  private candidatesFor(ch: CChain, p: FPacket): Int32Array | null {
-    if (ch.rules.length < 24) return null;
-    const ix = this.model.indexOf(ch);
-    if (!ix) return null;
-    const v = p.s[ix.field]! < 0 ? p.c[ix.field]! : p.value(ix.field);
-    return v === undefined ? null : candidates(ix, v);
-  }
-
   private pushItem(st: Stack, ch: CChain, b: FBranch, from: number): void {
     const k = st.n++;
     st.b[k] = b;
     st.i[k] = from;
-    st.c[k] = this.candidatesFor(ch, b.p);
+    st.c[k] = candidatesFor(this.model, ch, b.p);
   }
 
   /** Runner.walk (engine.ts) without merging or visits: the same exits in the same order. */
@@ -478,7 +470,7 @@ export class FastTracer {
     st.n = 0;
     const cont = this.conts[depth]!;
     let first: FBranch | null = start;
-    const firstC = this.candidatesFor(ch, start.p);
+    const firstC = candidatesFor(this.model, ch, start.p);
     while (first !== null || st.n > 0) {
       let b: FBranch;
       let from: number;
@@ -496,17 +488,7 @@ export class FastTracer {
         st.b[k] = null;
         st.c[k] = null;
       }
-      let ci = 0;
-      if (cand) {
-        let lo = 0;
-        let hi = cand.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (cand[mid]! < from) lo = mid + 1;
-          else hi = mid;
-        }
-        ci = lo;
-      }
+      let ci = cand ? firstAtOrAfter(cand, from) : 0;
       let pos = cand ? (ci < cand.length ? cand[ci]! : n) : from;
       let alive = true;
       while (pos < n) {

@@ -183,7 +183,8 @@ export class Model {
 }
 
 const INDEX_FIELDS = [F.DST, F.DPORT, F.SRC, F.OIF, F.IIF, F.SPORT, F.PROTO];
-const INDEX_MIN_RULES = 24;
+/** Chains shorter than this are walked rule by rule (no index). */
+export const INDEX_MIN_RULES = 24;
 
 function buildIndex(ch: CChain, doms: readonly Domain<Scalar>[]): ChainIndex | null {
   const n = ch.rules.length;
@@ -249,6 +250,34 @@ export function bucketOf(starts: readonly Scalar[], x: Scalar): number {
     const mid = (lo + hi + 1) >> 1;
     if (starts[mid]! <= x) lo = mid;
     else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** What choosing a packet's candidate rules reads: its terms (sym.ts), and a field's one value if it has one. */
+export interface PacketValues {
+  readonly c: readonly Scalar[];
+  readonly s: readonly number[];
+  value(f: number): Scalar | undefined;
+}
+
+/** Positions of the rules of `ch` that can match `p` (null: every rule; a short or unindexed chain, or a field of several values). */
+export function candidatesFor(model: Model, ch: CChain, p: PacketValues): Int32Array | null {
+  if (ch.rules.length < INDEX_MIN_RULES) return null;
+  const ix = model.indexOf(ch);
+  if (!ix) return null;
+  const v = p.s[ix.field]! < 0 ? p.c[ix.field]! : p.value(ix.field);
+  return v === undefined ? null : candidates(ix, v);
+}
+
+/** The first index of a sorted candidate list whose position is `from` or later (its length when none is). */
+export function firstAtOrAfter(cand: Int32Array, from: number): number {
+  let lo = 0;
+  let hi = cand.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cand[mid]! < from) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
