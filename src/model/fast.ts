@@ -20,6 +20,7 @@ import { bridgeFor } from "./layout.js";
 import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
 import { formatTerm, sameTerm, unknownText, type PacketSpec } from "./trace.js";
+import { termSet, termValue } from "./sym.js";
 import { parseAddress, parseIcmpType } from "./values.js";
 
 type AnySet = IntervalSet<Scalar>;
@@ -53,15 +54,10 @@ export class FPacket {
     return this.cube.push(set) - 1;
   }
   value(f: number): Scalar | undefined {
-    const slot = this.s[f]!;
-    if (slot < 0) return this.c[f];
-    const set = this.cube[slot];
-    return set ? set.single : undefined;
+    return termValue(this, f);
   }
   setOf(f: number, d: Domain<Scalar>): AnySet {
-    const slot = this.s[f]!;
-    if (slot < 0) return IntervalSet.of(d, this.c[f]!);
-    return this.cube[slot] ?? IntervalSet.full(this.doms[slot]!);
+    return termSet(this, f, d);
   }
   setConst(f: number, v: Scalar): void {
     this.c[f] = v;

@@ -10,6 +10,29 @@ import { IntervalSet, type Domain, type Scalar } from "./sets.js";
 
 type AnySet = IntervalSet<Scalar>;
 
+/** A packet's terms: a constant or a variable (a slot of a cube) per field. Sym, and fast.ts's packet changed in place. */
+export interface Terms {
+  readonly c: readonly Scalar[];
+  readonly s: readonly number[];
+  readonly cube: readonly (AnySet | undefined)[];
+  readonly doms: readonly Domain<Scalar>[];
+}
+
+/** The one value of field `f`, or undefined when it is a variable with more than one value. */
+export function termValue(p: Terms, f: number): Scalar | undefined {
+  const slot = p.s[f]!;
+  if (slot < 0) return p.c[f];
+  const set = p.cube[slot];
+  return set ? set.single : undefined;
+}
+
+/** The set of values field `f` may take (`d`: the field's domain, for a constant). */
+export function termSet(p: Terms, f: number, d: Domain<Scalar>): AnySet {
+  const slot = p.s[f]!;
+  if (slot < 0) return IntervalSet.of(d, p.c[f]!);
+  return p.cube[slot] ?? IntervalSet.full(p.doms[slot]!);
+}
+
 export class Sym {
   /** Constant value per field (meaningful when `s[f] < 0`). */
   readonly c: Scalar[];
@@ -37,16 +60,11 @@ export class Sym {
   }
   /** The constant value of a field, or undefined when it is a variable with more than one value. */
   value(f: number): Scalar | undefined {
-    const slot = this.s[f]!;
-    if (slot < 0) return this.c[f];
-    const set = this.cube[slot];
-    return set ? set.single : undefined;
+    return termValue(this, f);
   }
   /** The set of values a field may take. */
   setOf(f: number, d: Domain<Scalar>): AnySet {
-    const slot = this.s[f]!;
-    if (slot < 0) return IntervalSet.of(d, this.c[f]!);
-    return this.cube[slot] ?? IntervalSet.full(this.doms[slot]!);
+    return termSet(this, f, d);
   }
   slotSet(slot: number): AnySet {
     return this.cube[slot] ?? IntervalSet.full(this.doms[slot]!);
