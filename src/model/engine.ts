@@ -605,66 +605,35 @@ function applySummary(start: Branch, c: Summary, reads: readonly number[]): Exit
 export function mergeExits(exits: Exit[]): Exit[] {
   if (exits.length < 2) return exits;
   // Group by outcome, constants and bindings: a numeric hash, then an exact comparison. Groups come out
-  // ordered by their hash's first appearance, then by their own.
+  // ordered by their hash's first appearance (a Map keeps that order), then by their own.
   const out: Exit[] = [];
-  const hashes: number[] = [];
   const groups: Exit[][] = [];
-  const groupHash: number[] = [];
-  // Many exits (a chain split into many pieces): groups found through a map of hashes.
-  const byHash = exits.length > 16 ? new Map<number, number[]>() : null;
+  const byHash = new Map<number, number[]>();
   for (const e of exits) {
     if (e.b.assume !== null) {
       out.push(e);
       continue;
     }
     const h = exitHash(e);
+    const list = byHash.get(h);
     let g: Exit[] | undefined;
-    if (byHash) {
-      const list = byHash.get(h);
-      if (list) for (const k of list) if (sameExit(groups[k]![0]!, e)) {
-        g = groups[k];
-        break;
-      }
-      if (!g) {
-        if (list) list.push(groups.length);
-        else {
-          byHash.set(h, [groups.length]);
-          hashes.push(h);
-        }
-      }
-    } else {
-      for (let k = 0; k < groups.length; k++) {
-        if (groupHash[k] === h && sameExit(groups[k]![0]!, e)) {
-          g = groups[k];
-          break;
-        }
-      }
-      if (!g && !hashes.includes(h)) hashes.push(h);
+    if (list) for (const k of list) if (sameExit(groups[k]![0]!, e)) {
+      g = groups[k];
+      break;
     }
     if (g) g.push(e);
     else {
+      if (list) list.push(groups.length);
+      else byHash.set(h, [groups.length]);
       groups.push([e]);
-      groupHash.push(h);
     }
   }
-  if (byHash) {
-    for (const h of hashes) {
-      for (const k of byHash.get(h)!) {
-        const g = groups[k]!;
-        if (g.length === 1) out.push(g[0]!);
-        else for (const e of mergeGroup(g)) out.push(e);
-      }
-    }
-    return out;
-  }
-  for (const h of hashes) {
-    for (let k = 0; k < groups.length; k++) {
-      if (groupHash[k] !== h) continue;
+  for (const list of byHash.values())
+    for (const k of list) {
       const g = groups[k]!;
       if (g.length === 1) out.push(g[0]!);
       else for (const e of mergeGroup(g)) out.push(e);
     }
-  }
   return out;
 }
 
@@ -722,30 +691,18 @@ function mergeGroup(g: Exit[]): Exit[] {
   let list = g;
   for (const k of differ) {
     if (list.length < 2) break;
-    // Branches equal on every other differing variable become one, with the union of their sets for k.
-    // Small lists compare sets directly; long ones (a chain split into many pieces) go through text keys.
+    // Branches equal on every other differing variable (same set keys) become one, with the union of
+    // their sets for k.
     const next: Exit[] = [];
-    const byRest = list.length > 16 ? new Map<string, number>() : null;
+    const byRest = new Map<string, number>();
     // The sets of k joining each kept branch, united at once at the end (one pass instead of one per join).
     const joins = new Map<number, (IntervalSet<Scalar> | undefined)[]>();
     for (const e of list) {
-      let at: number | undefined;
       let rest = "";
-      if (byRest) {
-        for (const i of differ) if (i !== k) rest += `${e.b.p.cube[i]?.key() ?? "*"}|`;
-        at = byRest.get(rest);
-      } else {
-        for (let x = 0; x < next.length && at === undefined; x++) {
-          let eq = true;
-          for (const i of differ) if (i !== k && !sameSet(next[x]!.b.p.cube[i], e.b.p.cube[i])) {
-            eq = false;
-            break;
-          }
-          if (eq) at = x;
-        }
-      }
+      for (const i of differ) if (i !== k) rest += `${e.b.p.cube[i]?.key() ?? "*"}|`;
+      const at = byRest.get(rest);
       if (at === undefined) {
-        byRest?.set(rest, next.length);
+        byRest.set(rest, next.length);
         next.push(e);
         continue;
       }
