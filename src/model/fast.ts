@@ -15,7 +15,7 @@
 import { protocolNumber } from "../catalog/index.js";
 import type { Action, CompiledMatch } from "./compile.js";
 import { markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
-import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_TERMS, replyConstants, ST, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
+import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
@@ -178,6 +178,18 @@ class FJourney {
     readonly local: boolean,
     readonly state: number,
   ) {}
+  /** The connection's NAT (fields.ts ConnectionNat), its terms read from the request `p0`. */
+  setManip(p0: FPacket, nat: ConnectionNat): void {
+    this.manip = true;
+    this.preDstC = p0.c[nat.dst]!;
+    this.preDstS = p0.s[nat.dst]!;
+    this.preDportC = p0.c[nat.dport]!;
+    this.preDportS = p0.s[nat.dport]!;
+    this.postSrcC = p0.c[nat.src]!;
+    this.postSrcS = p0.s[nat.src]!;
+    this.postSportC = p0.c[nat.sport]!;
+    this.postSportS = p0.s[nat.sport]!;
+  }
 }
 const NO_TERM = -2;
 
@@ -984,15 +996,7 @@ export class FastTracer {
   private replyJourney(req: FBranch, j: FJourney): FJourney {
     const p0 = req.p;
     const rj = new FJourney(req.delivery === "local", ST.ESTABLISHED);
-    rj.manip = true;
-    rj.preDstC = p0.c[F.CTORIGSRC]!;
-    rj.preDstS = p0.s[F.CTORIGSRC]!;
-    rj.preDportC = p0.c[F.CTORIGSRCPORT]!;
-    rj.preDportS = p0.s[F.CTORIGSRCPORT]!;
-    rj.postSrcC = p0.c[F.CTORIGDST]!;
-    rj.postSrcS = p0.s[F.CTORIGDST]!;
-    rj.postSportC = p0.c[F.CTORIGDSTPORT]!;
-    rj.postSportS = p0.s[F.CTORIGDSTPORT]!;
+    rj.setManip(p0, REPLY_NAT);
     if (j.local) rj.route = 1;
     else {
       rj.route = 2;
@@ -1012,15 +1016,7 @@ export class FastTracer {
   private followupJourney(req: FBranch, j: FJourney): FJourney {
     const p0 = req.p;
     const fj = new FJourney(j.local, ST.ESTABLISHED);
-    fj.manip = true;
-    fj.preDstC = p0.c[F.DST]!;
-    fj.preDstS = p0.s[F.DST]!;
-    fj.preDportC = p0.c[F.DPORT]!;
-    fj.preDportS = p0.s[F.DPORT]!;
-    fj.postSrcC = p0.c[F.SRC]!;
-    fj.postSrcS = p0.s[F.SRC]!;
-    fj.postSportC = p0.c[F.SPORT]!;
-    fj.postSportS = p0.s[F.SPORT]!;
+    fj.setManip(p0, FOLLOWUP_NAT);
     fj.route = (req.delivery ?? "forward") === "local" ? 1 : 2;
     fj.oifC = p0.c[F.OIF]!;
     fj.oifS = p0.s[F.OIF]!;

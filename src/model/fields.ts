@@ -88,6 +88,21 @@ export const FOLLOWUP_TERMS: readonly (readonly [number, number])[] = [
   [F.DPORT, F.CTORIGDSTPORT],
 ];
 
+/**
+ * The NAT conntrack applies to a connection's later packets, as the request fields it takes them from:
+ * PREROUTING/OUTPUT give the packet `dst`:`dport`, INPUT/POSTROUTING `src`:`sport`.
+ */
+export interface ConnectionNat {
+  readonly dst: number;
+  readonly dport: number;
+  readonly src: number;
+  readonly sport: number;
+}
+/** A reply is sent back to the request's original source, from its original destination. */
+export const REPLY_NAT: ConnectionNat = { dst: F.CTORIGSRC, dport: F.CTORIGSRCPORT, src: F.CTORIGDST, sport: F.CTORIGDSTPORT };
+/** The client's next packet is rewritten as the request was. */
+export const FOLLOWUP_NAT: ConnectionNat = { dst: F.DST, dport: F.DPORT, src: F.SRC, sport: F.SPORT };
+
 const replyConstantsMemo = new Map<number, readonly (readonly [number, number])[]>();
 /** The constants of a reply of protocol `proto`: ESTABLISHED, reply direction, no mark, SYN-ACK or echo reply. */
 export function replyConstants(proto: number): readonly (readonly [number, number])[] {
