@@ -20,7 +20,7 @@ import { bridgeFor } from "./layout.js";
 import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
 import { formatTerm, sameTerm, unknownText, type PacketSpec } from "./trace.js";
-import { termSet, termValue } from "./sym.js";
+import { termSet, termValue, testFn } from "./sym.js";
 import { parseAddress, parseIcmpType } from "./values.js";
 
 type AnySet = IntervalSet<Scalar>;
@@ -432,24 +432,7 @@ export class FastTracer {
     let unknown = m.unknown.length > 0;
     const fns = m.fns;
     for (let k = 0; k < fns.length; k++) {
-      const t = fns[k]!;
-      let vals: readonly Scalar[] = c;
-      let exact = true;
-      for (const f of t.reads) {
-        if (s[f]! < 0) continue;
-        const v = p.value(f);
-        if (v === undefined) {
-          exact = false;
-          break;
-        }
-        if (vals === c) vals = c.slice();
-        (vals as Scalar[])[f] = v;
-      }
-      if (!exact) {
-        unknown = true;
-        continue;
-      }
-      const r = t.test(vals);
+      const r = testFn(fns[k]!, p);
       if (r === false) return NO;
       if (r === undefined) unknown = true;
     }

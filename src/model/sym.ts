@@ -4,7 +4,7 @@
  * `exposure` run the same evaluator. Several fields may share a variable: a new connection's
  * `--ctorigdst` is its `-d` until DNAT rewrites `-d`; the reply's `-d` is the request's `-s`.
  */
-import type { CompiledMatch } from "./compile.js";
+import type { CompiledMatch, FnTest } from "./compile.js";
 import { FIELD_COUNT } from "./fields.js";
 import { IntervalSet, type Domain, type Scalar } from "./sets.js";
 
@@ -31,6 +31,22 @@ export function termSet(p: Terms, f: number, d: Domain<Scalar>): AnySet {
   const slot = p.s[f]!;
   if (slot < 0) return IntervalSet.of(d, p.c[f]!);
   return p.cube[slot] ?? IntervalSet.full(p.doms[slot]!);
+}
+
+/**
+ * A test over several fields (FnTest) on a packet: its answer when every field it reads has one value (a
+ * constant, or a variable with one value left), else undefined, as when the test itself cannot tell.
+ */
+export function testFn(t: FnTest, p: Terms): boolean | undefined {
+  let vals: readonly Scalar[] = p.c;
+  for (const f of t.reads) {
+    if (p.s[f]! < 0) continue;
+    const v = termValue(p, f);
+    if (v === undefined) return undefined;
+    if (vals === p.c) vals = p.c.slice();
+    (vals as Scalar[])[f] = v;
+  }
+  return t.test(vals);
 }
 
 export class Sym {
@@ -206,27 +222,7 @@ export function evalMatch(p: Sym, m: CompiledMatch): typeof NO | typeof YES | Sp
   }
   let unknown = m.unknown.length > 0;
   for (const t of m.fns) {
-    let known = true;
-    for (const f of t.reads) if (p.s[f]! >= 0) known = false;
-    if (!known) {
-      // A test over variables: exact when every variable it reads has one value left.
-      const vals = p.c.slice();
-      let exact = true;
-      for (const f of t.reads) {
-        const v = p.value(f);
-        if (v === undefined) exact = false;
-        else vals[f] = v;
-      }
-      if (!exact) {
-        unknown = true;
-        continue;
-      }
-      const r = t.test(vals);
-      if (r === false) return NO;
-      if (r === undefined) unknown = true;
-      continue;
-    }
-    const r = t.test(p.c);
+    const r = testFn(t, p);
     if (r === false) return NO;
     if (r === undefined) unknown = true;
   }
