@@ -8,6 +8,7 @@ import type { Family } from "../ast/iptables.js";
 import { computeExposure, type ExposureItem } from "../model/exposure.js";
 import { arrayOf, loadRuleset, modelArgs, Models } from "./model-io.js";
 import { colorEnabled, contextOf, UsageError, type CliContext } from "./shared.js";
+import { preferShortRunTiering } from "./tiering.js";
 
 export interface ExposureArgs {
   file: string;
@@ -99,6 +100,7 @@ export const exposureCommand: CommandModule<object, ExposureArgs> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv as unknown as Record<string, unknown>);
+    preferShortRunTiering();
     ctx.exitCode = Math.max(ctx.exitCode, await runExposure(argv, ctx));
   },
 };

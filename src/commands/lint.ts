@@ -15,6 +15,7 @@ import { lintGroups } from "../lint.js";
 import type { FileKind, LintRuleMeta } from "../rule.js";
 import { lintGroupsOf, parseConcurrency, parseShard, shardGroups, WarmWorkers, type Concurrency, type LintReport, type Shard } from "./parallel.js";
 import { colorEnabled, contextOf, debugLog, loadInputs, packageVersion, printError, projectRelative, UsageError, writeReport, type CliContext } from "./shared.js";
+import { preferShortRunTiering, SHORT_RUN_INPUT_CHARS } from "./tiering.js";
 
 const KINDS = ["iptables", "ip6tables", "daemon-json", "script"] as const;
 const FAMILIES = ["ipv4", "ipv6"] as const;
@@ -274,6 +275,7 @@ async function lintFilesStep(ctx: CliContext, args: LintArgs, settings: CliSetti
 
   const lintStarted = performance.now();
   const inputs = loaded.inputs.map((l) => l.input);
+  if (inputs.reduce((n, i) => n + i.text.length, 0) <= SHORT_RUN_INPUT_CHARS) preferShortRunTiering();
   // a group's shard comes from its first file's path in the repository, whatever directory fwlint runs in
   const shardRoot = shard ? findProjectRoot(io.cwd) : io.cwd;
   const shardKey = (g: readonly number[]) => {

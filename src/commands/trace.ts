@@ -13,6 +13,7 @@ import { fastTracer } from "../model/fast.js";
 import { PacketError, renderTrace, trace, traceResultJson, type PacketSpec, type TraceResult } from "../model/trace.js";
 import { arrayOf, familyOfAddress, loadRuleset, modelArgs, Models } from "./model-io.js";
 import { colorEnabled, contextOf, STDIN_ARG, UsageError, type CliContext } from "./shared.js";
+import { preferShortRunTiering } from "./tiering.js";
 
 export interface TraceArgs {
   file: string;
@@ -202,6 +203,8 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv as unknown as Record<string, unknown>);
+    // One packet is a short run; a batch of thousands runs long enough for V8's default.
+    if (argv.packets === undefined) preferShortRunTiering();
     ctx.exitCode = Math.max(ctx.exitCode, await runTrace(argv, ctx));
   },
 };
