@@ -235,10 +235,18 @@ function readRules(raw: Record<string, unknown>, at: string, fail: (pointer: str
 
 const IFNAME = /^[^\s/:]{1,15}$/;
 
+/** An interface name as the kernel takes it (at most 15 characters, no spaces, slashes or colons), `+` only at the end. */
+export function isInterfaceName(name: string): boolean {
+  return IFNAME.test(name) && (!name.includes("+") || name.endsWith("+"));
+}
+
+/** Why a value is not an interface name (the message of the configuration and of --external). */
+export const INTERFACE_NAME_RULE = "at most 15 characters, no spaces or slashes; \"+\" only at the end";
+
 function checkFacts(facts: Record<string, unknown>, at: string, fail: (pointer: string, detail: string) => never): ProjectFacts {
   const list = (key: string) => (facts[key] as string[] | undefined) ?? [];
   list("externalInterfaces").forEach((name, i) => {
-    if (!IFNAME.test(name) || (name.includes("+") && !name.endsWith("+"))) fail(`${at}/externalInterfaces/${i}`, `"${name}" is not an interface name (at most 15 characters, no spaces or slashes; "+" only at the end)`);
+    if (!isInterfaceName(name)) fail(`${at}/externalInterfaces/${i}`, `"${name}" is not an interface name (${INTERFACE_NAME_RULE})`);
   });
   for (const key of ["trustedSources", "hostAddresses"]) {
     list(key).forEach((value, i) => {

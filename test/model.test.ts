@@ -268,7 +268,14 @@ describe("exposure", () => {
 describe("fwlint trace and fwlint exposure", () => {
   const root = makeTree({
     "rules.v4": DOCKER2010,
-    "packets.jsonl": [JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "10.99.0.1", proto: "tcp", dport: 8080 }), "not json", JSON.stringify({ src: "198.51.100.7" })].join("\n"),
+    "packets.jsonl": [
+      JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "10.99.0.1", proto: "tcp", dport: 8080 }),
+      "not json",
+      JSON.stringify({ src: "198.51.100.7" }),
+      JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "::1" }),
+      JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "10.99.0.1", dport: 70000 }),
+      JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "10.99.0.1", proto: "nope" }),
+    ].join("\n"),
     ".fwlintrc.json": JSON.stringify({ facts: { hostAddresses: ["10.99.0.1/24", "172.17.0.1"] } }),
   });
 
@@ -288,10 +295,14 @@ describe("fwlint trace and fwlint exposure", () => {
   it("traces a batch, one JSON line per packet, errors included", async () => {
     const r = await runCli(["trace", "rules.v4", "--packets", "packets.jsonl"], { cwd: root });
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toMatchObject({ verdict: "ACCEPT", connection: "open" });
     expect(lines[1]).toEqual({ error: "line 2: not JSON" });
     expect(lines[2]).toEqual({ error: "line 3: src and dst are required" });
+    // A wrong value names its line and its JSON field (not the command-line option).
+    expect(lines[3]).toEqual({ error: "line 4: dst ::1 is not an IPv4 address" });
+    expect(lines[4]).toEqual({ error: "line 5: dport 70000 is not a port" });
+    expect(lines[5]).toEqual({ error: "line 6: proto nope is not a protocol" });
     const stdin = await runCli(["trace", "rules.v4", "--packets", "-"], { cwd: root, stdin: JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "172.17.0.2", dport: 81 }) });
     expect(JSON.parse(stdin.stdout)).toMatchObject({ verdict: "DROP", connection: "closed" });
   });
@@ -302,6 +313,20 @@ describe("fwlint trace and fwlint exposure", () => {
     expect(r.stderr).toMatch(/--src and --dst/);
     const bad = await runCli(["trace", "rules.v4", "--src", "1.2.3.4.5", "--dst", "10.99.0.1"], { cwd: root });
     expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--src 1\.2\.3\.4\.5 is not an IPv4 address/);
+    // Host facts on the command line are checked like the configuration's, not dropped.
+    for (const [args, message] of [
+      [["--local", "999.1.1.1"], /--local 999\.1\.1\.1: not an IPv4 or IPv6 address/],
+      [["--local", "fe80::1/200"], /--local fe80::1\/200: not an IPv4 or IPv6 address/],
+      [["--external", "eth 0"], /--external eth 0: not an interface name/],
+    ] as const) {
+      for (const cmd of [["exposure", "rules.v4"], ["trace", "rules.v4", "--src", "198.51.100.7", "--dst", "10.99.0.1"]]) {
+        const r2 = await runCli([...cmd, ...args], { cwd: root });
+        expect(r2.code).toBe(2);
+        expect(r2.stderr).toMatch(message);
+        expect(r2.stderr).not.toMatch(/\n\s+at /);
+      }
+    }
     const missing = await runCli(["exposure", "nope.rules"], { cwd: root });
     expect(missing.code).toBe(2);
   });

@@ -4,6 +4,7 @@
  * ruleset of an address family, and building the model once per family.
  */
 import type { Family, Ruleset } from "../ast/iptables.js";
+import { INTERFACE_NAME_RULE, isAddressOrCidr, isInterfaceName } from "../config.js";
 import { loadFile } from "../lint.js";
 import { Model } from "../model/model.js";
 import type { ProjectFacts } from "../rule.js";
@@ -53,8 +54,13 @@ export class Models {
   }
 }
 
-/** Command-line host facts added to the configuration's. */
+/**
+ * Command-line host facts added to the configuration's (which its schema has checked). A value that is not
+ * an address (`--local`) or an interface name (`--external`) is a usage error, not a fact left out.
+ */
 export function modelArgs(facts: ProjectFacts, local: readonly string[], external: readonly string[]): ModelArgs {
+  for (const a of local) if (!isAddressOrCidr(a)) throw new UsageError(`--local ${a}: not an IPv4 or IPv6 address (addr or addr/len)`);
+  for (const n of external) if (!isInterfaceName(n)) throw new UsageError(`--external ${n}: not an interface name (${INTERFACE_NAME_RULE})`);
   return { local: [...(facts.hostAddresses ?? []), ...local], external: [...(facts.externalInterfaces ?? []), ...external] };
 }
 

@@ -159,7 +159,9 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
         out = fastTracer(model).traceJson(spec) ?? traceResultJson(trace(model, spec).result);
       } catch (err) {
         if (!(err instanceof PacketError)) throw err;
-        out = JSON.stringify({ error: err.message });
+        // The packet's line, and its JSON field rather than the command-line option.
+        const message = err.field !== undefined ? `line ${n}: ${err.field} ${err.problem}` : err.message.startsWith("line ") ? err.message : `line ${n}: ${err.message}`;
+        out = JSON.stringify({ error: message });
       }
       block.push(out);
       size += out.length + 1;

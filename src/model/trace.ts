@@ -68,7 +68,24 @@ export interface TraceResult {
   readonly outcomes?: TraceOutcome[];
 }
 
-export class PacketError extends Error {}
+export class PacketError extends Error {
+  /**
+   * The message names the command-line option (`--dst ::1 is not an IPv4 address`); `field` and `problem` say
+   * the same of a packet given as JSON (`dst`, `::1 is not an IPv4 address`), for `--packets`.
+   */
+  constructor(
+    message: string,
+    readonly field?: string,
+    readonly problem?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A packet field whose value is wrong: `--field value problem`. */
+function fieldError(field: string, value: unknown, problem: string): PacketError {
+  return new PacketError(`--${field} ${String(value)} ${problem}`, field, `${String(value)} ${problem}`);
+}
 
 
 /** The request packet as a (mostly concrete) symbolic packet, and its journey. */
@@ -76,16 +93,16 @@ export function packetOf(model: Model, spec: PacketSpec): { p: Sym; j: Journey; 
   const fam: Family = model.family;
   const src = parseAddress(spec.src, fam);
   const dst = parseAddress(spec.dst, fam);
-  if (src === null) throw new PacketError(`--src ${spec.src} is not an ${fam === "ipv4" ? "IPv4" : "IPv6"} address`);
-  if (dst === null) throw new PacketError(`--dst ${spec.dst} is not an ${fam === "ipv4" ? "IPv4" : "IPv6"} address`);
+  if (src === null) throw fieldError("src", spec.src, `is not an ${fam === "ipv4" ? "IPv4" : "IPv6"} address`);
+  if (dst === null) throw fieldError("dst", spec.dst, `is not an ${fam === "ipv4" ? "IPv4" : "IPv6"} address`);
   const protoText = spec.proto === undefined ? "tcp" : String(spec.proto);
   const proto = protocolNumber(protoText);
-  if (proto === undefined || proto === 0) throw new PacketError(`--proto ${protoText} is not a protocol`);
+  if (proto === undefined || proto === 0) throw fieldError("proto", protoText, "is not a protocol");
   const stateText = (spec.state ?? "NEW").toUpperCase();
   const state = STATE_NAMES.indexOf(stateText as (typeof STATE_NAMES)[number]);
-  if (state < 0) throw new PacketError(`--state ${spec.state} is not one of ${STATE_NAMES.join(", ")}`);
+  if (state < 0) throw fieldError("state", spec.state, `is not one of ${STATE_NAMES.join(", ")}`);
   for (const [k, v] of [["sport", spec.sport], ["dport", spec.dport]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) throw new PacketError(`--${k} ${v} is not a port`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) throw fieldError(k, v, "is not a port");
   }
   const local = spec.in === undefined || spec.in === null || spec.in === "";
   const values: Scalar[] = new Array<Scalar>(FIELD_COUNT).fill(0);
@@ -99,7 +116,7 @@ export function packetOf(model: Model, spec: PacketSpec): { p: Sym; j: Journey; 
   values[F.FLAGS] = proto === 6 ? (state === ST.NEW ? TCP.SYN : TCP.ACK) : 0;
   if (proto === 1 || proto === 58) {
     const t = parseIcmpType(spec.icmpType ?? "echo-request", fam);
-    if (!t || t[0] < 0) throw new PacketError(`--icmp-type ${spec.icmpType} is not an ICMP type`);
+    if (!t || t[0] < 0) throw fieldError("icmp-type", spec.icmpType, "is not an ICMP type");
     values[F.ICMP] = t[0] * 256 + t[1];
   }
   let p = Sym.concrete(values);
