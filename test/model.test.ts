@@ -314,6 +314,11 @@ describe("fwlint trace and fwlint exposure", () => {
     const bad = await runCli(["trace", "rules.v4", "--src", "1.2.3.4.5", "--dst", "10.99.0.1"], { cwd: root });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--src 1\.2\.3\.4\.5 is not an IPv4 address/);
+    for (const [flag, value] of [["--sport", "abc"], ["--dport", "80x"], ["--dport", "70000"]]) {
+      const port = await runCli(["trace", "rules.v4", "--src", "198.51.100.7", "--dst", "10.99.0.1", flag!, value!], { cwd: root });
+      expect(port.code).toBe(2);
+      expect(port.stderr).toContain(`${flag} ${value} is not a port`);
+    }
     // Host facts on the command line are checked like the configuration's, not dropped.
     for (const [args, message] of [
       [["--local", "999.1.1.1"], /--local 999\.1\.1\.1: not an IPv4 or IPv6 address/],

@@ -27,7 +27,7 @@ function builder(y: Argv): Argv<ExposureArgs> {
     .option("local", { type: "string", array: true, requiresArg: true, describe: "An address of the host (repeatable; addr or addr/len). Without it, every address outside the bridges' subnets counts as the host's" })
     .option("external", { type: "string", array: true, requiresArg: true, describe: "The host's external interface(s): only they count for openToAny (default: every outside interface)" })
     .option("format", { alias: "f", choices: ["table", "json"] as const, default: "table" as const, describe: "Output format" })
-    .option("family", { choices: ["ipv4", "ipv6"] as const, describe: "Only this address family" })
+    .option("family", { choices: ["ipv4", "ipv6"] as const, describe: "Only this family of a dual-stack script; for a restore file, its family instead of guessing" })
     .option("routed", { type: "boolean", default: true, describe: "Also report container ports reachable by routing to the container's address (--no-routed to leave them out)" })
     .option("config", { alias: "c", type: "string", requiresArg: true, describe: "Configuration file for the host facts (hostAddresses, externalInterfaces) instead of searching" })
     .example("$0 exposure rules.v4 --local 203.0.113.10/24", "Who can open which published port, host port or container port") as unknown as Argv<ExposureArgs>;

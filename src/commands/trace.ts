@@ -24,8 +24,9 @@ export interface TraceArgs {
   src?: string;
   dst?: string;
   proto?: string;
-  sport?: number;
-  dport?: number;
+  /** As written: checked by portArg (a number type would turn `abc` into NaN). */
+  sport?: string | number;
+  dport?: string | number;
   state?: string;
   format: "text" | "json";
   packets?: string;
@@ -46,8 +47,8 @@ function builder(y: Argv): Argv<TraceArgs> {
     .option("src", { type: "string", requiresArg: true, describe: "Source address" })
     .option("dst", { type: "string", requiresArg: true, describe: "Destination address" })
     .option("proto", { type: "string", requiresArg: true, default: "tcp", describe: "Protocol: tcp, udp, icmp, … or a number" })
-    .option("sport", { type: "number", requiresArg: true, describe: "Source port (default: any port of 32768–60999)" })
-    .option("dport", { type: "number", requiresArg: true, describe: "Destination port" })
+    .option("sport", { type: "string", requiresArg: true, describe: "Source port (default: any port of 32768–60999)" })
+    .option("dport", { type: "string", requiresArg: true, describe: "Destination port" })
     .option("state", { type: "string", requiresArg: true, default: "NEW", describe: `Conntrack state: ${STATES.join(", ")}` })
     .option("format", { alias: "f", choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" })
     .option("packets", { type: "string", requiresArg: true, describe: "Trace the packets of this JSON-lines file (fields in, out, src, dst, proto, sport, dport, state); prints one JSON result per line" })
@@ -65,10 +66,17 @@ function specFromArgs(a: TraceArgs): PacketSpec {
     src: a.src,
     dst: a.dst,
     proto: a.proto ?? "tcp",
-    ...(a.sport !== undefined ? { sport: a.sport } : {}),
-    ...(a.dport !== undefined ? { dport: a.dport } : {}),
+    ...(a.sport !== undefined ? { sport: portArg("sport", a.sport) } : {}),
+    ...(a.dport !== undefined ? { dport: portArg("dport", a.dport) } : {}),
     state: a.state ?? "NEW",
   };
+}
+
+/** A port given on the command line: a whole number as written (packetOf checks its range). */
+function portArg(name: string, value: string | number): number {
+  const text = String(value).trim();
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${name} ${text} is not a port`);
+  return Number(text);
 }
 
 const textOf = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
