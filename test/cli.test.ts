@@ -55,6 +55,7 @@ describe("exit codes (as ESLint)", () => {
       expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/);
     }
     expect((await runCli(["--bogus"], { cwd: root, rules })).stderr).toBe("fwlint: unknown argument --bogus (see fwlint --help)\n");
+    expect((await runCli(["--max-warnings", "abc", "clean.rules"], { cwd: root, rules })).stderr).toBe("fwlint: --max-warnings must be an integer of -1 or more (got abc)\n");
     expect((await runCli([], { cwd: root, rules })).stderr).toBe("fwlint: no files to lint: name files, directories or globs (fwlint .), or pipe a ruleset (iptables-save | fwlint -)\n");
     expect((await runCli(["--rule", "test-acept: off", "clean.rules"], { cwd: root, rules })).stderr).toBe('fwlint: invalid configuration --rule: /test-acept: unknown rule "test-acept" (did you mean "test-accept"?)\n');
   });

@@ -70,7 +70,7 @@ function builder(y: Argv): Argv<LintArgs> {
     .option("print-config", { type: "string", requiresArg: true, describe: "Print the configuration that applies to a file, as JSON, and exit", group: "Configuration:" })
     .option("format", { alias: "f", choices: FORMAT_NAMES, default: "stylish" as FormatName, describe: "Output format", group: "Output:" })
     .option("output-file", { alias: "o", type: "string", requiresArg: true, describe: "Write the report to this file instead of standard output", group: "Output:" })
-    .option("max-warnings", { type: "number", requiresArg: true, describe: "Exit 1 when there are more warnings than this (-1: no limit)", group: "Output:" })
+    .option("max-warnings", { type: "string", requiresArg: true, describe: "Exit 1 when there are more warnings than this (-1: no limit)", group: "Output:" })
     .option("quiet", { type: "boolean", default: false, describe: "Report errors only (warnings still count for --max-warnings)", group: "Output:" })
     .option("sarif-fingerprints", { type: "boolean", default: false, describe: "SARIF: add partialFingerprints.primaryLocationLineHash as upload-sarif computes it (for REST API uploads)", group: "Output:" })
     .option("sarif-include-suppressed", { type: "boolean", default: false, describe: "SARIF: include suppressed findings, marked with suppressions", group: "Output:" })
@@ -228,8 +228,11 @@ export async function lintHandler(args: LintArgs, ctx: CliContext): Promise<void
   const timing = timingWanted(io.env) ? new Map<string, number>([["startup", performance.now()]]) : undefined;
   const concurrency = parseConcurrency(args.concurrency);
   const shard = args.shard !== undefined ? parseShard(args.shard) : undefined;
-  if (args.maxWarnings !== undefined && (!Number.isInteger(args.maxWarnings) || args.maxWarnings < -1)) {
-    throw new UsageError(`--max-warnings must be an integer of -1 or more (got ${String(args.maxWarnings)})`);
+  if (args.maxWarnings !== undefined) {
+    // Read as written (a number option would turn `abc` into NaN before it can be reported).
+    const text = String(args.maxWarnings).trim();
+    if (!/^-?\d+$/.test(text) || Number(text) < -1) throw new UsageError(`--max-warnings must be an integer of -1 or more (got ${text})`);
+    args.maxWarnings = Number(text);
   }
   if (args.explain !== undefined) {
     io.stdout.write(ruleText(findRule(ctx, args.explain), colorEnabled(args.color, io, io.stdout)));
