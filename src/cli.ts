@@ -80,7 +80,6 @@ export async function run(argv: readonly string[], io: CliIO = processIO(), opti
   }
 }
 
-/** yargs names an unknown option twice (kebab and camelCase) and without its dashes: name it once, as typed. */
 /**
  * yargs renders the whole help text of a command right after starting its handler, in case a later
  * failure wants to print it (~20 ms of every run). Our .fail() never prints help, and --help renders its
@@ -93,6 +92,7 @@ function skipHelpCache(program: unknown): void {
   if (usage && typeof usage.cacheHelpMessage === "function") usage.cacheHelpMessage = () => {};
 }
 
+/** yargs names an unknown option twice (kebab and camelCase) and without its dashes: name it once, as typed. */
 function tidyYargsMessage(message: string, argv: readonly string[]): string {
   const m = /^Unknown arguments?: (.*)$/s.exec(message);
   if (!m) return message;
