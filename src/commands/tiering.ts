@@ -6,8 +6,8 @@
  * thousand published ports, `fwlint trace`, linting a file of a few thousand rules) touches hundreds of
  * functions a few thousand times each: with the default budget most of them get optimised while the run is
  * nearly over, and on a two-core machine that compilation competes with the run for the CPU. Measured on the
- * benchmark's Docker host (1,000 published ports, 2 cores, Node 20): `fwlint exposure` 0.87 s → 0.63 s wall,
- * 1.4 s → 0.8 s CPU, with a budget six times the default. Long runs (linting a 100k-rule dump, thousands of
+ * benchmark's Docker host (1,000 published ports, 2 cores, Node 20): `fwlint exposure` 0.84 s → 0.64 s wall,
+ * 1.4 s → 0.8 s CPU, with a budget six times the default (README, Performance). Long runs (linting a 100k-rule dump, thousands of
  * traced packets) gain nothing from it and lose a little, so they keep V8's default.
  *
  * This is an edge concern (the process, not the analysis): only the command line calls it, and the results

@@ -151,6 +151,12 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
     // than a string grown by `+`, whose pieces are walked again when it is written).
     const block: string[] = [];
     let size = 0;
+    const flush = () => {
+      block.push("");
+      io.stdout.write(block.join("\n"));
+      block.length = 0;
+      size = 0;
+    };
     let n = 0;
     for (const raw of text.split("\n")) {
       n++;
@@ -173,17 +179,9 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
       }
       block.push(out);
       size += out.length + 1;
-      if (size > 1 << 16) {
-        block.push("");
-        io.stdout.write(block.join("\n"));
-        block.length = 0;
-        size = 0;
-      }
+      if (size > 1 << 16) flush();
     }
-    if (block.length) {
-      block.push("");
-      io.stdout.write(block.join("\n"));
-    }
+    if (block.length) flush();
     return 0;
   }
   const spec = specFromArgs(a);
