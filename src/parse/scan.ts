@@ -111,36 +111,42 @@ function matchUnterminated(s: string, i: number, end: number): number {
   return -1;
 }
 
+/**
+ * The long form of OPTION from i (a '-'): `--?[a-zA-Z][a-zA-Z0-9_-]*` with an optional `=value`, then the
+ * boundary. End index or -1. A function of its own: a closure inside matchOption was allocated for every
+ * option token (100 MB of garbage on a 100k-rule dump).
+ */
+function tryLong(s: string, i: number, end: number): number {
+  let j = i + 1;
+  if (j < end && s.charCodeAt(j) === 45) j++;
+  if (j >= end || !isAlpha(s.charCodeAt(j))) return -1;
+  j++;
+  while (j < end) {
+    const c = s.charCodeAt(j);
+    if (isAlpha(c) || isDigit(c) || c === 95 || c === 45) j++;
+    else break;
+  }
+  // optional =value; the regex backtracks through the alternatives if the boundary fails
+  if (j < end && s.charCodeAt(j) === 61) {
+    const v = j + 1;
+    const run = runNoSpaceNoQuote(s, v, end);
+    if (run < end && s.charCodeAt(run) === 34) {
+      const close = closeQuote(s, run + 1, end);
+      if (close !== -1 && boundary(s, close, end)) return close;
+    }
+    if (boundary(s, run, end)) return run;
+  }
+  // without =value: the name run may also give back characters, but the boundary needs \s or $ and
+  // name characters are never spaces, so only the full run can succeed
+  return boundary(s, j, end) ? j : -1;
+}
+
 /** OPTION with its trailing (?=\s|$). */
 function matchOption(s: string, i: number, end: number): number {
   if (s.charCodeAt(i) !== 45) return -1;
-  // -4 / -6
-  const tryLong = (): number => {
-    let j = i + 1;
-    if (j < end && s.charCodeAt(j) === 45) j++;
-    if (j >= end || !isAlpha(s.charCodeAt(j))) return -1;
-    j++;
-    while (j < end) {
-      const c = s.charCodeAt(j);
-      if (isAlpha(c) || isDigit(c) || c === 95 || c === 45) j++;
-      else break;
-    }
-    // optional =value; the regex backtracks through the alternatives if the boundary fails
-    if (j < end && s.charCodeAt(j) === 61) {
-      const v = j + 1;
-      const run = runNoSpaceNoQuote(s, v, end);
-      if (run < end && s.charCodeAt(run) === 34) {
-        const close = closeQuote(s, run + 1, end);
-        if (close !== -1 && boundary(s, close, end)) return close;
-      }
-      if (boundary(s, run, end)) return run;
-    }
-    // without =value: the name run may also give back characters, but the boundary needs \s or $ and
-    // name characters are never spaces, so only the full run can succeed
-    return boundary(s, j, end) ? j : -1;
-  };
-  const long = tryLong();
+  const long = tryLong(s, i, end);
   if (long !== -1) return long;
+  // -4 / -6
   const c = s.charCodeAt(i + 1);
   if ((c === 52 || c === 54) && boundary(s, i + 2, end)) return i + 2;
   return -1;
