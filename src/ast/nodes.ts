@@ -108,10 +108,46 @@ export abstract class Located {
   }
 }
 
-const EMPTY: never[] = [];
+/**
+ * The shared empty list. Made from a list of objects so that V8 files it under the same element kind as the
+ * lists of nodes it stands in for (code reading both stays monomorphic). Never add to it.
+ */
+const EMPTY: never[] = (() => {
+  const list: unknown[] = [{}];
+  list.pop();
+  return list as never[];
+})();
 /** An exact-size copy of a list (the shared empty list when empty). */
 export function exact<T>(list: readonly T[]): T[] {
   return list.length === 0 ? EMPTY : list.slice();
+}
+
+/** An exact-size copy of the first `n` items of a list (the shared empty list when n is 0). */
+export function exactPrefix<T>(list: readonly T[], n: number): T[] {
+  return n === 0 ? EMPTY : list.slice(0, n);
+}
+
+/**
+ * Empty a list that is reused, keeping its room. (`list.length = 0` gives the room back, and the next
+ * push allocates it again: on a 100k-rule dump that was tens of megabytes of garbage.)
+ */
+export function clear(list: unknown[]): void {
+  while (list.length > 0) list.pop();
+}
+
+/**
+ * A new exact-size list: `list` followed by `item`. Extensions hold one or two options, so copying beats
+ * growing an array by push (which reserves room for 17).
+ */
+function appended<T>(list: readonly T[], item: T): T[] {
+  switch (list.length) {
+    case 0:
+      return [item];
+    case 1:
+      return [list[0]!, item];
+    default:
+      return [...list, item];
+  }
 }
 
 function kind<K extends string>(cls: { prototype: object }, value: K) {
@@ -211,32 +247,35 @@ export class OptionNode extends Located implements Option {
   readonly nameStart: number;
   /** Negation and spelling bits, and the length of the name word from bit 4 on. */
   private readonly flags: number;
+  /**
+   * The name word spans [nameStart, nameEnd); `bang` is the span of a legacy negation's `!`. (Plain
+   * parameters rather than an options object: the parser makes one option per criterion, and an object
+   * for each call was garbage.)
+   */
   constructor(
     loc: Locator,
     start: number,
     end: number,
-    init: {
-      name: string;
-      written: string;
-      nameStart: number;
-      nameEnd: number;
-      values: Word[];
-      spec: OptionSpec | undefined;
-      negation: "prefix" | "legacy" | null;
-      bang: Span | null;
-      inlineValue: boolean;
-      abbreviated: boolean;
-    },
+    name: string,
+    written: string,
+    nameStart: number,
+    nameEnd: number,
+    values: Word[],
+    spec: OptionSpec | undefined,
+    negation: "prefix" | "legacy" | null,
+    bang: Span | null,
+    inlineValue: boolean,
+    abbreviated: boolean,
   ) {
     super(loc, start, end);
-    this.name = init.name;
-    this.written = init.written;
-    this.values = init.values;
-    this.spec = init.spec;
-    this.nameStart = init.nameStart;
-    this.flags = (init.negation === "prefix" ? NEG_PREFIX : init.negation === "legacy" ? NEG_LEGACY : 0) | (init.inlineValue ? INLINE : 0) | (init.abbreviated ? ABBREVIATED : 0) | ((init.nameEnd - init.nameStart) << 4);
+    this.name = name;
+    this.written = written;
+    this.values = values;
+    this.spec = spec;
+    this.nameStart = nameStart;
+    this.flags = (negation === "prefix" ? NEG_PREFIX : negation === "legacy" ? NEG_LEGACY : 0) | (inlineValue ? INLINE : 0) | (abbreviated ? ABBREVIATED : 0) | ((nameEnd - nameStart) << 4);
     // the `!` of a legacy negation (`-s ! x`) is the only one that is not the option's first character
-    if (init.negation === "legacy" && init.bang) legacyBangs.set(this, init.bang);
+    if (negation === "legacy" && bang) legacyBangs.set(this, bang);
   }
   get nameEnd(): number {
     return this.nameStart + (this.flags >>> 4);
@@ -267,7 +306,8 @@ export class MatchNode extends Located implements Match {
   declare readonly kind: "Match";
   readonly module: string;
   readonly implicit: boolean;
-  readonly options: Option[] = [];
+  /** Exact-size; grow it with addOption only. */
+  readonly options: Option[] = EMPTY;
   readonly spec: ExtensionSpec | undefined;
   private readonly headEnd: number;
   constructor(loc: Locator, start: number, end: number, module: string, implicit: boolean, spec: ExtensionSpec | undefined) {
@@ -280,6 +320,11 @@ export class MatchNode extends Located implements Match {
   get headSpan(): Span {
     return subSpan(this, this.offset, this.headEnd);
   }
+  /** Append an option and grow the match to cover it. */
+  addOption(option: OptionNode): void {
+    (this as { options: Option[] }).options = appended(this.options, option);
+    this.extendTo(option);
+  }
 }
 kind(MatchNode, "Match");
 
@@ -287,7 +332,8 @@ export class TargetNode extends Located implements Target {
   declare readonly kind: "Target";
   readonly name: string;
   readonly goto: boolean;
-  readonly options: Option[] = [];
+  /** Exact-size; grow it with addOption only. */
+  readonly options: Option[] = EMPTY;
   readonly spec: ExtensionSpec | undefined;
   private readonly nameWord: Word;
   constructor(loc: Locator, start: number, end: number, nameWord: Word, goto: boolean, spec: ExtensionSpec | undefined) {
@@ -300,24 +346,36 @@ export class TargetNode extends Located implements Target {
   get nameSpan(): Span {
     return this.nameWord.span;
   }
+  /** Append an option and grow the target to cover it. */
+  addOption(option: OptionNode): void {
+    (this as { options: Option[] }).options = appended(this.options, option);
+    this.extendTo(option);
+  }
 }
 kind(TargetNode, "Target");
 
 export class RuleNode extends Located implements Rule {
   declare readonly kind: "Rule";
   position = 0;
-  readonly criteria: Option[] = [];
-  readonly matches: Match[] = [];
+  readonly criteria: Option[];
+  readonly matches: Match[];
   target: Target | null = null;
-  readonly orphans: Option[] = [];
-  readonly strays: Word[] = [];
+  readonly orphans: Option[];
+  readonly strays: Word[];
   counters: Counters | null;
   command: Command = null as unknown as Command;
-  /** `table` and `chain` are the creating command's (read through it: two fields less per rule). */
-  constructor(loc: Locator, start: number, end: number, command: Command, counters: Counters | null) {
+  /**
+   * `table` and `chain` are the creating command's (read through it: two fields less per rule). The lists
+   * are the parser's, filled while the rule is read and replaced by exact-size copies in `compact`.
+   */
+  constructor(loc: Locator, start: number, end: number, command: Command, counters: Counters | null, lists: { criteria: Option[]; matches: Match[]; orphans: Option[]; strays: Word[] }) {
     super(loc, start, end);
     this.command = command;
     this.counters = counters;
+    this.criteria = lists.criteria;
+    this.matches = lists.matches;
+    this.orphans = lists.orphans;
+    this.strays = lists.strays;
   }
   get table(): TableName {
     return this.command.table;
@@ -326,8 +384,8 @@ export class RuleNode extends Located implements Rule {
     return this.command.chain!;
   }
   /**
-   * Replace the growable arrays filled while parsing by exact-size ones (a pushed-to array keeps room
-   * for 17 elements; on a 100k-rule dump that slack was a third of the tree's memory).
+   * Replace the parser's lists by exact-size copies (a pushed-to array keeps room for 17 elements; on a
+   * 100k-rule dump that slack was a third of the tree's memory). Match and target options are exact already.
    */
   compact(): void {
     const self = this as { criteria: Option[]; matches: Match[]; orphans: Option[]; strays: Word[] };
@@ -335,8 +393,6 @@ export class RuleNode extends Located implements Rule {
     self.matches = exact(this.matches);
     self.orphans = exact(this.orphans);
     self.strays = exact(this.strays);
-    for (const m of this.matches) (m as { options: readonly Option[] }).options = exact(m.options as Option[]);
-    if (this.target) (this.target as { options: readonly Option[] }).options = exact(this.target.options as Option[]);
   }
   /** Criteria, matches, their options, the target and its options, in source order. */
   get items(): readonly RuleItem[] {

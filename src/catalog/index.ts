@@ -79,7 +79,11 @@ for (const e of uniqueEntries(matchIndex)) {
 }
 
 const supports = (spec: ExtensionSpec, family: Family) => spec.families.includes(family);
-const forFamily = (list: readonly CatalogEntry[] | undefined, family: Family) => list?.find((e) => supports(e.spec, family));
+/** The first entry for the family (a loop: the parser looks up every -m and -j, and a callback per call was garbage). */
+function forFamily(list: readonly CatalogEntry[] | undefined, family: Family): CatalogEntry | undefined {
+  if (list !== undefined) for (const e of list) if (supports(e.spec, family)) return e;
+  return undefined;
+}
 
 /** A match extension by name (as given to -m), or undefined when iptables has no such match for the family. */
 export function findMatch(name: string, family: Family): CatalogEntry | undefined {

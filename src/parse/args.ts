@@ -127,8 +127,9 @@ export class LineArgs implements Args {
       }
       n++;
     }
+    // `texts` keeps its length (entries past `count` are stale): cutting it back made V8 regrow the array
+    // on every line
     this.count = n;
-    this.texts.length = n;
     return this;
   }
   text(i: number): string {

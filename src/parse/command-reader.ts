@@ -9,8 +9,8 @@
  *  - getopt accepts unambiguous prefixes of long options (`--dpo` for `--dport`);
  *  - a required value is the next word, whatever it looks like (but a missing value is reported as such).
  */
-import type { Command, Counters, Family, OperationType, Option, ParseDiagnostic, SourceFormat, TableName, Word } from "../ast/iptables.js";
-import { CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, wordNode } from "../ast/nodes.js";
+import type { Command, Counters, Family, Match, OperationType, Option, ParseDiagnostic, SourceFormat, TableName, Word } from "../ast/iptables.js";
+import { clear, CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, wordNode } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { type CatalogEntry, extensionsDefining, findCoreOption, findMatch, findTarget, implicitMatchFor, isBuiltinTarget } from "../catalog/index.js";
@@ -214,7 +214,7 @@ export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span | (()
     index,
     argument,
     family,
-    ...(program !== undefined ? { program } : {}),
+    program,
   });
   if (flag.takesRule && chain !== null && !(flag.op === "delete" && index !== null)) {
     const reader = new RuleReader(args, ctx, table);
@@ -243,12 +243,24 @@ interface Loaded {
   readonly target: TargetNode | null;
 }
 
-/** Reused while reading one option's values (copied to an exact-size list for the node). */
-const scratchValues: Word[] = [];
+/**
+ * Lists reused from rule to rule while one is read (the rule, or the option, takes exact-size copies). They are
+ * emptied with `clear`, which keeps their room: a fresh list per rule was most of the parser's garbage.
+ */
+const scratch = {
+  values: [] as Word[],
+  criteria: [] as Option[],
+  matches: [] as Match[],
+  orphans: [] as Option[],
+  strays: [] as Word[],
+  loaded: [] as Loaded[],
+};
 
 class RuleReader {
   family: Family | null = null;
-  private readonly loaded: Loaded[] = [];
+  private readonly loaded: Loaded[] = scratch.loaded;
+  /** The index after the option makeOption read last. */
+  private next = 0;
   private protocol: string | null = null;
   private implicitTried = false;
   private hasUnknownMatch = false;
@@ -263,7 +275,12 @@ class RuleReader {
   read(from: number, cmd: CommandNode, chain: string, counters: Counters | null): RuleNode {
     const { args } = this;
     const n = args.count;
-    const rule = new RuleNode(args.loc, cmd.offset, cmd.endOffset, cmd, counters);
+    clear(scratch.criteria);
+    clear(scratch.matches);
+    clear(scratch.orphans);
+    clear(scratch.strays);
+    clear(this.loaded);
+    const rule = new RuleNode(args.loc, cmd.offset, cmd.endOffset, cmd, counters, scratch);
     this.rule = rule;
     let bang = -1;
     let i = from;
@@ -400,7 +417,7 @@ class RuleReader {
     if (ambiguous) diag(ctx, "ambiguous-option", `option ${written} is an ambiguous abbreviation`, argSpan(args, i));
 
     if (core) {
-      const { option, next } = this.makeOption(i, bang, written, core, core, abbreviated, false);
+      const option = this.makeOption(i, bang, written, core, core, abbreviated, false);
       if (core.name === "-c") {
         const v = option.values;
         if (v.length === 2 && isNumber(v[0]!.text) && isNumber(v[1]!.text)) {
@@ -410,18 +427,16 @@ class RuleReader {
       if (core.name === "-p" && option.values[0]) {
         if (this.protocol !== null) diag(ctx, "duplicate-option", `multiple -p flags are not allowed`, argSpan(args, i));
         this.protocol = option.values[0].text;
-      } else if (core.name !== "-c" && rule.criteria.some((c) => c.name === core!.name)) {
+      } else if (core.name !== "-c" && hasCriterion(rule, core.name)) {
         diag(ctx, "duplicate-option", `multiple ${core.name} flags are not allowed`, argSpan(args, i));
       }
       rule.criteria.push(option);
-      return next;
+      return this.next;
     }
     if (spec && owner) {
-      const { option, next } = this.makeOption(i, bang, written, spec, spec, abbreviated, false);
-      const holder = owner.match ?? owner.target!;
-      holder.options.push(option);
-      holder.extendTo(option);
-      return next;
+      const option = this.makeOption(i, bang, written, spec, spec, abbreviated, false);
+      (owner.match ?? owner.target!).addOption(option);
+      return this.next;
     }
     // Not defined by anything loaded. An unknown module absorbs it (its options cannot be known); otherwise
     // it is an orphan, read with the spec of an extension that does define it, when there is one.
@@ -430,15 +445,14 @@ class RuleReader {
     if (this.hasUnknownMatch && candidates.length === 0) {
       let m: MatchNode | null = null;
       for (let k = loaded.length - 1; k >= 0 && !m; k--) if (loaded[k]!.match && !loaded[k]!.entry) m = loaded[k]!.match;
-      const { option, next } = this.makeOption(i, bang, written, undefined, undefined, false, true);
-      m!.options.push(option);
-      m!.extendTo(option);
-      return next;
+      const option = this.makeOption(i, bang, written, undefined, undefined, false, true);
+      m!.addOption(option);
+      return this.next;
     }
-    const { option, next } = this.makeOption(i, bang, written, undefined, guess, false, guess === undefined);
+    const option = this.makeOption(i, bang, written, undefined, guess, false, guess === undefined);
     if (guess) option.name = guess.name;
     rule.orphans.push(option);
-    return next;
+    return this.next;
   }
 
   private loadImplicit(entry: CatalogEntry, i: number): Loaded {
@@ -453,15 +467,15 @@ class RuleReader {
   /**
    * Builds the option at i with its values. `spec` is what the AST records; `shape` says how many values to
    * take (for orphans: the spec of an extension that defines the option); `greedy` takes every following
-   * non-option word (unknown options).
+   * non-option word (unknown options). Sets `next` to the index after the option.
    */
-  private makeOption(i: number, bang: number, written: string, spec: OptionSpec | undefined, shape: OptionSpec | undefined, abbreviated: boolean, greedy: boolean): { option: OptionNode; next: number } {
+  private makeOption(i: number, bang: number, written: string, spec: OptionSpec | undefined, shape: OptionSpec | undefined, abbreviated: boolean, greedy: boolean): OptionNode {
     const { args, ctx } = this;
     const n = args.count;
     const text = args.text(i);
     const eq = inlineEq(text);
-    const values = scratchValues;
-    values.length = 0;
+    const values = scratch.values;
+    clear(values);
     let legacyBang = -1;
     if (eq !== -1) values.push(inlineValueWord(args, i));
     const want = shape ? shape.args : greedy ? Infinity : 0;
@@ -486,19 +500,8 @@ class RuleReader {
     const end = last ? Math.max((last as Word & Located).endOffset, args.end(i)) : args.end(i);
     const nameEnd = eq === -1 ? args.end(i) : args.start(i) + args.raw(i).indexOf("=");
     const bangSpan = legacyBang !== -1 ? argSpan(args, legacyBang) : bang !== -1 ? argSpan(args, bang) : null;
-    const option = new OptionNode(args.loc, start, end, {
-      name: spec?.name ?? written,
-      written,
-      nameStart: args.start(i),
-      nameEnd,
-      values: exact(values),
-      spec,
-      negation: bang !== -1 ? "prefix" : legacyBang !== -1 ? "legacy" : null,
-      bang: bangSpan,
-      inlineValue: eq !== -1,
-      abbreviated,
-    });
-    return { option, next: j };
+    this.next = j;
+    return new OptionNode(args.loc, start, end, spec?.name ?? written, written, args.start(i), nameEnd, exact(values), spec, bang !== -1 ? "prefix" : legacyBang !== -1 ? "legacy" : null, bangSpan, eq !== -1, abbreviated);
   }
 
   private strayMessage(text: string): string {
@@ -508,6 +511,12 @@ class RuleReader {
     }
     return `unexpected argument "${text}"`;
   }
+}
+
+/** The rule already has a criterion of that name. */
+function hasCriterion(rule: RuleNode, name: string): boolean {
+  for (const c of rule.criteria) if (c.name === name) return true;
+  return false;
 }
 
 function findLoaded(loaded: readonly Loaded[], entry: CatalogEntry | undefined): Loaded | undefined {
