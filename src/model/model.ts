@@ -8,6 +8,7 @@ import { F, fieldDomains } from "./fields.js";
 import { IfaceUniverse } from "./ifaces.js";
 import { hostLayout, type HostLayout, type HostOptions } from "./layout.js";
 import { IntervalSet, type Domain, type Scalar } from "./sets.js";
+import { exact } from "../ast/nodes.js";
 
 export interface KRule {
   /** Unique id within the model. */
@@ -154,7 +155,7 @@ export class Model {
         this.rules.push(k);
       }
     }
-    return out;
+    return exact(out);
   }
 
   /** Every chain compiled (for analyses of the whole ruleset). */

@@ -6,7 +6,7 @@ import type { Chain, Command, Family, ParseDiagnostic, Rule, SourceFormat, Table
 import type { Span } from "../ast/span.js";
 import { canonicalRule } from "../canonical.js";
 import { BUILTIN_CHAINS } from "../catalog/core.js";
-import { ChainNode } from "../ast/nodes.js";
+import { ChainNode, exact } from "../ast/nodes.js";
 
 export class TreeBuilder {
   private readonly tables = new Map<TableName, Table>();
@@ -151,7 +151,13 @@ export class TreeBuilder {
   /** Tables in first-seen order with rule positions computed. */
   finish(): Table[] {
     const tables = [...this.tables.values()];
-    for (const t of tables) for (const c of t.chains) c.rules.forEach((r, k) => (r.position = k + 1));
+    for (const t of tables)
+      for (const c of t.chains) {
+        // an array filled by push keeps spare room; a Kubernetes dump has tens of thousands of short chains
+        const rules = exact(c.rules);
+        (c as { rules: Rule[] }).rules = rules;
+        rules.forEach((r, k) => (r.position = k + 1));
+      }
     return tables;
   }
 }

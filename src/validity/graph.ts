@@ -19,7 +19,7 @@ export type Path = readonly Edge[];
 export interface TableGraph {
   readonly table: Table;
   readonly byName: ReadonlyMap<string, Chain>;
-  /** Jumps out of each chain to chains of the same table, in rule order. */
+  /** Jumps out of each chain to chains of the same table, in rule order (chains without such jumps are absent). */
   readonly edges: ReadonlyMap<Chain, readonly Edge[]>;
   /**
    * For every hook, the chains its built-in chain reaches: chain → the last jump of a shortest path from the
@@ -48,7 +48,8 @@ export function buildGraph(ruleset: Ruleset): RulesetGraph {
         const to = byName.get(t.name);
         if (to && !to.builtin) out.push({ from: chain, to, rule });
       }
-      edges.set(chain, out);
+      // chains without jumps are left out (readers take a missing entry as no jumps)
+      if (out.length) edges.set(chain, out.slice());
     }
     const hooks = new Map<Hook, Map<Chain, Edge | null>>();
     for (const chain of table.chains) {
