@@ -264,6 +264,28 @@ class MatchBuilder {
   }
 }
 
+/*
+ * The same step for every expansion of a rule (there is one unless -s/-d list several addresses). Plain
+ * functions with loops: closures made per rule and per option were most of the model's garbage.
+ */
+function addAll(builders: readonly MatchBuilder[], f: number, set: AnySet, negated: boolean, text: TextPart, assumed = false): void {
+  for (const b of builders) b.add(f, set, negated, text, assumed);
+}
+function unknownAll(builders: readonly MatchBuilder[], text: string): void {
+  for (const b of builders) b.addUnknown(text);
+}
+function fnAll(builders: readonly MatchBuilder[], t: FnTest, negated: boolean): void {
+  for (const b of builders) b.fn(t, negated);
+}
+function neverAll(builders: readonly MatchBuilder[], reason: string): void {
+  for (const b of builders) b.never = reason;
+}
+/** Add the option's set, or record it as not understood when there is none. */
+function addOption(builders: readonly MatchBuilder[], f: number, set: AnySet | null, o: Option): void {
+  if (!set) unknownAll(builders, `${optionText(o)} (value not understood)`);
+  else addAll(builders, f, set, o.negated, o);
+}
+
 /** Fields of an address option and its port, per conntrack option. */
 const CT_ADDR: Readonly<Record<string, number>> = { "--ctorigsrc": F.CTORIGSRC, "--ctorigdst": F.CTORIGDST, "--ctreplsrc": F.CTREPLSRC, "--ctrepldst": F.CTREPLDST };
 const CT_PORT: Readonly<Record<string, number>> = {
@@ -282,8 +304,6 @@ function unknownText(m: Match): string {
 export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   const { family } = ctx;
   let builders = [new MatchBuilder()];
-  const each = (fn: (b: MatchBuilder) => void) => builders.forEach(fn);
-  const unknown = (text: string) => each((b) => b.addUnknown(text));
   const preConntrack = ctx.table === "raw";
 
   // Core criteria.
@@ -294,7 +314,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
       case "-s":
       case "-d": {
         const f = o.name === "-s" ? F.SRC : F.DST;
-        const items = v.split(",").filter(Boolean);
+        const items = v.indexOf(",") === -1 ? (v ? [v] : []) : v.split(",").filter(Boolean);
         const next: MatchBuilder[] = [];
         for (const b of builders) {
           for (const item of items) {
@@ -310,18 +330,18 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
       }
       case "-i":
       case "-o":
-        each((b) => b.add(o.name === "-i" ? F.IIF : F.OIF, ctx.ifaces.pattern(v) as unknown as AnySet, o.negated, text));
+        addAll(builders, o.name === "-i" ? F.IIF : F.OIF, ctx.ifaces.pattern(v) as unknown as AnySet, o.negated, text);
         break;
       case "-p": {
         const p = protocolNumber(v);
-        if (p === undefined) unknown(optionText(o));
+        if (p === undefined) unknownAll(builders, optionText(o));
         else if (p === 0) {
-          if (o.negated) each((b) => (b.never = optionText(o)));
-        } else each((b) => b.add(F.PROTO, setOf(PROTOCOLS, [[p, p]]), o.negated, text));
+          if (o.negated) neverAll(builders, optionText(o));
+        } else addAll(builders, F.PROTO, setOf(PROTOCOLS, [[p, p]]), o.negated, text);
         break;
       }
       case "-f":
-        each((b) => b.add(F.FRAG, setOf(BITS, [[1, 1]]), o.negated, text));
+        addAll(builders, F.FRAG, setOf(BITS, [[1, 1]]), o.negated, text);
         break;
       default:
         break; // -c counters
@@ -334,7 +354,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   if (rule.orphans.length) {
     const targetAt = rule.items.findIndex((it) => it.type === "target");
     rule.items.forEach((it, k) => {
-      if (it.type === "orphan" && (targetAt < 0 || k < targetAt)) unknown(`${optionText(it.option)} (no match extension loaded for it)`);
+      if (it.type === "orphan" && (targetAt < 0 || k < targetAt)) unknownAll(builders, `${optionText(it.option)} (no match extension loaded for it)`);
     });
   }
 
@@ -343,12 +363,6 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
 
 function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], preConntrack: boolean): void {
   const { family, layout } = ctx;
-  const each = (fn: (b: MatchBuilder) => void) => builders.forEach(fn);
-  const unknown = (text: string) => each((b) => b.addUnknown(text));
-  const add = (f: number, set: AnySet | null, o: Option) => {
-    if (!set) unknown(`${optionText(o)} (value not understood)`);
-    else each((b) => b.add(f, set, o.negated, o));
-  };
   switch (m.module) {
     case "comment":
       return;
@@ -361,33 +375,33 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
         const v = o.values[0]?.text ?? "";
         if (o.name === "--sport" || o.name === "--dport") {
           const r = parsePortRange(v, ":", m.module);
-          add(o.name === "--sport" ? F.SPORT : F.DPORT, r ? setOf(PORTS, [r]) : null, o);
+          addOption(builders, o.name === "--sport" ? F.SPORT : F.DPORT, r ? setOf(PORTS, [r]) : null, o);
         } else if (o.name === "--tcp-flags" && m.module === "tcp") {
           const mask = flagBits(v);
           const comp = flagBits(o.values[1]?.text ?? "");
-          add(F.FLAGS, mask === null || comp === null ? null : flagsSet(mask, comp & mask), o);
+          addOption(builders, F.FLAGS, mask === null || comp === null ? null : flagsSet(mask, comp & mask), o);
         } else if (o.name === "--syn" && m.module === "tcp") {
-          add(F.FLAGS, flagsSet(TCP.SYN | TCP.RST | TCP.ACK | TCP.FIN, TCP.SYN), o);
-        } else unknown(`-m ${m.module} ${optionText(o)}`);
+          addOption(builders, F.FLAGS, flagsSet(TCP.SYN | TCP.RST | TCP.ACK | TCP.FIN, TCP.SYN), o);
+        } else unknownAll(builders, `-m ${m.module} ${optionText(o)}`);
       }
       return;
     }
     case "multiport": {
       for (const o of m.options) {
         const set = portList(o.values[0]?.text ?? "");
-        if (o.name === "--sports") add(F.SPORT, set, o);
-        else if (o.name === "--dports") add(F.DPORT, set, o);
+        if (o.name === "--sports") addOption(builders, F.SPORT, set, o);
+        else if (o.name === "--dports") addOption(builders, F.DPORT, set, o);
         else if (o.name === "--ports" && set) {
           const s = set;
-          each((b) => b.fn({ reads: [F.SPORT, F.DPORT], text: optionText(o), test: (v) => s.has(v[F.SPORT]!) || s.has(v[F.DPORT]!) }, o.negated));
-        } else unknown(`-m multiport ${optionText(o)}`);
+          fnAll(builders, { reads: [F.SPORT, F.DPORT], text: optionText(o), test: (v) => s.has(v[F.SPORT]!) || s.has(v[F.DPORT]!) }, o.negated);
+        } else unknownAll(builders, `-m multiport ${optionText(o)}`);
       }
       return;
     }
     case "iprange": {
       for (const o of m.options) {
         const set = rangeSet(o.values[0]?.text ?? "", family) as AnySet | null;
-        add(o.name === "--src-range" ? F.SRC : F.DST, set, o);
+        addOption(builders, o.name === "--src-range" ? F.SRC : F.DST, set, o);
       }
       return;
     }
@@ -408,55 +422,54 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
             else bad = true;
           }
           if (bad) {
-            unknown(`${optionText(o)} (state not understood)`);
+            unknownAll(builders, `${optionText(o)} (state not understood)`);
             continue;
           }
           const stateSet = setOf(STATES, states.map((s) => [s, s] as [number, number]));
-          if (nat === 0) add(F.STATE, stateSet, o);
+          if (nat === 0) addOption(builders, F.STATE, stateSet, o);
           else {
             const want = nat;
-            each((b) =>
-              b.fn(
-                {
-                  reads: [F.STATE, F.NATTED],
-                  text: optionText(o),
-                  test: (vals) => stateSet.has(vals[F.STATE]!) || (Number(vals[F.NATTED]) & want) !== 0,
-                },
-                o.negated,
-              ),
+            fnAll(
+              builders,
+              {
+                reads: [F.STATE, F.NATTED],
+                text: optionText(o),
+                test: (vals) => stateSet.has(vals[F.STATE]!) || (Number(vals[F.NATTED]) & want) !== 0,
+              },
+              o.negated,
             );
           }
           continue;
         }
         if (preConntrack) {
           // Before conntrack there is no connection: xt_conntrack then matches on the state option alone.
-          if (!hasState) each((b) => (b.never = `${optionText(o)} (no connection is known before conntrack)`));
+          if (!hasState) neverAll(builders, `${optionText(o)} (no connection is known before conntrack)`);
           continue;
         }
-        if (o.name in CT_ADDR) add(CT_ADDR[o.name]!, cidrSet(v, family) as AnySet | null, o);
+        if (o.name in CT_ADDR) addOption(builders, CT_ADDR[o.name]!, cidrSet(v, family) as AnySet | null, o);
         else if (o.name in CT_PORT) {
           const r = parsePortRange(v, ":");
-          add(CT_PORT[o.name]!, r ? setOf(PORTS, [r]) : null, o);
+          addOption(builders, CT_PORT[o.name]!, r ? setOf(PORTS, [r]) : null, o);
         } else if (o.name === "--ctproto") {
           const p = protocolNumber(v);
-          add(F.PROTO, p === undefined ? null : p === 0 ? IntervalSet.full(PROTOCOLS) as unknown as AnySet : setOf(PROTOCOLS, [[p, p]]), o);
+          addOption(builders, F.PROTO, p === undefined ? null : p === 0 ? IntervalSet.full(PROTOCOLS) as unknown as AnySet : setOf(PROTOCOLS, [[p, p]]), o);
         } else if (o.name === "--ctdir") {
-          add(F.CTDIR, setOf(DIRS, [[v.toUpperCase() === "REPLY" ? 1 : 0, v.toUpperCase() === "REPLY" ? 1 : 0]]), o);
-        } else unknown(`-m conntrack ${optionText(o)}`);
+          addOption(builders, F.CTDIR, setOf(DIRS, [[v.toUpperCase() === "REPLY" ? 1 : 0, v.toUpperCase() === "REPLY" ? 1 : 0]]), o);
+        } else unknownAll(builders, `-m conntrack ${optionText(o)}`);
       }
       return;
     }
     case "addrtype": {
       if (m.options.some((o) => o.name === "--limit-iface-in" || o.name === "--limit-iface-out")) {
-        unknown(unknownText(m));
+        unknownAll(builders, unknownText(m));
         return;
       }
       for (const o of m.options) {
         if (o.name !== "--src-type" && o.name !== "--dst-type") continue;
         const set = addrTypeSet(o.values[0]?.text ?? "", layout, family);
         // Address types come from the host's addresses: an assumption unless the user gave them.
-        if (!set) add(F.SRC, null, o);
-        else each((b) => b.add(o.name === "--src-type" ? F.SRC : F.DST, set, o.negated, o, !layout.localGiven));
+        if (!set) addOption(builders, F.SRC, null, o);
+        else addAll(builders, o.name === "--src-type" ? F.SRC : F.DST, set, o.negated, o, !layout.localGiven);
       }
       return;
     }
@@ -466,12 +479,12 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
       for (const o of m.options) {
         const t = parseIcmpType(o.values[0]?.text ?? "", family);
         if (!t) {
-          add(F.ICMP, null, o);
+          addOption(builders, F.ICMP, null, o);
           continue;
         }
         const [type, lo, hi] = t;
         const set = type < 0 ? IntervalSet.full(ICMPS) : IntervalSet.of(ICMPS, type * 256 + lo, type * 256 + hi);
-        add(F.ICMP, set as unknown as AnySet, o);
+        addOption(builders, F.ICMP, set as unknown as AnySet, o);
       }
       return;
     }
@@ -481,17 +494,17 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
       for (const o of m.options) {
         const pair = markPair(o.values[0]?.text ?? "");
         if (!pair || o.name !== "--mark") {
-          unknown(`-m ${m.module} ${optionText(o)}`);
+          unknownAll(builders, `-m ${m.module} ${optionText(o)}`);
           continue;
         }
         const [value, mask] = pair;
-        if (mask === 0xffffffff) add(f, IntervalSet.of(U32, value) as unknown as AnySet, o);
-        else each((b) => b.fn({ reads: [f], text: `-m ${m.module} ${optionText(o)}`, test: (v) => ((Number(v[f]) & mask) >>> 0) === (value & mask) >>> 0 }, o.negated));
+        if (mask === 0xffffffff) addOption(builders, f, IntervalSet.of(U32, value) as unknown as AnySet, o);
+        else fnAll(builders, { reads: [f], text: `-m ${m.module} ${optionText(o)}`, test: (v) => ((Number(v[f]) & mask) >>> 0) === (value & mask) >>> 0 }, o.negated);
       }
       return;
     }
     default:
-      unknown(unknownText(m));
+      unknownAll(builders, unknownText(m));
   }
 }
 
