@@ -1,7 +1,10 @@
-import type { Option } from "../src/ast/iptables.js";
+import type { Match, Option, Target } from "../src/ast/iptables.js";
 import { allRules } from "../src/ast/iptables.js";
 import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
+
+/** "-m conntrack", "-j DNAT" (made only for a finding). */
+const labelOf = (holder: Match | Target) => (holder.kind === "Match" ? `-m ${holder.module}` : `-j ${holder.name}`);
 
 export default defineRule({
   id: "conflicting-options",
@@ -18,31 +21,38 @@ export default defineRule({
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m multiport --dports 22,2222 -j ACCEPT\nCOMMIT\n",
   },
   check({ ast, report }) {
-    const check = (options: readonly Option[], label: string) => {
+    const check = (options: readonly Option[], holder: Match | Target) => {
+      // a list of one option needs no map (most matches have one)
+      if (options.length === 1) {
+        const spec: OptionSpec | undefined = options[0]!.spec;
+        const needs = spec?.requiresAnyOf;
+        if (needs?.length && !needs.includes(spec!.name)) report({ message: `${options[0]!.written} needs ${needs.join(" or ")} in ${labelOf(holder)}`, span: options[0]!.nameSpan });
+        return;
+      }
       const seen = new Map<string, Option>();
       for (const o of options) {
         const spec: OptionSpec | undefined = o.spec;
         if (!spec) continue;
         const prev = seen.get(spec.name);
         if (prev && !spec.repeatable) {
-          report({ message: `${o.written} is given twice in ${label}; it can be used only once (load the match again for a second test)`, span: o.nameSpan, related: [{ span: prev.nameSpan, message: "first given here" }] });
+          report({ message: `${o.written} is given twice in ${labelOf(holder)}; it can be used only once (load the match again for a second test)`, span: o.nameSpan, related: [{ span: prev.nameSpan, message: "first given here" }] });
           continue;
         }
         for (const c of spec.conflicts ?? []) {
           const other = seen.get(c);
-          if (other) report({ message: `${o.written} cannot be combined with ${other.written} in ${label}`, span: o.nameSpan, related: [{ span: other.nameSpan, message: `${other.written} given here` }] });
+          if (other) report({ message: `${o.written} cannot be combined with ${other.written} in ${labelOf(holder)}`, span: o.nameSpan, related: [{ span: other.nameSpan, message: `${other.written} given here` }] });
         }
         seen.set(spec.name, o);
       }
       for (const o of options) {
         const spec: OptionSpec | undefined = o.spec;
         const needs = spec?.requiresAnyOf;
-        if (needs?.length && !needs.some((n) => seen.has(n))) report({ message: `${o.written} needs ${needs.join(" or ")} in ${label}`, span: o.nameSpan });
+        if (needs?.length && !needs.some((n) => seen.has(n))) report({ message: `${o.written} needs ${needs.join(" or ")} in ${labelOf(holder)}`, span: o.nameSpan });
       }
     };
     for (const rule of allRules(ast)) {
-      for (const m of rule.matches) check(m.options, `-m ${m.module}`);
-      if (rule.target) check(rule.target.options, `-j ${rule.target.name}`);
+      for (const m of rule.matches) if (m.options.length) check(m.options, m);
+      if (rule.target?.options.length) check(rule.target.options, rule.target);
     }
   },
 });
