@@ -41,6 +41,10 @@ export default defineRule({
         }
       }
       if (line === "") continue;
+      // every check below is about a line that starts with a blank or with COMMIT: skip the rest without
+      // regular expressions (they made a match and a string for each of the dump's lines)
+      const c0 = line.charCodeAt(0);
+      if (c0 !== 32 && c0 !== 9 && c0 !== 12 && c0 !== 11 && !line.startsWith("COMMIT")) continue;
       const lead = /^[ \t\f\v]+/.exec(line)?.[0].length ?? 0;
       const at = (col: number, len: number): Span => index.span(start + col, start + col + len);
       if (lead === line.length) {

@@ -55,16 +55,18 @@ export default defineRule({
       report({ message: msg, span, severity: s });
     };
     // first command naming each chain, in one pass
-    const firstUse = new Map<string, Command>();
+    // (per table, keyed by the chain name itself: a joined key was a new string per command)
+    const firstUse = new Map<string, Map<string, Command>>();
     for (const c of ast.commands) {
       if (c.chain === null || c.op === "declare-chain" || c.op === "new-chain" || c.op === "list") continue;
-      const key = `${c.table}\0${c.chain}`;
-      if (!firstUse.has(key)) firstUse.set(key, c);
+      let inTable = firstUse.get(c.table);
+      if (!inTable) firstUse.set(c.table, (inTable = new Map()));
+      if (!inTable.has(c.chain)) inTable.set(c.chain, c);
     }
     for (const table of ast.tables) {
       for (const chain of table.chains) {
         if (chain.builtin || chain.declaredBy !== "implicit") continue;
-        const first = firstUse.get(`${table.name}\0${chain.name}`);
+        const first = firstUse.get(table.name)?.get(chain.name);
         if (first && first.chainSpan) onCommand(first, chain.name, first.chainSpan);
       }
     }

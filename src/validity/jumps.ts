@@ -13,20 +13,23 @@ export type JumpVerdict =
   | { readonly kind: "unknown-target"; readonly suggestion?: string; readonly otherFamily?: boolean }
   | { readonly kind: "undefined-chain"; readonly suggestion?: string; readonly inTables: readonly TableName[] };
 
+/** The common verdict, shared (judgeJump runs for every rule of a dump, twice). */
+const OK: JumpVerdict = Object.freeze({ kind: "ok" });
+
 export function targetNames(ruleset: Ruleset): string[] {
   return [...BUILTIN_TARGETS, ...allTargets().filter((e) => e.spec.families.includes(ruleset.family)).map((e) => e.spec.name)];
 }
 
 export function judgeJump(ruleset: Ruleset, graph: RulesetGraph, rule: Rule): JumpVerdict {
   const t = rule.target;
-  if (!t) return { kind: "ok" };
-  if (t.spec || (BUILTIN_TARGETS as readonly string[]).includes(t.name)) return { kind: "ok" };
+  if (!t) return OK;
+  if (t.spec || (BUILTIN_TARGETS as readonly string[]).includes(t.name)) return OK;
   const tg = graph.tables.get(rule.table);
   const chains = tg?.table.chains ?? [];
   const chain = tg?.byName.get(t.name);
   if (chain && (!chain.builtin || isBuiltinChain(rule.table, t.name))) {
     // a jump to a built-in chain is refused by the kernel, but that is not "unknown"
-    return { kind: "ok" };
+    return OK;
   }
   if (!t.goto && targetExistsInOtherFamily(t.name, ruleset.family)) return { kind: "unknown-target", otherFamily: true };
   const inTables = ruleset.tables.filter((x) => x.name !== rule.table && x.chains.some((c) => c.name === t.name && !c.builtin)).map((x) => x.name);
