@@ -695,6 +695,22 @@ describe("parsing helpers", () => {
     expect(parseIPv4("1.2.3.4.5")).toBeNull();
     expect(parseIPv4("1..2")).toBeNull();
     expect(parseIPv4("1.2.3.09")).toBeNull();
+    expect(parseIPv4("255.255.255.255")).toBe(0xffffffff);
+    expect(parseIPv4("0.0.0.0")).toBe(0);
+    expect(parseIPv4("0x0a.0.0.1")).toBe(0x0a000001);
+    expect(parseIPv4("256.0.0.1")).toBeNull();
+    expect(parseIPv4("1.2.3.4.")).toBeNull();
+    expect(parseIPv4("1.2.3.1000")).toBeNull();
+    expect(parseIPv4("")).toBeNull();
+  });
+  it("reads masks as prefix lengths, and says when one is not contiguous", () => {
+    expect(parseCidr("10.1.2.3/255.255.0.0", "ipv4")).toEqual({ address: 0x0a010000n, prefix: 16, mask: 0xffff0000n });
+    expect(parseCidr("10.1.2.3/24", "ipv4")?.prefix).toBe(24);
+    expect(parseCidr("10.1.2.3", "ipv4")?.prefix).toBe(32);
+    expect(parseCidr("10.1.2.3/0", "ipv4")).toEqual({ address: 0n, prefix: 0, mask: 0n });
+    expect(parseCidr("10.0.0.0/255.0.255.0", "ipv4")?.prefix).toBe(-1);
+    expect(parseCidr("2001:db8::1/64", "ipv6")?.prefix).toBe(64);
+    expect(parseCidr("10.1.2.3/33", "ipv4")).toBeNull();
   });
   it("parses and prints IPv6 like inet_pton/inet_ntop", () => {
     const cases: [string, string][] = [

@@ -94,12 +94,40 @@ const didYouMean = (word: string, candidates: readonly string[]) => {
 // ---------------------------------------------------------------------------------------------------------
 
 /**
+ * The common spelling, read without allocating: four decimal parts of 0–255 without leading zeros
+ * ("10.0.0.1"). The value, or -1 for anything else (which parseIPv4 reads the general way).
+ */
+function dottedQuad(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; /* a final "." closes the last part */
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      value = value * 256 + part;
+      if (++parts > 4) return -1;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return -1; // leading zero: octal in inet_aton
+      part = part * 10 + (c - 48);
+      if (++digits > 3) return -1;
+    } else return -1;
+  }
+  return parts === 4 ? value : -1;
+}
+
+/**
  * IPv4 address as iptables reads it (xtables_numeric_to_ipaddr, then the inet_aton fallback of the resolver):
  * 1 to 4 dot-separated parts, each decimal, 0x hex or 0-octal. iptables' own parser fills missing trailing parts
  * with 0 ("10.1" = 10.1.0.0, "10" = 10.0.0.0); a single part above 255 is read as a 32-bit number by inet_aton.
  * Returns the address as an unsigned 32-bit number, or null.
  */
 export function parseIPv4(text: string): number | null {
+  const plain = dottedQuad(text);
+  if (plain !== -1) return plain;
   const parts = text.split(".");
   if (parts.length < 1 || parts.length > 4) return null;
   const nums = parts.map((p) => parseUnsigned(p));
@@ -203,13 +231,28 @@ export function formatIPv6(v: bigint): string {
 }
 
 const BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
-const allOnes = (family: Family) => (1n << BigInt(BITS[family])) - 1n;
-const prefixMask = (family: Family, len: number) => allOnes(family) ^ ((1n << BigInt(BITS[family] - len)) - 1n);
+/**
+ * The masks of every prefix length, per family, made once: every address of a dump is checked, and
+ * computing masks with BigInt arithmetic on each check was most of that work.
+ */
+function prefixMasks(bits: number): { masks: bigint[]; lengths: Map<bigint, number> } {
+  const ones = (1n << BigInt(bits)) - 1n;
+  const masks: bigint[] = [];
+  const lengths = new Map<bigint, number>();
+  for (let len = 0; len <= bits; len++) {
+    const m = ones ^ ((1n << BigInt(bits - len)) - 1n);
+    masks.push(m);
+    lengths.set(m, len);
+  }
+  return { masks, lengths };
+}
+const MASKS: Record<Family, { masks: bigint[]; lengths: Map<bigint, number> }> = { ipv4: prefixMasks(32), ipv6: prefixMasks(128) };
+const allOnes = (family: Family) => MASKS[family].masks[BITS[family]]!;
+const prefixMask = (family: Family, len: number) => MASKS[family].masks[len]!;
 
 /** The prefix length of a contiguous mask, or -1. */
 function maskLength(mask: bigint, family: Family): number {
-  for (let len = 0; len <= BITS[family]; len++) if (prefixMask(family, len) === mask) return len;
-  return -1;
+  return MASKS[family].lengths.get(mask) ?? -1;
 }
 
 /** Numeric address of either family (no hostnames), as a bigint. */

@@ -15,38 +15,7 @@ export function parseIPv6(text: string): bigint | null {
 }
 
 export function parseAddress(text: string, family: Family): number | bigint | null {
-  if (family === "ipv4") {
-    const v = plainDottedQuad(text);
-    return v >= 0 ? v : cat.parseIPv4(text);
-  }
-  return parseIPv6(text);
-}
-
-/**
- * The value of a plain dotted quad (four decimal parts 0–255, no leading zeros), or -1 for any other text.
- * The catalog's parser reads these the same way; this skips its general inet_aton path for the common form
- * (`trace --packets` parses two addresses per packet).
- */
-function plainDottedQuad(text: string): number {
-  let v = 0;
-  let part = 0;
-  let digits = 0;
-  let parts = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 46;
-    if (c === 46) {
-      if (digits === 0 || part > 255 || ++parts > 4) return -1;
-      v = v * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      // A leading zero means octal to inet_aton: leave such text to the catalog.
-      if (digits === 1 && part === 0) return -1;
-      part = part * 10 + (c - 48);
-      if (++digits > 3) return -1;
-    } else return -1;
-  }
-  return parts === 4 ? v : -1;
+  return family === "ipv4" ? cat.parseIPv4(text) : parseIPv6(text);
 }
 
 /**
