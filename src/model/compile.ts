@@ -605,67 +605,93 @@ const CONTINUE: Action = { t: "continue", name: null };
 const RETURN: Action = { t: "return" };
 const VERDICTS: Readonly<Record<"ACCEPT" | "DROP" | "REJECT", Action>> = { ACCEPT: { t: "verdict", v: "ACCEPT" }, DROP: { t: "verdict", v: "DROP" }, REJECT: { t: "verdict", v: "REJECT" } };
 
+/** The first value of the option named `name` among `options`. */
+function optionValue(options: readonly Option[], name: string): string | undefined {
+  for (const o of options) if (o.name === name) return o.values[0]?.text;
+  return undefined;
+}
+
+/**
+ * The action of a jump, shared by every rule that jumps there the same way (a Kubernetes dump has
+ * thousands of jumps to KUBE-MARK-MASQ); actions are never changed.
+ */
+const jumpActions: [Map<string, Action>, Map<string, Action>] = [new Map(), new Map()];
+function jumpAction(chain: string, goto: boolean): Action {
+  const cache = jumpActions[goto ? 1 : 0];
+  let a = cache.get(chain);
+  if (a === undefined) {
+    if (cache.size > 100_000) cache.clear();
+    cache.set(chain, (a = { t: "jump", chain, goto }));
+  }
+  return a;
+}
+
+/** The targets the switch below reads by name (before a chain of the same name). */
+const NAMED_TARGETS: ReadonlySet<string> = new Set(["ACCEPT", "DROP", "REJECT", "RETURN", "QUEUE", "NFQUEUE", "MARK", "CONNMARK", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NOTRACK", "CT"]);
+
 function compileTarget(rule: Rule, ctx: CompileContext): Action {
   const t = rule.target;
   if (!t) return CONTINUE;
+  // built-in verdicts and jumps first, without the option list (most rules of a large dump)
+  if (t.name === "ACCEPT" || t.name === "DROP" || t.name === "REJECT") return VERDICTS[t.name];
+  if (t.name === "RETURN") return RETURN;
+  if (!NAMED_TARGETS.has(t.name) && ctx.chainExists(t.name)) return jumpAction(t.name, t.goto);
   const options = targetOptions(rule);
   const text = (): string => targetTextOf(rule);
-  const opt = (name: string) => options.find((o) => o.name === name)?.values[0]?.text;
-  return ((): Action => {
-    switch (t.name) {
-      case "ACCEPT":
-      case "DROP":
-      case "REJECT":
-        return VERDICTS[t.name];
-      case "RETURN":
-        return RETURN;
-      case "QUEUE":
-      case "NFQUEUE":
-        return { t: "unknown", name: t.name, final: true };
-      case "MARK": {
-        const u = markUpdate(opt);
-        return u && u !== "unreadable" ? { t: "mark", ...u } : { t: "unknown", name: text() };
-      }
-      case "CONNMARK": {
-        const u = markUpdate(opt);
-        if (u === "unreadable") return { t: "unknown", name: text() };
-        if (u) return { t: "connmark-set", ...u };
-        const mask = opt("--mask");
-        const nf = num(opt("--nfmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
-        const ct = num(opt("--ctmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
-        if (options.some((o) => o.name === "--save-mark")) return { t: "connmark-save", nfmask: nf, ctmask: ct };
-        if (options.some((o) => o.name === "--restore-mark")) return { t: "connmark-restore", nfmask: nf, ctmask: ct };
-        return { t: "unknown", name: text() };
-      }
-      case "DNAT":
-      case "SNAT": {
-        const to = opt(t.name === "DNAT" ? "--to-destination" : "--to-source");
-        const r = to === undefined ? null : natRange(to, ctx.family);
-        if (!r) return { t: "unknown", name: text() };
-        return { t: t.name === "DNAT" ? "dnat" : "snat", to: r };
-      }
-      case "MASQUERADE":
-      case "REDIRECT": {
-        const p = opt("--to-ports");
-        const ports = p === undefined ? null : parsePortRange(p, "-");
-        if (p !== undefined && !ports) return { t: "unknown", name: text() };
-        return t.name === "MASQUERADE" ? { t: "masquerade", ports } : { t: "redirect", ports };
-      }
-      case "NOTRACK":
-        return { t: "notrack" };
-      case "CT":
-        return options.some((o) => o.name === "--notrack") ? { t: "notrack" } : { t: "continue", name: t.name };
-      default: {
-        if (ctx.chainExists(t.name)) return { t: "jump", chain: t.name, goto: t.goto };
-        const spec = findTarget(t.name, ctx.family)?.spec;
-        if (spec?.verdict === "continue") return { t: "continue", name: t.name };
-        if (spec?.verdict === "terminal") return { t: "unknown", name: t.name, final: true };
-        if (["LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "TCPMSS", "TTL", "HL", "DSCP", "TOS", "ECN", "CHECKSUM", "CLASSIFY", "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "RATEEST", "TEE", "HMARK"].includes(t.name)) {
-          return { t: "continue", name: t.name };
-        }
-        return { t: "unknown", name: t.name };
-      }
+  const opt = (name: string) => optionValue(options, name);
+  switch (t.name) {
+    case "ACCEPT":
+    case "DROP":
+    case "REJECT":
+      return VERDICTS[t.name];
+    case "RETURN":
+      return RETURN;
+    case "QUEUE":
+    case "NFQUEUE":
+      return { t: "unknown", name: t.name, final: true };
+    case "MARK": {
+      const u = markUpdate(opt);
+      return u && u !== "unreadable" ? { t: "mark", ...u } : { t: "unknown", name: text() };
     }
-  })();
+    case "CONNMARK": {
+      const u = markUpdate(opt);
+      if (u === "unreadable") return { t: "unknown", name: text() };
+      if (u) return { t: "connmark-set", ...u };
+      const mask = opt("--mask");
+      const nf = num(opt("--nfmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
+      const ct = num(opt("--ctmask") ?? mask ?? "0xffffffff") ?? 0xffffffff;
+      if (options.some((o) => o.name === "--save-mark")) return { t: "connmark-save", nfmask: nf, ctmask: ct };
+      if (options.some((o) => o.name === "--restore-mark")) return { t: "connmark-restore", nfmask: nf, ctmask: ct };
+      return { t: "unknown", name: text() };
+    }
+    case "DNAT":
+    case "SNAT": {
+      const to = opt(t.name === "DNAT" ? "--to-destination" : "--to-source");
+      const r = to === undefined ? null : natRange(to, ctx.family);
+      if (!r) return { t: "unknown", name: text() };
+      return { t: t.name === "DNAT" ? "dnat" : "snat", to: r };
+    }
+    case "MASQUERADE":
+    case "REDIRECT": {
+      const p = opt("--to-ports");
+      const ports = p === undefined ? null : parsePortRange(p, "-");
+      if (p !== undefined && !ports) return { t: "unknown", name: text() };
+      return t.name === "MASQUERADE" ? { t: "masquerade", ports } : { t: "redirect", ports };
+    }
+    case "NOTRACK":
+      return { t: "notrack" };
+    case "CT":
+      return options.some((o) => o.name === "--notrack") ? { t: "notrack" } : { t: "continue", name: t.name };
+    default: {
+      // (a chain of this name was taken above)
+      const spec = findTarget(t.name, ctx.family)?.spec;
+      if (spec?.verdict === "continue") return { t: "continue", name: t.name };
+      if (spec?.verdict === "terminal") return { t: "unknown", name: t.name, final: true };
+      if (["LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "TCPMSS", "TTL", "HL", "DSCP", "TOS", "ECN", "CHECKSUM", "CLASSIFY", "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "RATEEST", "TEE", "HMARK"].includes(t.name)) {
+        return { t: "continue", name: t.name };
+      }
+      return { t: "unknown", name: t.name };
+    }
+  }
 }
 

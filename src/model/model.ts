@@ -145,8 +145,9 @@ export class Model {
       return c !== undefined && !c.builtin;
     };
     const out: KRule[] = [];
+    const ctx = { family: this.family, table: ch.table, ifaces: this.ifaces, layout: this.layout, chainExists: exists };
     for (const r of ch.ast.rules) {
-      const comp = compileRule(r, { family: this.family, table: ch.table, ifaces: this.ifaces, layout: this.layout, chainExists: exists });
+      const comp = compileRule(r, ctx);
       const subs = comp.expansions.length;
       for (let sub = 0; sub < subs; sub++) {
         const k = new CompiledKRule(this.rules.length, r, ch, out.length, sub, subs, comp.expansions[sub]!, comp.action);
