@@ -1,6 +1,7 @@
 /**
- * Short runs ask V8 to optimise later (src/commands/tiering.ts). Only speed may depend on it: the same
- * commands give byte-identical output with V8's default tiering (FWLINT_V8_DEFAULT_TIERING=1).
+ * Short runs ask V8 to optimise later, and `--concurrency` on every CPU turns V8's helper threads off
+ * (src/commands/tiering.ts). Only speed may depend on either: the same commands give byte-identical output
+ * with V8's defaults (FWLINT_V8_DEFAULT_TIERING=1, FWLINT_V8_DEFAULT_THREADS=1).
  */
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
@@ -39,5 +40,28 @@ describe("short-run tiering", () => {
     expect(tuned.code).toBe(plain.code);
     expect(tuned.stdout.length).toBeGreaterThan(100);
     expect(tuned.stdout).toBe(plain.stdout);
+  });
+});
+
+describe("V8 helper threads under --concurrency", () => {
+  it("are turned off once, only when the lint threads take every CPU, and not when FWLINT_V8_DEFAULT_THREADS=1", () => {
+    const mod = resolve("dist/src/commands/tiering.js");
+    const calls = "[t.quietHelperThreads(2, 2, { FWLINT_V8_DEFAULT_THREADS: '1' }), t.quietHelperThreads(1, 1, {}), t.quietHelperThreads(2, 4, {}), t.quietHelperThreads(4, 4, {}), t.quietHelperThreads(8, 4, {})]";
+    const probe = `import("${mod}").then((t) => console.log(JSON.stringify(${calls})))`;
+    const r = run(["-e", probe]);
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([false, false, false, true, false]);
+  });
+
+  it("a directory linted on two threads gives the same report either way", () => {
+    const dir = "fixtures/rules"; // 79 files in as many groups: the worker takes some
+    const tuned = run([CLI, "--format", "json", "--concurrency", "2", dir]);
+    const plain = run([CLI, "--format", "json", "--concurrency", "2", dir], { FWLINT_V8_DEFAULT_THREADS: "1" });
+    const alone = run([CLI, "--format", "json", dir]);
+    expect(tuned.stderr).toBe("");
+    expect(tuned.stdout.length).toBeGreaterThan(100);
+    expect(tuned.stdout).toBe(plain.stdout);
+    expect(tuned.stdout).toBe(alone.stdout);
+    expect(tuned.code).toBe(alone.code);
   });
 });

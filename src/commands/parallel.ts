@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import { lintFiles, RuleCrashError, type LintInput, type LintResult } from "../lint.js";
 import { lintRules as registry } from "../../rules/index.js";
 import { debugLog, UsageError, type CliContext } from "./shared.js";
+import { quietHelperThreads } from "./tiering.js";
 
 /** A file's lint result as the CLI reports it: without the parsed documents (not sent between threads). */
 export type LintReport = Omit<LintResult, "file">;
@@ -119,6 +120,7 @@ export class WarmWorkers {
 
   static start(ctx: CliContext, concurrency: Concurrency): WarmWorkers | undefined {
     if (typeof concurrency !== "number" || concurrency < 2 || ctx.rules !== registry) return undefined;
+    quietHelperThreads(concurrency, availableParallelism());
     return new WarmWorkers(concurrency - 1);
   }
 
@@ -158,6 +160,7 @@ export async function lintGroupsOf(ctx: CliContext, inputs: readonly LintInput[]
   // parsed documents alive at a time
   const here = (g: readonly number[]) => lintFiles(g.map((k) => inputs[k]!), { rules: ctx.rules, ...(options.timing ? { timing: options.timing } : {}) }).map(report);
   const warm = options.warm?.take(workers) ?? [];
+  if (workers > warm.length) quietHelperThreads(workers + 1, availableParallelism());
   const out = workers === 0 ? groups.map(here) : await withWorkers(ctx, inputs, groups, [...warm, ...Array.from({ length: workers - warm.length }, () => new LintWorker())], here, options.timing);
   debugLog(ctx, `linted ${inputs.length} file(s) in ${groups.length} group(s) ${workers ? `on the main thread and ${workers} worker thread(s)${warm.length ? ` (${warm.length} started early)` : ""}` : "in the main thread"} in ${(performance.now() - started).toFixed(0)} ms`);
   return out.flat();
