@@ -687,21 +687,23 @@ describe("checkValue", () => {
 });
 
 describe("parsing helpers", () => {
-  it("parses IPv4 like iptables", () => {
-    expect(parseIPv4("10.1.2.3")).toBe(0x0a010203);
-    expect(parseIPv4("10.1")).toBe(0x0a010000);
-    expect(parseIPv4("010.0.0.1")).toBe(0x08000001);
-    expect(parseIPv4("4294967295")).toBe(0xffffffff);
-    expect(parseIPv4("1.2.3.4.5")).toBeNull();
-    expect(parseIPv4("1..2")).toBeNull();
-    expect(parseIPv4("1.2.3.09")).toBeNull();
-    expect(parseIPv4("255.255.255.255")).toBe(0xffffffff);
-    expect(parseIPv4("0.0.0.0")).toBe(0);
-    expect(parseIPv4("0x0a.0.0.1")).toBe(0x0a000001);
-    expect(parseIPv4("256.0.0.1")).toBeNull();
-    expect(parseIPv4("1.2.3.4.")).toBeNull();
-    expect(parseIPv4("1.2.3.1000")).toBeNull();
-    expect(parseIPv4("")).toBeNull();
+  it.each<[string, number | null]>([
+    ["10.1.2.3", 0x0a010203],
+    ["10.1", 0x0a010000],
+    ["010.0.0.1", 0x08000001],
+    ["4294967295", 0xffffffff],
+    ["255.255.255.255", 0xffffffff],
+    ["0.0.0.0", 0],
+    ["0x0a.0.0.1", 0x0a000001],
+    ["1.2.3.4.5", null],
+    ["1..2", null],
+    ["1.2.3.09", null],
+    ["256.0.0.1", null],
+    ["1.2.3.4.", null],
+    ["1.2.3.1000", null],
+    ["", null],
+  ])("parses IPv4 like iptables: %s", (text, value) => {
+    expect(parseIPv4(text)).toBe(value);
   });
   it("reads masks as prefix lengths, and says when one is not contiguous", () => {
     expect(parseCidr("10.1.2.3/255.255.0.0", "ipv4")).toEqual({ address: 0x0a010000n, prefix: 16, mask: 0xffff0000n });
