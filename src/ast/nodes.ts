@@ -122,11 +122,6 @@ export function exact<T>(list: readonly T[]): T[] {
   return list.length === 0 ? EMPTY : list.slice();
 }
 
-/** An exact-size copy of the first `n` items of a list (the shared empty list when n is 0). */
-export function exactPrefix<T>(list: readonly T[], n: number): T[] {
-  return n === 0 ? EMPTY : list.slice(0, n);
-}
-
 /**
  * Empty a list that is reused, keeping its room. (`list.length = 0` gives the room back, and the next
  * push allocates it again: on a 100k-rule dump that was tens of megabytes of garbage.)
