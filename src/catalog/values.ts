@@ -233,7 +233,7 @@ export function formatIPv6(v: bigint): string {
 const BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
 /**
  * The masks of every prefix length, per family, made once: every address of a dump is checked, and
- * computing masks with BigInt arithmetic on each check was most of that work.
+ * computing masks with BigInt arithmetic on each check was a large share of that work.
  */
 function prefixMasks(bits: number): { masks: bigint[]; lengths: Map<bigint, number> } {
   const ones = (1n << BigInt(bits)) - 1n;

@@ -43,7 +43,7 @@ let quieted = false;
  * When `--concurrency` runs as many lint threads as there are CPUs, V8's helper threads have no CPU to spare:
  * its background compiler and its parallel young-generation collector then compete with the lint threads.
  * Without them each thread compiles and collects for itself. Measured on the benchmark's fleet of 500 dumps
- * (2 CPUs, `--concurrency 2`): 4.7 s → 4.1 s wall, 8.6 s → 7.4 s CPU; one thread alone gains nothing from it
+ * (2 CPUs, `--concurrency 2`, medians of 4 runs): 5.2 s → 4.4 s wall, 9.3 s → 8.0 s CPU; one thread alone gains nothing from it
  * (README, Performance). Call before the worker threads start (a worker takes the flags its isolate is made
  * with). Once per process; FWLINT_V8_DEFAULT_THREADS=1 keeps V8's default. Returns whether it was applied now.
  */

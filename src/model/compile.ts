@@ -266,7 +266,7 @@ class MatchBuilder {
 
 /*
  * The same step for every expansion of a rule (there is one unless -s/-d list several addresses). Plain
- * functions with loops: closures made per rule and per option were most of the model's garbage.
+ * functions with loops: closures made per rule and per option were a large part of the model's garbage.
  */
 function addAll(builders: readonly MatchBuilder[], f: number, set: AnySet, negated: boolean, text: TextPart, assumed = false): void {
   for (const b of builders) b.add(f, set, negated, text, assumed);

@@ -433,8 +433,7 @@ export class Coverage {
 
   private analyze(ch: CChain): void {
     const rules = ch.rules;
-    // A chain of one rule has nothing before it that could cover it (most chains of a Kubernetes dump): skip
-    // the per-chain set-up below, which was a third of this analysis's allocations on the 100k-rule dump.
+    // A chain of one rule has nothing before it that could cover it: skip the per-chain set-up below.
     if (rules.length < 2) {
       this.findRedundant(ch, NO_RULES);
       return;
@@ -575,7 +574,7 @@ export class Coverage {
     // Per rule: whether some expansion keeps its own fate, else the later rules that decide it. As for
     // unreachable rules, the sets are made only for rules still in question; once one expansion of a rule
     // fails, its other expansions are not looked at.
-    // (both made on first use: most chains of a large dump end in a jump or a NAT target and need neither)
+    // (both made on first use)
     let failed: Set<Rule> | null = null;
     let byRule: Map<Rule, { later: Set<KRule>; policy: boolean }> | null = null;
     for (let i = 0; i < rules.length; i++) {
