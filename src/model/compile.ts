@@ -627,12 +627,12 @@ function jumpAction(chain: string, goto: boolean): Action {
 }
 
 /** The targets the switch below reads by name (before a chain of the same name). */
-const NAMED_TARGETS: ReadonlySet<string> = new Set(["ACCEPT", "DROP", "REJECT", "RETURN", "QUEUE", "NFQUEUE", "MARK", "CONNMARK", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NOTRACK", "CT"]);
+const NAMED_TARGETS: ReadonlySet<string> = new Set(["QUEUE", "NFQUEUE", "MARK", "CONNMARK", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NOTRACK", "CT"]);
 
 function compileTarget(rule: Rule, ctx: CompileContext): Action {
   const t = rule.target;
   if (!t) return CONTINUE;
-  // built-in verdicts and jumps first, without the option list (most rules of a large dump)
+  // built-in verdicts, then jumps, without the option list (most rules of a large dump)
   if (t.name === "ACCEPT" || t.name === "DROP" || t.name === "REJECT") return VERDICTS[t.name];
   if (t.name === "RETURN") return RETURN;
   if (!NAMED_TARGETS.has(t.name) && ctx.chainExists(t.name)) return jumpAction(t.name, t.goto);
@@ -640,12 +640,6 @@ function compileTarget(rule: Rule, ctx: CompileContext): Action {
   const text = (): string => targetTextOf(rule);
   const opt = (name: string) => optionValue(options, name);
   switch (t.name) {
-    case "ACCEPT":
-    case "DROP":
-    case "REJECT":
-      return VERDICTS[t.name];
-    case "RETURN":
-      return RETURN;
     case "QUEUE":
     case "NFQUEUE":
       return { t: "unknown", name: t.name, final: true };
