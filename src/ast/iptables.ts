@@ -235,9 +235,10 @@ export function* ruleOptions(rule: Rule): Generator<Option> {
   yield* rule.orphans;
 }
 
-/** First criterion with that canonical name (-s, -d, -p, -i, -o, -f). */
+/** First criterion with that canonical name (-s, -d, -p, -i, -o, -f). A loop: the parser and rules ask it of every rule. */
 export function criterion(rule: Rule, name: string): Option | undefined {
-  return rule.criteria.find((o) => o.name === name);
+  for (const o of rule.criteria) if (o.name === name) return o;
+  return undefined;
 }
 
 /** First match with that module name. */

@@ -9,7 +9,7 @@
  *  - getopt accepts unambiguous prefixes of long options (`--dpo` for `--dport`);
  *  - a required value is the next word, whatever it looks like (but a missing value is reported as such).
  */
-import type { Command, Counters, Family, Match, OperationType, Option, ParseDiagnostic, SourceFormat, TableName, Word } from "../ast/iptables.js";
+import { criterion, type Command, type Counters, type Family, type Match, type OperationType, type Option, type ParseDiagnostic, type SourceFormat, type TableName, type Word } from "../ast/iptables.js";
 import { clear, CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, wordNode } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
@@ -427,7 +427,7 @@ class RuleReader {
       if (core.name === "-p" && option.values[0]) {
         if (this.protocol !== null) diag(ctx, "duplicate-option", `multiple -p flags are not allowed`, argSpan(args, i));
         this.protocol = option.values[0].text;
-      } else if (core.name !== "-c" && hasCriterion(rule, core.name)) {
+      } else if (core.name !== "-c" && criterion(rule, core.name)) {
         diag(ctx, "duplicate-option", `multiple ${core.name} flags are not allowed`, argSpan(args, i));
       }
       rule.criteria.push(option);
@@ -511,12 +511,6 @@ class RuleReader {
     }
     return `unexpected argument "${text}"`;
   }
-}
-
-/** The rule already has a criterion of that name. */
-function hasCriterion(rule: RuleNode, name: string): boolean {
-  for (const c of rule.criteria) if (c.name === name) return true;
-  return false;
 }
 
 function findLoaded(loaded: readonly Loaded[], entry: CatalogEntry | undefined): Loaded | undefined {

@@ -1,10 +1,11 @@
 /** Helpers the validity rules share for walking rules and their options. */
-import type { Option, Rule, RuleItem } from "../ast/iptables.js";
+import { criterion, type Match, type Option, type Rule, type RuleItem, type Target } from "../ast/iptables.js";
+import type { Span } from "../ast/span.js";
 import { protocolNumber } from "../catalog/index.js";
 
 /** The `-p` criterion of a rule and its protocol number (undefined when unknown or absent). */
 export function protocolOf(rule: Rule): { option: Option; number: number | undefined; negated: boolean } | undefined {
-  const p = rule.criteria.find((c) => c.name === "-p");
+  const p = criterion(rule, "-p");
   if (!p || !p.values[0]) return undefined;
   return { option: p, number: protocolNumber(p.values[0].text), negated: p.negated };
 }
@@ -38,4 +39,14 @@ export function hasDynamicWords(rule: Rule): boolean {
 /** Offset where text must be inserted to go before an option (before its `!` when prefix-negated). */
 export function insertionPoint(option: Option): number {
   return option.negation === "prefix" && option.bangSpan ? option.bangSpan.offset : option.span.offset;
+}
+
+/** A match or target as messages name it: "-m conntrack", "-j DNAT" (made only for a finding). */
+export function holderLabel(holder: Match | Target): string {
+  return holder.kind === "Match" ? `-m ${holder.module}` : `-j ${holder.name}`;
+}
+
+/** Where a match (its `-m NAME`) or a target (its name) is written. */
+export function holderSpan(holder: Match | Target): Span {
+  return holder.kind === "Match" ? holder.headSpan : holder.nameSpan;
 }
