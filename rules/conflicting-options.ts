@@ -2,9 +2,7 @@ import type { Match, Option, Target } from "../src/ast/iptables.js";
 import { allRules } from "../src/ast/iptables.js";
 import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
-
-/** "-m conntrack", "-j DNAT" (made only for a finding). */
-const labelOf = (holder: Match | Target) => (holder.kind === "Match" ? `-m ${holder.module}` : `-j ${holder.name}`);
+import { holderLabel } from "../src/validity/rules-util.js";
 
 export default defineRule({
   id: "conflicting-options",
@@ -26,7 +24,7 @@ export default defineRule({
       if (options.length === 1) {
         const spec: OptionSpec | undefined = options[0]!.spec;
         const needs = spec?.requiresAnyOf;
-        if (needs?.length && !needs.includes(spec!.name)) report({ message: `${options[0]!.written} needs ${needs.join(" or ")} in ${labelOf(holder)}`, span: options[0]!.nameSpan });
+        if (needs?.length && !needs.includes(spec!.name)) report({ message: `${options[0]!.written} needs ${needs.join(" or ")} in ${holderLabel(holder)}`, span: options[0]!.nameSpan });
         return;
       }
       const seen = new Map<string, Option>();
@@ -35,19 +33,19 @@ export default defineRule({
         if (!spec) continue;
         const prev = seen.get(spec.name);
         if (prev && !spec.repeatable) {
-          report({ message: `${o.written} is given twice in ${labelOf(holder)}; it can be used only once (load the match again for a second test)`, span: o.nameSpan, related: [{ span: prev.nameSpan, message: "first given here" }] });
+          report({ message: `${o.written} is given twice in ${holderLabel(holder)}; it can be used only once (load the match again for a second test)`, span: o.nameSpan, related: [{ span: prev.nameSpan, message: "first given here" }] });
           continue;
         }
         for (const c of spec.conflicts ?? []) {
           const other = seen.get(c);
-          if (other) report({ message: `${o.written} cannot be combined with ${other.written} in ${labelOf(holder)}`, span: o.nameSpan, related: [{ span: other.nameSpan, message: `${other.written} given here` }] });
+          if (other) report({ message: `${o.written} cannot be combined with ${other.written} in ${holderLabel(holder)}`, span: o.nameSpan, related: [{ span: other.nameSpan, message: `${other.written} given here` }] });
         }
         seen.set(spec.name, o);
       }
       for (const o of options) {
         const spec: OptionSpec | undefined = o.spec;
         const needs = spec?.requiresAnyOf;
-        if (needs?.length && !needs.some((n) => seen.has(n))) report({ message: `${o.written} needs ${needs.join(" or ")} in ${labelOf(holder)}`, span: o.nameSpan });
+        if (needs?.length && !needs.some((n) => seen.has(n))) report({ message: `${o.written} needs ${needs.join(" or ")} in ${holderLabel(holder)}`, span: o.nameSpan });
       }
     };
     for (const rule of allRules(ast)) {

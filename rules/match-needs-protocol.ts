@@ -4,7 +4,7 @@ import { PROTOCOLS } from "../src/catalog/index.js";
 import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
 import { quoteList } from "../src/validity/base.js";
-import { hasDynamicWords, protocolOf } from "../src/validity/rules-util.js";
+import { hasDynamicWords, holderLabel, protocolOf } from "../src/validity/rules-util.js";
 
 function protocolName(n: number): string {
   return Object.entries(PROTOCOLS).find(([, v]) => v === n)?.[0] ?? String(n);
@@ -63,17 +63,15 @@ const has = (proto: Protocol, list: readonly number[]) => proto?.number !== unde
 const lenient = (proto: Protocol, list: readonly number[]) => proto?.negated === true || has(proto, list);
 const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
 const given = (proto: Protocol) => (proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.values[0]!.text}` : "this rule has no -p");
-/** "-m tcp", "-j REJECT" */
-const ownerOf = (holder: Match | Target) => (holder.kind === "Match" ? `-m ${holder.module}` : `-j ${holder.name}`);
 
 function checkOption(o: Option, holder: Match | Target, proto: Protocol, report: RuleContext<Ruleset>["report"]): void {
   const spec: OptionSpec | undefined = o.spec;
   if (!spec) return;
   if (spec.protocols?.length && !lenient(proto, spec.protocols)) {
-    report({ message: `${o.written} (${ownerOf(holder)}) needs ${needs(spec.protocols)} (${given(proto)})`, span: o.nameSpan });
+    report({ message: `${o.written} (${holderLabel(holder)}) needs ${needs(spec.protocols)} (${given(proto)})`, span: o.nameSpan });
     return;
   }
   const v = o.values[0]?.text;
   const byValue = v !== undefined ? spec.valueConstraints?.[v]?.protocols : undefined;
-  if (byValue?.length && !has(proto, byValue)) report({ message: `${o.written} ${v} (${ownerOf(holder)}) needs ${needs(byValue)} (${given(proto)})`, span: o.values[0]!.span });
+  if (byValue?.length && !has(proto, byValue)) report({ message: `${o.written} ${v} (${holderLabel(holder)}) needs ${needs(byValue)} (${given(proto)})`, span: o.values[0]!.span });
 }

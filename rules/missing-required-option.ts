@@ -3,7 +3,7 @@ import type { ExtensionSpec } from "../src/catalog/types.js";
 import { allRules } from "../src/ast/iptables.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
 import { quoteList } from "../src/validity/base.js";
-import { hasDynamicWords } from "../src/validity/rules-util.js";
+import { hasDynamicWords, holderLabel, holderSpan } from "../src/validity/rules-util.js";
 
 /** Does the extension require an option at all? (most do not: then there is nothing to check) */
 const demandsMemo = new WeakMap<ExtensionSpec, boolean>();
@@ -46,15 +46,12 @@ export default defineRule({
  */
 function check(spec: ExtensionSpec, options: readonly Option[], holder: Match | Target, report: RuleContext<Ruleset>["report"]): void {
   for (const o of spec.options) {
-    if (o.required && !given(options, o.name)) report({ message: `${labelOf(holder)} needs ${o.name}`, span: spanOf(holder) });
+    if (o.required && !given(options, o.name)) report({ message: `${holderLabel(holder)} needs ${o.name}`, span: holderSpan(holder) });
   }
   for (const group of spec.requiresOneOf ?? []) {
-    if (!group.some((name) => given(options, name))) report({ message: `${labelOf(holder)} needs ${group.length === 1 ? group[0] : `one of ${quoteList([...group])}`}`, span: spanOf(holder) });
+    if (!group.some((name) => given(options, name))) report({ message: `${holderLabel(holder)} needs ${group.length === 1 ? group[0] : `one of ${quoteList([...group])}`}`, span: holderSpan(holder) });
   }
 }
-
-const labelOf = (holder: Match | Target) => (holder.kind === "Match" ? `-m ${holder.module}` : `-j ${holder.name}`);
-const spanOf = (holder: Match | Target) => (holder.kind === "Match" ? holder.headSpan : holder.nameSpan);
 
 /** An option of that name is among `options` (a rule gives an extension one or a few: a scan is cheaper than a set). */
 function given(options: readonly Option[], name: string): boolean {
