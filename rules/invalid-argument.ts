@@ -1,6 +1,6 @@
 import type { Option, Rule } from "../src/ast/iptables.js";
 import { allRules } from "../src/ast/iptables.js";
-import { checkValue } from "../src/catalog/index.js";
+import { checkValue, exceedsBytes, IFNAME_MAX } from "../src/catalog/index.js";
 import type { OptionSpec, ValueCheck, ValueKind } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
 
@@ -55,10 +55,9 @@ export default defineRule({
         const kind = kinds[k]!;
         const v = o.values[k];
         if (!v || v.dynamic) continue;
-        // lengths of names and strings are name-too-long's business (UTF-8 takes at most 3 bytes per UTF-16
-        // unit: a text shorter than a third of the limit is not measured)
-        if (kind === "interface" && v.text.length > 5 && Buffer.byteLength(v.text) > 15) continue;
-        if (kind === "string" && spec.maxLength !== undefined && v.text.length * 3 > spec.maxLength && Buffer.byteLength(v.text) > spec.maxLength) continue;
+        // lengths of names and strings are name-too-long's business
+        if (kind === "interface" && exceedsBytes(v.text, IFNAME_MAX)) continue;
+        if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(v.text, spec.maxLength)) continue;
         const r = checkOnce(kind, k, v.text, spec, extension);
         if (!r.ok) report({ message: `${o.written} ${v.text.length > 60 ? `${v.text.slice(0, 57)}…` : v.text}: ${r.message}`, span: v.span });
         else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${v.text}: ${r.warning}`, span: v.span, severity: "warning" });

@@ -1,12 +1,11 @@
+import { exceedsBytes, IFNAME_MAX } from "../src/catalog/index.js";
 import { forEachOption } from "../src/validity/base.js";
 import { defineRule } from "../src/rule.js";
 
 /** Longest chain name the kernel takes (XT_EXTENSION_MAXNAMELEN - 1 = 28 usable characters). */
 const CHAIN_MAX = 28;
-/** Longest interface name (IFNAMSIZ - 1). */
-const IFNAME_MAX = 15;
 
-/** Bytes of `s` in UTF-8: at most 3 per UTF-16 unit, so a text shorter than a third of a limit is not measured. */
+/** Bytes of `s` in UTF-8 (for the message). */
 const utf8Length = (s: string) => Buffer.byteLength(s, "utf8");
 
 export default defineRule({
@@ -47,7 +46,7 @@ export default defineRule({
         if (!v || v.dynamic) continue;
         if (kind === "interface" && v.text.length > IFNAME_MAX) {
           report({ message: `interface name "${v.text}" is ${v.text.length} characters long; Linux allows at most ${IFNAME_MAX}`, span: v.span });
-        } else if (kind === "string" && spec.maxLength !== undefined && v.text.length * 3 > spec.maxLength && utf8Length(v.text) > spec.maxLength) {
+        } else if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(v.text, spec.maxLength)) {
           const truncates = spec.truncates === true;
           report({
             message: `${o.written} value is ${utf8Length(v.text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,

@@ -1270,6 +1270,18 @@ function checkNumber64Range(text: string, ctx: ValueContext): ValueCheck {
   return ok(to === U64_MAX ? String(from) : `${from}:${to}`);
 }
 
+/** Longest interface name the kernel takes, in bytes (IFNAMSIZ - 1). */
+export const IFNAME_MAX = 15;
+
+/**
+ * `text` takes more than `limit` bytes in UTF-8, as the kernel counts names and strings. UTF-8 takes at most
+ * 3 bytes per UTF-16 unit, so a text of at most a third of the limit is not measured (the rules ask this of
+ * every comment and interface name of a dump).
+ */
+export function exceedsBytes(text: string, limit: number): boolean {
+  return text.length * 3 > limit && Buffer.byteLength(text, "utf8") > limit;
+}
+
 function checkString(text: string, ctx: ValueContext): ValueCheck {
   const { option } = ctx;
   const minLength = option.minLength ?? 1;
@@ -1372,9 +1384,9 @@ function checkKind(kind: ValueKind, text: string, ctx: ValueContext): ValueCheck
     }
     case "interface": {
       if (text === "") return fail("empty interface name");
-      if (Buffer.byteLength(text) > 15) {
-        if (option.truncates) return ok(text.slice(0, 15), { warning: `interface name '${text}' is cut to 15 characters` });
-        return fail(`interface name '${text}' is longer than 15 characters`);
+      if (exceedsBytes(text, IFNAME_MAX)) {
+        if (option.truncates) return ok(text.slice(0, IFNAME_MAX), { warning: `interface name '${text}' is cut to ${IFNAME_MAX} characters` });
+        return fail(`interface name '${text}' is longer than ${IFNAME_MAX} characters`);
       }
       if (text === "+") return ok("+", { omitted: true });
       return ok(text, /[\s/:]/.test(text) ? { warning: `no Linux interface can be called '${text}'` } : {});
