@@ -44,8 +44,10 @@ export default defineRule({
         const kind = kinds[k];
         const v = o.values[k];
         if (!v || v.dynamic) continue;
-        if (kind === "interface" && v.text.length > IFNAME_MAX) {
-          report({ message: `interface name "${v.text}" is ${v.text.length} characters long; Linux allows at most ${IFNAME_MAX}`, span: v.span });
+        // the kernel counts bytes (iptables: "must be shorter than IFNAMSIZ"); invalid-argument leaves such names here
+        if (kind === "interface" && exceedsBytes(v.text, IFNAME_MAX)) {
+          const bytes = utf8Length(v.text);
+          report({ message: `interface name "${v.text}" is ${bytes} ${bytes === v.text.length ? "characters" : "bytes"} long; Linux allows at most ${IFNAME_MAX}`, span: v.span });
         } else if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(v.text, spec.maxLength)) {
           const truncates = spec.truncates === true;
           report({
