@@ -8,8 +8,8 @@
  * functions a few thousand times each: with the default budget most of them get optimised while the run is
  * nearly over, and on a two-core machine that compilation competes with the run for the CPU. Measured on the
  * benchmark's Docker host (1,000 published ports, 2 cores, Node 20): `fwlint exposure` 0.84 s → 0.64 s wall,
- * 1.4 s → 0.8 s CPU, with a budget six times the default (README, Performance). Long runs (linting a 100k-rule dump, thousands of
- * traced packets) gain nothing from it and lose a little, so they keep V8's default.
+ * 1.4 s → 0.8 s CPU, with a budget six times the default (README, Performance). Long runs (linting a 100k-rule
+ * dump, thousands of traced packets) gain nothing from it and lose a little, so they keep V8's default.
  *
  * This is an edge concern (the process, not the analysis): only the command line calls it, and the results
  * are the same either way. FWLINT_V8_DEFAULT_TIERING=1 keeps V8's default, for measuring the difference.
@@ -43,9 +43,10 @@ let quieted = false;
  * When `--concurrency` runs as many lint threads as there are CPUs, V8's helper threads have no CPU to spare:
  * its background compiler and its parallel young-generation collector then compete with the lint threads.
  * Without them each thread compiles and collects for itself. Measured on the benchmark's fleet of 500 dumps
- * (2 CPUs, `--concurrency 2`, medians of 4 runs): 5.2 s → 4.4 s wall, 9.3 s → 8.0 s CPU; one thread alone gains nothing from it
- * (README, Performance). Call before the worker threads start (a worker takes the flags its isolate is made
- * with). Once per process; FWLINT_V8_DEFAULT_THREADS=1 keeps V8's default. Returns whether it was applied now.
+ * (2 CPUs, `--concurrency 2`, medians of 4 runs): 5.2 s → 4.4 s wall, 9.3 s → 8.0 s CPU; one thread alone
+ * gains nothing from it (README, Performance). Call before the worker threads start (a worker takes the flags
+ * its isolate is made with). Once per process; FWLINT_V8_DEFAULT_THREADS=1 keeps V8's default. Returns
+ * whether it was applied now.
  */
 export function quietHelperThreads(threads: number, cpus: number, env: NodeJS.ProcessEnv = process.env): boolean {
   if (quieted || threads < 2 || threads < cpus || env.FWLINT_V8_DEFAULT_THREADS === "1") return false;
