@@ -18,7 +18,7 @@ export default defineRule({
   precision: "very-high",
   docs: {
     rationale: [
-      "Chain names are limited to 28 characters and interface names to 15; iptables refuses longer ones",
+      "Chain names are limited to 28 characters and interface names to 15 bytes (a non-ASCII character takes two or more); iptables refuses longer ones",
       "(`chain name too long (must be under 29 chars)`, `interface name must be shorter than IFNAMSIZ (15)`).",
       "String options with a length limit in the catalog (`--log-prefix`, 29 bytes; `--comment`, 255 bytes; …) are",
       "cut by iptables without an error, so the log line or comment you read later is not the one you wrote: a warning",
