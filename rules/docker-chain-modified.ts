@@ -22,12 +22,12 @@ function editedRawRule(layout: DockerLayout, rule: Rule, containers: Set<string>
   const d = criterion(rule, "-d");
   const target = rule.target?.name;
   if (!d || d.negated || (target !== "DROP" && target !== "ACCEPT")) return null;
-  const addr = d.values[0]?.text.replace(/\/(?:32|128)$/, "") ?? "";
+  const addr = d.valueText(0)?.replace(/\/(?:32|128)$/, "") ?? "";
   const p = parsePrefix(addr);
   if (!p || p.length !== (p.family === "ipv4" ? 32 : 128)) return null;
   if (!containers.has(addr) && !bridgeOfAddress(layout, addr)) return null;
   const i = criterion(rule, "-i");
-  if (!i || !layout.bridges.has(i.values[0]?.text ?? "")) return null;
+  if (!i || !layout.bridges.has(i.valueText(0) ?? "")) return null;
   return addr;
 }
 

@@ -73,7 +73,7 @@ export default defineRule({
       const docker0 = d.layout.bridges.get(bridgeName);
       const icc = boolSetting(s, "icc") ?? true;
       if (docker0 && docker0.icc !== null && docker0.icc !== icc) {
-        const rule = firstDockerRule(d.layout, (id, r) => id.endsWith("icc") && r.criteria.some((c) => c.values[0]?.text === bridgeName));
+        const rule = firstDockerRule(d.layout, (id, r) => id.endsWith("icc") && r.criteria.some((c) => c.valueText(0) === bridgeName));
         emit(s.get("icc"), `"icc" is ${icc}${s.get("icc") ? "" : " (the default)"}, but ${where(d.file, rule?.command.span.line ?? 1)} has inter-container traffic on ${bridgeName} ${docker0.icc ? "allowed" : "dropped"}: dockerd has not been restarted with this setting, or the ruleset is stale`);
       }
       const proxy = boolSetting(s, "userland-proxy") ?? true;
@@ -85,7 +85,7 @@ export default defineRule({
         }
       }
       const masq = boolSetting(s, "ip-masq");
-      const masqRule = firstDockerRule(d.layout, (id, r) => id === "nat/POSTROUTING/masquerade" && r.criteria.some((c) => c.name === "-o" && c.values[0]?.text === bridgeName));
+      const masqRule = firstDockerRule(d.layout, (id, r) => id === "nat/POSTROUTING/masquerade" && r.criteria.some((c) => c.name === "-o" && c.valueText(0) === bridgeName));
       if (masq === false && masqRule) {
         emit(s.get("ip-masq"), `"ip-masq": false, but ${where(d.file, masqRule.command.span.line)} masquerades ${bridgeName}'s subnet: dockerd has not been restarted with this setting, or the ruleset is stale`);
       }

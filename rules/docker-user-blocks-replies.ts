@@ -20,7 +20,7 @@ function isBlocklist(layout: DockerLayout, rule: Rule): boolean {
   if (!s && ranges.length === 0) return false;
   if (s?.negated || ranges.some((r) => r.negated)) return false;
   const subnets = dockerSubnets(layout);
-  const sources = (s?.values[0]?.text ?? "").split(",").filter(Boolean);
+  const sources = (s?.valueText(0) ?? "").split(",").filter(Boolean);
   return sources.every((v) => {
     const p = parsePrefix(v);
     return p !== null && p.length > 0 && !subnets.some((n) => prefixesOverlap(n, p));
@@ -39,8 +39,8 @@ type Direction = "inbound" | "outbound" | "both";
 function direction(layout: DockerLayout, rule: Rule): Direction {
   const i = criterion(rule, "-i");
   const o = criterion(rule, "-o");
-  const iName = i?.values[0]?.text ?? "";
-  const oName = o?.values[0]?.text ?? "";
+  const iName = i?.valueText(0) ?? "";
+  const oName = o?.valueText(0) ?? "";
   if (i && !i.negated && isBridge(layout, iName)) return "outbound";
   if (o && !o.negated && !isBridge(layout, oName)) return "outbound";
   if (i && !i.negated) return "inbound";

@@ -21,13 +21,13 @@ function protocolOf(rule: Rule, option: Option): string | null {
   const owner = rule.matches.find((m) => m.options.includes(option));
   if (owner && owner.module !== "multiport") return owner.module;
   const p = criterion(rule, "-p");
-  return p && !p.negated ? (p.values[0]?.text.toLowerCase() ?? null) : null;
+  return p && !p.negated ? (p.valueText(0)?.toLowerCase() ?? null) : null;
 }
 
 /** Published ports whose host port the option names although the packet will carry the container port. */
 function hostSidePorts(layout: DockerLayout, rule: Rule, option: Option): PublishedPort[] {
   const proto = protocolOf(rule, option);
-  const wanted = ranges(option.values[0]?.text ?? "");
+  const wanted = ranges(option.valueText(0) ?? "");
   const candidates = layout.publishedPorts.filter((p) => (proto === null || p.protocol === proto) && p.hostPort.from !== p.containerPort.from);
   const hits = candidates.filter((p) => wanted.some((w) => rangesOverlap(w, p.hostPort)));
   // A port that is also some container's port may be meant as that container port: stay quiet.
@@ -109,7 +109,7 @@ export default defineRule({
           if (!PORT_OPTIONS.has(option.name)) continue;
           const hits = hostSidePorts(layout, rule, option);
           if (hits.length === 0) continue;
-          const value = option.values[0]?.text ?? "";
+          const value = option.valueText(0) ?? "";
           const single = hits.length === 1 && !value.includes(",");
           const fix = single ? conntrackFix(option, value, text) : undefined;
           const containerPorts = [...new Set(hits.map((p) => formatPortRange(p.containerPort)))].join(", ");
@@ -126,7 +126,7 @@ export default defineRule({
       }
       const d = criterion(rule, "-d");
       if (d) {
-        const value = d.values[0]?.text ?? "";
+        const value = d.valueText(0) ?? "";
         const why = hostAddressReason(layout, facts.hostAddresses ?? [], value);
         if (why) {
           report({

@@ -53,14 +53,15 @@ export default defineRule({
       const kinds = spec.kinds;
       for (let k = 0; k < kinds.length; k++) {
         const kind = kinds[k]!;
-        const v = o.values[k];
-        if (!v || v.dynamic) continue;
+        // the text alone: the value's Word node is made only for a finding
+        const text = o.valueText(k);
+        if (text === undefined || o.valueDynamic(k)) continue;
         // lengths of names and strings are name-too-long's business
-        if (kind === "interface" && exceedsBytes(v.text, IFNAME_MAX)) continue;
-        if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(v.text, spec.maxLength)) continue;
-        const r = checkOnce(kind, k, v.text, spec, extension);
-        if (!r.ok) report({ message: `${o.written} ${v.text.length > 60 ? `${v.text.slice(0, 57)}…` : v.text}: ${r.message}`, span: v.span });
-        else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${v.text}: ${r.warning}`, span: v.span, severity: "warning" });
+        if (kind === "interface" && exceedsBytes(text, IFNAME_MAX)) continue;
+        if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(text, spec.maxLength)) continue;
+        const r = checkOnce(kind, k, text, spec, extension);
+        if (!r.ok) report({ message: `${o.written} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}: ${r.message}`, span: o.values[k]!.span });
+        else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${text}: ${r.warning}`, span: o.values[k]!.span, severity: "warning" });
       }
     };
     for (const rule of allRules(ast)) {
@@ -81,7 +82,7 @@ function negatedAddressList(rule: Rule, report: (f: { message: string; span: Opt
     else if (c.name === "-d") d ??= c;
   }
   if (!s && !d) return;
-  const multiple = (s?.values[0]?.text.includes(",") ?? false) || (d?.values[0]?.text.includes(",") ?? false);
+  const multiple = (s?.valueText(0)?.includes(",") ?? false) || (d?.valueText(0)?.includes(",") ?? false);
   const negated = s?.negated ? s : d?.negated ? d : undefined;
   if (multiple && negated?.bangSpan) {
     report({ message: `"!" is not allowed when -s or -d lists several addresses (iptables makes one rule per address); split the rule or use -m iprange/ipset`, span: negated.bangSpan });

@@ -39,10 +39,10 @@ export default defineRule({
       // a port in a NAT range (--to-destination 10.0.0.2:80) needs some -p, any protocol, even negated
       if (!proto && t) {
         for (const o of t.options) {
-          const v = o.values[0];
-          if (o.spec?.kinds?.[0] !== "nat-range" || !v || v.dynamic) continue;
-          const port = v.text.startsWith("[") ? /\]:./.test(v.text) : ast.family === "ipv4" && v.text.includes(":");
-          if (port) report({ message: `the port in ${o.written} ${v.text} needs -p tcp, udp, sctp or dccp on the rule ("Need TCP, UDP, SCTP or DCCP with port specification")`, span: v.span });
+          const v = o.valueText(0);
+          if (o.spec?.kinds?.[0] !== "nat-range" || v === undefined || o.valueDynamic(0)) continue;
+          const port = v.startsWith("[") ? /\]:./.test(v) : ast.family === "ipv4" && v.includes(":");
+          if (port) report({ message: `the port in ${o.written} ${v} needs -p tcp, udp, sctp or dccp on the rule ("Need TCP, UDP, SCTP or DCCP with port specification")`, span: o.values[0]!.span });
         }
       }
       if (t?.spec?.protocols?.length && !has(proto, t.spec.protocols)) {
@@ -62,7 +62,7 @@ type Protocol = ReturnType<typeof protocolOf>;
 const has = (proto: Protocol, list: readonly number[]) => proto?.number !== undefined && !proto.negated && list.includes(proto.number);
 const lenient = (proto: Protocol, list: readonly number[]) => proto?.negated === true || has(proto, list);
 const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
-const given = (proto: Protocol) => (proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.values[0]!.text}` : "this rule has no -p");
+const given = (proto: Protocol) => (proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.valueText(0)!}` : "this rule has no -p");
 
 function checkOption(o: Option, holder: Match | Target, proto: Protocol, report: RuleContext<Ruleset>["report"]): void {
   const spec: OptionSpec | undefined = o.spec;
@@ -71,7 +71,7 @@ function checkOption(o: Option, holder: Match | Target, proto: Protocol, report:
     report({ message: `${o.written} (${holderLabel(holder)}) needs ${needs(spec.protocols)} (${given(proto)})`, span: o.nameSpan });
     return;
   }
-  const v = o.values[0]?.text;
+  const v = o.valueText(0);
   const byValue = v !== undefined ? spec.valueConstraints?.[v]?.protocols : undefined;
   if (byValue?.length && !has(proto, byValue)) report({ message: `${o.written} ${v} (${holderLabel(holder)}) needs ${needs(byValue)} (${given(proto)})`, span: o.values[0]!.span });
 }

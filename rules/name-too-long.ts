@@ -42,17 +42,17 @@ export default defineRule({
       const kinds = spec.kinds;
       for (let k = 0; k < kinds.length; k++) {
         const kind = kinds[k];
-        const v = o.values[k];
-        if (!v || v.dynamic) continue;
+        const text = o.valueText(k);
+        if (text === undefined || o.valueDynamic(k)) continue;
         // the kernel counts bytes (iptables: "must be shorter than IFNAMSIZ"); invalid-argument leaves such names here
-        if (kind === "interface" && exceedsBytes(v.text, IFNAME_MAX)) {
-          const bytes = utf8Length(v.text);
-          report({ message: `interface name "${v.text}" is ${bytes} ${bytes === v.text.length ? "characters" : "bytes"} long; Linux allows at most ${IFNAME_MAX}`, span: v.span });
-        } else if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(v.text, spec.maxLength)) {
+        if (kind === "interface" && exceedsBytes(text, IFNAME_MAX)) {
+          const bytes = utf8Length(text);
+          report({ message: `interface name "${text}" is ${bytes} ${bytes === text.length ? "characters" : "bytes"} long; Linux allows at most ${IFNAME_MAX}`, span: o.values[k]!.span });
+        } else if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(text, spec.maxLength)) {
           const truncates = spec.truncates === true;
           report({
-            message: `${o.written} value is ${utf8Length(v.text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,
-            span: v.span,
+            message: `${o.written} value is ${utf8Length(text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,
+            span: o.values[k]!.span,
             severity: truncates ? "warning" : "error",
           });
         }

@@ -38,7 +38,7 @@ export default defineRule({
         const needs: string[] = [];
         const proto = protocolOf(rule);
         // `-p $PROTO --dport 22`: the protocol, and so the implicit match, is unknown
-        if (proto?.option.values[0]?.dynamic && matches.some((m) => m.spec.protocols?.length)) continue;
+        if (proto?.option.valueDynamic(0) && matches.some((m) => m.spec.protocols?.length)) continue;
         let note = "";
         for (const m of matches) {
           const protocols = m.spec.protocols;
@@ -47,7 +47,7 @@ export default defineRule({
             if (proto && proto.number !== undefined && !protocols.includes(proto.number)) {
               // the rule's protocol does not have this option (e.g. --dport with -p icmp)
               needs.push(implicitName ? `-p ${implicitName}` : `-m ${m.spec.name}`);
-              note = ` (this rule matches -p ${proto.option.values[0]!.text})`;
+              note = ` (this rule matches -p ${proto.option.valueText(0)!})`;
               continue;
             }
             if (!proto && implicitName && implicitMatchFor(implicitName, ast.family) === m) {

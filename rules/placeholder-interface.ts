@@ -28,10 +28,11 @@ export default defineRule({
     const visit = (rule: Rule, options: readonly Option[]) => {
       for (const option of options) {
         if (!INTERFACE_OPTIONS.has(option.name)) continue;
-        for (const word of option.values) {
-          if (word.dynamic) continue;
-          const reason = placeholderReason(word.text);
+        for (let i = 0; i < option.valueCount; i++) {
+          if (option.valueDynamic(i)) continue;
+          const reason = placeholderReason(option.valueText(i)!);
           if (!reason) continue;
+          const word = option.values[i]!;
           const suggestion =
             external.length === 1 && EXTERNAL_LIKE.test(word.text.replace(/\+$/, ""))
               ? [{ desc: `Replace ${word.text} with ${external[0]}`, fix: { range: [word.span.offset, word.span.endOffset] as [number, number], text: external[0]! } }]

@@ -95,9 +95,10 @@ export default defineRule({
       // -i/-o: iptables refuses them in the built-in chains the catalog excludes; deeper in they never match
       const interfaceHooks = spec.name === "-i" || spec.name === "-o" ? spec.hooks : undefined;
       const allowed = interfaceHooks ?? spec.hooks;
-      const byValue = spec.valueConstraints && o.values[0] ? spec.valueConstraints[o.values[0].text]?.hooks : undefined;
+      const first = spec.valueConstraints ? o.valueText(0) : undefined;
+      const byValue = first !== undefined ? spec.valueConstraints![first]?.hooks : undefined;
       if (allowed) checkList(o, ownerFlag, ownerName, allowed, interfaceHooks !== undefined, o.written);
-      if (byValue) checkList(o, ownerFlag, ownerName, byValue, interfaceHooks !== undefined && byValue === allowed, `${o.written} ${o.values[0]?.text ?? ""}`);
+      if (byValue) checkList(o, ownerFlag, ownerName, byValue, interfaceHooks !== undefined && byValue === allowed, `${o.written} ${o.valueText(0) ?? ""}`);
     };
     const checkList = (o: Option, ownerFlag: "" | "-m" | "-j", ownerName: string, list: readonly Hook[], interfaceList: boolean, what: string) => {
       for (const hook of hooks) {

@@ -52,7 +52,7 @@ export default defineRule({
         // prefer options of the extensions this rule loaded
         const local = new Map<string, string>();
         for (const m of rule.matches) if (m.spec) for (const w of m.spec.options.flatMap((x) => [x.name, ...(x.aliases ?? [])])) local.set(w, "");
-        const proto = rule.criteria.find((c) => c.name === "-p")?.values[0]?.text;
+        const proto = rule.criteria.find((c) => c.name === "-p")?.valueText(0);
         const implicit = proto ? implicitMatchFor(proto, family) : undefined;
         if (implicit) for (const w of implicit.byName.keys()) local.set(w, "");
         if (rule.target?.spec) for (const w of rule.target.spec.options.flatMap((x) => [x.name, ...(x.aliases ?? [])])) local.set(w, "");

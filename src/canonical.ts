@@ -108,21 +108,21 @@ function coreParts(rule: Rule, family: Family): CoreParts {
       out.others.push(`${bang}${spec.name}`);
       continue;
     }
-    const word = given.values[0];
-    if (!word) continue;
+    const text = given.valueText(0);
+    if (text === undefined) continue;
     const kind = spec.kinds![0]!;
     if (kind === "address-list") {
       const list = spec.name === "-s" ? out.sources : out.destinations;
-      for (const part of word.text.split(",")) {
+      for (const part of text.split(",")) {
         const check = value("address", part, family, spec);
         if (check.ok && check.omitted && !given.negated) continue;
         list.push(`${bang}${spec.name} ${check.ok ? check.canonical : part}`);
       }
       continue;
     }
-    const check = value(kind, word.text, family, spec);
+    const check = value(kind, text, family, spec);
     if (check.ok && check.omitted && !given.negated) continue;
-    out.others.push(`${bang}${spec.name} ${check.ok ? check.canonical : word.text}`);
+    out.others.push(`${bang}${spec.name} ${check.ok ? check.canonical : text}`);
   }
   return out;
 }
@@ -229,9 +229,9 @@ function printOption(ext: ExtensionSpec, o: Option, family: Family, index: Reado
   let omitted = false;
   let invalid = false;
   (opt.kinds ?? []).forEach((kind, i) => {
-    const word = o.values[i];
-    if (!word) return;
-    const check = value(kind, word.text, family, opt, ext.name);
+    const text = o.valueText(i);
+    if (text === undefined) return;
+    const check = value(kind, text, family, opt, ext.name);
     if (!check.ok) {
       invalid = true;
       return;

@@ -38,3 +38,55 @@ describe("a literal dollar in a script word", () => {
     expect(rules[1]!.matches[0]!.options[0]!.values[0]!.dynamic ?? false).toBe(false);
   });
 });
+
+describe("option values are kept inline and made into words on demand", () => {
+  const text = [
+    "*filter",
+    ':INPUT ACCEPT [0:0]',
+    '-A INPUT -p tcp --dport=22 -m comment --comment "ssh in" --tcp-flags SYN,ACK SYN --syn -j LOG --log-prefix x',
+    "COMMIT",
+    "",
+  ].join("\n");
+  const rule = parse(text).tables[0]!.chains[0]!.rules[0]!;
+  const options = [...rule.criteria, ...rule.matches.flatMap((m) => m.options), ...rule.target!.options];
+  const byName = (name: string) => options.find((o) => o.name === name)!;
+
+  it("answers valueCount, valueText and valueDynamic as the words would", () => {
+    expect(options.length).toBeGreaterThanOrEqual(6);
+    for (const o of options) {
+      // read the inline answers before the words exist, then compare with the words
+      const count = o.valueCount;
+      const texts = Array.from({ length: count + 1 }, (_, i) => o.valueText(i));
+      expect(o.values.length).toBe(count);
+      expect(texts).toEqual([...o.values.map((v) => v.text), undefined]);
+      expect(o.values.map((_, i) => o.valueDynamic(i))).toEqual(o.values.map((v) => v.dynamic === true));
+    }
+    expect(byName("--tcp-flags").valueCount).toBe(2);
+    expect(byName("--syn").valueCount).toBe(0);
+  });
+
+  it("makes words with their text, spelling and place", () => {
+    const at = (w: { span: { offset: number; endOffset: number } }) => text.slice(w.span.offset, w.span.endOffset);
+    const comment = byName("--comment").values[0]!;
+    expect(comment).toMatchObject({ text: "ssh in", raw: '"ssh in"', quoted: true });
+    expect(at(comment)).toBe('"ssh in"');
+    const dport = byName("--dport");
+    expect(dport.inlineValue).toBe(true);
+    expect(dport.values[0]).toMatchObject({ text: "22", raw: "22", quoted: false });
+    expect(at(dport.values[0]!)).toBe("22");
+    expect(at(byName("--log-prefix").values[0]!)).toBe("x");
+    expect(at(rule.target!)).toBe("-j LOG --log-prefix x");
+    expect(text.slice(rule.target!.nameSpan.offset, rule.target!.nameSpan.endOffset)).toBe("LOG");
+    // made once: the same list on every read
+    expect(dport.values).toBe(dport.values);
+  });
+
+  it("keeps a script's expansions dynamic", () => {
+    const o = parse('iptables -A INPUT -s "$TRUSTED" -i eth0 -j ACCEPT\n').commands[0]!.rule!.criteria;
+    expect(o.map((c) => [c.valueText(0), c.valueDynamic(0)])).toEqual([
+      ["$TRUSTED", true],
+      ["eth0", false],
+    ]);
+    expect(o[0]!.values[0]).toMatchObject({ text: "$TRUSTED", raw: '"$TRUSTED"', dynamic: true, quoted: true });
+  });
+});

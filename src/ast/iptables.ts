@@ -54,6 +54,12 @@ export interface Option extends Node<"Option"> {
   /** Span of the `!` when negated. */
   readonly bangSpan: Span | null;
   readonly values: readonly Word[];
+  /** `values.length`, without making the Word nodes (see valueText). */
+  readonly valueCount: number;
+  /** `values[i].text`, without making the Word nodes: code that runs for every option of a dump reads this. */
+  valueText(i: number): string | undefined;
+  /** `values[i].dynamic === true` (script words with a shell expansion), without making the Word nodes. */
+  valueDynamic(i: number): boolean;
   /** The option came as `--opt=value` (getopt style). */
   readonly inlineValue: boolean;
   /** Catalog entry; undefined for options no loaded extension defines. */

@@ -228,24 +228,43 @@ const NEG_PREFIX = 1;
 const NEG_LEGACY = 2;
 const INLINE = 4;
 const ABBREVIATED = 8;
+/** The single value is quoted (its raw text is kept in `rawValue`). */
+const VALUE_QUOTED = 16;
+/** The single value holds a shell expansion. */
+const VALUE_DYNAMIC = 32;
+/** The length of the name word is kept from this bit on. */
+const NAME_SHIFT = 6;
 
 /** The `!` of each legacy negation (rare: a field for it in every option cost 2 MB on a 100k-rule dump). */
 const legacyBangs = new WeakMap<object, Span>();
 
+/**
+ * An option. Most options have one value; such an option keeps that value's text and start inline and makes
+ * its Word (and the one-element `values` list) only when something asks for `values`. On a 100k-rule dump that
+ * is 284,000 options, and the list and the word cost 112 bytes apiece; code that runs for every option reads
+ * `valueCount` and `valueText` instead.
+ */
 export class OptionNode extends Located implements Option {
   declare readonly kind: "Option";
   name: string;
   readonly written: string;
-  readonly values: Word[];
   readonly spec: OptionSpec | undefined;
   /** Offsets of the option's name word (the end is kept as a length in `flags`: see nameEnd). */
   readonly nameStart: number;
-  /** Negation and spelling bits, and the length of the name word from bit 4 on. */
+  /** Negation, spelling and value bits, and the length of the name word from bit NAME_SHIFT on. */
   private readonly flags: number;
+  /** The single value's text, or null when the values are kept as a list in `list`. */
+  private readonly value: string | null;
+  /** The single value as written, when that differs from `value` (quotes, expansions). */
+  private readonly rawValue: string | null;
+  /** Where the single value starts (it ends where the option ends). */
+  private readonly valueStart: number;
+  /** The values as Words: made when asked for, or given (no value, or several). */
+  private list: Word[] | null;
   /**
    * The name word spans [nameStart, nameEnd); `bang` is the span of a legacy negation's `!`. (Plain
    * parameters rather than an options object: the parser makes one option per criterion, and an object
-   * for each call was garbage.)
+   * for each call was garbage.) `values` is read, not kept: pass the parser's reused list.
    */
   constructor(
     loc: Locator,
@@ -255,7 +274,7 @@ export class OptionNode extends Located implements Option {
     written: string,
     nameStart: number,
     nameEnd: number,
-    values: Word[],
+    values: readonly Word[],
     spec: OptionSpec | undefined,
     negation: "prefix" | "legacy" | null,
     bang: Span | null,
@@ -265,15 +284,47 @@ export class OptionNode extends Located implements Option {
     super(loc, start, end);
     this.name = name;
     this.written = written;
-    this.values = values;
     this.spec = spec;
     this.nameStart = nameStart;
-    this.flags = (negation === "prefix" ? NEG_PREFIX : negation === "legacy" ? NEG_LEGACY : 0) | (inlineValue ? INLINE : 0) | (abbreviated ? ABBREVIATED : 0) | ((nameEnd - nameStart) << 4);
+    let flags = (negation === "prefix" ? NEG_PREFIX : negation === "legacy" ? NEG_LEGACY : 0) | (inlineValue ? INLINE : 0) | (abbreviated ? ABBREVIATED : 0) | ((nameEnd - nameStart) << NAME_SHIFT);
+    const only = values.length === 1 ? (values[0] as WordNode) : null;
+    // inline only a word that ends the option and shares its locator (so that it can be made again as it was)
+    if (only !== null && only.endOffset === end && only.loc === loc) {
+      this.value = only.text;
+      this.rawValue = only.raw === only.text ? null : only.raw;
+      if (only.quoted) flags |= VALUE_QUOTED;
+      if (only.dynamic) flags |= VALUE_DYNAMIC;
+      this.valueStart = only.offset;
+      this.list = null;
+    } else {
+      this.value = null;
+      this.rawValue = null;
+      this.valueStart = -1;
+      this.list = exact(values);
+    }
+    this.flags = flags;
     // the `!` of a legacy negation (`-s ! x`) is the only one that is not the option's first character
     if (negation === "legacy" && bang) legacyBangs.set(this, bang);
   }
+  get values(): readonly Word[] {
+    if (this.list === null) {
+      const text = this.value!;
+      const raw = this.rawValue ?? text;
+      this.list = [wordNode(this.loc, this.valueStart, this.endOffset, text, raw, (this.flags & VALUE_QUOTED) !== 0, (this.flags & VALUE_DYNAMIC) !== 0)];
+    }
+    return this.list;
+  }
+  get valueCount(): number {
+    return this.value !== null ? 1 : this.list!.length;
+  }
+  valueText(i: number): string | undefined {
+    return this.value !== null ? (i === 0 ? this.value : undefined) : this.list![i]?.text;
+  }
+  valueDynamic(i: number): boolean {
+    return this.value !== null ? i === 0 && (this.flags & VALUE_DYNAMIC) !== 0 : this.list![i]?.dynamic === true;
+  }
   get nameEnd(): number {
-    return this.nameStart + (this.flags >>> 4);
+    return this.nameStart + (this.flags >>> NAME_SHIFT);
   }
   get negated(): boolean {
     return (this.flags & (NEG_PREFIX | NEG_LEGACY)) !== 0;
@@ -330,16 +381,20 @@ export class TargetNode extends Located implements Target {
   /** Exact-size; grow it with addOption only. */
   readonly options: Option[] = EMPTY;
   readonly spec: ExtensionSpec | undefined;
-  private readonly nameWord: Word;
-  constructor(loc: Locator, start: number, end: number, nameWord: Word, goto: boolean, spec: ExtensionSpec | undefined) {
+  /** Offsets of the name word (the word itself is not kept: one per rule, and only its span is ever asked for). */
+  private readonly nameStart: number;
+  private readonly nameEnd: number;
+  /** `nameWord` must be located with `loc`. */
+  constructor(loc: Locator, start: number, end: number, nameWord: Word & Located, goto: boolean, spec: ExtensionSpec | undefined) {
     super(loc, start, end);
     this.name = nameWord.text;
-    this.nameWord = nameWord;
+    this.nameStart = nameWord.offset;
+    this.nameEnd = nameWord.endOffset;
     this.goto = goto;
     this.spec = spec;
   }
   get nameSpan(): Span {
-    return this.nameWord.span;
+    return subSpan(this, this.nameStart, this.nameEnd);
   }
   /** Append an option and grow the target to cover it. */
   addOption(option: OptionNode): void {

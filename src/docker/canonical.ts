@@ -14,6 +14,6 @@ export function canonicalRule(rule: Rule, family: Family = familyOf(rule)): stri
 /** The family the rule itself states: `-4`/`-6` or the program (ip6tables) that wrote it, else its -s/-d addresses. */
 function familyOf(rule: Rule): Family {
   if (rule.command.family) return rule.command.family;
-  const v6 = rule.criteria.some((o) => (o.name === "-s" || o.name === "-d") && o.values[0]?.text.includes(":"));
+  const v6 = rule.criteria.some((o) => (o.name === "-s" || o.name === "-d") && o.valueText(0)?.includes(":"));
   return v6 ? "ipv6" : "ipv4";
 }

@@ -46,7 +46,7 @@ export function ruleStates(rule: Rule): Set<string> | null {
   const all = ["INVALID", "NEW", "RELATED", "ESTABLISHED", "UNTRACKED", "SNAT", "DNAT"];
   for (const name of STATE_OPTIONS) {
     for (const o of optionsNamed(rule, name)) {
-      const listed = new Set((o.values[0]?.text ?? "").toUpperCase().split(","));
+      const listed = new Set((o.valueText(0) ?? "").toUpperCase().split(","));
       const s = new Set(o.negated ? all.filter((x) => !listed.has(x)) : [...listed]);
       const prev: Set<string> | null = states;
       states = prev === null ? s : new Set([...prev].filter((x) => s.has(x)));
@@ -60,9 +60,9 @@ export function limitedToNewConnections(rule: Rule): boolean {
   const states = ruleStates(rule);
   if (states && !states.has("ESTABLISHED") && !states.has("RELATED")) return true;
   if (optionsNamed(rule, "--syn").some((o) => !o.negated)) return true;
-  if (optionsNamed(rule, "--ctdir").some((o) => o.values[0]?.text.toUpperCase() === "ORIGINAL")) return true;
+  if (optionsNamed(rule, "--ctdir").some((o) => o.valueText(0)?.toUpperCase() === "ORIGINAL")) return true;
   const flags = optionsNamed(rule, "--tcp-flags");
-  if (flags.some((o) => !o.negated && /(^|,)SYN(,|$)/i.test(o.values[1]?.text ?? "") && !/(^|,)(ACK|ALL)(,|$)/i.test(o.values[1]?.text ?? ""))) return true;
+  if (flags.some((o) => !o.negated && /(^|,)SYN(,|$)/i.test(o.valueText(1) ?? "") && !/(^|,)(ACK|ALL)(,|$)/i.test(o.valueText(1) ?? ""))) return true;
   return false;
 }
 

@@ -118,9 +118,9 @@ class Reader {
   }
 
   private inInterface(o: Option): Verdict {
-    const name = o.values[0]?.text ?? "";
+    const name = o.valueText(0) ?? "";
     let v: Verdict;
-    if (o.values[0]?.dynamic) v = MAYBE;
+    if (o.valueDynamic(0)) v = MAYBE;
     else if (isPlaceholderInterface(name)) v = no(`it only matches interface ${name}, which no host has`);
     else if (this.pkt.inInterface !== null) v = interfaceMatches(name, this.pkt.inInterface) ? YES : no(`it only matches packets arriving on ${name}`);
     else if (name === "lo" || this.isBridge(name)) v = no(`it only matches packets arriving on ${name}`);
@@ -129,7 +129,7 @@ class Reader {
   }
 
   private outInterface(o: Option): Verdict {
-    const name = o.values[0]?.text ?? "";
+    const name = o.valueText(0) ?? "";
     let v: Verdict;
     if (this.pkt.outInterface !== null) v = interfaceMatches(name, this.pkt.outInterface) ? YES : no(`it only matches packets leaving through ${name}`);
     else v = this.isBridge(name) || isPlaceholderInterface(name) ? MAYBE : no(`it only matches packets leaving through ${name}`);
@@ -137,14 +137,14 @@ class Reader {
   }
 
   private source(o: Option, what: string): Verdict {
-    const values = o.values[0]?.text ?? "";
+    const values = o.valueText(0) ?? "";
     if (coversAll(values)) return o.negated ? no(`${what} ! ${values} matches no source`) : YES;
     if (values.split(",").some((v) => !parsePrefix(v))) return MAYBE;
     return o.negated ? YES : no(`it only matches sources in ${values}`);
   }
 
   private criterion(o: Option): Verdict {
-    const value = o.values[0]?.text ?? "";
+    const value = o.valueText(0) ?? "";
     switch (o.name) {
       case "-s":
         return this.source(o, "-s");
@@ -175,7 +175,7 @@ class Reader {
   }
 
   private option(module: string, o: Option): Verdict {
-    const value = o.values[0]?.text ?? "";
+    const value = o.valueText(0) ?? "";
     switch (o.name) {
       case "--dport":
       case "--dports":

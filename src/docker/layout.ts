@@ -284,20 +284,20 @@ function analyze(ruleset: Ruleset, facts: ProjectFacts): DockerLayout {
       if (chain.name !== "DOCKER" && chain.name !== "DOCKER-INGRESS") continue;
       for (const rule of chain.rules) {
         if (rule.target?.name !== "DNAT") continue;
-        const to = rule.target.options.find((o) => o.name === "--to-destination")?.values[0]?.text;
+        const to = rule.target.options.find((o) => o.name === "--to-destination")?.valueText(0);
         const dest = to ? parseNatDestination(to) : null;
         const dport = matchOption(rule, "--dport");
-        const hostPort = dport && !dport.negated ? portRange(dport.values[0]?.text) : null;
+        const hostPort = dport && !dport.negated ? portRange(dport.valueText(0)) : null;
         const proto = criterion(rule, "-p");
         if (!dest || !hostPort || !proto || proto.negated) continue;
-        const protocol = proto.values[0]?.text.toLowerCase() ?? "";
+        const protocol = proto.valueText(0)?.toLowerCase() ?? "";
         const d = criterion(rule, "-d");
-        const hostAddress = d && !d.negated ? stripHost(d.values[0]?.text ?? "") : null;
+        const hostAddress = d && !d.negated ? stripHost(d.valueText(0) ?? "") : null;
         const containerPort = dest.port ?? hostPort;
         const fam: Family = dest.address.includes(":") ? "ipv6" : ruleset.family;
         const accept = accepts.get(`${dest.address}|${protocol}|${containerPort.from}`) ?? null;
         const inIf = criterion(rule, "-i");
-        let br = inIf?.negated ? (inIf.values[0]?.text ?? null) : null;
+        let br = inIf?.negated ? (inIf.valueText(0) ?? null) : null;
         if (!br && accept) br = dockerRules.get(accept)?.captures.br ?? null;
         if (!br) {
           const a = parsePrefix(dest.address);

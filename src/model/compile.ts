@@ -81,7 +81,11 @@ export interface CompileContext {
 const STATE_BITS: Readonly<Record<string, number>> = { INVALID: ST.INVALID, NEW: ST.NEW, ESTABLISHED: ST.ESTABLISHED, RELATED: ST.RELATED, UNTRACKED: ST.UNTRACKED };
 
 export function optionText(o: Option): string {
-  const vals = o.values.map((v) => (/\s/.test(v.text) || v.text === "" ? JSON.stringify(v.text) : v.text)).join(" ");
+  let vals = "";
+  for (let i = 0; i < o.valueCount; i++) {
+    const text = o.valueText(i)!;
+    vals += `${i ? " " : ""}${/\s/.test(text) || text === "" ? JSON.stringify(text) : text}`;
+  }
   return `${o.negated ? "! " : ""}${o.name}${vals ? ` ${vals}` : ""}`;
 }
 
@@ -308,7 +312,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
 
   // Core criteria.
   for (const o of rule.criteria) {
-    const v = o.values[0]?.text ?? "";
+    const v = o.valueText(0) ?? "";
     const text: TextPart = o;
     switch (o.name) {
       case "-s":
@@ -372,13 +376,13 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
     case "dccp":
     case "udplite": {
       for (const o of m.options) {
-        const v = o.values[0]?.text ?? "";
+        const v = o.valueText(0) ?? "";
         if (o.name === "--sport" || o.name === "--dport") {
           const r = parsePortRange(v, ":", m.module);
           addOption(builders, o.name === "--sport" ? F.SPORT : F.DPORT, r ? setOf(PORTS, [r]) : null, o);
         } else if (o.name === "--tcp-flags" && m.module === "tcp") {
           const mask = flagBits(v);
-          const comp = flagBits(o.values[1]?.text ?? "");
+          const comp = flagBits(o.valueText(1) ?? "");
           addOption(builders, F.FLAGS, mask === null || comp === null ? null : flagsSet(mask, comp & mask), o);
         } else if (o.name === "--syn" && m.module === "tcp") {
           addOption(builders, F.FLAGS, flagsSet(TCP.SYN | TCP.RST | TCP.ACK | TCP.FIN, TCP.SYN), o);
@@ -388,7 +392,7 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
     }
     case "multiport": {
       for (const o of m.options) {
-        const set = portList(o.values[0]?.text ?? "");
+        const set = portList(o.valueText(0) ?? "");
         if (o.name === "--sports") addOption(builders, F.SPORT, set, o);
         else if (o.name === "--dports") addOption(builders, F.DPORT, set, o);
         else if (o.name === "--ports" && set) {
@@ -400,7 +404,7 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
     }
     case "iprange": {
       for (const o of m.options) {
-        const set = rangeSet(o.values[0]?.text ?? "", family) as AnySet | null;
+        const set = rangeSet(o.valueText(0) ?? "", family) as AnySet | null;
         addOption(builders, o.name === "--src-range" ? F.SRC : F.DST, set, o);
       }
       return;
@@ -409,7 +413,7 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
     case "conntrack": {
       const hasState = m.options.some((o) => o.name === "--state" || o.name === "--ctstate");
       for (const o of m.options) {
-        const v = o.values[0]?.text ?? "";
+        const v = o.valueText(0) ?? "";
         if (o.name === "--state" || o.name === "--ctstate") {
           const states: number[] = [];
           let nat = 0;
@@ -466,7 +470,7 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
       }
       for (const o of m.options) {
         if (o.name !== "--src-type" && o.name !== "--dst-type") continue;
-        const set = addrTypeSet(o.values[0]?.text ?? "", layout, family);
+        const set = addrTypeSet(o.valueText(0) ?? "", layout, family);
         // Address types come from the host's addresses: an assumption unless the user gave them.
         if (!set) addOption(builders, F.SRC, null, o);
         else addAll(builders, o.name === "--src-type" ? F.SRC : F.DST, set, o.negated, o, !layout.localGiven);
@@ -477,7 +481,7 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
     case "icmp6":
     case "icmpv6": {
       for (const o of m.options) {
-        const t = parseIcmpType(o.values[0]?.text ?? "", family);
+        const t = parseIcmpType(o.valueText(0) ?? "", family);
         if (!t) {
           addOption(builders, F.ICMP, null, o);
           continue;
@@ -492,7 +496,7 @@ function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], p
     case "connmark": {
       const f = m.module === "mark" ? F.MARK : F.CONNMARK;
       for (const o of m.options) {
-        const pair = markPair(o.values[0]?.text ?? "");
+        const pair = markPair(o.valueText(0) ?? "");
         if (!pair || o.name !== "--mark") {
           unknownAll(builders, `-m ${m.module} ${optionText(o)}`);
           continue;
@@ -607,7 +611,7 @@ const VERDICTS: Readonly<Record<"ACCEPT" | "DROP" | "REJECT", Action>> = { ACCEP
 
 /** The first value of the option named `name` among `options`. */
 function optionValue(options: readonly Option[], name: string): string | undefined {
-  for (const o of options) if (o.name === name) return o.values[0]?.text;
+  for (const o of options) if (o.name === name) return o.valueText(0);
   return undefined;
 }
 

@@ -111,7 +111,7 @@ export class Model {
         for (const r of c.rules)
           for (const o of r.criteria) {
             if (o.name !== "-i" && o.name !== "-o") continue;
-            const v = o.values[0]?.text;
+            const v = o.valueText(0);
             if (v === undefined) continue;
             if (v.endsWith("+")) patterns.add(v.slice(0, -1));
             else names.add(v);

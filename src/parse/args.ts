@@ -3,7 +3,7 @@
  * scanner's token arrays (no per-token objects); script commands by shell words. A Word node is only
  * allocated for words that end up in the tree.
  */
-import { type Locator, wordNode } from "../ast/nodes.js";
+import { type Locator, type WordNode, wordNode } from "../ast/nodes.js";
 import type { Word } from "../ast/iptables.js";
 import { T_UNTERMINATED, T_WS, type TokenBuffer } from "./scan.js";
 import { unquoteRestoreWord } from "./words.js";
@@ -18,7 +18,7 @@ export interface Args {
   /** The word exactly as written. */
   raw(i: number): string;
   /** A Word node for argument i. */
-  word(i: number): Word;
+  word(i: number): WordNode;
 }
 
 /**
@@ -144,7 +144,7 @@ export class LineArgs implements Args {
   raw(i: number): string {
     return this.source.slice(this.starts[i]!, this.ends[i]!);
   }
-  word(i: number): Word {
+  word(i: number): WordNode {
     const text = this.texts[i]!;
     const quoted = this.quoted[i] === 1;
     return wordNode(this.loc, this.starts[i]!, this.ends[i]!, text, quoted ? internRange(this.source, this.starts[i]!, this.ends[i]!) : text, quoted, false);
@@ -181,7 +181,7 @@ export class ShellArgs implements Args {
   raw(i: number) {
     return this.items[i]!.raw;
   }
-  word(i: number): Word {
+  word(i: number): WordNode {
     const a = this.items[i]!;
     return wordNode(this.loc, a.start, a.end, a.text, a.raw, a.quoted, a.dynamic);
   }

@@ -10,7 +10,7 @@
  *  - a required value is the next word, whatever it looks like (but a missing value is reported as such).
  */
 import { criterion, type Command, type Counters, type Family, type Match, type OperationType, type Option, type ParseDiagnostic, type SourceFormat, type TableName, type Word } from "../ast/iptables.js";
-import { clear, CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, wordNode } from "../ast/nodes.js";
+import { clear, CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, type WordNode, wordNode } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { type CatalogEntry, extensionsDefining, findCoreOption, findMatch, findTarget, implicitMatchFor, isBuiltinTarget } from "../catalog/index.js";
@@ -88,7 +88,7 @@ function inlineEq(text: string): number {
 }
 
 /** A Word for the value part of `--name=value` in argument i. */
-function inlineValueWord(args: Args, i: number): Word {
+function inlineValueWord(args: Args, i: number): WordNode {
   const raw = args.raw(i);
   const rawEq = raw.indexOf("=");
   const text = args.text(i);
@@ -419,14 +419,16 @@ class RuleReader {
     if (core) {
       const option = this.makeOption(i, bang, written, core, core, abbreviated, false);
       if (core.name === "-c") {
-        const v = option.values;
-        if (v.length === 2 && isNumber(v[0]!.text) && isNumber(v[1]!.text)) {
-          rule.counters = new CountersNode(args.loc, option.offset, option.endOffset, counterValue(v[0]!.text), counterValue(v[1]!.text));
+        const packets = option.valueText(0);
+        const bytes = option.valueText(1);
+        if (option.valueCount === 2 && isNumber(packets!) && isNumber(bytes!)) {
+          rule.counters = new CountersNode(args.loc, option.offset, option.endOffset, counterValue(packets!), counterValue(bytes!));
         }
       }
-      if (core.name === "-p" && option.values[0]) {
+      const protocol = core.name === "-p" ? option.valueText(0) : undefined;
+      if (protocol !== undefined) {
         if (this.protocol !== null) diag(ctx, "duplicate-option", `multiple -p flags are not allowed`, argSpan(args, i));
-        this.protocol = option.values[0].text;
+        this.protocol = protocol;
       } else if (core.name !== "-c" && criterion(rule, core.name)) {
         diag(ctx, "duplicate-option", `multiple ${core.name} flags are not allowed`, argSpan(args, i));
       }
@@ -501,7 +503,7 @@ class RuleReader {
     const nameEnd = eq === -1 ? args.end(i) : args.start(i) + args.raw(i).indexOf("=");
     const bangSpan = legacyBang !== -1 ? argSpan(args, legacyBang) : bang !== -1 ? argSpan(args, bang) : null;
     this.next = j;
-    return new OptionNode(args.loc, start, end, spec?.name ?? written, written, args.start(i), nameEnd, exact(values), spec, bang !== -1 ? "prefix" : legacyBang !== -1 ? "legacy" : null, bangSpan, eq !== -1, abbreviated);
+    return new OptionNode(args.loc, start, end, spec?.name ?? written, written, args.start(i), nameEnd, values, spec, bang !== -1 ? "prefix" : legacyBang !== -1 ? "legacy" : null, bangSpan, eq !== -1, abbreviated);
   }
 
   private strayMessage(text: string): string {

@@ -6,8 +6,9 @@ import { protocolNumber } from "../catalog/index.js";
 /** The `-p` criterion of a rule and its protocol number (undefined when unknown or absent). */
 export function protocolOf(rule: Rule): { option: Option; number: number | undefined; negated: boolean } | undefined {
   const p = criterion(rule, "-p");
-  if (!p || !p.values[0]) return undefined;
-  return { option: p, number: protocolNumber(p.values[0].text), negated: p.negated };
+  const text = p?.valueText(0);
+  if (text === undefined) return undefined;
+  return { option: p!, number: protocolNumber(text), negated: p!.negated };
 }
 
 /** Index in `rule.items` of the item holding `option`. */
