@@ -90,3 +90,37 @@ describe("option values are kept inline and made into words on demand", () => {
     expect(o[0]!.values[0]).toMatchObject({ text: "$TRUSTED", raw: '"$TRUSTED"', dynamic: true, quoted: true });
   });
 });
+
+describe("option positions and spellings survive packing", () => {
+  const at = (text: string, s: { offset: number; endOffset: number }) => text.slice(s.offset, s.endOffset);
+  it("keeps long spellings, abbreviations and renamed orphans as written", () => {
+    const text = "*filter\n-A INPUT --source 10.0.0.1 -p tcp --dpo 22 --src-range 10.0.0.1-10.0.0.9 -j ACCEPT\nCOMMIT\n";
+    const rule = parse(text).tables[0]!.chains[0]!.rules[0]!;
+    const s = rule.criteria.find((o) => o.name === "-s")!;
+    expect(s.written).toBe("--source");
+    expect(at(text, s.nameSpan)).toBe("--source");
+    const dport = rule.matches[0]!.options[0]!;
+    expect([dport.name, dport.written, dport.abbreviated]).toEqual(["--dport", "--dpo", true]);
+    const orphan = rule.orphans[0]!;
+    expect([orphan.name, orphan.written]).toEqual(["--src-range", "--src-range"]);
+    expect(at(text, orphan.values[0]!.span)).toBe("10.0.0.1-10.0.0.9");
+  });
+
+  it("keeps places that do not fit the packed form: a long name, a wide gap, a negation", () => {
+    const long = `--${"x".repeat(300)}`;
+    const gap = " ".repeat(100);
+    const text = `*filter\n-A INPUT !    -s${gap}10.0.0.1 -p tcp --dport${gap}22 ${long} v -j ACCEPT\nCOMMIT\n`;
+    const rule = parse(text).tables[0]!.chains[0]!.rules[0]!;
+    const s = rule.criteria.find((o) => o.name === "-s")!;
+    expect(s.negation).toBe("prefix");
+    expect(at(text, s.span)).toBe(`!    -s${gap}10.0.0.1`);
+    expect(at(text, s.nameSpan)).toBe("-s");
+    expect(at(text, s.values[0]!.span)).toBe("10.0.0.1");
+    const dport = rule.matches[0]!.options[0]!;
+    expect(at(text, dport.values[0]!.span)).toBe("22");
+    const unknown = [...rule.orphans, ...rule.matches.flatMap((m) => m.options)].find((o) => o.written === long)!;
+    expect(at(text, unknown.nameSpan)).toBe(long);
+    expect(unknown.valueText(0)).toBe("v");
+    expect(at(text, unknown.values[0]!.span)).toBe("v");
+  });
+});

@@ -232,35 +232,39 @@ const ABBREVIATED = 8;
 const VALUE_QUOTED = 16;
 /** The single value holds a shell expansion. */
 const VALUE_DYNAMIC = 32;
-/** The length of the name word is kept from this bit on. */
-const NAME_SHIFT = 6;
+/** The positions did not fit in `bits` and are kept in `widePlaces`. */
+const WIDE = 64;
+/** Written differently from `name` (long spelling, abbreviation): the spelling is kept in `spellings`. */
+const RESPELT = 128;
+/** Bits 8–15: where the name starts, from the option's start (a `!` comes first); 16–23: the name's length; 24–29: the gap between the name's end and the single value. */
+const NAME_AT = 8;
+const NAME_LENGTH = 16;
+const VALUE_GAP = 24;
 
 /** The `!` of each legacy negation (rare: a field for it in every option cost 2 MB on a 100k-rule dump). */
 const legacyBangs = new WeakMap<object, Span>();
+/** Spellings that differ from the canonical name (an iptables-save dump has none). */
+const spellings = new WeakMap<object, string>();
+/** Positions of an option whose name or gaps are too long for `bits` (only odd or broken input has them). */
+const widePlaces = new WeakMap<object, { nameStart: number; nameEnd: number; valueStart: number }>();
 
 /**
- * An option. Most options have one value; such an option keeps that value's text and start inline and makes
- * its Word (and the one-element `values` list) only when something asks for `values`. On a 100k-rule dump that
- * is 284,000 options, and the list and the word cost 112 bytes apiece; code that runs for every option reads
- * `valueCount` and `valueText` instead.
+ * An option. Most options have one value; such an option keeps that value's text inline and makes its Word
+ * (and the one-element `values` list) only when something asks for `values`. Positions are small offsets
+ * packed in one number. On a 100k-rule dump that is 284,000 options: the list and the word cost 112 bytes
+ * apiece, and a field 8 bytes. Code that runs for every option reads `valueCount` and `valueText`.
  */
 export class OptionNode extends Located implements Option {
   declare readonly kind: "Option";
-  name: string;
-  readonly written: string;
+  /** Canonical name; `rename` changes it (the spelling stays what was written). */
+  readonly name: string;
   readonly spec: OptionSpec | undefined;
-  /** Offsets of the option's name word (the end is kept as a length in `flags`: see nameEnd). */
-  readonly nameStart: number;
-  /** Negation, spelling and value bits, and the length of the name word from bit NAME_SHIFT on. */
-  private readonly flags: number;
-  /** The single value's text, or null when the values are kept as a list in `list`. */
-  private readonly value: string | null;
-  /** The single value as written, when that differs from `value` (quotes, expansions). */
+  /** Negation, spelling and value bits, and the name's and the value's places (see NAME_AT). */
+  private bits: number;
+  /** The single value's text while it has no Word, else the values as Words (no value, several, or asked for). */
+  private vals: string | Word[];
+  /** The single value as written, when that differs from its text (quotes, expansions). */
   private readonly rawValue: string | null;
-  /** Where the single value starts (it ends where the option ends). */
-  private readonly valueStart: number;
-  /** The values as Words: made when asked for, or given (no value, or several). */
-  private list: Word[] | null;
   /**
    * The name word spans [nameStart, nameEnd); `bang` is the span of a legacy negation's `!`. (Plain
    * parameters rather than an options object: the parser makes one option per criterion, and an object
@@ -283,66 +287,96 @@ export class OptionNode extends Located implements Option {
   ) {
     super(loc, start, end);
     this.name = name;
-    this.written = written;
     this.spec = spec;
-    this.nameStart = nameStart;
-    let flags = (negation === "prefix" ? NEG_PREFIX : negation === "legacy" ? NEG_LEGACY : 0) | (inlineValue ? INLINE : 0) | (abbreviated ? ABBREVIATED : 0) | ((nameEnd - nameStart) << NAME_SHIFT);
+    let bits = (negation === "prefix" ? NEG_PREFIX : negation === "legacy" ? NEG_LEGACY : 0) | (inlineValue ? INLINE : 0) | (abbreviated ? ABBREVIATED : 0);
+    if (written !== name) {
+      bits |= RESPELT;
+      spellings.set(this, written);
+    }
     const only = values.length === 1 ? (values[0] as WordNode) : null;
     // inline only a word that ends the option and shares its locator (so that it can be made again as it was)
+    let valueStart = nameEnd;
     if (only !== null && only.endOffset === end && only.loc === loc) {
-      this.value = only.text;
+      this.vals = only.text;
       this.rawValue = only.raw === only.text ? null : only.raw;
-      if (only.quoted) flags |= VALUE_QUOTED;
-      if (only.dynamic) flags |= VALUE_DYNAMIC;
-      this.valueStart = only.offset;
-      this.list = null;
+      if (only.quoted) bits |= VALUE_QUOTED;
+      if (only.dynamic) bits |= VALUE_DYNAMIC;
+      valueStart = only.offset;
     } else {
-      this.value = null;
+      this.vals = exact(values);
       this.rawValue = null;
-      this.valueStart = -1;
-      this.list = exact(values);
     }
-    this.flags = flags;
+    const nameAt = nameStart - start;
+    const nameLength = nameEnd - nameStart;
+    const gap = valueStart - nameEnd;
+    if (nameAt >= 0 && nameAt < 256 && nameLength >= 0 && nameLength < 256 && gap >= 0 && gap < 64) {
+      bits |= (nameAt << NAME_AT) | (nameLength << NAME_LENGTH) | (gap << VALUE_GAP);
+    } else {
+      bits |= WIDE;
+      widePlaces.set(this, { nameStart, nameEnd, valueStart });
+    }
+    this.bits = bits;
     // the `!` of a legacy negation (`-s ! x`) is the only one that is not the option's first character
     if (negation === "legacy" && bang) legacyBangs.set(this, bang);
   }
-  get values(): readonly Word[] {
-    if (this.list === null) {
-      const text = this.value!;
-      const raw = this.rawValue ?? text;
-      this.list = [wordNode(this.loc, this.valueStart, this.endOffset, text, raw, (this.flags & VALUE_QUOTED) !== 0, (this.flags & VALUE_DYNAMIC) !== 0)];
+  /** Spelling used in the source. */
+  get written(): string {
+    return this.bits & RESPELT ? spellings.get(this)! : this.name;
+  }
+  /** Give the option its canonical name once the parser knows it (the spelling is kept). */
+  rename(name: string): void {
+    if (name === this.name) return;
+    if (!(this.bits & RESPELT)) {
+      spellings.set(this, this.name);
+      this.bits |= RESPELT;
     }
-    return this.list;
+    (this as { name: string }).name = name;
   }
-  get valueCount(): number {
-    return this.value !== null ? 1 : this.list!.length;
-  }
-  valueText(i: number): string | undefined {
-    return this.value !== null ? (i === 0 ? this.value : undefined) : this.list![i]?.text;
-  }
-  valueDynamic(i: number): boolean {
-    return this.value !== null ? i === 0 && (this.flags & VALUE_DYNAMIC) !== 0 : this.list![i]?.dynamic === true;
+  get nameStart(): number {
+    return this.bits & WIDE ? widePlaces.get(this)!.nameStart : this.offset + ((this.bits >>> NAME_AT) & 255);
   }
   get nameEnd(): number {
-    return this.nameStart + (this.flags >>> NAME_SHIFT);
+    return this.bits & WIDE ? widePlaces.get(this)!.nameEnd : this.nameStart + ((this.bits >>> NAME_LENGTH) & 255);
+  }
+  private get valueStart(): number {
+    return this.bits & WIDE ? widePlaces.get(this)!.valueStart : this.nameEnd + ((this.bits >>> VALUE_GAP) & 63);
+  }
+  get values(): readonly Word[] {
+    const vals = this.vals;
+    if (typeof vals !== "string") return vals;
+    const list = [wordNode(this.loc, this.valueStart, this.endOffset, vals, this.rawValue ?? vals, (this.bits & VALUE_QUOTED) !== 0, (this.bits & VALUE_DYNAMIC) !== 0)];
+    this.vals = list;
+    return list;
+  }
+  get valueCount(): number {
+    const vals = this.vals;
+    return typeof vals === "string" ? 1 : vals.length;
+  }
+  valueText(i: number): string | undefined {
+    const vals = this.vals;
+    return typeof vals === "string" ? (i === 0 ? vals : undefined) : vals[i]?.text;
+  }
+  valueDynamic(i: number): boolean {
+    const vals = this.vals;
+    return typeof vals === "string" ? i === 0 && (this.bits & VALUE_DYNAMIC) !== 0 : vals[i]?.dynamic === true;
   }
   get negated(): boolean {
-    return (this.flags & (NEG_PREFIX | NEG_LEGACY)) !== 0;
+    return (this.bits & (NEG_PREFIX | NEG_LEGACY)) !== 0;
   }
   get negation(): "prefix" | "legacy" | null {
-    return this.flags & NEG_PREFIX ? "prefix" : this.flags & NEG_LEGACY ? "legacy" : null;
+    return this.bits & NEG_PREFIX ? "prefix" : this.bits & NEG_LEGACY ? "legacy" : null;
   }
   get inlineValue(): boolean {
-    return (this.flags & INLINE) !== 0;
+    return (this.bits & INLINE) !== 0;
   }
   get abbreviated(): boolean {
-    return (this.flags & ABBREVIATED) !== 0;
+    return (this.bits & ABBREVIATED) !== 0;
   }
   get nameSpan(): Span {
     return subSpan(this, this.nameStart, this.nameEnd);
   }
   get bangSpan(): Span | null {
-    if (this.flags & NEG_PREFIX) return subSpan(this, this.offset, this.offset + 1);
+    if (this.bits & NEG_PREFIX) return subSpan(this, this.offset, this.offset + 1);
     return legacyBangs.get(this) ?? null;
   }
 }

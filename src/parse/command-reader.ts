@@ -452,7 +452,7 @@ class RuleReader {
       return this.next;
     }
     const option = this.makeOption(i, bang, written, undefined, guess, false, guess === undefined);
-    if (guess) option.name = guess.name;
+    if (guess) option.rename(guess.name);
     rule.orphans.push(option);
     return this.next;
   }
