@@ -127,7 +127,7 @@ function prepare(model: Model): void {
   if (prepared.has(model)) return;
   prepared.add(model);
   model.compileAll();
-  for (const ch of model.chains.values()) model.indexOf(ch);
+  for (const ch of model.chains) model.indexOf(ch);
 }
 
 /** Run `trace`; returns the exit code. */

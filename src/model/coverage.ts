@@ -320,8 +320,9 @@ const BUDGET = 20_000;
 const NO_RULES: ReadonlySet<Rule> = new Set<Rule>();
 
 export class Coverage {
-  private readonly decidedCache = new Map<CChain, Box[]>();
-  private readonly modCache = new Map<CChain, number>();
+  /** Per chain (by `id`): its decided boxes and the fields it may change, once known. */
+  private readonly decidedCache: (Box[] | undefined)[];
+  private readonly modCache: (number | undefined)[];
   private readonly inProgress = new Set<CChain>();
   readonly unreachable: UnreachableFinding[] = [];
   readonly redundant: RedundantFinding[] = [];
@@ -330,8 +331,10 @@ export class Coverage {
 
   constructor(readonly model: Model) {
     model.compileAll();
+    this.decidedCache = new Array<Box[] | undefined>(model.chains.length).fill(undefined);
+    this.modCache = new Array<number | undefined>(model.chains.length).fill(undefined);
     this.boxes = model.rules.map((k) => boxOf(k.match));
-    for (const ch of model.chains.values()) this.analyze(ch);
+    for (const ch of model.chains) this.analyze(ch);
   }
 
   private box(k: KRule): Box | null {
@@ -340,20 +343,20 @@ export class Coverage {
 
   /** Fields a chain (or the chains it calls) may change on packets that come back from it (bitmask). */
   modifies(ch: CChain, seen?: Set<CChain>): number {
-    const c = this.modCache.get(ch);
+    const c = this.modCache[ch.id];
     if (c !== undefined) return c;
     if (seen?.has(ch)) return 0;
     (seen ??= new Set<CChain>()).add(ch);
     let out = 0;
     for (const k of ch.rules) out |= actionMods(k);
     for (const k of ch.rules) if (k.action.t === "jump" && k.jumpTarget) out |= this.modifies(k.jumpTarget, seen);
-    this.modCache.set(ch, out);
+    this.modCache[ch.id] = out;
     return out;
   }
 
   /** Boxes of packets the chain certainly gives a final verdict to (wherever it is entered from). */
   decided(ch: CChain): Box[] {
-    const c = this.decidedCache.get(ch);
+    const c = this.decidedCache[ch.id];
     if (c) return c;
     if (this.inProgress.has(ch)) return [];
     this.inProgress.add(ch);
@@ -397,7 +400,7 @@ export class Coverage {
     void ret;
     ret = [];
     this.inProgress.delete(ch);
-    this.decidedCache.set(ch, dec);
+    this.decidedCache[ch.id] = dec;
     return dec;
   }
 

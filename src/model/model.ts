@@ -57,6 +57,8 @@ export class CChain {
   private compiled: KRule[] | null = null;
   constructor(
     readonly model: Model,
+    /** Position in `model.chains` (analyses keep per-chain results in lists, not maps). */
+    readonly id: number,
     readonly table: TableName,
     readonly name: string,
     readonly builtin: boolean,
@@ -95,7 +97,8 @@ export class Model {
   readonly layout: HostLayout;
   readonly ifaces: IfaceUniverse;
   readonly doms: Domain<Scalar>[];
-  readonly chains = new Map<string, CChain>();
+  /** Every chain, table by table in source order; `chain(table, name)` finds one. */
+  readonly chains: CChain[] = [];
   readonly rules: KRule[] = [];
   readonly tables: ReadonlySet<TableName>;
 
@@ -127,8 +130,8 @@ export class Model {
       const byName = new Map<string, CChain>();
       this.byTable.set(t.name, byName);
       for (const c of t.chains) {
-        const ch = new CChain(this, t.name, c.name, c.builtin, c.policy ?? "ACCEPT", c);
-        this.chains.set(`${t.name}\0${c.name}`, ch);
+        const ch = new CChain(this, this.chains.length, t.name, c.name, c.builtin, c.policy ?? "ACCEPT", c);
+        this.chains.push(ch);
         byName.set(c.name, ch);
       }
     }
@@ -161,7 +164,7 @@ export class Model {
 
   /** Every chain compiled (for analyses of the whole ruleset). */
   compileAll(): void {
-    for (const ch of this.chains.values()) void ch.rules;
+    for (const ch of this.chains) void ch.rules;
   }
 
   /** Built-in chain of a table at a hook, resolved once. */
@@ -174,7 +177,7 @@ export class Model {
   }
 
   chain(table: TableName, name: string): CChain | undefined {
-    return this.chains.get(`${table}\0${name}`);
+    return this.byTable.get(table)?.get(name);
   }
 
   /** The index of a chain (built on first use; null for short chains or when no field discriminates). */

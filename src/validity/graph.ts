@@ -16,59 +16,105 @@ export interface Edge {
 /** A way a built-in chain reaches a chain: the jumps taken, first to last. */
 export type Path = readonly Edge[];
 
+/** Chains of a table by name. */
+export interface ChainsByName {
+  get(name: string): Chain | undefined;
+  has(name: string): boolean;
+}
+
+/**
+ * The jump graph of one table. Per-chain facts are kept in lists indexed by the chain's place in
+ * `table.chains` (see `indexOf`): a Kubernetes dump has 36,000 chains, and a map keyed by chain cost 1.75 MB
+ * apiece (there were five).
+ */
 export interface TableGraph {
   readonly table: Table;
-  readonly byName: ReadonlyMap<string, Chain>;
-  /** Jumps out of each chain to chains of the same table, in rule order (chains without such jumps are absent). */
-  readonly edges: ReadonlyMap<Chain, readonly Edge[]>;
+  readonly byName: ChainsByName;
+  /** The chain's place in `table.chains`, or -1 when it is not in this table. */
+  indexOf(chain: Chain): number;
+  /** Jumps out of a chain to chains of the same table, in rule order (empty for chains without such jumps). */
+  edgesOf(chain: Chain): readonly Edge[];
   /**
-   * For every hook, the chains its built-in chain reaches: chain → the last jump of a shortest path from the
-   * hook's chain (null for the built-in chain itself). `pathTo` rebuilds the whole path when a message needs
-   * it. Kept per hook, not per chain: a Kubernetes dump has tens of thousands of chains, and a small map for
-   * each was 7 MB.
+   * For every hook, per chain (by place): the last jump of a shortest path from the hook's chain, null for the
+   * built-in chain itself, undefined where the hook does not reach. `pathTo` rebuilds the whole path when a
+   * message needs it.
    */
-  readonly hooks: ReadonlyMap<Hook, ReadonlyMap<Chain, Edge | null>>;
+  readonly hooks: ReadonlyMap<Hook, readonly (Edge | null | undefined)[]>;
 }
 
 export interface RulesetGraph {
   readonly tables: ReadonlyMap<TableName, TableGraph>;
 }
 
+const NO_EDGES: readonly Edge[] = [];
 
-export function buildGraph(ruleset: Ruleset): RulesetGraph {
-  const tables = new Map<TableName, TableGraph>();
-  for (const table of ruleset.tables) {
-    const byName = new Map(table.chains.map((c) => [c.name, c] as const));
-    const edges = new Map<Chain, Edge[]>();
-    for (const chain of table.chains) {
-      const out: Edge[] = [];
+class Graph implements TableGraph, ChainsByName {
+  readonly hooks = new Map<Hook, (Edge | null | undefined)[]>();
+  /** Place of each chain in `table.chains`, by name (names are unique in a table). */
+  private readonly places = new Map<string, number>();
+  /** Jumps out of each chain, by place (undefined: none). */
+  private readonly edges: (readonly Edge[] | undefined)[];
+  constructor(readonly table: Table) {
+    const chains = table.chains;
+    for (let i = 0; i < chains.length; i++) this.places.set(chains[i]!.name, i);
+    this.edges = new Array<readonly Edge[] | undefined>(chains.length).fill(undefined);
+    const out: Edge[] = [];
+    for (let i = 0; i < chains.length; i++) {
+      const chain = chains[i]!;
       for (const rule of chain.rules) {
         const t = rule.target;
         if (!t || t.spec) continue;
-        const to = byName.get(t.name);
+        const to = this.get(t.name);
         if (to && !to.builtin) out.push({ from: chain, to, rule });
       }
-      // chains without jumps are left out (readers take a missing entry as no jumps)
-      if (out.length) edges.set(chain, out.slice());
+      if (out.length) this.edges[i] = out.slice();
+      out.length = 0;
     }
-    const hooks = new Map<Hook, Map<Chain, Edge | null>>();
-    for (const chain of table.chains) {
+    for (let i = 0; i < chains.length; i++) {
+      const chain = chains[i]!;
       if (!chain.builtin || !isHook(chain.name) || !isBuiltinChain(table.name, chain.name)) continue;
-      const hook = chain.name;
       // breadth-first from the hook's chain: the first jump that reaches a chain lies on a shortest path
-      const via = new Map<Chain, Edge | null>([[chain, null]]);
-      const queue: Chain[] = [chain];
+      const via = new Array<Edge | null | undefined>(chains.length).fill(undefined);
+      via[i] = null;
+      const queue: number[] = [i];
       for (let qi = 0; qi < queue.length; qi++) {
-        for (const e of edges.get(queue[qi]!) ?? []) {
-          if (via.has(e.to)) continue;
-          via.set(e.to, e);
-          queue.push(e.to);
+        for (const e of this.edges[queue[qi]!] ?? NO_EDGES) {
+          const to = this.places.get(e.to.name)!;
+          if (via[to] !== undefined) continue;
+          via[to] = e;
+          queue.push(to);
         }
       }
-      hooks.set(hook, via);
+      this.hooks.set(chain.name, via);
     }
-    tables.set(table.name, { table, byName, edges, hooks });
   }
+  get byName(): ChainsByName {
+    return this;
+  }
+  get(name: string): Chain | undefined {
+    const i = this.places.get(name);
+    return i === undefined ? undefined : this.table.chains[i];
+  }
+  has(name: string): boolean {
+    return this.places.has(name);
+  }
+  indexOf(chain: Chain): number {
+    const i = this.places.get(chain.name);
+    return i !== undefined && this.table.chains[i] === chain ? i : -1;
+  }
+  edgesOf(chain: Chain): readonly Edge[] {
+    const i = this.indexOf(chain);
+    return (i < 0 ? undefined : this.edges[i]) ?? NO_EDGES;
+  }
+  /** Jumps out of the chain at place i. */
+  edgesAt(i: number): readonly Edge[] {
+    return this.edges[i] ?? NO_EDGES;
+  }
+}
+
+export function buildGraph(ruleset: Ruleset): RulesetGraph {
+  const tables = new Map<TableName, TableGraph>();
+  for (const table of ruleset.tables) tables.set(table.name, new Graph(table));
   return { tables };
 }
 
@@ -79,16 +125,19 @@ export function graphOf(ctx: { ast: Ruleset; memo<T>(key: string, compute: () =>
 /** Hooks whose packets reach `chain`, each with the last jump of a shortest path (null for the built-in chain). */
 export function hooksOf(graph: RulesetGraph, chain: Chain): ReadonlyMap<Hook, Edge | null> {
   const out = new Map<Hook, Edge | null>();
-  const hooks = graph.tables.get(chain.table)?.hooks;
-  if (hooks) for (const [hook, via] of hooks) if (via.has(chain)) out.set(hook, via.get(chain)!);
+  const tg = graph.tables.get(chain.table);
+  const i = tg ? tg.indexOf(chain) : -1;
+  if (i >= 0) for (const [hook, via] of tg!.hooks) if (via[i] !== undefined) out.set(hook, via[i]!);
   return out;
 }
 
 /** The jumps from `hook`'s built-in chain to `chain`, first to last (empty for the built-in chain itself). */
 export function pathTo(graph: RulesetGraph, chain: Chain, hook: Hook): Path {
-  const via = graph.tables.get(chain.table)?.hooks.get(hook);
+  const tg = graph.tables.get(chain.table);
+  const via = tg?.hooks.get(hook);
   const path: Edge[] = [];
-  for (let e = via?.get(chain) ?? null; e; e = via?.get(e.from) ?? null) path.unshift(e);
+  if (!tg || !via) return path;
+  for (let e = via[tg.indexOf(chain)] ?? null; e; e = via[tg.indexOf(e.from)] ?? null) path.unshift(e);
   return path;
 }
 
@@ -109,58 +158,71 @@ export interface Cycle {
 export function findCycles(graph: RulesetGraph): Cycle[] {
   const out: Cycle[] = [];
   for (const tg of graph.tables.values()) {
-    // Tarjan's strongly connected components, iterative (jump graphs can be deep)
+    const g = tg as Graph;
+    const chains = tg.table.chains;
+    const n = chains.length;
+    // Tarjan's strongly connected components, iterative (jump graphs can be deep), over chain places
     let index = 0;
-    const idx = new Map<Chain, number>();
-    const low = new Map<Chain, number>();
-    const stack: Chain[] = [];
-    const onStack = new Set<Chain>();
-    const sccs: Chain[][] = [];
-    for (const root of tg.table.chains) {
-      if (idx.has(root)) continue;
-      const work: { v: Chain; next: number }[] = [{ v: root, next: 0 }];
-      idx.set(root, index);
-      low.set(root, index++);
+    const idx = new Int32Array(n).fill(-1);
+    const low = new Int32Array(n);
+    const onStack = new Uint8Array(n);
+    const stack: number[] = [];
+    const sccs: number[][] = [];
+    // the work stack: a chain's place and how many of its jumps were followed
+    const workV: number[] = [];
+    const workNext: number[] = [];
+    for (let root = 0; root < n; root++) {
+      if (idx[root] !== -1) continue;
+      workV.push(root);
+      workNext.push(0);
+      idx[root] = low[root] = index++;
       stack.push(root);
-      onStack.add(root);
-      while (work.length) {
-        const frame = work[work.length - 1]!;
-        const out = tg.edges.get(frame.v) ?? [];
-        if (frame.next < out.length) {
-          const w = out[frame.next++]!.to;
-          if (!idx.has(w)) {
-            idx.set(w, index);
-            low.set(w, index++);
+      onStack[root] = 1;
+      while (workV.length) {
+        const top = workV.length - 1;
+        const v = workV[top]!;
+        const jumps = g.edgesAt(v);
+        if (workNext[top]! < jumps.length) {
+          const w = g.indexOf(jumps[workNext[top]!++]!.to);
+          if (idx[w] === -1) {
+            idx[w] = low[w] = index++;
             stack.push(w);
-            onStack.add(w);
-            work.push({ v: w, next: 0 });
-          } else if (onStack.has(w)) low.set(frame.v, Math.min(low.get(frame.v)!, idx.get(w)!));
+            onStack[w] = 1;
+            workV.push(w);
+            workNext.push(0);
+          } else if (onStack[w]) low[v] = Math.min(low[v]!, idx[w]!);
           continue;
         }
-        work.pop();
-        const parent = work[work.length - 1];
-        if (parent) low.set(parent.v, Math.min(low.get(parent.v)!, low.get(frame.v)!));
-        if (low.get(frame.v) === idx.get(frame.v)) {
-          const comp: Chain[] = [];
-          let w: Chain;
+        workV.pop();
+        workNext.pop();
+        if (workV.length) {
+          const parent = workV[workV.length - 1]!;
+          low[parent] = Math.min(low[parent]!, low[v]!);
+        }
+        if (low[v] === idx[v]) {
+          const comp: number[] = [];
+          let w: number;
           do {
             w = stack.pop()!;
-            onStack.delete(w);
+            onStack[w] = 0;
             comp.push(w);
-          } while (w !== frame.v);
+          } while (w !== v);
           sccs.push(comp);
         }
       }
     }
-    for (const comp of sccs) {
+    for (const places of sccs) {
+      // a single chain without a self-jump is no cycle (most components): decided without sets
+      if (places.length === 1 && !g.edgesAt(places[0]!).some((e) => e.to === chains[places[0]!])) continue;
+      const comp = places.map((i) => chains[i]!);
       const members = new Set(comp);
-      const inner = comp.flatMap((c) => (tg.edges.get(c) ?? []).filter((e) => members.has(e.to)));
-      if (inner.length === 0) continue; // single chain without a self-jump
+      const inner = comp.flatMap((c) => tg.edgesOf(c).filter((e) => members.has(e.to)));
+      if (inner.length === 0) continue;
       // one concrete cycle: walk from the chain of the last-written inner edge back to itself
       const closing = inner.reduce((a, b) => (b.rule.span.offset > a.rule.span.offset ? b : a));
       const path = shortestPath(tg, closing.to, closing.from, members);
       const edges = [...(path ?? []), closing];
-      const reachable = comp.some((c) => [...tg.hooks.values()].some((via) => via.has(c)));
+      const reachable = places.some((i) => [...tg.hooks.values()].some((via) => via[i] !== undefined));
       out.push({ edges, reachable });
     }
   }
@@ -174,7 +236,7 @@ function shortestPath(tg: TableGraph, from: Chain, to: Chain, within: ReadonlySe
   const seen = new Set([from]);
   for (let qi = 0; qi < queue.length; qi++) {
     const c = queue[qi]!;
-    for (const e of tg.edges.get(c) ?? []) {
+    for (const e of tg.edgesOf(c)) {
       if (!within.has(e.to) || seen.has(e.to)) continue;
       seen.add(e.to);
       prev.set(e.to, e);
