@@ -123,4 +123,43 @@ describe("option positions and spellings survive packing", () => {
     expect(unknown.valueText(0)).toBe("v");
     expect(at(text, unknown.values[0]!.span)).toBe("v");
   });
+
+  it("keeps a target's name, near or far, and whether it is a goto", () => {
+    const far = " ".repeat(300);
+    const text = `*filter\n:USER - [0:0]\n-A INPUT -j${far}ACCEPT\n-A INPUT -g USER\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n`;
+    const [wide, jump, near] = parse(text).tables[0]!.chains.find((c) => c.name === "INPUT")!.rules;
+    expect([wide!.target!.goto, at(text, wide!.target!.nameSpan)]).toEqual([false, "ACCEPT"]);
+    expect([jump!.target!.goto, at(text, jump!.target!.nameSpan)]).toEqual([true, "USER"]);
+    expect(at(text, near!.target!.nameSpan)).toBe("ACCEPT");
+    const m = near!.matches[0]!;
+    expect([m.module, m.implicit, at(text, m.headSpan)]).toEqual(["tcp", true, "--dport"]);
+  });
+});
+
+describe("commands keep their flag, rule number and chain name", () => {
+  it("answers flag and index as written", () => {
+    const text = "iptables --append INPUT -j ACCEPT\niptables -I INPUT 2 -j DROP\niptables -D INPUT 1\niptables -A INPUT -j LOG\n";
+    const cmds = parse(text).commands;
+    expect(cmds.map((c) => [c.op, c.flag, c.index])).toEqual([
+      ["append", "--append", null],
+      ["insert", "-I", 2],
+      ["delete", "-D", 1],
+      ["append", "-A", null],
+    ]);
+    const save = parse("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n").commands;
+    expect(save.map((c) => [c.op, c.flag, c.index])).toEqual([
+      ["declare-chain", ":", null],
+      ["append", "-A", null],
+    ]);
+  });
+
+  it("finds a chain name longer than the packed length allows", () => {
+    const name = "C".repeat(600_000);
+    const text = `*filter\n:${name} - [0:0]\n-A ${name} -j ACCEPT\nCOMMIT\n`;
+    const cmds = parse(text).commands;
+    for (const c of cmds) {
+      expect(c.chain).toBe(name);
+      expect(text.slice(c.chainSpan!.offset, c.chainSpan!.endOffset)).toBe(name);
+    }
+  });
 });

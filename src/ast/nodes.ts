@@ -385,20 +385,22 @@ kind(OptionNode, "Option");
 export class MatchNode extends Located implements Match {
   declare readonly kind: "Match";
   readonly module: string;
-  readonly implicit: boolean;
   /** Exact-size; grow it with addOption only. */
   readonly options: Option[] = EMPTY;
   readonly spec: ExtensionSpec | undefined;
-  private readonly headEnd: number;
+  /** The head's length (`-m NAME`, or the option that loaded an implicit match) times two, plus 1 when implicit. */
+  private readonly head: number;
   constructor(loc: Locator, start: number, end: number, module: string, implicit: boolean, spec: ExtensionSpec | undefined) {
     super(loc, start, end);
     this.module = module;
-    this.implicit = implicit;
     this.spec = spec;
-    this.headEnd = end;
+    this.head = (end - start) * 2 + (implicit ? 1 : 0);
+  }
+  get implicit(): boolean {
+    return this.head % 2 === 1;
   }
   get headSpan(): Span {
-    return subSpan(this, this.offset, this.headEnd);
+    return subSpan(this, this.offset, this.offset + Math.floor(this.head / 2));
   }
   /** Append an option and grow the match to cover it. */
   addOption(option: OptionNode): void {
@@ -408,27 +410,41 @@ export class MatchNode extends Located implements Match {
 }
 kind(MatchNode, "Match");
 
+/** Places of target names too far from the target's start, or too long, for TargetNode's bits. */
+const wideNames = new WeakMap<object, readonly [number, number]>();
+
 export class TargetNode extends Located implements Target {
   declare readonly kind: "Target";
   readonly name: string;
-  readonly goto: boolean;
   /** Exact-size; grow it with addOption only. */
   readonly options: Option[] = EMPTY;
   readonly spec: ExtensionSpec | undefined;
-  /** Offsets of the name word (the word itself is not kept: one per rule, and only its span is ever asked for). */
-  private readonly nameStart: number;
-  private readonly nameEnd: number;
+  /**
+   * Bit 0 goto, bit 1 "wide" (the name's place is kept in `wideNames`), bits 2–9 where the name word starts
+   * (from the target's start), from bit 10 its length. The word itself is not kept: one per rule, and only
+   * its span is ever asked for.
+   */
+  private readonly bits: number;
   /** `nameWord` must be located with `loc`. */
   constructor(loc: Locator, start: number, end: number, nameWord: Word & Located, goto: boolean, spec: ExtensionSpec | undefined) {
     super(loc, start, end);
     this.name = nameWord.text;
-    this.nameStart = nameWord.offset;
-    this.nameEnd = nameWord.endOffset;
-    this.goto = goto;
     this.spec = spec;
+    const at = nameWord.offset - start;
+    const length = nameWord.endOffset - nameWord.offset;
+    if (at >= 0 && at < 256 && length >= 0 && length < 1 << 20) this.bits = (goto ? 1 : 0) | (at << 2) | (length << 10);
+    else {
+      this.bits = (goto ? 1 : 0) | 2;
+      wideNames.set(this, [nameWord.offset, nameWord.endOffset]);
+    }
+  }
+  get goto(): boolean {
+    return (this.bits & 1) !== 0;
   }
   get nameSpan(): Span {
-    return subSpan(this, this.nameStart, this.nameEnd);
+    const wide = this.bits & 2 ? wideNames.get(this)! : null;
+    const start = wide ? wide[0] : this.offset + ((this.bits >>> 2) & 255);
+    return subSpan(this, start, wide ? wide[1] : start + (this.bits >>> 10));
   }
   /** Append an option and grow the target to cover it. */
   addOption(option: OptionNode): void {
@@ -503,22 +519,43 @@ const OPS: readonly OperationType[] = ["append", "insert", "delete", "replace", 
 const TABLES: readonly TableName[] = ["filter", "nat", "mangle", "raw", "security"];
 const FAMILIES: readonly (Family | null)[] = [null, "ipv4", "ipv6"];
 /** The largest chain name length `bits` holds (23 bits); a longer name keeps its end offset aside. */
-const LONG_NAME = 0x7fffff;
+const LONG_NAME = 0x7ffff;
 const longChainEnds = new WeakMap<CommandNode, number>();
+/** How each operation is usually written; a command written otherwise keeps its flag in `otherFlags`. */
+const USUAL_FLAGS: Readonly<Record<OperationType, string>> = {
+  append: "-A",
+  insert: "-I",
+  delete: "-D",
+  replace: "-R",
+  check: "-C",
+  "new-chain": "-N",
+  "delete-chain": "-X",
+  flush: "-F",
+  zero: "-Z",
+  policy: "-P",
+  "rename-chain": "-E",
+  "declare-chain": ":",
+  list: "-S",
+};
+const otherFlags = new WeakMap<CommandNode, string>();
+/** Rule numbers of the commands that give one (-I CHAIN 2, -R, -D CHAIN 3): a few in a dump, if any. */
+const ruleNumbers = new WeakMap<CommandNode, number>();
+const OTHER_FLAG = 1 << 9;
+const RULE_NUMBER = 1 << 10;
+const CHAIN_LENGTH = 11;
 
 export class CommandNode extends Located implements Command {
   declare readonly kind: "Command";
   declare readonly chainSpan: Span | null;
-  readonly flag: string;
   readonly chain: string | null;
   /** Offset of the chain name word (-1 when the command names no chain); its length is in `bits`. */
   private readonly chainStart: number;
   /**
-   * Operation (bits 0–3), table (4–6), family (7–8) and the chain name's length (from bit 9), in one
-   * number: a 100k-rule dump has 136,000 commands.
+   * Operation (bits 0–3), table (4–6), family (7–8), whether the flag is written unusually (9) and whether a
+   * rule number is given (10), and the chain name's length (from bit 11), in one number: a 100k-rule dump has
+   * 136,000 commands.
    */
   private bits: number;
-  readonly index: number | null;
   rule: Rule | null = null;
   readonly argument: Word | null;
   program?: string;
@@ -529,7 +566,6 @@ export class CommandNode extends Located implements Command {
     init: { op: OperationType; flag: string; table: TableName; chain: string | null; chainStart: number; chainEnd: number; index: number | null; argument: Word | null; family: Family | null; program?: string },
   ) {
     super(loc, start, end);
-    this.flag = init.flag;
     this.chain = init.chain;
     this.chainStart = init.chainStart;
     let length = init.chainStart < 0 ? 0 : init.chainEnd - init.chainStart;
@@ -537,13 +573,29 @@ export class CommandNode extends Located implements Command {
       longChainEnds.set(this, init.chainEnd);
       length = LONG_NAME;
     }
-    this.bits = OPS.indexOf(init.op) | (TABLES.indexOf(init.table) << 4) | (FAMILIES.indexOf(init.family) << 7) | (length << 9);
-    this.index = init.index;
+    let bits = OPS.indexOf(init.op) | (TABLES.indexOf(init.table) << 4) | (FAMILIES.indexOf(init.family) << 7) | (length << CHAIN_LENGTH);
+    if (init.flag !== USUAL_FLAGS[init.op]) {
+      bits |= OTHER_FLAG;
+      otherFlags.set(this, init.flag);
+    }
+    if (init.index !== null) {
+      bits |= RULE_NUMBER;
+      ruleNumbers.set(this, init.index);
+    }
+    this.bits = bits;
     this.argument = init.argument;
     if (init.program !== undefined) this.program = init.program;
   }
   get op(): OperationType {
     return OPS[this.bits & 15]!;
+  }
+  /** The flag as written (`-A`, `--append`, `:` for a restore file's chain line). */
+  get flag(): string {
+    return this.bits & OTHER_FLAG ? otherFlags.get(this)! : USUAL_FLAGS[this.op];
+  }
+  /** The rule number (-I CHAIN 2, -R CHAIN 3, -D CHAIN 4), or null. */
+  get index(): number | null {
+    return this.bits & RULE_NUMBER ? ruleNumbers.get(this)! : null;
   }
   get table(): TableName {
     return TABLES[(this.bits >>> 4) & 7]!;
@@ -558,7 +610,7 @@ export class CommandNode extends Located implements Command {
     this.bits = (this.bits & ~(3 << 7)) | (FAMILIES.indexOf(f) << 7);
   }
   private get chainEnd(): number {
-    const length = this.bits >>> 9;
+    const length = this.bits >>> CHAIN_LENGTH;
     return length === LONG_NAME ? longChainEnds.get(this)! : this.chainStart + length;
   }
 }
