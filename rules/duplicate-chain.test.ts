@@ -9,6 +9,8 @@ ruleTests(rule, [
   { name: "built-in chains declared twice", text: restore("filter", ":INPUT ACCEPT [0:0]", ":INPUT DROP [0:0]", ":OUTPUT - [0:0]", ":OUTPUT - [0:0]"), expect: [] },
   { name: "script: -N twice", format: "script", text: "iptables -N A\niptables -N A\n", expect: ["2:13 error"] },
   { name: "script: -N, -X, -N", format: "script", text: "iptables -N A\niptables -X A\niptables -N A\n", expect: [] },
+  { name: "script: -X without a name removes every chain of the table", format: "script", text: "iptables -N A\niptables -t nat -N A\niptables -X\niptables -N A\niptables -t nat -N A\n", expect: ["5:20 error"] },
+  { name: "script: -E renames, the old name is free and the new one taken", format: "script", text: "iptables -N A\niptables -E A B\niptables -N A\niptables -N B\n", expect: ["4:13 error"] },
   { name: "-N of a built-in chain", text: restore("filter", "-N INPUT"), expect: ["2:4 error"] },
   { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-N A\n-N B\n", expect: [] },
 ]);

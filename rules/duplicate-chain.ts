@@ -23,43 +23,46 @@ export default defineRule({
   },
   check({ ast, report }) {
     const legacy = backendOf(ast) === "legacy";
-    // replay chain creation in source order: which command created each chain, which ones came again
-    const seen = new Map<string, { op: string; builtin: boolean }>();
+    // replay chain creation in source order: which chains exist (and whether built in), table by table; spans
+    // and messages are made only for a finding (a Kubernetes dump declares tens of thousands of chains)
+    const seen = new Map<string, Map<string, boolean>>();
     for (const cmd of ast.commands) {
       if ((cmd.op !== "declare-chain" && cmd.op !== "new-chain") || cmd.chain === null) {
         if (cmd.op === "delete-chain") {
-          for (const k of [...seen.keys()]) if (k.startsWith(`${cmd.table}\0`) && (cmd.chain === null || k === `${cmd.table}\0${cmd.chain}`)) seen.delete(k);
+          if (cmd.chain === null) seen.delete(cmd.table);
+          else seen.get(cmd.table)?.delete(cmd.chain);
         }
         if (cmd.op === "rename-chain" && cmd.chain && cmd.argument) {
-          const v = seen.get(`${cmd.table}\0${cmd.chain}`);
-          if (v) {
-            seen.delete(`${cmd.table}\0${cmd.chain}`);
-            seen.set(`${cmd.table}\0${cmd.argument.text}`, v);
+          const chains = seen.get(cmd.table);
+          const v = chains?.get(cmd.chain);
+          if (chains && v !== undefined) {
+            chains.delete(cmd.chain);
+            chains.set(cmd.argument.text, v);
           }
         }
         continue;
       }
-      const key = `${cmd.table}\0${cmd.chain}`;
-      const prev = seen.get(key);
+      let chains = seen.get(cmd.table);
+      if (!chains) seen.set(cmd.table, (chains = new Map()));
+      const prev = chains.get(cmd.chain);
       if (cmd.op === "new-chain" && isBuiltinChain(cmd.table, cmd.chain)) {
         report({ message: `${cmd.chain} is a built-in chain of ${cmd.table}; -N refuses it ("Chain already exists")`, span: cmd.chainSpan ?? cmd.span, severity: "error" });
         continue;
       }
-      const span = cmd.chainSpan ?? cmd.span;
       const builtin = isBuiltinChain(cmd.table, cmd.chain);
-      if (prev) {
+      if (prev !== undefined) {
         if (cmd.op === "new-chain") {
-          report({ message: `chain ${cmd.chain} already exists in table ${cmd.table}; -N refuses it ("Chain already exists")`, span, severity: "error" });
-        } else if (!(prev.builtin && builtin)) {
+          report({ message: `chain ${cmd.chain} already exists in table ${cmd.table}; -N refuses it ("Chain already exists")`, span: cmd.chainSpan ?? cmd.span, severity: "error" });
+        } else if (!(prev && builtin)) {
           report({
             message: `chain ${cmd.chain} is declared again in table ${cmd.table}${legacy ? "; the legacy backend refuses the file (\"File exists\")" : "; the nf_tables backend ignores the repeat, the legacy backend refuses the file"}`,
-            span,
+            span: cmd.chainSpan ?? cmd.span,
             severity: legacy ? "error" : "warning",
           });
         }
         continue;
       }
-      seen.set(key, { op: cmd.op, builtin });
+      chains.set(cmd.chain, builtin);
     }
   },
 });

@@ -4,13 +4,13 @@ import { isBuiltinChain } from "../src/catalog/index.js";
 import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/types.js";
 import { defineRule, type Finding } from "../src/rule.js";
 import { isHookName as isHook, quoteList } from "../src/validity/base.js";
-import { describePath, graphOf, hooksOf, pathTo, type Path, type RulesetGraph } from "../src/validity/graph.js";
+import { describePath, graphOf, hooksReaching, pathTo, type Path, type RulesetGraph } from "../src/validity/graph.js";
 
 /** Hooks that reach the rule's chain: the built-in chain itself, or every built-in chain that jumps into it. */
 function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Hook[] {
   if (chain?.builtin && isHook(chain.name) && isBuiltinChain(rule.table, chain.name)) return [chain.name];
   if (!chain) return [];
-  return [...hooksOf(graph, chain).keys()];
+  return hooksReaching(graph, chain);
 }
 
 /** Would checkExtension report anything: the extension is not for this table, or not for one of the hooks? */

@@ -122,12 +122,12 @@ export function graphOf(ctx: { ast: Ruleset; memo<T>(key: string, compute: () =>
   return ctx.memo("validity:graph", () => buildGraph(ctx.ast));
 }
 
-/** Hooks whose packets reach `chain`, each with the last jump of a shortest path (null for the built-in chain). */
-export function hooksOf(graph: RulesetGraph, chain: Chain): ReadonlyMap<Hook, Edge | null> {
-  const out = new Map<Hook, Edge | null>();
+/** The hooks whose packets reach `chain`, in the table's order (asked once per chain of a dump). */
+export function hooksReaching(graph: RulesetGraph, chain: Chain): Hook[] {
+  const out: Hook[] = [];
   const tg = graph.tables.get(chain.table);
   const i = tg ? tg.indexOf(chain) : -1;
-  if (i >= 0) for (const [hook, via] of tg!.hooks) if (via[i] !== undefined) out.set(hook, via[i]!);
+  if (i >= 0) for (const [hook, via] of tg!.hooks) if (via[i] !== undefined) out.push(hook);
   return out;
 }
 
