@@ -145,6 +145,9 @@ function appended<T>(list: readonly T[], item: T): T[] {
   }
 }
 
+/** Array.isArray that narrows a readonly list. */
+const isArray = Array.isArray as (x: unknown) => x is readonly unknown[];
+
 function kind<K extends string>(cls: { prototype: object }, value: K) {
   Object.defineProperty(cls.prototype, "kind", { value, enumerable: true });
 }
@@ -197,6 +200,19 @@ class WrittenWordNode extends WordNode {
   override get dynamic(): boolean | undefined {
     return this.flags & 2 ? true : undefined;
   }
+}
+
+/**
+ * A word described by its pieces, for code that copies them instead of keeping a Word node (the parser fills
+ * one reused object; nothing keeps it).
+ */
+export interface WordParts {
+  text: string;
+  raw: string;
+  start: number;
+  end: number;
+  quoted: boolean;
+  dynamic: boolean;
 }
 
 /** A Word node: the compact kind when the word is written plainly. */
@@ -268,7 +284,8 @@ export class OptionNode extends Located implements Option {
   /**
    * The name word spans [nameStart, nameEnd); `bang` is the span of a legacy negation's `!`. (Plain
    * parameters rather than an options object: the parser makes one option per criterion, and an object
-   * for each call was garbage.) `values` is read, not kept: pass the parser's reused list.
+   * for each call was garbage.) `values` is a single value's pieces (copied, not kept: the parser passes
+   * one reused object, and no Word is made), or the Words of no value or several (copied exact-size).
    */
   constructor(
     loc: Locator,
@@ -278,7 +295,7 @@ export class OptionNode extends Located implements Option {
     written: string,
     nameStart: number,
     nameEnd: number,
-    values: readonly Word[],
+    values: WordParts | readonly Word[],
     spec: OptionSpec | undefined,
     negation: "prefix" | "legacy" | null,
     bang: Span | null,
@@ -293,17 +310,19 @@ export class OptionNode extends Located implements Option {
       bits |= RESPELT;
       spellings.set(this, written);
     }
-    const only = values.length === 1 ? (values[0] as WordNode) : null;
-    // inline only a word that ends the option and shares its locator (so that it can be made again as it was)
     let valueStart = nameEnd;
-    if (only !== null && only.endOffset === end && only.loc === loc) {
-      this.vals = only.text;
-      this.rawValue = only.raw === only.text ? null : only.raw;
-      if (only.quoted) bits |= VALUE_QUOTED;
-      if (only.dynamic) bits |= VALUE_DYNAMIC;
-      valueStart = only.offset;
-    } else {
+    if (isArray(values)) {
       this.vals = exact(values);
+      this.rawValue = null;
+    } else if (values.end === end) {
+      // the value ends the option (as the parser's always does): its Word can be made again from these
+      this.vals = values.text;
+      this.rawValue = values.raw === values.text ? null : values.raw;
+      if (values.quoted) bits |= VALUE_QUOTED;
+      if (values.dynamic) bits |= VALUE_DYNAMIC;
+      valueStart = values.start;
+    } else {
+      this.vals = [wordNode(loc, values.start, values.end, values.text, values.raw, values.quoted, values.dynamic)];
       this.rawValue = null;
     }
     const nameAt = nameStart - start;
@@ -425,17 +444,17 @@ export class TargetNode extends Located implements Target {
    * its span is ever asked for.
    */
   private readonly bits: number;
-  /** `nameWord` must be located with `loc`. */
-  constructor(loc: Locator, start: number, end: number, nameWord: Word & Located, goto: boolean, spec: ExtensionSpec | undefined) {
+  /** `nameWord` (read, not kept) is located with `loc`. */
+  constructor(loc: Locator, start: number, end: number, nameWord: Readonly<WordParts>, goto: boolean, spec: ExtensionSpec | undefined) {
     super(loc, start, end);
     this.name = nameWord.text;
     this.spec = spec;
-    const at = nameWord.offset - start;
-    const length = nameWord.endOffset - nameWord.offset;
+    const at = nameWord.start - start;
+    const length = nameWord.end - nameWord.start;
     if (at >= 0 && at < 256 && length >= 0 && length < 1 << 20) this.bits = (goto ? 1 : 0) | (at << 2) | (length << 10);
     else {
       this.bits = (goto ? 1 : 0) | 2;
-      wideNames.set(this, [nameWord.offset, nameWord.endOffset]);
+      wideNames.set(this, [nameWord.start, nameWord.end]);
     }
   }
   get goto(): boolean {

@@ -3,8 +3,7 @@
  * scanner's token arrays (no per-token objects); script commands by shell words. A Word node is only
  * allocated for words that end up in the tree.
  */
-import { type Locator, type WordNode, wordNode } from "../ast/nodes.js";
-import type { Word } from "../ast/iptables.js";
+import { type Locator, type WordNode, wordNode, type WordParts } from "../ast/nodes.js";
 import { T_UNTERMINATED, T_WS, type TokenBuffer } from "./scan.js";
 import { unquoteRestoreWord } from "./words.js";
 
@@ -19,6 +18,8 @@ export interface Args {
   raw(i: number): string;
   /** A Word node for argument i. */
   word(i: number): WordNode;
+  /** Argument i's pieces, written into `into` (no Word node is made). */
+  parts(i: number, into: WordParts): WordParts;
 }
 
 /**
@@ -144,10 +145,21 @@ export class LineArgs implements Args {
   raw(i: number): string {
     return this.source.slice(this.starts[i]!, this.ends[i]!);
   }
+  /** The word as written: its text unless quoted (then the interned source range). */
+  private written(i: number): string {
+    return this.quoted[i] === 1 ? internRange(this.source, this.starts[i]!, this.ends[i]!) : this.texts[i]!;
+  }
   word(i: number): WordNode {
-    const text = this.texts[i]!;
-    const quoted = this.quoted[i] === 1;
-    return wordNode(this.loc, this.starts[i]!, this.ends[i]!, text, quoted ? internRange(this.source, this.starts[i]!, this.ends[i]!) : text, quoted, false);
+    return wordNode(this.loc, this.starts[i]!, this.ends[i]!, this.texts[i]!, this.written(i), this.quoted[i] === 1, false);
+  }
+  parts(i: number, into: WordParts): WordParts {
+    into.text = this.texts[i]!;
+    into.raw = this.written(i);
+    into.start = this.starts[i]!;
+    into.end = this.ends[i]!;
+    into.quoted = this.quoted[i] === 1;
+    into.dynamic = false;
+    return into;
   }
 }
 
@@ -184,5 +196,15 @@ export class ShellArgs implements Args {
   word(i: number): WordNode {
     const a = this.items[i]!;
     return wordNode(this.loc, a.start, a.end, a.text, a.raw, a.quoted, a.dynamic);
+  }
+  parts(i: number, into: WordParts): WordParts {
+    const a = this.items[i]!;
+    into.text = a.text;
+    into.raw = a.raw;
+    into.start = a.start;
+    into.end = a.end;
+    into.quoted = a.quoted;
+    into.dynamic = a.dynamic;
+    return into;
   }
 }

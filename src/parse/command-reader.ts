@@ -10,7 +10,7 @@
  *  - a required value is the next word, whatever it looks like (but a missing value is reported as such).
  */
 import { criterion, type Command, type Counters, type Family, type Match, type OperationType, type Option, type ParseDiagnostic, type SourceFormat, type TableName, type Word } from "../ast/iptables.js";
-import { clear, CommandNode, CountersNode, counterValue, exact, type Located, MatchNode, OptionNode, RuleNode, TargetNode, type WordNode, wordNode } from "../ast/nodes.js";
+import { clear, CommandNode, CountersNode, counterValue, type Located, MatchNode, OptionNode, RuleNode, TargetNode, type WordNode, wordNode, type WordParts } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { type CatalogEntry, extensionsDefining, findCoreOption, findMatch, findTarget, implicitMatchFor, isBuiltinTarget } from "../catalog/index.js";
@@ -87,13 +87,24 @@ function inlineEq(text: string): number {
   return text.charCodeAt(0) === 45 && text.charCodeAt(1) === 45 ? text.indexOf("=") : -1;
 }
 
-/** A Word for the value part of `--name=value` in argument i. */
-function inlineValueWord(args: Args, i: number): WordNode {
+/** The pieces of the value part of `--name=value` in argument i, written into `into`. */
+function inlineValueParts(args: Args, i: number, into: WordParts): WordParts {
   const raw = args.raw(i);
   const rawEq = raw.indexOf("=");
   const text = args.text(i);
-  const rawValue = raw.slice(rawEq + 1);
-  return wordNode(args.loc, args.start(i) + rawEq + 1, args.end(i), text.slice(text.indexOf("=") + 1), rawValue, rawValue.includes('"'), false);
+  into.raw = raw.slice(rawEq + 1);
+  into.text = text.slice(text.indexOf("=") + 1);
+  into.start = args.start(i) + rawEq + 1;
+  into.end = args.end(i);
+  into.quoted = into.raw.includes('"');
+  into.dynamic = false;
+  return into;
+}
+
+/** A Word for the value part of `--name=value` in argument i. */
+function inlineValueWord(args: Args, i: number): WordNode {
+  const p = inlineValueParts(args, i, scratch.parts);
+  return wordNode(args.loc, p.start, p.end, p.text, p.raw, p.quoted, p.dynamic);
 }
 
 function diag(ctx: ReaderContext, code: string, message: string, span: Span) {
@@ -248,7 +259,12 @@ interface Loaded {
  * emptied with `clear`, which keeps their room: a fresh list per rule was most of the parser's garbage.
  */
 const scratch = {
-  values: [] as Word[],
+  /** The arguments holding an option's values (after an inline `=value`, if any). */
+  valueArgs: [] as number[],
+  /** The Words of an option with several values. */
+  words: [] as Word[],
+  /** The pieces of an option's single value. */
+  parts: { text: "", raw: "", start: 0, end: 0, quoted: false, dynamic: false } as WordParts,
   criteria: [] as Option[],
   matches: [] as Match[],
   orphans: [] as Option[],
@@ -355,7 +371,8 @@ class RuleReader {
       }
       if (bang !== -1) diag(ctx, "bad-negation", `"!" cannot negate ${written}`, argSpan(args, bang));
       const end = hasInline ? i : i + 1;
-      const nameWord = hasInline ? inlineValueWord(args, i) : args.word(i + 1);
+      // the name's pieces: the target keeps its text and place, not a Word
+      const nameWord = hasInline ? inlineValueParts(args, i, scratch.parts) : args.parts(i + 1, scratch.parts);
       if (rule.target) diag(ctx, "multiple-targets", `a rule can have only one target; "${rule.target.name}" was already given`, argSpan(args, i));
       const isGoto = written === "-g" || written === "--goto";
       const entry = isGoto || isBuiltinTarget(nameWord.text) ? undefined : findTarget(nameWord.text, ctx.family);
@@ -476,33 +493,42 @@ class RuleReader {
     const n = args.count;
     const text = args.text(i);
     const eq = inlineEq(text);
-    const values = scratch.values;
-    clear(values);
+    // the values' arguments only: a Word is made for an option with several values, none for one value
+    const valueArgs = scratch.valueArgs;
+    clear(valueArgs);
+    const inline = eq !== -1 ? 1 : 0;
     let legacyBang = -1;
-    if (eq !== -1) values.push(inlineValueWord(args, i));
     const want = shape ? shape.args : greedy ? Infinity : 0;
     let j = i + 1;
-    while (values.length < want && j < n) {
+    while (inline + valueArgs.length < want && j < n) {
       const t = args.text(j);
-      if (t === "!" && args.raw(j) === "!" && values.length === 0 && eq === -1 && j + 1 < n && legacyBang === -1 && shape?.kinds?.[0] !== "string") {
+      if (t === "!" && args.raw(j) === "!" && inline + valueArgs.length === 0 && j + 1 < n && legacyBang === -1 && shape?.kinds?.[0] !== "string") {
         legacyBang = j;
         j++;
         continue;
       }
-      if ((looksLikeOption(t) || t === "!") && shape?.kinds?.[values.length] !== "string") break;
-      values.push(args.word(j));
+      if ((looksLikeOption(t) || t === "!") && shape?.kinds?.[inline + valueArgs.length] !== "string") break;
+      valueArgs.push(j);
       j++;
     }
-    if (shape && values.length < shape.args && !(shape.optionalArg && values.length === shape.args - 1)) {
-      const missing = shape.args - values.length;
-      diag(ctx, "missing-value", `option ${shape.name} needs ${shape.args === 1 ? "a value" : `${shape.args} values`}${values.length ? ` (${missing} missing)` : ""}`, argSpan(args, i));
+    const count = inline + valueArgs.length;
+    if (shape && count < shape.args && !(shape.optionalArg && count === shape.args - 1)) {
+      const missing = shape.args - count;
+      diag(ctx, "missing-value", `option ${shape.name} needs ${shape.args === 1 ? "a value" : `${shape.args} values`}${count ? ` (${missing} missing)` : ""}`, argSpan(args, i));
     }
     const start = bang !== -1 ? args.start(bang) : args.start(i);
-    const last = values.length ? values[values.length - 1]! : null;
-    const end = last ? Math.max((last as Word & Located).endOffset, args.end(i)) : args.end(i);
+    const end = valueArgs.length ? Math.max(args.end(valueArgs[valueArgs.length - 1]!), args.end(i)) : args.end(i);
     const nameEnd = eq === -1 ? args.end(i) : args.start(i) + args.raw(i).indexOf("=");
     const bangSpan = legacyBang !== -1 ? argSpan(args, legacyBang) : bang !== -1 ? argSpan(args, bang) : null;
     this.next = j;
+    let values: WordParts | Word[];
+    if (count === 1) values = inline ? inlineValueParts(args, i, scratch.parts) : args.parts(valueArgs[0]!, scratch.parts);
+    else {
+      values = scratch.words;
+      clear(values);
+      if (inline) values.push(inlineValueWord(args, i));
+      for (const k of valueArgs) values.push(args.word(k));
+    }
     return new OptionNode(args.loc, start, end, spec?.name ?? written, written, args.start(i), nameEnd, values, spec, bang !== -1 ? "prefix" : legacyBang !== -1 ? "legacy" : null, bangSpan, eq !== -1, abbreviated);
   }
 
