@@ -537,7 +537,7 @@ kind(RuleNode, "Rule");
 const OPS: readonly OperationType[] = ["append", "insert", "delete", "replace", "check", "new-chain", "delete-chain", "flush", "zero", "policy", "rename-chain", "declare-chain", "list"];
 const TABLES: readonly TableName[] = ["filter", "nat", "mangle", "raw", "security"];
 const FAMILIES: readonly (Family | null)[] = [null, "ipv4", "ipv6"];
-/** The largest chain name length `bits` holds (23 bits); a longer name keeps its end offset aside. */
+/** The largest chain name length `bits` holds (19 bits); a longer name keeps its end offset aside. */
 const LONG_NAME = 0x7ffff;
 const longChainEnds = new WeakMap<CommandNode, number>();
 /** How each operation is usually written; a command written otherwise keeps its flag in `otherFlags`. */

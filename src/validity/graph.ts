@@ -4,6 +4,7 @@
  */
 import type { Chain, Rule, Ruleset, Table, TableName } from "../ast/iptables.js";
 import type { Hook } from "../catalog/types.js";
+import { clear } from "../ast/nodes.js";
 import { isBuiltinChain } from "../catalog/index.js";
 import { isHookName as isHook } from "./base.js";
 
@@ -68,7 +69,7 @@ class Graph implements TableGraph, ChainsByName {
         if (to && !to.builtin) out.push({ from: chain, to, rule });
       }
       if (out.length) this.edges[i] = out.slice();
-      out.length = 0;
+      clear(out);
     }
     for (let i = 0; i < chains.length; i++) {
       const chain = chains[i]!;
