@@ -97,6 +97,8 @@ export interface Rule extends Node<"Rule"> {
   readonly chain: string;
   /** 1-based position in the chain after every operation of the source applied (as `--line-numbers` shows). */
   position: number;
+  /** The line the rule starts on (`span.line`, without making the whole span). */
+  readonly line: number;
   /** Core criteria: -s -d -i -o -p -f, and -c. */
   readonly criteria: readonly Option[];
   readonly matches: readonly Match[];

@@ -262,6 +262,8 @@ export class FastTracer {
   private readonly lo: number;
   /** Path entries' JSON per rule id, per chain policy. */
   private ruleJson: (EntryJson | undefined)[] = [];
+  /** Per chain id: the start of its rules' entries, up to the line number. */
+  private readonly chainJson: (string | undefined)[];
   private readonly policyJson = new Map<CChain, EntryJson>();
   /** Per rule with unknown matches: its JSON assumption objects (holds, does not hold), its quoted unknownText. */
   private readonly unknownJson = new Map<KRule, { readonly yes: string; readonly no: string; readonly note: string }>();
@@ -308,6 +310,7 @@ export class FastTracer {
       this.subs.push(new Buf());
       this.stacks.push(new Stack());
     }
+    this.chainJson = new Array<string | undefined>(model.chains.length).fill(undefined);
     this.none = model.ifaces.classOf("");
     this.lo = model.ifaces.classOf("lo");
     this.ephemeral = IntervalSet.of(PORTS, EPHEMERAL_PORTS[0], EPHEMERAL_PORTS[1]) as unknown as AnySet;
@@ -347,7 +350,13 @@ export class FastTracer {
       this.ruleJson = list = grown;
     }
     let e = list[id];
-    if (e === undefined) list[id] = e = entryJson({ table: ch.table, chain: ch.name, line: r.line, target: r.targetText || "(no target)" });
+    if (e === undefined) {
+      // The chain's part is made once per chain; JSON.stringify would write it again for every rule.
+      let head = this.chainJson[ch.id];
+      if (head === undefined) this.chainJson[ch.id] = head = `{"table":${q(ch.table)},"chain":${q(ch.name)},"line":`;
+      const plain = [head, String(r.line), ',"target":', q(r.targetText || "(no target)"), "}"].join("");
+      list[id] = e = { plain, comma: ["", plain].join(",") };
+    }
     return e;
   }
 

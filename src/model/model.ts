@@ -43,7 +43,7 @@ class CompiledKRule implements KRule {
     readonly action: Action,
   ) {}
   get line(): number {
-    if (this.lineCache < 0) this.lineCache = this.rule.span.line;
+    if (this.lineCache < 0) this.lineCache = this.rule.line;
     return this.lineCache;
   }
   get targetText(): string {
