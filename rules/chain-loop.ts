@@ -1,10 +1,11 @@
 import { defineRule } from "../src/rule.js";
-import { findCycles, graphOf } from "../src/validity/graph.js";
+import { findCycles, graphOf, GRAPH_ANALYSIS } from "../src/validity/graph.js";
 
 export default defineRule({
   id: "chain-loop",
   language: "iptables",
   category: "validity",
+  uses: [GRAPH_ANALYSIS],
   severity: "error",
   description: "Jumps between user chains form a cycle",
   tags: ["validity"],

@@ -1,5 +1,5 @@
 import { findChain, criterion, type Rule } from "../src/ast/iptables.js";
-import { analyzeDocker, bridgeOfAddress, parsePrefix, type DockerLayout } from "../src/docker/index.js";
+import { analyzeDocker, bridgeOfAddress, parsePrefix, type DockerLayout, DOCKER_LAYOUT_ANALYSIS } from "../src/docker/index.js";
 import { defineRule } from "../src/rule.js";
 
 function advice(table: string, chain: string): string {
@@ -35,6 +35,7 @@ export default defineRule({
   id: "docker-chain-modified",
   language: "iptables",
   category: "docker",
+  uses: [DOCKER_LAYOUT_ANALYSIS],
   severity: "warning",
   description: "A rule in one of Docker's own chains that dockerd did not write: it is lost when dockerd rebuilds the chain",
   tags: ["docker", "security", "persistence"],
@@ -74,7 +75,7 @@ export default defineRule({
     exceptions: "A ruleset that is not a Docker host's but happens to name a chain `DOCKER`: turn the rule off for that file.",
   },
   check({ ast, facts, report, memo }) {
-    const layout = memo("docker:layout", () => analyzeDocker(ast, facts));
+    const layout = memo(DOCKER_LAYOUT_ANALYSIS, () => analyzeDocker(ast, facts));
     for (const rule of layout.userEdits) {
       report({
         message: `Docker did not write this rule in its ${rule.table === "filter" ? "" : `${rule.table} `}chain ${rule.chain}: dockerd deletes and re-creates that chain on every start and firewalld reload, so this rule will be lost; ${advice(rule.table, rule.chain)}`,

@@ -1,5 +1,5 @@
 import type { Rule } from "../src/ast/iptables.js";
-import { analyzeDocker, describePort, type DockerLayout, type DockerRuleMatch } from "../src/docker/index.js";
+import { analyzeDocker, describePort, type DockerLayout, type DockerRuleMatch, DOCKER_LAYOUT_ANALYSIS } from "../src/docker/index.js";
 import { defineRule, type ProjectFacts } from "../src/rule.js";
 
 /** File names of rulesets that are restored at boot (iptables-persistent, netfilter-persistent, RHEL, Arch, ifupdown). */
@@ -34,6 +34,7 @@ export default defineRule({
   id: "docker-rules-persisted",
   language: "iptables",
   category: "docker",
+  uses: [DOCKER_LAYOUT_ANALYSIS],
   severity: "warning",
   description: "A ruleset restored at boot contains Docker's runtime rules",
   tags: ["docker", "persistence", "reliability"],
@@ -71,7 +72,7 @@ export default defineRule({
   },
   check({ ast, filePath, facts, report, memo }) {
     if (!isPersisted(filePath, facts)) return;
-    const layout = memo("docker:layout", () => analyzeDocker(ast, facts));
+    const layout = memo(DOCKER_LAYOUT_ANALYSIS, () => analyzeDocker(ast, facts));
     const groups = new Map<string, Rule[]>();
     for (const [rule, m] of layout.dockerRules) {
       if (m.template.id === "filter/FORWARD/jump-user") continue;

@@ -1,5 +1,5 @@
 import { criterion, type Rule, type Ruleset } from "../src/ast/iptables.js";
-import { acceptsEstablished, analyzeDocker, criterionKey, dockerSubnets, DOCKER_BRIDGE_NAME, limitedToNewConnections, optionsNamed, parsePrefix, prefixesOverlap, type DockerLayout } from "../src/docker/index.js";
+import { acceptsEstablished, analyzeDocker, criterionKey, dockerSubnets, DOCKER_BRIDGE_NAME, limitedToNewConnections, optionsNamed, parsePrefix, prefixesOverlap, type DockerLayout, DOCKER_LAYOUT_ANALYSIS } from "../src/docker/index.js";
 import { defineRule } from "../src/rule.js";
 
 const isBridge = (layout: DockerLayout, name: string) => layout.bridges.has(name) || DOCKER_BRIDGE_NAME.test(name) || /^(?:docker\+|br-\+)$/.test(name);
@@ -56,6 +56,7 @@ export default defineRule({
   id: "docker-user-blocks-replies",
   language: "iptables",
   category: "docker",
+  uses: [DOCKER_LAYOUT_ANALYSIS],
   severity: "warning",
   description: "A DROP/REJECT in DOCKER-USER also drops packets of established connections",
   tags: ["docker", "correctness"],
@@ -73,7 +74,7 @@ export default defineRule({
       "Not reported: a DROP aimed at a few hostile sources (`-s 203.0.113.0/24 -j DROP`), which is meant to cut their replies too, and a DROP of given destination ports (`-p tcp --dport 5432 …`), because replies travel to the clients' own ports.",
   },
   check({ ast, text, facts, report, memo }) {
-    const layout = memo("docker:layout", () => analyzeDocker(ast, facts));
+    const layout = memo(DOCKER_LAYOUT_ANALYSIS, () => analyzeDocker(ast, facts));
     const chain = layout.userChain;
     if (!chain) return;
     if (forwardAcceptsEstablishedFirst(ast, layout)) return;

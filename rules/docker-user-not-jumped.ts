@@ -1,6 +1,6 @@
 import type { Rule, Ruleset } from "../src/ast/iptables.js";
 import type { Suggestion } from "../src/diagnostic.js";
-import { analyzeDocker, dockerUserRules } from "../src/docker/index.js";
+import { analyzeDocker, dockerUserRules, DOCKER_LAYOUT_ANALYSIS } from "../src/docker/index.js";
 import { defineRule } from "../src/rule.js";
 
 /** Where to insert `-A FORWARD -j DOCKER-USER` so it becomes FORWARD's first rule (save and -S formats). */
@@ -30,6 +30,7 @@ export default defineRule({
   id: "docker-user-not-jumped",
   language: "iptables",
   category: "docker",
+  uses: [DOCKER_LAYOUT_ANALYSIS],
   severity: "error",
   description: "DOCKER-USER is created but FORWARD does not jump to it first, so its rules do not protect containers",
   tags: ["docker", "security"],
@@ -48,7 +49,7 @@ export default defineRule({
       "Scripts that only add rules to DOCKER-USER (`iptables -I DOCKER-USER …`, as Docker's documentation does) are not checked: they run on a host where dockerd already made the chain and the jump.",
   },
   check({ ast, text, facts, report, memo }) {
-    const layout = memo("docker:layout", () => analyzeDocker(ast, facts));
+    const layout = memo(DOCKER_LAYOUT_ANALYSIS, () => analyzeDocker(ast, facts));
     const chain = layout.userChain;
     if (!chain || chain.declaredBy === "implicit") return;
     const own = dockerUserRules(layout).filter((u) => u.reachable && !(layout.dockerRules.has(u.rule) && u.rule.target?.name === "RETURN"));

@@ -1,7 +1,7 @@
 import { criterion, type Option, type Rule } from "../src/ast/iptables.js";
 import { joinSpans } from "../src/ast/span.js";
 import type { Suggestion } from "../src/diagnostic.js";
-import { analyzeDocker, bridgeOfAddress, describePort, formatPortRange, parsePrefix, prefixesOverlap, rangesOverlap, type DockerLayout, type PortRange, type PublishedPort } from "../src/docker/index.js";
+import { analyzeDocker, bridgeOfAddress, describePort, formatPortRange, parsePrefix, prefixesOverlap, rangesOverlap, type DockerLayout, type PortRange, type PublishedPort, DOCKER_LAYOUT_ANALYSIS } from "../src/docker/index.js";
 import { defineRule } from "../src/rule.js";
 
 const PORT_OPTIONS = new Set(["--dport", "--dports"]);
@@ -62,6 +62,7 @@ export default defineRule({
   id: "docker-user-post-dnat-match",
   language: "iptables",
   category: "docker",
+  uses: [DOCKER_LAYOUT_ANALYSIS],
   severity: "error",
   description: "A DOCKER-USER rule matches the host side of a published port, which DNAT has already rewritten",
   tags: ["docker", "security"],
@@ -101,7 +102,7 @@ export default defineRule({
     exceptions: "Forwarded traffic that is not Docker's (the host routing between two networks) is not DNATed; if a DOCKER-USER rule is meant for that traffic only, disable the rule for that line.",
   },
   check({ ast, text, facts, report, memo }) {
-    const layout = memo("docker:layout", () => analyzeDocker(ast, facts));
+    const layout = memo(DOCKER_LAYOUT_ANALYSIS, () => analyzeDocker(ast, facts));
     if (!layout.userChain) return;
     for (const rule of layout.userChain.rules) {
       for (const m of rule.matches) {

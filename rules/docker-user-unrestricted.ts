@@ -1,12 +1,13 @@
-import { analyzeDocker, decidePortExposure, describePort } from "../src/docker/index.js";
+import { analyzeDocker, decidePortExposure, describePort, DOCKER_LAYOUT_ANALYSIS } from "../src/docker/index.js";
 import { publishedPortDecision } from "../src/model/exposure.js";
-import { exposureOf, modelOf } from "../src/model/index.js";
+import { exposureOf, MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 
 export default defineRule({
   id: "docker-user-unrestricted",
   language: "iptables",
   category: "docker",
+  uses: [DOCKER_LAYOUT_ANALYSIS, MODEL_ANALYSIS],
   severity: "warning",
   description: "A published port is open to new connections from every source address",
   tags: ["docker", "security", "exposure"],
@@ -58,7 +59,7 @@ export default defineRule({
   check(ctx) {
     const { ast, facts, report, memo } = ctx;
     if (!ast.tables.some((t) => t.name === "filter")) return;
-    const layout = memo("docker:layout", () => analyzeDocker(ast, facts));
+    const layout = memo(DOCKER_LAYOUT_ANALYSIS, () => analyzeDocker(ast, facts));
     if (!layout.publishedPorts.some((p) => !p.loopbackOnly)) return;
     // The decision is the packet model's exact exposure (replies included); the Docker walk only explains it.
     const model = modelOf(ctx);

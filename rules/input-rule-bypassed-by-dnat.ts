@@ -2,7 +2,7 @@ import type { Table } from "../src/ast/iptables.js";
 import { boxOf, type Box } from "../src/model/coverage.js";
 import { forwardedDnats, type ForwardedDnat } from "../src/model/dnat.js";
 import { F } from "../src/model/fields.js";
-import { modelOf } from "../src/model/index.js";
+import { modelOf, MODEL_ANALYSIS } from "../src/model/index.js";
 import type { KRule } from "../src/model/model.js";
 import type { IntervalSet, Scalar } from "../src/model/sets.js";
 import { defineRule } from "../src/rule.js";
@@ -31,6 +31,7 @@ export default defineRule({
   id: "input-rule-bypassed-by-dnat",
   language: "iptables",
   category: "semantics",
+  uses: [MODEL_ANALYSIS],
   severity: "error",
   description: "An INPUT rule filters a port that nat PREROUTING DNATs to a container: that traffic is forwarded and never reaches INPUT",
   tags: ["security", "docker"],
@@ -72,7 +73,7 @@ export default defineRule({
     }
     if (!ports) return;
     const wanted = ports;
-    const dnats: ForwardedDnat[] = ctx.memo(`packet-model/forwarded-dnats/${wanted.key()}`, () => forwardedDnats(model, [6, 17], wanted));
+    const dnats: ForwardedDnat[] = ctx.memo(`${MODEL_ANALYSIS}/forwarded-dnats/${wanted.key()}`, () => forwardedDnats(model, [6, 17], wanted));
     if (dnats.length === 0) return;
     for (const { k, box } of candidates) {
       const hit = dnats.find(

@@ -1,10 +1,11 @@
-import { coverageOf } from "../src/model/index.js";
+import { coverageOf, MODEL_ANALYSIS } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 
 export default defineRule({
   id: "redundant-rule",
   language: "iptables",
   category: "semantics",
+  uses: [MODEL_ANALYSIS],
   severity: "warning",
   description: "Removing this rule would change no packet's fate: the rules below give the same verdict to everything it matches",
   tags: ["redundancy"],

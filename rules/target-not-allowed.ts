@@ -4,7 +4,7 @@ import { isBuiltinChain } from "../src/catalog/index.js";
 import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/types.js";
 import { defineRule, type Finding } from "../src/rule.js";
 import { isHookName as isHook, quoteList } from "../src/validity/base.js";
-import { describePath, graphOf, hooksReaching, pathTo, type Path, type RulesetGraph } from "../src/validity/graph.js";
+import { describePath, graphOf, hooksReaching, pathTo, type Path, type RulesetGraph, GRAPH_ANALYSIS } from "../src/validity/graph.js";
 
 /** Hooks that reach the rule's chain: the built-in chain itself, or every built-in chain that jumps into it. */
 function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Hook[] {
@@ -29,6 +29,7 @@ export default defineRule({
   id: "target-not-allowed",
   language: "iptables",
   category: "validity",
+  uses: [GRAPH_ANALYSIS],
   severity: "error",
   description: "A target, match or option is used in a table or chain where the kernel refuses it",
   tags: ["validity", "docker"],

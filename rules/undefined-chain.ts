@@ -3,13 +3,14 @@ import { allRules } from "../src/ast/iptables.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../src/catalog/index.js";
 import { defineRule, type Finding } from "../src/rule.js";
 import { DOCKER_CHAINS, didYouMean, isComplete, isDynamicName, isHookName } from "../src/validity/base.js";
-import { graphOf } from "../src/validity/graph.js";
+import { graphOf, GRAPH_ANALYSIS } from "../src/validity/graph.js";
 import { judgeJump } from "../src/validity/jumps.js";
 
 export default defineRule({
   id: "undefined-chain",
   language: "iptables",
   category: "validity",
+  uses: [GRAPH_ANALYSIS],
   severity: "error",
   description: "A rule is added to, or jumps to, a chain that was never declared in that table",
   tags: ["validity"],

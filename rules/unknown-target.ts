@@ -1,13 +1,14 @@
 import { allRules } from "../src/ast/iptables.js";
 import { defineRule } from "../src/rule.js";
 import { isDynamicName } from "../src/validity/base.js";
-import { graphOf } from "../src/validity/graph.js";
+import { graphOf, GRAPH_ANALYSIS } from "../src/validity/graph.js";
 import { judgeJump } from "../src/validity/jumps.js";
 
 export default defineRule({
   id: "unknown-target",
   language: "iptables",
   category: "validity",
+  uses: [GRAPH_ANALYSIS],
   severity: "error",
   description: "A -j name that is neither a target extension nor a chain of the rule's table",
   tags: ["validity"],

@@ -1,5 +1,5 @@
 import type { Rule } from "../src/ast/iptables.js";
-import { coverageOf } from "../src/model/index.js";
+import { coverageOf, MODEL_ANALYSIS } from "../src/model/index.js";
 import type { KRule } from "../src/model/model.js";
 import { defineRule } from "../src/rule.js";
 
@@ -17,6 +17,7 @@ export default defineRule({
   id: "unreachable-rule",
   language: "iptables",
   category: "semantics",
+  uses: [MODEL_ANALYSIS],
   severity: "warning",
   description: "No packet can reach this rule and match it: earlier rules already decide every packet it matches",
   tags: ["shadowing", "dead-rule"],

@@ -158,6 +158,30 @@ function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: Resolv
 const enabledIn = (rule: LintRule, config: ResolvedConfig) => severityOf(rule, config) !== "off";
 
 /**
+ * Per rule (by position), the shared analyses to drop once it has run: each key named in `uses`, after the
+ * last rule that names it, a key under it, or a key above it (dropping a key drops the keys under it).
+ */
+export function releasePlan(rules: readonly LintRule[]): string[][] {
+  const related = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+  const keys = new Set(rules.flatMap((r) => r.uses ?? []));
+  const plan: string[][] = rules.map(() => []);
+  for (const key of keys) {
+    let last = -1;
+    rules.forEach((rule, k) => {
+      if ((rule.uses ?? []).some((u) => related(u, key))) last = k;
+    });
+    plan[last]!.push(key);
+  }
+  return plan;
+}
+
+/** Drop a shared analysis and those under it (`key/…`). */
+function dropAnalysis(memo: Map<string, unknown>, key: string): void {
+  const under = `${key}/`;
+  for (const k of [...memo.keys()]) if (k === key || k.startsWith(under)) memo.delete(k);
+}
+
+/**
  * How these inputs can be linted apart: groups of input indexes (in input order) such that linting each
  * group with `lintFiles` gives, file for file, what linting them all together gives. Every file is its
  * own group unless a project rule that is on may compare these files (no `appliesTo`, or it says true for
@@ -211,9 +235,16 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
       const memo = new Map<string, unknown>();
       for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, sink, options.timing);
     }
-    for (const ruleset of file.rulesets) {
-      const memo = new Map<string, unknown>();
-      for (const rule of rules) if (rule.language === "iptables") runRule(rule, ruleset, file, config, memo, sink, options.timing);
+    if (file.rulesets.length) {
+      const active = rules.filter((r) => r.language === "iptables" && enabledIn(r, config));
+      const release = releasePlan(active);
+      for (const ruleset of file.rulesets) {
+        const memo = new Map<string, unknown>();
+        active.forEach((rule, k) => {
+          runRule(rule, ruleset, file, config, memo, sink, options.timing);
+          for (const key of release[k]!) dropAnalysis(memo, key);
+        });
+      }
     }
   });
   const projectRules = rules.filter((r) => r.language === "project" && (!r.appliesTo || r.appliesTo(files)));

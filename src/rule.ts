@@ -93,6 +93,13 @@ export interface LintRuleMeta {
   /** JSON Schema of the rule's options object (validated with the config). */
   readonly optionsSchema?: Readonly<Record<string, unknown>>;
   readonly defaultOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * The shared analyses the rule reads through `ctx.memo`, by key (a key also covers the keys under
+   * `key/`). After the last rule that names a key has run on a ruleset, the engine drops the analysis, so a
+   * large dump does not keep, say, the validity graph while the packet model is built. A rule that reads an
+   * analysis without naming it still works, but may find it dropped and build it again.
+   */
+  readonly uses?: readonly string[];
 }
 
 /** What the rule sees per language. */

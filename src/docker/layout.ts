@@ -353,6 +353,9 @@ function analyze(ruleset: Ruleset, facts: ProjectFacts): DockerLayout {
 const cache = new WeakMap<Ruleset, Map<string, DockerLayout>>();
 
 /** The Docker layout of a ruleset (cached per ruleset and Docker version). */
+/** The `ctx.memo` key of a dump's Docker layout (name it in a rule's `uses`). */
+export const DOCKER_LAYOUT_ANALYSIS = "docker:layout";
+
 export function analyzeDocker(ruleset: Ruleset, facts: ProjectFacts = {}): DockerLayout {
   let perVersion = cache.get(ruleset);
   if (!perVersion) {

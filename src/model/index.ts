@@ -12,14 +12,17 @@ export { Coverage } from "./coverage.js";
 export { computeExposure, publishedPortOpenToAny, type ExposureItem } from "./exposure.js";
 export { trace, type PacketSpec, type TraceResult } from "./trace.js";
 
+/** The `ctx.memo` key of the packet model; the analyses made from it are kept under `packet-model/`. */
+export const MODEL_ANALYSIS = "packet-model";
+
 export function modelOf(ctx: RuleContext<Ruleset>): Model {
-  return ctx.memo("packet-model", () => new Model(ctx.ast, { local: ctx.facts.hostAddresses ?? [], external: ctx.facts.externalInterfaces ?? [] }));
+  return ctx.memo(MODEL_ANALYSIS, () => new Model(ctx.ast, { local: ctx.facts.hostAddresses ?? [], external: ctx.facts.externalInterfaces ?? [] }));
 }
 
 export function coverageOf(ctx: RuleContext<Ruleset>): Coverage {
-  return ctx.memo("packet-model/coverage", () => new Coverage(modelOf(ctx)));
+  return ctx.memo(`${MODEL_ANALYSIS}/coverage`, () => new Coverage(modelOf(ctx)));
 }
 
 export function exposureOf(ctx: RuleContext<Ruleset>): ExposureItem[] {
-  return ctx.memo("packet-model/exposure", () => computeExposure(modelOf(ctx)));
+  return ctx.memo(`${MODEL_ANALYSIS}/exposure`, () => computeExposure(modelOf(ctx)));
 }

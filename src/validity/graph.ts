@@ -119,8 +119,11 @@ export function buildGraph(ruleset: Ruleset): RulesetGraph {
   return { tables };
 }
 
+/** The `ctx.memo` key of the validity graph (name it in a rule's `uses`). */
+export const GRAPH_ANALYSIS = "validity:graph";
+
 export function graphOf(ctx: { ast: Ruleset; memo<T>(key: string, compute: () => T): T }): RulesetGraph {
-  return ctx.memo("validity:graph", () => buildGraph(ctx.ast));
+  return ctx.memo(GRAPH_ANALYSIS, () => buildGraph(ctx.ast));
 }
 
 /** The hooks whose packets reach `chain`, in the table's order (asked once per chain of a dump). */
