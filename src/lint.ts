@@ -6,6 +6,7 @@ import type { DaemonJsonDocument } from "./daemon/ast.js";
 import { parseDaemonJson } from "./daemon/parse.js";
 import type { Diagnostic, Severity, SeveritySetting, SuppressedDiagnostic } from "./diagnostic.js";
 import { applyDirectives, collectDirectives } from "./directives.js";
+import { MODEL_ANALYSIS } from "./model/index.js";
 import { detectFormat, parse } from "./parse/index.js";
 import type { FileKind, Finding, LintRule, ProjectFacts, ProjectFile, ProjectFileHead, RuleContext } from "./rule.js";
 import { lintRules as registry } from "../rules/index.js";
@@ -51,7 +52,18 @@ export interface LintOptions {
   readonly rules?: readonly LintRule[];
   /** When given, milliseconds spent per phase are added here ("parse", "rule:<id>"). */
   readonly timing?: Map<string, number>;
+  /**
+   * A full garbage collection (the command line passes V8's). When given, the engine calls it once per large
+   * file (`COLLECT_BEFORE_MODEL_CHARS` or more), before the first rule that builds the packet model: what the
+   * parser and the earlier rules left behind (and the analyses dropped by then) is freed, and the model is
+   * made in that room instead of growing the heap around it. On the 100k-rule dump this lowers the peak RSS
+   * by about 25 MB, for one collection.
+   */
+  readonly collectGarbage?: () => void;
 }
+
+/** Files of at least this many characters (about 13,000 rules of a kube-proxy dump) are collected before the model. */
+export const COLLECT_BEFORE_MODEL_CHARS = 2_000_000;
 
 function timed<T>(timing: Map<string, number> | undefined, key: string, fn: () => T): T {
   if (!timing) return fn();
@@ -238,9 +250,15 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
     if (file.rulesets.length) {
       const active = rules.filter((r) => r.language === "iptables" && enabledIn(r, config));
       const release = releasePlan(active);
+      const collect = options.collectGarbage && file.text.length >= COLLECT_BEFORE_MODEL_CHARS ? options.collectGarbage : null;
       for (const ruleset of file.rulesets) {
         const memo = new Map<string, unknown>();
+        let collected = collect === null;
         active.forEach((rule, k) => {
+          if (!collected && rule.uses?.includes(MODEL_ANALYSIS) && !memo.has(MODEL_ANALYSIS)) {
+            collected = true;
+            timed(options.timing, "collect", collect!);
+          }
           runRule(rule, ruleset, file, config, memo, sink, options.timing);
           for (const key of release[k]!) dropAnalysis(memo, key);
         });

@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lintRules } from "../rules/index.js";
-import { lintFiles, releasePlan } from "../src/lint.js";
+import { COLLECT_BEFORE_MODEL_CHARS, lintFiles, releasePlan } from "../src/lint.js";
+import { MODEL_ANALYSIS } from "../src/model/index.js";
 import { defineRule, type LintRule, type RuleContext } from "../src/rule.js";
 import type { Ruleset } from "../src/ast/iptables.js";
 
@@ -121,5 +122,35 @@ describe("the registry's rules name every analysis they read", () => {
     expect([...unnamed]).toEqual([]);
     // the fixtures reach all three analyses
     expect([...seen].sort()).toEqual(["docker:layout", "packet-model", "validity:graph"]);
+  });
+});
+
+describe("a collection before the packet model of a large file", () => {
+  const big = `# ${"x".repeat(COLLECT_BEFORE_MODEL_CHARS)}\n${DUMP}`;
+  /** The order of events: each rule run, each model built, each collection. */
+  function events(text: string, rules: readonly LintRule[], collect = true): string[] {
+    const log: string[] = [];
+    const logged = rules.map((r) => ({ ...r, check: (ctx: RuleContext<Ruleset>) => (log.push(`run ${r.id}`), (r.check as (c: RuleContext<Ruleset>) => void)(ctx)) }) as LintRule);
+    lintFiles([{ filePath: "t.rules", text }], { rules: logged, ...(collect ? { collectGarbage: () => void log.push("collect") } : {}) });
+    return log;
+  }
+  const model = (id: string) => reader(id, [MODEL_ANALYSIS], () => "model", [MODEL_ANALYSIS]);
+  const other = (id: string) => reader(id, ["g"], () => "graph", ["g"]);
+
+  it("runs once, right before the first rule that builds the model", () => {
+    expect(events(big, [other("a"), model("b"), model("c")])).toEqual(["run a", "collect", "run b", "run c"]);
+  });
+
+  it("does not run for a smaller file, without a model rule, or without a collector", () => {
+    expect(events(DUMP, [other("a"), model("b")])).toEqual(["run a", "run b"]);
+    expect(events(big, [other("a"), other("b")])).toEqual(["run a", "run b"]);
+    expect(events(big, [other("a"), model("b")], false)).toEqual(["run a", "run b"]);
+  });
+
+  it("skips a model rule that is off", () => {
+    const rules = [other("a"), model("b"), model("c")];
+    const log: string[] = [];
+    lintFiles([{ filePath: "t.rules", text: big }], { rules: rules.map((r) => ({ ...r, check: (ctx: RuleContext<Ruleset>) => (log.push(`run ${r.id}`), (r.check as (c: RuleContext<Ruleset>) => void)(ctx)) }) as LintRule), config: { rules: { b: { severity: "off" } }, facts: {} }, collectGarbage: () => void log.push("collect") });
+    expect(log).toEqual(["run a", "collect", "run c"]);
   });
 });

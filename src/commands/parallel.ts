@@ -12,7 +12,7 @@ import { Worker } from "node:worker_threads";
 import { lintFiles, RuleCrashError, type LintInput, type LintResult } from "../lint.js";
 import { lintRules as registry } from "../../rules/index.js";
 import { debugLog, UsageError, type CliContext } from "./shared.js";
-import { quietHelperThreads } from "./tiering.js";
+import { fullCollection, quietHelperThreads } from "./tiering.js";
 
 /** A file's lint result as the CLI reports it: without the parsed documents (not sent between threads). */
 export type LintReport = Omit<LintResult, "file">;
@@ -158,7 +158,8 @@ export async function lintGroupsOf(ctx: CliContext, inputs: readonly LintInput[]
   const started = performance.now();
   // one group at a time: the same results as one lintFiles call over every file, and only one group's
   // parsed documents alive at a time
-  const here = (g: readonly number[]) => lintFiles(g.map((k) => inputs[k]!), { rules: ctx.rules, ...(options.timing ? { timing: options.timing } : {}) }).map(report);
+  const collectGarbage = fullCollection() ?? undefined;
+  const here = (g: readonly number[]) => lintFiles(g.map((k) => inputs[k]!), { rules: ctx.rules, ...(options.timing ? { timing: options.timing } : {}), ...(collectGarbage ? { collectGarbage } : {}) }).map(report);
   const warm = options.warm?.take(workers) ?? [];
   if (workers > warm.length) quietHelperThreads(workers + 1, availableParallelism());
   const out = workers === 0 ? groups.map(here) : await withWorkers(ctx, inputs, groups, [...warm, ...Array.from({ length: workers - warm.length }, () => new LintWorker())], here, options.timing);
@@ -352,7 +353,8 @@ async function withWorkers(ctx: CliContext, inputs: readonly LintInput[], groups
 export function answerJob(job: LintJob): LintJobResult {
   try {
     const timing = job.timing ? new Map<string, number>() : undefined;
-    const results = lintFiles(job.inputs, timing ? { timing } : {}).map((r) => {
+    const collectGarbage = fullCollection() ?? undefined;
+    const results = lintFiles(job.inputs, { ...(timing ? { timing } : {}), ...(collectGarbage ? { collectGarbage } : {}) }).map((r) => {
       const { file: _file, source: _source, ...rest } = r;
       return rest;
     });
