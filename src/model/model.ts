@@ -17,9 +17,8 @@ export interface KRule {
   readonly chain: CChain;
   /** Index in the compiled chain (expansions are consecutive). */
   readonly pos: number;
-  /** Which expansion of the rule (0-based) and how many it has. */
+  /** Which expansion of the rule (0-based). */
   readonly sub: number;
-  readonly subs: number;
   readonly match: CompiledMatch;
   readonly action: Action;
   readonly targetText: string;
@@ -28,30 +27,35 @@ export interface KRule {
   jumpTarget: CChain | null;
 }
 
+/** Target texts made so far (for explanations, traces and redundancy checks: a few rules of a large dump). */
+const targetTexts = new WeakMap<KRule, string>();
+
+/** The 100k-rule model holds one per rule: 8 fields (the line is read from the rule when asked). */
 class CompiledKRule implements KRule {
   jumpTarget: CChain | null = null;
-  private lineCache = -1;
-  private textCache: string | undefined = undefined;
   constructor(
     readonly id: number,
     readonly rule: Rule,
     readonly chain: CChain,
     readonly pos: number,
     readonly sub: number,
-    readonly subs: number,
     readonly match: CompiledMatch,
     readonly action: Action,
   ) {}
   get line(): number {
-    if (this.lineCache < 0) this.lineCache = this.rule.line;
-    return this.lineCache;
+    return this.rule.line;
   }
   get targetText(): string {
-    return (this.textCache ??= targetTextOf(this.rule));
+    let t = targetTexts.get(this);
+    if (t === undefined) targetTexts.set(this, (t = targetTextOf(this.rule)));
+    return t;
   }
 }
 
-/** A chain of the model. Its rules are compiled the first time someone looks at them. */
+/**
+ * A chain of the model. Its rules are compiled the first time someone looks at them. Its table, name, kind
+ * and policy are read from the AST chain (a Kubernetes dump has tens of thousands of chains).
+ */
 export class CChain {
   index: ChainIndex | null | undefined = undefined;
   private compiled: KRule[] | null = null;
@@ -59,12 +63,20 @@ export class CChain {
     readonly model: Model,
     /** Position in `model.chains` (analyses keep per-chain results in lists, not maps). */
     readonly id: number,
-    readonly table: TableName,
-    readonly name: string,
-    readonly builtin: boolean,
-    readonly policy: "ACCEPT" | "DROP",
     readonly ast: Chain,
   ) {}
+  get table(): TableName {
+    return this.ast.table;
+  }
+  get name(): string {
+    return this.ast.name;
+  }
+  get builtin(): boolean {
+    return this.ast.builtin;
+  }
+  get policy(): "ACCEPT" | "DROP" {
+    return this.ast.policy ?? "ACCEPT";
+  }
   get rules(): KRule[] {
     return (this.compiled ??= this.model.compileChain(this));
   }
@@ -99,6 +111,8 @@ export class Model {
   readonly doms: Domain<Scalar>[];
   /** Every chain, table by table in source order; `chain(table, name)` finds one. */
   readonly chains: CChain[] = [];
+  /** The texts of unknown matches, one copy each (CompileContext `texts`). */
+  private readonly unknownTexts = new Map<string, string>();
   readonly rules: KRule[] = [];
   readonly tables: ReadonlySet<TableName>;
 
@@ -130,7 +144,7 @@ export class Model {
       const byName = new Map<string, CChain>();
       this.byTable.set(t.name, byName);
       for (const c of t.chains) {
-        const ch = new CChain(this, this.chains.length, t.name, c.name, c.builtin, c.policy ?? "ACCEPT", c);
+        const ch = new CChain(this, this.chains.length, c);
         this.chains.push(ch);
         byName.set(c.name, ch);
       }
@@ -148,12 +162,12 @@ export class Model {
       return c !== undefined && !c.builtin;
     };
     const out: KRule[] = [];
-    const ctx = { family: this.family, table: ch.table, ifaces: this.ifaces, layout: this.layout, chainExists: exists };
+    const ctx = { family: this.family, table: ch.table, ifaces: this.ifaces, layout: this.layout, chainExists: exists, texts: this.unknownTexts };
     for (const r of ch.ast.rules) {
       const comp = compileRule(r, ctx);
       const subs = comp.expansions.length;
       for (let sub = 0; sub < subs; sub++) {
-        const k = new CompiledKRule(this.rules.length, r, ch, out.length, sub, subs, comp.expansions[sub]!, comp.action);
+        const k = new CompiledKRule(this.rules.length, r, ch, out.length, sub, comp.expansions[sub]!, comp.action);
         if (k.action.t === "jump") k.jumpTarget = table.get(k.action.chain) ?? null;
         out.push(k);
         this.rules.push(k);
