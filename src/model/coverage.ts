@@ -43,6 +43,15 @@ export function boxOf(m: CompiledMatch): Box | null {
 /** The rule's match is exactly its box (no multi-field tests, no unknown matches). */
 export const exact = (m: CompiledMatch): boolean => m.fns.length === 0 && m.unknown.length === 0 && m.never === null && m.certain === m.sets;
 
+const NO_BOXES: Box[] = [];
+
+/** The box itself when it ends at its last tested field, else an exact-size copy that does. */
+function tight(b: Box): Box {
+  let width = b.length;
+  while (width > 0 && b[width - 1] === undefined) width--;
+  return width === b.length ? b : b.slice(0, width);
+}
+
 export function boxIntersects(a: Box, b: Box): boolean {
   for (let f = 0; f < FIELD_COUNT; f++) {
     const x = a[f];
@@ -326,19 +335,21 @@ export class Coverage {
   private readonly inProgress = new Set<CChain>();
   readonly unreachable: UnreachableFinding[] = [];
   readonly redundant: RedundantFinding[] = [];
-  private readonly boxes: (Box | null)[];
-  private readonly ruleIndexes = new Map<CChain, CoverIndex>();
 
   constructor(readonly model: Model) {
     model.compileAll();
     this.decidedCache = new Array<Box[] | undefined>(model.chains.length).fill(undefined);
     this.modCache = new Array<number | undefined>(model.chains.length).fill(undefined);
-    this.boxes = model.rules.map((k) => boxOf(k.match));
     for (const ch of model.chains) this.analyze(ch);
   }
 
-  private box(k: KRule): Box | null {
-    return this.boxes[k.id]!;
+  /**
+   * The boxes of a chain's rules, made when the chain is analysed or decided and not kept: a box per rule for
+   * the whole model was 6 MB of the 100k-rule dump's peak, and the boxes that matter later are kept by the
+   * decided boxes that hold them.
+   */
+  private boxesOf(ch: CChain): (Box | null)[] {
+    return ch.rules.map((k) => boxOf(k.match));
   }
 
   /** Fields a chain (or the chains it calls) may change on packets that come back from it (bitmask). */
@@ -376,9 +387,11 @@ export class Coverage {
       }
       return pieces;
     };
-    for (const k of ch.rules) {
+    const boxes = this.boxesOf(ch);
+    for (let i = 0; i < ch.rules.length; i++) {
       if (!ok) break;
-      const b = this.box(k);
+      const k = ch.rules[i]!;
+      const b = boxes[i]!;
       if (!b) continue;
       const a = k.action;
       const sure = exact(k.match) && !constrains(b, modified);
@@ -400,13 +413,14 @@ export class Coverage {
     void ret;
     ret = [];
     this.inProgress.delete(ch);
-    this.decidedCache[ch.id] = dec;
-    return dec;
+    // Kept for every chain that is jumped to: exact-size, each box ending at its last tested field.
+    const kept = dec.length === 0 ? NO_BOXES : dec.map(tight);
+    this.decidedCache[ch.id] = kept;
+    return kept;
   }
 
   /** Boxes of the packets a rule takes out of its chain (certainly), or null. */
-  private exits(k: KRule): Box[] | null {
-    const b = this.box(k);
+  private exits(k: KRule, b: Box | null): Box[] | null {
     if (!b || !exact(k.match)) return null;
     const a = k.action;
     switch (a.t) {
@@ -437,13 +451,14 @@ export class Coverage {
   private analyze(ch: CChain): void {
     const rules = ch.rules;
     // A chain of one rule has nothing before it that could cover it: skip the per-chain set-up below.
+    const boxes = this.boxesOf(ch);
     if (rules.length < 2) {
-      this.findRedundant(ch, NO_RULES);
+      this.findRedundant(ch, NO_RULES, boxes);
       return;
     }
     const doms = this.model.doms;
     const ix = this.model.indexOf(ch);
-    const exits: (Box[] | null)[] = rules.map((k) => this.exits(k));
+    const exits: (Box[] | null)[] = rules.map((k, i) => this.exits(k, boxes[i]!));
     // Fields changed by rules before each position: per position, the position of the last change of each
     // MUTABLE field (-1: none), made when some rule changes one (most chains change nothing).
     let modAt: Int32Array | null = null;
@@ -497,7 +512,7 @@ export class Coverage {
     const unreachableRules = new Map<Rule, Set<KRule>>();
     for (let i = 0; i < rules.length; i++) {
       const k = rules[i]!;
-      const a = this.box(k);
+      const a = boxes[i]!;
       let covered: KRule[] | null = null;
       if (a) {
         const few = primary(i, a);
@@ -524,7 +539,7 @@ export class Coverage {
       for (const c of [...covering].sort((x, y) => x.pos - y.pos)) if (!firstOf.has(c.rule)) firstOf.set(c.rule, c);
       this.unreachable.push({ rule, covering: [...firstOf.values()] });
     }
-    this.findRedundant(ch, dead);
+    this.findRedundant(ch, dead, boxes);
   }
 
   /** Rules whose union covers `a` (in order of use), or null when some packet of `a` escapes them. */
@@ -571,8 +586,10 @@ export class Coverage {
    * Final rules whose every packet, if the rule were removed, would get the same verdict from the rules
    * below it before anything else could happen to it.
    */
-  private findRedundant(ch: CChain, dead: ReadonlySet<Rule>): void {
+  private findRedundant(ch: CChain, dead: ReadonlySet<Rule>, boxes: readonly (Box | null)[]): void {
     const rules = ch.rules;
+    // The chain's bitset index over every field, made when a long mixed chain first needs it.
+    const index: { rx: CoverIndex | null } = { rx: null };
     const doms = this.model.doms;
     // Per rule: whether some expansion keeps its own fate, else the later rules that decide it. As for
     // unreachable rules, the sets are made only for rules still in question; once one expansion of a rule
@@ -583,12 +600,12 @@ export class Coverage {
     for (let i = 0; i < rules.length; i++) {
       const k = rules[i]!;
       if (dead.has(k.rule) || failed?.has(k.rule)) continue;
-      const a = this.box(k);
+      const a = boxes[i]!;
       if (!a || k.action.t !== "verdict" || !exact(k.match)) {
         (failed ??= new Set<Rule>()).add(k.rule);
         continue;
       }
-      const res = this.sameFateBelow(ch, i, a, doms, dead);
+      const res = this.sameFateBelow(ch, i, a, doms, dead, boxes, index);
       if (!res) {
         (failed ??= new Set<Rule>()).add(k.rule);
         continue;
@@ -608,7 +625,7 @@ export class Coverage {
     }
   }
 
-  private sameFateBelow(ch: CChain, i: number, a: Box, doms: readonly Domain<Scalar>[], dead: ReadonlySet<Rule>): { later: KRule[]; policy: boolean } | null {
+  private sameFateBelow(ch: CChain, i: number, a: Box, doms: readonly Domain<Scalar>[], dead: ReadonlySet<Rule>, boxes: readonly (Box | null)[], index: { rx: CoverIndex | null }): { later: KRule[]; policy: boolean } | null {
     const k = ch.rules[i]!;
     const verdict = k.action.t === "verdict" ? k.action.v : null;
     const sig = targetSignature(k);
@@ -626,15 +643,14 @@ export class Coverage {
       if (list) order = list.filter((j) => j > i);
     }
     if ((order === null && ch.rules.length - i > 256) || (order !== null && order.length > 256)) {
-      let rx = this.ruleIndexes.get(ch);
-      if (!rx) this.ruleIndexes.set(ch, (rx = new CoverIndex(ch.rules.length, ch.rules.map((k) => this.box(k) && [this.box(k)!]), doms)));
+      const rx = (index.rx ??= new CoverIndex(ch.rules.length, boxes.map((b) => b && [b]), doms));
       order = rx.candidates(a, ch.rules.length, i + 1);
     }
     const count = order ? order.length : ch.rules.length - i - 1;
     for (let n = 0; n < count; n++) {
       const j = order ? order[n]! : i + 1 + n;
       const r = ch.rules[j]!;
-      const b = this.box(r);
+      const b = boxes[j]!;
       if (!b) continue;
       if (!pieces.some((p) => boxIntersects(p, b))) continue;
       const act = r.action;
