@@ -69,7 +69,8 @@ export class IntervalSet<T extends Scalar> {
         if (hi > out[n - 1]!) out[n - 1] = hi;
       } else out.push(lo, hi);
     }
-    return new IntervalSet(d, out);
+    // Exact-size: the compiled rules keep these sets, and a pushed-to list keeps room for 17 bounds.
+    return new IntervalSet(d, out.slice());
   }
   /** Trusted constructor for already-normalized bounds. */
   static raw<T extends Scalar>(d: Domain<T>, b: readonly T[]): IntervalSet<T> {
