@@ -43,6 +43,29 @@ describe("iptables-save files", () => {
       "nat:PREROUTING#1: -p tcp (-m tcp) --dport 8080 -j DNAT --to-destination 172.17.0.2:80",
     ]);
   });
+  it("makes a chain's counters from its declaration when read: the first declaration's, with exact values and span", () => {
+    const text = "*filter\n:INPUT DROP [18446744073709551615:7]\n:LOGDROP - [3:4]\n:LOGDROP - [5:6]\n-N LOGDROP\n:SOLO -\n:NOPOL [1:2]\nCOMMIT\n";
+    const r = parse(text);
+    const input = findChain(r, "filter", "INPUT")!;
+    expect(input.counters).toMatchObject({ packets: 18446744073709551615n, bytes: 7n });
+    expect(input.counters!.span).toMatchObject({ line: 2, column: 13, endLine: 2, endColumn: 37 });
+    expect(text.slice(input.counters!.span.offset, input.counters!.span.endOffset)).toBe("[18446744073709551615:7]");
+    // the same node each time it is read
+    expect(input.counters).toBe(input.counters);
+    // declared three times: the counters of the first declaration
+    const logdrop = findChain(r, "filter", "LOGDROP")!;
+    expect(logdrop.declarationCount).toBe(3);
+    expect(logdrop.counters).toMatchObject({ packets: 3n, bytes: 4n });
+    expect(logdrop.counters!.span).toMatchObject({ line: 3, column: 12, endColumn: 17 });
+    expect(text.slice(logdrop.counters!.span.offset, logdrop.counters!.span.endOffset)).toBe("[3:4]");
+    expect(findChain(r, "filter", "SOLO")!.counters).toBeNull();
+    // counters in the policy's place (a diagnostic) are still the chain's counters
+    expect(findChain(r, "filter", "NOPOL")!.counters).toMatchObject({ packets: 1n, bytes: 2n });
+    expect(r.diagnostics.map((d) => d.code)).toContain("missing-policy");
+    // counters set by hand replace the ones read from the source
+    (input as { counters: unknown }).counters = null;
+    expect(input.counters).toBeNull();
+  });
   it("reads the generator header, rule counters and COMMITs", () => {
     expect(rs.generator).toMatchObject({ tool: "iptables-save", version: "1.8.9", backend: "nf_tables" });
     expect(findChain(rs, "filter", "INPUT")!.rules[1]!.counters).toMatchObject({ packets: 5n, bytes: 300n });

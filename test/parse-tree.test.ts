@@ -124,6 +124,36 @@ describe("option positions and spellings survive packing", () => {
     expect(at(text, unknown.values[0]!.span)).toBe("v");
   });
 
+  it("packs gaps up to 31 characters and keeps wider ones aside, on both sides of the limit", () => {
+    for (const n of [1, 30, 31, 32, 33, 63, 64]) {
+      const gap = " ".repeat(n);
+      const text = `*filter\n-A INPUT -s${gap}10.0.0.1 -m comment --comment${gap}"a b" -j ACCEPT\nCOMMIT\n`;
+      const rule = parse(text).tables[0]!.chains[0]!.rules[0]!;
+      const s = rule.criteria[0]!;
+      expect(at(text, s.values[0]!.span), `gap ${n}`).toBe("10.0.0.1");
+      const comment = rule.matches[0]!.options[0]!;
+      expect(at(text, comment.values[0]!.span), `gap ${n}`).toBe('"a b"');
+      expect([comment.values[0]!.text, comment.values[0]!.raw, comment.values[0]!.quoted]).toEqual(["a b", '"a b"', true]);
+    }
+  });
+
+  it("reads a value's written form from the source, or keeps it aside where the source does not hold it", () => {
+    // a restore file: the quoted value as written is the source between its start and the option's end
+    const text = `*filter\n-A INPUT -m comment --comment "say \\"hi\\"" -m comment --comment=plain -j ACCEPT\nCOMMIT\n`;
+    const rule = parse(text).tables[0]!.chains[0]!.rules[0]!;
+    const [quoted, inline] = rule.matches.map((m) => m.options[0]!);
+    expect([quoted!.valueText(0), quoted!.values[0]!.raw, quoted!.values[0]!.quoted]).toEqual(['say "hi"', '"say \\"hi\\""', true]);
+    expect([inline!.valueText(0), inline!.values[0]!.raw, inline!.inlineValue]).toEqual(["plain", "plain", true]);
+    // a script: expansions and quotes as the shell word was written
+    const script = `#!/bin/sh\nNET="10.0.0.0/8"\niptables -A INPUT -s "$NET" -m comment --comment 'x y' -j ACCEPT\n`;
+    const sr = parse(script, { filePath: "fw.sh" }).tables[0]!.chains.find((c) => c.name === "INPUT")!.rules[0]!;
+    const src = sr.criteria.find((o) => o.name === "-s")!;
+    expect(at(script, src.values[0]!.span)).toBe('"$NET"');
+    expect(src.values[0]!.raw).toBe('"$NET"');
+    const note = sr.matches[0]!.options[0]!;
+    expect([note.valueText(0), note.values[0]!.raw]).toEqual(["x y", "'x y'"]);
+  });
+
   it("keeps a target's name, near or far, and whether it is a goto", () => {
     const far = " ".repeat(300);
     const text = `*filter\n:USER - [0:0]\n-A INPUT -j${far}ACCEPT\n-A INPUT -g USER\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n`;

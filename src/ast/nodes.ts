@@ -11,6 +11,8 @@ import type { Span } from "./span.js";
 export interface Locator {
   line(offset: number): number;
   column(offset: number): number;
+  /** The text the offsets point into, when the locator keeps it (a restore file's). */
+  readonly source?: string;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface Locator {
 export class LineTable implements Locator {
   private starts = new Int32Array(1024);
   private count = 0;
+  constructor(readonly source?: string) {}
   /** Record that line `count + 1` starts at `offset` (lines are added in order). */
   add(offset: number): void {
     if (this.count === this.starts.length) {
@@ -226,6 +229,14 @@ export function counterValue(digits: string): bigint {
   return digits === "0" ? 0n : BigInt(digits);
 }
 
+/** The `[p:b]` counters that start at `offset` of `loc`'s source. */
+function countersAt(loc: Locator, offset: number): CountersNode {
+  const source = loc.source!;
+  const colon = source.indexOf(":", offset);
+  const end = source.indexOf("]", colon) + 1;
+  return new CountersNode(loc, offset, end, counterValue(source.slice(offset + 1, colon)), counterValue(source.slice(colon + 1, end - 1)));
+}
+
 export class CountersNode extends Located implements Counters {
   declare readonly kind: "Counters";
   constructor(
@@ -244,7 +255,7 @@ const NEG_PREFIX = 1;
 const NEG_LEGACY = 2;
 const INLINE = 4;
 const ABBREVIATED = 8;
-/** The single value is quoted (its raw text is kept in `rawValue`). */
+/** The single value is quoted. */
 const VALUE_QUOTED = 16;
 /** The single value holds a shell expansion. */
 const VALUE_DYNAMIC = 32;
@@ -252,10 +263,24 @@ const VALUE_DYNAMIC = 32;
 const WIDE = 64;
 /** Written differently from `name` (long spelling, abbreviation): the spelling is kept in `spellings`. */
 const RESPELT = 128;
-/** Bits 8–15: where the name starts, from the option's start (a `!` comes first); 16–23: the name's length; 24–29: the gap between the name's end and the single value. */
+/** Bits 8–15: where the name starts, from the option's start (a `!` comes first); 16–23: the name's length; 24–28: the gap between the name's end and the single value. */
 const NAME_AT = 8;
 const NAME_LENGTH = 16;
 const VALUE_GAP = 24;
+/**
+ * The single value is written differently from its text (quotes, escapes, expansions): as the source has it
+ * between the value's start and the option's end (RAW_IN_SOURCE), else kept in `rawValues` (RAW_ASIDE).
+ */
+const RAW_IN_SOURCE = 1 << 29;
+const RAW_ASIDE = 1 << 30;
+const rawValues = new WeakMap<object, string>();
+
+/** source[start, end) equals `text` (compared in place: no slice). */
+function sourceHolds(source: string | undefined, start: number, end: number, text: string): boolean {
+  if (source === undefined || end - start !== text.length || end > source.length) return false;
+  for (let i = 0; i < text.length; i++) if (source.charCodeAt(start + i) !== text.charCodeAt(i)) return false;
+  return true;
+}
 
 /** The `!` of each legacy negation (rare: a field for it in every option cost 2 MB on a 100k-rule dump). */
 const legacyBangs = new WeakMap<object, Span>();
@@ -279,8 +304,6 @@ export class OptionNode extends Located implements Option {
   private bits: number;
   /** The single value's text while it has no Word, else the values as Words (no value, several, or asked for). */
   private vals: string | Word[];
-  /** The single value as written, when that differs from its text (quotes, expansions). */
-  private readonly rawValue: string | null;
   /**
    * The name word spans [nameStart, nameEnd); `bang` is the span of a legacy negation's `!`. (Plain
    * parameters rather than an options object: the parser makes one option per criterion, and an object
@@ -313,22 +336,26 @@ export class OptionNode extends Located implements Option {
     let valueStart = nameEnd;
     if (isArray(values)) {
       this.vals = exact(values);
-      this.rawValue = null;
     } else if (values.end === end) {
       // the value ends the option (as the parser's always does): its Word can be made again from these
       this.vals = values.text;
-      this.rawValue = values.raw === values.text ? null : values.raw;
+      if (values.raw !== values.text) {
+        if (sourceHolds(loc.source, values.start, values.end, values.raw)) bits |= RAW_IN_SOURCE;
+        else {
+          bits |= RAW_ASIDE;
+          rawValues.set(this, values.raw);
+        }
+      }
       if (values.quoted) bits |= VALUE_QUOTED;
       if (values.dynamic) bits |= VALUE_DYNAMIC;
       valueStart = values.start;
     } else {
       this.vals = [wordNode(loc, values.start, values.end, values.text, values.raw, values.quoted, values.dynamic)];
-      this.rawValue = null;
     }
     const nameAt = nameStart - start;
     const nameLength = nameEnd - nameStart;
     const gap = valueStart - nameEnd;
-    if (nameAt >= 0 && nameAt < 256 && nameLength >= 0 && nameLength < 256 && gap >= 0 && gap < 64) {
+    if (nameAt >= 0 && nameAt < 256 && nameLength >= 0 && nameLength < 256 && gap >= 0 && gap < 32) {
       bits |= (nameAt << NAME_AT) | (nameLength << NAME_LENGTH) | (gap << VALUE_GAP);
     } else {
       bits |= WIDE;
@@ -358,12 +385,14 @@ export class OptionNode extends Located implements Option {
     return this.bits & WIDE ? widePlaces.get(this)!.nameEnd : this.nameStart + ((this.bits >>> NAME_LENGTH) & 255);
   }
   private get valueStart(): number {
-    return this.bits & WIDE ? widePlaces.get(this)!.valueStart : this.nameEnd + ((this.bits >>> VALUE_GAP) & 63);
+    return this.bits & WIDE ? widePlaces.get(this)!.valueStart : this.nameEnd + ((this.bits >>> VALUE_GAP) & 31);
   }
   get values(): readonly Word[] {
     const vals = this.vals;
     if (typeof vals !== "string") return vals;
-    const list = [wordNode(this.loc, this.valueStart, this.endOffset, vals, this.rawValue ?? vals, (this.bits & VALUE_QUOTED) !== 0, (this.bits & VALUE_DYNAMIC) !== 0)];
+    const bits = this.bits;
+    const raw = bits & RAW_IN_SOURCE ? this.loc.source!.slice(this.valueStart, this.endOffset) : bits & RAW_ASIDE ? rawValues.get(this)! : vals;
+    const list = [wordNode(this.loc, this.valueStart, this.endOffset, vals, raw, (bits & VALUE_QUOTED) !== 0, (bits & VALUE_DYNAMIC) !== 0)];
     this.vals = list;
     return list;
   }
@@ -650,7 +679,8 @@ export class ChainNode implements Chain {
   readonly table: TableName;
   readonly builtin: boolean;
   policy: "ACCEPT" | "DROP" | null = null;
-  counters: Counters | null = null;
+  /** The counters, or where the declaring line's `[p:b]` starts in its source (made when read). */
+  private countersOr: Counters | number | null = null;
   declaredBy: Chain["declaredBy"];
   readonly rules: Rule[] = [];
   /** Where the chain comes from: its declaring command, or a span (table header, first use). */
@@ -666,6 +696,28 @@ export class ChainNode implements Chain {
     this.builtin = builtin;
     this.declaredBy = declaredBy;
     this.origin = origin;
+  }
+  get counters(): Counters | null {
+    const c = this.countersOr;
+    if (typeof c !== "number") return c;
+    // set at the first declaration, which later ones do not replace
+    const d = this.decls!;
+    const made = countersAt(((Array.isArray(d) ? d[0] : d) as unknown as Located).loc, c);
+    this.countersOr = made;
+    return made;
+  }
+  set counters(c: Counters | null) {
+    this.countersOr = c;
+  }
+  /**
+   * The counters are the `[p:b]` at `offset` of the chain's one declaration (a restore file's `:` line, whose
+   * locator keeps the source): they are made when read. A Kubernetes dump declares tens of thousands of
+   * chains, and nothing reads their counters while linting.
+   */
+  countersFrom(offset: number): void {
+    const d = this.decls;
+    if (d === null || Array.isArray(d) || (d as unknown as Located).loc.source === undefined) throw new Error("countersFrom: the chain needs one declaration, read from a restore file");
+    this.countersOr = offset;
   }
   get span(): Span {
     return "kind" in this.origin ? this.origin.span : this.origin;

@@ -83,7 +83,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
   let lineNo = 0;
   let pos = 0;
   const len = text.length;
-  const loc = new LineTable();
+  const loc = new LineTable(text);
   while (pos <= len) {
     let nl = text.indexOf("\n", pos);
     if (nl === -1) nl = len;
@@ -161,17 +161,18 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
           break;
         }
         const policyTok = sig(2);
-        let counters: Counters | null = null;
+        // the counters' token: its node is made when someone reads the chain's counters
+        let countersTok = -1;
         const extras: number[] = [];
         for (let k = 3, t = sig(3); t !== -1; k++, t = sig(k)) {
-          if (buf.types[t] === T_COUNTERS && counters === null) counters = parseCounters(loc, buf.starts[t]!, buf.ends[t]!, tokText(t));
+          if (buf.types[t] === T_COUNTERS && countersTok === -1) countersTok = t;
           else extras.push(t);
         }
         const policyIsCounters = policyTok !== -1 && buf.types[policyTok] === T_COUNTERS;
         if (policyTok === -1) diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy (ACCEPT, DROP, or - for a user chain)`, span: lineSpan() });
         else if (policyIsCounters) {
           diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy before its counters`, span: tokSpan(policyTok) });
-          counters = parseCounters(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, tokText(policyTok));
+          countersTok = policyTok;
         }
         const argument = policyTok !== -1 && !policyIsCounters ? wordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), false, false) : null;
         const cmd = new CommandNode(loc, lineStart + (tokSpan(sig(0)).column - 1), buf.ends[sig(-1 + countSig())]!, {
@@ -188,7 +189,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
         commands.push(cmd);
         tree.apply(cmd);
         const chain = tree.findChain(current, chainName);
-        if (chain && counters && chain.declarationCount <= 1) chain.counters = counters;
+        if (chain && countersTok !== -1 && chain.declarationCount === 1) chain.countersFrom(buf.starts[countersTok]!);
         if (extras.length) {
           const first = tokSpan(extras[0]!);
           const last = tokSpan(extras[extras.length - 1]!);
