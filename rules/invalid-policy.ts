@@ -25,8 +25,9 @@ export default defineRule({
   check({ ast, report }) {
     const soft = legacyOnlyError(ast);
     for (const cmd of ast.commands) {
-      if ((cmd.op !== "declare-chain" && cmd.op !== "policy") || cmd.chain === null || !cmd.argument) continue;
-      const policy = cmd.argument.text;
+      if (cmd.op !== "declare-chain" && cmd.op !== "policy") continue;
+      const policy = cmd.argumentText;
+      if (cmd.chain === null || policy === null) continue;
       const builtin = isBuiltinChain(cmd.table, cmd.chain);
       // `iptables -S` prints the current policies as -P lines: they describe state, like declarations
       const isDecl = cmd.op === "declare-chain" || ast.format === "list-rules";
@@ -36,8 +37,8 @@ export default defineRule({
         const upper = policy.toUpperCase();
         report({
           message: `"${policy}" is not a policy: a built-in chain's policy is ACCEPT or DROP${POLICIES.includes(upper) ? " (in upper case)" : upper === "REJECT" ? " (end the chain with -j REJECT instead)" : ""}`,
-          span: cmd.argument.span,
-          ...(POLICIES.includes(upper) ? { suggestions: [{ desc: `Replace with ${upper}`, fix: { range: [cmd.argument.span.offset, cmd.argument.span.endOffset] as const, text: upper } }] } : {}),
+          span: cmd.argument!.span,
+          ...(POLICIES.includes(upper) ? { suggestions: [{ desc: `Replace with ${upper}`, fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper } }] } : {}),
         });
         continue;
       }
@@ -46,8 +47,8 @@ export default defineRule({
         continue;
       }
       if (builtin && cmd.table === "nat" && policy === "DROP") {
-        if (isDecl) report({ message: `DROP policy in the nat table: iptables-restore takes it, but the nat table is not for filtering (iptables -P refuses it there); filter in *filter instead`, span: cmd.argument.span, severity: "warning" });
-        else report({ message: `the nat table is not for filtering: iptables refuses a DROP policy there`, span: cmd.argument.span });
+        if (isDecl) report({ message: `DROP policy in the nat table: iptables-restore takes it, but the nat table is not for filtering (iptables -P refuses it there); filter in *filter instead`, span: cmd.argument!.span, severity: "warning" });
+        else report({ message: `the nat table is not for filtering: iptables refuses a DROP policy there`, span: cmd.argument!.span });
       }
     }
   },

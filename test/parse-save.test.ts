@@ -54,7 +54,7 @@ describe("iptables-save files", () => {
     expect(input.counters).toBe(input.counters);
     // declared three times: the counters of the first declaration
     const logdrop = findChain(r, "filter", "LOGDROP")!;
-    expect(logdrop.declarationCount).toBe(3);
+    expect(logdrop.declarations).toHaveLength(3);
     expect(logdrop.counters).toMatchObject({ packets: 3n, bytes: 4n });
     expect(logdrop.counters!.span).toMatchObject({ line: 3, column: 12, endColumn: 17 });
     expect(text.slice(logdrop.counters!.span.offset, logdrop.counters!.span.endOffset)).toBe("[3:4]");
@@ -65,6 +65,19 @@ describe("iptables-save files", () => {
     // counters set by hand replace the ones read from the source
     (input as { counters: unknown }).counters = null;
     expect(input.counters).toBeNull();
+  });
+  it("gives a declaration's policy as text and as a Word (a user chain's '-' made when read)", () => {
+    const text = "*filter\n:INPUT ACCEPT [0:0]\n:USER - [0:0]\n:ODD DROP [0:0]\n-P INPUT DROP\nCOMMIT\n";
+    const r = parse(text);
+    const [input, user, odd, policy] = r.commands.filter((c) => c.op === "declare-chain" || c.op === "policy");
+    expect([input!.argumentText, user!.argumentText, odd!.argumentText, policy!.argumentText]).toEqual(["ACCEPT", "-", "DROP", "DROP"]);
+    const dash = user!.argument!;
+    expect([dash.text, dash.raw, dash.quoted, dash.dynamic ?? false]).toEqual(["-", "-", false, false]);
+    expect(dash.span).toMatchObject({ line: 3, column: 7, endLine: 3, endColumn: 8 });
+    expect(text.slice(dash.span.offset, dash.span.endOffset)).toBe("-");
+    expect(user!.argument).toBe(dash);
+    expect(input!.argument!.text).toBe("ACCEPT");
+    expect(findChain(r, "filter", "INPUT")!.policy).toBe("DROP");
   });
   it("reads the generator header, rule counters and COMMITs", () => {
     expect(rs.generator).toMatchObject({ tool: "iptables-save", version: "1.8.9", backend: "nf_tables" });

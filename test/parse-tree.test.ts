@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "../src/parse/index.js";
+import { LineTable, MatchNode, OptionNode, type WordParts } from "../src/ast/nodes.js";
 
 const deleteFinds = (added: string, deleted: string) => {
   const rs = parse(`*filter\n${added}\n${deleted}\nCOMMIT\n`, { format: "save", family: "ipv4" });
@@ -152,6 +153,33 @@ describe("option positions and spellings survive packing", () => {
     expect(src.values[0]!.raw).toBe('"$NET"');
     const note = sr.matches[0]!.options[0]!;
     expect([note.valueText(0), note.values[0]!.raw]).toEqual(["x y", "'x y'"]);
+  });
+
+  it("keeps a match's module and spec, and an option's name and spec, in one field each", () => {
+    const text = "*filter\n-A INPUT -p tcp -m tcp --dport 22 -m frobnicate --frob 1 --src-range 10.0.0.1-10.0.0.9 -j ACCEPT\nCOMMIT\n";
+    const rule = parse(text).tables[0]!.chains[0]!.rules[0]!;
+    const [tcp, frob] = rule.matches;
+    expect([tcp!.module, tcp!.spec?.name]).toEqual(["tcp", "tcp"]);
+    expect([frob!.module, frob!.spec]).toEqual(["frobnicate", undefined]);
+    const dport = tcp!.options[0]!;
+    expect([dport.name, dport.spec?.name]).toEqual(["--dport", "--dport"]);
+    // an unknown module's option has no spec; an orphan is renamed to the spec it was read with
+    expect([frob!.options[0]!.name, frob!.options[0]!.spec]).toEqual(["--frob", undefined]);
+    const orphan = rule.orphans[0]!;
+    expect([orphan.name, orphan.written, orphan.spec]).toEqual(["--src-range", "--src-range", undefined]);
+
+    // made directly with a spec whose name differs: both are kept
+    const loc = new LineTable(text);
+    const m = new MatchNode(loc, 0, 5, "alias", false, tcp!.spec);
+    expect([m.module, m.spec]).toEqual(["alias", tcp!.spec]);
+    const parts: WordParts = { text: "22", raw: "22", start: 12, end: 14, quoted: false, dynamic: false };
+    const o = new OptionNode(loc, 0, 14, "--dpo", "--dpo", 0, 5, parts, dport.spec, null, null, false, true);
+    expect([o.name, o.written, o.spec]).toEqual(["--dpo", "--dpo", dport.spec]);
+    // renamed to its spec's name: the spec is the one field again, the spelling is kept
+    o.rename("--dport");
+    expect([o.name, o.written, o.spec]).toEqual(["--dport", "--dpo", dport.spec]);
+    o.rename("--other");
+    expect([o.name, o.written, o.spec]).toEqual(["--other", "--dpo", dport.spec]);
   });
 
   it("keeps a target's name, near or far, and whether it is a goto", () => {

@@ -180,6 +180,8 @@ export interface Command extends Node<"Command"> {
   readonly rule: Rule | null;
   /** -P target / -E new name / declaration policy. */
   readonly argument: Word | null;
+  /** The argument's text (`argument?.text`), read without making its Word. */
+  readonly argumentText: string | null;
   /** -4 / -6 line prefix, or the tool used in a script (iptables vs ip6tables). */
   readonly family: Family | null;
   /** Script only: the program name used (`iptables`, `ip6tables-legacy`, …). */

@@ -295,11 +295,16 @@ const widePlaces = new WeakMap<object, { nameStart: number; nameEnd: number; val
  * packed in one number. On a 100k-rule dump that is 284,000 options: the list and the word cost 112 bytes
  * apiece, and a field 8 bytes. Code that runs for every option reads `valueCount` and `valueText`.
  */
+/** Specs of options whose canonical name is not their spec's name (the parser makes none). */
+const optionSpecsAside = new WeakMap<object, OptionSpec>();
+
 export class OptionNode extends Located implements Option {
   declare readonly kind: "Option";
-  /** Canonical name; `rename` changes it (the spelling stays what was written). */
-  readonly name: string;
-  readonly spec: OptionSpec | undefined;
+  /**
+   * The spec, whose name is the option's canonical name; else the canonical name (an option no extension
+   * defines). One field for both: a 100k-rule dump has 284,000 options.
+   */
+  private specOrName: OptionSpec | string;
   /** Negation, spelling and value bits, and the name's and the value's places (see NAME_AT). */
   private bits: number;
   /** The single value's text while it has no Word, else the values as Words (no value, several, or asked for). */
@@ -326,8 +331,11 @@ export class OptionNode extends Located implements Option {
     abbreviated: boolean,
   ) {
     super(loc, start, end);
-    this.name = name;
-    this.spec = spec;
+    if (spec !== undefined && spec.name === name) this.specOrName = spec;
+    else {
+      this.specOrName = name;
+      if (spec !== undefined) optionSpecsAside.set(this, spec);
+    }
     let bits = (negation === "prefix" ? NEG_PREFIX : negation === "legacy" ? NEG_LEGACY : 0) | (inlineValue ? INLINE : 0) | (abbreviated ? ABBREVIATED : 0);
     if (written !== name) {
       bits |= RESPELT;
@@ -365,6 +373,15 @@ export class OptionNode extends Located implements Option {
     // the `!` of a legacy negation (`-s ! x`) is the only one that is not the option's first character
     if (negation === "legacy" && bang) legacyBangs.set(this, bang);
   }
+  /** Canonical name; `rename` changes it (the spelling stays what was written). */
+  get name(): string {
+    const x = this.specOrName;
+    return typeof x === "string" ? x : x.name;
+  }
+  get spec(): OptionSpec | undefined {
+    const x = this.specOrName;
+    return typeof x === "string" ? optionSpecsAside.get(this) : x;
+  }
   /** Spelling used in the source. */
   get written(): string {
     return this.bits & RESPELT ? spellings.get(this)! : this.name;
@@ -376,7 +393,14 @@ export class OptionNode extends Located implements Option {
       spellings.set(this, this.name);
       this.bits |= RESPELT;
     }
-    (this as { name: string }).name = name;
+    const spec = this.spec;
+    if (spec !== undefined && spec.name === name) {
+      this.specOrName = spec;
+      optionSpecsAside.delete(this);
+    } else {
+      this.specOrName = name;
+      if (spec !== undefined) optionSpecsAside.set(this, spec);
+    }
   }
   get nameStart(): number {
     return this.bits & WIDE ? widePlaces.get(this)!.nameStart : this.offset + ((this.bits >>> NAME_AT) & 255);
@@ -430,19 +454,33 @@ export class OptionNode extends Located implements Option {
 }
 kind(OptionNode, "Option");
 
+/** Specs of matches whose module name is not their spec's name (the parser makes none). */
+const specsAside = new WeakMap<object, ExtensionSpec>();
+
 export class MatchNode extends Located implements Match {
   declare readonly kind: "Match";
-  readonly module: string;
   /** Exact-size; grow it with addOption only. */
   readonly options: Option[] = EMPTY;
-  readonly spec: ExtensionSpec | undefined;
+  /** The spec, whose name is the module; else the module's name (an unknown module). One field for both. */
+  private readonly specOrModule: ExtensionSpec | string;
   /** The head's length (`-m NAME`, or the option that loaded an implicit match) times two, plus 1 when implicit. */
   private readonly head: number;
   constructor(loc: Locator, start: number, end: number, module: string, implicit: boolean, spec: ExtensionSpec | undefined) {
     super(loc, start, end);
-    this.module = module;
-    this.spec = spec;
+    if (spec !== undefined && spec.name === module) this.specOrModule = spec;
+    else {
+      this.specOrModule = module;
+      if (spec !== undefined) specsAside.set(this, spec);
+    }
     this.head = (end - start) * 2 + (implicit ? 1 : 0);
+  }
+  get module(): string {
+    const x = this.specOrModule;
+    return typeof x === "string" ? x : x.name;
+  }
+  get spec(): ExtensionSpec | undefined {
+    const x = this.specOrModule;
+    return typeof x === "string" ? specsAside.get(this) : x;
   }
   get implicit(): boolean {
     return this.head % 2 === 1;
@@ -605,13 +643,18 @@ export class CommandNode extends Located implements Command {
    */
   private bits: number;
   rule: Rule | null = null;
-  readonly argument: Word | null;
+  /**
+   * The argument's Word, or the offset of a `-` argument whose Word is made when read: every user chain of a
+   * restore file is declared with `:NAME - [0:0]`, 37,000 of them on a Kubernetes dump.
+   */
+  private arg: Word | number | null;
   program?: string;
+  /** `argument` may be given as `dashAt`, the offset of an unquoted `-`. */
   constructor(
     loc: Locator,
     start: number,
     end: number,
-    init: { op: OperationType; flag: string; table: TableName; chain: string | null; chainStart: number; chainEnd: number; index: number | null; argument: Word | null; family: Family | null; program?: string },
+    init: { op: OperationType; flag: string; table: TableName; chain: string | null; chainStart: number; chainEnd: number; index: number | null; argument: Word | null; dashAt?: number; family: Family | null; program?: string },
   ) {
     super(loc, start, end);
     this.chain = init.chain;
@@ -631,8 +674,19 @@ export class CommandNode extends Located implements Command {
       ruleNumbers.set(this, init.index);
     }
     this.bits = bits;
-    this.argument = init.argument;
+    this.arg = init.dashAt !== undefined ? init.dashAt : init.argument;
     if (init.program !== undefined) this.program = init.program;
+  }
+  get argument(): Word | null {
+    const a = this.arg;
+    if (typeof a !== "number") return a;
+    const word = wordNode(this.loc, a, a + 1, "-", "-", false, false);
+    this.arg = word;
+    return word;
+  }
+  get argumentText(): string | null {
+    const a = this.arg;
+    return typeof a === "number" ? "-" : a === null ? null : a.text;
   }
   get op(): OperationType {
     return OPS[this.bits & 15]!;

@@ -174,7 +174,10 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
           diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy before its counters`, span: tokSpan(policyTok) });
           countersTok = policyTok;
         }
-        const argument = policyTok !== -1 && !policyIsCounters ? wordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), false, false) : null;
+        const hasPolicy = policyTok !== -1 && !policyIsCounters;
+        // a user chain's `-`: its Word is made when someone reads it
+        const dash = hasPolicy && buf.ends[policyTok]! - buf.starts[policyTok]! === 1 && text.charCodeAt(buf.starts[policyTok]!) === 45;
+        const argument = hasPolicy && !dash ? wordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), false, false) : null;
         const cmd = new CommandNode(loc, lineStart + (tokSpan(sig(0)).column - 1), buf.ends[sig(-1 + countSig())]!, {
           op: "declare-chain",
           flag: ":",
@@ -184,6 +187,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
           chainEnd: buf.ends[nameTok]!,
           index: null,
           argument,
+          ...(dash ? { dashAt: buf.starts[policyTok]! } : {}),
           family: null,
         });
         commands.push(cmd);

@@ -64,7 +64,8 @@ export class TreeBuilder {
         const existing = this.findChain(cmd.table, chainName);
         if (existing) {
           existing.declare_(cmd, declaredBy);
-          if (op === "declare-chain" && existing.builtin && cmd.argument && (cmd.argument.text === "ACCEPT" || cmd.argument.text === "DROP")) existing.policy = cmd.argument.text;
+          const policy = cmd.argumentText;
+          if (op === "declare-chain" && existing.builtin && (policy === "ACCEPT" || policy === "DROP")) existing.policy = policy;
           return;
         }
         this.addChain(table, chainName, cmd, declaredBy, false).declare_(cmd, declaredBy);
