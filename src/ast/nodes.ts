@@ -295,6 +295,20 @@ const widePlaces = new WeakMap<object, { nameStart: number; nameEnd: number; val
  * packed in one number. On a 100k-rule dump that is 284,000 options: the list and the word cost 112 bytes
  * apiece, and a field 8 bytes. Code that runs for every option reads `valueCount` and `valueText`.
  */
+/**
+ * One field for a node's spec and name: the spec when its name is the node's name, else the name itself (no
+ * spec, or one named otherwise, which is then kept in `aside`). Options and matches hold one each.
+ */
+function packSpec<S extends { readonly name: string }>(node: object, spec: S | undefined, name: string, aside: WeakMap<object, S>): S | string {
+  if (spec === undefined || spec.name === name) return spec ?? name;
+  aside.set(node, spec);
+  return name;
+}
+const packedName = (x: { readonly name: string } | string): string => (typeof x === "string" ? x : x.name);
+function packedSpec<S>(node: object, x: S | string, aside: WeakMap<object, S>): S | undefined {
+  return typeof x === "string" ? aside.get(node) : x;
+}
+
 /** Specs of options whose canonical name is not their spec's name (the parser makes none). */
 const optionSpecsAside = new WeakMap<object, OptionSpec>();
 
@@ -331,11 +345,7 @@ export class OptionNode extends Located implements Option {
     abbreviated: boolean,
   ) {
     super(loc, start, end);
-    if (spec !== undefined && spec.name === name) this.specOrName = spec;
-    else {
-      this.specOrName = name;
-      if (spec !== undefined) optionSpecsAside.set(this, spec);
-    }
+    this.specOrName = packSpec(this, spec, name, optionSpecsAside);
     let bits = (negation === "prefix" ? NEG_PREFIX : negation === "legacy" ? NEG_LEGACY : 0) | (inlineValue ? INLINE : 0) | (abbreviated ? ABBREVIATED : 0);
     if (written !== name) {
       bits |= RESPELT;
@@ -375,12 +385,10 @@ export class OptionNode extends Located implements Option {
   }
   /** Canonical name; `rename` changes it (the spelling stays what was written). */
   get name(): string {
-    const x = this.specOrName;
-    return typeof x === "string" ? x : x.name;
+    return packedName(this.specOrName);
   }
   get spec(): OptionSpec | undefined {
-    const x = this.specOrName;
-    return typeof x === "string" ? optionSpecsAside.get(this) : x;
+    return packedSpec(this, this.specOrName, optionSpecsAside);
   }
   /** Spelling used in the source. */
   get written(): string {
@@ -394,13 +402,8 @@ export class OptionNode extends Located implements Option {
       this.bits |= RESPELT;
     }
     const spec = this.spec;
-    if (spec !== undefined && spec.name === name) {
-      this.specOrName = spec;
-      optionSpecsAside.delete(this);
-    } else {
-      this.specOrName = name;
-      if (spec !== undefined) optionSpecsAside.set(this, spec);
-    }
+    optionSpecsAside.delete(this);
+    this.specOrName = packSpec(this, spec, name, optionSpecsAside);
   }
   get nameStart(): number {
     return this.bits & WIDE ? widePlaces.get(this)!.nameStart : this.offset + ((this.bits >>> NAME_AT) & 255);
@@ -467,20 +470,14 @@ export class MatchNode extends Located implements Match {
   private readonly head: number;
   constructor(loc: Locator, start: number, end: number, module: string, implicit: boolean, spec: ExtensionSpec | undefined) {
     super(loc, start, end);
-    if (spec !== undefined && spec.name === module) this.specOrModule = spec;
-    else {
-      this.specOrModule = module;
-      if (spec !== undefined) specsAside.set(this, spec);
-    }
+    this.specOrModule = packSpec(this, spec, module, specsAside);
     this.head = (end - start) * 2 + (implicit ? 1 : 0);
   }
   get module(): string {
-    const x = this.specOrModule;
-    return typeof x === "string" ? x : x.name;
+    return packedName(this.specOrModule);
   }
   get spec(): ExtensionSpec | undefined {
-    const x = this.specOrModule;
-    return typeof x === "string" ? specsAside.get(this) : x;
+    return packedSpec(this, this.specOrModule, specsAside);
   }
   get implicit(): boolean {
     return this.head % 2 === 1;
