@@ -49,24 +49,36 @@ export interface RulesetGraph {
 
 const NO_EDGES: readonly Edge[] = [];
 
+/** A jump as the graph keeps it: with the target's place, found once when the graph is built. */
+class PlacedEdge implements Edge {
+  constructor(
+    readonly from: Chain,
+    readonly to: Chain,
+    readonly rule: Rule,
+    /** `to`'s place in `table.chains`. */
+    readonly toAt: number,
+  ) {}
+}
+
 class Graph implements TableGraph, ChainsByName {
   readonly hooks = new Map<Hook, (Edge | null | undefined)[]>();
   /** Place of each chain in `table.chains`, by name (names are unique in a table). */
   private readonly places = new Map<string, number>();
   /** Jumps out of each chain, by place (undefined: none). */
-  private readonly edges: (readonly Edge[] | undefined)[];
+  private readonly edges: (readonly PlacedEdge[] | undefined)[];
   constructor(readonly table: Table) {
     const chains = table.chains;
     for (let i = 0; i < chains.length; i++) this.places.set(chains[i]!.name, i);
-    this.edges = new Array<readonly Edge[] | undefined>(chains.length).fill(undefined);
-    const out: Edge[] = [];
+    this.edges = new Array<readonly PlacedEdge[] | undefined>(chains.length).fill(undefined);
+    const out: PlacedEdge[] = [];
     for (let i = 0; i < chains.length; i++) {
       const chain = chains[i]!;
       for (const rule of chain.rules) {
         const t = rule.target;
         if (!t || t.spec) continue;
-        const to = this.get(t.name);
-        if (to && !to.builtin) out.push({ from: chain, to, rule });
+        const at = this.places.get(t.name);
+        const to = at === undefined ? undefined : chains[at]!;
+        if (to && !to.builtin) out.push(new PlacedEdge(chain, to, rule, at!));
       }
       if (out.length) this.edges[i] = out.slice();
       clear(out);
@@ -79,8 +91,8 @@ class Graph implements TableGraph, ChainsByName {
       via[i] = null;
       const queue: number[] = [i];
       for (let qi = 0; qi < queue.length; qi++) {
-        for (const e of this.edges[queue[qi]!] ?? NO_EDGES) {
-          const to = this.places.get(e.to.name)!;
+        for (const e of this.edgesAt(queue[qi]!)) {
+          const to = e.toAt;
           if (via[to] !== undefined) continue;
           via[to] = e;
           queue.push(to);
@@ -107,9 +119,9 @@ class Graph implements TableGraph, ChainsByName {
     const i = this.indexOf(chain);
     return (i < 0 ? undefined : this.edges[i]) ?? NO_EDGES;
   }
-  /** Jumps out of the chain at place i. */
-  edgesAt(i: number): readonly Edge[] {
-    return this.edges[i] ?? NO_EDGES;
+  /** Jumps out of the chain at place i, each with its target's place. */
+  edgesAt(i: number): readonly PlacedEdge[] {
+    return (this.edges[i] ?? NO_EDGES) as readonly PlacedEdge[];
   }
 }
 
@@ -187,7 +199,7 @@ export function findCycles(graph: RulesetGraph): Cycle[] {
         const v = workV[top]!;
         const jumps = g.edgesAt(v);
         if (workNext[top]! < jumps.length) {
-          const w = g.indexOf(jumps[workNext[top]!++]!.to);
+          const w = jumps[workNext[top]!++]!.toAt;
           if (idx[w] === -1) {
             idx[w] = low[w] = index++;
             stack.push(w);
