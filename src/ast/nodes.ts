@@ -229,8 +229,8 @@ export function counterValue(digits: string): bigint {
   return digits === "0" ? 0n : BigInt(digits);
 }
 
-/** The `[p:b]` counters that start at `offset` of `loc`'s source. */
-function countersAt(loc: Locator, offset: number): CountersNode {
+/** The `[p:b]` counters (a scanned counters token) that start at `offset` of `loc`'s source. */
+export function countersAt(loc: Locator, offset: number): CountersNode {
   const source = loc.source!;
   const colon = source.indexOf(":", offset);
   const end = source.indexOf("]", colon) + 1;

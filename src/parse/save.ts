@@ -4,7 +4,7 @@
  * typed nodes → commands applied to the tree. A bad line becomes a diagnostic and parsing goes on.
  */
 import type { Command, Comment, Counters, Family, ParseDiagnostic, Ruleset, SourceFormat, TableName } from "../ast/iptables.js";
-import { CommandNode, CountersNode, counterValue, LineTable, wordNode, type Locator } from "../ast/nodes.js";
+import { CommandNode, countersAt, LineTable, wordNode, type Locator } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { beginInterning, endInterning, internRange, LineArgs } from "./args.js";
@@ -177,7 +177,8 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
         const hasPolicy = policyTok !== -1 && !policyIsCounters;
         // a user chain's `-`: its Word is made when someone reads it
         const dash = hasPolicy && buf.ends[policyTok]! - buf.starts[policyTok]! === 1 && text.charCodeAt(buf.starts[policyTok]!) === 45;
-        const argument = hasPolicy && !dash ? wordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!), false, false) : null;
+        const policyText = hasPolicy && !dash ? internRange(text, buf.starts[policyTok]!, buf.ends[policyTok]!) : null;
+        const argument = policyText !== null ? wordNode(loc, buf.starts[policyTok]!, buf.ends[policyTok]!, policyText, policyText, false, false) : null;
         const cmd = new CommandNode(loc, lineStart + (tokSpan(sig(0)).column - 1), buf.ends[sig(-1 + countSig())]!, {
           op: "declare-chain",
           flag: ":",
@@ -206,7 +207,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
         let from = sig(0);
         let prefix: Counters | null = null;
         if (buf.types[from] === T_COUNTERS) {
-          prefix = parseCounters(loc, buf.starts[from]!, buf.ends[from]!, tokText(from));
+          prefix = countersAt(loc, buf.starts[from]!);
           from = sig(1);
         }
         for (let t = from; t < buf.count; t++) {
@@ -286,11 +287,6 @@ function inferBlockTable(text: string, from: number, firstChain: string | undefi
     expect = nl + 1;
   }
   return listTableFor(set);
-}
-
-function parseCounters(loc: Locator, start: number, end: number, value: string): Counters {
-  const m = /^\[(\d+):(\d+)\]$/.exec(value)!;
-  return new CountersNode(loc, start, end, counterValue(m[1]!), counterValue(m[2]!));
 }
 
 function describeToken(type: number, value: string): string {
