@@ -290,12 +290,6 @@ const spellings = new WeakMap<object, string>();
 const widePlaces = new WeakMap<object, { nameStart: number; nameEnd: number; valueStart: number }>();
 
 /**
- * An option. Most options have one value; such an option keeps that value's text inline and makes its Word
- * (and the one-element `values` list) only when something asks for `values`. Positions are small offsets
- * packed in one number. On a 100k-rule dump that is 284,000 options: the list and the word cost 112 bytes
- * apiece, and a field 8 bytes. Code that runs for every option reads `valueCount` and `valueText`.
- */
-/**
  * One field for a node's spec and name: the spec when its name is the node's name, else the name itself (no
  * spec, or one named otherwise, which is then kept in `aside`). Options and matches hold one each.
  */
@@ -312,6 +306,12 @@ function packedSpec<S>(node: object, x: S | string, aside: WeakMap<object, S>): 
 /** Specs of options whose canonical name is not their spec's name (the parser makes none). */
 const optionSpecsAside = new WeakMap<object, OptionSpec>();
 
+/**
+ * An option. Most options have one value; such an option keeps that value's text inline and makes its Word
+ * (and the one-element `values` list) only when something asks for `values`. Positions are small offsets
+ * packed in one number. On a 100k-rule dump that is 284,000 options: the list and the word cost 112 bytes
+ * apiece, and a field 8 bytes. Code that runs for every option reads `valueCount` and `valueText`.
+ */
 export class OptionNode extends Located implements Option {
   declare readonly kind: "Option";
   /**

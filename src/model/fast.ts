@@ -128,10 +128,8 @@ interface EntryJson {
  * Both texts are kept flat (JSON.stringify and join make flat strings; `+` makes a tree): the output pastes
  * them again and again, and a tree would be walked again each time the output is written.
  */
-const entryJson = (e: { table: string; chain: string; line: number | null; target: string }): EntryJson => {
-  const plain = JSON.stringify(e);
-  return { plain, comma: ["", plain].join(",") };
-};
+const entryOf = (plain: string): EntryJson => ({ plain, comma: ["", plain].join(",") });
+const entryJson = (e: { table: string; chain: string; line: number | null; target: string }): EntryJson => entryOf(JSON.stringify(e));
 
 /** A list of branches reused from walk to walk (a count; the slots past it are cleared). */
 class Buf {
@@ -354,8 +352,7 @@ export class FastTracer {
       // The chain's part is made once per chain; JSON.stringify would write it again for every rule.
       let head = this.chainJson[ch.id];
       if (head === undefined) this.chainJson[ch.id] = head = `{"table":${q(ch.table)},"chain":${q(ch.name)},"line":`;
-      const plain = [head, String(r.line), ',"target":', q(r.targetText || "(no target)"), "}"].join("");
-      list[id] = e = { plain, comma: ["", plain].join(",") };
+      list[id] = e = entryOf([head, String(r.line), ',"target":', q(r.targetText || "(no target)"), "}"].join(""));
     }
     return e;
   }
