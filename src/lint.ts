@@ -9,6 +9,7 @@ import { applyDirectives, collectDirectives } from "./directives.js";
 import { MODEL_ANALYSIS } from "./model/index.js";
 import { detectFormat, parse } from "./parse/index.js";
 import type { FileKind, Finding, LintRule, ProjectFacts, ProjectFile, ProjectFileHead, RuleContext } from "./rule.js";
+import { ListenerError, walkRuleset, type RuleListeners } from "./walk.js";
 import { lintRules as registry } from "../rules/index.js";
 
 export interface RuleSetting {
@@ -144,11 +145,12 @@ export class RuleCrashError extends Error {
   }
 }
 
-function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>) {
+/** The context a rule runs with, or null when the rule is off. */
+function contextFor(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void): RuleContext<unknown> | null {
   const setting = severityOf(rule, config);
-  if (setting === "off") return;
+  if (setting === "off") return null;
   const overridden = config.rules[rule.id]?.severity !== undefined;
-  const ctx: RuleContext<unknown> = {
+  return {
     ast,
     text: file.text,
     filePath: file.filePath,
@@ -160,10 +162,37 @@ function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: Resolv
       return memo.get(key) as T;
     },
   };
+}
+
+function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>) {
+  const ctx = contextFor(rule, ast, file, config, memo, sink);
+  if (!ctx) return;
   try {
     timed(timing, `rule:${rule.id}`, () => (rule.check as (c: RuleContext<unknown>) => void)(ctx));
   } catch (err) {
     throw new RuleCrashError(rule.id, file.filePath, err);
+  }
+}
+
+/**
+ * The rules defined with `create` (all on), in one walk: each rule's `create` (timed as `rule:<id>`), then
+ * the shared walk with every listener and each `end` (timed as `walk`).
+ */
+function runWalk(rules: readonly LintRule[], ruleset: Ruleset, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>) {
+  const sets: RuleListeners[] = [];
+  for (const rule of rules) {
+    const ctx = contextFor(rule, ruleset, file, config, memo, sink) as RuleContext<Ruleset>;
+    try {
+      sets.push(timed(timing, `rule:${rule.id}`, () => rule.create!(ctx)));
+    } catch (err) {
+      throw new RuleCrashError(rule.id, file.filePath, err);
+    }
+  }
+  try {
+    timed(timing, "walk", () => walkRuleset(ruleset, sets));
+  } catch (err) {
+    if (err instanceof ListenerError) throw new RuleCrashError(rules[err.index]!.id, file.filePath, err.cause);
+    throw err;
   }
 }
 
@@ -248,20 +277,32 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
       for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, sink, options.timing);
     }
     if (file.rulesets.length) {
-      const active = rules.filter((r) => r.language === "iptables" && enabledIn(r, config));
+      const enabled = rules.filter((r) => r.language === "iptables" && enabledIn(r, config));
+      // the rules with listeners first, in one walk; then the others, each on its own
+      const walkers = enabled.filter((r) => r.create);
+      const active = [...walkers, ...enabled.filter((r) => !r.create)];
       const release = releasePlan(active);
       const collect = options.collectGarbage && file.text.length >= COLLECT_BEFORE_MODEL_CHARS ? options.collectGarbage : null;
       for (const ruleset of file.rulesets) {
         const memo = new Map<string, unknown>();
         let collected = collect === null;
-        active.forEach((rule, k) => {
-          if (!collected && rule.uses?.includes(MODEL_ANALYSIS) && !memo.has(MODEL_ANALYSIS)) {
+        const collectBefore = (group: readonly LintRule[]) => {
+          if (!collected && group.some((rule) => rule.uses?.includes(MODEL_ANALYSIS)) && !memo.has(MODEL_ANALYSIS)) {
             collected = true;
             timed(options.timing, "collect", collect!);
           }
+        };
+        if (walkers.length) {
+          collectBefore(walkers);
+          runWalk(walkers, ruleset, file, config, memo, sink, options.timing);
+          for (let k = 0; k < walkers.length; k++) for (const key of release[k]!) dropAnalysis(memo, key);
+        }
+        for (let k = walkers.length; k < active.length; k++) {
+          const rule = active[k]!;
+          collectBefore([rule]);
           runRule(rule, ruleset, file, config, memo, sink, options.timing);
           for (const key of release[k]!) dropAnalysis(memo, key);
-        });
+        }
       }
     }
   });

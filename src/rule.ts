@@ -1,8 +1,11 @@
 /**
  * The shape of a lint rule. One rule per file under rules/, registered in rules/index.ts.
  * A rule is pure: `check(ctx)` reads `ctx.ast` (and `ctx.options`, `ctx.facts`) and calls `ctx.report`.
+ * An iptables rule that looks at each command, rule or option on its own gives `create(ctx)` instead: it
+ * returns listeners, and the engine walks the ruleset once for all such rules (src/walk.ts).
  */
 import type { Ruleset, Family } from "./ast/iptables.js";
+import { ListenerError, walkRuleset, type RuleListeners } from "./walk.js";
 import type { Span } from "./ast/span.js";
 import type { DaemonJsonDocument } from "./daemon/ast.js";
 import type { RelatedLocation, Severity, Suggestion } from "./diagnostic.js";
@@ -111,7 +114,13 @@ export interface AstOf {
 
 export interface LintRule<L extends Language = Language> extends LintRuleMeta {
   readonly language: L;
+  /** Run the rule on its own. For a rule defined with `create`, defineRule makes it: a walk of its own. */
   check(ctx: RuleContext<AstOf[L]>): void;
+  /**
+   * iptables rules: the rule's listeners for the engine's shared walk (commands, rules, options, then
+   * `end`). The engine calls it instead of `check`, with the same context.
+   */
+  create?(ctx: RuleContext<Ruleset>): RuleListeners;
   /**
    * Project rules: false when the rule cannot report anything on these files linted together (say, it
    * compares a daemon.json with dumps and there is none). It sees what is known before parsing (kind and
@@ -122,9 +131,26 @@ export interface LintRule<L extends Language = Language> extends LintRuleMeta {
   appliesTo?(files: readonly ProjectFileHead[]): boolean;
 }
 
-export function defineRule<L extends Language>(rule: LintRule<L>): LintRule<L> {
-  return rule;
+/** A rule as written: with `check`, or (iptables rules) with `create` and no `check`. */
+export type RuleDefinition<L extends Language> = Omit<LintRule<L>, "check"> & { check?: LintRule<L>["check"] };
+
+export function defineRule<L extends Language>(rule: RuleDefinition<L>): LintRule<L> {
+  if (rule.check) return rule as LintRule<L>;
+  const create = rule.create;
+  if (!create) throw new Error(`rule ${rule.id} has neither check nor create`);
+  return {
+    ...rule,
+    check(ctx) {
+      try {
+        walkRuleset(ctx.ast as Ruleset, [create(ctx as RuleContext<Ruleset>)]);
+      } catch (err) {
+        throw err instanceof ListenerError ? err.cause : err;
+      }
+    },
+  };
 }
+
+export type { RuleListeners };
 
 export type FileKind = "iptables" | "ip6tables" | "script" | "daemon-json";
 

@@ -36,11 +36,12 @@ describe("phases", () => {
   const category = (id: string) => ({ "syntax-error": "syntax", "docker-a": "docker", "docker-b": "docker" })[id];
 
   it("rules summed per category, in a fixed order around them", () => {
-    const grouped = lib.groupPhases({ report: 2, "rule:docker-a": 5, parse: 100, "rule:syntax-error": 1, "rule:docker-b": 7, "rule:new-rule": 3, startup: 50, read: 4, directives: 1, extra: 9 }, category);
+    const grouped = lib.groupPhases({ report: 2, "rule:docker-a": 5, parse: 100, "rule:syntax-error": 1, "rule:docker-b": 7, "rule:new-rule": 3, startup: 50, read: 4, directives: 1, extra: 9, walk: 20 }, category);
     expect(Object.entries(grouped)).toEqual([
       ["startup", 50],
       ["read", 4],
       ["parse", 100],
+      ["rules: shared walk", 20],
       ["rules: docker", 12],
       ["rules: other", 3],
       ["rules: syntax", 1],

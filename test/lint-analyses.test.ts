@@ -13,6 +13,13 @@ import type { Ruleset } from "../src/ast/iptables.js";
 
 const DUMP = "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
 
+/** The rule with its context changed by `f`, whether it runs through `check` or, in the shared walk, `create`. */
+function withContext(r: LintRule, f: (ctx: RuleContext<Ruleset>) => RuleContext<Ruleset>): LintRule {
+  const check = r.check as (ctx: RuleContext<Ruleset>) => void;
+  const create = r.create;
+  return { ...r, check: (ctx: RuleContext<Ruleset>) => check(f(ctx)), ...(create ? { create: (ctx: RuleContext<Ruleset>) => create(f(ctx)) } : {}) } as LintRule;
+}
+
 /** An iptables rule for these tests that reads the analyses `reads` (each built by `build`). */
 function reader(id: string, reads: readonly string[], build: (key: string) => unknown, uses?: readonly string[]): LintRule {
   return defineRule({
@@ -33,10 +40,7 @@ function reader(id: string, reads: readonly string[], build: (key: string) => un
 /** How many times each analysis is built while `rules` lint DUMP. */
 function builds(rules: readonly LintRule[], config?: NonNullable<Parameters<typeof lintFiles>[1]>["config"]): Record<string, number> {
   const count: Record<string, number> = {};
-  const counted = rules.map((r) => {
-    const check = r.check as (ctx: RuleContext<Ruleset>) => void;
-    return { ...r, check: (ctx: RuleContext<Ruleset>) => check({ ...ctx, memo: (key, compute) => ctx.memo(key, () => ((count[key] = (count[key] ?? 0) + 1), compute())) }) } as LintRule;
-  });
+  const counted = rules.map((r) => withContext(r, (ctx) => ({ ...ctx, memo: (key, compute) => ctx.memo(key, () => ((count[key] = (count[key] ?? 0) + 1), compute())) })));
   lintFiles([{ filePath: "t.rules", text: DUMP }], { rules: counted, ...(config ? { config } : {}) });
   return count;
 }
@@ -97,23 +101,18 @@ describe("the registry's rules name every analysis they read", () => {
       const built = new Map<string, number>();
       const rules = lintRules.map((r) => {
         if (r.language !== "iptables") return r;
-        const check = r.check as (ctx: RuleContext<Ruleset>) => void;
         const named = r.uses ?? [];
-        return {
-          ...r,
-          check: (ctx: RuleContext<Ruleset>) =>
-            check({
-              ...ctx,
-              memo: (key, compute) => {
-                seen.add(key.split("/")[0]!);
-                if (!named.some((u) => key === u || key.startsWith(`${u}/`))) unnamed.add(`${r.id} reads ${key}`);
-                return ctx.memo(key, () => {
-                  built.set(key, (built.get(key) ?? 0) + 1);
-                  return compute();
-                });
-              },
-            }),
-        } as LintRule;
+        return withContext(r, (ctx) => ({
+          ...ctx,
+          memo: (key, compute) => {
+            seen.add(key.split("/")[0]!);
+            if (!named.some((u) => key === u || key.startsWith(`${u}/`))) unnamed.add(`${r.id} reads ${key}`);
+            return ctx.memo(key, () => {
+              built.set(key, (built.get(key) ?? 0) + 1);
+              return compute();
+            });
+          },
+        }));
       });
       const result = lintFiles([{ filePath, text: readFileSync(filePath, "utf8") }], { rules })[0]!;
       const rulesets = result.file.rulesets.length;

@@ -23,14 +23,15 @@ export function medianPhases(records) {
 
 /**
  * Phases grouped for the report: "rule:<id>" summed into "rules: <category>" (category from `categoryOf`,
- * "other" when unknown); the engine and CLI phases kept by name. Ordered: startup, read, parse, the rule
+ * "other" when unknown), "walk" (the listeners of the rules that share one walk) shown as "rules: shared walk";
+ * the engine and CLI phases kept by name. Ordered: startup, read, parse, the rule
  * groups by decreasing time, directives, report, then anything else.
  */
 export function groupPhases(phases, categoryOf) {
   const out = new Map();
   for (const [k, v] of Object.entries(phases)) {
     if (v === null || v === undefined) continue;
-    const key = k.startsWith("rule:") ? `rules: ${categoryOf(k.slice(5)) ?? "other"}` : k;
+    const key = k.startsWith("rule:") ? `rules: ${categoryOf(k.slice(5)) ?? "other"}` : k === "walk" ? "rules: shared walk" : k;
     out.set(key, (out.get(key) ?? 0) + v);
   }
   const head = ["startup", "read", "parse"].filter((k) => out.has(k));
