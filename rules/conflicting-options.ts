@@ -1,5 +1,4 @@
 import type { Match, Option, Target } from "../src/ast/iptables.js";
-import { allRules } from "../src/ast/iptables.js";
 import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
 import { holderLabel } from "../src/validity/rules-util.js";
@@ -18,7 +17,7 @@ export default defineRule({
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 --dport 2222 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m multiport --dports 22,2222 -j ACCEPT\nCOMMIT\n",
   },
-  check({ ast, report }) {
+  create({ ast, report }) {
     const check = (options: readonly Option[], holder: Match | Target) => {
       // a list of one option needs no map (most matches have one)
       if (options.length === 1) {
@@ -48,9 +47,11 @@ export default defineRule({
         if (needs?.length && !needs.some((n) => seen.has(n))) report({ message: `${o.written} needs ${needs.join(" or ")} in ${holderLabel(holder)}`, span: o.nameSpan });
       }
     };
-    for (const rule of allRules(ast)) {
-      for (const m of rule.matches) if (m.options.length) check(m.options, m);
-      if (rule.target?.options.length) check(rule.target.options, rule.target);
-    }
+    return {
+      rule(rule) {
+        for (const m of rule.matches) if (m.options.length) check(m.options, m);
+        if (rule.target?.options.length) check(rule.target.options, rule.target);
+      },
+    };
   },
 });

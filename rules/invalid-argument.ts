@@ -1,5 +1,4 @@
 import type { Option, Rule } from "../src/ast/iptables.js";
-import { allRules } from "../src/ast/iptables.js";
 import { checkValue, exceedsBytes, IFNAME_MAX } from "../src/catalog/index.js";
 import type { OptionSpec, ValueCheck, ValueKind } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
@@ -31,7 +30,7 @@ export default defineRule({
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.300/8 -p tcp --dport 70000 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.0/8 -p tcp --dport 7000 -j ACCEPT\nCOMMIT\n",
   },
-  check({ ast, report }) {
+  create({ ast, report }) {
     const family = ast.family;
     // a dump repeats the same values (ports, states, addresses) many times over: check each once per
     // option spec, extension and value position (the family is the ruleset's); keyed by the word's own
@@ -64,12 +63,14 @@ export default defineRule({
         else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${text}: ${r.warning}`, span: o.values[k]!.span, severity: "warning" });
       }
     };
-    for (const rule of allRules(ast)) {
-      for (const c of rule.criteria) checkOption(c, undefined);
-      for (const m of rule.matches) for (const o of m.options) checkOption(o, m.spec?.name);
-      if (rule.target?.spec) for (const o of rule.target.options) checkOption(o, rule.target.spec.name);
-      negatedAddressList(rule, report);
-    }
+    return {
+      rule(rule) {
+        for (const c of rule.criteria) checkOption(c, undefined);
+        for (const m of rule.matches) for (const o of m.options) checkOption(o, m.spec?.name);
+        if (rule.target?.spec) for (const o of rule.target.options) checkOption(o, rule.target.spec.name);
+        negatedAddressList(rule, report);
+      },
+    };
   },
 });
 

@@ -22,34 +22,36 @@ export default defineRule({
     bad: "*filter\n:INPUT REJECT [0:0]\nCOMMIT\n",
     good: "*filter\n:INPUT DROP [0:0]\nCOMMIT\n",
   },
-  check({ ast, report }) {
+  create({ ast, report }) {
     const soft = legacyOnlyError(ast);
-    for (const cmd of ast.commands) {
-      if (cmd.op !== "declare-chain" && cmd.op !== "policy") continue;
-      const policy = cmd.argumentText;
-      if (cmd.chain === null || policy === null) continue;
-      const builtin = isBuiltinChain(cmd.table, cmd.chain);
-      // `iptables -S` prints the current policies as -P lines: they describe state, like declarations
-      const isDecl = cmd.op === "declare-chain" || ast.format === "list-rules";
-      if (isDecl && policy === "-") continue;
-      if (!builtin && !isHookName(cmd.chain)) continue; // user chains: policy-on-user-chain
-      if (!POLICIES.includes(policy)) {
-        const upper = policy.toUpperCase();
-        report({
-          message: `"${policy}" is not a policy: a built-in chain's policy is ACCEPT or DROP${POLICIES.includes(upper) ? " (in upper case)" : upper === "REJECT" ? " (end the chain with -j REJECT instead)" : ""}`,
-          span: cmd.argument!.span,
-          ...(POLICIES.includes(upper) ? { suggestions: [{ desc: `Replace with ${upper}`, fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper } }] } : {}),
-        });
-        continue;
-      }
-      if (!builtin && isDecl) {
-        report({ message: `table ${cmd.table} has no built-in chain ${cmd.chain}; ${soft === "error" ? "the legacy backend refuses the policy" : "nf_tables ignores the policy and the legacy backend refuses it"}`, span: cmd.chainSpan ?? cmd.span, severity: soft });
-        continue;
-      }
-      if (builtin && cmd.table === "nat" && policy === "DROP") {
-        if (isDecl) report({ message: `DROP policy in the nat table: iptables-restore takes it, but the nat table is not for filtering (iptables -P refuses it there); filter in *filter instead`, span: cmd.argument!.span, severity: "warning" });
-        else report({ message: `the nat table is not for filtering: iptables refuses a DROP policy there`, span: cmd.argument!.span });
-      }
-    }
+    return {
+      command(cmd) {
+        if (cmd.op !== "declare-chain" && cmd.op !== "policy") return;
+        const policy = cmd.argumentText;
+        if (cmd.chain === null || policy === null) return;
+        const builtin = isBuiltinChain(cmd.table, cmd.chain);
+        // `iptables -S` prints the current policies as -P lines: they describe state, like declarations
+        const isDecl = cmd.op === "declare-chain" || ast.format === "list-rules";
+        if (isDecl && policy === "-") return;
+        if (!builtin && !isHookName(cmd.chain)) return; // user chains: policy-on-user-chain
+        if (!POLICIES.includes(policy)) {
+          const upper = policy.toUpperCase();
+          report({
+            message: `"${policy}" is not a policy: a built-in chain's policy is ACCEPT or DROP${POLICIES.includes(upper) ? " (in upper case)" : upper === "REJECT" ? " (end the chain with -j REJECT instead)" : ""}`,
+            span: cmd.argument!.span,
+            ...(POLICIES.includes(upper) ? { suggestions: [{ desc: `Replace with ${upper}`, fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper } }] } : {}),
+          });
+          return;
+        }
+        if (!builtin && isDecl) {
+          report({ message: `table ${cmd.table} has no built-in chain ${cmd.chain}; ${soft === "error" ? "the legacy backend refuses the policy" : "nf_tables ignores the policy and the legacy backend refuses it"}`, span: cmd.chainSpan ?? cmd.span, severity: soft });
+          return;
+        }
+        if (builtin && cmd.table === "nat" && policy === "DROP") {
+          if (isDecl) report({ message: `DROP policy in the nat table: iptables-restore takes it, but the nat table is not for filtering (iptables -P refuses it there); filter in *filter instead`, span: cmd.argument!.span, severity: "warning" });
+          else report({ message: `the nat table is not for filtering: iptables refuses a DROP policy there`, span: cmd.argument!.span });
+        }
+      },
+    };
   },
 });

@@ -1,4 +1,3 @@
-import { forEachOption } from "../src/validity/base.js";
 import { defineRule } from "../src/rule.js";
 
 export default defineRule({
@@ -15,15 +14,17 @@ export default defineRule({
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ! 10.0.0.0/8 -j DROP\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ! -s 10.0.0.0/8 -j DROP\nCOMMIT\n",
   },
-  check({ ast, report }) {
-    forEachOption(ast, (o) => {
-      if (o.negation !== "legacy" || !o.bangSpan) return;
-      const bang = o.bangSpan;
-      report({
-        message: `"${o.written} !" is the pre-1.4.3 negation syntax; iptables now reads "!" as the value of ${o.written}. Write "! ${o.written} ${o.values.map((v) => v.raw).join(" ")}"`,
-        span: bang,
-        suggestions: [{ desc: `Move "!" before ${o.written}`, fix: { range: [o.span.offset, o.span.endOffset], text: `! ${o.written} ${o.values.map((v) => v.raw).join(" ")}` } }],
-      });
-    });
+  create({ report }) {
+    return {
+      option(o) {
+        if (o.negation !== "legacy" || !o.bangSpan) return;
+        const bang = o.bangSpan;
+        report({
+          message: `"${o.written} !" is the pre-1.4.3 negation syntax; iptables now reads "!" as the value of ${o.written}. Write "! ${o.written} ${o.values.map((v) => v.raw).join(" ")}"`,
+          span: bang,
+          suggestions: [{ desc: `Move "!" before ${o.written}`, fix: { range: [o.span.offset, o.span.endOffset], text: `! ${o.written} ${o.values.map((v) => v.raw).join(" ")}` } }],
+        });
+      },
+    };
   },
 });

@@ -1,5 +1,4 @@
 import type { Match, Option, Ruleset, Target } from "../src/ast/iptables.js";
-import { allRules } from "../src/ast/iptables.js";
 import { PROTOCOLS } from "../src/catalog/index.js";
 import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
@@ -24,33 +23,35 @@ export default defineRule({
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m tcp --dport 53 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 53 -j ACCEPT\nCOMMIT\n",
   },
-  check({ ast, report }) {
-    for (const rule of allRules(ast)) {
-      if (hasDynamicWords(rule)) continue;
-      const proto = protocolOf(rule);
-      // a -p the catalog cannot resolve (an /etc/protocols name) is not judged
-      if (proto !== undefined && proto.number === undefined) continue;
-      for (const m of rule.matches) {
-        const list = m.spec?.protocols;
-        if (!list?.length || lenient(proto, list)) continue;
-        report({ message: `match ${m.module} needs ${needs(list)} (${given(proto)}); the kernel refuses it otherwise`, span: m.headSpan });
-      }
-      const t = rule.target;
-      // a port in a NAT range (--to-destination 10.0.0.2:80) needs some -p, any protocol, even negated
-      if (!proto && t) {
-        for (const o of t.options) {
-          const v = o.valueText(0);
-          if (o.spec?.kinds?.[0] !== "nat-range" || v === undefined || o.valueDynamic(0)) continue;
-          const port = v.startsWith("[") ? /\]:./.test(v) : ast.family === "ipv4" && v.includes(":");
-          if (port) report({ message: `the port in ${o.written} ${v} needs -p tcp, udp, sctp or dccp on the rule ("Need TCP, UDP, SCTP or DCCP with port specification")`, span: o.values[0]!.span });
+  create({ ast, report }) {
+    return {
+      rule(rule) {
+        if (hasDynamicWords(rule)) return;
+        const proto = protocolOf(rule);
+        // a -p the catalog cannot resolve (an /etc/protocols name) is not judged
+        if (proto !== undefined && proto.number === undefined) return;
+        for (const m of rule.matches) {
+          const list = m.spec?.protocols;
+          if (!list?.length || lenient(proto, list)) continue;
+          report({ message: `match ${m.module} needs ${needs(list)} (${given(proto)}); the kernel refuses it otherwise`, span: m.headSpan });
         }
-      }
-      if (t?.spec?.protocols?.length && !has(proto, t.spec.protocols)) {
-        report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given(proto)}); the kernel refuses it otherwise`, span: t.nameSpan });
-      }
-      for (const m of rule.matches) for (const o of m.options) checkOption(o, m, proto, report);
-      if (t) for (const o of t.options) checkOption(o, t, proto, report);
-    }
+        const t = rule.target;
+        // a port in a NAT range (--to-destination 10.0.0.2:80) needs some -p, any protocol, even negated
+        if (!proto && t) {
+          for (const o of t.options) {
+            const v = o.valueText(0);
+            if (o.spec?.kinds?.[0] !== "nat-range" || v === undefined || o.valueDynamic(0)) continue;
+            const port = v.startsWith("[") ? /\]:./.test(v) : ast.family === "ipv4" && v.includes(":");
+            if (port) report({ message: `the port in ${o.written} ${v} needs -p tcp, udp, sctp or dccp on the rule ("Need TCP, UDP, SCTP or DCCP with port specification")`, span: o.values[0]!.span });
+          }
+        }
+        if (t?.spec?.protocols?.length && !has(proto, t.spec.protocols)) {
+          report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given(proto)}); the kernel refuses it otherwise`, span: t.nameSpan });
+        }
+        for (const m of rule.matches) for (const o of m.options) checkOption(o, m, proto, report);
+        if (t) for (const o of t.options) checkOption(o, t, proto, report);
+      },
+    };
   },
 });
 

@@ -1,6 +1,5 @@
 import type { Match, Option, Ruleset, Target } from "../src/ast/iptables.js";
 import type { ExtensionSpec } from "../src/catalog/types.js";
-import { allRules } from "../src/ast/iptables.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
 import { quoteList } from "../src/validity/base.js";
 import { hasDynamicWords, holderLabel, holderSpan } from "../src/validity/rules-util.js";
@@ -27,16 +26,18 @@ export default defineRule({
     bad: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT\nCOMMIT\n",
     good: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n",
   },
-  check({ ast, report }) {
-    for (const rule of allRules(ast)) {
-      // an unknown or misplaced option may be the required one, misspelt: those rules report it
-      if (rule.orphans.length || hasDynamicWords(rule)) continue;
-      for (const m of rule.matches) {
-        if (m.spec && !m.implicit && demands(m.spec)) check(m.spec, m.options, m, report);
-      }
-      const t = rule.target;
-      if (t?.spec && demands(t.spec)) check(t.spec, t.options, t, report);
-    }
+  create({ ast, report }) {
+    return {
+      rule(rule) {
+        // an unknown or misplaced option may be the required one, misspelt: those rules report it
+        if (rule.orphans.length || hasDynamicWords(rule)) return;
+        for (const m of rule.matches) {
+          if (m.spec && !m.implicit && demands(m.spec)) check(m.spec, m.options, m, report);
+        }
+        const t = rule.target;
+        if (t?.spec && demands(t.spec)) check(t.spec, t.options, t, report);
+      },
+    };
   },
 });
 

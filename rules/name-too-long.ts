@@ -1,5 +1,4 @@
 import { exceedsBytes, IFNAME_MAX } from "../src/catalog/index.js";
-import { forEachOption } from "../src/validity/base.js";
 import { defineRule } from "../src/rule.js";
 
 /** Longest chain name the kernel takes (XT_EXTENSION_MAXNAMELEN - 1 = 28 usable characters). */
@@ -27,36 +26,38 @@ export default defineRule({
     bad: "*filter\n:INPUT ACCEPT [0:0]\n:THIS-CHAIN-NAME-IS-MUCH-TOO-LONG - [0:0]\n-A INPUT -j THIS-CHAIN-NAME-IS-MUCH-TOO-LONG\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n:CHAIN-NAME-IS-SHORT - [0:0]\n-A INPUT -j CHAIN-NAME-IS-SHORT\nCOMMIT\n",
   },
-  check({ ast, report }) {
-    for (const cmd of ast.commands) {
-      if ((cmd.op === "declare-chain" || cmd.op === "new-chain") && cmd.chain !== null && cmd.chain.length > CHAIN_MAX) {
-        report({ message: `chain name "${cmd.chain}" is ${cmd.chain.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.chainSpan ?? cmd.span });
-      }
-      if (cmd.op === "rename-chain" && cmd.argument && cmd.argument.text.length > CHAIN_MAX) {
-        report({ message: `chain name "${cmd.argument.text}" is ${cmd.argument.text.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.argument.span });
-      }
-    }
-    forEachOption(ast, (o) => {
-      const spec = o.spec;
-      if (!spec?.kinds) return;
-      const kinds = spec.kinds;
-      for (let k = 0; k < kinds.length; k++) {
-        const kind = kinds[k];
-        const text = o.valueText(k);
-        if (text === undefined || o.valueDynamic(k)) continue;
-        // the kernel counts bytes (iptables: "must be shorter than IFNAMSIZ"); invalid-argument leaves such names here
-        if (kind === "interface" && exceedsBytes(text, IFNAME_MAX)) {
-          const bytes = utf8Length(text);
-          report({ message: `interface name "${text}" is ${bytes} ${bytes === text.length ? "characters" : "bytes"} long; Linux allows at most ${IFNAME_MAX}`, span: o.values[k]!.span });
-        } else if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(text, spec.maxLength)) {
-          const truncates = spec.truncates === true;
-          report({
-            message: `${o.written} value is ${utf8Length(text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,
-            span: o.values[k]!.span,
-            severity: truncates ? "warning" : "error",
-          });
+  create({ report }) {
+    return {
+      command(cmd) {
+        if ((cmd.op === "declare-chain" || cmd.op === "new-chain") && cmd.chain !== null && cmd.chain.length > CHAIN_MAX) {
+          report({ message: `chain name "${cmd.chain}" is ${cmd.chain.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.chainSpan ?? cmd.span });
         }
-      }
-    });
+        if (cmd.op === "rename-chain" && cmd.argument && cmd.argument.text.length > CHAIN_MAX) {
+          report({ message: `chain name "${cmd.argument.text}" is ${cmd.argument.text.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.argument.span });
+        }
+      },
+      option(o) {
+        const spec = o.spec;
+        if (!spec?.kinds) return;
+        const kinds = spec.kinds;
+        for (let k = 0; k < kinds.length; k++) {
+          const kind = kinds[k];
+          const text = o.valueText(k);
+          if (text === undefined || o.valueDynamic(k)) continue;
+          // the kernel counts bytes (iptables: "must be shorter than IFNAMSIZ"); invalid-argument leaves such names here
+          if (kind === "interface" && exceedsBytes(text, IFNAME_MAX)) {
+            const bytes = utf8Length(text);
+            report({ message: `interface name "${text}" is ${bytes} ${bytes === text.length ? "characters" : "bytes"} long; Linux allows at most ${IFNAME_MAX}`, span: o.values[k]!.span });
+          } else if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(text, spec.maxLength)) {
+            const truncates = spec.truncates === true;
+            report({
+              message: `${o.written} value is ${utf8Length(text)} bytes long; ${truncates ? `iptables keeps only the first ${spec.maxLength}` : `iptables refuses more than ${spec.maxLength}`}`,
+              span: o.values[k]!.span,
+              severity: truncates ? "warning" : "error",
+            });
+          }
+        }
+      },
+    };
   },
 });

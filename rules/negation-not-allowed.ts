@@ -1,4 +1,3 @@
-import { forEachOption } from "../src/validity/base.js";
 import { defineRule } from "../src/rule.js";
 
 export default defineRule({
@@ -15,14 +14,16 @@ export default defineRule({
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j LOG ! --log-prefix \"in: \"\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j LOG --log-prefix \"in: \"\nCOMMIT\n",
   },
-  check({ ast, report }) {
-    forEachOption(ast, (o) => {
-      if (o.negation !== "prefix" || !o.bangSpan || !o.spec || o.spec.negatable) return;
-      report({
-        message: `${o.written} cannot be inverted with "!"`,
-        span: o.bangSpan,
-        suggestions: [{ desc: `Remove the "!"`, fix: { range: [o.bangSpan.offset, o.nameSpan.offset], text: "" } }],
-      });
-    });
+  create({ report }) {
+    return {
+      option(o) {
+        if (o.negation !== "prefix" || !o.bangSpan || !o.spec || o.spec.negatable) return;
+        report({
+          message: `${o.written} cannot be inverted with "!"`,
+          span: o.bangSpan,
+          suggestions: [{ desc: `Remove the "!"`, fix: { range: [o.bangSpan.offset, o.nameSpan.offset], text: "" } }],
+        });
+      },
+    };
   },
 });

@@ -2,7 +2,6 @@ import { implicitMatchFor } from "../src/catalog/index.js";
 import { extensionsDefining } from "../src/catalog/index.js";
 import type { Suggestion } from "../src/diagnostic.js";
 import { defineRule } from "../src/rule.js";
-import { allRules } from "../src/ast/iptables.js";
 import { quoteList } from "../src/validity/base.js";
 import { afterUnknownMatch, insertionPoint, protocolOf } from "../src/validity/rules-util.js";
 
@@ -25,56 +24,58 @@ export default defineRule({
     bad: "*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -i eth0 ! --src-range 192.168.1.1-192.168.1.3 -j DROP\nCOMMIT\n",
     good: "*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -m iprange -i eth0 ! --src-range 192.168.1.1-192.168.1.3 -j DROP\nCOMMIT\n",
   },
-  check({ ast, report }) {
-    for (const rule of allRules(ast)) {
-      for (const o of rule.orphans) {
-        const owners = extensionsDefining(o.written, ast.family);
-        if (owners.length === 0 || afterUnknownMatch(rule, o)) continue;
-        const at = insertionPoint(o);
-        // protocol matches in protocol-number order (tcp, udp before dccp, sctp), the others as catalogued
-        const matches = owners.filter((e) => e.spec.type === "match").sort((a, b) => Math.min(...(a.spec.protocols ?? [0])) - Math.min(...(b.spec.protocols ?? [0])));
-        const targets = owners.filter((e) => e.spec.type === "target");
-        const suggestions: Suggestion[] = [];
-        const needs: string[] = [];
-        const proto = protocolOf(rule);
-        // `-p $PROTO --dport 22`: the protocol, and so the implicit match, is unknown
-        if (proto?.option.valueDynamic(0) && matches.some((m) => m.spec.protocols?.length)) continue;
-        let note = "";
-        for (const m of matches) {
-          const protocols = m.spec.protocols;
-          if (protocols && protocols.length) {
-            const implicitName = m.spec.implicitFor?.find((p) => !/^\d+$/.test(p));
-            if (proto && proto.number !== undefined && !protocols.includes(proto.number)) {
-              // the rule's protocol does not have this option (e.g. --dport with -p icmp)
-              needs.push(implicitName ? `-p ${implicitName}` : `-m ${m.spec.name}`);
-              note = ` (this rule matches -p ${proto.option.valueText(0)!})`;
-              continue;
-            }
-            if (!proto && implicitName && implicitMatchFor(implicitName, ast.family) === m) {
-              needs.push(`-p ${implicitName}`);
-              suggestions.push({ desc: `Insert "-p ${implicitName}" before ${o.written}`, fix: { range: [at, at], text: `-p ${implicitName} ` } });
+  create({ ast, report }) {
+    return {
+      rule(rule) {
+        for (const o of rule.orphans) {
+          const owners = extensionsDefining(o.written, ast.family);
+          if (owners.length === 0 || afterUnknownMatch(rule, o)) continue;
+          const at = insertionPoint(o);
+          // protocol matches in protocol-number order (tcp, udp before dccp, sctp), the others as catalogued
+          const matches = owners.filter((e) => e.spec.type === "match").sort((a, b) => Math.min(...(a.spec.protocols ?? [0])) - Math.min(...(b.spec.protocols ?? [0])));
+          const targets = owners.filter((e) => e.spec.type === "target");
+          const suggestions: Suggestion[] = [];
+          const needs: string[] = [];
+          const proto = protocolOf(rule);
+          // `-p $PROTO --dport 22`: the protocol, and so the implicit match, is unknown
+          if (proto?.option.valueDynamic(0) && matches.some((m) => m.spec.protocols?.length)) continue;
+          let note = "";
+          for (const m of matches) {
+            const protocols = m.spec.protocols;
+            if (protocols && protocols.length) {
+              const implicitName = m.spec.implicitFor?.find((p) => !/^\d+$/.test(p));
+              if (proto && proto.number !== undefined && !protocols.includes(proto.number)) {
+                // the rule's protocol does not have this option (e.g. --dport with -p icmp)
+                needs.push(implicitName ? `-p ${implicitName}` : `-m ${m.spec.name}`);
+                note = ` (this rule matches -p ${proto.option.valueText(0)!})`;
+                continue;
+              }
+              if (!proto && implicitName && implicitMatchFor(implicitName, ast.family) === m) {
+                needs.push(`-p ${implicitName}`);
+                suggestions.push({ desc: `Insert "-p ${implicitName}" before ${o.written}`, fix: { range: [at, at], text: `-p ${implicitName} ` } });
+                continue;
+              }
+              needs.push(`-m ${m.spec.name}`);
+              if (proto && proto.number !== undefined && protocols.includes(proto.number)) {
+                suggestions.push({ desc: `Insert "-m ${m.spec.name}" before ${o.written}`, fix: { range: [at, at], text: `-m ${m.spec.name} ` } });
+              } else if (!proto) {
+                const p = m.spec.implicitFor?.find((x) => !/^\d+$/.test(x));
+                if (p) suggestions.push({ desc: `Insert "-p ${p} -m ${m.spec.name}" before ${o.written}`, fix: { range: [at, at], text: `-p ${p} -m ${m.spec.name} ` } });
+              }
               continue;
             }
             needs.push(`-m ${m.spec.name}`);
-            if (proto && proto.number !== undefined && protocols.includes(proto.number)) {
-              suggestions.push({ desc: `Insert "-m ${m.spec.name}" before ${o.written}`, fix: { range: [at, at], text: `-m ${m.spec.name} ` } });
-            } else if (!proto) {
-              const p = m.spec.implicitFor?.find((x) => !/^\d+$/.test(x));
-              if (p) suggestions.push({ desc: `Insert "-p ${p} -m ${m.spec.name}" before ${o.written}`, fix: { range: [at, at], text: `-p ${p} -m ${m.spec.name} ` } });
-            }
-            continue;
+            suggestions.push({ desc: `Insert "-m ${m.spec.name}" before ${o.written}`, fix: { range: [at, at], text: `-m ${m.spec.name} ` } });
           }
-          needs.push(`-m ${m.spec.name}`);
-          suggestions.push({ desc: `Insert "-m ${m.spec.name}" before ${o.written}`, fix: { range: [at, at], text: `-m ${m.spec.name} ` } });
+          for (const t of targets) {
+            needs.push(`-j ${t.spec.name}`);
+            if (!rule.target) suggestions.push({ desc: `Add "-j ${t.spec.name}" before ${o.written}`, fix: { range: [at, at], text: `-j ${t.spec.name} ` } });
+          }
+          const what = targets.length && !matches.length ? "target" : "match";
+          const message = `${o.written} needs ${quoteList([...new Set(needs)])} before it${note}: iptables does not know the option until the ${what} that provides it is loaded`;
+          report({ message, span: o.nameSpan, suggestions: suggestions.slice(0, 4) });
         }
-        for (const t of targets) {
-          needs.push(`-j ${t.spec.name}`);
-          if (!rule.target) suggestions.push({ desc: `Add "-j ${t.spec.name}" before ${o.written}`, fix: { range: [at, at], text: `-j ${t.spec.name} ` } });
-        }
-        const what = targets.length && !matches.length ? "target" : "match";
-        const message = `${o.written} needs ${quoteList([...new Set(needs)])} before it${note}: iptables does not know the option until the ${what} that provides it is loaded`;
-        report({ message, span: o.nameSpan, suggestions: suggestions.slice(0, 4) });
-      }
-    }
+      },
+    };
   },
 });

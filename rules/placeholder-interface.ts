@@ -23,7 +23,7 @@ export default defineRule({
     good: ["#!/bin/sh", "iptables -I DOCKER-USER -i eth0 ! -s 192.168.1.1 -j DROP", ""].join("\n"),
     exceptions: "A host that really has an interface with one of these names (renamed with udev or `ip link set … name`): disable the rule for that file.",
   },
-  check({ ast, facts, report }) {
+  create({ facts, report }) {
     const external = facts.externalInterfaces ?? [];
     const visit = (rule: Rule, options: readonly Option[]) => {
       for (const option of options) {
@@ -45,16 +45,14 @@ export default defineRule({
         }
       }
     };
-    // every option of every rule, in ruleOptions' order, without its generators (hot on 100k-rule dumps)
-    for (const table of ast.tables) {
-      for (const chain of table.chains) {
-        for (const rule of chain.rules) {
-          visit(rule, rule.criteria);
-          for (const m of rule.matches) visit(rule, m.options);
-          if (rule.target) visit(rule, rule.target.options);
-          visit(rule, rule.orphans);
-        }
-      }
-    }
+    // every option of every rule, in ruleOptions' order
+    return {
+      rule(rule) {
+        visit(rule, rule.criteria);
+        for (const m of rule.matches) visit(rule, m.options);
+        if (rule.target) visit(rule, rule.target.options);
+        visit(rule, rule.orphans);
+      },
+    };
   },
 });

@@ -21,23 +21,25 @@ export default defineRule({
     bad: "*filter\n:INPUT ACCEPT [0:0]\n:LOGDROP DROP [0:0]\n-A INPUT -j LOGDROP\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n:LOGDROP - [0:0]\n-A INPUT -j LOGDROP\n-A LOGDROP -j DROP\nCOMMIT\n",
   },
-  check({ ast, report }) {
+  create({ ast, report }) {
     const declSeverity = legacyOnlyError(ast);
-    for (const cmd of ast.commands) {
-      const policy = cmd.argumentText;
-      if (cmd.chain === null || policy === null) continue;
-      if (isBuiltinChain(cmd.table, cmd.chain)) continue;
-      if (cmd.op === "declare-chain" && policy !== "-") {
-        if (isHookName(cmd.chain)) continue; // a built-in chain of another table: undefined-chain/invalid-policy territory
-        report({
-          message: `user chain ${cmd.chain} cannot have a policy ("${policy}"): only built-in chains do; ${declSeverity === "error" ? "the legacy backend refuses the file" : "nf_tables ignores it and the legacy backend refuses it"}. Use "-" and end the chain with -A ${cmd.chain} -j ${policy}`,
-          span: cmd.argument!.span,
-          severity: declSeverity,
-          suggestions: [{ desc: `Replace the policy with "-"`, fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset], text: "-" } }],
-        });
-      } else if (cmd.op === "policy" && !isHookName(cmd.chain)) {
-        report({ message: `-P works only on built-in chains; ${cmd.chain} is a user chain ("Bad built-in chain name"). End the chain with -A ${cmd.chain} -j ${policy} instead`, span: cmd.chainSpan ?? cmd.span });
-      }
-    }
+    return {
+      command(cmd) {
+        const policy = cmd.argumentText;
+        if (cmd.chain === null || policy === null) return;
+        if (isBuiltinChain(cmd.table, cmd.chain)) return;
+        if (cmd.op === "declare-chain" && policy !== "-") {
+          if (isHookName(cmd.chain)) return; // a built-in chain of another table: undefined-chain/invalid-policy territory
+          report({
+            message: `user chain ${cmd.chain} cannot have a policy ("${policy}"): only built-in chains do; ${declSeverity === "error" ? "the legacy backend refuses the file" : "nf_tables ignores it and the legacy backend refuses it"}. Use "-" and end the chain with -A ${cmd.chain} -j ${policy}`,
+            span: cmd.argument!.span,
+            severity: declSeverity,
+            suggestions: [{ desc: `Replace the policy with "-"`, fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset], text: "-" } }],
+          });
+        } else if (cmd.op === "policy" && !isHookName(cmd.chain)) {
+          report({ message: `-P works only on built-in chains; ${cmd.chain} is a user chain ("Bad built-in chain name"). End the chain with -A ${cmd.chain} -j ${policy} instead`, span: cmd.chainSpan ?? cmd.span });
+        }
+      },
+    };
   },
 });

@@ -1,5 +1,4 @@
 import type { Chain, Option, Rule } from "../src/ast/iptables.js";
-import { allRules } from "../src/ast/iptables.js";
 import { isBuiltinChain } from "../src/catalog/index.js";
 import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/types.js";
 import { defineRule, type Finding } from "../src/rule.js";
@@ -46,7 +45,7 @@ export default defineRule({
     bad: "*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -p tcp --dport 80 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n",
     good: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n",
   },
-  check(ctx) {
+  create(ctx) {
     const { ast, report } = ctx;
     const graph = graphOf(ctx);
     const blamed = new Set<string>();
@@ -121,27 +120,29 @@ export default defineRule({
       }
     };
 
-    for (const r of allRules(ast)) {
-      rule = r;
-      chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
-      let h = reached.get(chain);
-      if (!h) reached.set(chain, (h = reach(graph, rule, chain)));
-      hooks = h;
-      for (const c of rule.criteria) checkOption(c, "", "");
-      for (const m of rule.matches) {
-        // spans and labels are built only for a finding (a span is computed on demand, with a line lookup)
-        if (m.spec && misplaced(m.spec, rule.table, hooks)) checkExtension(m.spec, m.headSpan, `match ${m.module}`);
-        for (const o of m.options) checkOption(o, "-m", m.module);
-      }
-      if (rule.target?.spec) {
-        if (misplaced(rule.target.spec, rule.table, hooks)) checkExtension(rule.target.spec, rule.target.nameSpan, `target ${rule.target.name}`);
-        for (const o of rule.target.options) checkOption(o, "-j", rule.target.name);
-      }
-      const t = rule.target;
-      if (t && !t.spec && isBuiltinChain(rule.table, t.name)) {
-        report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: a rule cannot jump to a built-in chain (the kernel refuses it)`, span: t.nameSpan });
-      }
-    }
+    return {
+      rule(r) {
+        rule = r;
+        chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
+        let h = reached.get(chain);
+        if (!h) reached.set(chain, (h = reach(graph, rule, chain)));
+        hooks = h;
+        for (const c of rule.criteria) checkOption(c, "", "");
+        for (const m of rule.matches) {
+          // spans and labels are built only for a finding (a span is computed on demand, with a line lookup)
+          if (m.spec && misplaced(m.spec, rule.table, hooks)) checkExtension(m.spec, m.headSpan, `match ${m.module}`);
+          for (const o of m.options) checkOption(o, "-m", m.module);
+        }
+        if (rule.target?.spec) {
+          if (misplaced(rule.target.spec, rule.table, hooks)) checkExtension(rule.target.spec, rule.target.nameSpan, `target ${rule.target.name}`);
+          for (const o of rule.target.options) checkOption(o, "-j", rule.target.name);
+        }
+        const t = rule.target;
+        if (t && !t.spec && isBuiltinChain(rule.table, t.name)) {
+          report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: a rule cannot jump to a built-in chain (the kernel refuses it)`, span: t.nameSpan });
+        }
+      },
+    };
   },
 });
 

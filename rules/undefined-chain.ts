@@ -1,5 +1,4 @@
 import type { Command } from "../src/ast/iptables.js";
-import { allRules } from "../src/ast/iptables.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../src/catalog/index.js";
 import { defineRule, type Finding } from "../src/rule.js";
 import { DOCKER_CHAINS, didYouMean, isComplete, isDynamicName, isHookName } from "../src/validity/base.js";
@@ -28,7 +27,7 @@ export default defineRule({
     good: "*filter\n:INPUT ACCEPT [0:0]\n:LOGDROP - [0:0]\n-A INPUT -j LOGDROP\n-A LOGDROP -j DROP\nCOMMIT\n",
     exceptions: "Files meant for `iptables-restore --noflush` on top of a running ruleset may use chains created elsewhere; disable the rule for them.",
   },
-  check(ctx) {
+  create(ctx) {
     const { ast, report } = ctx;
     const graph = graphOf(ctx);
     const complete = isComplete(ast);
@@ -58,52 +57,56 @@ export default defineRule({
     // first command naming each chain, in one pass
     // (per table, keyed by the chain name itself: a joined key was a new string per command)
     const firstUse = new Map<string, Map<string, Command>>();
-    for (const c of ast.commands) {
-      if (c.chain === null || c.op === "declare-chain" || c.op === "new-chain" || c.op === "list") continue;
-      let inTable = firstUse.get(c.table);
-      if (!inTable) firstUse.set(c.table, (inTable = new Map()));
-      if (!inTable.has(c.chain)) inTable.set(c.chain, c);
-    }
-    for (const table of ast.tables) {
-      for (const chain of table.chains) {
-        if (chain.builtin || chain.declaredBy !== "implicit") continue;
-        const first = firstUse.get(table.name)?.get(chain.name);
-        if (first && first.chainSpan) onCommand(first, chain.name, first.chainSpan);
-      }
-    }
-    // commands naming a chain that does not exist (policy, flush, delete…) in complete files
-    for (const cmd of ast.commands) {
-      if (cmd.chain === null || cmd.op === "declare-chain" || cmd.op === "new-chain") continue;
-      if (isHookName(cmd.chain) && !isBuiltinChain(cmd.table, cmd.chain)) onCommand(cmd, cmd.chain, cmd.chainSpan ?? cmd.span);
-    }
-    for (const rule of allRules(ast)) {
-      const t = rule.target;
-      if (!t || isDynamicName(ast, t.name)) continue;
-      // a jump to a chain that only exists because rules are appended to it: the legacy backend stops here
-      const implicit = complete && !t.spec ? graph.tables.get(rule.table)?.byName.get(t.name) : undefined;
-      if (implicit && !implicit.builtin && implicit.declaredBy === "implicit") {
-        report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: chain ${t.name} is never declared in table ${rule.table} (rules are added to it, but it needs ":${t.name} - [0:0]")`, span: t.nameSpan });
-        continue;
-      }
-      const v = judgeJump(ast, graph, rule);
-      if (v.kind !== "undefined-chain") continue;
-      if (isHookName(t.name)) {
-        report({ message: `table ${rule.table} has no ${t.name} chain, and a rule cannot jump to a built-in chain anyway`, span: t.nameSpan });
-        continue;
-      }
-      const s = soft(t.name);
-      if (s === "skip") continue;
-      const where = v.inTables.length ? ` (it is declared in table ${v.inTables.join(", ")}; a jump stays within its table)` : "";
-      const guess = v.suggestion ? `; did you mean ${v.suggestion}?` : "";
-      const msg = complete
-        ? `${t.goto ? "-g" : "-j"} ${t.name}: no chain ${t.name} in table ${rule.table}${where}${guess}`
-        : `${t.goto ? "-g" : "-j"} ${t.name}: chain ${t.name} is not created by this script; it must already exist on the host${guess}`;
-      report({
-        message: msg,
-        span: t.nameSpan,
-        severity: s,
-        ...(v.suggestion ? { suggestions: [{ desc: `Replace with ${v.suggestion}`, fix: { range: [t.nameSpan.offset, t.nameSpan.endOffset] as const, text: v.suggestion } }] } : {}),
-      });
-    }
+    // commands naming a built-in chain of another table (policy, flush, delete…), reported after the others
+    const misplacedHooks: Command[] = [];
+    return {
+      command(c) {
+        if (c.chain === null || c.op === "declare-chain" || c.op === "new-chain") return;
+        if (isHookName(c.chain) && !isBuiltinChain(c.table, c.chain)) misplacedHooks.push(c);
+        if (c.op === "list") return;
+        let inTable = firstUse.get(c.table);
+        if (!inTable) firstUse.set(c.table, (inTable = new Map()));
+        if (!inTable.has(c.chain)) inTable.set(c.chain, c);
+      },
+      rule(rule) {
+        const t = rule.target;
+        if (!t || isDynamicName(ast, t.name)) return;
+        // a jump to a chain that only exists because rules are appended to it: the legacy backend stops here
+        const implicit = complete && !t.spec ? graph.tables.get(rule.table)?.byName.get(t.name) : undefined;
+        if (implicit && !implicit.builtin && implicit.declaredBy === "implicit") {
+          report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: chain ${t.name} is never declared in table ${rule.table} (rules are added to it, but it needs ":${t.name} - [0:0]")`, span: t.nameSpan });
+          return;
+        }
+        const v = judgeJump(ast, graph, rule);
+        if (v.kind !== "undefined-chain") return;
+        if (isHookName(t.name)) {
+          report({ message: `table ${rule.table} has no ${t.name} chain, and a rule cannot jump to a built-in chain anyway`, span: t.nameSpan });
+          return;
+        }
+        const s = soft(t.name);
+        if (s === "skip") return;
+        const where = v.inTables.length ? ` (it is declared in table ${v.inTables.join(", ")}; a jump stays within its table)` : "";
+        const guess = v.suggestion ? `; did you mean ${v.suggestion}?` : "";
+        const msg = complete
+          ? `${t.goto ? "-g" : "-j"} ${t.name}: no chain ${t.name} in table ${rule.table}${where}${guess}`
+          : `${t.goto ? "-g" : "-j"} ${t.name}: chain ${t.name} is not created by this script; it must already exist on the host${guess}`;
+        report({
+          message: msg,
+          span: t.nameSpan,
+          severity: s,
+          ...(v.suggestion ? { suggestions: [{ desc: `Replace with ${v.suggestion}`, fix: { range: [t.nameSpan.offset, t.nameSpan.endOffset] as const, text: v.suggestion } }] } : {}),
+        });
+      },
+      end() {
+        for (const table of ast.tables) {
+          for (const chain of table.chains) {
+            if (chain.builtin || chain.declaredBy !== "implicit") continue;
+            const first = firstUse.get(table.name)?.get(chain.name);
+            if (first && first.chainSpan) onCommand(first, chain.name, first.chainSpan);
+          }
+        }
+        for (const cmd of misplacedHooks) onCommand(cmd, cmd.chain!, cmd.chainSpan ?? cmd.span);
+      },
+    };
   },
 });

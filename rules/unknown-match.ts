@@ -1,4 +1,3 @@
-import { allRules } from "../src/ast/iptables.js";
 import { allMatches, matchExistsInOtherFamily } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
 import { didYouMean, isDynamicName } from "../src/validity/base.js";
@@ -18,31 +17,33 @@ export default defineRule({
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\nCOMMIT\n",
     exceptions: "Matches from xtables-addons (geoip, …) are warnings: the kernel accepts them where the package is installed.",
   },
-  check({ ast, report }) {
+  create({ ast, report }) {
     const names = allMatches().filter((e) => e.spec.families.includes(ast.family)).map((e) => e.spec.name);
-    for (const rule of allRules(ast)) {
-      for (const m of rule.matches) {
-        if (m.implicit) continue;
-        // nearly every match is known: its span (a line lookup) is made only for a finding
-        if (m.spec && !m.spec.outOfTree && !m.spec.deprecated) continue;
-        const nameSpan = { ...m.headSpan };
-        if (m.spec?.outOfTree) {
-          report({ message: `match ${m.module} is not part of iptables (it comes from xtables-addons); the kernel refuses it unless that package is installed`, span: nameSpan, severity: "warning" });
-          continue;
+    return {
+      rule(rule) {
+        for (const m of rule.matches) {
+          if (m.implicit) continue;
+          // nearly every match is known: its span (a line lookup) is made only for a finding
+          if (m.spec && !m.spec.outOfTree && !m.spec.deprecated) continue;
+          const nameSpan = { ...m.headSpan };
+          if (m.spec?.outOfTree) {
+            report({ message: `match ${m.module} is not part of iptables (it comes from xtables-addons); the kernel refuses it unless that package is installed`, span: nameSpan, severity: "warning" });
+            continue;
+          }
+          if (m.spec?.deprecated && /removed from/.test(m.spec.deprecated)) {
+            report({ message: `match ${m.module} is gone: ${m.spec.deprecated}; the kernel refuses the rule`, span: nameSpan });
+            continue;
+          }
+          if (m.spec || isDynamicName(ast, m.module)) continue;
+          if (matchExistsInOtherFamily(m.module, ast.family)) {
+            const other = ast.family === "ipv4" ? "ip6tables" : "iptables";
+            report({ message: `match ${m.module} exists only in ${other}${m.module === "icmp" ? "; use -m icmp6 --icmpv6-type" : m.module === "icmp6" ? "; use -m icmp --icmp-type" : ""}`, span: nameSpan });
+            continue;
+          }
+          const guess = didYouMean(m.module, names);
+          report({ message: `unknown match "${m.module}"${guess ? `; did you mean -m ${guess}?` : ""}`, span: nameSpan });
         }
-        if (m.spec?.deprecated && /removed from/.test(m.spec.deprecated)) {
-          report({ message: `match ${m.module} is gone: ${m.spec.deprecated}; the kernel refuses the rule`, span: nameSpan });
-          continue;
-        }
-        if (m.spec || isDynamicName(ast, m.module)) continue;
-        if (matchExistsInOtherFamily(m.module, ast.family)) {
-          const other = ast.family === "ipv4" ? "ip6tables" : "iptables";
-          report({ message: `match ${m.module} exists only in ${other}${m.module === "icmp" ? "; use -m icmp6 --icmpv6-type" : m.module === "icmp6" ? "; use -m icmp --icmp-type" : ""}`, span: nameSpan });
-          continue;
-        }
-        const guess = didYouMean(m.module, names);
-        report({ message: `unknown match "${m.module}"${guess ? `; did you mean -m ${guess}?` : ""}`, span: nameSpan });
-      }
-    }
+      },
+    };
   },
 });

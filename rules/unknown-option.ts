@@ -1,4 +1,3 @@
-import { allRules } from "../src/ast/iptables.js";
 import { allMatches, allTargets, CORE_RULE_OPTIONS, extensionsDefining, findCoreOption, implicitMatchFor } from "../src/catalog/index.js";
 import type { Family } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
@@ -22,7 +21,7 @@ export default defineRule({
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dprot 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
   },
-  check({ ast, report }) {
+  create({ ast, report }) {
     const family = ast.family;
     // every option spelling of the family, with the extension that defines it (for the did-you-mean)
     const spellings = new Map<string, string>();
@@ -33,38 +32,40 @@ export default defineRule({
     for (const c of CORE_RULE_OPTIONS) for (const w of [c.name, ...(c.aliases ?? [])]) spellings.set(w, "");
     for (const w of ["-m", "--match", "-j", "--jump", "-g", "--goto"]) spellings.set(w, "");
 
-    for (const rule of allRules(ast)) {
-      // core options of the other family only (-f in ip6tables)
-      for (const c of rule.criteria) {
-        const fams = c.spec?.families;
-        if (fams && !fams.includes(family)) {
-          report({ message: `${tool(family)} has no ${c.written} option (it exists only in ${tool(otherFamily(family))})`, span: c.nameSpan });
+    return {
+      rule(rule) {
+        // core options of the other family only (-f in ip6tables)
+        for (const c of rule.criteria) {
+          const fams = c.spec?.families;
+          if (fams && !fams.includes(family)) {
+            report({ message: `${tool(family)} has no ${c.written} option (it exists only in ${tool(otherFamily(family))})`, span: c.nameSpan });
+          }
         }
-      }
-      for (const o of rule.orphans) {
-        if (extensionsDefining(o.written, family).length || afterUnknownMatch(rule, o)) continue;
-        if (findCoreOption(o.written)) continue;
-        const elsewhere = extensionsDefining(o.written, otherFamily(family));
-        if (elsewhere.length) {
-          report({ message: `${o.written} is an option of ${elsewhere[0]!.spec.name}, which exists only in ${tool(otherFamily(family))}`, span: o.nameSpan });
-          continue;
+        for (const o of rule.orphans) {
+          if (extensionsDefining(o.written, family).length || afterUnknownMatch(rule, o)) continue;
+          if (findCoreOption(o.written)) continue;
+          const elsewhere = extensionsDefining(o.written, otherFamily(family));
+          if (elsewhere.length) {
+            report({ message: `${o.written} is an option of ${elsewhere[0]!.spec.name}, which exists only in ${tool(otherFamily(family))}`, span: o.nameSpan });
+            continue;
+          }
+          // prefer options of the extensions this rule loaded
+          const local = new Map<string, string>();
+          for (const m of rule.matches) if (m.spec) for (const w of m.spec.options.flatMap((x) => [x.name, ...(x.aliases ?? [])])) local.set(w, "");
+          const proto = rule.criteria.find((c) => c.name === "-p")?.valueText(0);
+          const implicit = proto ? implicitMatchFor(proto, family) : undefined;
+          if (implicit) for (const w of implicit.byName.keys()) local.set(w, "");
+          if (rule.target?.spec) for (const w of rule.target.spec.options.flatMap((x) => [x.name, ...(x.aliases ?? [])])) local.set(w, "");
+          const guess = didYouMean(o.written, local.keys()) ?? didYouMean(o.written, spellings.keys());
+          const via = guess ? spellings.get(guess) : undefined;
+          const hint = guess ? `; did you mean ${guess}${via && !local.has(guess) ? ` (${via})` : ""}?` : "";
+          report({
+            message: `unknown option ${o.written}${hint}`,
+            span: o.nameSpan,
+            ...(guess && local.has(guess) ? { suggestions: [{ desc: `Replace with ${guess}`, fix: { range: [o.nameSpan.offset, o.nameSpan.endOffset] as const, text: guess } }] } : {}),
+          });
         }
-        // prefer options of the extensions this rule loaded
-        const local = new Map<string, string>();
-        for (const m of rule.matches) if (m.spec) for (const w of m.spec.options.flatMap((x) => [x.name, ...(x.aliases ?? [])])) local.set(w, "");
-        const proto = rule.criteria.find((c) => c.name === "-p")?.valueText(0);
-        const implicit = proto ? implicitMatchFor(proto, family) : undefined;
-        if (implicit) for (const w of implicit.byName.keys()) local.set(w, "");
-        if (rule.target?.spec) for (const w of rule.target.spec.options.flatMap((x) => [x.name, ...(x.aliases ?? [])])) local.set(w, "");
-        const guess = didYouMean(o.written, local.keys()) ?? didYouMean(o.written, spellings.keys());
-        const via = guess ? spellings.get(guess) : undefined;
-        const hint = guess ? `; did you mean ${guess}${via && !local.has(guess) ? ` (${via})` : ""}?` : "";
-        report({
-          message: `unknown option ${o.written}${hint}`,
-          span: o.nameSpan,
-          ...(guess && local.has(guess) ? { suggestions: [{ desc: `Replace with ${guess}`, fix: { range: [o.nameSpan.offset, o.nameSpan.endOffset] as const, text: guess } }] } : {}),
-        });
-      }
-    }
+      },
+    };
   },
 });

@@ -1,4 +1,3 @@
-import { allRules } from "../src/ast/iptables.js";
 import { defineRule } from "../src/rule.js";
 import { isDynamicName } from "../src/validity/base.js";
 import { graphOf, GRAPH_ANALYSIS } from "../src/validity/graph.js";
@@ -20,32 +19,34 @@ export default defineRule({
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 23 -j REJECT\nCOMMIT\n",
     exceptions: "Targets from xtables-addons (TARPIT, DELUDE, …) are reported as warnings by unknown-target only when the catalog marks them out-of-tree: the kernel accepts them where the package is installed.",
   },
-  check(ctx) {
+  create(ctx) {
     const { ast, report } = ctx;
     const graph = graphOf(ctx);
-    for (const rule of allRules(ast)) {
-      const t = rule.target;
-      if (!t || isDynamicName(ast, t.name)) continue;
-      if (t.spec?.outOfTree) {
-        report({ message: `target ${t.name} is not part of iptables (it comes from xtables-addons); the kernel refuses it unless that package is installed`, span: t.nameSpan, severity: "warning" });
-        continue;
-      }
-      if (t.spec?.deprecated && /removed from/.test(t.spec.deprecated)) {
-        report({ message: `target ${t.name} is gone: ${t.spec.deprecated}; the kernel refuses the rule`, span: t.nameSpan });
-        continue;
-      }
-      const v = judgeJump(ast, graph, rule);
-      if (v.kind !== "unknown-target") continue;
-      if (v.otherFamily) {
-        report({ message: `target ${t.name} exists only in ${ast.family === "ipv4" ? "ip6tables" : "iptables"}`, span: t.nameSpan });
-        continue;
-      }
-      const fix = v.suggestion ? [{ desc: `Replace with ${v.suggestion}`, fix: { range: [t.nameSpan.offset, t.nameSpan.endOffset] as const, text: v.suggestion } }] : [];
-      report({
-        message: `unknown target "${t.name}"${v.suggestion ? `; did you mean ${v.suggestion}?` : ""} (not a target extension, and ${rule.table} has no chain of that name)`,
-        span: t.nameSpan,
-        ...(fix.length ? { suggestions: fix } : {}),
-      });
-    }
+    return {
+      rule(rule) {
+        const t = rule.target;
+        if (!t || isDynamicName(ast, t.name)) return;
+        if (t.spec?.outOfTree) {
+          report({ message: `target ${t.name} is not part of iptables (it comes from xtables-addons); the kernel refuses it unless that package is installed`, span: t.nameSpan, severity: "warning" });
+          return;
+        }
+        if (t.spec?.deprecated && /removed from/.test(t.spec.deprecated)) {
+          report({ message: `target ${t.name} is gone: ${t.spec.deprecated}; the kernel refuses the rule`, span: t.nameSpan });
+          return;
+        }
+        const v = judgeJump(ast, graph, rule);
+        if (v.kind !== "unknown-target") return;
+        if (v.otherFamily) {
+          report({ message: `target ${t.name} exists only in ${ast.family === "ipv4" ? "ip6tables" : "iptables"}`, span: t.nameSpan });
+          return;
+        }
+        const fix = v.suggestion ? [{ desc: `Replace with ${v.suggestion}`, fix: { range: [t.nameSpan.offset, t.nameSpan.endOffset] as const, text: v.suggestion } }] : [];
+        report({
+          message: `unknown target "${t.name}"${v.suggestion ? `; did you mean ${v.suggestion}?` : ""} (not a target extension, and ${rule.table} has no chain of that name)`,
+          span: t.nameSpan,
+          ...(fix.length ? { suggestions: fix } : {}),
+        });
+      },
+    };
   },
 });
