@@ -1,5 +1,5 @@
 import type { Option, Rule } from "../src/ast/iptables.js";
-import { checkValue, exceedsBytes, IFNAME_MAX } from "../src/catalog/index.js";
+import { checkValue, exceedsBytes, IFNAME_MAX, stringSurelyFits } from "../src/catalog/index.js";
 import type { OptionSpec, ValueCheck, ValueKind } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
 
@@ -57,7 +57,7 @@ export default defineRule({
         if (text === undefined || o.valueDynamic(k)) continue;
         // lengths of names and strings are name-too-long's business
         if (kind === "interface" && exceedsBytes(text, IFNAME_MAX)) continue;
-        if (kind === "string" && spec.maxLength !== undefined && exceedsBytes(text, spec.maxLength)) continue;
+        if (kind === "string" && (stringSurelyFits(text, spec) || (spec.maxLength !== undefined && exceedsBytes(text, spec.maxLength)))) continue;
         const r = checkOnce(kind, k, text, spec, extension);
         if (!r.ok) report({ message: `${o.written} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}: ${r.message}`, span: o.values[k]!.span });
         else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${text}: ${r.warning}`, span: o.values[k]!.span, severity: "warning" });

@@ -56,6 +56,8 @@ export default defineRule({
     let rule!: Rule;
     let chain: Chain | undefined;
     let hooks: Hook[] = [];
+    let chainName: string | undefined;
+    let tableName: string | undefined;
 
     // the jumps from a hook to this rule's chain, rebuilt only for a message
     const pathOf = (hook: Hook): Path => (chain && !chain.builtin ? pathTo(graph, chain, hook) : []);
@@ -123,10 +125,15 @@ export default defineRule({
     return {
       rule(r) {
         rule = r;
-        chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
-        let h = reached.get(chain);
-        if (!h) reached.set(chain, (h = reach(graph, rule, chain)));
-        hooks = h;
+        // the walk gives the rules chain by chain: the chain and its hooks are looked up when the chain changes
+        if (r.chain !== chainName || r.table !== tableName) {
+          chainName = r.chain;
+          tableName = r.table;
+          chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
+          let h = reached.get(chain);
+          if (!h) reached.set(chain, (h = reach(graph, rule, chain)));
+          hooks = h;
+        }
         for (const c of rule.criteria) checkOption(c, "", "");
         for (const m of rule.matches) {
           // spans and labels are built only for a finding (a span is computed on demand, with a line lookup)

@@ -25,6 +25,7 @@ import {
   PROTOCOL_SAVE_NAMES,
   PROTOCOLS,
   servicePort,
+  stringSurelyFits,
   TABLE_NAMES,
   targetExistsInOtherFamily,
   type ExtensionSpec,
@@ -683,6 +684,28 @@ describe("checkValue", () => {
     expect(Boolean(r.omitted)).toBe(Boolean(want.omitted));
     expect(Boolean(r.warning)).toBe(Boolean(want.warning));
     expect(r.savedAs).toBe(want.savedAs);
+  });
+});
+
+describe("stringSurelyFits", () => {
+  const limited: OptionSpec = { name: "--log-prefix", args: 1, kinds: ["string"], negatable: false, maxLength: 29, truncates: true };
+  const atLeastOne: OptionSpec = { name: "--x", args: 1, kinds: ["string"], negatable: false };
+  it("says yes only where checkValue takes the string as written, without a warning", () => {
+    const texts = ["", "a", "é", "日本", "x".repeat(9), "é".repeat(9), "日".repeat(9), "日".repeat(10), "x".repeat(29), "x".repeat(30), "😀".repeat(4), "😀".repeat(8)];
+    let yes = 0;
+    for (const option of [limited, atLeastOne]) {
+      for (const text of texts) {
+        if (!stringSurelyFits(text, option)) continue;
+        yes++;
+        const r = checkValue("string", text, { family: "ipv4", option });
+        expect(r.ok && r.canonical === text && !r.warning, `${option.name} ${text}`).toBe(true);
+      }
+    }
+    expect(yes).toBeGreaterThan(8);
+    // the length alone cannot tell: 10 three-byte characters are 30 bytes, 10 ASCII ones are 10
+    expect(stringSurelyFits("日".repeat(10), limited)).toBe(false);
+    expect(stringSurelyFits("x".repeat(10), limited)).toBe(false);
+    expect(stringSurelyFits("", atLeastOne)).toBe(false);
   });
 });
 

@@ -1282,8 +1282,18 @@ export function exceedsBytes(text: string, limit: number): boolean {
   return text.length * 3 > limit && Buffer.byteLength(text, "utf8") > limit;
 }
 
+/**
+ * A string value checkString takes as written and without a warning, seen from its length alone: at least
+ * `minLength` UTF-16 units (each is at least one byte), and at most a third of `maxLength` (each is at most
+ * three bytes). Rules skip such values (most comments of a dump) without checking or remembering them.
+ */
+export function stringSurelyFits(text: string, option: OptionSpec): boolean {
+  return text.length >= (option.minLength ?? 1) && (option.maxLength === undefined || text.length * 3 <= option.maxLength);
+}
+
 function checkString(text: string, ctx: ValueContext): ValueCheck {
   const { option } = ctx;
+  if (stringSurelyFits(text, option)) return ok(text);
   const minLength = option.minLength ?? 1;
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes < minLength) return fail(`${option.name} needs at least ${minLength} character${minLength > 1 ? "s" : ""}`);
