@@ -42,6 +42,16 @@ describe(ID, () => {
     expect(lines(filter(["-A INPUT -j DROP", "-A INPUT -p tcp -m limit --limit 5/sec -j ACCEPT"]))).toEqual([6]);
   });
 
+  it("sees nothing to cover in a chain whose earlier rules take no packet out for certain, and looks further when one does", () => {
+    // a Kubernetes service chain: random picks, then the last endpoint for the rest
+    const svc = ["-A INPUT -j SVC", "-A SVC -m statistic --mode random --probability 0.5 -j ACCEPT", "-A SVC -j ACCEPT"];
+    expect(lines(filter(svc, ["SVC"]))).toEqual([]);
+    // the rule before the last one takes every packet out: the last one is unreachable (line 9)
+    expect(lines(filter([...svc, "-A SVC -p tcp -j DROP"], ["SVC"]))).toEqual([9]);
+    // a jump to a chain that returns takes nothing out, so what follows it is reachable
+    expect(lines(filter(["-A INPUT -j MARKS", "-A INPUT -j ACCEPT", "-A MARKS -j MARK --set-mark 1"], ["MARKS"]).replace("*filter", "*mangle").replace(":FORWARD ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]"))).toEqual([]);
+  });
+
   it("knows that marks change between rules", () => {
     expect(lines(filter(["-A INPUT -m mark --mark 0x1 -j DROP", "-A INPUT -m mark --mark 0x1 -p tcp -j ACCEPT"]))).toEqual([6]);
     expect(lines(filter(["-A INPUT -m mark --mark 0x1 -j DROP", "-A INPUT -j MARK --set-xmark 0x1/0xffffffff", "-A INPUT -m mark --mark 0x1 -p tcp -j ACCEPT"]))).toEqual([]);

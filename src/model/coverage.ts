@@ -456,9 +456,18 @@ export class Coverage {
       this.findRedundant(ch, NO_RULES, boxes);
       return;
     }
+    const exits: (Box[] | null)[] = rules.map((k, i) => this.exits(k, boxes[i]!));
+    // Only the packets some earlier rule takes out can cover a rule: when no rule before the last takes any
+    // out for certain (a Kubernetes service chain: random picks, jumps to chains that return), every rule is
+    // reachable, and the search below is skipped.
+    let anyExit = false;
+    for (let j = 0; j < rules.length - 1 && !anyExit; j++) anyExit = exits[j] !== null;
+    if (!anyExit) {
+      this.findRedundant(ch, NO_RULES, boxes);
+      return;
+    }
     const doms = this.model.doms;
     const ix = this.model.indexOf(ch);
-    const exits: (Box[] | null)[] = rules.map((k, i) => this.exits(k, boxes[i]!));
     // Fields changed by rules before each position: per position, the position of the last change of each
     // MUTABLE field (-1: none), made when some rule changes one (most chains change nothing).
     let modAt: Int32Array | null = null;
