@@ -13,7 +13,7 @@
  * never decides anything the symbolic engine would not decide the same way.
  */
 import { protocolNumber } from "../catalog/index.js";
-import type { Action, CompiledMatch } from "./compile.js";
+import { targetTextOf, type Action, type CompiledMatch } from "./compile.js";
 import { markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
@@ -129,6 +129,8 @@ interface EntryJson {
  * them again and again, and a tree would be walked again each time the output is written.
  */
 const entryOf = (plain: string): EntryJson => ({ plain, comma: ["", plain].join(",") });
+/** The same from the text with its comma: one flat string, the plain text a slice of it. */
+const entryAfterComma = (comma: string): EntryJson => ({ plain: comma.slice(1), comma });
 const entryJson = (e: { table: string; chain: string; line: number | null; target: string }): EntryJson => entryOf(JSON.stringify(e));
 
 /** A list of branches reused from walk to walk (a count; the slots past it are cleared). */
@@ -352,7 +354,8 @@ export class FastTracer {
       // The chain's part is made once per chain; JSON.stringify would write it again for every rule.
       let head = this.chainJson[ch.id];
       if (head === undefined) this.chainJson[ch.id] = head = `{"table":${q(ch.table)},"chain":${q(ch.name)},"line":`;
-      list[id] = e = entryOf([head, String(r.line), ',"target":', q(r.targetText || "(no target)"), "}"].join(""));
+      // the target's text straight from the rule: the entry is the cache (KRule.targetText would keep a copy aside)
+      list[id] = e = entryAfterComma([",", head, String(r.line), ',"target":', q(targetTextOf(r.rule) || "(no target)"), "}"].join(""));
     }
     return e;
   }
