@@ -134,3 +134,17 @@ describe("family detection", () => {
     expect(parse("*filter\nCOMMIT\n", { filePath: "rules.v4", family: "ipv6" })).toMatchObject({ family: "ipv6", familyReason: "forced" });
   });
 });
+
+describe("chains renamed or deleted between appends", () => {
+  it("an append after -E or -X goes to the chain of that name now, not the one appended to before", () => {
+    const rs = parse(["iptables -N A", "iptables -A A -j ACCEPT", "iptables -E A B", "iptables -A A -j DROP", "iptables -A B -j RETURN"].join("\n") + "\n", { format: "script" });
+    expect(findChain(rs, "filter", "B")!.rules.map((r) => r.target!.name)).toEqual(["ACCEPT", "RETURN"]);
+    const a = findChain(rs, "filter", "A")!;
+    expect(a.declaredBy).toBe("implicit");
+    expect(a.rules.map((r) => r.target!.name)).toEqual(["DROP"]);
+    const deleted = parse(["iptables -N C", "iptables -A C -j ACCEPT", "iptables -F C", "iptables -X C", "iptables -A C -j DROP"].join("\n") + "\n", { format: "script" });
+    const c = findChain(deleted, "filter", "C")!;
+    expect(c.declaredBy).toBe("implicit");
+    expect(c.rules.map((r) => r.target!.name)).toEqual(["DROP"]);
+  });
+});

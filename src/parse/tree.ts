@@ -48,9 +48,19 @@ export class TreeBuilder {
     return this.chains.get(table)?.get(name) as ChainNode | undefined;
   }
 
+  /**
+   * The chain of the last chainFor: a dump appends to one chain line after line, and its table holds tens of
+   * thousands. Forgotten when a chain is deleted or renamed.
+   */
+  private last: { table: TableName; name: string; chain: Chain } | null = null;
+
   /** The chain a command refers to; created as "implicit" when it was never declared. */
   private chainFor(cmd: Command, table: Table, name: string): Chain {
-    return this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd, "implicit", false);
+    const last = this.last;
+    if (last !== null && last.name === name && last.table === cmd.table) return last.chain;
+    const chain = this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd, "implicit", false);
+    this.last = { table: cmd.table, name, chain };
+    return chain;
   }
 
   apply(cmd: Command): void {
@@ -120,6 +130,7 @@ export class TreeBuilder {
         return;
       }
       case "delete-chain": {
+        this.last = null;
         const victims = chainName === null ? table.chains.filter((c) => !c.builtin && c.rules.length === 0) : table.chains.filter((c) => c.name === chainName && !c.builtin);
         for (const v of victims) {
           table.chains.splice(table.chains.indexOf(v), 1);
@@ -137,6 +148,7 @@ export class TreeBuilder {
         if (chainName === null || !cmd.argument) return;
         const c = this.findChain(cmd.table, chainName);
         if (!c || c.builtin) return;
+        this.last = null;
         this.chainMap(table.name).delete(c.name);
         (c as { name: string }).name = cmd.argument.text;
         this.chainMap(table.name).set(c.name, c);
