@@ -7,37 +7,10 @@
  * - A script runs against a host whose ruleset is unknown: a chain it uses but never creates may exist
  *   (DOCKER-USER is created by dockerd, ufw and firewalld create theirs). Rules judge such cases as warnings.
  */
-import type { Option, Rule, Ruleset } from "../ast/iptables.js";
+import type { Ruleset } from "../ast/iptables.js";
 import { BUILTIN_CHAINS } from "../catalog/index.js";
 import type { Hook } from "../catalog/types.js";
 import { editDistance } from "../util/suggest.js";
-
-
-/**
- * Every option of every rule, in the order of allRules and ruleOptions (criteria, match options, target
- * options, orphans), with plain loops: those two are generators, and on a 100k-rule dump their per-option
- * cost shows in every rule that walks all options.
- */
-export function forEachOption(ruleset: Ruleset, visit: (option: Option, rule: Rule) => void): void {
-  // indexed loops: for-of here made an iterator and a result object per step until V8 optimised it
-  for (const table of ruleset.tables) {
-    for (const chain of table.chains) {
-      const rules = chain.rules;
-      for (let r = 0; r < rules.length; r++) {
-        const rule = rules[r]!;
-        eachOf(rule.criteria, rule, visit);
-        const matches = rule.matches;
-        for (let k = 0; k < matches.length; k++) eachOf(matches[k]!.options, rule, visit);
-        if (rule.target) eachOf(rule.target.options, rule, visit);
-        eachOf(rule.orphans, rule, visit);
-      }
-    }
-  }
-}
-
-function eachOf(options: readonly Option[], rule: Rule, visit: (option: Option, rule: Rule) => void): void {
-  for (let k = 0; k < options.length; k++) visit(options[k]!, rule);
-}
 
 /** Chains dockerd creates (any version); scripts that use them without -N are fine on a Docker host. */
 export const DOCKER_CHAINS: ReadonlySet<string> = new Set([
