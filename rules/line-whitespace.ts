@@ -31,20 +31,20 @@ export default defineRule({
       const start = index.lineStart(n);
       let end = text.indexOf("\n", start);
       if (end === -1) end = text.length;
-      let line = text.slice(start, end);
-      if (line.endsWith("\r")) {
-        line = line.slice(0, -1);
+      if (end > start && text.charCodeAt(end - 1) === 13) {
+        end--;
         // iptables-restore keeps the carriage return as part of the last word: "*filter\r" is an unknown table
-        if (!crReported && line.trim() !== "" && !line.startsWith("#")) {
+        if (!crReported && text.slice(start, end).trim() !== "" && text.charCodeAt(start) !== 35) {
           crReported = true;
-          report({ message: "the file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of the last word of each line and refuses the file; convert it to LF line endings", span: index.span(start + line.length, start + line.length + 1), suggestions: [{ desc: "Remove the carriage return", fix: { range: [start + line.length, start + line.length + 1], text: "" } }] });
+          report({ message: "the file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of the last word of each line and refuses the file; convert it to LF line endings", span: index.span(end, end + 1), suggestions: [{ desc: "Remove the carriage return", fix: { range: [end, end + 1], text: "" } }] });
         }
       }
-      if (line === "") continue;
-      // every check below is about a line that starts with a blank or with COMMIT: skip the rest without
-      // regular expressions (they made a match and a string for each of the dump's lines)
-      const c0 = line.charCodeAt(0);
-      if (c0 !== 32 && c0 !== 9 && c0 !== 12 && c0 !== 11 && !line.startsWith("COMMIT")) continue;
+      if (end === start) continue;
+      // every check below is about a line that starts with a blank or with COMMIT: the others are skipped
+      // before their text is cut out (a string per line of the dump, and regular expressions, were garbage)
+      const c0 = text.charCodeAt(start);
+      if (c0 !== 32 && c0 !== 9 && c0 !== 12 && c0 !== 11 && !text.startsWith("COMMIT", start)) continue;
+      const line = text.slice(start, end);
       const lead = /^[ \t\f\v]+/.exec(line)?.[0].length ?? 0;
       const at = (col: number, len: number): Span => index.span(start + col, start + col + len);
       if (lead === line.length) {
