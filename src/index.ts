@@ -9,7 +9,7 @@ export { parseDaemonJson } from "./daemon/parse.js";
 export type { DaemonJsonDocument, JsonValue, JsonMember } from "./daemon/ast.js";
 export { lint, lintFiles, loadFile, detectKind, emptyConfig, type LintInput, type LintOptions, type LintResult, type ResolvedConfig, type RuleSetting } from "./lint.js";
 export type { Diagnostic, Severity, SeveritySetting, Fix, Suggestion, RelatedLocation } from "./diagnostic.js";
-export type { LintRule, LintRuleMeta, RuleContext, Finding, ProjectFacts, FileKind, Language, Category } from "./rule.js";
+export type { LintRule, LintRuleMeta, RuleContext, RuleListeners, Finding, ProjectFacts, FileKind, Language, Category } from "./rule.js";
 export { lintRules } from "../rules/index.js";
 export * as catalog from "./catalog/index.js";
 export type { SuppressedDiagnostic, Suppression, EngineMessageKind } from "./diagnostic.js";

@@ -138,6 +138,7 @@ export function defineRule<L extends Language>(rule: RuleDefinition<L>): LintRul
   if (rule.check) return rule as LintRule<L>;
   const create = rule.create;
   if (!create) throw new Error(`rule ${rule.id} has neither check nor create`);
+  if (rule.language !== "iptables") throw new Error(`rule ${rule.id}: only iptables rules listen to the walk (create)`);
   return {
     ...rule,
     check(ctx) {

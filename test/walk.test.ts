@@ -123,8 +123,10 @@ describe("rules defined with create", () => {
     expect(calls).toBe(4);
   });
 
-  it("defineRule refuses a rule with neither check nor create", () => {
-    expect(() => defineRule({ id: "none", language: "iptables", category: "style", severity: "warning", description: "x", tags: [], docs: { rationale: "", bad: "", good: "" } })).toThrow(/neither check nor create/);
+  it("defineRule refuses a rule with neither check nor create, and create on a rule that is not an iptables one", () => {
+    const meta = { category: "style", severity: "warning", description: "x", tags: [], docs: { rationale: "", bad: "", good: "" } } as const;
+    expect(() => defineRule({ id: "none", language: "iptables", ...meta })).toThrow(/neither check nor create/);
+    expect(() => defineRule({ id: "json", language: "daemon-json", ...meta, create: () => ({}) })).toThrow(/only iptables rules/);
   });
 });
 
