@@ -1,4 +1,3 @@
-import type { Option, Rule } from "../src/ast/iptables.js";
 import { placeholderReason } from "../src/docker/index.js";
 import { defineRule } from "../src/rule.js";
 
@@ -25,9 +24,10 @@ export default defineRule({
   },
   create({ facts, report }) {
     const external = facts.externalInterfaces ?? [];
-    const visit = (rule: Rule, options: readonly Option[]) => {
-      for (const option of options) {
-        if (!INTERFACE_OPTIONS.has(option.name)) continue;
+    // every option of every rule
+    return {
+      option(option, rule) {
+        if (!INTERFACE_OPTIONS.has(option.name)) return;
         for (let i = 0; i < option.valueCount; i++) {
           if (option.valueDynamic(i)) continue;
           const reason = placeholderReason(option.valueText(i)!);
@@ -43,15 +43,6 @@ export default defineRule({
             ...(suggestion.length ? { suggestions: suggestion } : {}),
           });
         }
-      }
-    };
-    // every option of every rule, in ruleOptions' order
-    return {
-      rule(rule) {
-        visit(rule, rule.criteria);
-        for (const m of rule.matches) visit(rule, m.options);
-        if (rule.target) visit(rule, rule.target.options);
-        visit(rule, rule.orphans);
       },
     };
   },

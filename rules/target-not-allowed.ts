@@ -49,15 +49,11 @@ export default defineRule({
     const { ast, report } = ctx;
     const graph = graphOf(ctx);
     const blamed = new Set<string>();
-    // the hooks depend on the chain only: computed once per chain, not once per rule
-    const reached = new Map<Chain | undefined, Hook[]>();
-    // the rule being checked, its chain and the hooks that reach it (the helpers below read them; they are
-    // defined once, not once per rule)
+    // the rule being checked (undefined before the first), its chain and the hooks that reach it (the helpers
+    // below read them; they are defined once, not once per rule)
     let rule!: Rule;
     let chain: Chain | undefined;
     let hooks: Hook[] = [];
-    let chainName: string | undefined;
-    let tableName: string | undefined;
 
     // the jumps from a hook to this rule's chain, rebuilt only for a message
     const pathOf = (hook: Hook): Path => (chain && !chain.builtin ? pathTo(graph, chain, hook) : []);
@@ -124,16 +120,13 @@ export default defineRule({
 
     return {
       rule(r) {
-        rule = r;
-        // the walk gives the rules chain by chain: the chain and its hooks are looked up when the chain changes
-        if (r.chain !== chainName || r.table !== tableName) {
-          chainName = r.chain;
-          tableName = r.table;
-          chain = graph.tables.get(rule.table)?.byName.get(rule.chain);
-          let h = reached.get(chain);
-          if (!h) reached.set(chain, (h = reach(graph, rule, chain)));
-          hooks = h;
+        // the walk gives the rules chain by chain: the chain and its hooks (which depend on the chain only) are
+        // looked up when the chain changes
+        if (rule === undefined || r.chain !== rule.chain || r.table !== rule.table) {
+          chain = graph.tables.get(r.table)?.byName.get(r.chain);
+          hooks = reach(graph, r, chain);
         }
+        rule = r;
         for (const c of rule.criteria) checkOption(c, "", "");
         for (const m of rule.matches) {
           // spans and labels are built only for a finding (a span is computed on demand, with a line lookup)

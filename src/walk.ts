@@ -70,29 +70,18 @@ class Walk {
   // indexed loops: for-of makes a result object per step until V8 has optimised the loop
   run(ruleset: Ruleset): void {
     const { commandFns, commandOwners, ruleFns, ruleOwners } = this;
-    const nc = commandFns.length;
-    if (nc > 0) {
+    if (commandFns.length > 0) {
       const commands = ruleset.commands;
-      for (let c = 0; c < commands.length; c++) {
-        const cmd = commands[c]!;
-        for (let i = 0; i < nc; i++) {
-          this.at = commandOwners[i]!;
-          commandFns[i]!(cmd);
-        }
-      }
+      for (let c = 0; c < commands.length; c++) this.notify(commandFns, commandOwners, commands[c]!);
     }
-    const nr = ruleFns.length;
     const options = this.optionFns.length > 0;
-    if (nr > 0 || options) {
+    if (ruleFns.length > 0 || options) {
       for (const table of ruleset.tables) {
         for (const chain of table.chains) {
           const rules = chain.rules;
           for (let r = 0; r < rules.length; r++) {
             const rule = rules[r]!;
-            for (let i = 0; i < nr; i++) {
-              this.at = ruleOwners[i]!;
-              ruleFns[i]!(rule);
-            }
+            this.notify(ruleFns, ruleOwners, rule);
             if (!options) continue;
             this.options(rule.criteria, rule);
             const matches = rule.matches;
@@ -110,6 +99,14 @@ class Walk {
         this.at = k;
         end();
       }
+    }
+  }
+
+  /** Each listener of one kind, on one node. */
+  private notify<T>(fns: readonly Listener<[T]>[], owners: readonly number[], node: T): void {
+    for (let i = 0; i < fns.length; i++) {
+      this.at = owners[i]!;
+      fns[i]!(node);
     }
   }
 

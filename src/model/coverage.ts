@@ -450,19 +450,12 @@ export class Coverage {
 
   private analyze(ch: CChain): void {
     const rules = ch.rules;
-    // A chain of one rule has nothing before it that could cover it: skip the per-chain set-up below.
     const boxes = this.boxesOf(ch);
-    if (rules.length < 2) {
-      this.findRedundant(ch, NO_RULES, boxes);
-      return;
-    }
-    const exits: (Box[] | null)[] = rules.map((k, i) => this.exits(k, boxes[i]!));
-    // Only the packets some earlier rule takes out can cover a rule: when no rule before the last takes any
-    // out for certain (a Kubernetes service chain: random picks, jumps to chains that return), every rule is
-    // reachable, and the search below is skipped.
-    let anyExit = false;
-    for (let j = 0; j < rules.length - 1 && !anyExit; j++) anyExit = exits[j] !== null;
-    if (!anyExit) {
+    // Only the packets an earlier rule takes out can cover a rule: in a chain of one rule, or one where no rule
+    // before the last takes any out for certain (a Kubernetes service chain: random picks, jumps to chains
+    // that return), every rule is reachable, and the search below is skipped.
+    const exits: (Box[] | null)[] | null = rules.length < 2 ? null : rules.map((k, i) => this.exits(k, boxes[i]!));
+    if (exits === null || !exits.some((e, j) => e !== null && j < rules.length - 1)) {
       this.findRedundant(ch, NO_RULES, boxes);
       return;
     }

@@ -128,10 +128,9 @@ interface EntryJson {
  * Both texts are kept flat (JSON.stringify and join make flat strings; `+` makes a tree): the output pastes
  * them again and again, and a tree would be walked again each time the output is written.
  */
-const entryOf = (plain: string): EntryJson => ({ plain, comma: ["", plain].join(",") });
-/** The same from the text with its comma: one flat string, the plain text a slice of it. */
+/** An entry from its text with the comma before it (joined flat); the plain text is a slice of it. */
 const entryAfterComma = (comma: string): EntryJson => ({ plain: comma.slice(1), comma });
-const entryJson = (e: { table: string; chain: string; line: number | null; target: string }): EntryJson => entryOf(JSON.stringify(e));
+const entryJson = (e: { table: string; chain: string; line: number | null; target: string }): EntryJson => entryAfterComma([",", JSON.stringify(e)].join(""));
 
 /** A list of branches reused from walk to walk (a count; the slots past it are cleared). */
 class Buf {

@@ -50,17 +50,15 @@ export class TreeBuilder {
 
   /**
    * The chain of the last chainFor: a dump appends to one chain line after line, and its table holds tens of
-   * thousands. Forgotten when a chain is deleted or renamed.
+   * thousands. Its name follows -E; it is forgotten when chains are deleted.
    */
-  private last: { table: TableName; name: string; chain: Chain } | null = null;
+  private last: Chain | null = null;
 
   /** The chain a command refers to; created as "implicit" when it was never declared. */
   private chainFor(cmd: Command, table: Table, name: string): Chain {
     const last = this.last;
-    if (last !== null && last.name === name && last.table === cmd.table) return last.chain;
-    const chain = this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd, "implicit", false);
-    this.last = { table: cmd.table, name, chain };
-    return chain;
+    if (last !== null && last.name === name && last.table === cmd.table) return last;
+    return (this.last = this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd, "implicit", false));
   }
 
   apply(cmd: Command): void {
@@ -148,7 +146,6 @@ export class TreeBuilder {
         if (chainName === null || !cmd.argument) return;
         const c = this.findChain(cmd.table, chainName);
         if (!c || c.builtin) return;
-        this.last = null;
         this.chainMap(table.name).delete(c.name);
         (c as { name: string }).name = cmd.argument.text;
         this.chainMap(table.name).set(c.name, c);
