@@ -11,12 +11,18 @@
  * the same assumptions and the same branch budget. Whenever a rule, a route or a martian test would cut a
  * variable into parts, `traceJson` returns null and the caller traces the packet symbolically: this path
  * never decides anything the symbolic engine would not decide the same way.
+ *
+ * A chain whose walk is a function of the fields it tests (chainmemo.ts: no unknown match, no target that
+ * changes the packet, no loop) is walked once per combination of those fields' intervals and values, then
+ * answered from memory: on a Kubernetes node, INPUT and OUTPUT with the chains they call. A chain whose
+ * memory serves rarely (nearly every packet a new combination) is walked from then on.
  */
 import { protocolNumber } from "../catalog/index.js";
 import { targetTextOf, type Action, type CompiledMatch } from "./compile.js";
 import { markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
+import { ChainMemoShapes, memoKey } from "./chainmemo.js";
 import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
 import { formatTerm, sameTerm, unknownText, type PacketSpec } from "./trace.js";
@@ -131,6 +137,34 @@ interface EntryJson {
 /** An entry from its text with the comma before it (joined flat); the plain text is a slice of it. */
 const entryAfterComma = (comma: string): EntryJson => ({ plain: comma.slice(1), comma });
 const entryJson = (e: { table: string; chain: string; line: number | null; target: string }): EntryJson => entryAfterComma([",", JSON.stringify(e)].join(""));
+
+/**
+ * Values cached per rule id (ids are dense, 0 to the model's rule count): a list grown with every slot
+ * filled, so that it keeps fast elements, instead of a Map looked up by hashing the rule.
+ */
+class ById<T> {
+  private list: (T | undefined)[] = [];
+  get(id: number): T | undefined {
+    return id < this.list.length ? this.list[id] : undefined;
+  }
+  set(id: number, v: T, size: number): T {
+    let list = this.list;
+    if (id >= list.length) {
+      const grown: (T | undefined)[] = new Array<T | undefined>(Math.max(id + 1, size, 2 * list.length)).fill(undefined);
+      for (let k = 0; k < list.length; k++) grown[k] = list[k];
+      this.list = list = grown;
+    }
+    list[id] = v;
+    return v;
+  }
+}
+
+/** A rule's unknown matches as JSON: its assumption objects (holds, does not hold), its quoted unknownText. */
+interface UnknownJson {
+  readonly yes: string;
+  readonly no: string;
+  readonly note: string;
+}
 
 /** A list of branches reused from walk to walk (a count; the slots past it are cleared). */
 class Buf {
@@ -248,24 +282,59 @@ C_TEMPLATE[0] = 0n; // generic elements from the start: storing an address (a do
 C_TEMPLATE[0] = 0;
 const S_TEMPLATE: number[] = new Array<number>(FIELD_COUNT).fill(-1);
 
-/** Counts of a tracer: packets answered on the concrete path, and packets left to the symbolic engine. */
+/**
+ * Counts of a tracer: packets answered on the concrete path, packets left to the symbolic engine, walks of a
+ * chain answered from memory, and chains whose memory served too rarely to keep.
+ */
 export interface FastStats {
   fast: number;
   fallback: number;
+  remembered: number;
+  forgotten: number;
+}
+
+/** A packet's way through a chain that is a function of its tested fields (chainmemo.ts): its path entries, how it leaves. */
+interface Way {
+  readonly entry: EntryJson | null;
+  readonly ret: boolean;
+  readonly verdict: Verdict;
+}
+/** Ways kept per chain (a chain keyed on addresses may meet many combinations; past this they are walked). */
+const MAX_WAYS = 1 << 14;
+/**
+ * Walks after which a chain's memory is judged: one that found fewer than three ways in four already known is
+ * walked from then on (a key, and a miss, cost more than the walk of a chain whose index already finds its rules).
+ */
+const JUDGED_AFTER = 256;
+
+/** A chain's ways found so far, by key, and how well its memory serves. */
+class Ways {
+  readonly known = new Map<number, Way>();
+  lookups = 0;
+  misses = 0;
+  off = false;
+}
+
+export interface FastTracerOptions {
+  /** Answer the walks of chains that are functions of their tested fields from memory (default true). */
+  readonly memo?: boolean;
 }
 
 /** The concrete path for one model (its caches live as long as the model). */
 export class FastTracer {
-  readonly stats: FastStats = { fast: 0, fallback: 0 };
+  readonly stats: FastStats = { fast: 0, fallback: 0, remembered: 0, forgotten: 0 };
+  private readonly shapes: ChainMemoShapes | null;
+  /** Per chain id: the ways found so far. */
+  private readonly ways: (Ways | undefined)[];
   private readonly none: number;
   private readonly lo: number;
   /** Path entries' JSON per rule id, per chain policy. */
-  private ruleJson: (EntryJson | undefined)[] = [];
+  private readonly ruleJson = new ById<EntryJson>();
   /** Per chain id: the start of its rules' entries, up to the line number. */
   private readonly chainJson: (string | undefined)[];
   private readonly policyJson = new Map<CChain, EntryJson>();
-  /** Per rule with unknown matches: its JSON assumption objects (holds, does not hold), its quoted unknownText. */
-  private readonly unknownJson = new Map<KRule, { readonly yes: string; readonly no: string; readonly note: string }>();
+  /** Per rule id, for rules with unknown matches. */
+  private readonly unknownJson = new ById<UnknownJson>();
   private readonly ifaceClass = new Map<string, number>();
   private readonly protocols = new Map<string, number | undefined>();
   private readonly ephemeral: AnySet;
@@ -282,7 +351,12 @@ export class FastTracer {
 
   private readonly hooks: Hooks;
 
-  constructor(readonly model: Model) {
+  constructor(
+    readonly model: Model,
+    opts: FastTracerOptions = {},
+  ) {
+    this.shapes = opts.memo === false ? null : new ChainMemoShapes(model);
+    this.ways = new Array<Ways | undefined>(model.chains.length).fill(undefined);
     const h = (t: "raw" | "mangle" | "nat" | "filter" | "security", hook: string) => model.hook(t, hook);
     this.hooks = {
       rawPre: h("raw", "PREROUTING"),
@@ -340,23 +414,13 @@ export class FastTracer {
 
   /** The path entry of a rule (engine.ts stepOf, trace.ts entryOf), as JSON.stringify writes it. */
   private ruleEntry(ch: CChain, r: KRule): EntryJson {
-    const id = r.id;
-    let list = this.ruleJson;
-    if (id >= list.length) {
-      // Grown with every slot filled, so the list keeps fast elements.
-      const grown: (EntryJson | undefined)[] = new Array<EntryJson | undefined>(Math.max(id + 1, this.model.rules.length, 2 * list.length)).fill(undefined);
-      for (let k = 0; k < list.length; k++) grown[k] = list[k];
-      this.ruleJson = list = grown;
-    }
-    let e = list[id];
-    if (e === undefined) {
-      // The chain's part is made once per chain; JSON.stringify would write it again for every rule.
-      let head = this.chainJson[ch.id];
-      if (head === undefined) this.chainJson[ch.id] = head = `{"table":${q(ch.table)},"chain":${q(ch.name)},"line":`;
-      // the target's text straight from the rule: the entry is the cache (KRule.targetText would keep a copy aside)
-      list[id] = e = entryAfterComma([",", head, String(r.line), ',"target":', q(targetTextOf(r.rule) || "(no target)"), "}"].join(""));
-    }
-    return e;
+    const e = this.ruleJson.get(r.id);
+    if (e !== undefined) return e;
+    // The chain's part is made once per chain; JSON.stringify would write it again for every rule.
+    let head = this.chainJson[ch.id];
+    if (head === undefined) this.chainJson[ch.id] = head = `{"table":${q(ch.table)},"chain":${q(ch.name)},"line":`;
+    // the target's text straight from the rule: the entry is the cache (KRule.targetText would keep a copy aside)
+    return this.ruleJson.set(r.id, entryAfterComma([",", head, String(r.line), ',"target":', q(targetTextOf(r.rule) || "(no target)"), "}"].join("")), this.model.rules.length);
   }
 
   private policyEntry(ch: CChain): EntryJson {
@@ -463,6 +527,60 @@ export class FastTracer {
       out.push(start.exit(false, "UNKNOWN"));
       return;
     }
+    const shape = this.shapes === null ? null : this.shapes.shapeOf(ch);
+    // Within the depth limit all the way down, the way does not depend on the depth it starts at.
+    if (shape !== null && depth + shape.height <= 64) {
+      let ways = this.ways[ch.id];
+      if (ways === undefined) this.ways[ch.id] = ways = new Ways();
+      if (!ways.off) {
+        const key = memoKey(shape, start.p.c, start.p.s);
+        if (key >= 0) {
+          this.walkRemembered(ch, ways, key, start, depth, out);
+          return;
+        }
+      }
+    }
+    this.walkRules(ch, start, depth, out);
+  }
+
+  /** The walk of a chain that is a function of its tested fields, all of them constants: one way, found once per key. */
+  private walkRemembered(ch: CChain, ways: Ways, key: number, start: FBranch, depth: number, out: Buf): void {
+    ways.lookups++;
+    const known = ways.known.get(key);
+    if (known !== undefined) {
+      this.stats.remembered++;
+      if (known.entry !== null) start.step(known.entry);
+      out.push(start.exit(known.ret, known.verdict));
+      return;
+    }
+    if (++ways.misses * 4 > ways.lookups && ways.lookups >= JUDGED_AFTER) {
+      ways.off = true;
+      ways.known.clear();
+      this.stats.forgotten++;
+    }
+    // Walked with an empty path, so that the path it adds is its own text.
+    const before = start.path;
+    const assumed = start.assume;
+    start.path = "";
+    const n0 = out.n;
+    this.walkRules(ch, start, depth, out);
+    if (out.n !== n0 + 1 || out.at(n0) !== start || start.assume !== assumed) {
+      // A test that could not tell (both ways were followed): the exits get the path before the chain back, and nothing is kept.
+      for (let k = n0; k < out.n; k++) {
+        const e = out.at(k);
+        e.path = e.path === "" ? before : before === "" ? e.path : [before, e.path].join(",");
+      }
+      return;
+    }
+    const added = start.path;
+    const entry = added === "" ? null : entryAfterComma([",", added].join(""));
+    start.path = before;
+    if (entry !== null) start.step(entry);
+    if (!ways.off && ways.known.size < MAX_WAYS) ways.known.set(key, { entry, ret: start.ret, verdict: start.verdict });
+  }
+
+  /** The walk itself, rule by rule. */
+  private walkRules(ch: CChain, start: FBranch, depth: number, out: Buf): void {
     const rules = ch.rules;
     const n = rules.length;
     const st = this.stacks[depth]!;
@@ -959,13 +1077,11 @@ export class FastTracer {
     return `${t}}`;
   }
 
-  private unknownOf(k: KRule): { readonly yes: string; readonly no: string; readonly note: string } {
-    let u = this.unknownJson.get(k);
-    if (u === undefined) {
-      const head = `{"line":${JSON.stringify(k.line)},"match":${q(k.match.unknown.join(" "))},"holds":`;
-      this.unknownJson.set(k, (u = { yes: [head, "true}"].join(""), no: [head, "false}"].join(""), note: q(unknownText(k)) }));
-    }
-    return u;
+  private unknownOf(k: KRule): UnknownJson {
+    const u = this.unknownJson.get(k.id);
+    if (u !== undefined) return u;
+    const head = `{"line":${JSON.stringify(k.line)},"match":${q(k.match.unknown.join(" "))},"holds":`;
+    return this.unknownJson.set(k.id, { yes: [head, "true}"].join(""), no: [head, "false}"].join(""), note: q(unknownText(k)) }, this.model.rules.length);
   }
 
   /** An outcome's JSON (trace.ts outcomeJson), its assumptions oldest first. */
