@@ -142,6 +142,10 @@ describe("trace with chain memory", () => {
     // INPUT and OUTPUT (with the chains they call) are met by nearly every request, reply and follow-up.
     expect(t.stats.remembered).toBeGreaterThan(3000 * 3);
     expect(t.stats.forgotten).toBe(0);
+    // A chain is remembered from its fourth walk on: one packet (request, reply, follow-up) meets INPUT twice.
+    const once = new FastTracer(model);
+    once.traceJson(specs(kubePackets(2000, 1))[0]!);
+    expect(once.stats.remembered).toBe(0);
   });
 
   it("Docker host with an allowlist and a 20,000-rule chain: the same results; memory that serves rarely is turned off", () => {
@@ -178,7 +182,7 @@ describe("trace with chain memory", () => {
     const tracer = new FastTracer(model);
     const spec: PacketSpec = { in: "eth0", src: "192.0.2.1", dst: "10.0.0.1", proto: "tcp", dport: 22 };
     // Again and again: a way kept from the first packet would give the next ones a single outcome.
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 8; k++) {
       const fast = tracer.traceJson(spec);
       expect(fast).toBe(JSON.stringify(trace(model, spec).result));
       const o = JSON.parse(fast!) as { outcomes: { path: { chain: string; target: string }[] }[] };

@@ -307,6 +307,12 @@ const MAX_WAYS = 1 << 14;
  */
 const JUDGED_AFTER = 256;
 
+/**
+ * Walks of a chain before its memory is considered: most chains of a large dump are met a few times in a batch
+ * (a Kubernetes service's endpoint chains), and finding whether a chain qualifies costs more than those walks.
+ */
+const REMEMBER_FROM = 4;
+
 /** A chain's ways found so far, by key, and how well its memory serves. */
 class Ways {
   readonly known = new Map<number, Way>();
@@ -326,6 +332,8 @@ export class FastTracer {
   private readonly shapes: ChainMemoShapes | null;
   /** Per chain id: the ways found so far. */
   private readonly ways: (Ways | undefined)[];
+  /** Per chain id: its walks so far, up to REMEMBER_FROM. */
+  private readonly walked: Uint8Array;
   private readonly none: number;
   private readonly lo: number;
   /** Path entries' JSON per rule id, per chain policy. */
@@ -357,6 +365,7 @@ export class FastTracer {
   ) {
     this.shapes = opts.memo === false ? null : new ChainMemoShapes(model);
     this.ways = new Array<Ways | undefined>(model.chains.length).fill(undefined);
+    this.walked = new Uint8Array(model.chains.length);
     const h = (t: "raw" | "mangle" | "nat" | "filter" | "security", hook: string) => model.hook(t, hook);
     this.hooks = {
       rawPre: h("raw", "PREROUTING"),
@@ -527,7 +536,12 @@ export class FastTracer {
       out.push(start.exit(false, "UNKNOWN"));
       return;
     }
-    const shape = this.shapes === null ? null : this.shapes.shapeOf(ch);
+    let shape = null;
+    if (this.shapes !== null) {
+      const n = this.walked[ch.id]!;
+      if (n < REMEMBER_FROM) this.walked[ch.id] = n + 1;
+      else shape = this.shapes.shapeOf(ch);
+    }
     // Within the depth limit all the way down, the way does not depend on the depth it starts at.
     if (shape !== null && depth + shape.height <= 64) {
       let ways = this.ways[ch.id];
