@@ -11,6 +11,9 @@ import { Model } from "../src/model/model.js";
 import { IntervalSet, IPV4, IPV6, PORTS } from "../src/model/sets.js";
 import { trace, type PacketSpec } from "../src/model/trace.js";
 import { parse } from "../src/parse/index.js";
+import { kube, kubePackets } from "../scripts/bench/generate.mjs";
+import { run } from "../src/cli.js";
+import type { CliIO } from "../src/commands/shared.js";
 import { makeTree, runCli } from "./support/cli.js";
 import { CORPUS } from "./support/corpus.js";
 
@@ -305,6 +308,39 @@ describe("fwlint trace and fwlint exposure", () => {
     expect(lines[5]).toEqual({ error: "line 6: proto nope is not a protocol" });
     const stdin = await runCli(["trace", "rules.v4", "--packets", "-"], { cwd: root, stdin: JSON.stringify({ in: "eth0", src: "198.51.100.7", dst: "172.17.0.2", dport: 81 }) });
     expect(JSON.parse(stdin.stdout)).toMatchObject({ verdict: "DROP", connection: "closed" });
+  });
+
+  it("waits for a slow reader: a batch writes its next block only after standard output drains", async () => {
+    const dir = makeTree({ "kube.rules": kube(1000), "packets.jsonl": kubePackets(1000, 300) });
+    const expected = (await runCli(["trace", "kube.rules", "--packets", "packets.jsonl"], { cwd: dir })).stdout;
+    const writes: string[] = [];
+    let drain: (() => void) | null = null;
+    const io: CliIO = {
+      cwd: dir,
+      env: {},
+      // Like a pipe that is always full: every write asks the writer to wait for "drain".
+      stdout: { write: (s: string) => (writes.push(s), false), once: (_event: "drain", listener: () => void) => (drain = listener) },
+      stderr: { write: () => true },
+      stdin: { isPiped: () => false, read: async () => "" },
+    };
+    let finished = false;
+    const done = run(["trace", "kube.rules", "--packets", "packets.jsonl"], io).then((code) => ((finished = true), code));
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    for (let k = 0; k < 400 && drain === null; k++) await tick();
+    expect(writes).toHaveLength(1);
+    await tick();
+    await tick();
+    // Not drained yet: nothing more was written.
+    expect(writes).toHaveLength(1);
+    while (!finished) {
+      const d = drain as (() => void) | null;
+      drain = null;
+      d?.();
+      await tick();
+    }
+    expect(await done).toBe(0);
+    expect(writes.length).toBeGreaterThan(5);
+    expect(writes.join("")).toBe(expected);
   });
 
   it("refuses bad arguments with exit code 2", async () => {

@@ -15,6 +15,17 @@ import type { FileKind, LintRule } from "../rule.js";
 export interface OutStream {
   write(chunk: string): unknown;
   readonly isTTY?: boolean;
+  /**
+   * Node's writable streams: a write that returns false asks the writer to wait for "drain" (a pipe whose
+   * reader is behind). A command that writes as it goes waits; one without it writes on.
+   */
+  once?(event: "drain", listener: () => void): unknown;
+}
+
+/** Write, then wait while the stream asks to (so that a long output to a slow pipe is not held in memory). */
+export async function writeWaiting(out: OutStream, text: string): Promise<void> {
+  if (out.write(text) !== false || !out.once) return;
+  await new Promise<void>((resolve) => out.once!("drain", resolve));
 }
 
 /** Everything a command may touch outside the pure core. */

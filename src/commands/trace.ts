@@ -12,7 +12,7 @@ import { FileReadError, readTextFile } from "../files.js";
 import { fastTracer } from "../model/fast.js";
 import { PacketError, renderTrace, trace, traceResultJson, type PacketSpec, type TraceResult } from "../model/trace.js";
 import { arrayOf, familyOfAddress, loadRuleset, modelArgs, Models } from "./model-io.js";
-import { colorEnabled, contextOf, STDIN_ARG, UsageError, type CliContext } from "./shared.js";
+import { colorEnabled, contextOf, STDIN_ARG, UsageError, writeWaiting, type CliContext } from "./shared.js";
 import { preferShortRunTiering } from "./tiering.js";
 
 export interface TraceArgs {
@@ -148,14 +148,16 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
     }
     const models = new Models(loaded.rulesets, common);
     // Results are written in blocks of about 64 kB, each joined into one flat string (cheaper to encode
-    // than a string grown by `+`, whose pieces are walked again when it is written).
+    // than a string grown by `+`, whose pieces are walked again when it is written). When standard output
+    // is a pipe whose reader is behind, the batch waits for it instead of holding its whole output.
     const block: string[] = [];
     let size = 0;
-    const flush = () => {
+    const flush = async () => {
       block.push("");
-      io.stdout.write(block.join("\n"));
+      const text = block.join("\n");
       block.length = 0;
       size = 0;
+      await writeWaiting(io.stdout, text);
     };
     let n = 0;
     for (const raw of text.split("\n")) {
@@ -179,9 +181,9 @@ export async function runTrace(a: TraceArgs, ctx: CliContext): Promise<number> {
       }
       block.push(out);
       size += out.length + 1;
-      if (size > 1 << 16) flush();
+      if (size > 1 << 16) await flush();
     }
-    if (block.length) flush();
+    if (block.length) await flush();
     return 0;
   }
   const spec = specFromArgs(a);
