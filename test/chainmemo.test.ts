@@ -142,6 +142,14 @@ describe("trace with chain memory", () => {
     // INPUT and OUTPUT (with the chains they call) are met by nearly every request, reply and follow-up.
     expect(t.stats.remembered).toBeGreaterThan(3000 * 3);
     expect(t.stats.forgotten).toBe(0);
+    expect(t.stats.kept).toBeGreaterThan(3);
+    // A tracer keeps a bounded number of ways in all; the ones it keeps still serve.
+    const plain = new FastTracer(model, { memo: false });
+    const bounded = new FastTracer(model, { maxWays: 3 });
+    for (const p of specs(kubePackets(2000, 3000))) expect(bounded.traceJson(p)).toBe(plain.traceJson(p));
+    expect(bounded.stats.kept).toBe(3);
+    expect(bounded.stats.remembered).toBeGreaterThan(0);
+    expect(bounded.stats.remembered).toBeLessThan(t.stats.remembered);
     // A chain is remembered from its fourth walk on: one packet (request, reply, follow-up) meets INPUT twice.
     const once = new FastTracer(model);
     once.traceJson(specs(kubePackets(2000, 1))[0]!);
@@ -169,6 +177,8 @@ describe("trace with chain memory", () => {
     const t = same(new Model(parse(longChain(20_000)), { local: ["10.255.0.1"] }), long);
     // LONG is keyed on sources, ports and protocols: nearly every packet is a new combination.
     expect(t.stats.forgotten).toBeGreaterThanOrEqual(1);
+    // Its ways (64 or more when it was turned off) were given back: what is kept is what the other chains hold.
+    expect(t.stats.kept).toBeLessThan(16);
   });
 
   it("a test that cannot tell inside a remembered chain: both ways, each exit with the path before the chain, nothing kept", () => {

@@ -284,13 +284,14 @@ const S_TEMPLATE: number[] = new Array<number>(FIELD_COUNT).fill(-1);
 
 /**
  * Counts of a tracer: packets answered on the concrete path, packets left to the symbolic engine, walks of a
- * chain answered from memory, and chains whose memory served too rarely to keep.
+ * chain answered from memory, chains whose memory served too rarely to keep, and the ways kept now.
  */
 export interface FastStats {
   fast: number;
   fallback: number;
   remembered: number;
   forgotten: number;
+  kept: number;
 }
 
 /** A packet's way through a chain that is a function of its tested fields (chainmemo.ts): its path entries, how it leaves. */
@@ -301,6 +302,8 @@ interface Way {
 }
 /** Ways kept per chain (a chain keyed on addresses may meet many combinations; past this they are walked). */
 const MAX_WAYS = 1 << 14;
+/** Ways kept by a tracer in all (about 100 bytes each with their keys): past this, new ones are walked. */
+const MAX_TRACER_WAYS = 1 << 20;
 /**
  * Walks after which a chain's memory is judged: one that found fewer than three ways in four already known is
  * walked from then on (a key, and a miss, cost more than the walk of a chain whose index already finds its rules).
@@ -324,14 +327,18 @@ class Ways {
 export interface FastTracerOptions {
   /** Answer the walks of chains that are functions of their tested fields from memory (default true). */
   readonly memo?: boolean;
+  /** Ways kept in all (default 2^20); known ones still serve once it is reached. */
+  readonly maxWays?: number;
 }
 
 /** The concrete path for one model (its caches live as long as the model). */
 export class FastTracer {
-  readonly stats: FastStats = { fast: 0, fallback: 0, remembered: 0, forgotten: 0 };
+  readonly stats: FastStats = { fast: 0, fallback: 0, remembered: 0, forgotten: 0, kept: 0 };
   private readonly shapes: ChainMemoShapes | null;
   /** Per chain id: the ways found so far. */
   private readonly ways: (Ways | undefined)[];
+  /** Ways this tracer may still keep. */
+  private waysLeft: number;
   /** Per chain id: its walks so far, up to REMEMBER_FROM. */
   private readonly walked: Uint8Array;
   private readonly none: number;
@@ -364,6 +371,7 @@ export class FastTracer {
     opts: FastTracerOptions = {},
   ) {
     this.shapes = opts.memo === false ? null : new ChainMemoShapes(model);
+    this.waysLeft = opts.maxWays ?? MAX_TRACER_WAYS;
     this.ways = new Array<Ways | undefined>(model.chains.length).fill(undefined);
     this.walked = new Uint8Array(model.chains.length);
     const h = (t: "raw" | "mangle" | "nat" | "filter" | "security", hook: string) => model.hook(t, hook);
@@ -569,6 +577,8 @@ export class FastTracer {
     }
     if (++ways.misses * 4 > ways.lookups && ways.lookups >= JUDGED_AFTER) {
       ways.off = true;
+      this.waysLeft += ways.known.size;
+      this.stats.kept -= ways.known.size;
       ways.known.clear();
       this.stats.forgotten++;
     }
@@ -590,7 +600,11 @@ export class FastTracer {
     const entry = added === "" ? null : entryAfterComma([",", added].join(""));
     start.path = before;
     if (entry !== null) start.step(entry);
-    if (!ways.off && ways.known.size < MAX_WAYS) ways.known.set(key, { entry, ret: start.ret, verdict: start.verdict });
+    if (!ways.off && ways.known.size < MAX_WAYS && this.waysLeft > 0) {
+      this.waysLeft--;
+      this.stats.kept++;
+      ways.known.set(key, { entry, ret: start.ret, verdict: start.verdict });
+    }
   }
 
   /** The walk itself, rule by rule. */
