@@ -302,8 +302,11 @@ interface Way {
 }
 /** Ways kept per chain (a chain keyed on addresses may meet many combinations; past this they are walked). */
 const MAX_WAYS = 1 << 14;
-/** Ways kept by a tracer in all (about 100 bytes each with their keys): past this, new ones are walked. */
-const MAX_TRACER_WAYS = 1 << 20;
+/**
+ * Ways kept by a tracer in all: past this, new ones are walked. A way holds its path text (a few hundred
+ * bytes for a chain that calls others), so this bounds them to about 100 MB.
+ */
+const MAX_TRACER_WAYS = 1 << 18;
 /**
  * Walks after which a chain's memory is judged: one that found fewer than three ways in four already known is
  * walked from then on (a key, and a miss, cost more than the walk of a chain whose index already finds its rules).
@@ -327,7 +330,7 @@ class Ways {
 export interface FastTracerOptions {
   /** Answer the walks of chains that are functions of their tested fields from memory (default true). */
   readonly memo?: boolean;
-  /** Ways kept in all (default 2^20); known ones still serve once it is reached. */
+  /** Ways kept in all (default 2^18); known ones still serve once it is reached. */
   readonly maxWays?: number;
 }
 
