@@ -10,7 +10,7 @@
  */
 import type { Model, CChain } from "./model.js";
 import { bucketOf } from "./model.js";
-import type { Scalar } from "./sets.js";
+import { addCuts, sortedScalars, type Scalar } from "./sets.js";
 
 /** The tested fields of a chain and the chains it calls, with the starts of each field's elementary intervals. */
 export interface ChainMemoShape {
@@ -90,28 +90,25 @@ export class ChainMemoShapes {
     const doms = this.model.doms;
     const bounds = new Map<number, Set<Scalar>>();
     const exact = new Set<number>();
-    const add = (f: number, x: Scalar) => {
+    const cutsOf = (f: number) => {
       let s = bounds.get(f);
       if (!s) bounds.set(f, (s = new Set<Scalar>([doms[f]!.min])));
-      s.add(x);
+      return s;
     };
     for (const r of ch.rules) {
       const m = r.match;
       if (m.never !== null) continue;
       for (const t of m.fns) for (const f of t.reads) exact.add(f);
-      for (const t of m.sets) {
-        const d = doms[t.f]!;
-        for (const [lo, hi] of t.set.ranges()) {
-          add(t.f, lo);
-          if (hi < d.max) add(t.f, d.succ(hi));
-        }
-      }
+      for (const t of m.sets) addCuts(cutsOf(t.f), t.set);
     }
     for (const sub of subs) {
       sub.fields.forEach((f, k) => {
         const st = sub.starts[k]!;
         if (st === null) exact.add(f);
-        else for (const x of st) add(f, x);
+        else {
+          const cuts = cutsOf(f);
+          for (const x of st) cuts.add(x);
+        }
       });
     }
     const fields = [...new Set([...bounds.keys(), ...exact])].sort((x, y) => x - y);
@@ -128,7 +125,7 @@ export class ChainMemoShapes {
         radix.push(d.max - d.min + 1);
         base.push(d.min);
       } else {
-        const st = [...bounds.get(f)!].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        const st = sortedScalars(bounds.get(f)!);
         starts.push(st);
         radix.push(st.length);
         base.push(0);

@@ -10,7 +10,7 @@ import type { Rule } from "../ast/iptables.js";
 import type { CompiledMatch } from "./compile.js";
 import { F, FIELD_COUNT } from "./fields.js";
 import { bucketOf, candidates, candidatesInSet, type CChain, type KRule, type Model } from "./model.js";
-import { IntervalSet, type Domain, type Scalar } from "./sets.js";
+import { addCuts, IntervalSet, sortedScalars, type Domain, type Scalar } from "./sets.js";
 
 type AnySet = IntervalSet<Scalar>;
 /** One set per field; undefined = any value. */
@@ -169,13 +169,8 @@ class CoverIndex {
       if (!sets.some((x) => x)) continue;
       const d = doms[f]!;
       const bounds = new Set<Scalar>([d.min]);
-      for (const x of sets)
-        if (x)
-          for (const [lo, hi] of x.ranges()) {
-            bounds.add(lo);
-            if (hi < d.max) bounds.add(d.succ(hi));
-          }
-      const starts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const x of sets) if (x) addCuts(bounds, x);
+      const starts = sortedScalars(bounds);
       const buckets: number[][] = starts.map(() => []);
       const always = new Uint32Array(this.words);
       let total = 0;

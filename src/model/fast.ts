@@ -22,7 +22,7 @@ import { targetTextOf, type Action, type CompiledMatch } from "./compile.js";
 import { markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
-import { ChainMemoShapes, memoKey } from "./chainmemo.js";
+import { ChainMemoShapes, memoKey, type ChainMemoShape } from "./chainmemo.js";
 import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
 import { formatTerm, sameTerm, unknownText, type PacketSpec } from "./trace.js";
@@ -340,8 +340,8 @@ export class FastTracer {
   private readonly shapes: ChainMemoShapes | null;
   /** Per chain id: the ways found so far. */
   private readonly ways: (Ways | undefined)[];
-  /** Ways this tracer may still keep. */
-  private waysLeft: number;
+  /** Ways this tracer may keep in all (`stats.kept` counts those it keeps). */
+  private readonly maxWays: number;
   /** Per chain id: its walks so far, up to REMEMBER_FROM. */
   private readonly walked: Uint8Array;
   private readonly none: number;
@@ -374,7 +374,7 @@ export class FastTracer {
     opts: FastTracerOptions = {},
   ) {
     this.shapes = opts.memo === false ? null : new ChainMemoShapes(model);
-    this.waysLeft = opts.maxWays ?? MAX_TRACER_WAYS;
+    this.maxWays = opts.maxWays ?? MAX_TRACER_WAYS;
     this.ways = new Array<Ways | undefined>(model.chains.length).fill(undefined);
     this.walked = new Uint8Array(model.chains.length);
     const h = (t: "raw" | "mangle" | "nat" | "filter" | "security", hook: string) => model.hook(t, hook);
@@ -547,7 +547,7 @@ export class FastTracer {
       out.push(start.exit(false, "UNKNOWN"));
       return;
     }
-    let shape = null;
+    let shape: ChainMemoShape | null = null;
     if (this.shapes !== null) {
       const n = this.walked[ch.id]!;
       if (n < REMEMBER_FROM) this.walked[ch.id] = n + 1;
@@ -580,7 +580,6 @@ export class FastTracer {
     }
     if (++ways.misses * 4 > ways.lookups && ways.lookups >= JUDGED_AFTER) {
       ways.off = true;
-      this.waysLeft += ways.known.size;
       this.stats.kept -= ways.known.size;
       ways.known.clear();
       this.stats.forgotten++;
@@ -603,8 +602,7 @@ export class FastTracer {
     const entry = added === "" ? null : entryAfterComma([",", added].join(""));
     start.path = before;
     if (entry !== null) start.step(entry);
-    if (!ways.off && ways.known.size < MAX_WAYS && this.waysLeft > 0) {
-      this.waysLeft--;
+    if (!ways.off && ways.known.size < MAX_WAYS && this.stats.kept < this.maxWays) {
       this.stats.kept++;
       ways.known.set(key, { entry, ret: start.ret, verdict: start.verdict });
     }

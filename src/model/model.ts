@@ -7,7 +7,7 @@ import { compileRule, targetTextOf, type Action, type CompiledMatch } from "./co
 import { F, fieldDomains } from "./fields.js";
 import { IfaceUniverse } from "./ifaces.js";
 import { hostLayout, type HostLayout, type HostOptions } from "./layout.js";
-import { IntervalSet, type Domain, type Scalar } from "./sets.js";
+import { addCuts, IntervalSet, sortedScalars, type Domain, type Scalar } from "./sets.js";
 import { exact } from "../ast/nodes.js";
 
 export interface KRule {
@@ -225,14 +225,11 @@ function buildIndex(ch: CChain, doms: readonly Domain<Scalar>[]): ChainIndex | n
         return;
       }
       restricted++;
-      for (const [lo, hi] of s.ranges()) {
-        bounds.add(lo);
-        if (hi < doms[f]!.max) bounds.add(doms[f]!.succ(hi));
-      }
+      addCuts(bounds, s);
     });
     if (restricted === 0) continue;
     bounds.add(doms[f]!.min);
-    const starts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const starts = sortedScalars(bounds);
     const lists: number[][] = starts.map(() => []);
     let total = 0;
     let tooBig = false;

@@ -25,6 +25,24 @@ export function bigintDomain(name: string, min: bigint, max: bigint): Domain<big
   return { name, min, max, succ: (x) => x + 1n, pred: (x) => x - 1n, width: (lo, hi) => Number(hi - lo + 1n) };
 }
 
+/**
+ * Where the elementary intervals cut by a set start, added to `cuts`: each range's low end and the value after
+ * its high end. Sets of one field cut its domain into intervals on which each of them is all in or all out.
+ */
+export function addCuts<T extends Scalar>(cuts: Set<T>, set: IntervalSet<T>): void {
+  const b = set.b;
+  const max = set.d.max;
+  for (let k = 0; k < b.length; k += 2) {
+    cuts.add(b[k]!);
+    if (b[k + 1]! < max) cuts.add(set.d.succ(b[k + 1]!));
+  }
+}
+
+/** The values in ascending order (numbers or bigints: compared, not subtracted). */
+export function sortedScalars<T extends Scalar>(xs: Iterable<T>): T[] {
+  return [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export const PORTS = numberDomain("port", 0, 65535);
 export const PROTOCOLS = numberDomain("protocol", 0, 255);
 export const IPV4 = numberDomain("ipv4", 0, 0xffffffff);
