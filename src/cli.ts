@@ -123,14 +123,20 @@ function invokedDirectly(): boolean {
   }
 }
 
-if (invokedDirectly()) {
+/**
+ * The process's entry: run with the process's arguments and set its exit code. Called below when this module is
+ * the script Node runs, and by the bundled bin (src/bin/fwlint.ts), which loads this module from its code cache.
+ */
+export function main(argv: readonly string[] = process.argv.slice(2)): void {
   // `fwlint … | head`: the reader went away; stop quietly instead of printing an EPIPE stack trace
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw err;
   });
-  void run(process.argv.slice(2)).then((code) => {
+  void run(argv).then((code) => {
     // exitCode, not exit(): a large report still being written to a pipe is not cut short
     process.exitCode = code;
   });
 }
+
+if (invokedDirectly()) main();
