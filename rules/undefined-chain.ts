@@ -59,11 +59,14 @@ export default defineRule({
     const firstUse = new Map<string, Map<string, Command>>();
     // commands naming a built-in chain of another table (policy, flush, delete…), reported after the others
     const misplacedHooks: Command[] = [];
+    // firstUse is read only for chains that exist because rules name them: without such a chain (most files)
+    // it is not kept at all (a Kubernetes dump names tens of thousands of chains)
+    const anyImplicit = ast.tables.some((t) => t.chains.some((c) => !c.builtin && c.declaredBy === "implicit"));
     return {
       command(c) {
         if (c.chain === null || c.op === "declare-chain" || c.op === "new-chain") return;
         if (isHookName(c.chain) && !isBuiltinChain(c.table, c.chain)) misplacedHooks.push(c);
-        if (c.op === "list") return;
+        if (c.op === "list" || !anyImplicit) return;
         let inTable = firstUse.get(c.table);
         if (!inTable) firstUse.set(c.table, (inTable = new Map()));
         if (!inTable.has(c.chain)) inTable.set(c.chain, c);
