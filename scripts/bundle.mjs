@@ -17,7 +17,7 @@
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,12 +39,13 @@ const lazyStringWidth = {
       if (args.pluginData === "real") return undefined;
       const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: "real" });
       if (real.errors.length > 0) return { errors: real.errors };
-      return { path: real.path, namespace: "lazy-string-width" };
+      // relative to the project, so that the bundle does not depend on where the checkout is
+      return { path: relative(root, real.path).split(sep).join("/"), namespace: "lazy-string-width" };
     });
     b.onLoad({ filter: /.*/, namespace: "lazy-string-width" }, (args) => ({
-      contents: `let width;\nexport default function stringWidth(text, options) {\n  width ??= require(${JSON.stringify(args.path)}).default;\n  return width(text, options);\n}\n`,
+      contents: `let width;\nexport default function stringWidth(text, options) {\n  width ??= require(${JSON.stringify(`./${args.path}`)}).default;\n  return width(text, options);\n}\n`,
       loader: "js",
-      resolveDir: dirname(args.path),
+      resolveDir: root,
     }));
   },
 };
