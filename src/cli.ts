@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import { BaselineError } from "./baseline.js";
 import { commands } from "./commands/index.js";
-import { CONTEXT_KEY, packageVersion, printError, STDIN_ARG, UsageError, type CliContext, type CliIO } from "./commands/shared.js";
+import { CONTEXT_KEY, debugLog, packageVersion, printError, STDIN_ARG, UsageError, type CliContext, type CliIO } from "./commands/shared.js";
 import { ConfigError } from "./config.js";
 import { FileReadError } from "./files.js";
 import { RuleCrashError } from "./lint.js";
@@ -46,11 +46,14 @@ export function processIO(): CliIO {
 export interface RunOptions {
   /** Rules to run instead of the registry (tests). */
   readonly rules?: readonly LintRule[];
+  /** How the bin loaded the program (src/bin/code-cache.ts): printed with --debug. */
+  readonly loaded?: string;
 }
 
 /** Run fwlint with these arguments; resolves to the exit code. Never throws. */
 export async function run(argv: readonly string[], io: CliIO = processIO(), options: RunOptions = {}): Promise<number> {
   const ctx: CliContext = { io, exitCode: 0, debug: argv.includes("--debug"), rules: options.rules ?? lintRules };
+  if (options.loaded) debugLog(ctx, options.loaded);
   let output = "";
   try {
     const program = yargs()
@@ -127,13 +130,13 @@ function invokedDirectly(): boolean {
  * The process's entry: run with the process's arguments and set its exit code. Called below when this module is
  * the script Node runs, and by the bundled bin (src/bin/fwlint.ts), which loads this module from its code cache.
  */
-export function main(argv: readonly string[] = process.argv.slice(2)): void {
+export function main(argv: readonly string[] = process.argv.slice(2), options: RunOptions = {}): void {
   // `fwlint … | head`: the reader went away; stop quietly instead of printing an EPIPE stack trace
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw err;
   });
-  void run(argv).then((code) => {
+  void run(argv, processIO(), options).then((code) => {
     // exitCode, not exit(): a large report still being written to a pipe is not cut short
     process.exitCode = code;
   });

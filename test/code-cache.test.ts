@@ -31,7 +31,8 @@ function cacheUse(dir: string): string {
   return r.stdout.trim();
 }
 
-const lint = (bin: string) => spawnSync(process.execPath, [bin, "--format", "json", "fixtures/examples", "fixtures/rules/unreachable-rule"], { cwd: root, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+const lint = (bin: string, extra: string[] = [], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [bin, "--format", "json", ...extra, "fixtures/examples", "fixtures/rules/unreachable-rule"], { cwd: root, encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
 
 /** A copy of the built bundle, its program changed by `edit` (same length) and its cache by `cache`. */
 function copy(name: string, edit: (program: string) => string, cache: (data: Buffer) => Buffer | null): string {
@@ -70,5 +71,16 @@ describe("the bin's code cache", () => {
       expect(r.stderr).toBe("");
       expect(r.stdout).toBe(expected);
     }
+  });
+
+  it("says with --debug how the program was compiled; V8 refuses the cache under other V8 flags, and the report is the same", () => {
+    const expected = lint(builtCli()).stdout;
+    const used = lint(builtCli(), ["--debug"]);
+    expect(used.stderr.split("\n")[0]).toMatch(/^fwlint:debug program loaded in \d+ ms, compiled from its code cache \(fwlint\.cjs\.cache\)$/);
+    const refused = lint(builtCli(), ["--debug"], { NODE_OPTIONS: "--max-old-space-size=4096" });
+    expect(refused.stderr.split("\n")[0]).toMatch(/compiled without its code cache: V8 refused fwlint\.cjs\.cache: .*other V8 flags/);
+    expect([used.stdout, refused.stdout]).toEqual([expected, expected]);
+    const missing = lint(join(copy("missing-debug", (p) => p, () => null), "cli.js"), ["--debug"]);
+    expect(missing.stderr.split("\n")[0]).toMatch(/compiled without its code cache: fwlint\.cjs\.cache is missing/);
   });
 });

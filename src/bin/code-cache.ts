@@ -70,3 +70,13 @@ export function loadProgram(dir: string): LoadedProgram {
     makeCache: () => Buffer.concat([digest, script.createCachedData()]),
   };
 }
+
+/** The --debug line for how the program was compiled, with the time since the process started. */
+export function describeLoad(cache: CacheUse, ms: number): string {
+  const why: Record<Exclude<CacheUse, "used">, string> = {
+    missing: `${CACHE_FILE} is missing (npm run build makes it)`,
+    "other-bundle": `${CACHE_FILE} was made for another build of ${PROGRAM_FILE} (npm run build makes it again)`,
+    refused: `V8 refused ${CACHE_FILE}: it was made by another Node version or with other V8 flags (NODE_OPTIONS=--max-old-space-size=… is one)`,
+  };
+  return `program loaded in ${ms.toFixed(0)} ms, ${cache === "used" ? `compiled from its code cache (${CACHE_FILE})` : `compiled without its code cache: ${why[cache]}`}`;
+}

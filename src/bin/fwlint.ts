@@ -6,6 +6,7 @@
  */
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadProgram } from "./code-cache.js";
+import { describeLoad, loadProgram } from "./code-cache.js";
 
-loadProgram(dirname(fileURLToPath(import.meta.url))).program.main();
+const { program, cache } = loadProgram(dirname(fileURLToPath(import.meta.url)));
+program.main(process.argv.slice(2), { loaded: describeLoad(cache, performance.now()) });
