@@ -40,10 +40,19 @@ export function boxOf(m: CompiledMatch): Box | null {
   return box;
 }
 
+/** Whether boxOf(m) is null (the match matches no packet), without making the box. */
+function matchesNothing(m: CompiledMatch): boolean {
+  if (m.never !== null) return true;
+  for (const t of m.certain) if (t.set.isEmpty) return true;
+  return false;
+}
+
 /** The rule's match is exactly its box (no multi-field tests, no unknown matches). */
 export const exact = (m: CompiledMatch): boolean => m.fns.length === 0 && m.unknown.length === 0 && m.never === null && m.certain === m.sets;
 
 const NO_BOXES: Box[] = [];
+/** Stands in for a box that is never read (see `decided`). */
+const NO_BOX: Box = Object.freeze([]) as unknown as Box;
 
 /** The box itself when it ends at its last tested field, else an exact-size copy that does. */
 function tight(b: Box): Box {
@@ -382,14 +391,16 @@ export class Coverage {
       }
       return pieces;
     };
-    const boxes = this.boxesOf(ch);
+    // A rule's box is read only when its match is exact, or when it returns or goes to a chain: a rule with an
+    // unknown match (a Kubernetes random pick) that jumps to a chain needs none.
     for (let i = 0; i < ch.rules.length; i++) {
       if (!ok) break;
       const k = ch.rules[i]!;
-      const b = boxes[i]!;
-      if (!b) continue;
+      if (matchesNothing(k.match)) continue;
       const a = k.action;
-      const sure = exact(k.match) && !constrains(b, modified);
+      const ex = exact(k.match);
+      const b = ex || a.t === "return" || (a.t === "jump" && a.goto) ? boxOf(k.match)! : NO_BOX;
+      const sure = ex && !constrains(b, modified);
       if (a.t === "verdict" || a.t === "dnat" || a.t === "snat" || a.t === "masquerade" || a.t === "redirect" || (a.t === "unknown" && a.final)) {
         if (sure) dec.push(...minus(b));
       } else if (a.t === "return") {
@@ -443,17 +454,46 @@ export class Coverage {
     }
   }
 
+  /**
+   * Whether `exits(k, box)` can be non-null, told without the box: the rule matches something, exactly, and its
+   * action takes packets out (a jump: into a chain that decides some). Calls `decided` exactly where `exits`
+   * does, so the order in which chains are decided does not change.
+   */
+  private mayExit(k: KRule): boolean {
+    if (matchesNothing(k.match) || !exact(k.match)) return false;
+    const a = k.action;
+    switch (a.t) {
+      case "verdict":
+      case "return":
+      case "dnat":
+      case "snat":
+      case "masquerade":
+      case "redirect":
+        return true;
+      case "unknown":
+        return a.final === true;
+      case "jump":
+        return a.goto || !k.jumpTarget || this.decided(k.jumpTarget).length > 0;
+      default:
+        return false;
+    }
+  }
+
   private analyze(ch: CChain): void {
     const rules = ch.rules;
-    const boxes = this.boxesOf(ch);
+    const lastRule = rules.length - 1;
     // Only the packets an earlier rule takes out can cover a rule: in a chain of one rule, or one where no rule
     // before the last takes any out for certain (a Kubernetes service chain: random picks, jumps to chains
-    // that return), every rule is reachable, and the search below is skipped.
-    const exits: (Box[] | null)[] | null = rules.length < 2 ? null : rules.map((k, i) => this.exits(k, boxes[i]!));
-    if (exits === null || !exits.some((e, j) => e !== null && j < rules.length - 1)) {
-      this.findRedundant(ch, NO_RULES, boxes);
+    // that return), every rule is reachable, and the search below is skipped. Telling that needs the boxes of
+    // the rules that may take packets out only; and only verdict rules can be redundant. Most chains of a
+    // Kubernetes dump make no box here.
+    const may = rules.length < 2 ? null : rules.map((k) => this.mayExit(k));
+    if (may === null || !may.some((m, j) => m && j < lastRule && this.exits(rules[j]!, boxOf(rules[j]!.match)) !== null)) {
+      if (rules.some((k) => k.action.t === "verdict")) this.findRedundant(ch, NO_RULES, this.boxesOf(ch));
       return;
     }
+    const boxes = this.boxesOf(ch);
+    const exits: (Box[] | null)[] = rules.map((k, i) => (may[i] ? this.exits(k, boxes[i]!) : null));
     const doms = this.model.doms;
     const ix = this.model.indexOf(ch);
     // Fields changed by rules before each position: per position, the position of the last change of each
