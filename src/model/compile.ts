@@ -131,7 +131,7 @@ function setOf(d: Domain<number>, ranges: readonly (readonly [number, number])[]
 }
 
 function portList(text: string): AnySet | null {
-  const ranges: [number, number][] = [];
+  const ranges: (readonly [number, number])[] = [];
   for (const item of text.split(",")) {
     const r = parsePortRange(item, ":");
     if (!r) return null;

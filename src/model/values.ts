@@ -32,11 +32,23 @@ export function servicePort(name: string, protocol?: string): number | null {
   return cat.servicePort(name, protocol) ?? null;
 }
 
+/** parsePortRange's results, per separator (":" then "-") and protocol. */
+const PORT_RANGES = [new Map<string | undefined, Map<string, readonly [number, number] | null>>(), new Map<string | undefined, Map<string, readonly [number, number] | null>>()] as const;
+
 /** `p`, `p:q`, `:q`, `p:` (or `p-q` for NAT targets' --to-ports) as an inclusive range, or null. */
-export function parsePortRange(text: string, separator: ":" | "-" = ":", protocol?: string): [number, number] | null {
-  const r = cat.parsePortRange(separator === ":" ? text : text.replace("-", ":"), protocol);
-  if (!r) return null;
-  return r.from <= r.to ? [r.from, r.to] : [r.to, r.from];
+export function parsePortRange(text: string, separator: ":" | "-" = ":", protocol?: string): readonly [number, number] | null {
+  // A dump repeats the same few ports thousands of times: each text is read once per separator and protocol.
+  // The ranges are shared, so they are read-only.
+  let byProtocol = PORT_RANGES[separator === ":" ? 0 : 1].get(protocol);
+  if (!byProtocol) PORT_RANGES[separator === ":" ? 0 : 1].set(protocol, (byProtocol = new Map()));
+  let range = byProtocol.get(text);
+  if (range === undefined) {
+    const r = cat.parsePortRange(separator === ":" ? text : text.replace("-", ":"), protocol);
+    range = !r ? null : r.from <= r.to ? [r.from, r.to] : [r.to, r.from];
+    if (byProtocol.size >= 100_000) byProtocol.clear();
+    byProtocol.set(text, range);
+  }
+  return range;
 }
 
 /**
