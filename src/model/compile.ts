@@ -5,6 +5,7 @@
  * several kernel rules (iptables expands them); each is one "expansion".
  */
 import type { Family, Match, Option, Rule, TableName } from "../ast/iptables.js";
+import { clear } from "../ast/nodes.js";
 import { findTarget, protocolNumber } from "../catalog/index.js";
 import { addrDomain, cidrSet, rangeSet } from "./addr.js";
 import { BITS, DIRS, F, FLAGSET, ICMPS, ST, STATES, TCP } from "./fields.js";
@@ -238,6 +239,18 @@ class MatchBuilder {
   unknown: string[] | null = null;
   never: string | null = null;
 
+  /**
+   * Empty again, for the next rule (compileRule reuses one builder: most rules have one expansion). The list
+   * of sets is emptied in place: `done` and `clone` copy it, nothing keeps it.
+   */
+  reset(): void {
+    clear(this.sets);
+    this.assumed = null;
+    this.fns = null;
+    this.unknown = null;
+    this.never = null;
+  }
+
   add(f: number, set: AnySet, negated: boolean, text: TextPart, assumed = false): void {
     const s = negated ? complementOf(set) : set;
     const list = assumed ? (this.assumed ??= []) : this.sets;
@@ -332,9 +345,21 @@ function unknownText(m: Match): string {
   return `-m ${m.module}${opts ? ` ${opts}` : ""}`;
 }
 
+/** One address of -s or -d as the field's set, or as a test the model cannot read (a host name). */
+function addAddress(b: MatchBuilder, f: number, item: string, o: Option, family: Family): void {
+  const s = cidrSet(item, family);
+  if (s) b.add(f, s as AnySet, o.negated, o);
+  else b.addUnknown(`${o.negated ? "! " : ""}${o.name} ${item} (not an address: resolved when the rule is loaded)`);
+}
+
+/** The builder of the rule being compiled, and the list of it: a rule with one expansion allocates neither. */
+const SCRATCH = new MatchBuilder();
+const ONE_BUILDER: readonly MatchBuilder[] = [SCRATCH];
+
 export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   const { family } = ctx;
-  let builders = [new MatchBuilder()];
+  SCRATCH.reset();
+  let builders: readonly MatchBuilder[] = ONE_BUILDER;
   const preConntrack = ctx.table === "raw";
 
   // Core criteria.
@@ -345,14 +370,18 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
       case "-s":
       case "-d": {
         const f = o.name === "-s" ? F.SRC : F.DST;
-        const items = v.indexOf(",") === -1 ? (v ? [v] : []) : v.split(",").filter(Boolean);
+        // one address (most rules): every expansion takes it, and the list of expansions stays as it is
+        if (v !== "" && v.indexOf(",") === -1) {
+          for (const b of builders) addAddress(b, f, v, o, family);
+          break;
+        }
+        // several: one expansion per address (iptables makes one rule per address); none: no expansion
+        const items = v === "" ? [] : v.split(",").filter(Boolean);
         const next: MatchBuilder[] = [];
         for (const b of builders) {
           for (const item of items) {
             const nb = items.length > 1 ? b.clone() : b;
-            const s = cidrSet(item, family);
-            if (s) nb.add(f, s as AnySet, o.negated, text);
-            else nb.addUnknown(`${o.negated ? "! " : ""}${o.name} ${item} (not an address: resolved when the rule is loaded)`);
+            addAddress(nb, f, item, o, family);
             next.push(nb);
           }
         }
@@ -392,7 +421,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   return { expansions: builders.map((b) => b.done(ctx.texts)), action: compileTarget(rule, ctx) };
 }
 
-function compileMatch(m: Match, ctx: CompileContext, builders: MatchBuilder[], preConntrack: boolean): void {
+function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBuilder[], preConntrack: boolean): void {
   const { family, layout } = ctx;
   switch (m.module) {
     case "comment":
