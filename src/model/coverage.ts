@@ -31,19 +31,32 @@ const STATE_BIT = 1 << F.STATE;
 export function boxOf(m: CompiledMatch): Box | null {
   if (m.never !== null) return null;
   let width = 0;
-  for (const t of m.certain) {
+  // indexed loops here and below: these run per rule, and for-of made an iterator result per step until V8
+  // had optimised them
+  const certain = m.certain;
+  for (let i = 0; i < certain.length; i++) {
+    const t = certain[i]!;
     if (t.set.isEmpty) return null;
     if (!t.set.isFull && t.f >= width) width = t.f + 1;
   }
   const box: Box = new Array<AnySet | undefined>(width).fill(undefined);
-  for (const t of m.certain) if (!t.set.isFull) box[t.f] = t.set;
+  for (let i = 0; i < certain.length; i++) {
+    const t = certain[i]!;
+    if (!t.set.isFull) box[t.f] = t.set;
+  }
   return box;
+}
+
+/** Append `items` to `list` (a spread in push goes through an iterator). */
+function pushAll<T>(list: T[], items: readonly T[]): void {
+  for (let i = 0; i < items.length; i++) list.push(items[i]!);
 }
 
 /** Whether boxOf(m) is null (the match matches no packet), without making the box. */
 function matchesNothing(m: CompiledMatch): boolean {
   if (m.never !== null) return true;
-  for (const t of m.certain) if (t.set.isEmpty) return true;
+  const certain = m.certain;
+  for (let i = 0; i < certain.length; i++) if (certain[i]!.set.isEmpty) return true;
   return false;
 }
 
@@ -363,8 +376,12 @@ export class Coverage {
     if (seen?.has(ch)) return 0;
     (seen ??= new Set<CChain>()).add(ch);
     let out = 0;
-    for (const k of ch.rules) out |= actionMods(k);
-    for (const k of ch.rules) if (k.action.t === "jump" && k.jumpTarget) out |= this.modifies(k.jumpTarget, seen);
+    const rules = ch.rules;
+    for (let i = 0; i < rules.length; i++) out |= actionMods(rules[i]!);
+    for (let i = 0; i < rules.length; i++) {
+      const k = rules[i]!;
+      if (k.action.t === "jump" && k.jumpTarget) out |= this.modifies(k.jumpTarget, seen);
+    }
     this.modCache[ch.id] = out;
     return out;
   }
@@ -382,7 +399,8 @@ export class Coverage {
     let ok = true;
     const minus = (b: Box): Box[] => {
       let pieces = [b];
-      for (const r of ret) {
+      for (let n = 0; n < ret.length; n++) {
+        const r = ret[n]!;
         const next: Box[] = [];
         for (const p of pieces) for (const q of boxSubtract(p, r, doms)) next.push(q);
         pieces = next;
@@ -402,14 +420,17 @@ export class Coverage {
       const b = ex || a.t === "return" || (a.t === "jump" && a.goto) ? boxOf(k.match)! : NO_BOX;
       const sure = ex && !constrains(b, modified);
       if (a.t === "verdict" || a.t === "dnat" || a.t === "snat" || a.t === "masquerade" || a.t === "redirect" || (a.t === "unknown" && a.final)) {
-        if (sure) dec.push(...minus(b));
+        if (sure) pushAll(dec, minus(b));
       } else if (a.t === "return") {
         ret.push(widen(b, modified));
       } else if (a.t === "jump") {
         const target = k.jumpTarget;
-        if (sure && target) for (const d of this.decided(target)) {
-          const i = boxIntersect(b, d);
-          if (i) dec.push(...minus(i));
+        if (sure && target) {
+          const there = this.decided(target);
+          for (let n = 0; n < there.length; n++) {
+            const i = boxIntersect(b, there[n]!);
+            if (i) pushAll(dec, minus(i));
+          }
         }
         if (a.goto) ret.push(widen(b, modified));
         else if (target) modified |= this.modifies(target);
