@@ -47,6 +47,30 @@ export function boxOf(m: CompiledMatch): Box | null {
   return box;
 }
 
+/**
+ * Whether a rule's action takes the packets it matches out of its chain: always (a final verdict, RETURN, NAT,
+ * a goto, a jump to a missing chain, which the kernel refuses), never, or where the chain it jumps to decides
+ * them ("jump").
+ */
+function exitOf(k: KRule): "always" | "never" | "jump" {
+  const a = k.action;
+  switch (a.t) {
+    case "verdict":
+    case "return":
+    case "dnat":
+    case "snat":
+    case "masquerade":
+    case "redirect":
+      return "always";
+    case "unknown":
+      return a.final ? "always" : "never";
+    case "jump":
+      return a.goto || !k.jumpTarget ? "always" : "jump";
+    default:
+      return "never";
+  }
+}
+
 /** Append `items` to `list` (a spread in push goes through an iterator). */
 function pushAll<T>(list: T[], items: readonly T[]): void {
   for (let i = 0; i < items.length; i++) list.push(items[i]!);
@@ -449,30 +473,15 @@ export class Coverage {
   /** Boxes of the packets a rule takes out of its chain (certainly), or null. */
   private exits(k: KRule, b: Box | null): Box[] | null {
     if (!b || !exact(k.match)) return null;
-    const a = k.action;
-    switch (a.t) {
-      case "verdict":
-      case "return":
-      case "dnat":
-      case "snat":
-      case "masquerade":
-      case "redirect":
-        return [b];
-      case "unknown":
-        return a.final ? [b] : null;
-      case "jump": {
-        if (a.goto) return [b];
-        if (!k.jumpTarget) return [b]; // jump to a missing chain: the kernel refuses the ruleset
-        const out: Box[] = [];
-        for (const d of this.decided(k.jumpTarget)) {
-          const i = boxIntersect(b, d);
-          if (i) out.push(i);
-        }
-        return out.length ? out : null;
-      }
-      default:
-        return null;
+    const how = exitOf(k);
+    if (how === "never") return null;
+    if (how === "always") return [b];
+    const out: Box[] = [];
+    for (const d of this.decided(k.jumpTarget!)) {
+      const i = boxIntersect(b, d);
+      if (i) out.push(i);
     }
+    return out.length ? out : null;
   }
 
   /**
@@ -482,22 +491,8 @@ export class Coverage {
    */
   private mayExit(k: KRule): boolean {
     if (matchesNothing(k.match) || !exact(k.match)) return false;
-    const a = k.action;
-    switch (a.t) {
-      case "verdict":
-      case "return":
-      case "dnat":
-      case "snat":
-      case "masquerade":
-      case "redirect":
-        return true;
-      case "unknown":
-        return a.final === true;
-      case "jump":
-        return a.goto || !k.jumpTarget || this.decided(k.jumpTarget).length > 0;
-      default:
-        return false;
-    }
+    const how = exitOf(k);
+    return how === "always" || (how === "jump" && this.decided(k.jumpTarget!).length > 0);
   }
 
   private analyze(ch: CChain): void {
