@@ -59,14 +59,14 @@ export default defineRule({
     const firstUse = new Map<string, Map<string, Command>>();
     // commands naming a built-in chain of another table (policy, flush, delete…), reported after the others
     const misplacedHooks: Command[] = [];
-    // firstUse is read only for chains that exist because rules name them: without such a chain (most files)
-    // it is not kept at all (a Kubernetes dump names tens of thousands of chains)
-    const anyImplicit = ast.tables.some((t) => t.chains.some((c) => !c.builtin && c.declaredBy === "implicit"));
+    // chains that exist only because rules name them, in table and chain order: firstUse is read only for
+    // them, and without any (most files) it is not kept at all (a Kubernetes dump names tens of thousands)
+    const implicit = ast.tables.flatMap((t) => t.chains.filter((c) => !c.builtin && c.declaredBy === "implicit"));
     return {
       command(c) {
         if (c.chain === null || c.op === "declare-chain" || c.op === "new-chain") return;
         if (isHookName(c.chain) && !isBuiltinChain(c.table, c.chain)) misplacedHooks.push(c);
-        if (c.op === "list" || !anyImplicit) return;
+        if (c.op === "list" || implicit.length === 0) return;
         let inTable = firstUse.get(c.table);
         if (!inTable) firstUse.set(c.table, (inTable = new Map()));
         if (!inTable.has(c.chain)) inTable.set(c.chain, c);
@@ -101,12 +101,9 @@ export default defineRule({
         });
       },
       end() {
-        for (const table of ast.tables) {
-          for (const chain of table.chains) {
-            if (chain.builtin || chain.declaredBy !== "implicit") continue;
-            const first = firstUse.get(table.name)?.get(chain.name);
-            if (first && first.chainSpan) onCommand(first, chain.name, first.chainSpan);
-          }
+        for (const chain of implicit) {
+          const first = firstUse.get(chain.table)?.get(chain.name);
+          if (first && first.chainSpan) onCommand(first, chain.name, first.chainSpan);
         }
         for (const cmd of misplacedHooks) onCommand(cmd, cmd.chain!, cmd.chainSpan ?? cmd.span);
       },

@@ -39,8 +39,9 @@ const PORT_RANGES = [new Map<string | undefined, Map<string, readonly [number, n
 export function parsePortRange(text: string, separator: ":" | "-" = ":", protocol?: string): readonly [number, number] | null {
   // A dump repeats the same few ports thousands of times: each text is read once per separator and protocol.
   // The ranges are shared, so they are read-only.
-  let byProtocol = PORT_RANGES[separator === ":" ? 0 : 1].get(protocol);
-  if (!byProtocol) PORT_RANGES[separator === ":" ? 0 : 1].set(protocol, (byProtocol = new Map()));
+  const known = PORT_RANGES[separator === ":" ? 0 : 1];
+  let byProtocol = known.get(protocol);
+  if (!byProtocol) known.set(protocol, (byProtocol = new Map()));
   let range = byProtocol.get(text);
   if (range === undefined) {
     const r = cat.parsePortRange(separator === ":" ? text : text.replace("-", ":"), protocol);
