@@ -18,7 +18,10 @@ function expected(text: string, buf: TokenBuffer) {
   return out;
 }
 
-/** Load every line of `text` in turn into one LineArgs (as the parser does) and compare with `expected`. */
+/**
+ * Load every line of `text` in turn into one LineArgs (as the parser does, with one word table for the whole text)
+ * and compare with `expected`.
+ */
 function checkLines(text: string): number {
   const buf = new TokenBuffer();
   const args = new LineArgs();
@@ -49,7 +52,7 @@ function checkLines(text: string): number {
   return words;
 }
 
-describe("line arguments reuse the words of the line before", () => {
+describe("line arguments read each word as its tokens say, line after line", () => {
   it("reads equal, same-length and shifted words right", () => {
     const text = [
       "-A KUBE-SEP-AAAA -s 10.0.0.1/32 -m comment --comment \"ns/a:http\" -j KUBE-MARK-MASQ",
@@ -76,7 +79,7 @@ describe("line arguments reuse the words of the line before", () => {
   });
 
   it("reads random lines of few, similar words right", () => {
-    // a vocabulary where many words share a length, so the comparison with the line before decides
+    // a vocabulary of look-alike words: same lengths, shared prefixes, quoted and not
     const vocab = ["-A", "-B", "-j", "X1", "X2", "Y1", "\"ab\"", "\"a\"b", "a\"b\"", "AB", "--to", "--tp", "\"x y\"", "KUBE-SEP-AB", "KUBE-SEP-BA", "KUBE-SVC-AB"];
     let seed = 7;
     const rand = (n: number) => {

@@ -92,21 +92,7 @@ export function internRange(source: string, start: number, end: number): string 
   return interner === null ? source.slice(start, end) : interner.range(source, start, end);
 }
 
-/** source[a, a + length) equals source[b, b + length). */
-function sameRange(source: string, a: number, b: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (source.charCodeAt(a + i) !== source.charCodeAt(b + i)) return false;
-  return true;
-}
-
-/**
- * Arguments of one restore-file line, from token `from` on (whitespace skipped).
- *
- * Consecutive lines of a dump repeat most of their words in the same places (`-A` and the chain, `-m comment
- * --comment`, the comment itself, `-j KUBE-MARK-MASQ`): 45% of the words of a Kubernetes dump equal the word at
- * the same index of the line before. Such a word is compared with that one in the source, which was just read
- * and is still in the processor's cache, and takes its interned string, instead of being hashed and looked up
- * in the word table (whose slots and strings are far apart in memory).
- */
+/** Arguments of one restore-file line, from token `from` on (whitespace skipped). */
 export class LineArgs implements Args {
   count = 0;
   loc!: Locator;
@@ -115,25 +101,8 @@ export class LineArgs implements Args {
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private quoted = new Uint8Array(64);
-  /** Each word's interned source range; the previous line's in the `prev` fields (swapped at each load). */
-  private raws: string[] = [];
-  private prevRaws: string[] = [];
-  private prevStarts = new Int32Array(64);
-  private prevEnds = new Int32Array(64);
-  private prevCount = 0;
 
   load(source: string, buf: TokenBuffer, from: number, loc: Locator): this {
-    // the words of the line before become `prev`; their buffers are reused for this line
-    const ps = this.starts;
-    const pe = this.ends;
-    const pr = this.raws;
-    this.starts = this.prevStarts;
-    this.ends = this.prevEnds;
-    this.raws = this.prevRaws;
-    this.prevStarts = ps;
-    this.prevEnds = pe;
-    this.prevRaws = pr;
-    this.prevCount = this.source === source ? this.count : 0;
     this.source = source;
     this.loc = loc;
     let n = 0;
@@ -142,7 +111,6 @@ export class LineArgs implements Args {
       this.ends = new Int32Array(buf.count * 2);
       this.quoted = new Uint8Array(buf.count * 2);
     }
-    const prevCount = this.prevCount;
     for (let k = from; k < buf.count; k++) {
       const type = buf.types[k]!;
       if (type === T_WS) continue;
@@ -150,10 +118,7 @@ export class LineArgs implements Args {
       const e = buf.ends[k]!;
       this.starts[n] = s;
       this.ends[n] = e;
-      let raw: string;
-      if (n < prevCount && pe[n]! - ps[n]! === e - s && sameRange(source, s, ps[n]!, e - s)) raw = pr[n]!;
-      else raw = internRange(source, s, e);
-      this.raws[n] = raw;
+      const raw = internRange(source, s, e);
       if (raw.indexOf('"') === -1) {
         this.texts[n] = raw;
         this.quoted[n] = 0;
@@ -182,7 +147,7 @@ export class LineArgs implements Args {
   }
   /** The word as written: its text unless quoted (then the interned source range). */
   private written(i: number): string {
-    return this.quoted[i] === 1 ? this.raws[i]! : this.texts[i]!;
+    return this.quoted[i] === 1 ? internRange(this.source, this.starts[i]!, this.ends[i]!) : this.texts[i]!;
   }
   word(i: number): WordNode {
     return wordNode(this.loc, this.starts[i]!, this.ends[i]!, this.texts[i]!, this.written(i), this.quoted[i] === 1, false);
