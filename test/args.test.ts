@@ -5,7 +5,7 @@ import { scanLine, T_UNTERMINATED, T_WS, TokenBuffer } from "../src/parse/scan.j
 import { unquoteRestoreWord } from "../src/parse/words.js";
 import { parse } from "../src/parse/index.js";
 
-/** What each word of a line must read as, computed from the tokens alone (no reuse from the line before). */
+/** What each word of a line must read as, computed from the tokens alone (no word table). */
 function expected(text: string, buf: TokenBuffer) {
   const out: { raw: string; text: string; quoted: boolean; start: number; end: number }[] = [];
   for (let k = 0; k < buf.count; k++) {
@@ -56,12 +56,12 @@ describe("line arguments read each word as its tokens say, line after line", () 
   it("reads equal, same-length and shifted words right", () => {
     const text = [
       "-A KUBE-SEP-AAAA -s 10.0.0.1/32 -m comment --comment \"ns/a:http\" -j KUBE-MARK-MASQ",
-      // the same words in the same places
+      // the same words again: each found in the word table
       "-A KUBE-SEP-AAAA -s 10.0.0.1/32 -m comment --comment \"ns/a:http\" -j KUBE-MARK-MASQ",
       // same lengths, other characters (first, middle and last character differ)
       "-A KUBE-SEP-AAAB -s 10.0.0.2/32 -m commenT --comment \"ns/b:http\" -j KUBE-MARK-DROP",
       "-A XUBE-SEP-AAAB -s 10.0.9.2/32 -m comment --comment \"ns/b:httP\" -j KUBE-MARK-DROP",
-      // shifted by one word: nothing lines up
+      // the same words one place later
       "! -A XUBE-SEP-AAAB -s 10.0.9.2/32 -m comment --comment \"ns/b:httP\" -j KUBE-MARK-DROP",
       // the same characters quoted differently, and an unterminated quote at the end
       "-A X --comment \"a\\\"b\" -j Y",
@@ -105,14 +105,14 @@ describe("line arguments read each word as its tokens say, line after line", () 
     const head = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-NPX46M4PTMTKRN6Y - [0:0]\n:KUBE-SVC-NPX46M4PTMTKRN6Z - [0:0]\n";
     const whole = parse(`${head}${lines.join("\n")}\nCOMMIT\n`);
     const rules = whole.tables[0]!.chains.find((c) => c.name === "KUBE-SERVICES")!.rules;
-    const describe = (r: (typeof rules)[number]) => ({
+    const shape = (r: (typeof rules)[number]) => ({
       criteria: r.criteria.map((o) => [o.name, o.values.map((v) => [v.text, v.raw, v.quoted])]),
       matches: r.matches.map((m) => [m.module, m.options.map((o) => [o.name, o.values.map((v) => [v.text, v.raw, v.quoted])])]),
       target: r.target?.name,
     });
     lines.forEach((line, i) => {
       const alone = parse(`${head}${line}\nCOMMIT\n`).tables[0]!.chains.find((c) => c.name === "KUBE-SERVICES")!.rules[0]!;
-      expect(describe(rules[i]!)).toEqual(describe(alone));
+      expect(shape(rules[i]!)).toEqual(shape(alone));
     });
   });
 });
