@@ -11,9 +11,10 @@ import type { Diagnostic, SeveritySetting, SuppressedDiagnostic } from "../diagn
 import { relativePosix, findProjectRoot } from "../files.js";
 import { FORMAT_NAMES, formatters, type FormatName, type FormattedResult, type ToolNotification } from "../formatters/index.js";
 import { ruleText } from "../formatters/rule-docs.js";
-import { lintGroups } from "../lint.js";
+import { lintGroups, type LintInput } from "../lint.js";
 import type { FileKind, LintRuleMeta } from "../rule.js";
-import { lintGroupsOf, parseConcurrency, parseShard, shardGroups, WarmWorkers, type Concurrency, type LintReport, type Shard } from "./parallel.js";
+import { cacheFilePath, groupKey, LintCache, type CacheMiss } from "./cache.js";
+import { lintGroupsOf, parseConcurrency, parseShard, shardGroups, WarmWorkers, type Concurrency, type LintInputsOptions, type LintReport, type Shard } from "./parallel.js";
 import { colorEnabled, contextOf, debugLog, loadInputs, packageVersion, printError, projectRelative, UsageError, writeReport, type CliContext } from "./shared.js";
 import { preferShortRunTiering, SHORT_RUN_INPUT_CHARS } from "./tiering.js";
 
@@ -51,6 +52,9 @@ export interface LintArgs {
   printConfig?: string;
   concurrency?: string;
   shard?: string;
+  cache: boolean;
+  cacheLocation?: string;
+  cacheStrategy?: "content" | "metadata";
   debug: boolean;
 }
 
@@ -83,6 +87,9 @@ function builder(y: Argv): Argv<LintArgs> {
     .option("baseline-write", { type: "string", requiresArg: true, describe: "Record every current finding in this baseline file, and report none", group: "Suppressions:" })
     .option("concurrency", { type: "string", requiresArg: true, describe: 'Lint files on N threads (the main thread and N - 1 workers), "auto" (one per two CPUs when there is enough to lint) or "off" (the default; 1 is the same)', group: "Performance:" })
     .option("shard", { type: "string", requiresArg: true, describe: "Lint only part i of n of the files (i/n, e.g. 2/4): spread a fleet audit over CI jobs", group: "Performance:" })
+    .option("cache", { type: "boolean", default: false, describe: "Keep results in a cache file and lint only the files whose text, configuration or fwlint changed", group: "Performance:" })
+    .option("cache-location", { type: "string", requiresArg: true, describe: "The cache file, or a directory for it (default: .fwlintcache in the current directory)", group: "Performance:" })
+    .option("cache-strategy", { choices: ["content", "metadata"] as const, requiresArg: true, describe: 'Accepted for ESLint command lines: fwlint always compares file contents ("content"), which survive a git checkout', group: "Performance:" })
     .option("list-rules", { type: "boolean", default: false, describe: "List every rule and exit (with --format json: as JSON)", group: "Information:" })
     .option("explain", { type: "string", requiresArg: true, describe: "Print a rule's documentation and exit", group: "Information:" })
     .conflicts("baseline", "baseline-write")
@@ -287,7 +294,8 @@ async function lintFilesStep(ctx: CliContext, args: LintArgs, settings: CliSetti
   };
   const groups = shardGroups(lintGroups(inputs, { rules: ctx.rules }), shard, shardKey);
   if (shard) debugLog(ctx, `shard ${shard.index}/${shard.count}: ${groups.reduce((n, g) => n + g.length, 0)} of ${inputs.length} file(s)`);
-  const results = await lintGroupsOf(ctx, inputs, groups, { concurrency, ...(timing ? { timing } : {}), ...(warm ? { warm } : {}) });
+  const options = { concurrency, ...(timing ? { timing } : {}), ...(warm ? { warm } : {}) };
+  const results = args.cache ? await lintCached(ctx, args, inputs, new Set(loaded.inputs.filter((l) => l.stdin).map((l) => l.input)), groups, options, timing) : await lintGroupsOf(ctx, inputs, groups, options);
   debugLog(ctx, `linted in ${(performance.now() - lintStarted).toFixed(0)} ms`);
   const reportStarted = performance.now();
 
@@ -349,6 +357,59 @@ async function lintFilesStep(ctx: CliContext, args: LintArgs, settings: CliSetti
   if (tooManyWarnings && errorCount === 0) printError(ctx, `too many warnings (maximum: ${args.maxWarnings}, found: ${warningCount})`);
   if (loaded.problems.length) ctx.exitCode = 2;
   else ctx.exitCode = errorCount > 0 || tooManyWarnings ? 1 : 0;
+}
+
+/** Why the cache could not be written, in words (mkdir says EEXIST when a part of the path is a file). */
+function writeProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EEXIST" || code === "ENOTDIR") return "a part of the path is not a directory";
+  if (code === "EROFS") return "read-only file system";
+  if (code === "ENOSPC") return "no space left on the device";
+  return code ?? (err as Error).message;
+}
+
+const MISS_TEXT: Record<CacheMiss, string> = {
+  absent: "no cache file yet",
+  unreadable: "the cache file cannot be read",
+  malformed: "the cache file is not one fwlint wrote; it will be replaced",
+  "other-format": "the cache file has another format; it will be replaced",
+  "other-program": "the cache file was written by another fwlint build or version; it will be replaced",
+};
+
+/**
+ * --cache: the groups whose key is in the cache are answered from it, the others linted and added. A group
+ * with standard input in it is linted and not cached.
+ */
+async function lintCached(ctx: CliContext, args: LintArgs, inputs: readonly LintInput[], fromStdin: ReadonlySet<LintInput>, groups: readonly (readonly number[])[], options: LintInputsOptions, timing: Map<string, number> | undefined): Promise<LintReport[]> {
+  const started = performance.now();
+  const cache = LintCache.open(cacheFilePath(ctx.io.cwd, args.cacheLocation));
+  if (cache.miss) debugLog(ctx, `cache ${cache.path}: ${MISS_TEXT[cache.miss]}`);
+  const members = groups.map((g) => g.map((k) => inputs[k]!));
+  const keys = members.map((m) => (m.some((i) => fromStdin.has(i)) ? undefined : groupKey(m, ctx.rules)));
+  const answers = members.map((m, k) => (keys[k] === undefined ? undefined : cache.get(keys[k], m)));
+  const todo = groups.filter((_, k) => answers[k] === undefined);
+  timing?.set("cache", performance.now() - started);
+  debugLog(ctx, `cache: ${groups.length - todo.length} of ${groups.length} group(s) answered from ${cache.path}`);
+  const fresh = todo.length ? await lintGroupsOf(ctx, inputs, todo, options) : [];
+  let next = 0;
+  const out: LintReport[] = [];
+  members.forEach((m, k) => {
+    const cached = answers[k];
+    if (cached) return void out.push(...cached);
+    const reports = fresh.slice(next, next + m.length);
+    next += m.length;
+    if (keys[k] !== undefined) cache.set(keys[k], m, reports);
+    out.push(...reports);
+  });
+  const saving = performance.now();
+  try {
+    cache.save();
+  } catch (err) {
+    printError(ctx, `cannot write cache ${projectRelative(ctx.io.cwd, cache.path)}: ${writeProblem(err)}`);
+  }
+  if (timing) timing.set("cache", (timing.get("cache") ?? 0) + performance.now() - saving);
+  return out;
 }
 
 export const lintCommand: CommandModule<object, LintArgs> = {

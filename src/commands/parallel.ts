@@ -163,7 +163,7 @@ export async function lintGroupsOf(ctx: CliContext, inputs: readonly LintInput[]
   const warm = options.warm?.take(workers) ?? [];
   if (workers > warm.length) quietHelperThreads(workers + 1, availableParallelism());
   const out = workers === 0 ? groups.map(here) : await withWorkers(ctx, inputs, groups, [...warm, ...Array.from({ length: workers - warm.length }, () => new LintWorker())], here, options.timing);
-  debugLog(ctx, `linted ${inputs.length} file(s) in ${groups.length} group(s) ${workers ? `on the main thread and ${workers} worker thread(s)${warm.length ? ` (${warm.length} started early)` : ""}` : "in the main thread"} in ${(performance.now() - started).toFixed(0)} ms`);
+  debugLog(ctx, `linted ${groups.reduce((n, g) => n + g.length, 0)} file(s) in ${groups.length} group(s) ${workers ? `on the main thread and ${workers} worker thread(s)${warm.length ? ` (${warm.length} started early)` : ""}` : "in the main thread"} in ${(performance.now() - started).toFixed(0)} ms`);
   return out.flat();
 }
 

@@ -158,6 +158,8 @@ export interface InputOptions {
 export interface LoadedInput {
   readonly input: LintInput;
   readonly settings: FileSettings;
+  /** Read from standard input (whatever path --stdin-filename gives it). */
+  readonly stdin?: true;
 }
 
 export interface LoadedInputs {
@@ -198,7 +200,7 @@ export async function loadInputs(ctx: CliContext, options: InputOptions): Promis
     const filePath = options.stdinFilename ? resolve(io.cwd, options.stdinFilename) : undefined;
     const settings = resolver.settingsFor(filePath ?? null);
     debugLog(ctx, `<stdin>${filePath ? ` as ${filePath}` : ""}: config ${settings.configPath ?? "(defaults)"}`);
-    inputs.push({ input: lintInputFor(text, filePath, settings), settings });
+    inputs.push({ input: lintInputFor(text, filePath, settings), settings, stdin: true });
   }
   const found = discover(patterns, io.cwd, resolver);
   const problems = options.errorOnUnmatchedPattern === false ? found.problems.filter((p) => p.io) : [...found.problems];
