@@ -4,12 +4,15 @@
  * blindly (another program, another format, damage) and never breaks a run (unwritable: a message, the
  * same results and exit code).
  */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cacheFilePath, CACHE_FORMAT, DEFAULT_CACHE_FILE, groupKey, LintCache, programIdentity } from "../src/commands/cache.js";
 import type { LintInput } from "../src/lint.js";
 import { lintRules } from "../rules/index.js";
+import { builtCli } from "./support/build.js";
 import { makeTree, runCli } from "./support/cli.js";
 import { testRules } from "./support/test-rules.js";
 
@@ -193,6 +196,29 @@ describe("--cache through the CLI", () => {
     expect(typeof timing.cache).toBe("number");
     expect(timing.cache).toBeGreaterThanOrEqual(0);
   });
+});
+
+describe("--cache with the built program", () => {
+  it("names the bundle by its SHA-256, and a copy of the bundle that differs is another program", () => {
+    const cli = builtCli();
+    const bundle = join(cli, "..", "fwlint.cjs");
+    const root = makeTree({ "rules.v4": ruleset("-A INPUT -j ACCEPT", "-A INPUT -p tcp --dport") });
+    const run = () => spawnSync(process.execPath, [cli, "rules.v4", "-f", "json", "--cache", "--debug"], { cwd: root, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    const first = run();
+    const second = run();
+    expect(cacheOf(root).program).toBe(`bundle:${createHash("sha256").update(readFileSync(bundle)).digest("hex")}`);
+    expect(answered(first.stderr)).toEqual([0, 1]);
+    expect(answered(second.stderr)).toEqual([1, 1]);
+    expect([second.status, second.stdout]).toEqual([first.status, first.stdout]);
+    expect(first.status).toBe(1);
+    // another build of fwlint: its cache is replaced
+    const cache = cacheOf(root);
+    writeFileSync(join(root, DEFAULT_CACHE_FILE), JSON.stringify({ ...cache, program: `bundle:${"0".repeat(64)}` }));
+    const third = run();
+    expect(third.stderr).toMatch(/written by another fwlint build or version/);
+    expect(answered(third.stderr)).toEqual([0, 1]);
+    expect(third.stdout).toBe(first.stdout);
+  }, 120_000);
 });
 
 describe("group keys", () => {
