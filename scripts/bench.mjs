@@ -8,7 +8,8 @@
 //    throw-away network namespace (root with iptables only), interleaved, medians, the ratio; peak RSS;
 //  - per-phase timings (FWLINT_TIMING=1) grouped by rule category; linear growth 10k → 100k;
 //  - unreachable-rule on one 20,000-rule chain, `fwlint exposure` on 1,000 published ports, `fwlint trace
-//    --packets` throughput on the 100k dump (when this build has them), `--concurrency` on 500 dumps;
+//    --packets` throughput on the 100k dump (when this build has them), `--concurrency` on 500 dumps, and
+//    `--cache` on a copy of them (first run, next run, one dump changed; not a target);
 //  - a CPU profile of the 100k lint (top functions, GC share).
 // Prints tables with PASS/FAIL per target and writes bench/results.json.
 //
@@ -18,7 +19,7 @@
 //          --update-readme (put those tables in README.md, between the bench:start/end markers)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -347,6 +348,43 @@ function main() {
     if (!identical) concurrency.value = null;
   }
 
+  // 7b. --cache on a copy of the same dumps (not a target: what a re-run costs): the first run, which lints
+  // everything and writes the cache; the next run, answered from it; a run after one dump changed
+  let cache;
+  {
+    const dir = join(OUT, "fleet-cache");
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(fleetDir, dir, { recursive: true });
+    const cacheFile = join(OUT, "fleet.fwlintcache");
+    const args = ["--format", "json", "--cache", "--cache-location", cacheFile, dir];
+    const plain = fwlint(["--format", "json", dir], { capture: true });
+    const victim = join(dir, readdirSync(dir).sort()[0], "rules.v4");
+    const original = readFileSync(victim, "utf8");
+    let flip = 0;
+    const samples = interleave(
+      [
+        { key: "first", run: () => (rmSync(cacheFile, { force: true }), fwlint(args)) },
+        { key: "next", run: () => fwlint(args) },
+        // each run sees the dump differ from what the cache holds
+        { key: "changed", run: () => (writeFileSync(victim, flip++ % 2 ? original : `${original}# changed\n`), fwlint(args)) },
+      ],
+      REPS,
+      `--cache, ${fleetInfo.files} dumps`,
+    );
+    writeFileSync(victim, original);
+    fwlint(args);
+    const again = fwlint(args, { capture: true });
+    cache = {
+      firstMs: lib.summarize(samples.first.map((r) => r.ms)),
+      nextMs: lib.summarize(samples.next.map((r) => r.ms)),
+      oneChangedMs: lib.summarize(samples.changed.map((r) => r.ms)),
+      cacheBytes: statSync(cacheFile).size,
+      identical: again.stdout === plain.stdout && again.status === plain.status,
+    };
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(cacheFile, { force: true });
+  }
+
   // 8. CPU profile of the 100k lint
   let profile = null;
   if (PROFILE) {
@@ -391,6 +429,7 @@ function main() {
     exposure,
     trace: traceResult,
     concurrency,
+    cache,
     profile,
     targets,
   };
@@ -423,6 +462,7 @@ function sections(r) {
     ["fwlint exposure, 1,000 published ports", r.exposure.unavailable ?? `${lib.fmtMs(r.exposure.value)} (${r.exposure.detail})`],
     ["fwlint trace --packets, 100k-rule dump", r.trace.unavailable ?? `${fmt(r.trace.value)} packets/s (${r.trace.detail})`],
     [`--concurrency ${r.concurrency.threads} vs off, ${r.inputs.fleet.files} dumps (${fmt(r.inputs.fleet.rules)} rules, ${lib.fmtBytes(r.inputs.fleet.bytes)})`, `${lib.fmtSpread(r.concurrency.sequentialMs)} one at a time → ${lib.fmtSpread(r.concurrency.concurrentMs)}; CPU ${lib.fmtMs(r.concurrency.sequentialCpuMs?.median)} → ${lib.fmtMs(r.concurrency.concurrentCpuMs?.median)}; reports ${r.concurrency.identical ? "identical" : "DIFFERENT"}`],
+    ...(r.cache ? [[`--cache, the same ${r.inputs.fleet.files} dumps (not a target)`, `first run ${lib.fmtSpread(r.cache.firstMs)} (writes a ${lib.fmtBytes(r.cache.cacheBytes)} cache) → next run ${lib.fmtSpread(r.cache.nextMs)}; one dump changed ${lib.fmtSpread(r.cache.oneChangedMs)}; reports ${r.cache.identical ? "identical to a run without the cache" : "DIFFERENT"}`]] : []),
     ["Linear growth 10k → 100k (net of start-up)", `${lib.fmtMs(r.linear.smallNetMs)} → ${lib.fmtMs(r.linear.bigNetMs)} (${r.linear.per10x?.toFixed(2) ?? "—"}× per 10× rules; start-up ${lib.fmtMs(r.linear.startMs)})`],
   ];
   const m = r.machine;
