@@ -49,6 +49,7 @@ const ADDRS = ["10.0.0.1", "10.0.0.2", "10.0.0.7", "10.0.1.5", "192.0.2.1", "192
 const CIDRS = ["10.0.0.0/24", "10.0.0.0/16", "10.0.0.2", "192.0.2.0/25", "192.0.2.128/25", "172.17.0.0/16", "172.17.0.2/32", "0.0.0.0/1", "203.0.113.0/24", "127.0.0.0/8", "10.0.0.2,192.0.2.1"];
 const IFACES = ["eth0", "eth1", "eth+", "docker0", "lo", "br-+"];
 const PORTS = [22, 53, 80, 443, 8080, 1024, 5000, 40000];
+const MANY_PORTS = [...PORTS, 21, 25, 110, 143, 993, 995, 3306, 5432, 6379, 9090, 23, 8443];
 
 const neg = fc.integer({ min: 0, max: 3 }).map((n) => (n === 0 ? "! " : ""));
 const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
@@ -64,7 +65,8 @@ const matchPart = fc
     dport: rarely(fc.tuple(neg, pick(PORTS), fc.option(pick(PORTS), { nil: undefined })), 3),
     sport: rarely(fc.tuple(neg, pick(["1024:65535", "32768:60999", "53", "40000"]))),
     syn: rarely(neg),
-    multi: rarely(fc.tuple(pick(["--dports", "--sports", "--ports"]), fc.array(pick(PORTS), { minLength: 1, maxLength: 3 }))),
+    // up to 15 ports, negated or not: sets of many ranges (the concrete path halves those of more than 8)
+    multi: rarely(fc.tuple(neg, pick(["--dports", "--sports", "--ports"]), fc.array(pick(MANY_PORTS), { minLength: 1, maxLength: 15 }))),
     range: rarely(fc.tuple(neg, pick(["10.0.0.1-10.0.0.5", "192.0.2.100-192.0.2.200", "172.17.0.2-172.17.0.3"]))),
     state: rarely(fc.tuple(neg, pick(["NEW", "ESTABLISHED", "RELATED", "INVALID", "NEW,ESTABLISHED", "RELATED,ESTABLISHED", "DNAT", "SNAT", "RELATED,ESTABLISHED,DNAT", "UNTRACKED"]))),
     ct: rarely(pick(["--ctorigdst 10.0.0.1", "! --ctorigsrc 10.0.0.0/8", "--ctdir ORIGINAL", "--ctdir REPLY", "--ctorigdstport 80", "--ctreplsrc 172.17.0.2", "--ctproto tcp"])),
@@ -92,7 +94,7 @@ const matchPart = fc
         if (m.sport) opts.push(`${m.sport[0]}--sport ${m.sport[1]}`);
         if (m.syn !== undefined && m.proto === "tcp") opts.push(`${m.syn}--syn`);
         if (opts.length) p.push(`-m ${m.proto} ${opts.join(" ")}`);
-        if (m.multi) p.push(`-m multiport ${m.multi[0]} ${[...new Set(m.multi[1])].join(",")}`);
+        if (m.multi) p.push(`-m multiport ${m.multi[0]}${m.multi[1]} ${[...new Set(m.multi[2])].join(",")}`);
       }
     }
     if (m.range) p.push(`-m iprange ${m.range[0]}--src-range ${m.range[1]}`);

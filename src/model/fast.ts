@@ -227,6 +227,22 @@ class FJourney {
 const NO_TERM = -2;
 
 /** Evaluation of a rule's match: no packet value matches, every one does, unknown (both ways), or a cut. */
+/** Whether `x` lies in one of the ranges whose bounds lo, hi, lo, hi, … (sorted) fill flat[from, end). */
+function packedHas(flat: Float64Array, from: number, end: number, x: number): boolean {
+  let lo = 0;
+  let hi = ((end - from) >> 1) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (x < flat[from + 2 * mid]!) hi = mid - 1;
+    else if (x > flat[from + 2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** `flatAt` entries: a rule not evaluated yet; a rule evaluated from its CompiledMatch. */
+const FLAT_UNBUILT = -1;
+const FLAT_NONE = -2;
 const NO = 0;
 const YES = 1;
 const FORK = 2;
@@ -353,6 +369,14 @@ export class FastTracer {
   private readonly policyJson = new Map<CChain, EntryJson>();
   /** Per rule id, for rules with unknown matches. */
   private readonly unknownJson = new ById<UnknownJson>();
+  /**
+   * Per chain id and rule position: where the rule's set tests start in `flat` (see `pack`); FLAT_UNBUILT until
+   * the rule is first evaluated, FLAT_NONE for a rule evaluated from its CompiledMatch. By position, so that a
+   * rule that does not match is told without reading its KRule.
+   */
+  private readonly flatAt: (Int32Array | undefined)[];
+  private flat = new Float64Array(4096);
+  private flatN = 0;
   private readonly ifaceClass = new Map<string, number>();
   private readonly protocols = new Map<string, number | undefined>();
   private readonly ephemeral: AnySet;
@@ -404,6 +428,7 @@ export class FastTracer {
       this.stacks.push(new Stack());
     }
     this.chainJson = new Array<string | undefined>(model.chains.length).fill(undefined);
+    this.flatAt = new Array<Int32Array | undefined>(model.chains.length).fill(undefined);
     this.none = model.ifaces.classOf("");
     this.lo = model.ifaces.classOf("lo");
     this.ephemeral = IntervalSet.of(PORTS, EPHEMERAL_PORTS[0], EPHEMERAL_PORTS[1]) as unknown as AnySet;
@@ -500,8 +525,79 @@ export class FastTracer {
 
   // ── one rule ──
 
+  /**
+   * evalMatch for rule `r`, from its packed tests while every field they test is a constant of the packet
+   * (what nearly every traced packet is): one array read in order instead of the rule's match, its list of
+   * tests, each test and its set, scattered over the heap (a 100k-rule model does not fit in the processor's
+   * cache, and the walk spent most of its time waiting for those reads). Anything else: `evalMatch`.
+   */
+  private evalRule(p: FPacket, places: Int32Array, rules: readonly KRule[], pos: number): number {
+    let at = places[pos]!;
+    if (at === FLAT_UNBUILT) at = places[pos] = this.pack(rules[pos]!);
+    if (at === FLAT_NONE) return this.evalMatch(p, rules[pos]!.match);
+    const flat = this.flat;
+    const c = p.c;
+    const s = p.s;
+    const n = flat[at + 1]!;
+    let i = at + 2;
+    for (let k = 0; k < n; k++) {
+      const f = flat[i]!;
+      const end = i + 2 + flat[i + 1]!;
+      if (s[f]! >= 0) return this.evalMatch(p, rules[pos]!.match);
+      const x = c[f] as number;
+      // IntervalSet.has over bounds lo0, hi0, lo1, hi1, … (sorted): in order for a few, else halving
+      if (end - i <= 18) {
+        let j = i + 2;
+        while (j < end && x > flat[j + 1]!) j += 2;
+        if (j === end || x < flat[j]!) return NO;
+      } else if (!packedHas(flat, i + 2, end, x)) return NO;
+      i = end;
+    }
+    return flat[at]! !== 0 ? FORK : YES;
+  }
+
+  /**
+   * Packs rule `r`'s tests at the end of `flat` (unknown matches 1/0, number of tests, then per test its
+   * field, its number of bounds and the bounds) and returns where; FLAT_NONE when the rule never matches,
+   * tests functions, or has bounds that are not numbers (IPv6 addresses): those keep `evalMatch`.
+   */
+  private pack(r: KRule): number {
+    const m = r.match;
+    let at = FLAT_NONE;
+    const sets = m.sets;
+    let need = 2;
+    let numeric = m.never === null && m.fns.length === 0;
+    for (let k = 0; k < sets.length && numeric; k++) {
+      const b = sets[k]!.set.b;
+      need += 2 + b.length;
+      for (let j = 0; j < b.length; j++) if (typeof b[j] !== "number") numeric = false;
+    }
+    if (numeric) {
+      if (this.flatN + need > this.flat.length) {
+        const grown = new Float64Array(Math.max(2 * this.flat.length, this.flatN + need));
+        grown.set(this.flat.subarray(0, this.flatN));
+        this.flat = grown;
+      }
+      const flat = this.flat;
+      at = this.flatN;
+      flat[at] = m.unknown.length > 0 ? 1 : 0;
+      flat[at + 1] = sets.length;
+      let i = at + 2;
+      for (let k = 0; k < sets.length; k++) {
+        const t = sets[k]!;
+        const b = t.set.b as readonly number[];
+        flat[i] = t.f;
+        flat[i + 1] = b.length;
+        for (let j = 0; j < b.length; j++) flat[i + 2 + j] = b[j]!;
+        i += 2 + b.length;
+      }
+      this.flatN = i;
+    }
+    return at;
+  }
+
   /** evalMatch (sym.ts) for a packet that must not be cut: NO, YES, FORK (unknown: both ways) or CUT. */
-  private evalRule(p: FPacket, m: CompiledMatch): number {
+  private evalMatch(p: FPacket, m: CompiledMatch): number {
     if (m.never !== null) return NO;
     const sets = m.sets;
     const c = p.c;
@@ -612,6 +708,7 @@ export class FastTracer {
   private walkRules(ch: CChain, start: FBranch, depth: number, out: Buf): void {
     const rules = ch.rules;
     const n = rules.length;
+    const places = this.flatAt[ch.id] ?? (this.flatAt[ch.id] = new Int32Array(n).fill(FLAT_UNBUILT));
     const st = this.stacks[depth]!;
     st.n = 0;
     const cont = this.conts[depth]!;
@@ -638,8 +735,15 @@ export class FastTracer {
       let pos = cand ? (ci < cand.length ? cand[ci]! : n) : from;
       let alive = true;
       while (pos < n) {
+        const res = this.evalRule(b.p, places, rules, pos);
+        if (res === NO) {
+          if (cand) {
+            ci++;
+            pos = ci < cand.length ? cand[ci]! : n;
+          } else pos++;
+          continue;
+        }
         const r = rules[pos]!;
-        const res = this.evalRule(b.p, r.match);
         if (res === YES) {
           cont.clear();
           this.act(ch, r, b, cont, out, depth);
