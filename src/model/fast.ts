@@ -370,11 +370,13 @@ export class FastTracer {
   /** Per rule id, for rules with unknown matches. */
   private readonly unknownJson = new ById<UnknownJson>();
   /**
-   * Per chain id and rule position: where the rule's set tests start in `flat` (see `pack`); FLAT_UNBUILT until
-   * the rule is first evaluated, FLAT_NONE for a rule evaluated from its CompiledMatch. By position, so that a
-   * rule that does not match is told without reading its KRule.
+   * Per rule id: where the rule's set tests start in `flat` (see `pack`); FLAT_UNBUILT until the rule is first
+   * evaluated, FLAT_NONE for a rule evaluated from its CompiledMatch. A chain's rules have consecutive ids
+   * (`chainBase`), so that a rule that does not match is told from its place, without reading its KRule.
    */
-  private readonly flatAt: (Int32Array | undefined)[];
+  private flatAt = new Int32Array(0);
+  /** Per chain id: its first rule's id; FLAT_UNBUILT before its first walk, FLAT_NONE when its ids are not consecutive. */
+  private readonly chainBase: Int32Array;
   private flat = new Float64Array(4096);
   private flatN = 0;
   private readonly ifaceClass = new Map<string, number>();
@@ -428,7 +430,7 @@ export class FastTracer {
       this.stacks.push(new Stack());
     }
     this.chainJson = new Array<string | undefined>(model.chains.length).fill(undefined);
-    this.flatAt = new Array<Int32Array | undefined>(model.chains.length).fill(undefined);
+    this.chainBase = new Int32Array(model.chains.length).fill(FLAT_UNBUILT);
     this.none = model.ifaces.classOf("");
     this.lo = model.ifaces.classOf("lo");
     this.ephemeral = IntervalSet.of(PORTS, EPHEMERAL_PORTS[0], EPHEMERAL_PORTS[1]) as unknown as AnySet;
@@ -531,9 +533,11 @@ export class FastTracer {
    * tests, each test and its set, scattered over the heap (a 100k-rule model does not fit in the processor's
    * cache, and the walk spent most of its time waiting for those reads). Anything else: `evalMatch`.
    */
-  private evalRule(p: FPacket, places: Int32Array, rules: readonly KRule[], pos: number): number {
-    let at = places[pos]!;
-    if (at === FLAT_UNBUILT) at = places[pos] = this.pack(rules[pos]!);
+  private evalRule(p: FPacket, base: number, rules: readonly KRule[], pos: number): number {
+    if (base < 0) return this.evalMatch(p, rules[pos]!.match);
+    const flatAt = this.flatAt;
+    let at = flatAt[base + pos]!;
+    if (at === FLAT_UNBUILT) at = flatAt[base + pos] = this.pack(rules[pos]!);
     if (at === FLAT_NONE) return this.evalMatch(p, rules[pos]!.match);
     const flat = this.flat;
     const c = p.c;
@@ -554,6 +558,25 @@ export class FastTracer {
       i = end;
     }
     return flat[at]! !== 0 ? FORK : YES;
+  }
+
+  /**
+   * The id of a chain's first rule, with `flatAt` grown to hold its rules; FLAT_NONE for an empty chain, or one
+   * whose rules' ids are not consecutive (the model compiles a chain's rules one after the other, so this is
+   * only a guard).
+   */
+  private baseOf(rules: readonly KRule[]): number {
+    const n = rules.length;
+    if (n === 0) return FLAT_NONE;
+    const base = rules[0]!.id;
+    const last = rules[n - 1]!.id;
+    if (last - base !== n - 1) return FLAT_NONE;
+    if (last >= this.flatAt.length) {
+      const grown = new Int32Array(Math.max(last + 1, this.model.rules.length, 2 * this.flatAt.length)).fill(FLAT_UNBUILT);
+      grown.set(this.flatAt);
+      this.flatAt = grown;
+    }
+    return base;
   }
 
   /**
@@ -708,7 +731,8 @@ export class FastTracer {
   private walkRules(ch: CChain, start: FBranch, depth: number, out: Buf): void {
     const rules = ch.rules;
     const n = rules.length;
-    const places = this.flatAt[ch.id] ?? (this.flatAt[ch.id] = new Int32Array(n).fill(FLAT_UNBUILT));
+    let base = this.chainBase[ch.id]!;
+    if (base === FLAT_UNBUILT) base = this.chainBase[ch.id] = this.baseOf(rules);
     const st = this.stacks[depth]!;
     st.n = 0;
     const cont = this.conts[depth]!;
@@ -735,7 +759,7 @@ export class FastTracer {
       let pos = cand ? (ci < cand.length ? cand[ci]! : n) : from;
       let alive = true;
       while (pos < n) {
-        const res = this.evalRule(b.p, places, rules, pos);
+        const res = this.evalRule(b.p, base, rules, pos);
         if (res === NO) {
           if (cand) {
             ci++;
