@@ -226,7 +226,6 @@ class FJourney {
 }
 const NO_TERM = -2;
 
-/** Evaluation of a rule's match: no packet value matches, every one does, unknown (both ways), or a cut. */
 /** Whether `x` lies in one of the ranges whose bounds lo, hi, lo, hi, … (sorted) fill flat[from, end). */
 function packedHas(flat: Float64Array, from: number, end: number, x: number): boolean {
   let lo = 0;
@@ -243,6 +242,8 @@ function packedHas(flat: Float64Array, from: number, end: number, x: number): bo
 /** `flatAt` entries: a rule not evaluated yet; a rule evaluated from its CompiledMatch. */
 const FLAT_UNBUILT = -1;
 const FLAT_NONE = -2;
+
+/** Evaluation of a rule's match: no packet value matches, every one does, unknown (both ways), or a cut. */
 const NO = 0;
 const YES = 1;
 const FORK = 2;
