@@ -111,7 +111,7 @@ export interface Discovery {
   readonly problems: DiscoveryProblem[];
 }
 
-const errnoText = (err: unknown): string => {
+export const errnoText = (err: unknown): string => {
   const e = err as NodeJS.ErrnoException;
   switch (e.code) {
     case "ENOENT":
@@ -125,6 +125,10 @@ const errnoText = (err: unknown): string => {
       return "not a directory";
     case "ELOOP":
       return "too many symbolic links";
+    case "EROFS":
+      return "read-only file system";
+    case "ENOSPC":
+      return "no space left on the device";
     default:
       return e.code ? `${e.code}: ${e.message.replace(/^\w+: /, "")}` : String(e.message ?? err);
   }

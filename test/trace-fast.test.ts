@@ -65,7 +65,7 @@ const matchPart = fc
     dport: rarely(fc.tuple(neg, pick(PORTS), fc.option(pick(PORTS), { nil: undefined })), 3),
     sport: rarely(fc.tuple(neg, pick(["1024:65535", "32768:60999", "53", "40000"]))),
     syn: rarely(neg),
-    // up to 15 ports, negated or not: sets of many ranges (the concrete path halves those of more than 8)
+    // up to 15 ports, negated or not: sets of many ranges, which the concrete path searches by halving
     multi: rarely(fc.tuple(neg, pick(["--dports", "--sports", "--ports"]), fc.array(pick(MANY_PORTS), { minLength: 1, maxLength: 15 }))),
     range: rarely(fc.tuple(neg, pick(["10.0.0.1-10.0.0.5", "192.0.2.100-192.0.2.200", "172.17.0.2-172.17.0.3"]))),
     state: rarely(fc.tuple(neg, pick(["NEW", "ESTABLISHED", "RELATED", "INVALID", "NEW,ESTABLISHED", "RELATED,ESTABLISHED", "DNAT", "SNAT", "RELATED,ESTABLISHED,DNAT", "UNTRACKED"]))),

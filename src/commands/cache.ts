@@ -206,11 +206,6 @@ export class LintCache {
       throw err;
     }
   }
-
-  /** Number of entries the cache would write now (for messages and tests). */
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 function isCacheFile(data: unknown): data is CacheFile {

@@ -8,7 +8,7 @@ import type { Family } from "../ast/iptables.js";
 import { applyBaseline, BaselineError, createBaseline, parseBaseline, serializeBaseline, type Baseline, type BaselineSubject } from "../baseline.js";
 import { ConfigResolver, normalizeSeverity, parseRuleFlags, suggestRule, type CliSettings } from "../config.js";
 import type { Diagnostic, SeveritySetting, SuppressedDiagnostic } from "../diagnostic.js";
-import { relativePosix, findProjectRoot } from "../files.js";
+import { errnoText, relativePosix, findProjectRoot } from "../files.js";
 import { FORMAT_NAMES, formatters, type FormatName, type FormattedResult, type ToolNotification } from "../formatters/index.js";
 import { ruleText } from "../formatters/rule-docs.js";
 import { lintGroups, type LintInput } from "../lint.js";
@@ -362,11 +362,7 @@ async function lintFilesStep(ctx: CliContext, args: LintArgs, settings: CliSetti
 /** Why the cache could not be written, in words (mkdir says EEXIST when a part of the path is a file). */
 function writeProblem(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EEXIST" || code === "ENOTDIR") return "a part of the path is not a directory";
-  if (code === "EROFS") return "read-only file system";
-  if (code === "ENOSPC") return "no space left on the device";
-  return code ?? (err as Error).message;
+  return code === "EEXIST" || code === "ENOTDIR" ? "a part of the path is not a directory" : errnoText(err);
 }
 
 const MISS_TEXT: Record<CacheMiss, string> = {

@@ -226,7 +226,7 @@ class FJourney {
 }
 const NO_TERM = -2;
 
-/** Whether `x` lies in one of the ranges whose bounds lo, hi, lo, hi, … (sorted) fill flat[from, end). */
+/** IntervalSet.has over packed bounds: whether `x` lies in one of the ranges lo, hi, lo, hi, … (sorted) in flat[from, end). */
 function packedHas(flat: Float64Array, from: number, end: number, x: number): boolean {
   let lo = 0;
   let hi = ((end - from) >> 1) - 1;
@@ -550,12 +550,7 @@ export class FastTracer {
       const end = i + 2 + flat[i + 1]!;
       if (s[f]! >= 0) return this.evalMatch(p, rules[pos]!.match);
       const x = c[f] as number;
-      // IntervalSet.has over bounds lo0, hi0, lo1, hi1, … (sorted): in order for a few, else halving
-      if (end - i <= 18) {
-        let j = i + 2;
-        while (j < end && x > flat[j + 1]!) j += 2;
-        if (j === end || x < flat[j]!) return NO;
-      } else if (!packedHas(flat, i + 2, end, x)) return NO;
+      if (!packedHas(flat, i + 2, end, x)) return NO;
       i = end;
     }
     return flat[at]! !== 0 ? FORK : YES;
