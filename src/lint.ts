@@ -145,8 +145,18 @@ export class RuleCrashError extends Error {
   }
 }
 
+/**
+ * The timing phase of a shared analysis (`ctx.memo`): `analysis:` and its key's first two parts
+ * (`packet-model/forwarded-dnats/<ports>` → `analysis:packet-model/forwarded-dnats`). Its time is also in the
+ * phase of the rule that first asked for it, and in the analysis that asked for it, if one did.
+ */
+export function analysisPhase(key: string): string {
+  const parts = key.split("/");
+  return `analysis:${parts.length > 2 ? parts.slice(0, 2).join("/") : key}`;
+}
+
 /** The context a rule runs with, or null when the rule is off. */
-function contextFor(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void): RuleContext<unknown> | null {
+function contextFor(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>): RuleContext<unknown> | null {
   const setting = severityOf(rule, config);
   if (setting === "off") return null;
   const overridden = config.rules[rule.id]?.severity !== undefined;
@@ -158,14 +168,14 @@ function contextFor(rule: LintRule, ast: unknown, file: ProjectFile, config: Res
     facts: config.facts,
     report: (f) => sink(rule, f, overridden ? setting : (f.severity ?? setting)),
     memo: <T>(key: string, compute: () => T): T => {
-      if (!memo.has(key)) memo.set(key, compute());
+      if (!memo.has(key)) memo.set(key, timing ? timed(timing, analysisPhase(key), compute) : compute());
       return memo.get(key) as T;
     },
   };
 }
 
 function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>) {
-  const ctx = contextFor(rule, ast, file, config, memo, sink);
+  const ctx = contextFor(rule, ast, file, config, memo, sink, timing);
   if (!ctx) return;
   try {
     timed(timing, `rule:${rule.id}`, () => (rule.check as (c: RuleContext<unknown>) => void)(ctx));
@@ -181,7 +191,7 @@ function runRule(rule: LintRule, ast: unknown, file: ProjectFile, config: Resolv
 function runWalk(rules: readonly LintRule[], ruleset: Ruleset, file: ProjectFile, config: ResolvedConfig, memo: Map<string, unknown>, sink: (rule: LintRule, f: Finding, severity: Severity) => void, timing?: Map<string, number>) {
   const sets: RuleListeners[] = [];
   for (const rule of rules) {
-    const ctx = contextFor(rule, ruleset, file, config, memo, sink) as RuleContext<Ruleset>;
+    const ctx = contextFor(rule, ruleset, file, config, memo, sink, timing) as RuleContext<Ruleset>;
     try {
       sets.push(timed(timing, `rule:${rule.id}`, () => rule.create!(ctx)));
     } catch (err) {

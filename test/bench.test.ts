@@ -51,6 +51,18 @@ describe("phases", () => {
     ]);
   });
 
+  it("shared analyses after the rule groups that contain them, not added to them", () => {
+    const grouped = lib.groupPhases({ parse: 100, "rule:docker-a": 50, "analysis:packet-model/compiled": 30, "analysis:validity:graph": 40, "analysis:packet-model": 5, directives: 1 }, category);
+    expect(Object.entries(grouped)).toEqual([
+      ["parse", 100],
+      ["rules: docker", 50],
+      ["… of which validity:graph", 40],
+      ["… of which packet-model/compiled", 30],
+      ["… of which packet-model", 5],
+      ["directives", 1],
+    ]);
+  });
+
   it("slowest rules first", () => {
     expect(lib.slowestRules({ parse: 100, "rule:a": 1, "rule:b": 5, "rule:c": 3 }, 2)).toEqual([
       ["b", 5],

@@ -24,21 +24,25 @@ export function medianPhases(records) {
 /**
  * Phases grouped for the report: "rule:<id>" summed into "rules: <category>" (category from `categoryOf`,
  * "other" when unknown), "walk" (the listeners of the rules that share one walk) shown as "rules: shared walk";
- * the engine and CLI phases kept by name. Ordered: startup, read, parse, the rule
- * groups by decreasing time, directives, report, then anything else.
+ * the engine and CLI phases kept by name. The shared analyses ("analysis:<key>", made once for the rules that
+ * read them through ctx.memo) are already inside the rule groups: they follow them as "… of which <key>",
+ * by decreasing time. Ordered: startup, read, parse, the rule groups by decreasing time, the analyses,
+ * directives, report, then anything else.
  */
 export function groupPhases(phases, categoryOf) {
   const out = new Map();
   for (const [k, v] of Object.entries(phases)) {
     if (v === null || v === undefined) continue;
-    const key = k.startsWith("rule:") ? `rules: ${categoryOf(k.slice(5)) ?? "other"}` : k === "walk" ? "rules: shared walk" : k;
+    const key = k.startsWith("rule:") ? `rules: ${categoryOf(k.slice(5)) ?? "other"}` : k === "walk" ? "rules: shared walk" : k.startsWith("analysis:") ? `… of which ${k.slice(9)}` : k;
     out.set(key, (out.get(key) ?? 0) + v);
   }
+  const byTime = (a, b) => out.get(b) - out.get(a) || a.localeCompare(b);
   const head = ["startup", "read", "parse"].filter((k) => out.has(k));
-  const rules = [...out.keys()].filter((k) => k.startsWith("rules: ")).sort((a, b) => out.get(b) - out.get(a) || a.localeCompare(b));
+  const rules = [...out.keys()].filter((k) => k.startsWith("rules: ")).sort(byTime);
+  const analyses = [...out.keys()].filter((k) => k.startsWith("… of which ")).sort(byTime);
   const tail = ["directives", "report"].filter((k) => out.has(k));
-  const rest = [...out.keys()].filter((k) => !head.includes(k) && !rules.includes(k) && !tail.includes(k)).sort();
-  return Object.fromEntries([...head, ...rules, ...tail, ...rest].map((k) => [k, out.get(k)]));
+  const rest = [...out.keys()].filter((k) => !head.includes(k) && !rules.includes(k) && !analyses.includes(k) && !tail.includes(k)).sort();
+  return Object.fromEntries([...head, ...rules, ...analyses, ...tail, ...rest].map((k) => [k, out.get(k)]));
 }
 
 /** The rule:<id> phases sorted by time, slowest first (at most `n`). */
