@@ -421,6 +421,57 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   return { expansions: builders.map((b) => b.done(ctx.texts)), action: compileTarget(rule, ctx) };
 }
 
+/**
+ * A key for what `compileRule` reads to make a rule's expansions, when that does not name addresses: the
+ * criteria and the matches (but comments), each name and value written with its length, so that two rules
+ * have the same key only when they are compiled alike. null for a rule with -s or -d (addresses nearly
+ * always differ from rule to rule: a key would only be kept, never met again) or with orphan options.
+ */
+export function matchKey(rule: Rule): string | null {
+  if (rule.orphans.length !== 0) return null;
+  let key = "";
+  for (const o of rule.criteria) {
+    if (o.name === "-s" || o.name === "-d") return null;
+    key += optionKey(o);
+  }
+  for (const m of rule.matches) {
+    if (m.module === "comment") continue; // compileMatch reads nothing of it
+    key += `\u0001${m.module.length}:${m.module}`;
+    for (const o of m.options) key += optionKey(o);
+  }
+  return key;
+}
+
+/** An option in a match key: `!` when negated, the name, the number of values, the values (lengths first). */
+function optionKey(o: Option): string {
+  const n = o.valueCount;
+  let k = `${o.negated ? "!" : ""}${o.name.length}:${o.name}${n};`;
+  for (let i = 0; i < n; i++) {
+    const v = o.valueText(i)!;
+    k += `${v.length}:${v}`;
+  }
+  return k;
+}
+
+/** Keys a table's model keeps at most (an odd file with many keys keeps compiling the rest one by one). */
+const SHARED_MATCHES_MAX = 4096;
+
+/**
+ * `compileRule` for a model, whose rules of one table share their expansions when their match keys are
+ * equal (compiled matches are never changed). On a Kubernetes dump half the rules are of a few dozen kinds
+ * (`-p tcp -m tcp` before each endpoint's DNAT, the random picks of the service chains, jumps with only a
+ * comment), and are compiled once per kind.
+ */
+export function compileRuleShared(rule: Rule, ctx: CompileContext, shared: Map<string, readonly CompiledMatch[]>): CompiledRule {
+  const key = matchKey(rule);
+  if (key === null) return compileRule(rule, ctx);
+  const expansions = shared.get(key);
+  if (expansions !== undefined) return { expansions, action: compileTarget(rule, ctx) };
+  const comp = compileRule(rule, ctx);
+  if (shared.size < SHARED_MATCHES_MAX) shared.set(key, comp.expansions);
+  return comp;
+}
+
 function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBuilder[], preConntrack: boolean): void {
   const { family, layout } = ctx;
   switch (m.module) {

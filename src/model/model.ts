@@ -3,7 +3,7 @@
  * chain, and the host layout. Built once per ruleset (lint rules share it through `ctx.memo`).
  */
 import type { Chain, Family, Rule, Ruleset, TableName } from "../ast/iptables.js";
-import { compileRule, targetTextOf, type Action, type CompiledMatch } from "./compile.js";
+import { compileRuleShared, targetTextOf, type Action, type CompileContext, type CompiledMatch } from "./compile.js";
 import { F, fieldDomains } from "./fields.js";
 import { IfaceUniverse } from "./ifaces.js";
 import { hostLayout, type HostLayout, type HostOptions } from "./layout.js";
@@ -154,17 +154,29 @@ export class Model {
   /** Chains by table and name. */
   private readonly byTable = new Map<TableName, Map<string, CChain>>();
 
+  /** Per table: the context its rules compile in, and the expansions its rules share (compileRuleShared). */
+  private readonly contexts = new Map<TableName, { ctx: CompileContext; shared: Map<string, readonly CompiledMatch[]> }>();
+  private contextOf(name: TableName): { ctx: CompileContext; shared: Map<string, readonly CompiledMatch[]> } {
+    let c = this.contexts.get(name);
+    if (c === undefined) {
+      const table = this.byTable.get(name)!;
+      const chainExists = (chain: string) => {
+        const found = table.get(chain);
+        return found !== undefined && !found.builtin;
+      };
+      c = { ctx: { family: this.family, table: name, ifaces: this.ifaces, layout: this.layout, chainExists, texts: this.unknownTexts }, shared: new Map() };
+      this.contexts.set(name, c);
+    }
+    return c;
+  }
+
   /** Compile a chain's rules (called once per chain, on first use). */
   compileChain(ch: CChain): KRule[] {
     const table = this.byTable.get(ch.table)!;
-    const exists = (name: string) => {
-      const c = table.get(name);
-      return c !== undefined && !c.builtin;
-    };
     const out: KRule[] = [];
-    const ctx = { family: this.family, table: ch.table, ifaces: this.ifaces, layout: this.layout, chainExists: exists, texts: this.unknownTexts };
+    const { ctx, shared } = this.contextOf(ch.table);
     for (const r of ch.ast.rules) {
-      const comp = compileRule(r, ctx);
+      const comp = compileRuleShared(r, ctx, shared);
       const subs = comp.expansions.length;
       for (let sub = 0; sub < subs; sub++) {
         const k = new CompiledKRule(this.rules.length, r, ch, out.length, sub, comp.expansions[sub]!, comp.action);
