@@ -221,3 +221,45 @@ describe("commands keep their flag, rule number and chain name", () => {
     }
   });
 });
+
+describe("the options of matches and targets", () => {
+  const rule = (line: string) => parse(`*nat\n:KUBE-MARK-MASQ - [0:0]\n${line}\nCOMMIT\n`, { format: "save", family: "ipv4" }).tables[0]!.chains.find((c) => c.name === "PREROUTING")!.rules[0]!;
+
+  it("are listed in order whether a match or target has none, one or several", () => {
+    const r = rule('-A PREROUTING -p tcp -m tcp -m comment --comment "web" -m statistic --mode random --probability 0.5 -m multiport --dports 80,443 ! --sports 1:1023 --ports 8080 -j DNAT --to-destination 10.0.0.2:80 --random');
+    expect(r.matches.map((m) => [m.module, m.options.map((o) => [o.negated, o.name, o.valueText(0)])])).toEqual([
+      ["tcp", []],
+      ["comment", [[false, "--comment", "web"]]],
+      ["statistic", [[false, "--mode", "random"], [false, "--probability", "0.5"]]],
+      ["multiport", [[false, "--dports", "80,443"], [true, "--sports", "1:1023"], [false, "--ports", "8080"]]],
+    ]);
+    expect(r.target!.options.map((o) => [o.name, o.valueText(0)])).toEqual([["--to-destination", "10.0.0.2:80"], ["--random", undefined]]);
+    expect(rule("-A PREROUTING -j KUBE-MARK-MASQ").target!.options).toEqual([]);
+  });
+
+  it("of a single option are a list made when asked: the same option, a new list each time", () => {
+    const r = rule("-A PREROUTING -m comment --comment one -j DNAT --to-destination 10.0.0.2");
+    const m = r.matches[0]!;
+    expect(m.options).toHaveLength(1);
+    expect(m.options[0]).toBe(m.options[0]);
+    expect(m.options).not.toBe(m.options);
+    expect(r.target!.options[0]!.valueText(0)).toBe("10.0.0.2");
+    // several options: one list, kept
+    const s = rule("-A PREROUTING -m statistic --mode random --probability 0.5 -j KUBE-MARK-MASQ").matches[0]!;
+    expect(s.options).toBe(s.options);
+  });
+
+  it("grow the node that holds them, one option after another", () => {
+    const loc = new LineTable("-m multiport --dports 1 --sports 2 --ports 3");
+    loc.add(0);
+    const m = new MatchNode(loc, 0, 12, "multiport", false, undefined);
+    const parts = (start: number, end: number, text: string): WordParts => ({ text, raw: text, start, end, quoted: false, dynamic: false });
+    const add = (name: string, at: number, value: string) => m.addOption(new OptionNode(loc, at, at + name.length + 2, name, name, at, at + name.length, parts(at + name.length + 1, at + name.length + 2, value), undefined, null, null, false, false));
+    expect(m.options).toEqual([]);
+    add("--dports", 13, "1");
+    add("--sports", 24, "2");
+    add("--ports", 35, "3");
+    expect(m.options.map((o) => [o.name, o.valueText(0)])).toEqual([["--dports", "1"], ["--sports", "2"], ["--ports", "3"]]);
+    expect(m.endOffset).toBe("-m multiport --dports 1 --sports 2 --ports 3".length);
+  });
+});

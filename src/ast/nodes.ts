@@ -460,10 +460,24 @@ kind(OptionNode, "Option");
 /** Specs of matches whose module name is not their spec's name (the parser makes none). */
 const specsAside = new WeakMap<object, ExtensionSpec>();
 
+/** The options a match or target holds, as a list (a fresh one-element list for a single option). */
+function listOf(opts: Option | Option[]): Option[] {
+  return isArray(opts) ? (opts as Option[]) : [opts];
+}
+/** What a match or target holds once `option` is added: the option alone, or an exact-size list. */
+function withOption(opts: Option | Option[], option: Option): Option | Option[] {
+  if (opts === EMPTY) return option;
+  return isArray(opts) ? appended(opts as Option[], option) : [opts, option];
+}
+
 export class MatchNode extends Located implements Match {
   declare readonly kind: "Match";
-  /** Exact-size; grow it with addOption only. */
-  readonly options: Option[] = EMPTY;
+  /** The options: the one option itself (most matches have one), else an exact-size list (see `options`). */
+  private opts: Option | Option[] = EMPTY;
+  /** Exact-size; a match with one option makes its list each time it is asked (the tree keeps no list for it). */
+  get options(): Option[] {
+    return listOf(this.opts);
+  }
   /** The spec, whose name is the module; else the module's name (an unknown module). One field for both. */
   private readonly specOrModule: ExtensionSpec | string;
   /** The head's length (`-m NAME`, or the option that loaded an implicit match) times two, plus 1 when implicit. */
@@ -487,7 +501,7 @@ export class MatchNode extends Located implements Match {
   }
   /** Append an option and grow the match to cover it. */
   addOption(option: OptionNode): void {
-    (this as { options: Option[] }).options = appended(this.options, option);
+    this.opts = withOption(this.opts, option);
     this.extendTo(option);
   }
 }
@@ -499,8 +513,8 @@ const wideNames = new WeakMap<object, readonly [number, number]>();
 export class TargetNode extends Located implements Target {
   declare readonly kind: "Target";
   readonly name: string;
-  /** Exact-size; grow it with addOption only. */
-  readonly options: Option[] = EMPTY;
+  /** The options: the one option itself, else an exact-size list (see MatchNode). */
+  private opts: Option | Option[] = EMPTY;
   readonly spec: ExtensionSpec | undefined;
   /**
    * Bit 0 goto, bit 1 "wide" (the name's place is kept in `wideNames`), bits 2–9 where the name word starts
@@ -529,9 +543,13 @@ export class TargetNode extends Located implements Target {
     const start = wide ? wide[0] : this.offset + ((this.bits >>> 2) & 255);
     return subSpan(this, start, wide ? wide[1] : start + (this.bits >>> 10));
   }
+  /** Exact-size; a target with one option makes its list each time it is asked. */
+  get options(): Option[] {
+    return listOf(this.opts);
+  }
   /** Append an option and grow the target to cover it. */
   addOption(option: OptionNode): void {
-    (this as { options: Option[] }).options = appended(this.options, option);
+    this.opts = withOption(this.opts, option);
     this.extendTo(option);
   }
 }
