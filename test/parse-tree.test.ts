@@ -249,6 +249,22 @@ describe("the options of matches and targets", () => {
     expect(s.options).toBe(s.options);
   });
 
+  it("of a rule: one criterion or one match is a list made when asked, several are one list", () => {
+    const one = rule("-A PREROUTING -s 10.0.0.1 -m comment --comment c -j KUBE-MARK-MASQ");
+    expect(one.criteria.map((o) => o.valueText(0))).toEqual(["10.0.0.1"]);
+    expect(one.criteria[0]).toBe(one.criteria[0]);
+    expect(one.criteria).not.toBe(one.criteria);
+    expect(one.matches.map((m) => m.module)).toEqual(["comment"]);
+    expect(one.matches).not.toBe(one.matches);
+    const several = rule("-A PREROUTING -s 10.0.0.1 -d 10.0.0.2 -p udp -m udp --dport 53 -m comment --comment c -j KUBE-MARK-MASQ");
+    expect(several.criteria.map((o) => o.name)).toEqual(["-s", "-d", "-p"]);
+    expect(several.matches.map((m) => m.module)).toEqual(["udp", "comment"]);
+    expect(several.criteria).toBe(several.criteria);
+    expect(several.matches).toBe(several.matches);
+    const none = rule("-A PREROUTING -j KUBE-MARK-MASQ");
+    expect([none.criteria, none.matches]).toEqual([[], []]);
+  });
+
   it("grow the node that holds them, one option after another", () => {
     const loc = new LineTable("-m multiport --dports 1 --sports 2 --ports 3");
     loc.add(0);

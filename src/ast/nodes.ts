@@ -460,9 +460,13 @@ kind(OptionNode, "Option");
 /** Specs of matches whose module name is not their spec's name (the parser makes none). */
 const specsAside = new WeakMap<object, ExtensionSpec>();
 
-/** The options a match or target holds, as a list (a fresh one-element list for a single option). */
-function listOf(opts: Option | Option[]): Option[] {
-  return isArray(opts) ? (opts as Option[]) : [opts];
+/** What a node holds as one item or a list, as a list (a fresh one-element list for a single item). */
+function listOf<T extends object>(held: T | T[]): T[] {
+  return isArray(held) ? (held as T[]) : [held as T];
+}
+/** An exact-size copy of a list, or its one item. */
+function oneOrList<T extends object>(list: readonly T[]): T | T[] {
+  return list.length === 1 ? list[0]! : exact(list);
 }
 /** What a match or target holds once `option` is added: the option alone, or an exact-size list. */
 function withOption(opts: Option | Option[], option: Option): Option | Option[] {
@@ -558,8 +562,9 @@ kind(TargetNode, "Target");
 export class RuleNode extends Located implements Rule {
   declare readonly kind: "Rule";
   position = 0;
-  readonly criteria: Option[];
-  readonly matches: Match[];
+  /** The criteria and the matches: the parser's lists while it reads the rule; after `compact`, a single one itself, else an exact-size list. */
+  private crit: Option | Option[];
+  private mats: Match | Match[];
   target: Target | null = null;
   readonly orphans: Option[];
   readonly strays: Word[];
@@ -573,8 +578,8 @@ export class RuleNode extends Located implements Rule {
     super(loc, start, end);
     this.command = command;
     this.counters = counters;
-    this.criteria = lists.criteria;
-    this.matches = lists.matches;
+    this.crit = lists.criteria;
+    this.mats = lists.matches;
     this.orphans = lists.orphans;
     this.strays = lists.strays;
   }
@@ -584,14 +589,23 @@ export class RuleNode extends Located implements Rule {
   get chain(): string {
     return this.command.chain!;
   }
+  /** Exact-size; a rule with one criterion makes its list each time it is asked (the tree keeps none for it). */
+  get criteria(): Option[] {
+    return listOf(this.crit);
+  }
+  /** As `criteria`, for the matches. */
+  get matches(): Match[] {
+    return listOf(this.mats);
+  }
   /**
    * Replace the parser's lists by exact-size copies (a pushed-to array keeps room for 17 elements; on a
-   * 100k-rule dump that slack was a third of the tree's memory). Match and target options are exact already.
+   * 100k-rule dump that slack was a third of the tree's memory), or by the one criterion or match itself.
+   * Match and target options are exact already.
    */
   compact(): void {
-    const self = this as { criteria: Option[]; matches: Match[]; orphans: Option[]; strays: Word[] };
-    self.criteria = exact(this.criteria);
-    self.matches = exact(this.matches);
+    const self = this as { orphans: Option[]; strays: Word[] };
+    this.crit = oneOrList(this.criteria);
+    this.mats = oneOrList(this.matches);
     self.orphans = exact(this.orphans);
     self.strays = exact(this.strays);
   }
