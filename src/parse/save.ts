@@ -192,8 +192,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
           family: null,
         });
         commands.push(cmd);
-        tree.apply(cmd);
-        const chain = tree.findChain(current, chainName);
+        const chain = tree.apply(cmd);
         if (chain && countersTok !== -1 && chain.declarationCount === 1) chain.countersFrom(buf.starts[countersTok]!);
         if (extras.length) {
           const first = tokSpan(extras[0]!);

@@ -61,7 +61,8 @@ export class TreeBuilder {
     return (this.last = this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd, "implicit", false));
   }
 
-  apply(cmd: Command): void {
+  /** Apply a command; a chain declaration (`:NAME` or -N) returns its chain, other commands undefined. */
+  apply(cmd: Command): ChainNode | undefined {
     const { op, chain: chainName } = cmd;
     const table = this.table(cmd.table, null, () => cmd.span);
     switch (op) {
@@ -74,10 +75,11 @@ export class TreeBuilder {
           existing.declare_(cmd, declaredBy);
           const policy = cmd.argumentText;
           if (op === "declare-chain" && existing.builtin && (policy === "ACCEPT" || policy === "DROP")) existing.policy = policy;
-          return;
+          return existing;
         }
-        this.addChain(table, chainName, cmd, declaredBy, false).declare_(cmd, declaredBy);
-        return;
+        const added = this.addChain(table, chainName, cmd, declaredBy, false);
+        added.declare_(cmd, declaredBy);
+        return added;
       }
       case "append":
       case "insert":
