@@ -604,8 +604,8 @@ export class RuleNode extends Located implements Rule {
    */
   compact(): void {
     const self = this as { orphans: Option[]; strays: Word[] };
-    this.crit = oneOrList(this.criteria);
-    this.mats = oneOrList(this.matches);
+    this.crit = oneOrList(listOf(this.crit));
+    this.mats = oneOrList(listOf(this.mats));
     self.orphans = exact(this.orphans);
     self.strays = exact(this.strays);
   }

@@ -756,44 +756,40 @@ export class FastTracer {
       let alive = true;
       while (pos < n) {
         const res = this.evalRule(b.p, base, rules, pos);
-        if (res === NO) {
-          if (cand) {
-            ci++;
-            pos = ci < cand.length ? cand[ci]! : n;
-          } else pos++;
-          continue;
+        // a rule that does not match is passed over without reading its compiled rule
+        if (res !== NO) {
+          const r = rules[pos]!;
+          if (res === YES) {
+            cont.clear();
+            this.act(ch, r, b, cont, out, depth);
+            if (cont.n === 0) {
+              alive = false;
+              break;
+            }
+            b = cont.at(0);
+            for (let k = 1; k < cont.n; k++) this.pushItem(st, ch, cont.at(k), pos + 1);
+            cont.clear();
+          } else if (res === FORK) {
+            // Both ways, as the engine splits: the branch where the unknown matches do not hold waits on the
+            // stack; the one where they hold acts first.
+            this.budget -= 1;
+            if (this.budget < 0) {
+              out.push(b.exit(false, "UNKNOWN"));
+              alive = false;
+              break;
+            }
+            const nb = b.fork();
+            nb.assume = { head: { krule: r, holds: false }, tail: nb.assume };
+            this.pushItem(st, ch, nb, pos + 1);
+            b.assume = { head: { krule: r, holds: true }, tail: b.assume };
+            cont.clear();
+            this.act(ch, r, b, cont, out, depth);
+            for (let k = 0; k < cont.n; k++) this.pushItem(st, ch, cont.at(k), pos + 1);
+            cont.clear();
+            alive = false;
+            break;
+          } else if (res === CUT) throw CUT_SIGNAL;
         }
-        const r = rules[pos]!;
-        if (res === YES) {
-          cont.clear();
-          this.act(ch, r, b, cont, out, depth);
-          if (cont.n === 0) {
-            alive = false;
-            break;
-          }
-          b = cont.at(0);
-          for (let k = 1; k < cont.n; k++) this.pushItem(st, ch, cont.at(k), pos + 1);
-          cont.clear();
-        } else if (res === FORK) {
-          // Both ways, as the engine splits: the branch where the unknown matches do not hold waits on the
-          // stack; the one where they hold acts first.
-          this.budget -= 1;
-          if (this.budget < 0) {
-            out.push(b.exit(false, "UNKNOWN"));
-            alive = false;
-            break;
-          }
-          const nb = b.fork();
-          nb.assume = { head: { krule: r, holds: false }, tail: nb.assume };
-          this.pushItem(st, ch, nb, pos + 1);
-          b.assume = { head: { krule: r, holds: true }, tail: b.assume };
-          cont.clear();
-          this.act(ch, r, b, cont, out, depth);
-          for (let k = 0; k < cont.n; k++) this.pushItem(st, ch, cont.at(k), pos + 1);
-          cont.clear();
-          alive = false;
-          break;
-        } else if (res === CUT) throw CUT_SIGNAL;
         if (cand) {
           ci++;
           pos = ci < cand.length ? cand[ci]! : n;
