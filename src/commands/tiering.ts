@@ -41,20 +41,31 @@ export function preferShortRunTiering(env: NodeJS.ProcessEnv = process.env): boo
 let quieted = false;
 
 /**
+ * How much bytecode TurboFan may inline into one optimised function when the lint threads take every CPU
+ * (V8's default is 920). Each thread then compiles on its own time, and every thread compiles fwlint's hot
+ * functions again for itself: smaller optimised functions cost less to make and are thrown away more cheaply
+ * when a later file brings shapes an earlier one did not. Measured on the benchmark's fleet of 500 dumps
+ * (2 CPUs, `--concurrency 2`, README, Performance): 100, 200 and 400 against the default, 200 the best.
+ */
+export const CONCURRENT_INLINING_BUDGET = 200;
+
+/** The V8 flags `quietHelperThreads` sets. */
+export const QUIET_HELPER_FLAGS: readonly string[] = ["--no-concurrent-recompilation", "--no-parallel-scavenge", `--max-inlined-bytecode-size-cumulative=${CONCURRENT_INLINING_BUDGET}`];
+
+/**
  * When `--concurrency` runs as many lint threads as there are CPUs, V8's helper threads have no CPU to spare:
  * its background compiler and its parallel young-generation collector then compete with the lint threads.
- * Without them each thread compiles and collects for itself. Measured on the benchmark's fleet of 500 dumps
- * (2 CPUs, `--concurrency 2`, medians of 4 runs): 5.2 s → 4.4 s wall, 9.3 s → 8.0 s CPU; one thread alone
- * gains nothing from it (README, Performance). Call before the worker threads start (a worker takes the flags
- * its isolate is made with). Once per process; FWLINT_V8_DEFAULT_THREADS=1 keeps V8's default. Returns
- * whether it was applied now.
+ * Without them each thread compiles and collects for itself, and inlines less (CONCURRENT_INLINING_BUDGET).
+ * Measured on the benchmark's fleet of 500 dumps (2 CPUs, `--concurrency 2`, medians of 4 runs): the helper
+ * threads off, 5.2 s → 4.4 s wall, 9.3 s → 8.0 s CPU; one thread alone gains nothing from it (README,
+ * Performance). Call before the worker threads start (a worker takes the flags its isolate is made with).
+ * Once per process; FWLINT_V8_DEFAULT_THREADS=1 keeps V8's default. Returns whether it was applied now.
  */
 export function quietHelperThreads(threads: number, cpus: number, env: NodeJS.ProcessEnv = process.env): boolean {
   if (quieted || threads < 2 || threads < cpus || env.FWLINT_V8_DEFAULT_THREADS === "1") return false;
   quieted = true;
   try {
-    setFlagsFromString("--no-concurrent-recompilation");
-    setFlagsFromString("--no-parallel-scavenge");
+    for (const flag of QUIET_HELPER_FLAGS) setFlagsFromString(flag);
     return true;
   } catch {
     return false;
