@@ -1,4 +1,6 @@
-import { restore, ruleTests } from "../test/support/rule-test.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { restore, ruleTests, runRule } from "../test/support/rule-test.js";
+import { forgetValueChecks, keptValueChecks, limitValueChecks } from "../src/catalog/index.js";
 import rule from "./invalid-argument.js";
 
 const filter = (...l: string[]) => restore("filter", ...l);
@@ -33,3 +35,39 @@ ruleTests(rule, [
   { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-A INPUT -p tcp --dport 99999 -j ACCEPT\n", expect: ["2:25 error"] },
   { name: "udp ports above 65535 are cut to 16 bits (iptables accepts them)", text: filter("-A INPUT -p udp --dport 99999 -j ACCEPT"), expect: ["2:25 warning"] },
 ]);
+
+describe("invalid-argument: value checks kept for the process", () => {
+  afterEach(() => limitValueChecks());
+  const errors = (text: string, family?: "ipv4" | "ipv6") => runRule(rule, text, undefined, family).map((d) => `${d.span.line}:${d.span.column} ${d.severity}`);
+
+  it("are kept by family: one address, right in one file and wrong in the next", () => {
+    forgetValueChecks();
+    const text = filter("-A INPUT -s 10.0.0.1 -j DROP");
+    expect(errors(text, "ipv4")).toEqual([]);
+    expect(errors(text, "ipv6")).toEqual(["2:13 error"]);
+    expect(errors(text, "ipv4")).toEqual([]);
+  });
+
+  it("are kept by option: the same text judged apart (tcp and udp ports, a comment)", () => {
+    forgetValueChecks();
+    expect(errors(filter("-A INPUT -p tcp --dport 99999 -j ACCEPT"))).toEqual(["2:25 error"]);
+    expect(errors(filter("-A INPUT -p udp --dport 99999 -j ACCEPT"))).toEqual(["2:25 warning"]);
+    expect(errors(filter("-A INPUT -m comment --comment 99999 -j ACCEPT"))).toEqual([]);
+  });
+
+  it("are reused by a second file, and dropped past their bound with the same answers", () => {
+    forgetValueChecks();
+    const rules = Array.from({ length: 40 }, (_, k) => `-A INPUT -s 10.0.${k}.${k % 2 ? 300 : 1} -j DROP`);
+    const text = filter(...rules);
+    const first = errors(text);
+    expect(first).toHaveLength(20);
+    const kept = keptValueChecks();
+    expect(kept).toBeGreaterThanOrEqual(40);
+    expect(errors(text)).toEqual(first);
+    expect(keptValueChecks()).toBe(kept); // every value found, none checked again
+    limitValueChecks(15);
+    expect(errors(text)).toEqual(first);
+    expect(keptValueChecks()).toBeLessThanOrEqual(15);
+    expect(keptValueChecks()).toBeGreaterThan(0);
+  });
+});

@@ -1,6 +1,5 @@
 import type { Option, Rule } from "../src/ast/iptables.js";
-import { checkValue, exceedsBytes, IFNAME_MAX, stringSurelyFits } from "../src/catalog/index.js";
-import type { OptionSpec, ValueCheck, ValueKind } from "../src/catalog/index.js";
+import { checkValueKept, exceedsBytes, IFNAME_MAX, stringSurelyFits } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
 
 /**
@@ -32,20 +31,6 @@ export default defineRule({
   },
   create({ ast, report }) {
     const family = ast.family;
-    // a dump repeats the same values (ports, states, addresses) many times over: check each once per
-    // option spec, extension and value position (the family is the ruleset's); keyed by the word's own
-    // text, whose hash the string keeps
-    const checked = new Map<OptionSpec, Map<string | undefined, Map<string, ValueCheck>[]>>();
-    const checkOnce = (kind: ValueKind, k: number, text: string, spec: OptionSpec, extension: string | undefined): ValueCheck => {
-      let byExtension = checked.get(spec);
-      if (!byExtension) checked.set(spec, (byExtension = new Map()));
-      let byPosition = byExtension.get(extension);
-      if (!byPosition) byExtension.set(extension, (byPosition = []));
-      const byText = (byPosition[k] ??= new Map());
-      let r = byText.get(text);
-      if (!r) byText.set(text, (r = checkValue(kind, text, extension ? { family, option: spec, extension } : { family, option: spec })));
-      return r;
-    };
     const checkOption = (o: Option, extension: string | undefined) => {
       const spec = o.spec;
       if (!spec?.kinds) return;
@@ -58,7 +43,8 @@ export default defineRule({
         // lengths of names and strings are name-too-long's business
         if (kind === "interface" && exceedsBytes(text, IFNAME_MAX)) continue;
         if (kind === "string" && (stringSurelyFits(text, spec) || (spec.maxLength !== undefined && exceedsBytes(text, spec.maxLength)))) continue;
-        const r = checkOnce(kind, k, text, spec, extension);
+        // each answer is computed once for the process (src/catalog/value-memo.ts)
+        const r = checkValueKept(kind, text, family, spec, extension);
         if (!r.ok) report({ message: `${o.written} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}: ${r.message}`, span: o.values[k]!.span });
         else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${text}: ${r.warning}`, span: o.values[k]!.span, severity: "warning" });
       }

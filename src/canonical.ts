@@ -17,8 +17,8 @@
 import type { Family, Match, Option, Rule, Target } from "./ast/iptables.js";
 import { CORE_RULE_OPTIONS } from "./catalog/core.js";
 import { EXTENSION_SAVE, type PrintedOption } from "./catalog/save.js";
-import type { ExtensionSpec, OptionSpec, ValueKind } from "./catalog/types.js";
-import { checkValue, type ValueCheck } from "./catalog/values.js";
+import type { ExtensionSpec, OptionSpec } from "./catalog/types.js";
+import { checkValueKept } from "./catalog/value-memo.js";
 import { quoteForSave } from "./parse/words.js";
 
 export type { PrintedOption } from "./catalog/save.js";
@@ -60,26 +60,8 @@ export function canonicalSaveLine(rule: Rule, family: Family): string {
   return canonicalSaveLines(rule, family).join("\n");
 }
 
-/**
- * checkValue, remembered per option spec: a ruleset repeats the same values (ports, interfaces, states) many times
- * over, and the answer depends only on the spec, the kind, the family and the text.
- */
-const valueMemo = new WeakMap<OptionSpec, Map<string, ValueCheck>>();
-function value(kind: ValueKind, text: string, family: Family, option: OptionSpec, extension?: string): ValueCheck {
-  let memo = valueMemo.get(option);
-  if (!memo) {
-    memo = new Map();
-    valueMemo.set(option, memo);
-  }
-  const key = `${family}\0${kind}\0${extension ?? ""}\0${text}`;
-  let check = memo.get(key);
-  if (!check) {
-    if (memo.size > 10_000) memo.clear();
-    check = checkValue(kind, text, extension === undefined ? { family, option } : { family, option, extension });
-    memo.set(key, check);
-  }
-  return check;
-}
+/** checkValue, kept for the process (src/catalog/value-memo.ts). */
+const value = checkValueKept;
 
 const appendLine = (chain: string, spec: string) => (spec === "" ? `-A ${chain}` : `-A ${chain} ${spec}`);
 const join = (parts: readonly string[]) => parts.filter((p) => p !== "").join(" ");

@@ -14,6 +14,7 @@ export {
   TABLE_NAMES,
 } from "./core.js";
 export * from "./values.js";
+export * from "./value-memo.js";
 export { MATCHES } from "./matches.js";
 export { TARGETS } from "./targets.js";
 
