@@ -1,6 +1,15 @@
 import { allMatches, matchExistsInOtherFamily } from "../src/catalog/index.js";
+import type { Family } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
 import { didYouMean, isDynamicName } from "../src/validity/base.js";
+
+const matchNames: Partial<Record<Family, readonly string[]>> = {};
+/** The family's match names, for the did-you-mean: made on the first finding of the process, not per file. */
+function matchNamesOf(family: Family): readonly string[] {
+  return (matchNames[family] ??= allMatches()
+    .filter((e) => e.spec.families.includes(family))
+    .map((e) => e.spec.name));
+}
 
 export default defineRule({
   id: "unknown-match",
@@ -18,7 +27,6 @@ export default defineRule({
     exceptions: "Matches from xtables-addons (geoip, …) are warnings: the kernel accepts them where the package is installed.",
   },
   create({ ast, report }) {
-    const names = allMatches().filter((e) => e.spec.families.includes(ast.family)).map((e) => e.spec.name);
     return {
       rule(rule) {
         for (const m of rule.matches) {
@@ -40,7 +48,7 @@ export default defineRule({
             report({ message: `match ${m.module} exists only in ${other}${m.module === "icmp" ? "; use -m icmp6 --icmpv6-type" : m.module === "icmp6" ? "; use -m icmp --icmp-type" : ""}`, span: nameSpan });
             continue;
           }
-          const guess = didYouMean(m.module, names);
+          const guess = didYouMean(m.module, matchNamesOf(ast.family));
           report({ message: `unknown match "${m.module}"${guess ? `; did you mean -m ${guess}?` : ""}`, span: nameSpan });
         }
       },
