@@ -58,4 +58,12 @@ describe("checkValueKept", () => {
     limitValueChecks();
     expect(keptValueChecks()).toBe(0);
   });
+
+  it("answers with a bound of none, keeping the last answer only", () => {
+    limitValueChecks(0);
+    for (const c of cases) {
+      expect(kept(c)).toEqual(fresh(c));
+      expect(keptValueChecks()).toBe(1);
+    }
+  });
 });

@@ -37,8 +37,8 @@ export function checkValueKept(kind: ValueKind, text: string, family: Family, op
   if (!byText) byKind.set(kind, (byText = new Map()));
   let check = byText.get(text);
   if (!check) {
-    // full: drop everything, then keep this one in the fresh maps
-    if (kept >= limit) {
+    // full: drop everything, then keep this one in the fresh maps (one at least, whatever the limit)
+    if (kept > 0 && kept >= limit) {
       forgetValueChecks();
       return checkValueKept(kind, text, family, option, extension);
     }
