@@ -1,15 +1,6 @@
-import { allMatches, matchExistsInOtherFamily } from "../src/catalog/index.js";
-import type { Family } from "../src/catalog/types.js";
+import { matchExistsInOtherFamily, matchNames } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
 import { didYouMean, isDynamicName } from "../src/validity/base.js";
-
-const matchNames: Partial<Record<Family, readonly string[]>> = {};
-/** The family's match names, for the did-you-mean: made on the first finding of the process, not per file. */
-function matchNamesOf(family: Family): readonly string[] {
-  return (matchNames[family] ??= allMatches()
-    .filter((e) => e.spec.families.includes(family))
-    .map((e) => e.spec.name));
-}
 
 export default defineRule({
   id: "unknown-match",
@@ -48,7 +39,7 @@ export default defineRule({
             report({ message: `match ${m.module} exists only in ${other}${m.module === "icmp" ? "; use -m icmp6 --icmpv6-type" : m.module === "icmp6" ? "; use -m icmp --icmp-type" : ""}`, span: nameSpan });
             continue;
           }
-          const guess = didYouMean(m.module, matchNamesOf(ast.family));
+          const guess = didYouMean(m.module, matchNames(ast.family));
           report({ message: `unknown match "${m.module}"${guess ? `; did you mean -m ${guess}?` : ""}`, span: nameSpan });
         }
       },

@@ -1,4 +1,4 @@
-import { allMatches, allTargets, CORE_RULE_OPTIONS, extensionsDefining, findCoreOption, implicitMatchFor } from "../src/catalog/index.js";
+import { extensionsDefining, findCoreOption, implicitMatchFor, optionSpellings } from "../src/catalog/index.js";
 import type { Family } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
 import { didYouMean } from "../src/validity/base.js";
@@ -6,25 +6,6 @@ import { afterUnknownMatch } from "../src/validity/rules-util.js";
 
 const otherFamily = (f: Family): Family => (f === "ipv4" ? "ipv6" : "ipv4");
 const tool = (f: Family) => (f === "ipv4" ? "iptables" : "ip6tables");
-
-const spellingsByFamily: Partial<Record<Family, ReadonlyMap<string, string>>> = {};
-
-/**
- * Every option spelling of the family, with the extension that defines it (for the did-you-mean): made on the
- * first finding of the process, not for each file (a fleet's files rarely have one).
- */
-function spellingsOf(family: Family): ReadonlyMap<string, string> {
-  const known = spellingsByFamily[family];
-  if (known) return known;
-  const spellings = new Map<string, string>();
-  for (const e of [...allMatches(), ...allTargets()]) {
-    if (!e.spec.families.includes(family)) continue;
-    for (const w of e.byName.keys()) if (!spellings.has(w)) spellings.set(w, `${e.spec.type === "match" ? "-m" : "-j"} ${e.spec.name}`);
-  }
-  for (const c of CORE_RULE_OPTIONS) for (const w of [c.name, ...(c.aliases ?? [])]) spellings.set(w, "");
-  for (const w of ["-m", "--match", "-j", "--jump", "-g", "--goto"]) spellings.set(w, "");
-  return (spellingsByFamily[family] = spellings);
-}
 
 export default defineRule({
   id: "unknown-option",
@@ -67,7 +48,7 @@ export default defineRule({
           const implicit = proto ? implicitMatchFor(proto, family) : undefined;
           if (implicit) for (const w of implicit.byName.keys()) local.set(w, "");
           if (rule.target?.spec) for (const w of rule.target.spec.options.flatMap((x) => [x.name, ...(x.aliases ?? [])])) local.set(w, "");
-          const spellings = spellingsOf(family);
+          const spellings = optionSpellings(family);
           const guess = didYouMean(o.written, local.keys()) ?? didYouMean(o.written, spellings.keys());
           const via = guess ? spellings.get(guess) : undefined;
           const hint = guess ? `; did you mean ${guess}${via && !local.has(guess) ? ` (${via})` : ""}?` : "";

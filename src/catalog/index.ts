@@ -170,3 +170,30 @@ export function protocolNumber(word: string): number | undefined {
 
 export const allMatches = (): readonly CatalogEntry[] => uniqueEntries(matchIndex);
 export const allTargets = (): readonly CatalogEntry[] => uniqueEntries(targetIndex);
+
+const matchNamesByFamily: Partial<Record<Family, readonly string[]>> = {};
+/** The names of the family's matches (for a did-you-mean), made once per family. */
+export function matchNames(family: Family): readonly string[] {
+  return (matchNamesByFamily[family] ??= allMatches()
+    .filter((e) => supports(e.spec, family))
+    .map((e) => e.spec.name));
+}
+
+const spellingsByFamily: Partial<Record<Family, ReadonlyMap<string, string>>> = {};
+/**
+ * Every option spelling of the family (for a did-you-mean), made once per family: a match's or target's
+ * option → the first extension defining it ("-m NAME", "-j NAME"; matches first); a core option and -m, -j,
+ * -g and their long forms → "".
+ */
+export function optionSpellings(family: Family): ReadonlyMap<string, string> {
+  const known = spellingsByFamily[family];
+  if (known) return known;
+  const spellings = new Map<string, string>();
+  for (const e of [...allMatches(), ...allTargets()]) {
+    if (!supports(e.spec, family)) continue;
+    for (const w of e.byName.keys()) if (!spellings.has(w)) spellings.set(w, `${e.spec.type === "match" ? "-m" : "-j"} ${e.spec.name}`);
+  }
+  for (const c of CORE_RULE_OPTIONS) for (const w of [c.name, ...(c.aliases ?? [])]) spellings.set(w, "");
+  for (const w of ["-m", "--match", "-j", "--jump", "-g", "--goto"]) spellings.set(w, "");
+  return (spellingsByFamily[family] = spellings);
+}

@@ -31,8 +31,9 @@ export function checkValueKept(kind: ValueKind, text: string, family: Family, op
   const bySpec = KEPT[family];
   let byExtension = bySpec.get(option);
   if (!byExtension) bySpec.set(option, (byExtension = new Map()));
-  let byKind = byExtension.get(extension ?? "");
-  if (!byKind) byExtension.set(extension ?? "", (byKind = new Map()));
+  const ext = extension ?? "";
+  let byKind = byExtension.get(ext);
+  if (!byKind) byExtension.set(ext, (byKind = new Map()));
   let byText = byKind.get(kind);
   if (!byText) byKind.set(kind, (byText = new Map()));
   let check = byText.get(text);
