@@ -22,12 +22,12 @@ function expected(text: string, buf: TokenBuffer) {
  * Load every line of `text` in turn into one LineArgs (as the parser does, with one word table for the whole text)
  * and compare with `expected`.
  */
-function checkLines(text: string): number {
+function checkLines(text: string, tableFor = 0): number {
   const buf = new TokenBuffer();
   const args = new LineArgs();
   const loc = new LineTable(text);
   let words = 0;
-  beginInterning();
+  beginInterning(tableFor);
   try {
     let pos = 0;
     while (pos <= text.length) {
@@ -80,7 +80,9 @@ describe("line arguments read each word as its tokens say, line after line", () 
 
   it("reads random lines of few, similar words right", () => {
     // a vocabulary of look-alike words: same lengths, shared prefixes, quoted and not
-    const vocab = ["-A", "-B", "-j", "X1", "X2", "Y1", "\"ab\"", "\"a\"b", "a\"b\"", "AB", "--to", "--tp", "\"x y\"", "KUBE-SEP-AB", "KUBE-SEP-BA", "KUBE-SVC-AB"];
+    // (quoted words: plain `"…"`, read from between the quotes; with escapes, empty, after an `=`, opened
+    // and never closed, and a quote inside a word)
+    const vocab = ["-A", "-B", "-j", "X1", "X2", "Y1", "\"ab\"", "\"a\"b", "a\"b\"", "AB", "--to", "--tp", "\"x y\"", "KUBE-SEP-AB", "KUBE-SEP-BA", "KUBE-SVC-AB", "ab", "\"\"", "\"a\\\\b\"", "\"a\\\"b\"", "--to=\"ab\"", "--to=ab", "\"ab", "\"x y"];
     let seed = 7;
     const rand = (n: number) => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -94,6 +96,17 @@ describe("line arguments read each word as its tokens say, line after line", () 
       lines.push(words.join(rand(4) === 0 ? "  " : " "));
     }
     expect(checkLines(lines.join("\n"))).toBeGreaterThan(10_000);
+  });
+
+  it("reads many distinct words right, from a small word table that grows and from one sized for the source", () => {
+    // 6,000 distinct words (the smallest table holds 2,048 before it grows), each seen twice
+    const lines: string[] = [];
+    for (let k = 0; k < 3_000; k++) lines.push(`-A KUBE-SEP-${k} -m comment --comment "ns/svc-${k}:http" -j KUBE-SVC-${k % 97}`);
+    const text = [...lines, ...lines].join("\n");
+    const words = checkLines(text);
+    expect(words).toBe(48_000);
+    expect(checkLines(text, text.length)).toBe(words);
+    expect(checkLines(text, 1 << 40)).toBe(words);
   });
 
   it("gives the same tree whether or not the lines repeat (a dump and its lines one by one)", () => {

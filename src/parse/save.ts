@@ -59,7 +59,7 @@ function lexCurrent(): LexToken[] {
 }
 
 export function parseSave(text: string, options: SaveParseOptions): Ruleset {
-  beginInterning();
+  beginInterning(text.length);
   try {
     return parseLines(text, options);
   } finally {
