@@ -60,9 +60,6 @@ export function canonicalSaveLine(rule: Rule, family: Family): string {
   return canonicalSaveLines(rule, family).join("\n");
 }
 
-/** checkValue, kept for the process (src/catalog/value-memo.ts). */
-const value = checkValueKept;
-
 const appendLine = (chain: string, spec: string) => (spec === "" ? `-A ${chain}` : `-A ${chain} ${spec}`);
 const join = (parts: readonly string[]) => parts.filter((p) => p !== "").join(" ");
 
@@ -96,13 +93,13 @@ function coreParts(rule: Rule, family: Family): CoreParts {
     if (kind === "address-list") {
       const list = spec.name === "-s" ? out.sources : out.destinations;
       for (const part of text.split(",")) {
-        const check = value("address", part, family, spec);
+        const check = checkValueKept("address", part, family, spec);
         if (check.ok && check.omitted && !given.negated) continue;
         list.push(`${bang}${spec.name} ${check.ok ? check.canonical : part}`);
       }
       continue;
     }
-    const check = value(kind, text, family, spec);
+    const check = checkValueKept(kind, text, family, spec);
     if (check.ok && check.omitted && !given.negated) continue;
     out.others.push(`${bang}${spec.name} ${check.ok ? check.canonical : text}`);
   }
@@ -213,7 +210,7 @@ function printOption(ext: ExtensionSpec, o: Option, family: Family, index: Reado
   (opt.kinds ?? []).forEach((kind, i) => {
     const text = o.valueText(i);
     if (text === undefined) return;
-    const check = value(kind, text, family, opt, ext.name);
+    const check = checkValueKept(kind, text, family, opt, ext.name);
     if (!check.ok) {
       invalid = true;
       return;
