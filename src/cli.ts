@@ -13,7 +13,7 @@ import { BaselineError } from "./baseline.js";
 import { commands } from "./commands/index.js";
 import { CONTEXT_KEY, debugLog, packageVersion, printError, STDIN_ARG, UsageError, type CliContext, type CliIO } from "./commands/shared.js";
 import { ConfigError } from "./config.js";
-import { FileReadError } from "./files.js";
+import { decodeText, FileReadError } from "./files.js";
 import { RuleCrashError } from "./lint.js";
 import type { LintRule } from "./rule.js";
 import { lintRules } from "../rules/index.js";
@@ -37,7 +37,7 @@ export function processIO(): CliIO {
       async read() {
         const chunks: Buffer[] = [];
         for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-        return Buffer.concat(chunks).toString("utf8");
+        return decodeText(Buffer.concat(chunks));
       },
     },
   };

@@ -1,7 +1,7 @@
-import { chmodSync, symlinkSync } from "node:fs";
+import { chmodSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { discover, findProjectRoot, isDefaultLintName, PathMatcher, readTextFile, relativePosix } from "../src/files.js";
+import { decodeText, discover, findProjectRoot, isDefaultLintName, PathMatcher, readTextFile, relativePosix } from "../src/files.js";
 import { makeTree } from "./support/cli.js";
 
 describe("PathMatcher (gitignore-like globs relative to a base)", () => {
@@ -135,6 +135,29 @@ describe("reading files", () => {
       chmodSync(join(root, "c.rules"), 0);
       expect(() => readTextFile(join(root, "c.rules"))).toThrow("c.rules: cannot read file (permission denied)");
     }
+  });
+
+  it("decodes a file as UTF-8 whether or not it is all ASCII (the ASCII fast path gives the same string)", () => {
+    const texts: Record<string, string | Buffer> = {
+      "ascii.rules": "*filter\n-A INPUT -m comment --comment \"plain\" -j ACCEPT\nCOMMIT\n",
+      "utf8.rules": "*filter\n-A INPUT -m comment --comment \"café ☕ 𝄞\" -j ACCEPT\nCOMMIT\n",
+      "bom.rules": "\ufeff*filter\nCOMMIT\n",
+      // a lone byte above 127 is not UTF-8: the decoder gives U+FFFD, not the Latin-1 character
+      "latin1.rules": Buffer.from([0x2a, 0x66, 0xe9, 0x0a, 0x7f, 0x0a]),
+    };
+    // random bytes without NUL, half of the files limited to ASCII
+    let seed = 7;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) & 255;
+    for (let f = 0; f < 40; f++) texts[`random-${f}.rules`] = Buffer.from(Array.from({ length: 50 + f * 7 }, () => (f % 2 ? next() % 127 : next()) || 1));
+    const root = makeTree(Object.fromEntries(Object.entries(texts).map(([k, v]) => [k, typeof v === "string" ? v : ""])));
+    for (const [name, v] of Object.entries(texts)) if (typeof v !== "string") writeFileSync(join(root, name), v);
+    for (const name of Object.keys(texts)) {
+      const bytes = readFileSync(join(root, name));
+      expect(readTextFile(join(root, name)), name).toBe(bytes.toString("utf8"));
+      expect(decodeText(bytes), name).toBe(bytes.toString("utf8"));
+    }
+    expect(readTextFile(join(root, "utf8.rules"))).toContain("café ☕ 𝄞");
+    expect(readTextFile(join(root, "latin1.rules"))).toBe("*f\ufffd\n\u007f\n");
   });
 
   it("finds the repository root from .git, else uses the directory itself", () => {
