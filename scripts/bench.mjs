@@ -6,6 +6,8 @@
 // /dev/null):
 //  - the full lint of 1k/10k/100k-rule dumps against `iptables-restore --test` on the same files inside a
 //    throw-away network namespace (root with iptables only), interleaved, medians, the ratio; peak RSS;
+//  - the floor under any design (scripts/bench/floor.mjs: a fresh node that reads the 100k dump and gives
+//    each word an id, nothing more), in the same rounds, against the 0.5× budget;
 //  - per-phase timings (FWLINT_TIMING=1) grouped by rule category; linear growth 10k → 100k;
 //  - unreachable-rule on one 20,000-rule chain, `fwlint exposure` on 1,000 published ports, `fwlint trace
 //    --packets` throughput on the 100k dump (when this build has them), `--concurrency` on 500 dumps, and
@@ -28,6 +30,7 @@ import * as lib from "./bench/lib.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "bench/out");
+const FLOOR = join(ROOT, "scripts/bench/floor.mjs");
 
 // ── options ─────────────────────────────────────────────────────────────────────────────────────────────
 const argv = process.argv.slice(2);
@@ -200,6 +203,16 @@ function main() {
     contenders.push({ key: `fwlint:kube-${n}`, run: () => fwlint(["--format", "json", f.path]) });
     if (!ipt.unavailable && validity[`kube-${n}`] === "accepted") contenders.push({ key: `ipt:kube-${n}`, run: () => run("ip", ["netns", "exec", NETNS, "iptables-restore", "--test", f.path]) });
   }
+  // the floor under any design, on the largest dump
+  const floorFile = files[`kube-${SIZES[SIZES.length - 1]}`];
+  contenders.push({
+    key: "floor",
+    run: () => {
+      const r = run(process.execPath, [FLOOR, floorFile.path], { capture: true });
+      if (r.error || r.status !== 0) throw new Error(`${rel(FLOOR)} failed: ${r.error?.message ?? r.stderr.trim().split("\n").slice(-2).join(" / ")}`);
+      return { ...r, out: JSON.parse(r.stdout) };
+    },
+  });
   const lintSamples = interleave(contenders, REPS, "lint vs iptables-restore");
   const ms = (key) => lib.summarize((lintSamples[key] ?? []).map((s) => s.ms));
   const startMs = ms("fwlint:empty").median;
@@ -223,6 +236,21 @@ function main() {
       peakRssMedianBytes: rss.median,
     };
   });
+
+  const floorRuns = lintSamples.floor;
+  const floorIpt = lint[lint.length - 1].iptablesRestoreMs?.median ?? null;
+  const floorWall = lib.summarize(floorRuns.map((s) => s.ms));
+  const floor = {
+    file: rel(floorFile.path),
+    wallMs: floorWall,
+    startMs: lib.median(floorRuns.map((s) => s.out.startMs)),
+    readMs: lib.median(floorRuns.map((s) => s.out.readMs)),
+    wordsMs: lib.median(floorRuns.map((s) => s.out.wordsMs)),
+    words: floorRuns[0].out.words,
+    distinct: floorRuns[0].out.distinct,
+    ratio: floorIpt ? floorWall.median / floorIpt : null,
+    budgetMs: floorIpt ? floorIpt / 2 : null,
+  };
 
   // 2. phases (separate runs with FWLINT_TIMING=1, interleaved over the sizes)
   const timingRuns = interleave(
@@ -423,6 +451,7 @@ function main() {
     build: { ...build, available: has },
     inputs: { ...Object.fromEntries(Object.entries(files).map(([k, f]) => [k, { file: rel(f.path), rules: f.rules, bytes: f.bytes, sha256: f.sha256, iptablesRestoreTest: validity[k] ?? null }])), fleet: { ...fleetInfo, path: rel(fleetInfo.path) } },
     lint,
+    floor,
     phases,
     linear,
     unreachableRule: unreachable,
@@ -457,7 +486,16 @@ function sections(r) {
   const big = r.phases["kube-100000"];
   const phaseRows = big ? Object.entries(big.grouped).map(([k, v]) => [k, lib.fmtMs(v), big.wallMs ? `${((100 * v) / big.wallMs).toFixed(0)}%` : "—"]) : [];
   const slowRows = big ? big.slowestRules.map(([id, v]) => [id, lib.fmtMs(v)]) : [];
+  const fl = r.floor;
   const other = [
+    ...(fl
+      ? [
+          [
+            "Floor: a fresh node reading the 100k dump and giving each word an id, nothing more (scripts/bench/floor.mjs)",
+            `${lib.fmtSpread(fl.wallMs)} (start ${lib.fmtMs(fl.startMs)}, read ${lib.fmtMs(fl.readMs)}, words ${lib.fmtMs(fl.wordsMs)}; ${fmt(fl.words)} words, ${fmt(fl.distinct)} distinct)${fl.ratio !== null ? `: ${fl.ratio.toFixed(2)}× iptables-restore --test, ${Math.round((100 * fl.wallMs.median) / fl.budgetMs)}% of the 0.5× target's ${lib.fmtMs(fl.budgetMs)}` : ""}`,
+          ],
+        ]
+      : []),
     ["unreachable-rule, 20,000-rule chain", r.unreachableRule.unavailable ?? `${lib.fmtMs(r.unreachableRule.value)} (${r.unreachableRule.detail})`],
     ["fwlint exposure, 1,000 published ports", r.exposure.unavailable ?? `${lib.fmtMs(r.exposure.value)} (${r.exposure.detail})`],
     ["fwlint trace --packets, 100k-rule dump", r.trace.unavailable ?? `${fmt(r.trace.value)} packets/s (${r.trace.detail})`],

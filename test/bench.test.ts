@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { docker, fleet, kube, kubePackets, longChain } from "../scripts/bench/generate.mjs";
+import { floorWords } from "../scripts/bench/floor.mjs";
 import * as lib from "../scripts/bench/lib.mjs";
+import { scanLine, T_WS, TokenBuffer } from "../src/parse/scan.js";
 import { lint } from "../src/lint.js";
 
 describe("statistics", () => {
@@ -167,6 +169,33 @@ describe("generated inputs", () => {
     for (const text of [kube(2000), docker(50), longChain(200), fleet(3)[0]![1]]) {
       const r = lint({ text, filePath: "/bench/x.rules" });
       expect(r.messages.filter((m) => m.ruleId === "syntax-error")).toEqual([]);
+    }
+  });
+
+  it("the floor splits them into the scanner's tokens and tells equal words apart from different ones", () => {
+    const quoted = '*filter\n:INPUT ACCEPT [0:0]\n# a comment\n-A INPUT ! -s 10.0.0.1 -m comment --comment "two words" -j LOG --log-prefix "a\\"b "\n-A INPUT -m comment --comment x"y z"w -j ACCEPT\nCOMMIT\n';
+    for (const text of [kube(3000), docker(40), longChain(300), fleet(2)[1]![1], quoted]) {
+      const buf = new TokenBuffer();
+      let words = 0;
+      const distinct = new Set<string>();
+      const lines = text.split("\n");
+      if (text.endsWith("\n")) lines.pop();
+      let at = 0;
+      for (const line of lines) {
+        scanLine(text, at, at + line.length, buf);
+        for (let k = 0; k < buf.count; k++) {
+          if (buf.types[k] === T_WS) continue;
+          words++;
+          distinct.add(text.slice(buf.starts[k], buf.ends[k]));
+        }
+        at += line.length + 1;
+      }
+      const floor = floorWords(Buffer.from(text));
+      expect(floor.lines).toBe(lines.length);
+      expect(floor.words).toBe(words);
+      // the floor does not count comment lines, `*` and `:` among its distinct words
+      const ids = [...distinct].filter((w) => !w.startsWith("#") && w !== "*" && w !== ":");
+      expect(floor.distinct).toBe(ids.length);
     }
   });
 });

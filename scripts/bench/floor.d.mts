@@ -1,0 +1,2 @@
+// Types of floor.mjs (the benchmark's floor), for test/bench.test.ts.
+export function floorWords(bytes: Uint8Array): { lines: number; words: number; distinct: number; check: number };
