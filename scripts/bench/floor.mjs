@@ -84,7 +84,6 @@ export function floorWords(bytes) {
           for (p++; p < eol && bytes[p] !== 34; p++) if (bytes[p] === 92) p++;
           if (p < eol) p++;
         }
-        if (p === s) p++; // a lone quote at the end of a line
         check ^= idOf(s, Math.min(p, eol));
         words++;
       }
