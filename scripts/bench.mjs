@@ -7,7 +7,8 @@
 //  - the full lint of 1k/10k/100k-rule dumps against `iptables-restore --test` on the same files inside a
 //    throw-away network namespace (root with iptables only), interleaved, medians, the ratio; peak RSS;
 //  - the floor under any design (scripts/bench/floor.mjs: a fresh node that reads the 100k dump and gives
-//    each word an id, nothing more), in the same rounds, against the 0.5× budget;
+//    each word an id, nothing more), and that floor with a compact design's structure (--rules: each rule's
+//    chain and options in typed arrays), in the same rounds, against the 0.5× budget;
 //  - per-phase timings (FWLINT_TIMING=1) grouped by rule category; linear growth 10k → 100k;
 //  - unreachable-rule on one 20,000-rule chain, `fwlint exposure` on 1,000 published ports, `fwlint trace
 //    --packets` throughput on the 100k dump (when this build has them), `--concurrency` on 500 dumps, and
@@ -205,14 +206,12 @@ function main() {
   }
   // the floor under any design, on the largest dump
   const floorFile = files[`kube-${SIZES[SIZES.length - 1]}`];
-  contenders.push({
-    key: "floor",
-    run: () => {
-      const r = run(process.execPath, [FLOOR, floorFile.path], { capture: true });
-      if (r.error || r.status !== 0) throw new Error(`${rel(FLOOR)} failed: ${r.error?.message ?? r.stderr.trim().split("\n").slice(-2).join(" / ")}`);
-      return { ...r, out: JSON.parse(r.stdout) };
-    },
-  });
+  const floorRun = (args) => () => {
+    const r = run(process.execPath, [FLOOR, ...args, floorFile.path], { capture: true });
+    if (r.error || r.status !== 0) throw new Error(`${rel(FLOOR)} failed: ${r.error?.message ?? r.stderr.trim().split("\n").slice(-2).join(" / ")}`);
+    return { ...r, out: JSON.parse(r.stdout) };
+  };
+  contenders.push({ key: "floor", run: floorRun([]) }, { key: "floor:rules", run: floorRun(["--rules"]) });
   const lintSamples = interleave(contenders, REPS, "lint vs iptables-restore");
   const ms = (key) => lib.summarize((lintSamples[key] ?? []).map((s) => s.ms));
   const startMs = ms("fwlint:empty").median;
@@ -250,6 +249,17 @@ function main() {
     distinct: floorRuns[0].out.distinct,
     ratio: floorIpt ? floorWall.median / floorIpt : null,
     budgetMs: floorIpt ? floorIpt / 2 : null,
+  };
+  // the floor with a compact design's structure: chains, rules and options in typed arrays
+  const structureRuns = lintSamples["floor:rules"];
+  const structureWall = lib.summarize(structureRuns.map((s) => s.ms));
+  floor.rules = {
+    wallMs: structureWall,
+    wordsMs: lib.median(structureRuns.map((s) => s.out.wordsMs)),
+    chains: structureRuns[0].out.chains,
+    rules: structureRuns[0].out.rules,
+    options: structureRuns[0].out.options,
+    ratio: floorIpt ? structureWall.median / floorIpt : null,
   };
 
   // 2. phases (separate runs with FWLINT_TIMING=1, interleaved over the sizes)
@@ -493,6 +503,14 @@ function sections(r) {
           [
             "Floor: a fresh node reading the 100k dump and giving each word an id, nothing more (scripts/bench/floor.mjs)",
             `${lib.fmtSpread(fl.wallMs)} (start ${lib.fmtMs(fl.startMs)}, read ${lib.fmtMs(fl.readMs)}, words ${lib.fmtMs(fl.wordsMs)}; ${fmt(fl.words)} words, ${fmt(fl.distinct)} distinct)${fl.ratio !== null ? `: ${fl.ratio.toFixed(2)}× iptables-restore --test, ${Math.round((100 * fl.wallMs.median) / fl.budgetMs)}% of the 0.5× target's ${lib.fmtMs(fl.budgetMs)}` : ""}`,
+          ],
+        ]
+      : []),
+    ...(fl?.rules
+      ? [
+          [
+            "Floor with a compact design's structure: the words, then each rule's chain and options with their values in typed arrays (floor.mjs --rules)",
+            `${lib.fmtSpread(fl.rules.wallMs)} (words and structure ${lib.fmtMs(fl.rules.wordsMs)}; ${fmt(fl.rules.chains)} chains, ${fmt(fl.rules.rules)} rules, ${fmt(fl.rules.options)} options)${fl.rules.ratio !== null ? `: ${fl.rules.ratio.toFixed(2)}× iptables-restore --test, ${Math.round((100 * fl.rules.wallMs.median) / fl.budgetMs)}% of the budget` : ""}`,
           ],
         ]
       : []),

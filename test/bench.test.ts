@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { docker, fleet, kube, kubePackets, longChain } from "../scripts/bench/generate.mjs";
-import { floorWords } from "../scripts/bench/floor.mjs";
+import { floorRules, floorWords } from "../scripts/bench/floor.mjs";
 import * as lib from "../scripts/bench/lib.mjs";
 import { scanLine, T_WS, TokenBuffer } from "../src/parse/scan.js";
 import { lint } from "../src/lint.js";
+import { parse } from "../src/parse/index.js";
 
 describe("statistics", () => {
   it("median of odd and even counts, ignoring non-numbers", () => {
@@ -197,5 +198,43 @@ describe("generated inputs", () => {
       const ids = [...distinct].filter((w) => !w.startsWith("#") && w !== "*" && w !== ":");
       expect(floor.distinct).toBe(ids.length);
     }
+  });
+
+  it("the floor with --rules finds the parser's chains and rules, and groups each rule's options with their values", () => {
+    const quoted = '*filter\n:INPUT ACCEPT [0:0]\n:OUT - [0:0]\n-A INPUT ! -s 10.0.0.1 -m comment --comment "two words" -j LOG --log-prefix "a\\"b "\n-A INPUT -m mark ! --mark 0x1/0x1 -p tcp --syn -j OUT\n-A OUT -m comment --comment "x y" -j ACCEPT\nCOMMIT\n*nat\n:OUT - [0:0]\n:INPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A OUT -j RETURN\n-A POSTROUTING -j MASQUERADE --random-fully\nCOMMIT\n';
+    for (const text of [kube(3000), docker(40), longChain(300), fleet(2)[1]![1], quoted]) {
+      const ruleset = parse(text);
+      // an independent count from the scanner's tokens: in a rule line, after `-A CHAIN`, a word starting with
+      // `-` (and more) is an option, with a value when the word after it is neither `!` nor an option
+      const buf = new TokenBuffer();
+      let options = 0;
+      let negated = 0;
+      let valued = 0;
+      let at = 0;
+      for (const line of text.split("\n")) {
+        scanLine(text, at, at + line.length, buf);
+        const words: string[] = [];
+        for (let k = 0; k < buf.count; k++) if (buf.types[k] !== T_WS) words.push(text.slice(buf.starts[k], buf.ends[k]));
+        at += line.length + 1;
+        if (words[0] !== "-A") continue;
+        const isOption = (w: string | undefined) => w !== undefined && w.length > 1 && w.startsWith("-");
+        for (let k = 2; k < words.length; k++) {
+          if (!isOption(words[k])) continue;
+          options++;
+          if (words[k - 1] === "!") negated++;
+          if (words[k + 1] !== undefined && words[k + 1] !== "!" && !isOption(words[k + 1])) valued++;
+        }
+      }
+      const floor = floorRules(Buffer.from(text));
+      expect(floor.rules).toBe(ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0));
+      // the floor knows only the chains the text names: declared by a `:` line or holding rules (the parser
+      // adds the table's other built-in chains)
+      expect(floor.chains).toBe(ruleset.tables.reduce((n, t) => n + t.chains.filter((c) => c.declaredBy === "declaration" || c.rules.length > 0).length, 0));
+      expect(floor).toMatchObject({ options, negated, valued });
+      expect(floor.words).toBe(floorWords(Buffer.from(text)).words);
+    }
+    // the hand-made case (iptables-restore --test takes it), counted by hand: -s -m --comment -j --log-prefix;
+    // -m --mark -p --syn -j; -m --comment -j; -j; -j --random-fully
+    expect(floorRules(Buffer.from(quoted))).toMatchObject({ chains: 5, rules: 5, options: 16, negated: 2, valued: 14 });
   });
 });
