@@ -121,23 +121,34 @@ function grow(a, length) {
   return b;
 }
 
-/** Words and distinct words of `bytes` (a Uint8Array of an iptables-save file). */
-export function floorWords(bytes) {
-  const table = wordTable(bytes);
-  const line = new LineWords();
+/**
+ * Split `bytes` line by line into `line` (its words given ids by `table`), calling `visit` after each line;
+ * the number of lines and of tokens.
+ */
+function eachLine(bytes, table, line, visit) {
   const n = bytes.length;
   let lines = 0;
   let words = 0;
-  let check = 0; // the ids, folded, so that the work cannot be skipped
   for (let i = 0; i < n; ) {
     let eol = bytes.indexOf(10, i);
     if (eol === -1) eol = n;
     lines++;
     line.split(bytes, i, eol, table.idOf);
     words += line.tokens;
-    for (let k = 0; k < line.count; k++) check ^= line.ids[k];
+    visit(lines);
     i = eol + 1;
   }
+  return { lines, words };
+}
+
+/** Words and distinct words of `bytes` (a Uint8Array of an iptables-save file). */
+export function floorWords(bytes) {
+  const table = wordTable(bytes);
+  const line = new LineWords();
+  let check = 0; // the ids, folded, so that the work cannot be skipped
+  const { lines, words } = eachLine(bytes, table, line, () => {
+    for (let k = 0; k < line.count; k++) check ^= line.ids[k];
+  });
   return { lines, words, distinct: table.distinct(), check };
 }
 
@@ -170,10 +181,11 @@ export function floorRules(bytes) {
     kinds[id] = k;
     return k;
   };
-  // chains by name (word id) within the current table: a chain id, valid when its table mark is the current table's
+  // chains by name (word id) within the current table: a chain id, valid when its table mark is the current
+  // table's (tables are counted from 1, so that no mark is valid before the first)
   let chainOf = new Int32Array(1 << 16);
   let chainTable = new Int32Array(1 << 16);
-  let tables = 0;
+  let tables = 1;
   let chains = 0;
   const chainId = (id) => {
     if (id >= chainOf.length) {
@@ -194,16 +206,9 @@ export function floorRules(bytes) {
   let optValue = new Int32Array(1 << 14);
   let optAt = new Int32Array(1 << 14);
   let optNeg = new Uint8Array(1 << 14);
-  let lines = 0;
-  let words = 0;
   let rules = 0;
   let options = 0;
-  for (let i = 0; i < n; ) {
-    let eol = bytes.indexOf(10, i);
-    if (eol === -1) eol = n;
-    lines++;
-    line.split(bytes, i, eol, table.idOf);
-    words += line.tokens;
+  const { lines, words } = eachLine(bytes, table, line, (lineNo) => {
     const { ids, ats, count } = line;
     if (line.lead === 42) tables++; // `*table`
     else if (line.lead === 58 && count > 0) chainId(ids[0]); // `:CHAIN policy [counters]`
@@ -214,7 +219,7 @@ export function floorRules(bytes) {
         ruleFirst = grow(ruleFirst, rules * 2);
       }
       ruleChain[rules] = chainId(ids[1]);
-      ruleLine[rules] = lines;
+      ruleLine[rules] = lineNo;
       ruleFirst[rules++] = options;
       let neg = 0;
       for (let k = 2; k < count; k++) {
@@ -237,8 +242,7 @@ export function floorRules(bytes) {
         optValue[options++] = v === PLAIN ? ids[++k] : -1;
       }
     }
-    i = eol + 1;
-  }
+  });
   let check = 0; // the arrays, folded, so that the work cannot be skipped
   let negated = 0;
   let valued = 0;
