@@ -11,6 +11,21 @@ import { scanLine, T_WS, TokenBuffer } from "../src/parse/scan.js";
 import { lint } from "../src/lint.js";
 import { parse } from "../src/parse/index.js";
 
+/** Each line's words as the parser's scanner makes them (the final newline ends the last line). */
+function scannedLines(text: string): string[][] {
+  const buf = new TokenBuffer();
+  const lines = text.split("\n");
+  if (text.endsWith("\n")) lines.pop();
+  let at = 0;
+  return lines.map((line) => {
+    scanLine(text, at, at + line.length, buf);
+    const words: string[] = [];
+    for (let k = 0; k < buf.count; k++) if (buf.types[k] !== T_WS) words.push(text.slice(buf.starts[k], buf.ends[k]));
+    at += line.length + 1;
+    return words;
+  });
+}
+
 describe("statistics", () => {
   it("median of odd and even counts, ignoring non-numbers", () => {
     expect(lib.median([3, 1, 2])).toBe(2);
@@ -176,21 +191,9 @@ describe("generated inputs", () => {
   it("the floor splits them into the scanner's tokens and tells equal words apart from different ones", () => {
     const quoted = '*filter\n:INPUT ACCEPT [0:0]\n# a comment\n-A INPUT ! -s 10.0.0.1 -m comment --comment "two words" -j LOG --log-prefix "a\\"b "\n-A INPUT -m comment --comment x"y z"w -j ACCEPT\nCOMMIT\n';
     for (const text of [kube(3000), docker(40), longChain(300), fleet(2)[1]![1], quoted]) {
-      const buf = new TokenBuffer();
-      let words = 0;
-      const distinct = new Set<string>();
-      const lines = text.split("\n");
-      if (text.endsWith("\n")) lines.pop();
-      let at = 0;
-      for (const line of lines) {
-        scanLine(text, at, at + line.length, buf);
-        for (let k = 0; k < buf.count; k++) {
-          if (buf.types[k] === T_WS) continue;
-          words++;
-          distinct.add(text.slice(buf.starts[k], buf.ends[k]));
-        }
-        at += line.length + 1;
-      }
+      const lines = scannedLines(text);
+      const words = lines.reduce((n, l) => n + l.length, 0);
+      const distinct = new Set(lines.flat());
       const floor = floorWords(Buffer.from(text));
       expect(floor.lines).toBe(lines.length);
       expect(floor.words).toBe(words);
@@ -206,16 +209,10 @@ describe("generated inputs", () => {
       const ruleset = parse(text);
       // an independent count from the scanner's tokens: in a rule line, after `-A CHAIN`, a word starting with
       // `-` (and more) is an option, with a value when the word after it is neither `!` nor an option
-      const buf = new TokenBuffer();
       let options = 0;
       let negated = 0;
       let valued = 0;
-      let at = 0;
-      for (const line of text.split("\n")) {
-        scanLine(text, at, at + line.length, buf);
-        const words: string[] = [];
-        for (let k = 0; k < buf.count; k++) if (buf.types[k] !== T_WS) words.push(text.slice(buf.starts[k], buf.ends[k]));
-        at += line.length + 1;
+      for (const words of scannedLines(text)) {
         if (words[0] !== "-A") continue;
         const isOption = (w: string | undefined) => w !== undefined && w.length > 1 && w.startsWith("-");
         for (let k = 2; k < words.length; k++) {
