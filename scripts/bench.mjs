@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench` (builds first): the performance benchmark of issue 7. See README, "Performance".
+// `npm run bench` (builds first): the performance benchmark of issue 7. See README, "Performance", and docs/performance.md.
 //
 // Generates deterministic rulesets into bench/out/ (git-ignored), then measures, with the built CLI as users
 // run it (a fresh `node dist/bundle/cli.js` process — the bin — per run, every rule on, default configuration, output to

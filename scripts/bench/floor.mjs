@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The floor under any linter of a dump on this runtime, for the benchmark (README, "Performance"): a fresh
+// The floor under any linter of a dump on this runtime, for the benchmark (docs/performance.md, rounds 23 and 24): a fresh
 // Node process that reads the file, splits its lines into the words the lexer would make, and gives each word
 // an id (equal words, equal ids), and nothing else: no tree, no rule, no report. Every design of fwlint has to
 // do at least this much, so its time is the part of the 0.5× budget that no design can spend on linting.
