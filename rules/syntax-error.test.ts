@@ -8,4 +8,7 @@ ruleTests(rule, [
   { name: "unclosed quote: iptables-restore takes the rest of the line (warning)", text: restore("filter", '-A INPUT -m comment --comment "ssh -j ACCEPT'), expect: ["2:31 warning"] },
   { name: "script: unclosed quote is a shell error", format: "script", text: 'iptables -A INPUT -m comment --comment "ssh -j ACCEPT\n', expect: ["1:40 error"] },
   { name: "two targets", text: restore("filter", "-A INPUT -j ACCEPT -j DROP"), expect: ["2:20 error"] },
+  { name: "\"!\" before and after one option (address)", text: restore("nat", "-A POSTROUTING -s 192.168.122.0/24 ! -d ! 192.168.122.0/24 -j MASQUERADE"), expect: ["2:41 error"] },
+  { name: "\"!\" before and after one option (port)", text: restore("filter", "-A INPUT -p tcp ! --dport ! 80 -j DROP"), expect: ["2:27 error"] },
+  { name: "\"!\" before one option only is fine", text: restore("filter", "-A INPUT -p tcp ! --dport 80 -j DROP"), expect: [] },
 ]);

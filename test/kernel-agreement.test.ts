@@ -250,6 +250,10 @@ describe.skipIf(!kernelAvailable)("agreement with the kernel (iptables-restore i
     console.log(summary);
     expect(judged.length).toBeGreaterThan(500);
     expect(pct, summary).toBeGreaterThanOrEqual(98);
+    // the 2% allowance is for the whole run, not for one kind of mistake: a kind fwlint misses on most of its
+    // mutants is a missing check, however small its share of the run
+    const missed = [...ops].filter(([, s]) => s.bad > s.n / 10).map(([op, s]) => `${op}: ${s.bad} of ${s.n} disagree`);
+    expect(missed, summary).toEqual([]);
   });
 
   it("iptables -S output of the accepted files raises no validity errors", () => {

@@ -512,6 +512,11 @@ class RuleReader {
       j++;
     }
     const count = inline + valueArgs.length;
+    // `! -d ! 10.0.0.0/8`: the option is negated already, and iptables takes the second "!" as its value (then
+    // refuses the word after it), so the rule is refused whatever the option
+    if (bang !== -1 && legacyBang !== -1) {
+      diag(ctx, "double-negation", `"!" both before and after ${written}: iptables reads the "!" after ${written} as its value and refuses the rule; keep only the "!" before ${written}`, argSpan(args, legacyBang));
+    }
     if (shape && count < shape.args && !(shape.optionalArg && count === shape.args - 1)) {
       const missing = shape.args - count;
       diag(ctx, "missing-value", `option ${shape.name} needs ${shape.args === 1 ? "a value" : `${shape.args} values`}${count ? ` (${missing} missing)` : ""}`, argSpan(args, i));
