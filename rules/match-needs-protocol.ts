@@ -1,8 +1,8 @@
 import type { Match, Option, Ruleset, Target } from "../src/ast/iptables.js";
-import { PROTOCOLS } from "../src/catalog/index.js";
+import { PROTOCOLS, parsePortRange } from "../src/catalog/index.js";
 import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
-import { quoteList } from "../src/validity/base.js";
+import { legacyOnlyError, quoteList } from "../src/validity/base.js";
 import { hasDynamicWords, holderLabel, protocolOf } from "../src/validity/rules-util.js";
 
 function protocolName(n: number): string {
@@ -19,7 +19,7 @@ export default defineRule({
   precision: "very-high",
   docs: {
     rationale:
-      "Protocol matches check the rule's protocol: `-m tcp` needs `-p tcp`, `-m multiport` needs a protocol with ports, `--reject-with tcp-reset` needs `-p tcp`. Without it iptables or the kernel refuses the rule (`TCP match requires '-p tcp'`, `RULE_APPEND failed (Invalid argument)`).",
+      "Protocol matches check the rule's protocol: `-m tcp` needs `-p tcp`, `-m multiport` needs a protocol with ports, `--reject-with tcp-reset` needs `-p tcp`. Without it iptables or the kernel refuses the rule (`TCP match requires '-p tcp'`, `RULE_APPEND failed (Invalid argument)`). A negated protocol does not count: `! -p icmp -m icmp --icmp-type 8` is refused too. The one case nf_tables accepts, a tcp or udp match on ports or flags (`! -p tcp -m tcp --dport 22`), is a warning: the legacy backend refuses it, and nf_tables then tests port 22 in the header of every protocol but TCP (`meta l4proto != tcp th dport 22`). It is an error when the file says it was saved by the legacy backend.",
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m tcp --dport 53 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 53 -j ACCEPT\nCOMMIT\n",
   },
@@ -32,7 +32,16 @@ export default defineRule({
         if (proto !== undefined && proto.number === undefined) return;
         for (const m of rule.matches) {
           const list = m.spec?.protocols;
-          if (!list?.length || lenient(proto, list)) continue;
+          if (!list?.length || has(proto, list)) continue;
+          if (proto?.negated && translatedByNft(m)) {
+            const severity = legacyOnlyError(ast);
+            report({
+              message: `match ${m.module} on a negated protocol (${given(proto)}): the legacy backend refuses the rule${severity === "error" ? "" : `; nf_tables accepts it, and then tests the bytes where ${m.module.toUpperCase()} keeps ${m.module === "tcp" ? "its ports and flags" : "its ports"} in the header of every other protocol`}. Give the protocol the match is for: -p ${m.module}`,
+              span: m.headSpan,
+              severity,
+            });
+            continue;
+          }
           report({ message: `match ${m.module} needs ${needs(list)} (${given(proto)}); the kernel refuses it otherwise`, span: m.headSpan });
         }
         const t = rule.target;
@@ -57,18 +66,51 @@ export default defineRule({
 
 type Protocol = ReturnType<typeof protocolOf>;
 
-// Checked on the kernel: targets (TPROXY, TCPMSS) and per-value constraints (--reject-with tcp-reset) refuse a
-// negated protocol; protocol matches (`! -p tcp -m tcp`) and option-level checks (--to-ports) take it.
+// Checked on the kernel, both backends: a negated protocol is refused by protocol matches (`! -p icmp -m icmp`,
+// multiport, tcpmss, ECN's TCP options), targets (TPROXY, TCPMSS) and per-value constraints (--reject-with
+// tcp-reset); only options marked negatedProtocolOk (--to-ports) take it. One exception, nf_tables only: see
+// translatedByNft.
 // (Plain functions, and texts made only for a finding: closures and strings per rule were garbage on 100k rules.)
 const has = (proto: Protocol, list: readonly number[]) => proto?.number !== undefined && !proto.negated && list.includes(proto.number);
-const lenient = (proto: Protocol, list: readonly number[]) => proto?.negated === true || has(proto, list);
+const lenient = (proto: Protocol, spec: OptionSpec, list: readonly number[]) => (proto?.negated === true && spec.negatedProtocolOk === true) || has(proto, list);
+
+/**
+ * iptables-nft turns a tcp or udp match into nftables' own expressions when it can (`th dport 22`, TCP flags as
+ * header bytes), and then the kernel never sees the match's protocol check: `! -p tcp -m tcp --dport 22` is
+ * accepted and becomes `meta l4proto != tcp th dport 22`. It can for ports (all but an unnegated 0:65535),
+ * --syn and --tcp-flags with a mask; a match with --tcp-option, or with nothing it translates, stays an xtables
+ * match and is refused like on the legacy backend (each case checked with iptables-restore 1.8.9).
+ */
+function translatedByNft(m: Match): boolean {
+  if (m.module !== "tcp" && m.module !== "udp") return false;
+  let translated = false;
+  for (const o of m.options) {
+    switch (o.name) {
+      case "--sport":
+      case "--dport": {
+        const range = parsePortRange(o.valueText(0) ?? "", m.module);
+        if (o.negated || range === null || range.from !== 0 || range.to !== 65535) translated = true;
+        break;
+      }
+      case "--syn":
+        translated = true;
+        break;
+      case "--tcp-flags":
+        if (o.valueText(0) !== "NONE") translated = true;
+        break;
+      default:
+        return false;
+    }
+  }
+  return translated;
+}
 const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
 const given = (proto: Protocol) => (proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.valueText(0)!}` : "this rule has no -p");
 
 function checkOption(o: Option, holder: Match | Target, proto: Protocol, report: RuleContext<Ruleset>["report"]): void {
   const spec: OptionSpec | undefined = o.spec;
   if (!spec) return;
-  if (spec.protocols?.length && !lenient(proto, spec.protocols)) {
+  if (spec.protocols?.length && !lenient(proto, spec, spec.protocols)) {
     report({ message: `${o.written} (${holderLabel(holder)}) needs ${needs(spec.protocols)} (${given(proto)})`, span: o.nameSpan });
     return;
   }

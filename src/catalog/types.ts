@@ -170,8 +170,10 @@ export interface OptionSpec {
   readonly requiresAnyOf?: readonly string[];
   /** Built-in hooks where the kernel accepts this option (undefined: wherever the extension is accepted). */
   readonly hooks?: readonly Hook[];
-  /** Protocol numbers the rule must give with `-p` (not negated) for this option. */
+  /** Protocol numbers the rule must give with `-p` (not negated, unless negatedProtocolOk) for this option. */
   readonly protocols?: readonly number[];
+  /** iptables and the kernel take a negated `-p` for this option (`! -p tcp -j REDIRECT --to-ports 8080`). */
+  readonly negatedProtocolOk?: boolean;
   /** Per-value restrictions, keyed by canonical value (e.g. REJECT tcp-reset needs -p tcp; policy --dir in/out hooks). */
   readonly valueConstraints?: Readonly<Record<string, { readonly hooks?: readonly Hook[]; readonly protocols?: readonly number[]; readonly families?: readonly Family[] }>>;
 }
