@@ -1,3 +1,4 @@
+import { allRules, type Option, type ParseDiagnostic, type Ruleset } from "../src/ast/iptables.js";
 import { defineRule } from "../src/rule.js";
 
 /** Parse diagnostics that are about the shape of the text itself (other codes belong to validity rules). */
@@ -41,10 +42,26 @@ export default defineRule({
   check({ ast, report }) {
     for (const d of ast.diagnostics) {
       if (!SYNTAX_CODES.has(d.code)) continue;
-      // iptables-restore accepts an unclosed quote: the value runs to the end of the line (often swallowing -j …)
-      const lenient = d.code === "extra-declaration-words" || (d.code === "unterminated-quote" && ast.format !== "script");
-      const message = d.code === "unterminated-quote" && ast.format !== "script" ? `${d.message}: iptables-restore takes the rest of the line as the value` : d.message;
+      // iptables-restore accepts an unclosed quote: the value runs to the end of the line (often swallowing -j …),
+      // newline included, which some options refuse
+      const unclosed = d.code === "unterminated-quote" && ast.format !== "script";
+      const refusing = unclosed ? newlineRefusedBy(ast, d) : undefined;
+      const lenient = d.code === "extra-declaration-words" || (unclosed && !refusing);
+      let message = d.message;
+      if (refusing) message = `${d.message}: iptables-restore takes the rest of the line, newline included, as the value, and ${refusing.written} refuses a newline: the restore fails`;
+      else if (unclosed) message = `${d.message}: iptables-restore takes the rest of the line as the value`;
       report({ message, span: d.span, severity: lenient ? "warning" : "error" });
     }
   },
 });
+
+/** The option whose unclosed quote `d` reports, when that option refuses a value with a newline. */
+function newlineRefusedBy(ast: Ruleset, d: ParseDiagnostic): Option | undefined {
+  for (const rule of allRules(ast)) {
+    if (rule.span.line !== d.span.line) continue;
+    for (const holder of rule.target ? [...rule.matches, rule.target] : rule.matches) {
+      for (const o of holder.options) if (o.spec?.refusesNewline && o.span.offset <= d.span.offset && d.span.offset < o.span.endOffset) return o;
+    }
+  }
+  return undefined;
+}

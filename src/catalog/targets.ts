@@ -245,7 +245,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     verdict: "continue",
     description: "Log matching packets to the kernel log",
     options: [
-      { name: "--log-prefix", args: 1, kinds: ["string"], maxLength: 29, truncates: true, negatable: false, description: "prefix, 1-29 characters (longer ones are cut)" },
+      { name: "--log-prefix", args: 1, kinds: ["string"], maxLength: 29, truncates: true, negatable: false, refusesNewline: true, description: "prefix, 1-29 characters (longer ones are cut)" },
       { name: "--log-level", args: 1, kinds: ["log-level"], negatable: false, default: "4", save: "omit-default", description: "syslog level number or name" },
       { name: "--log-tcp-sequence", args: 0, negatable: false, description: "log TCP sequence numbers" },
       { name: "--log-tcp-options", args: 0, negatable: false, description: "log TCP options" },
@@ -293,7 +293,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     verdict: "continue",
     description: "Log packets through nfnetlink_log",
     options: [
-      { name: "--nflog-prefix", args: 1, kinds: ["string"], maxLength: 63, truncates: true, negatable: false, description: "prefix (the xt_NFLOG structure holds 63 characters; iptables-nft passes longer ones to nft log)" },
+      { name: "--nflog-prefix", args: 1, kinds: ["string"], maxLength: 63, truncates: true, negatable: false, refusesNewline: true, description: "prefix (the xt_NFLOG structure holds 63 characters; iptables-nft passes longer ones to nft log)" },
       { name: "--nflog-group", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, default: "0", save: "omit-default", description: "netlink group" },
       { name: "--nflog-range", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, conflicts: ["--nflog-size"], save: "never", deprecated: "never worked; use --nflog-size", description: "bytes to copy (ignored)" },
       { name: "--nflog-size", args: 1, kinds: ["number"], min: 0, max: U32, negatable: false, conflicts: ["--nflog-range"], description: "bytes to copy to userspace" },

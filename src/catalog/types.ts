@@ -172,6 +172,11 @@ export interface OptionSpec {
   readonly hooks?: readonly Hook[];
   /** Protocol numbers the rule must give with `-p` (not negated, unless negatedProtocolOk) for this option. */
   readonly protocols?: readonly number[];
+  /**
+   * iptables refuses a value holding a newline ("Newlines not allowed in --log-prefix"), which is what an
+   * unclosed quote gives it in a restore file: the value runs to the end of the line, newline included.
+   */
+  readonly refusesNewline?: boolean;
   /** iptables and the kernel take a negated `-p` for this option (`! -p tcp -j REDIRECT --to-ports 8080`). */
   readonly negatedProtocolOk?: boolean;
   /** Per-value restrictions, keyed by canonical value (e.g. REJECT tcp-reset needs -p tcp; policy --dir in/out hooks). */

@@ -230,6 +230,7 @@ export const MISTAKES: Record<string, Operator> = {
   "negated protocol of a port match": onRules(/(?<!! )-p (tcp|udp) (-m \1 )?(--[ds]port \S+)/, "! -p $1 $2$3"),
   "negated protocol of an icmp match": onRules(/(?<!! )-p icmp (-m icmp )?--icmp-type (\S+)/, "! -p icmp $1--icmp-type $2"),
   "negated protocol of multiport": onRules(/(?<!! )-p (tcp|udp) (.*-m multiport)/, "! -p $1 $2"),
+  "closing quote removed": onRules(/(--comment|--log-prefix|--nflog-prefix) "([^"\\]*)"/, '$1 "$2'),
   "negation before and after the option": onRules(/! (-[sdio]|--dport|--sport|--ctstate|--state|--mark) (\S+)/, "! $1 ! $2"),
   "negated non-negatable option": onRules(/ (--to-destination|--to-source|--log-prefix|--reject-with|--comment|--set-xmark|--to-ports) /, " ! $1 "),
   "negated -j": onRules(/ -j /, " ! -j "),
