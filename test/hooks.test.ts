@@ -92,7 +92,7 @@ describe("the hook's entry on fixture files", () => {
     const r = runHook("fwlint", root, ["valid.rules", "invalid.rules", "README.md"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`${join(root, "invalid.rules")}\n   5:31  warning  unterminated quote in --comment value`);
-    expect(r.stdout).toContain("\u2716 4 problems (3 errors, 1 warning)");
+    expect(r.stdout).toContain("\u2716 6 problems (5 errors, 1 warning)");
   });
 
   it("the scripts hook lints iptables commands in shell scripts only", () => {
