@@ -1,6 +1,7 @@
-import type { Option, Rule } from "../src/ast/iptables.js";
-import { checkValueKept, exceedsBytes, IFNAME_MAX, stringSurelyFits } from "../src/catalog/index.js";
-import { defineRule } from "../src/rule.js";
+import type { Family, Option, Rule, Ruleset } from "../src/ast/iptables.js";
+import { checkValueKept, exceedsBytes, IFNAME_MAX, parseCidr, protocolNumber, stringSurelyFits } from "../src/catalog/index.js";
+import { defineRule, type RuleContext } from "../src/rule.js";
+import { backendOf } from "../src/validity/base.js";
 
 /**
  * Warnings of the value checker that depend on the host the rules are loaded on (host, user, group and realm
@@ -24,7 +25,9 @@ export default defineRule({
       "conntrack states, `--reject-with` types, ICMP types, TCP flags, marks and masks, rates, NAT ranges",
       "(`--to-destination`), log levels and so on. iptables refuses the whole file at the first bad value.",
       "Values iptables accepts but silently changes (host bits cleared by the mask, a reversed range that never",
-      "matches, text after a number ignored) are warnings.",
+      "matches, text after a number ignored) are warnings. A negation of everything is refused too: `! -p all`",
+      "by iptables, `! -s 0.0.0.0/0` (any zero mask) by the nf_tables backend; the legacy backend takes the latter",
+      "and the rule then matches nothing, a warning when the file says it was saved by the legacy backend.",
     ].join(" "),
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.300/8 -p tcp --dport 70000 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.0/8 -p tcp --dport 7000 -j ACCEPT\nCOMMIT\n",
@@ -55,6 +58,7 @@ export default defineRule({
         for (const m of rule.matches) for (const o of m.options) checkOption(o, m.spec?.name);
         if (rule.target?.spec) for (const o of rule.target.options) checkOption(o, rule.target.spec.name);
         negatedAddressList(rule, report);
+        negatedEverything(rule, family, backendOf(ast) === "legacy", report);
       },
     };
   },
@@ -73,5 +77,30 @@ function negatedAddressList(rule: Rule, report: (f: { message: string; span: Opt
   const negated = s?.negated ? s : d?.negated ? d : undefined;
   if (multiple && negated?.bangSpan) {
     report({ message: `"!" is not allowed when -s or -d lists several addresses (iptables makes one rule per address); split the rule or use -m iprange/ipset`, span: negated.bangSpan });
+  }
+}
+
+/**
+ * A negated criterion that matches every packet. `! -p all` (or `! -p 0`) is refused by iptables itself ("rule
+ * would never match protocol"). `! -s 0.0.0.0/0` (any address with a zero mask, `::/0` alike) is refused by the
+ * nf_tables backend (`RULE_APPEND failed (Invalid argument)`); the legacy backend takes it, and the rule then
+ * matches no packet. Both checked with iptables-restore and iptables-legacy-restore 1.8.9.
+ */
+function negatedEverything(rule: Rule, family: Family, legacy: boolean, report: RuleContext<Ruleset>["report"]) {
+  for (const c of rule.criteria) {
+    if (!c.negated || c.valueDynamic(0)) continue;
+    const text = c.valueText(0);
+    if (text === undefined) continue;
+    if (c.name === "-p" && protocolNumber(text) === 0) {
+      report({ message: `! ${c.written} ${text} would match no protocol at all: iptables refuses the rule ("rule would never match protocol")`, span: c.bangSpan ?? c.span });
+    } else if ((c.name === "-s" || c.name === "-d") && !text.includes(",") && parseCidr(text, family)?.mask === 0n) {
+      report({
+        message: legacy
+          ? `! ${c.written} ${text} matches no packet (every address is in ${text}), so the rule never runs; the nf_tables backend refuses it`
+          : `! ${c.written} ${text} negates every address: the nf_tables backend refuses the rule ("RULE_APPEND failed (Invalid argument)"); the legacy backend takes it and the rule matches no packet`,
+        span: c.bangSpan ?? c.span,
+        severity: legacy ? "warning" : "error",
+      });
+    }
   }
 }

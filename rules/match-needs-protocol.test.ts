@@ -5,6 +5,7 @@ ruleTests(rule, [
   { name: "-m tcp without -p", text: restore("filter", "-A INPUT -m tcp --dport 22 -j ACCEPT"), expect: ["2:10 error"], message: /-p tcp/ },
   { name: "-m tcp with -p udp", text: restore("filter", "-A INPUT -p udp -m tcp --dport 22 -j ACCEPT"), expect: ["2:17 error"] },
   { name: "-m multiport with -p icmp", text: restore("filter", "-A INPUT -p icmp -m multiport --dports 1,2 -j ACCEPT"), expect: ["2:18 error"] },
+  { name: "-p after multiport's ports comes too late", text: restore("filter", "-A INPUT -m multiport --dports 80,443 -p tcp -j ACCEPT", "-A INPUT -m multiport -p udp --dports 53 -j ACCEPT"), expect: ["2:10 error"], message: /Put -p before -m multiport/ },
   { name: "--reject-with tcp-reset without -p tcp", text: restore("filter", "-A INPUT -j REJECT --reject-with tcp-reset"), expect: ["2:34 error"] },
   { name: "matching protocols, numeric and upper-case", text: restore("filter", "-A INPUT -p 6 -m tcp --dport 22 -j ACCEPT", "-A INPUT -p UDP -m udp --dport 53 -j ACCEPT", "-A INPUT -p tcp -j REJECT --reject-with tcp-reset"), expect: [] },
   { name: "! -p tcp -m tcp --dport: nf_tables takes it (a warning), the legacy backend refuses it", text: restore("filter", "-A INPUT ! -p tcp -m tcp --dport 22 -j ACCEPT", "-A INPUT ! -p tcp --syn -j DROP", "-A INPUT ! -p udp -m udp ! --sport 0:65535 -j DROP"), expect: ["2:19 warning", "3:19 warning", "4:19 warning"], message: /legacy backend refuses the rule; nf_tables accepts it/ },

@@ -19,7 +19,7 @@ export default defineRule({
   precision: "very-high",
   docs: {
     rationale:
-      "Protocol matches check the rule's protocol: `-m tcp` needs `-p tcp`, `-m multiport` needs a protocol with ports, `--reject-with tcp-reset` needs `-p tcp`. Without it iptables or the kernel refuses the rule (`TCP match requires '-p tcp'`, `RULE_APPEND failed (Invalid argument)`). A negated protocol does not count: `! -p icmp -m icmp --icmp-type 8` is refused too. The one case nf_tables accepts, a tcp or udp match on ports or flags (`! -p tcp -m tcp --dport 22`), is a warning: the legacy backend refuses it, and nf_tables then tests port 22 in the header of every protocol but TCP (`meta l4proto != tcp th dport 22`). It is an error when the file says it was saved by the legacy backend.",
+      "Protocol matches check the rule's protocol: `-m tcp` needs `-p tcp`, `-m multiport` needs a protocol with ports, `--reject-with tcp-reset` needs `-p tcp`. Without it iptables or the kernel refuses the rule (`TCP match requires '-p tcp'`, `RULE_APPEND failed (Invalid argument)`). A negated protocol does not count: `! -p icmp -m icmp --icmp-type 8` is refused too. The one case nf_tables accepts, a tcp or udp match on ports or flags (`! -p tcp -m tcp --dport 22`), is a warning: the legacy backend refuses it, and nf_tables then tests port 22 in the header of every protocol but TCP (`meta l4proto != tcp th dport 22`). It is an error when the file says it was saved by the legacy backend. Order matters for multiport: it checks the protocol while it reads its ports, so `-m multiport --dports 80 -p tcp` is refused.",
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m tcp --dport 53 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 53 -j ACCEPT\nCOMMIT\n",
   },
@@ -32,7 +32,13 @@ export default defineRule({
         if (proto !== undefined && proto.number === undefined) return;
         for (const m of rule.matches) {
           const list = m.spec?.protocols;
-          if (!list?.length || has(proto, list)) continue;
+          if (!list?.length) continue;
+          if (has(proto, list)) {
+            // multiport checks the protocol while it reads its ports: a -p written after them comes too late
+            const late = m.module === "multiport" ? m.options.find((o) => o.span.offset < proto!.option.span.offset) : undefined;
+            if (late) report({ message: `-p ${proto!.option.valueText(0)!} comes after ${late.written}: multiport checks the protocol when it reads ${late.written}, so iptables refuses the rule ("multiport needs -p tcp, …"). Put -p before -m multiport`, span: m.headSpan });
+            continue;
+          }
           if (proto?.negated && translatedByNft(m)) {
             const severity = legacyOnlyError(ast);
             report({
