@@ -1,6 +1,6 @@
-import type { Match, Option, Ruleset, Target } from "../src/ast/iptables.js";
-import { PROTOCOLS, parsePortRange } from "../src/catalog/index.js";
-import type { OptionSpec } from "../src/catalog/types.js";
+import type { Family, Match, Option, Ruleset, Target } from "../src/ast/iptables.js";
+import { PROTOCOLS, checkValueKept, parsePortRange } from "../src/catalog/index.js";
+import type { OptionSpec, ValueKind } from "../src/catalog/types.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
 import { legacyOnlyError, quoteList } from "../src/validity/base.js";
 import { hasDynamicWords, holderLabel, protocolOf } from "../src/validity/rules-util.js";
@@ -63,8 +63,8 @@ export default defineRule({
         if (t?.spec?.protocols?.length && !has(proto, t.spec.protocols)) {
           report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given(proto)}); the kernel refuses it otherwise`, span: t.nameSpan });
         }
-        for (const m of rule.matches) for (const o of m.options) checkOption(o, m, proto, report);
-        if (t) for (const o of t.options) checkOption(o, t, proto, report);
+        for (const m of rule.matches) for (const o of m.options) checkOption(o, m, proto, ast.family, report);
+        if (t) for (const o of t.options) checkOption(o, t, proto, ast.family, report);
       },
     };
   },
@@ -113,7 +113,12 @@ function translatedByNft(m: Match): boolean {
 const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
 const given = (proto: Protocol) => (proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.valueText(0)!}` : "this rule has no -p");
 
-function checkOption(o: Option, holder: Match | Target, proto: Protocol, report: RuleContext<Ruleset>["report"]): void {
+function canonicalOf(kind: ValueKind, text: string, family: Family, spec: OptionSpec, holder: Match | Target): string {
+  const r = checkValueKept(kind, text, family, spec, holder.spec?.name);
+  return r.ok ? r.canonical : text;
+}
+
+function checkOption(o: Option, holder: Match | Target, proto: Protocol, family: Family, report: RuleContext<Ruleset>["report"]): void {
   const spec: OptionSpec | undefined = o.spec;
   if (!spec) return;
   if (spec.protocols?.length && !lenient(proto, spec, spec.protocols)) {
@@ -121,6 +126,10 @@ function checkOption(o: Option, holder: Match | Target, proto: Protocol, report:
     return;
   }
   const v = o.valueText(0);
-  const byValue = v !== undefined ? spec.valueConstraints?.[v]?.protocols : undefined;
+  // constraints are keyed by the canonical value: `--reject-with tcp-rst` (an alias) and `tcp` (an
+  // abbreviation) are tcp-reset
+  const kind = spec.kinds?.[0];
+  const key = v !== undefined && spec.valueConstraints && kind && !o.valueDynamic(0) ? canonicalOf(kind, v, family, spec, holder) : v;
+  const byValue = key !== undefined ? spec.valueConstraints?.[key]?.protocols : undefined;
   if (byValue?.length && !has(proto, byValue)) report({ message: `${o.written} ${v} (${holderLabel(holder)}) needs ${needs(byValue)} (${given(proto)})`, span: o.values[0]!.span });
 }

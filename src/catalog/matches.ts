@@ -405,7 +405,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "Token bucket rate limit (not negatable: use hashlimit for that)",
     options: [
       { name: "--limit", args: 1, kinds: ["rate"], negatable: false, default: "3/hour", save: "always", description: "average rate n[/second|/minute|/hour|/day], at most 10000/second" },
-      { name: "--limit-burst", args: 1, kinds: ["number"], min: 1, max: 10000, negatable: false, default: "5", save: "omit-default", description: "initial burst (the xt_limit kernel module refuses 0)" },
+      { name: "--limit-burst", args: 1, kinds: ["number"], min: 0, max: 10000, legacyMin: 1, negatable: false, default: "5", save: "omit-default", description: "initial burst (the legacy backend's xt_limit refuses 0; nf_tables takes it, and iptables-save then prints no --limit-burst)" },
     ],
   },
   {

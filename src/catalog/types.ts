@@ -177,6 +177,11 @@ export interface OptionSpec {
    * unclosed quote gives it in a restore file: the value runs to the end of the line, newline included.
    */
   readonly refusesNewline?: boolean;
+  /**
+   * The legacy backend's kernel module refuses numbers below this that iptables and nf_tables take
+   * (`--limit-burst 0`: xt_limit needs 1 or more; nf_tables uses its default burst instead).
+   */
+  readonly legacyMin?: number;
   /** iptables and the kernel take a negated `-p` for this option (`! -p tcp -j REDIRECT --to-ports 8080`). */
   readonly negatedProtocolOk?: boolean;
   /** Per-value restrictions, keyed by canonical value (e.g. REJECT tcp-reset needs -p tcp; policy --dir in/out hooks). */

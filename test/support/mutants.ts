@@ -233,6 +233,8 @@ export const MISTAKES: Record<string, Operator> = {
   "-p after multiport's ports": onRules(/-p (tcp|udp) (.*)(-m multiport --d?s?ports \S+)/, "$2$3 -p $1"),
   "negated -p all": onRules(/(?<!! )-p (tcp|udp|icmp|ipv6-icmp)(?= )/, "! -p all"),
   "negated address with a zero mask": onRules(/ -([sd]) (\d+\.\d+\.\d+\.\d+\/\d+|[0-9a-f:]+::?[0-9a-f:]*\/\d+)(?= )/, (m) => ` ! -${m[1]} ${m[2]!.replace(/\/\d+$/, "/0")}`),
+  "tcp-reset by its alias without -p tcp": onRules(/-p tcp (-m tcp )?(.*-j REJECT --reject-with) tcp-reset/, "$2 tcp-rst"),
+  "zero --limit-burst": onRules(/--limit-burst \d+/, "--limit-burst 0"),
   "closing quote removed": onRules(/(--comment|--log-prefix|--nflog-prefix) "([^"\\]*)"/, '$1 "$2'),
   "negation before and after the option": onRules(/! (-[sdio]|--dport|--sport|--ctstate|--state|--mark) (\S+)/, "! $1 ! $2"),
   "negated non-negatable option": onRules(/ (--to-destination|--to-source|--log-prefix|--reject-with|--comment|--set-xmark|--to-ports) /, " ! $1 "),
