@@ -1,5 +1,5 @@
 import type { Family, Option, Rule, Ruleset } from "../src/ast/iptables.js";
-import { checkValueKept, exceedsBytes, IFNAME_MAX, parseCidr, protocolNumber, stringSurelyFits } from "../src/catalog/index.js";
+import { checkValueKept, exceedsBytes, IFNAME_MAX, parseCidr, parseUnsigned, protocolNumber, stringSurelyFits } from "../src/catalog/index.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
 import { backendOf, legacyOnlyError } from "../src/validity/base.js";
 
@@ -50,7 +50,7 @@ export default defineRule({
         const r = checkValueKept(kind, text, family, spec, extension);
         if (!r.ok) report({ message: `${o.written} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}: ${r.message}`, span: o.values[k]!.span });
         else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${text}: ${r.warning}`, span: o.values[k]!.span, severity: "warning" });
-        else if (spec.legacyMin !== undefined && Number(r.canonical) < spec.legacyMin) {
+        else if (spec.legacyMin !== undefined && Number(parseUnsigned(text)) < spec.legacyMin) {
           const severity = legacyOnlyError(ast);
           report({ message: `${o.written} ${text}: the legacy backend refuses a value below ${spec.legacyMin}${severity === "error" ? "" : "; nf_tables takes it and uses its default instead"}`, span: o.values[k]!.span, severity });
         }

@@ -67,8 +67,8 @@ const UNLOADABLE: Readonly<Record<string, { backends: readonly string[]; message
  * when a divergence is not listed, and when a listed one no longer happens.
  */
 const KNOWN_DIVERGENCES: Readonly<Record<string, { backends: readonly string[]; why: string }>> = {
-  "ipv4 limit --limit-burst 0": { backends: ["nf_tables", "legacy"], why: "the xt_limit module (legacy) refuses burst 0; iptables-nft turns limit into an nft limit, which takes it and makes it its default 5, so iptables-save prints no --limit-burst. The catalog takes 0 as nf_tables does, and invalid-argument reports it through legacyMin (a warning, an error in a legacy dump)" },
-  "ipv6 limit --limit-burst 0": { backends: ["nf_tables"], why: "as for IPv4" },
+  "ipv4 limit --limit-burst 0": { backends: ["legacy"], why: "the xt_limit module (legacy) refuses burst 0; iptables-nft turns limit into an nft limit, which takes it as its default 5. The catalog follows nf_tables (0 is saved as the default) and invalid-argument reports it through legacyMin (a warning, an error in a legacy dump)" },
+  "ipv6 limit --limit-burst 0": { backends: ["legacy"], why: "as for IPv4" },
   "ipv4 time --weekdays 8": { backends: ["nf_tables", "legacy"], why: "iptables takes 8 as an empty day set and saves '--weekdays ' that cannot be restored; the catalog refuses it" },
   "ipv6 time --weekdays 8": { backends: ["nf_tables", "legacy"], why: "as for IPv4" },
   "ipv4 time --monthdays 0": { backends: ["nf_tables", "legacy"], why: "iptables takes 0 as an empty day set and saves '--monthdays ' that cannot be restored; the catalog refuses it" },

@@ -1216,6 +1216,8 @@ function checkNumber(text: string, ctx: ValueContext): ValueCheck {
   }
   if (v < BigInt(min) || v > BigInt(max)) return fail(`${option.name} ${text} is outside ${min}-${max}`);
   const n = Number(v);
+  // nf_tables puts its default in place of what the legacy backend refuses (`--limit-burst 0` is saved as 5)
+  if (option.legacyMin !== undefined && n < option.legacyMin && typeof option.default === "string") return ok(option.default);
   switch (option.name) {
     case "--cluster-local-node":
       return ok(hex(2 ** (n - 1), 8));
