@@ -126,12 +126,14 @@ export class TreeBuilder {
         else {
           const c = this.findChain(cmd.table, chainName);
           if (c) c.rules.length = 0;
+          else this.noChain(cmd, "flush", chainName);
         }
         return;
       }
       case "delete-chain": {
         this.last = null;
         const victims = chainName === null ? table.chains.filter((c) => !c.builtin && c.rules.length === 0) : table.chains.filter((c) => c.name === chainName && !c.builtin);
+        if (chainName !== null && !this.findChain(cmd.table, chainName)) this.noChain(cmd, "delete", chainName);
         for (const v of victims) {
           table.chains.splice(table.chains.indexOf(v), 1);
           this.chainMap(table.name).delete(v.name);
@@ -147,17 +149,38 @@ export class TreeBuilder {
       case "rename-chain": {
         if (chainName === null || !cmd.argument) return;
         const c = this.findChain(cmd.table, chainName);
-        if (!c || c.builtin) return;
+        if (!c || c.builtin) {
+          this.noChain(cmd, "rename", chainName);
+          return;
+        }
+        const to = cmd.argument.text;
+        if (this.findChain(cmd.table, to)) {
+          if (this.format !== "script") this.diagnostics.push({ code: "chain-exists", message: `cannot rename ${chainName} to ${to}: table ${cmd.table} already has a chain ${to} at this point`, span: cmd.span });
+          return;
+        }
+        // nf_tables cannot rename a chain its own transaction creates, and a restore creates every chain it declares
+        if (this.format !== "script" && c.declaredBy !== "implicit") {
+          this.diagnostics.push({ code: "rename-declared", message: `nf_tables refuses to rename ${chainName}: this file creates the chain, and a chain cannot be renamed in the restore that creates it ("CHAIN_RENAME failed"); declare it as ${to} instead`, span: cmd.span });
+        }
+        this.last = null;
         this.chainMap(table.name).delete(c.name);
         (c as { name: string }).name = cmd.argument.text;
         this.chainMap(table.name).set(c.name, c);
         return;
       }
       case "zero":
+        if (chainName !== null && !this.findChain(cmd.table, chainName)) this.noChain(cmd, "zero the counters of", chainName);
+        return;
       case "check":
       case "list":
         return;
     }
+  }
+
+  /** A restore file acts on the chains as it has built them so far: naming a missing one fails the restore. */
+  private noChain(cmd: Command, what: string, name: string): void {
+    if (this.format === "script") return;
+    this.diagnostics.push({ code: "chain-not-found", message: `cannot ${what} ${name}: no such chain in table ${cmd.table} at this point`, span: cmd.span });
   }
 
   /** Tables in first-seen order with rule positions computed. */

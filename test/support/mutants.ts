@@ -26,6 +26,19 @@ type Operator = (lines: readonly string[], family: Family) => Edit[];
 const isRule = (l: string) => /^(?:\[\d+:\d+\]\s+)?-[AI] \S/.test(l);
 const userChains = (lines: readonly string[]) => lines.flatMap((l, k) => (/^:(\S+) - /.exec(l) ? [{ name: /^:(\S+) - /.exec(l)![1]!, line: k }] : []));
 
+/** Each *table block (its COMMIT line) that declares at least `n` user chains, with their names. */
+function blocksWithChains(lines: readonly string[], n: number): { commit: number; chains: string[] }[] {
+  const out: { commit: number; chains: string[] }[] = [];
+  let chains: string[] = [];
+  lines.forEach((l, k) => {
+    if (l.startsWith("*")) chains = [];
+    const m = /^:(\S+) - /.exec(l);
+    if (m) chains.push(m[1]!);
+    if (l.trim() === "COMMIT" && chains.length >= n) out.push({ commit: k, chains });
+  });
+  return out;
+}
+
 /** Replace the first match of `re` in one rule line, for every rule line where it matches. */
 function onRules(re: RegExp, replace: string | ((m: RegExpExecArray, line: string) => string | null), filter: (l: string) => boolean = () => true): Operator {
   return (lines) => {
@@ -235,6 +248,12 @@ export const MISTAKES: Record<string, Operator> = {
   "negated address with a zero mask": onRules(/ -([sd]) (\d+\.\d+\.\d+\.\d+\/\d+|[0-9a-f:]+::?[0-9a-f:]*\/\d+)(?= )/, (m) => ` ! -${m[1]} ${m[2]!.replace(/\/\d+$/, "/0")}`),
   "tcp-reset by its alias without -p tcp": onRules(/-p tcp (-m tcp )?(.*-j REJECT --reject-with) tcp-reset/, "$2 tcp-rst"),
   "zero --limit-burst": onRules(/--limit-burst \d+/, "--limit-burst 0"),
+  "-F of an undeclared chain": (lines) => {
+    const commit = lines.findIndex((l) => l.trim() === "COMMIT");
+    return commit < 0 ? [] : [{ lines: [...lines.slice(0, commit), "-F FWLINT-NONE", ...lines.slice(commit)], touched: [commit + 1] }];
+  },
+  "-E onto a declared chain": (lines) => blocksWithChains(lines, 2).map((b) => ({ lines: [...lines.slice(0, b.commit), `-E ${b.chains[0]} ${b.chains[1]}`, ...lines.slice(b.commit)], touched: [b.commit + 1] })).slice(0, 1),
+  "-E of a declared chain": (lines) => blocksWithChains(lines, 1).map((b) => ({ lines: [...lines.slice(0, b.commit), `-E ${b.chains[0]} FWLINT-RENAMED`, ...lines.slice(b.commit)], touched: [b.commit + 1] })).slice(0, 1),
   "closing quote removed": onRules(/(--comment|--log-prefix|--nflog-prefix) "([^"\\]*)"/, '$1 "$2'),
   "negation before and after the option": onRules(/! (-[sdio]|--dport|--sport|--ctstate|--state|--mark) (\S+)/, "! $1 ! $2"),
   "negated non-negatable option": onRules(/ (--to-destination|--to-source|--log-prefix|--reject-with|--comment|--set-xmark|--to-ports) /, " ! $1 "),
