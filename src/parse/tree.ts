@@ -5,7 +5,7 @@
 import type { Chain, Command, Family, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
 import type { Span } from "../ast/span.js";
 import { canonicalRule } from "../canonical.js";
-import { BUILTIN_CHAINS } from "../catalog/core.js";
+import { BUILTIN_CHAINS, BUILTIN_TARGETS } from "../catalog/core.js";
 import { ChainNode, exact } from "../ast/nodes.js";
 
 export class TreeBuilder {
@@ -58,8 +58,20 @@ export class TreeBuilder {
   private chainFor(cmd: Command, table: Table, name: string): Chain {
     const last = this.last;
     if (last !== null && last.name === name && last.table === cmd.table) return last;
-    return (this.last = this.findChain(cmd.table, name) ?? this.addChain(table, name, cmd, "implicit", false));
+    let c = this.findChain(cmd.table, name);
+    if (!c) {
+      c = this.addChain(table, name, cmd, "implicit", false);
+      if (this.format !== "script") (this.early ??= []).push({ cmd, chain: c, jump: false });
+    }
+    return (this.last = c);
   }
+
+  /**
+   * Rules that use a user chain before the file declares it (an append to it, or a jump to it): both backends
+   * refuse them, since a restore file acts on the chains as it has built them so far. Checked in finish(), when
+   * it is known which of those chains are declared later; one never declared is undefined-chain's.
+   */
+  private early: { cmd: Command; chain: Chain | string; jump: boolean }[] | null = null;
 
   /** Apply a command; a chain declaration (`:NAME` or -N) returns its chain, other commands undefined. */
   apply(cmd: Command): ChainNode | undefined {
@@ -87,6 +99,10 @@ export class TreeBuilder {
         if (chainName === null || !cmd.rule) return;
         const chain = this.chainFor(cmd, table, chainName);
         const rule = cmd.rule as { -readonly [K in keyof Rule]: Rule[K] };
+        const target = rule.target;
+        if (target !== null && target.spec === undefined && this.format !== "script" && !isBuiltinTarget(target.name) && (this.findChain(cmd.table, target.name)?.declaredBy ?? "implicit") === "implicit") {
+          (this.early ??= []).push({ cmd, chain: target.name, jump: true });
+        }
         rule.command = cmd;
         if (op === "append") chain.rules.push(cmd.rule);
         else if (op === "insert") {
@@ -185,6 +201,15 @@ export class TreeBuilder {
 
   /** Tables in first-seen order with rule positions computed. */
   finish(): Table[] {
+    for (const e of this.early ?? []) {
+      const chain = typeof e.chain === "string" ? this.findChain(e.cmd.table, e.chain) : e.chain;
+      if (!chain || chain.declaredBy === "implicit" || chain.builtin) continue;
+      const span = e.jump ? (e.cmd.rule?.target?.nameSpan ?? e.cmd.span) : (e.cmd.chainSpan ?? e.cmd.span);
+      const message = e.jump
+        ? `${e.cmd.rule?.target?.goto ? "-g" : "-j"} ${chain.name}: chain ${chain.name} is declared only further down the file; iptables-restore refuses a jump to a chain it has not created yet ("Chain '${chain.name}' does not exist"). Declare it before this line`
+        : `rule added to ${chain.name} before the file declares the chain; iptables-restore refuses it ("No chain/target/match by that name"). Declare it before this line`;
+      this.diagnostics.push({ code: "chain-not-found", message, span });
+    }
     const tables = [...this.tables.values()];
     for (const t of tables)
       for (const c of t.chains) {
@@ -214,3 +239,5 @@ export function ruleSignature(rule: Rule, family: Family = "ipv4"): string {
   }
   return key;
 }
+
+const isBuiltinTarget = (name: string) => (BUILTIN_TARGETS as readonly string[]).includes(name);

@@ -248,6 +248,14 @@ export const MISTAKES: Record<string, Operator> = {
   "negated address with a zero mask": onRules(/ -([sd]) (\d+\.\d+\.\d+\.\d+\/\d+|[0-9a-f:]+::?[0-9a-f:]*\/\d+)(?= )/, (m) => ` ! -${m[1]} ${m[2]!.replace(/\/\d+$/, "/0")}`),
   "tcp-reset by its alias without -p tcp": onRules(/-p tcp (-m tcp )?(.*-j REJECT --reject-with) tcp-reset/, "$2 tcp-rst"),
   "zero --limit-burst": onRules(/--limit-burst \d+/, "--limit-burst 0"),
+  "declaration moved below the rules": (lines) =>
+    blocksWithChains(lines, 1).flatMap((b) => {
+      const k = lines.findIndex((l, j) => j < b.commit && l.startsWith(`:${b.chains[0]} `));
+      if (k < 0) return [];
+      const moved = [...lines.slice(0, k), ...lines.slice(k + 1, b.commit), lines[k]!, ...lines.slice(b.commit)];
+      const uses = moved.flatMap((l, j) => (j > k - 1 && j < b.commit - 1 && new RegExp(`^-A ${b.chains[0]} | -[jg] ${b.chains[0]}(\\s|$)`).test(l) ? [j + 1] : []));
+      return [{ lines: moved, touched: [...uses, b.commit] }];
+    }).slice(0, 1),
   "-F of an undeclared chain": (lines) => {
     const commit = lines.findIndex((l) => l.trim() === "COMMIT");
     return commit < 0 ? [] : [{ lines: [...lines.slice(0, commit), "-F FWLINT-NONE", ...lines.slice(commit)], touched: [commit + 1] }];
