@@ -5,7 +5,8 @@
 import type { Chain, Command, Family, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
 import type { Span } from "../ast/span.js";
 import { canonicalRule } from "../canonical.js";
-import { BUILTIN_CHAINS, BUILTIN_TARGETS } from "../catalog/core.js";
+import { BUILTIN_CHAINS } from "../catalog/core.js";
+import { isBuiltinTarget } from "../catalog/index.js";
 import { ChainNode, exact } from "../ast/nodes.js";
 
 export class TreeBuilder {
@@ -239,5 +240,3 @@ export function ruleSignature(rule: Rule, family: Family = "ipv4"): string {
   }
   return key;
 }
-
-const isBuiltinTarget = (name: string) => (BUILTIN_TARGETS as readonly string[]).includes(name);
