@@ -2,7 +2,7 @@ import type { Chain, Option, Rule } from "../src/ast/iptables.js";
 import { isBuiltinChain } from "../src/catalog/index.js";
 import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/types.js";
 import { defineRule, type Finding } from "../src/rule.js";
-import { isHookName as isHook, quoteList } from "../src/validity/base.js";
+import { isHookName as isHook, legacyOnlyError, quoteList } from "../src/validity/base.js";
 import { describePath, graphOf, hooksReaching, pathTo, type Path, type RulesetGraph, GRAPH_ANALYSIS } from "../src/validity/graph.js";
 
 /** Hooks that reach the rule's chain: the built-in chain itself, or every built-in chain that jumps into it. */
@@ -41,6 +41,9 @@ export default defineRule({
       "user chain through jumps, and refuses the ruleset (`RULE_APPEND failed (Invalid argument)`).",
       "`-i` is refused in OUTPUT/POSTROUTING and `-o` in INPUT/PREROUTING (no such interface exists there); in a user",
       "chain reached from those chains iptables cannot check it and the rule silently never matches (a warning).",
+      "Hooks that only one option restricts (TCPMSS --clamp-mss-to-pmtu, physdev --physdev-out, policy --dir) are",
+      "checked by nf_tables in built-in chains only: in a user chain they are a warning (the legacy backend refuses",
+      "them), as TRACE outside raw is. `-j DROP` is refused anywhere in the nat table.",
     ].join(" "),
     bad: "*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -p tcp --dport 80 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n",
     good: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n",
@@ -74,6 +77,12 @@ export default defineRule({
     };
     const checkExtension = (spec: ExtensionSpec, span: Finding["span"], label: string) => {
       if (spec.tables && !spec.tables.includes(rule.table)) {
+        // iptables-nft turns TRACE into nft's `meta nftrace set 1`, which any table takes; xt_TRACE is raw-only
+        if (spec.name === "TRACE" && spec.type === "target") {
+          const severity = legacyOnlyError(ast);
+          report({ message: `${label} is only valid in the raw table on the legacy backend, not in ${rule.table}${severity === "error" ? "" : "; nf_tables takes it in any table"}`, span, severity });
+          return;
+        }
         report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""}, not in ${rule.table}`, span });
         return;
       }
@@ -111,8 +120,13 @@ export default defineRule({
             report({ message: `${what} in ${where(hook, path, rule.chain)} never matches there: ${msg}`, span: o.nameSpan, severity: "warning", ...related(path) });
           }
         } else {
-          report({ message: `${what}${ownerFlag ? ` (${ownerFlag} ${ownerName})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}`, span: o.nameSpan, ...related(path) });
-          blameJump(hook, path, what, o.nameSpan);
+          // An option's hooks are checked by the extension itself when the rule is added, against the hooks the
+          // kernel knows for the rule's chain: none for a user chain on nf_tables, so only the legacy backend
+          // refuses the option there (checked: TCPMSS --clamp-mss-to-pmtu, physdev --physdev-out, policy --dir)
+          const severity = path.length > 0 ? legacyOnlyError(ast) : "error";
+          const nft = severity === "error" ? "" : "; nf_tables takes it in a user chain, the legacy backend refuses it";
+          report({ message: `${what}${ownerFlag ? ` (${ownerFlag} ${ownerName})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}${nft}`, span: o.nameSpan, severity, ...related(path) });
+          if (severity === "error") blameJump(hook, path, what, o.nameSpan);
         }
         break;
       }
@@ -138,6 +152,9 @@ export default defineRule({
           for (const o of rule.target.options) checkOption(o, "-j", rule.target.name);
         }
         const t = rule.target;
+        if (t && !t.goto && t.name === "DROP" && rule.table === "nat") {
+          report({ message: `-j DROP in the nat table: iptables refuses it ("The nat table is not intended for filtering"); drop the packets in filter (or mangle, raw)`, span: t.nameSpan });
+        }
         if (t && !t.spec && isBuiltinChain(rule.table, t.name)) {
           report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: a rule cannot jump to a built-in chain (the kernel refuses it)`, span: t.nameSpan });
         }

@@ -256,6 +256,16 @@ export const MISTAKES: Record<string, Operator> = {
       const uses = moved.flatMap((l, j) => (j > k - 1 && j < b.commit - 1 && new RegExp(`^-A ${b.chains[0]} | -[jg] ${b.chains[0]}(\\s|$)`).test(l) ? [j + 1] : []));
       return [{ lines: moved, touched: [...uses, b.commit] }];
     }).slice(0, 1),
+  "DROP in nat": (lines) => {
+    const out: Edit[] = [];
+    let table = "";
+    lines.forEach((l, k) => {
+      if (l.startsWith("*")) table = l.slice(1).trim();
+      if (table === "nat" && isRule(l) && / -j (ACCEPT|RETURN|MASQUERADE)$/.test(l)) out.push({ lines: lines.map((x, j) => (j === k ? x.replace(/ -j \S+$/, " -j DROP") : x)), touched: [k + 1] });
+    });
+    return out;
+  },
+  "TRACE outside raw": onRules(/ -j (ACCEPT|DROP|RETURN)$/, " -j TRACE"),
   "-F of an undeclared chain": (lines) => {
     const commit = lines.findIndex((l) => l.trim() === "COMMIT");
     return commit < 0 ? [] : [{ lines: [...lines.slice(0, commit), "-F FWLINT-NONE", ...lines.slice(commit)], touched: [commit + 1] }];
