@@ -132,7 +132,7 @@ async function listRules(ns: Netns, c: Case): Promise<{ table: string; text: str
 const LEGACY_OPS = /declaration|policy|-N of|loop|built-in chain|chain name|negated protocol|zero mask|zero --limit-burst|TRACE outside/;
 
 /** Mutant kinds that have no script equivalent (restore-file layout) or mean something else in a script (an unclosed quote is a shell error; a chain command acts on the host's chains). */
-const NOT_IN_SCRIPTS = /closing quote|-F of an undeclared|-E onto|-E of a declared|COMMIT|table header|whitespace|indented|trailing space|declaration|policy on a user chain|-N of|-t in a rule|counters|-P on a user chain|comment line/;
+const NOT_IN_SCRIPTS = /closing quote|-X of a chain in use|-F of an undeclared|-E onto|-E of a declared|COMMIT|table header|whitespace|indented|trailing space|declaration|policy on a user chain|-N of|-t in a rule|counters|-P on a user chain|comment line/;
 
 function describeDisagreement(j: Judged): string {
   const kernel = j.kernel.ok ? "kernel ACCEPTS" : `kernel REJECTS at line ${j.kernel.line ?? "?"}: ${j.kernel.stderr.split("\n").filter((l) => l.trim() && !/^Try `/.test(l)).join(" | ")}`;

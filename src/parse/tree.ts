@@ -151,6 +151,7 @@ export class TreeBuilder {
         this.last = null;
         const victims = chainName === null ? table.chains.filter((c) => !c.builtin && c.rules.length === 0) : table.chains.filter((c) => c.name === chainName && !c.builtin);
         if (chainName !== null && !this.findChain(cmd.table, chainName)) this.noChain(cmd, "delete", chainName);
+        if (this.format !== "script" && this.busy(cmd, table, chainName === null ? table.chains.filter((c) => !c.builtin) : victims)) return;
         for (const v of victims) {
           table.chains.splice(table.chains.indexOf(v), 1);
           this.chainMap(table.name).delete(v.name);
@@ -192,6 +193,26 @@ export class TreeBuilder {
       case "list":
         return;
     }
+  }
+
+  /**
+   * `-X` refuses a chain that still has rules or that a rule still jumps to ("CHAIN_DEL failed (Device or
+   * resource busy)"); `-X` without a name tries every user chain of the table. The first such chain is reported,
+   * and the tree keeps the chains, as the refused command leaves them.
+   */
+  private busy(cmd: Command, table: Table, chains: readonly Chain[]): boolean {
+    for (const c of chains) {
+      let why: string | undefined;
+      if (c.rules.length > 0) why = `it still has ${c.rules.length} rule${c.rules.length === 1 ? "" : "s"}; flush it first (-F ${c.name})`;
+      else {
+        const from = table.chains.find((o) => o.rules.some((r) => r.target !== null && r.target.spec === undefined && r.target.name === c.name));
+        if (from) why = `a rule in ${from.name} still jumps to it`;
+      }
+      if (why === undefined) continue;
+      this.diagnostics.push({ code: "chain-busy", message: `cannot delete chain ${c.name}: ${why} ("CHAIN_DEL failed (Device or resource busy)")`, span: cmd.span });
+      return true;
+    }
+    return false;
   }
 
   /** A restore file acts on the chains as it has built them so far: naming a missing one fails the restore. */

@@ -266,6 +266,11 @@ export const MISTAKES: Record<string, Operator> = {
     return out;
   },
   "TRACE outside raw": onRules(/ -j (ACCEPT|DROP|RETURN)$/, " -j TRACE"),
+  "-X of a chain in use": (lines) =>
+    blocksWithChains(lines, 1)
+      .filter((b) => lines.some((l, j) => j < b.commit && (l.startsWith(`-A ${b.chains[0]} `) || new RegExp(` -[jg] ${b.chains[0]}(\\s|$)`).test(l))))
+      .map((b) => ({ lines: [...lines.slice(0, b.commit), `-X ${b.chains[0]}`, ...lines.slice(b.commit)], touched: [b.commit + 1] }))
+      .slice(0, 1),
   "-F of an undeclared chain": (lines) => {
     const commit = lines.findIndex((l) => l.trim() === "COMMIT");
     return commit < 0 ? [] : [{ lines: [...lines.slice(0, commit), "-F FWLINT-NONE", ...lines.slice(commit)], touched: [commit + 1] }];
