@@ -108,16 +108,12 @@ export class TreeBuilder {
         if (op === "append") chain.rules.push(cmd.rule);
         else if (op === "insert") {
           const at = (cmd.index ?? 1) - 1;
-          if (at > chain.rules.length && this.format !== "script") {
-            this.diagnostics.push({ code: "index-out-of-range", message: `cannot insert at position ${cmd.index} of ${chainName}: the chain has ${chain.rules.length} rule(s) at this point`, span: cmd.span });
-          }
+          if (at > chain.rules.length) this.refuse("index-out-of-range", `cannot insert at position ${cmd.index} of ${chainName}: the chain has ${chain.rules.length} rule(s) at this point`, cmd.span);
           chain.rules.splice(Math.min(Math.max(at, 0), chain.rules.length), 0, cmd.rule);
         } else {
           const at = (cmd.index ?? 1) - 1;
           if (at < chain.rules.length && at >= 0) chain.rules[at] = cmd.rule;
-          else if (this.format !== "script") {
-            this.diagnostics.push({ code: "index-out-of-range", message: `cannot replace rule ${cmd.index} of ${chainName}: the chain has ${chain.rules.length} rule(s) at this point`, span: cmd.span });
-          }
+          else this.refuse("index-out-of-range", `cannot replace rule ${cmd.index} of ${chainName}: the chain has ${chain.rules.length} rule(s) at this point`, cmd.span);
         }
         return;
       }
@@ -125,7 +121,7 @@ export class TreeBuilder {
         if (chainName === null) return;
         const chain = this.findChain(cmd.table, chainName);
         if (!chain) {
-          if (this.format !== "script") this.diagnostics.push({ code: "delete-not-found", message: `cannot delete from ${chainName}: no such chain at this point`, span: cmd.span });
+          this.refuse("delete-not-found", `cannot delete from ${chainName}: no such chain at this point`, cmd.span);
           return;
         }
         let at = -1;
@@ -135,7 +131,7 @@ export class TreeBuilder {
           at = chain.rules.findIndex((r) => ruleSignature(r, this.family) === key);
         }
         if (at >= 0) chain.rules.splice(at, 1);
-        else if (this.format !== "script") this.diagnostics.push({ code: "delete-not-found", message: `no matching rule to delete in ${chainName} at this point`, span: cmd.span });
+        else this.refuse("delete-not-found", `no matching rule to delete in ${chainName} at this point`, cmd.span);
         return;
       }
       case "flush": {
@@ -151,7 +147,7 @@ export class TreeBuilder {
         this.last = null;
         const victims = chainName === null ? table.chains.filter((c) => !c.builtin && c.rules.length === 0) : table.chains.filter((c) => c.name === chainName && !c.builtin);
         if (chainName !== null && !this.findChain(cmd.table, chainName)) this.noChain(cmd, "delete", chainName);
-        if (this.format !== "script" && this.busy(cmd, table, chainName === null ? table.chains.filter((c) => !c.builtin) : victims)) return;
+        if (this.busy(cmd, table, chainName === null ? table.chains.filter((c) => !c.builtin) : victims)) return;
         for (const v of victims) {
           table.chains.splice(table.chains.indexOf(v), 1);
           this.chainMap(table.name).delete(v.name);
@@ -173,12 +169,12 @@ export class TreeBuilder {
         }
         const to = cmd.argument.text;
         if (this.findChain(cmd.table, to)) {
-          if (this.format !== "script") this.diagnostics.push({ code: "chain-exists", message: `cannot rename ${chainName} to ${to}: table ${cmd.table} already has a chain ${to} at this point`, span: cmd.span });
+          this.refuse("chain-exists", `cannot rename ${chainName} to ${to}: table ${cmd.table} already has a chain ${to} at this point`, cmd.span);
           return;
         }
         // nf_tables cannot rename a chain its own transaction creates, and a restore creates every chain it declares
-        if (this.format !== "script" && c.declaredBy !== "implicit") {
-          this.diagnostics.push({ code: "rename-declared", message: `nf_tables refuses to rename ${chainName}: this file creates the chain, and a chain cannot be renamed in the restore that creates it ("CHAIN_RENAME failed"); declare it as ${to} instead`, span: cmd.span });
+        if (c.declaredBy !== "implicit") {
+          this.refuse("rename-declared", `nf_tables refuses to rename ${chainName}: this file creates the chain, and a chain cannot be renamed in the restore that creates it ("CHAIN_RENAME failed"); declare it as ${to} instead`, cmd.span);
         }
         this.last = null;
         this.chainMap(table.name).delete(c.name);
@@ -196,20 +192,34 @@ export class TreeBuilder {
   }
 
   /**
+   * What iptables-restore refuses in a restore file, which acts on the ruleset as it has built it so far. A
+   * script acts on the host's ruleset, which fwlint cannot see: nothing is reported for it.
+   */
+  private refuse(code: string, message: string, span: Span): void {
+    if (this.format !== "script") this.diagnostics.push({ code, message, span });
+  }
+
+  /**
    * `-X` refuses a chain that still has rules or that a rule still jumps to ("CHAIN_DEL failed (Device or
    * resource busy)"); `-X` without a name tries every user chain of the table. The first such chain is reported,
-   * and the tree keeps the chains, as the refused command leaves them.
+   * and the tree keeps the chains, as the refused command leaves them. Not in scripts.
    */
   private busy(cmd: Command, table: Table, chains: readonly Chain[]): boolean {
-    for (const c of chains) {
-      let why: string | undefined;
-      if (c.rules.length > 0) why = `it still has ${c.rules.length} rule${c.rules.length === 1 ? "" : "s"}; flush it first (-F ${c.name})`;
-      else {
-        const from = table.chains.find((o) => o.rules.some((r) => r.target !== null && r.target.spec === undefined && r.target.name === c.name));
-        if (from) why = `a rule in ${from.name} still jumps to it`;
+    if (this.format === "script" || chains.length === 0) return false;
+    // the chain each jump target name is first jumped to from, in one pass over the table (not one per chain)
+    const jumpedFrom = new Map<string, Chain>();
+    for (const o of table.chains) {
+      for (const r of o.rules) {
+        const t = r.target;
+        if (t !== null && t.spec === undefined && !jumpedFrom.has(t.name)) jumpedFrom.set(t.name, o);
       }
+    }
+    for (const c of chains) {
+      const from = jumpedFrom.get(c.name);
+      const why =
+        c.rules.length > 0 ? `it still has ${c.rules.length} rule${c.rules.length === 1 ? "" : "s"}; flush it first (-F ${c.name})` : from ? `a rule in ${from.name} still jumps to it` : undefined;
       if (why === undefined) continue;
-      this.diagnostics.push({ code: "chain-busy", message: `cannot delete chain ${c.name}: ${why} ("CHAIN_DEL failed (Device or resource busy)")`, span: cmd.span });
+      this.refuse("chain-busy", `cannot delete chain ${c.name}: ${why} ("CHAIN_DEL failed (Device or resource busy)")`, cmd.span);
       return true;
     }
     return false;
@@ -217,8 +227,7 @@ export class TreeBuilder {
 
   /** A restore file acts on the chains as it has built them so far: naming a missing one fails the restore. */
   private noChain(cmd: Command, what: string, name: string): void {
-    if (this.format === "script") return;
-    this.diagnostics.push({ code: "chain-not-found", message: `cannot ${what} ${name}: no such chain in table ${cmd.table} at this point`, span: cmd.span });
+    this.refuse("chain-not-found", `cannot ${what} ${name}: no such chain in table ${cmd.table} at this point`, cmd.span);
   }
 
   /** Tables in first-seen order with rule positions computed. */
@@ -230,7 +239,7 @@ export class TreeBuilder {
       const message = e.jump
         ? `${e.cmd.rule?.target?.goto ? "-g" : "-j"} ${chain.name}: chain ${chain.name} is declared only further down the file; iptables-restore refuses a jump to a chain it has not created yet ("Chain '${chain.name}' does not exist"). Declare it before this line`
         : `rule added to ${chain.name} before the file declares the chain; iptables-restore refuses it ("No chain/target/match by that name"). Declare it before this line`;
-      this.diagnostics.push({ code: "chain-not-found", message, span });
+      this.refuse("chain-not-found", message, span);
     }
     const tables = [...this.tables.values()];
     for (const t of tables)
