@@ -1,9 +1,9 @@
 import type { Family, Match, Option, Ruleset, Target } from "../src/ast/iptables.js";
-import { PROTOCOLS, checkValueKept, parsePortRange } from "../src/catalog/index.js";
-import type { OptionSpec, ValueKind } from "../src/catalog/types.js";
+import { PROTOCOLS, parsePortRange } from "../src/catalog/index.js";
+import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
 import { legacyOnlyError, quoteList } from "../src/validity/base.js";
-import { hasDynamicWords, holderLabel, protocolOf } from "../src/validity/rules-util.js";
+import { hasDynamicWords, holderLabel, protocolOf, valueConstraint } from "../src/validity/rules-util.js";
 
 function protocolName(n: number): string {
   return Object.entries(PROTOCOLS).find(([, v]) => v === n)?.[0] ?? String(n);
@@ -78,7 +78,8 @@ type Protocol = ReturnType<typeof protocolOf>;
 // translatedByNft.
 // (Plain functions, and texts made only for a finding: closures and strings per rule were garbage on 100k rules.)
 const has = (proto: Protocol, list: readonly number[]) => proto?.number !== undefined && !proto.negated && list.includes(proto.number);
-const lenient = (proto: Protocol, spec: OptionSpec, list: readonly number[]) => (proto?.negated === true && spec.negatedProtocolOk === true) || has(proto, list);
+/** The rule's -p satisfies an option that needs one of `spec.protocols`. */
+const satisfies = (proto: Protocol, spec: OptionSpec) => (proto?.negated === true && spec.negatedProtocolOk === true) || has(proto, spec.protocols!);
 
 /**
  * iptables-nft turns a tcp or udp match into nftables' own expressions when it can (`th dport 22`, TCP flags as
@@ -113,23 +114,13 @@ function translatedByNft(m: Match): boolean {
 const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
 const given = (proto: Protocol) => (proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.valueText(0)!}` : "this rule has no -p");
 
-function canonicalOf(kind: ValueKind, text: string, family: Family, spec: OptionSpec, holder: Match | Target): string {
-  const r = checkValueKept(kind, text, family, spec, holder.spec?.name);
-  return r.ok ? r.canonical : text;
-}
-
 function checkOption(o: Option, holder: Match | Target, proto: Protocol, family: Family, report: RuleContext<Ruleset>["report"]): void {
   const spec: OptionSpec | undefined = o.spec;
   if (!spec) return;
-  if (spec.protocols?.length && !lenient(proto, spec, spec.protocols)) {
+  if (spec.protocols?.length && !satisfies(proto, spec)) {
     report({ message: `${o.written} (${holderLabel(holder)}) needs ${needs(spec.protocols)} (${given(proto)})`, span: o.nameSpan });
     return;
   }
-  const v = o.valueText(0);
-  // constraints are keyed by the canonical value: `--reject-with tcp-rst` (an alias) and `tcp` (an
-  // abbreviation) are tcp-reset
-  const kind = spec.kinds?.[0];
-  const key = v !== undefined && spec.valueConstraints && kind && !o.valueDynamic(0) ? canonicalOf(kind, v, family, spec, holder) : v;
-  const byValue = key !== undefined ? spec.valueConstraints?.[key]?.protocols : undefined;
-  if (byValue?.length && !has(proto, byValue)) report({ message: `${o.written} ${v} (${holderLabel(holder)}) needs ${needs(byValue)} (${given(proto)})`, span: o.values[0]!.span });
+  const byValue = spec.valueConstraints ? valueConstraint(o, family, holder.spec?.name)?.protocols : undefined;
+  if (byValue?.length && !has(proto, byValue)) report({ message: `${o.written} ${o.valueText(0)!} (${holderLabel(holder)}) needs ${needs(byValue)} (${given(proto)})`, span: o.values[0]!.span });
 }

@@ -4,6 +4,7 @@ import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/
 import { defineRule, type Finding } from "../src/rule.js";
 import { isHookName as isHook, legacyOnlyError, quoteList } from "../src/validity/base.js";
 import { describePath, graphOf, hooksReaching, pathTo, type Path, type RulesetGraph, GRAPH_ANALYSIS } from "../src/validity/graph.js";
+import { valueConstraint } from "../src/validity/rules-util.js";
 
 /** Hooks that reach the rule's chain: the built-in chain itself, or every built-in chain that jumps into it. */
 function reach(graph: RulesetGraph, rule: Rule, chain: Chain | undefined): Hook[] {
@@ -77,10 +78,9 @@ export default defineRule({
     };
     const checkExtension = (spec: ExtensionSpec, span: Finding["span"], label: string) => {
       if (spec.tables && !spec.tables.includes(rule.table)) {
-        // iptables-nft turns TRACE into nft's `meta nftrace set 1`, which any table takes; xt_TRACE is raw-only
-        if (spec.name === "TRACE" && spec.type === "target") {
+        if (spec.tablesLegacyOnly) {
           const severity = legacyOnlyError(ast);
-          report({ message: `${label} is only valid in the raw table on the legacy backend, not in ${rule.table}${severity === "error" ? "" : "; nf_tables takes it in any table"}`, span, severity });
+          report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""} on the legacy backend, not in ${rule.table}${severity === "error" ? "" : "; nf_tables takes it in any table"}`, span, severity });
           return;
         }
         report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""}, not in ${rule.table}`, span });
@@ -96,14 +96,13 @@ export default defineRule({
       }
     };
     /** `owner`: "-m tcp", "-j DNAT", or "" for a criterion; built only for a message. */
-    const checkOption = (o: Option, ownerFlag: "" | "-m" | "-j", ownerName: string) => {
+    const checkOption = (o: Option, ownerFlag: "" | "-m" | "-j", ownerName: string, extension?: string) => {
       const spec: OptionSpec | undefined = o.spec;
       if (!spec || hooks.length === 0) return;
       // -i/-o: iptables refuses them in the built-in chains the catalog excludes; deeper in they never match
       const interfaceHooks = spec.name === "-i" || spec.name === "-o" ? spec.hooks : undefined;
       const allowed = interfaceHooks ?? spec.hooks;
-      const first = spec.valueConstraints ? o.valueText(0) : undefined;
-      const byValue = first !== undefined ? spec.valueConstraints![first]?.hooks : undefined;
+      const byValue = spec.valueConstraints ? valueConstraint(o, ast.family, extension)?.hooks : undefined;
       if (allowed) checkList(o, ownerFlag, ownerName, allowed, interfaceHooks !== undefined, o.written);
       if (byValue) checkList(o, ownerFlag, ownerName, byValue, interfaceHooks !== undefined && byValue === allowed, `${o.written} ${o.valueText(0) ?? ""}`);
     };
@@ -145,11 +144,11 @@ export default defineRule({
         for (const m of rule.matches) {
           // spans and labels are built only for a finding (a span is computed on demand, with a line lookup)
           if (m.spec && misplaced(m.spec, rule.table, hooks)) checkExtension(m.spec, m.headSpan, `match ${m.module}`);
-          for (const o of m.options) checkOption(o, "-m", m.module);
+          for (const o of m.options) checkOption(o, "-m", m.module, m.spec?.name);
         }
         if (rule.target?.spec) {
           if (misplaced(rule.target.spec, rule.table, hooks)) checkExtension(rule.target.spec, rule.target.nameSpan, `target ${rule.target.name}`);
-          for (const o of rule.target.options) checkOption(o, "-j", rule.target.name);
+          for (const o of rule.target.options) checkOption(o, "-j", rule.target.name, rule.target.spec.name);
         }
         const t = rule.target;
         if (t && !t.goto && t.name === "DROP" && rule.table === "nat") {

@@ -511,6 +511,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     type: "target",
     families: ["ipv4", "ipv6"],
     tables: ["raw"],
+    tablesLegacyOnly: true,
     verdict: "continue",
     description: "Trace the packet through the rules (raw table; iptables-nft turns it into nftrace and accepts it anywhere)",
     options: [],

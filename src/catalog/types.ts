@@ -206,6 +206,11 @@ export interface ExtensionSpec {
   readonly implicitFor?: readonly string[];
   /** Tables where the kernel accepts the target or match (undefined: any table). */
   readonly tables?: readonly TableName[];
+  /**
+   * `tables` binds the legacy backend only: iptables-nft turns the extension into nftables' own expression,
+   * which any table takes (TRACE becomes `meta nftrace set 1`).
+   */
+  readonly tablesLegacyOnly?: boolean;
   /** Built-in hooks where the kernel accepts the target or match (undefined: any hook). */
   readonly hooks?: readonly Hook[];
   /** Groups of options of which at least one must be present (e.g. MARK needs one of --set-mark, --set-xmark, …). */

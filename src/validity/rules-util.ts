@@ -1,7 +1,8 @@
 /** Helpers the validity rules share for walking rules and their options. */
-import { criterion, type Match, type Option, type Rule, type RuleItem, type Target } from "../ast/iptables.js";
+import { criterion, type Family, type Match, type Option, type Rule, type RuleItem, type Target } from "../ast/iptables.js";
 import type { Span } from "../ast/span.js";
-import { protocolNumber } from "../catalog/index.js";
+import { checkValueKept, protocolNumber } from "../catalog/index.js";
+import type { OptionSpec } from "../catalog/types.js";
 
 /** The `-p` criterion of a rule and its protocol number (undefined when unknown or absent). */
 export function protocolOf(rule: Rule): { option: Option; number: number | undefined; negated: boolean } | undefined {
@@ -50,4 +51,18 @@ export function holderLabel(holder: Match | Target): string {
 /** Where a match (its `-m NAME`) or a target (its name) is written. */
 export function holderSpan(holder: Match | Target): Span {
   return holder.kind === "Match" ? holder.headSpan : holder.nameSpan;
+}
+
+/**
+ * The catalog's per-value restriction for an option's first value (REJECT tcp-reset needs -p tcp; policy --dir
+ * in/out hooks). It is keyed by the canonical value, so the value is canonicalised first: `--reject-with tcp-rst`
+ * (an alias) and `tcp` (an abbreviation) are tcp-reset. `extension`: the match or target holding the option.
+ */
+export function valueConstraint(o: Option, family: Family, extension: string | undefined): NonNullable<OptionSpec["valueConstraints"]>[string] | undefined {
+  const spec = o.spec;
+  const text = o.valueText(0);
+  if (!spec?.valueConstraints || text === undefined) return undefined;
+  const kind = spec.kinds?.[0];
+  const r = kind && !o.valueDynamic(0) ? checkValueKept(kind, text, family, spec, extension) : undefined;
+  return spec.valueConstraints[r?.ok ? r.canonical : text];
 }
