@@ -52,11 +52,13 @@ export default defineRule({
         else if (r.warning && !HOST_DEPENDENT.test(r.warning)) report({ message: `${o.written} ${text}: ${r.warning}`, span: o.values[k]!.span, severity: "warning" });
         else if (spec.legacyMin !== undefined && Number(parseUnsigned(text)) < spec.legacyMin) {
           const severity = legacyOnlyError(ast);
-          report({ message: `${o.written} ${text}: the legacy backend refuses a value below ${spec.legacyMin}${severity === "error" ? "" : "; nf_tables takes it and uses its default instead"}`, span: o.values[k]!.span, severity });
+          report({ message: `${o.written} ${text}: the legacy backend refuses a value below ${spec.legacyMin}${severity === "error" ? "" : "; nf_tables takes it and uses its default instead"}`, span: o.values[k]!.span, severity, stage: "kernel" });
         }
       }
     };
     return {
+      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
+      removed: true,
       rule(rule) {
         for (const c of rule.criteria) checkOption(c, undefined);
         for (const m of rule.matches) for (const o of m.options) checkOption(o, m.spec?.name);
@@ -104,6 +106,7 @@ function negatedEverything(rule: Rule, family: Family, legacy: boolean, report: 
           : `! ${c.written} ${text} negates every address: the nf_tables backend refuses the rule ("RULE_APPEND failed (Invalid argument)"); the legacy backend takes it and the rule matches no packet`,
         span: c.bangSpan ?? c.span,
         severity: legacy ? "warning" : "error",
+        stage: "kernel",
       });
     }
   }

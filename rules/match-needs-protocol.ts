@@ -25,6 +25,8 @@ export default defineRule({
   },
   create({ ast, report }) {
     return {
+      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
+      removed: true,
       rule(rule) {
         if (hasDynamicWords(rule)) return;
         const proto = protocolOf(rule);
@@ -42,13 +44,14 @@ export default defineRule({
           if (proto?.negated && translatedByNft(m)) {
             const severity = legacyOnlyError(ast);
             report({
+              stage: "kernel",
               message: `match ${m.module} on a negated protocol (${given(proto)}): the legacy backend refuses the rule${severity === "error" ? "" : `; nf_tables accepts it, and then tests the bytes where ${m.module.toUpperCase()} keeps ${m.module === "tcp" ? "its ports and flags" : "its ports"} in the header of every other protocol`}. Give the protocol the match is for: -p ${m.module}`,
               span: m.headSpan,
               severity,
             });
             continue;
           }
-          report({ message: `match ${m.module} needs ${needs(list)} (${given(proto)}); the kernel refuses it otherwise`, span: m.headSpan });
+          report({ message: `match ${m.module} needs ${needs(list)} (${given(proto)}); the kernel refuses it otherwise`, span: m.headSpan, ...stageOf(m) });
         }
         const t = rule.target;
         // a port in a NAT range (--to-destination 10.0.0.2:80) needs some -p, any protocol, even negated
@@ -61,7 +64,7 @@ export default defineRule({
           }
         }
         if (t?.spec?.protocols?.length && !has(proto, t.spec.protocols)) {
-          report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given(proto)}); the kernel refuses it otherwise`, span: t.nameSpan });
+          report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given(proto)}); the kernel refuses it otherwise`, span: t.nameSpan, ...stageOf(t) });
         }
         for (const m of rule.matches) for (const o of m.options) checkOption(o, m, proto, ast.family, report);
         if (t) for (const o of t.options) checkOption(o, t, proto, ast.family, report);
@@ -111,6 +114,18 @@ function translatedByNft(m: Match): boolean {
   }
   return translated;
 }
+const KERNEL = { stage: "kernel" } as const;
+const TRANSLATE = { stage: "translate" } as const;
+
+/**
+ * Who refuses an extension without its protocol (checked with a rule taken out again): iptables itself for
+ * multiport; iptables-nft while it translates a tcp or udp match it can translate (the legacy backend leaves
+ * that to the kernel); otherwise the kernel.
+ */
+function stageOf(x: Match | Target): { readonly stage?: "translate" | "kernel" } {
+  if (x.spec?.protocolsCheckedByIptables) return {};
+  return x.kind === "Match" && translatedByNft(x) ? TRANSLATE : KERNEL;
+}
 const needs = (list: readonly number[]) => quoteList(list.map((n) => `-p ${protocolName(n)}`));
 const given = (proto: Protocol) => (proto ? `this rule has ${proto.negated ? "! " : ""}-p ${proto.option.valueText(0)!}` : "this rule has no -p");
 
@@ -118,9 +133,9 @@ function checkOption(o: Option, holder: Match | Target, proto: Protocol, family:
   const spec: OptionSpec | undefined = o.spec;
   if (!spec) return;
   if (spec.protocols?.length && !satisfies(proto, spec)) {
-    report({ message: `${o.written} (${holderLabel(holder)}) needs ${needs(spec.protocols)} (${given(proto)})`, span: o.nameSpan });
+    report({ message: `${o.written} (${holderLabel(holder)}) needs ${needs(spec.protocols)} (${given(proto)})`, span: o.nameSpan, ...(spec.protocolsCheckedByIptables ? {} : KERNEL) });
     return;
   }
   const byValue = spec.valueConstraints ? valueConstraint(o, family, holder.spec?.name)?.protocols : undefined;
-  if (byValue?.length && !has(proto, byValue)) report({ message: `${o.written} ${o.valueText(0)!} (${holderLabel(holder)}) needs ${needs(byValue)} (${given(proto)})`, span: o.values[0]!.span });
+  if (byValue?.length && !has(proto, byValue)) report({ message: `${o.written} ${o.valueText(0)!} (${holderLabel(holder)}) needs ${needs(byValue)} (${given(proto)})`, span: o.values[0]!.span, ...KERNEL });
 }

@@ -12,4 +12,5 @@ ruleTests(rule, [
   { name: "\"!\" before and after one option (address)", text: restore("nat", "-A POSTROUTING -s 192.168.122.0/24 ! -d ! 192.168.122.0/24 -j MASQUERADE"), expect: ["2:41 error"] },
   { name: "\"!\" before and after one option (port)", text: restore("filter", "-A INPUT -p tcp ! --dport ! 80 -j DROP"), expect: ["2:27 error"] },
   { name: "\"!\" before one option only is fine", text: restore("filter", "-A INPUT -p tcp ! --dport 80 -j DROP"), expect: [] },
+  { name: "unclosed --log-prefix quote in a rule deleted again: iptables reads the value when the rule is added", text: restore("filter", '-A INPUT -j LOG --log-prefix "in: ', "-D INPUT 1"), expect: ["2:30 error"], message: /refuses a newline/ },
 ]);

@@ -1,4 +1,4 @@
-import { allRules, type Option, type ParseDiagnostic, type Ruleset } from "../src/ast/iptables.js";
+import type { Option, ParseDiagnostic, Ruleset } from "../src/ast/iptables.js";
 import { defineRule } from "../src/rule.js";
 
 /** Parse diagnostics that are about the shape of the text itself (other codes belong to validity rules). */
@@ -57,8 +57,10 @@ export default defineRule({
 
 /** The option whose unclosed quote `d` reports, when that option refuses a value with a newline. */
 function newlineRefusedBy(ast: Ruleset, d: ParseDiagnostic): Option | undefined {
-  for (const rule of allRules(ast)) {
-    if (rule.span.line !== d.span.line) continue;
+  // every command's rule, including one the file takes out again: iptables reads the value when it is added
+  for (const cmd of ast.commands) {
+    const rule = cmd.rule;
+    if (!rule || rule.span.line !== d.span.line) continue;
     for (const holder of rule.target ? [...rule.matches, rule.target] : rule.matches) {
       for (const o of holder.options) if (o.spec?.refusesNewline && o.span.offset <= d.span.offset && d.span.offset < o.span.endOffset) return o;
     }

@@ -1,4 +1,4 @@
-import type { Chain, Option, Rule } from "../src/ast/iptables.js";
+import { removalOf, type Chain, type Option, type Rule } from "../src/ast/iptables.js";
 import { isBuiltinChain } from "../src/catalog/index.js";
 import type { ExtensionSpec, Hook, OptionSpec, TableName } from "../src/catalog/types.js";
 import { defineRule, type Finding } from "../src/rule.js";
@@ -58,6 +58,8 @@ export default defineRule({
     let rule!: Rule;
     let chain: Chain | undefined;
     let hooks: Hook[] = [];
+    let removed = false;
+    const anyRemoved = ast.removedRules.length > 0;
 
     // the jumps from a hook to this rule's chain, rebuilt only for a message
     const pathOf = (hook: Hook): Path => (chain && !chain.builtin ? pathTo(graph, chain, hook) : []);
@@ -80,17 +82,17 @@ export default defineRule({
       if (spec.tables && !spec.tables.includes(rule.table)) {
         if (spec.tablesLegacyOnly) {
           const severity = legacyOnlyError(ast);
-          report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""} on the legacy backend, not in ${rule.table}${severity === "error" ? "" : "; nf_tables takes it in any table"}`, span, severity });
+          report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""} on the legacy backend, not in ${rule.table}${severity === "error" ? "" : "; nf_tables takes it in any table"}`, span, severity, stage: "kernel" });
           return;
         }
-        report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""}, not in ${rule.table}`, span });
+        report({ message: `${label} is only valid in the ${quoteList([...spec.tables])} table${spec.tables.length > 1 ? "s" : ""}, not in ${rule.table}`, span, stage: "kernel" });
         return;
       }
       if (!spec.hooks) return;
       for (const hook of hooks) {
         if (spec.hooks.includes(hook)) continue;
         const path = pathOf(hook);
-        report({ message: `${label} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...spec.hooks])}${spec.tables ? ` of ${quoteList([...spec.tables as TableName[]])}` : ""}`, span, ...related(path) });
+        report({ message: `${label} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...spec.hooks])}${spec.tables ? ` of ${quoteList([...spec.tables as TableName[]])}` : ""}`, span, stage: "kernel", ...related(path) });
         blameJump(hook, path, label, span);
         return;
       }
@@ -124,7 +126,7 @@ export default defineRule({
           // refuses the option there (checked: TCPMSS --clamp-mss-to-pmtu, physdev --physdev-out, policy --dir)
           const severity = path.length > 0 ? legacyOnlyError(ast) : "error";
           const nft = severity === "error" ? "" : "; nf_tables takes it in a user chain, the legacy backend refuses it";
-          report({ message: `${what}${ownerFlag ? ` (${ownerFlag} ${ownerName})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}${nft}`, span: o.nameSpan, severity, ...related(path) });
+          report({ message: `${what}${ownerFlag ? ` (${ownerFlag} ${ownerName})` : ""} is not allowed in ${where(hook, path, rule.chain)}; it is valid only in ${quoteList([...list])}${nft}`, span: o.nameSpan, severity, stage: "kernel", ...related(path) });
           if (severity === "error") blameJump(hook, path, what, o.nameSpan);
         }
         break;
@@ -132,12 +134,18 @@ export default defineRule({
     };
 
     return {
+      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
+      removed: true,
       rule(r) {
         // the walk gives the rules chain by chain: the chain and its hooks (which depend on the chain only) are
         // looked up when the chain changes
-        if (rule === undefined || r.chain !== rule.chain || r.table !== rule.table) {
+        const gone = anyRemoved && removalOf(ast, r) !== undefined;
+        if (rule === undefined || r.chain !== rule.chain || r.table !== rule.table || gone !== removed) {
           chain = graph.tables.get(r.table)?.byName.get(r.chain);
-          hooks = reach(graph, r, chain);
+          // a rule taken out again is checked when it is added: by nf_tables against its chain's hooks, which
+          // a user chain has none of then (the legacy backend checks hooks at COMMIT, when the rule is gone)
+          hooks = gone && !chain?.builtin ? [] : reach(graph, r, chain);
+          removed = gone;
         }
         rule = r;
         for (const c of rule.criteria) checkOption(c, "", "");

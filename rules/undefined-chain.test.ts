@@ -18,4 +18,7 @@ ruleTests(rule, [
   { name: "script: built-in chain of another table is an error", format: "script", text: "iptables -t nat -A FORWARD -j ACCEPT\n", expect: ["1:20 error"] },
   { name: "iptables -S", format: "list-rules", text: "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-N A\n-A INPUT -j B\n", expect: ["5:13 error"] },
   { name: "script: chain names from unresolved variables are not judged", format: "script", text: "iptables -A $CHAIN -j DROP\niptables -A INPUT -j ${CHAIN}_LOG\n", expect: [] },
+  // rules the file takes out again (src/validity/removed.ts)
+  { name: "a jump to a chain that never exists, deleted again", text: restore("filter", "-A INPUT -j NOPE", "-D INPUT 1"), expect: ["2:13 error"], message: /-D at line 3 takes the rule out again/ },
+  { name: "a jump to a chain that existed when the rule was added, both deleted later", text: restore("filter", ":C - [0:0]", "-A INPUT -j C", "-D INPUT 1", "-X C"), expect: [] },
 ]);

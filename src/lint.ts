@@ -9,6 +9,7 @@ import { applyDirectives, collectDirectives } from "./directives.js";
 import { MODEL_ANALYSIS } from "./model/index.js";
 import { detectFormat, parse } from "./parse/index.js";
 import type { FileKind, Finding, LintRule, ProjectFacts, ProjectFile, ProjectFileHead, RuleContext } from "./rule.js";
+import { removalFilter } from "./validity/removed.js";
 import { ListenerError, walkRuleset, type RuleListeners } from "./walk.js";
 import { lintRules as registry } from "../rules/index.js";
 
@@ -277,14 +278,14 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
   files.forEach((file, k) => {
     const out = perFile[k]!;
     const config = configs[k]!;
-    const sink = (rule: LintRule, f: Finding, severity: Severity) => {
+    const fileSink = (rule: LintRule, f: Finding, severity: Severity) => {
       const d = toDiagnostic(rule, f, severity);
       const key = `${d.ruleId}\0${d.span.offset}\0${d.span.endOffset}\0${d.message}`;
       if (!out.has(key)) out.set(key, d);
     };
     if (file.daemon) {
       const memo = new Map<string, unknown>();
-      for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, sink, options.timing);
+      for (const rule of rules) if (rule.language === "daemon-json") runRule(rule, file.daemon, file, config, memo, fileSink, options.timing);
     }
     if (file.rulesets.length) {
       const enabled = rules.filter((r) => r.language === "iptables" && enabledIn(r, config));
@@ -295,6 +296,14 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
       const collect = options.collectGarbage && file.text.length >= COLLECT_BEFORE_MODEL_CHARS ? options.collectGarbage : null;
       for (const ruleset of file.rulesets) {
         const memo = new Map<string, unknown>();
+        // findings on rules the file takes out again: kept, with a note, or dropped (src/validity/removed.ts)
+        const removal = removalFilter(ruleset);
+        const sink: typeof fileSink = removal
+          ? (rule, f, severity) => {
+              const kept = removal(f);
+              if (kept) fileSink(rule, kept, severity);
+            }
+          : fileSink;
         let collected = collect === null;
         const collectBefore = (group: readonly LintRule[]) => {
           if (!collected && group.some((rule) => rule.uses?.includes(MODEL_ANALYSIS)) && !memo.has(MODEL_ANALYSIS)) {

@@ -47,6 +47,15 @@ export interface Finding {
   readonly suggestions?: readonly Suggestion[];
   /** Project rules only: the file the finding is in (default: the first file of the project). */
   readonly filePath?: string;
+  /**
+   * Where iptables refuses what an iptables finding reports, when it is not while reading the rule (the
+   * default, which both backends do for every rule a file adds, even one it takes out again):
+   * - "translate": iptables-nft, when it turns the rule into nftables expressions; the legacy backend leaves
+   *   the check to the kernel;
+   * - "kernel": the kernel, when the rule is added on nf_tables and at COMMIT on the legacy backend.
+   * It decides whether the finding stands on a rule a restore file takes out again (src/validity/removed.ts).
+   */
+  readonly stage?: "translate" | "kernel";
 }
 
 export interface RuleContext<A> {

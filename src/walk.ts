@@ -21,6 +21,12 @@ export interface RuleListeners {
   readonly option?: (option: Option, rule: Rule) => void;
   /** After the walk, for what needs the whole ruleset. */
   readonly end?: () => void;
+  /**
+   * Also call `rule` and `option` for the rules the file adds and takes out again (`ruleset.removedRules`),
+   * after the rules of the tree and before `end`: iptables checks a rule when it is added, so a check of
+   * the rule on its own applies to them too (`removalOf` tells them apart).
+   */
+  readonly removed?: boolean;
 }
 
 /** A listener threw: which of the listener sets it belongs to, and what it threw. */
@@ -58,12 +64,16 @@ class Walk {
   private readonly ruleOwners: number[] = [];
   private readonly optionFns: Listener<[Option, Rule]>[] = [];
   private readonly optionOwners: number[] = [];
+  /** The sets that also see removed rules. */
+  private readonly removedSets: RuleListeners[] = [];
+  private readonly removedOwners: number[] = [];
 
   constructor(private readonly sets: readonly RuleListeners[]) {
     sets.forEach((s, k) => {
       if (s.command) (this.commandFns.push(s.command), this.commandOwners.push(k));
       if (s.rule) (this.ruleFns.push(s.rule), this.ruleOwners.push(k));
       if (s.option) (this.optionFns.push(s.option), this.optionOwners.push(k));
+      if (s.removed && (s.rule || s.option)) (this.removedSets.push(s), this.removedOwners.push(k));
     });
   }
 
@@ -92,12 +102,34 @@ class Walk {
         }
       }
     }
+    if (ruleset.removedRules.length > 0 && this.removedSets.length > 0) this.removed(ruleset);
     const sets = this.sets;
     for (let k = 0; k < sets.length; k++) {
       const end = sets[k]!.end;
       if (end) {
         this.at = k;
         end();
+      }
+    }
+  }
+
+  /** The removed rules, each with the rule and option listeners of the sets that asked for them. */
+  private removed(ruleset: Ruleset): void {
+    const { removedSets: sets, removedOwners: owners } = this;
+    for (const { rule } of ruleset.removedRules) {
+      for (let i = 0; i < sets.length; i++) {
+        this.at = owners[i]!;
+        sets[i]!.rule?.(rule);
+      }
+      for (const list of [rule.criteria, ...rule.matches.map((m) => m.options), rule.target?.options ?? [], rule.orphans]) {
+        for (const option of list) {
+          for (let i = 0; i < sets.length; i++) {
+            const fn = sets[i]!.option;
+            if (!fn) continue;
+            this.at = owners[i]!;
+            fn(option, rule);
+          }
+        }
       }
     }
   }

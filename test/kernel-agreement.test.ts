@@ -19,7 +19,7 @@ import { lintRules } from "../rules/index.js";
 import { CORPUS_DIR, restoreCorpus } from "./support/restore-corpus.js";
 import { listFixtures } from "./support/expectations.js";
 import { kernelAvailable, kernelSkipReason, Netns, type RestoreResult } from "./support/kernel.js";
-import { makeMutants, type Mutant } from "./support/mutants.js";
+import { makeMutants, takenOutAgain, type Mutant } from "./support/mutants.js";
 import { restoreToScript } from "./support/to-script.js";
 
 const VALIDITY = lintRules.filter((r) => r.category === "syntax" || r.category === "validity");
@@ -28,6 +28,8 @@ const PER_OPERATOR = 30;
 /** Bases longer than this are used as corpus files but not mutated (keeps the run well under two minutes). */
 const MAX_BASE_LINES = 400;
 const PARALLEL = 6;
+/** Mistake mutants per operator that are also tried in a rule the file takes out again (half -D, half -F). */
+const TAKEN_OUT_PER_OPERATOR = 8;
 
 /** Rejections fwlint cannot know from the file: they depend on the host (ipsets, kernel modules, DNS, /etc/services). */
 const ENVIRONMENT = /Set \S+ doesn't exist|missing kernel module|host\/network .* not found|Could not resolve|Name or service not known|invalid port\/service `[A-Za-z][^']*' specified/i;
@@ -151,6 +153,8 @@ describe.skipIf(!kernelAvailable)("agreement with the kernel (iptables-restore i
   let baseCount = 0;
   const legacy: Judged[] = [];
   let legacySkip = "";
+  /** Mistakes in a rule taken out again, judged by nf_tables and by the legacy backend. */
+  const takenOut: Judged[] = [];
 
   beforeAll(async () => {
     pool = Array.from({ length: PARALLEL }, () => new Netns("fwlk"));
@@ -206,6 +210,22 @@ describe.skipIf(!kernelAvailable)("agreement with the kernel (iptables-restore i
     const verdicts = await runAll(cases, pool);
     for (const c of cases) mutants.push(judge(c, verdicts.get(c)!));
 
+    // each mistake also in a rule the file deletes (-D) or flushes (-F) right after adding it
+    const outCases: Case[] = [];
+    const perOp = new Map<string, number>();
+    for (const c of cases) {
+      const m = c.mutant!;
+      if (!m.op.startsWith("mistake: ")) continue;
+      const n = perOp.get(m.op) ?? 0;
+      if (n >= TAKEN_OUT_PER_OPERATOR) continue;
+      const t = takenOutAgain(m, n % 2 === 0 ? "delete" : "flush");
+      if (!t) continue;
+      perOp.set(m.op, n + 1);
+      outCases.push({ id: `${t.op} ← ${t.base}:${t.lines.join(",")}`, text: t.text, family: t.family, lines: t.lines, mutant: t });
+    }
+    const outVerdicts = await runAll(outCases, pool);
+    for (const c of outCases) takenOut.push(judge(c, outVerdicts.get(c)!));
+
     // The legacy (x_tables) backend refuses some things nf_tables accepts (a repeated chain declaration, a policy
     // on a user chain); fwlint makes them errors when the file's header says it was saved by the legacy backend.
     // Check that with iptables-legacy-restore on the bases and the mutants where the backends differ.
@@ -219,6 +239,10 @@ describe.skipIf(!kernelAvailable)("agreement with the kernel (iptables-restore i
       ];
       const verdicts = await runAllWith(legacyCases, pool, "legacy");
       for (const c of legacyCases) legacy.push(judge(c, verdicts.get(c)!));
+      // the legacy backend leaves the kernel's checks to COMMIT, when a rule taken out again is gone
+      const outLegacy = outCases.map((c) => withHeader(c, `legacy: ${c.id}`));
+      const outLegacyVerdicts = await runAllWith(outLegacy, pool, "legacy");
+      for (const c of outLegacy) takenOut.push(judge(c, outLegacyVerdicts.get(c)!));
     }
   }, 600_000);
 
@@ -308,6 +332,34 @@ describe.skipIf(!kernelAvailable)("agreement with the kernel (iptables-restore i
     ].join("\n");
     console.log(summary);
     expect(pct, summary).toBeGreaterThanOrEqual(98);
+  });
+
+  it("judges a mistake in a rule the file takes out again (-D, -F) like each backend", () => {
+    const judged = takenOut.filter((j) => !j.environment);
+    const bad = judged.filter((j) => !j.agree);
+    const ops = new Map<string, { n: number; bad: number; rejected: number }>();
+    for (const j of judged) {
+      const op = `${j.c.id.startsWith("legacy: ") ? "legacy " : ""}${j.c.mutant!.op}`;
+      const s = ops.get(op) ?? { n: 0, bad: 0, rejected: 0 };
+      s.n++;
+      if (!j.agree) s.bad++;
+      if (!j.kernel.ok) s.rejected++;
+      ops.set(op, s);
+    }
+    const pct = judged.length ? (100 * (judged.length - bad.length)) / judged.length : 100;
+    const summary = [
+      `mistakes in a rule taken out again: ${judged.length - bad.length}/${judged.length} = ${pct.toFixed(2)}% — rejected ${judged.filter((j) => !j.kernel.ok).length} (nf_tables and legacy)`,
+      ...[...ops].sort().filter(([, s]) => s.bad || s.rejected < s.n).map(([op, s]) => `    ${s.bad ? "✗" : "✓"} ${op}: ${s.n} (${s.rejected} rejected)${s.bad ? `, ${s.bad} disagree` : ""}`),
+      ...(bad.length ? [`disagreements (${bad.length}):`, ...bad.map(describeDisagreement)] : []),
+    ].join("\n");
+    console.log(summary);
+    expect(judged.length).toBeGreaterThan(400);
+    // both verdicts occur: the kernel's checks are skipped for some, iptables' own ones are not
+    expect(judged.filter((j) => j.kernel.ok).length, summary).toBeGreaterThan(20);
+    expect(judged.filter((j) => !j.kernel.ok).length, summary).toBeGreaterThan(200);
+    expect(pct, summary).toBeGreaterThanOrEqual(98);
+    const missed = [...ops].filter(([, s]) => s.bad > s.n / 10).map(([op, s]) => `${op}: ${s.bad} of ${s.n} disagree`);
+    expect(missed, summary).toEqual([]);
   });
 
   it("corpus: accepted files raise no validity errors, refused files get an error on the refused line", () => {

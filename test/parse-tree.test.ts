@@ -279,3 +279,26 @@ describe("the options of matches and targets", () => {
     expect(m.endOffset).toBe("-m multiport --dports 1 --sports 2 --ports 3".length);
   });
 });
+
+describe("rules the file takes out again (Ruleset.removedRules)", () => {
+  const removed = (body: string, format: "save" | "script" = "save") => {
+    const rs = parse(format === "save" ? `*filter\n:U - [0:0]\n${body}\nCOMMIT\n` : body, { format, family: "ipv4" });
+    return rs.removedRules.map((r) => `${r.rule.span.line}:${r.rule.chain} by ${r.by.op} at ${r.by.span.line}`);
+  };
+  it("keeps the rules -D (by number or by rule), -R and -F take out, in source order", () => {
+    expect(removed(["-A INPUT -i lo -j ACCEPT", "-A INPUT -i eth0 -j DROP", "-D INPUT 2", "-D INPUT -i lo -j ACCEPT"].join("\n"))).toEqual(["3:INPUT by delete at 6", "4:INPUT by delete at 5"]);
+    expect(removed(["-A U -j RETURN", "-R U 1 -j ACCEPT"].join("\n"))).toEqual(["3:U by replace at 4"]);
+    expect(removed(["-A U -j RETURN", "-A INPUT -j U", "-A OUTPUT -j ACCEPT", "-F U", "-F"].join("\n"))).toEqual(["3:U by flush at 6", "4:INPUT by flush at 7", "5:OUTPUT by flush at 7"]);
+  });
+  it("is empty when nothing is taken out, and leaves the tree as it was", () => {
+    const rs = parse("*filter\n-A INPUT -j ACCEPT\n-D INPUT 1\n-A INPUT -j DROP\nCOMMIT\n", { format: "save", family: "ipv4" });
+    expect(rs.tables[0]!.chains.find((c) => c.name === "INPUT")!.rules.map((r) => r.span.line)).toEqual([4]);
+    expect(removed("-A INPUT -j ACCEPT")).toEqual([]);
+  });
+  it("a delete that finds nothing takes nothing out", () => {
+    expect(removed("-A INPUT -j ACCEPT\n-D INPUT 2\n-D INPUT -j DROP")).toEqual([]);
+  });
+  it("in a script too", () => {
+    expect(removed("iptables -A INPUT -p tcp --dport 22 -j ACCEPT\niptables -F\n", "script")).toEqual(["1:INPUT by flush at 2"]);
+  });
+});

@@ -66,6 +66,16 @@ describe("walkRuleset", () => {
     expect(log).toContain("option 5 --to-destination");
   });
 
+  it("gives the rules the file takes out again to the sets that ask for them, after the tree and before end", () => {
+    const rs = parse("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP\n-D INPUT 1\nCOMMIT\n");
+    const log: string[] = [];
+    walkRuleset(rs, [
+      { removed: true, rule: (r) => log.push(`a rule ${r.span.line}`), option: (o, r) => log.push(`a option ${r.span.line} ${o.name}`), end: () => log.push("a end") },
+      { rule: (r) => log.push(`b rule ${r.span.line}`), option: (o, r) => log.push(`b option ${r.span.line} ${o.name}`) },
+    ]);
+    expect(log).toEqual(["a rule 3", "b rule 3", "a rule 2", "a option 2 -p", "a option 2 --dport", "a end"]);
+  });
+
   it("names the listener set whose listener threw", () => {
     const boom = new Error("boom");
     let caught: unknown;

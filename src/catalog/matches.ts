@@ -437,6 +437,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
     type: "match",
     families: ["ipv4", "ipv6"],
     protocols: [6, 17, 136, 132, 33],
+    protocolsCheckedByIptables: true,
     description: "Up to 15 ports or port ranges (a range counts as two); needs -p tcp, udp, udplite, sctp or dccp (not negated)",
     requiresOneOf: [["--sports", "--dports", "--ports"]],
     options: [

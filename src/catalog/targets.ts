@@ -272,7 +272,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     verdict: "terminal",
     description: `Source NAT to the address of the outgoing interface; ${NAT_PORT_NOTE}`,
     options: [
-      { name: "--to-ports", args: 1, kinds: ["port-range-dash"], negatable: false, protocols: [6, 17, 132, 33], negatedProtocolOk: true, description: "port[-port]; needs -p tcp, udp, sctp or dccp" },
+      { name: "--to-ports", args: 1, kinds: ["port-range-dash"], negatable: false, protocols: [6, 17, 132, 33], negatedProtocolOk: true, protocolsCheckedByIptables: true, description: "port[-port]; needs -p tcp, udp, sctp or dccp" },
       { name: "--random", args: 0, negatable: false, description: "randomize port mapping" },
       { name: "--random-fully", args: 0, negatable: false, description: "fully randomize port mapping" },
     ],
@@ -344,7 +344,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     verdict: "terminal",
     description: `Redirect to the local machine; ${NAT_PORT_NOTE}`,
     options: [
-      { name: "--to-ports", args: 1, kinds: ["port-range-dash"], negatable: false, protocols: [6, 17, 132, 33], negatedProtocolOk: true, description: "port[-port]; needs -p tcp, udp, sctp or dccp" },
+      { name: "--to-ports", args: 1, kinds: ["port-range-dash"], negatable: false, protocols: [6, 17, 132, 33], negatedProtocolOk: true, protocolsCheckedByIptables: true, description: "port[-port]; needs -p tcp, udp, sctp or dccp" },
       { name: "--random", args: 0, negatable: false, description: "randomize port mapping" },
     ],
   },

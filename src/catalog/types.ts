@@ -184,6 +184,12 @@ export interface OptionSpec {
   readonly legacyMin?: number;
   /** iptables and the kernel take a negated `-p` for this option (`! -p tcp -j REDIRECT --to-ports 8080`). */
   readonly negatedProtocolOk?: boolean;
+  /**
+   * iptables itself checks `protocols` while it reads the option, on both backends (MASQUERADE and REDIRECT
+   * --to-ports); otherwise the kernel does. Tells whether the check stands for a rule a restore file takes
+   * out again (src/validity/removed.ts).
+   */
+  readonly protocolsCheckedByIptables?: boolean;
   /** Per-value restrictions, keyed by canonical value (e.g. REJECT tcp-reset needs -p tcp; policy --dir in/out hooks). */
   readonly valueConstraints?: Readonly<Record<string, { readonly hooks?: readonly Hook[]; readonly protocols?: readonly number[]; readonly families?: readonly Family[] }>>;
 }
@@ -202,6 +208,8 @@ export interface ExtensionSpec {
    * otherwise. Also used for implicit loading: `-p tcp --dport 22` loads the `tcp` match.
    */
   readonly protocols?: readonly number[];
+  /** iptables itself checks `protocols` while it reads the rule (multiport), not the kernel: see OptionSpec. */
+  readonly protocolsCheckedByIptables?: boolean;
   /** For protocol matches: the -p names that implicitly load this match. */
   readonly implicitFor?: readonly string[];
   /** Tables where the kernel accepts the target or match (undefined: any table). */

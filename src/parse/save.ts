@@ -252,6 +252,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
     familyReason: options.familyReason,
     tables: tree.finish(),
     commands,
+    removedRules: tree.removedRules(),
     comments,
     generator,
     otherFamilyCommands: otherFamily,

@@ -248,6 +248,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
     familyReason: options.familyReason,
     tables: tree.finish(),
     commands,
+    removedRules: tree.removedRules(),
     comments,
     generator: null,
     otherFamilyCommands: otherFamily,

@@ -2,7 +2,7 @@
  * Applies commands, in source order, to build the Ruleset tree: what the kernel would hold after restoring
  * the file (or after running the script on a host with empty tables). Built-in chains always exist.
  */
-import type { Chain, Command, Family, ParseDiagnostic, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
+import type { Chain, Command, Family, ParseDiagnostic, RemovedRule, Rule, SourceFormat, Table, TableName } from "../ast/iptables.js";
 import type { Span } from "../ast/span.js";
 import { canonicalRule } from "../canonical.js";
 import { BUILTIN_CHAINS } from "../catalog/core.js";
@@ -13,6 +13,9 @@ export class TreeBuilder {
   private readonly tables = new Map<TableName, Table>();
   /** table → chain name → chain */
   private readonly chains = new Map<TableName, Map<string, Chain>>();
+
+  /** Rules taken out of the tree again (-D, -R, -F), in the order they left it; sorted by finish(). */
+  private readonly removed: RemovedRule[] = [];
 
   constructor(
     private readonly format: SourceFormat,
@@ -112,8 +115,10 @@ export class TreeBuilder {
           chain.rules.splice(Math.min(Math.max(at, 0), chain.rules.length), 0, cmd.rule);
         } else {
           const at = (cmd.index ?? 1) - 1;
-          if (at < chain.rules.length && at >= 0) chain.rules[at] = cmd.rule;
-          else this.refuse("index-out-of-range", `cannot replace rule ${cmd.index} of ${chainName}: the chain has ${chain.rules.length} rule(s) at this point`, cmd.span);
+          if (at < chain.rules.length && at >= 0) {
+            this.removed.push({ rule: chain.rules[at]!, by: cmd });
+            chain.rules[at] = cmd.rule;
+          } else this.refuse("index-out-of-range", `cannot replace rule ${cmd.index} of ${chainName}: the chain has ${chain.rules.length} rule(s) at this point`, cmd.span);
         }
         return;
       }
@@ -130,15 +135,15 @@ export class TreeBuilder {
           const key = ruleSignature(cmd.rule, this.family);
           at = chain.rules.findIndex((r) => ruleSignature(r, this.family) === key);
         }
-        if (at >= 0) chain.rules.splice(at, 1);
+        if (at >= 0) this.removed.push({ rule: chain.rules.splice(at, 1)[0]!, by: cmd });
         else this.refuse("delete-not-found", `no matching rule to delete in ${chainName} at this point`, cmd.span);
         return;
       }
       case "flush": {
-        if (chainName === null) for (const c of table.chains) c.rules.length = 0;
+        if (chainName === null) for (const c of table.chains) this.flush(c, cmd);
         else {
           const c = this.findChain(cmd.table, chainName);
-          if (c) c.rules.length = 0;
+          if (c) this.flush(c, cmd);
           else this.noChain(cmd, "flush", chainName);
         }
         return;
@@ -189,6 +194,16 @@ export class TreeBuilder {
       case "list":
         return;
     }
+  }
+
+  private flush(chain: Chain, cmd: Command): void {
+    for (const rule of chain.rules) this.removed.push({ rule, by: cmd });
+    chain.rules.length = 0;
+  }
+
+  /** The rules the file took out again, in source order (see `Ruleset.removedRules`). */
+  removedRules(): RemovedRule[] {
+    return this.removed.sort((a, b) => a.rule.span.offset - b.rule.span.offset);
   }
 
   /**

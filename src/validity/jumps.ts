@@ -3,7 +3,7 @@
  * a built-in verdict, a target extension, a chain of the rule's table — or nothing, and then whether it
  * looks like a misspelt target (unknown-target) or a chain that was never declared (undefined-chain).
  */
-import type { Rule, Ruleset, TableName } from "../ast/iptables.js";
+import { removalOf, type Rule, type Ruleset, type TableName } from "../ast/iptables.js";
 import { allTargets, BUILTIN_TARGETS, isBuiltinChain, targetExistsInOtherFamily } from "../catalog/index.js";
 import { didYouMean } from "./base.js";
 import type { RulesetGraph } from "./graph.js";
@@ -31,6 +31,8 @@ export function judgeJump(ruleset: Ruleset, graph: RulesetGraph, rule: Rule): Ju
     // a jump to a built-in chain is refused by the kernel, but that is not "unknown"
     return OK;
   }
+  // a rule taken out again may jump to a chain that existed when it was added and was deleted later
+  if (!chain && removalOf(ruleset, rule) && createdBefore(ruleset, rule.table, t.name, rule.span.offset)) return OK;
   if (!t.goto && targetExistsInOtherFamily(t.name, ruleset.family)) return { kind: "unknown-target", otherFamily: true };
   const inTables = ruleset.tables.filter((x) => x.name !== rule.table && x.chains.some((c) => c.name === t.name && !c.builtin)).map((x) => x.name);
   const targets = targetNames(ruleset);
@@ -39,4 +41,9 @@ export function judgeJump(ruleset: Ruleset, graph: RulesetGraph, rule: Rule): Ju
   const chainGuess = didYouMean(t.name, declared);
   if (!t.goto && targetGuess && !chainGuess && inTables.length === 0) return { kind: "unknown-target", suggestion: targetGuess };
   return chainGuess ? { kind: "undefined-chain", suggestion: chainGuess, inTables } : { kind: "undefined-chain", inTables };
+}
+
+/** The file creates chain `name` of `table` (`:name` or -N) before `offset`. */
+function createdBefore(ruleset: Ruleset, table: TableName, name: string, offset: number): boolean {
+  return ruleset.commands.some((c) => c.span.offset < offset && c.table === table && c.chain === name && (c.op === "declare-chain" || c.op === "new-chain"));
 }

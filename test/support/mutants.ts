@@ -391,3 +391,21 @@ export function makeMutants(base: string, text: string, family: Family, perOpera
   }
   return out;
 }
+
+/**
+ * The same mistake in a rule the file takes out again right after adding it: the mutated `-A CHAIN …` line
+ * becomes `-I CHAIN 1 …`, followed by `-D CHAIN 1` or by `-F CHAIN`. iptables checks a rule when it is added,
+ * but the kernel's checks come at different times on the two backends (src/validity/removed.ts), so each
+ * check's verdict may change. Null when the mutant did not edit exactly one appended rule.
+ */
+export function takenOutAgain(m: Mutant, how: "delete" | "flush"): Mutant | null {
+  if (m.lines.length !== 1) return null;
+  const lines = m.text.split("\n");
+  const k = m.lines[0]! - 1;
+  const hit = /^(\[\d+:\d+\]\s+)?-A (\S+) /.exec(lines[k] ?? "");
+  if (!hit) return null;
+  const chain = hit[2]!;
+  const added = lines[k]!.replace(/-A (\S+) /, "-I $1 1 ");
+  const out = how === "delete" ? `-D ${chain} 1` : `-F ${chain}`;
+  return { ...m, op: `${m.op}, then ${how === "delete" ? "-D" : "-F"}`, text: [...lines.slice(0, k), added, out, ...lines.slice(k + 1)].join("\n") };
+}
