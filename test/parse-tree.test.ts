@@ -302,3 +302,19 @@ describe("rules the file takes out again (Ruleset.removedRules)", () => {
     expect(removed("iptables -A INPUT -p tcp --dport 22 -j ACCEPT\niptables -F\n", "script")).toEqual(["1:INPUT by flush at 2"]);
   });
 });
+
+describe("-E: jumps follow the renamed chain, as in the kernel", () => {
+  it("a jump to the old name becomes a jump to the new one, and -D finds it by the new name", () => {
+    const text = "*filter\n:A - [0:0]\n-A INPUT -j A\n-A FORWARD -g A\n-A A -j ACCEPT\n-E A B\n-D FORWARD -g B\nCOMMIT\n";
+    const rs = parse(text, { format: "save", family: "ipv4" });
+    const chain = (name: string) => rs.tables[0]!.chains.find((c) => c.name === name);
+    expect(chain("A")).toBeUndefined();
+    expect(chain("INPUT")!.rules.map((r) => r.target!.name)).toEqual(["B"]);
+    expect(chain("FORWARD")!.rules).toEqual([]);
+    expect(rs.diagnostics.filter((d) => d.code === "delete-not-found")).toEqual([]);
+  });
+  it("in a script too", () => {
+    const rs = parse("iptables -N A\niptables -A INPUT -j A\niptables -E A B\n", { format: "script", family: "ipv4" });
+    expect(rs.tables[0]!.chains.find((c) => c.name === "INPUT")!.rules.map((r) => r.target!.name)).toEqual(["B"]);
+  });
+});

@@ -183,8 +183,9 @@ export class TreeBuilder {
         }
         this.last = null;
         this.chainMap(table.name).delete(c.name);
-        (c as { name: string }).name = cmd.argument.text;
+        (c as { name: string }).name = to;
         this.chainMap(table.name).set(c.name, c);
+        this.followRename(table, chainName, to);
         return;
       }
       case "zero":
@@ -204,6 +205,21 @@ export class TreeBuilder {
   /** The rules the file took out again, in source order (see `Ruleset.removedRules`). */
   removedRules(): RemovedRule[] {
     return this.removed.sort((a, b) => a.rule.span.offset - b.rule.span.offset);
+  }
+
+  /**
+   * The kernel keeps a jump pointing at its chain through a rename: after `-E A B`, `-j A` is `-j B` (as
+   * iptables-save prints it, and as `-D … -j B` finds it). Renames are rare; this walks the table's rules.
+   */
+  private followRename(table: Table, from: string, to: string): void {
+    for (const chain of table.chains) {
+      for (const rule of chain.rules) {
+        const t = rule.target;
+        if (t === null || t.spec !== undefined || t.name !== from) continue;
+        (t as { name: string }).name = to;
+        signatures[this.family].delete(rule);
+      }
+    }
   }
 
   /**
