@@ -148,3 +148,29 @@ describe("chains renamed or deleted between appends", () => {
     expect(c.rules.map((r) => r.target!.name)).toEqual(["DROP"]);
   });
 });
+
+describe("case branches of an init script", () => {
+  const text = [
+    "case \"$1\" in",
+    "start) iptables -A INPUT -p tcp --dport 22 -j ACCEPT ;;",
+    "\"stop\"|restart) iptables -F INPUT ;;",
+    "(status) iptables -L -n ;;",
+    "*) echo \"usage: $0 start|stop\" ;;",
+    "esac",
+    "",
+  ].join("\n");
+  it("are read as a script, with the command after each pattern at its own column", () => {
+    const rs = parse(text);
+    expect(rs.format).toBe("script");
+    expect(codes(rs)).toEqual([]);
+    expect(rs.commands.map((c) => [c.op, c.chain, c.span.line, c.span.column])).toEqual([
+      ["append", "INPUT", 2, 8],
+      ["flush", "INPUT", 3, 17],
+      ["list", null, 4, 10],
+    ]);
+  });
+  it("a subshell or a pattern-like word elsewhere is left alone", () => {
+    const rs = parse("#!/bin/sh\n( iptables -A INPUT -j ACCEPT )\necho a) iptables\n");
+    expect(rs.commands.map((c) => [c.op, c.span.line])).toEqual([["append", 2]]);
+  });
+});

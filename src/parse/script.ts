@@ -12,6 +12,7 @@ import { LineIndex, type Span } from "../ast/span.js";
 import { type ShellArg, ShellArgs } from "./args.js";
 import grammarSpec from "../generated/script.js";
 import { readCommand } from "./command-reader.js";
+import { CASE_PATTERN } from "./detect.js";
 import type { ShellToken, SimpleCommand } from "./script-nodes.js";
 import { TreeBuilder } from "./tree.js";
 
@@ -32,6 +33,18 @@ interface LogicalLine {
   sources: number[];
   /** 1-based first physical line. */
   line: number;
+}
+
+const LEADING_CASE_PATTERN = new RegExp(String.raw`^\s*${CASE_PATTERN}(?=\s|$)`);
+
+/**
+ * The line with a leading `case` pattern (`start) iptables -A …`, `stop|restart)`) blanked out, so that the
+ * command after it is read; blanks keep every offset. The grammar has no `case`: a branch's commands are
+ * read like any other line.
+ */
+function withoutCasePattern(text: string): string {
+  const m = LEADING_CASE_PATTERN.exec(text);
+  return m ? " ".repeat(m[0].length) + text.slice(m[0].length) : text;
 }
 
 function toSource(l: LogicalLine, i: number): number {
@@ -170,7 +183,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
     const parser = new nearley.Parser(grammar);
     let simple: SimpleCommand[];
     try {
-      parser.feed(l.text);
+      parser.feed(withoutCasePattern(l.text));
       if (parser.results.length === 0) {
         diagnostics.push({ code: "shell-syntax", message: "incomplete shell command (unbalanced quote or operator?)", span: spanOf(0, l.text.length) });
         continue;
