@@ -163,7 +163,7 @@ export default defineRule({
           report({ message: `-j DROP in the nat table: iptables refuses it ("The nat table is not intended for filtering"); drop the packets in filter (or mangle, raw)`, span: t.nameSpan });
         }
         if (t && !t.spec && isBuiltinChain(rule.table, t.name)) {
-          report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: a rule cannot jump to a built-in chain (the kernel refuses it)`, span: t.nameSpan });
+          report({ message: `${t.goto ? "-g" : "-j"} ${t.name}: a rule cannot jump to a built-in chain (the kernel refuses it)`, span: t.nameSpan, stage: "nft-kernel" });
         }
       },
     };

@@ -52,10 +52,12 @@ export interface Finding {
    * default, which both backends do for every rule a file adds, even one it takes out again):
    * - "translate": iptables-nft, when it turns the rule into nftables expressions; the legacy backend leaves
    *   the check to the kernel;
-   * - "kernel": the kernel, when the rule is added on nf_tables and at COMMIT on the legacy backend.
+   * - "kernel": the kernel, when the rule is added on nf_tables and at COMMIT on the legacy backend;
+   * - "nft-kernel": the legacy backend's iptables while reading the rule, nf_tables' kernel when it is added
+   *   (a jump to a built-in chain).
    * It decides whether the finding stands on a rule a restore file takes out again (src/validity/removed.ts).
    */
-  readonly stage?: "translate" | "kernel";
+  readonly stage?: "translate" | "kernel" | "nft-kernel";
 }
 
 export interface RuleContext<A> {

@@ -131,7 +131,7 @@ async function listRules(ns: Netns, c: Case): Promise<{ table: string; text: str
 }
 
 /** Mutant kinds where the legacy backend may judge differently from nf_tables. */
-const LEGACY_OPS = /declaration|policy|-N of|loop|built-in chain|chain name|negated protocol|zero mask|zero --limit-burst|TRACE outside|-E of a declared/;
+const LEGACY_OPS = /declaration|policy|-N of|loop|built-in chain|chain name|negated protocol|zero mask|zero --limit-burst|TRACE outside|-E of a declared|jump to a built-in/;
 
 /** Mutant kinds that have no script equivalent (restore-file layout) or mean something else in a script (an unclosed quote is a shell error; a chain command acts on the host's chains). */
 const NOT_IN_SCRIPTS = /closing quote|-X of a chain in use|-F of an undeclared|-E onto|-E of a declared|COMMIT|table header|whitespace|indented|trailing space|declaration|policy on a user chain|-N of|-t in a rule|counters|-P on a user chain|comment line/;

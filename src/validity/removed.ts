@@ -9,6 +9,8 @@
  *   taken out before then never meets the kernel's checks. iptables-nft translates and sends every rule as it
  *   reads it, and the kernel checks it then, except when a later `-F CHAIN` drops the chain's pending rules
  *   from the batch before it is sent (a `-F` of the whole table does not).
+ * - "nft-kernel" (a jump to a built-in chain): the legacy backend's iptables refuses it while reading the rule,
+ *   nf_tables' kernel when the rule is added, as for "kernel".
  * - A warning at the "kernel" stage says the legacy backend's kernel refuses what nf_tables takes: it does not
  *   stand for a rule that is gone by COMMIT.
  */
@@ -28,10 +30,13 @@ export function removalFilter(ruleset: Ruleset): RemovalFilter | null {
   return (f) => {
     const r = removedAt(removed, f.span.offset, f.span.endOffset);
     if (!r) return f;
-    if (f.stage !== undefined) {
+    const flushed = r.by.op === "flush" && r.by.chain !== null;
+    if (f.stage === "nft-kernel") {
+      if (!legacy && flushed) return null;
+    } else if (f.stage !== undefined) {
       // a warning of its own severity: what nf_tables takes and only the legacy backend's kernel refuses
       if (legacy || f.severity === "warning") return null;
-      if (f.stage === "kernel" && r.by.op === "flush" && r.by.chain !== null) return null;
+      if (f.stage === "kernel" && flushed) return null;
     }
     const by = r.by.op === "flush" ? `-F${r.by.chain === null ? "" : ` ${r.by.chain}`}` : r.by.op === "replace" ? "-R" : "-D";
     return {

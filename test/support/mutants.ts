@@ -103,6 +103,7 @@ export const MISTAKES: Record<string, Operator> = {
   // undefined-chain
   "jump to undeclared chain": onRules(/-j ([A-Za-z][\w-]*)/, (m, l) => (/^(ACCEPT|DROP|RETURN|QUEUE|[A-Z]+)$/.test(m[1]!) && !m[1]!.includes("-") && m[1] === m[1]!.toUpperCase() && !/[a-z]/.test(m[1]!) && !l.includes(`-j ${m[1]} `) ? null : `-j ${m[1]}-X`), (l) => / -j [A-Za-z]+[-_]/.test(l) || / -j [a-z]/.test(l)),
   "append to undeclared chain": onRules(/^(?:\[\d+:\d+\] )?-A ([\w-]+)/, (m) => m[0].replace(m[1]!, `${m[1]}-X`), (l) => !/^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) /.test(l)),
+  "jump to a built-in chain": onRules(/ -j (ACCEPT|DROP|RETURN)$/, (m, l) => (/^-A (INPUT|OUTPUT|FORWARD) /.test(l) ? ` -j ${/^-A OUTPUT /.test(l) ? "INPUT" : "OUTPUT"}` : null)),
   "built-in chain of another table": (lines) => {
     const out: Edit[] = [];
     let table = "";
