@@ -48,8 +48,6 @@ export default defineRule({
       }
     };
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(rule) {
         for (const m of rule.matches) if (m.options.length) check(m.options, m);
         if (rule.target?.options.length) check(rule.target.options, rule.target);

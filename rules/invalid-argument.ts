@@ -57,8 +57,6 @@ export default defineRule({
       }
     };
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(rule) {
         for (const c of rule.criteria) checkOption(c, undefined);
         for (const m of rule.matches) for (const o of m.options) checkOption(o, m.spec?.name);

@@ -25,8 +25,6 @@ export default defineRule({
   },
   create({ ast, report }) {
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(rule) {
         if (hasDynamicWords(rule)) return;
         const proto = protocolOf(rule);

@@ -28,8 +28,6 @@ export default defineRule({
   },
   create({ ast, report }) {
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(rule) {
         // an unknown or misplaced option may be the required one, misspelt: those rules report it
         if (rule.orphans.length || hasDynamicWords(rule)) return;

@@ -28,8 +28,6 @@ export default defineRule({
   },
   create({ report }) {
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       command(cmd) {
         if ((cmd.op === "declare-chain" || cmd.op === "new-chain") && cmd.chain !== null && cmd.chain.length > CHAIN_MAX) {
           report({ message: `chain name "${cmd.chain}" is ${cmd.chain.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.chainSpan ?? cmd.span });

@@ -16,8 +16,6 @@ export default defineRule({
   },
   create({ report }) {
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       option(o) {
         if (o.negation !== "prefix" || !o.bangSpan || !o.spec || o.spec.negatable) return;
         report({

@@ -26,8 +26,6 @@ export default defineRule({
   },
   create({ ast, report }) {
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(rule) {
         for (const o of rule.orphans) {
           const owners = extensionsDefining(o.written, ast.family);

@@ -134,8 +134,6 @@ export default defineRule({
     };
 
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(r) {
         // the walk gives the rules chain by chain: the chain and its hooks (which depend on the chain only) are
         // looked up when the chain changes

@@ -63,8 +63,6 @@ export default defineRule({
     // them, and without any (most files) it is not kept at all (a Kubernetes dump names tens of thousands)
     const implicit = ast.tables.flatMap((t) => t.chains.filter((c) => !c.builtin && c.declaredBy === "implicit"));
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       command(c) {
         if (c.chain === null || c.op === "declare-chain" || c.op === "new-chain") return;
         if (isHookName(c.chain) && !isBuiltinChain(c.table, c.chain)) misplacedHooks.push(c);

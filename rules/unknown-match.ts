@@ -19,8 +19,6 @@ export default defineRule({
   },
   create({ ast, report }) {
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(rule) {
         for (const m of rule.matches) {
           if (m.implicit) continue;

@@ -25,8 +25,6 @@ export default defineRule({
     const family = ast.family;
 
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(rule) {
         // core options of the other family only (-f in ip6tables)
         for (const c of rule.criteria) {

@@ -23,8 +23,6 @@ export default defineRule({
     const { ast, report } = ctx;
     const graph = graphOf(ctx);
     return {
-      // a rule the file takes out again is still checked when it is added (src/validity/removed.ts)
-      removed: true,
       rule(rule) {
         const t = rule.target;
         if (!t || isDynamicName(ast, t.name)) return;

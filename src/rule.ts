@@ -147,11 +147,21 @@ export type RuleDefinition<L extends Language> = Omit<LintRule<L>, "check"> & { 
 
 export function defineRule<L extends Language>(rule: RuleDefinition<L>): LintRule<L> {
   if (rule.check) return rule as LintRule<L>;
-  const create = rule.create;
-  if (!create) throw new Error(`rule ${rule.id} has neither check nor create`);
+  const written = rule.create;
+  if (!written) throw new Error(`rule ${rule.id} has neither check nor create`);
   if (rule.language !== "iptables") throw new Error(`rule ${rule.id}: only iptables rules listen to the walk (create)`);
+  // iptables checks every rule a file adds, even one it takes out again: the syntax and validity rules judge
+  // those too (`RuleListeners.removed`), unless their listeners say otherwise
+  const create =
+    rule.category === "syntax" || rule.category === "validity"
+      ? (ctx: RuleContext<Ruleset>): RuleListeners => {
+          const listeners = written(ctx);
+          return listeners.removed === undefined ? { ...listeners, removed: true } : listeners;
+        }
+      : written;
   return {
     ...rule,
+    create,
     check(ctx) {
       try {
         walkRuleset(ctx.ast as Ruleset, [create(ctx as RuleContext<Ruleset>)]);

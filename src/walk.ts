@@ -24,7 +24,8 @@ export interface RuleListeners {
   /**
    * Also call `rule` and `option` for the rules the file adds and takes out again (`ruleset.removedRules`),
    * after the rules of the tree and before `end`: iptables checks a rule when it is added, so a check of
-   * the rule on its own applies to them too (`removalOf` tells them apart).
+   * the rule on its own applies to them too (`removalOf` tells them apart). defineRule sets it for the
+   * syntax and validity rules.
    */
   readonly removed?: boolean;
 }
@@ -64,45 +65,43 @@ class Walk {
   private readonly ruleOwners: number[] = [];
   private readonly optionFns: Listener<[Option, Rule]>[] = [];
   private readonly optionOwners: number[] = [];
-  /** The sets that also see removed rules. */
-  private readonly removedSets: RuleListeners[] = [];
-  private readonly removedOwners: number[] = [];
+  /** The rule and option listeners of the sets that also see removed rules. */
+  private readonly removedRuleFns: Listener<[Rule]>[] = [];
+  private readonly removedRuleOwners: number[] = [];
+  private readonly removedOptionFns: Listener<[Option, Rule]>[] = [];
+  private readonly removedOptionOwners: number[] = [];
 
   constructor(private readonly sets: readonly RuleListeners[]) {
     sets.forEach((s, k) => {
       if (s.command) (this.commandFns.push(s.command), this.commandOwners.push(k));
       if (s.rule) (this.ruleFns.push(s.rule), this.ruleOwners.push(k));
       if (s.option) (this.optionFns.push(s.option), this.optionOwners.push(k));
-      if (s.removed && (s.rule || s.option)) (this.removedSets.push(s), this.removedOwners.push(k));
+      if (s.removed && s.rule) (this.removedRuleFns.push(s.rule), this.removedRuleOwners.push(k));
+      if (s.removed && s.option) (this.removedOptionFns.push(s.option), this.removedOptionOwners.push(k));
     });
   }
 
   // indexed loops: for-of makes a result object per step until V8 has optimised the loop
   run(ruleset: Ruleset): void {
-    const { commandFns, commandOwners, ruleFns, ruleOwners } = this;
+    const { commandFns, commandOwners, ruleFns, ruleOwners, optionFns, optionOwners } = this;
     if (commandFns.length > 0) {
       const commands = ruleset.commands;
       for (let c = 0; c < commands.length; c++) this.notify(commandFns, commandOwners, commands[c]!);
     }
-    const options = this.optionFns.length > 0;
-    if (ruleFns.length > 0 || options) {
+    if (ruleFns.length > 0 || optionFns.length > 0) {
       for (const table of ruleset.tables) {
         for (const chain of table.chains) {
           const rules = chain.rules;
-          for (let r = 0; r < rules.length; r++) {
-            const rule = rules[r]!;
-            this.notify(ruleFns, ruleOwners, rule);
-            if (!options) continue;
-            this.options(rule.criteria, rule);
-            const matches = rule.matches;
-            for (let m = 0; m < matches.length; m++) this.options(matches[m]!.options, rule);
-            if (rule.target) this.options(rule.target.options, rule);
-            this.options(rule.orphans, rule);
-          }
+          for (let r = 0; r < rules.length; r++) this.visit(rules[r]!, ruleFns, ruleOwners, optionFns, optionOwners);
         }
       }
     }
-    if (ruleset.removedRules.length > 0 && this.removedSets.length > 0) this.removed(ruleset);
+    // the rules the file takes out again, for the sets that asked for them
+    const { removedRuleFns, removedRuleOwners, removedOptionFns, removedOptionOwners } = this;
+    if (removedRuleFns.length > 0 || removedOptionFns.length > 0) {
+      const removed = ruleset.removedRules;
+      for (let r = 0; r < removed.length; r++) this.visit(removed[r]!.rule, removedRuleFns, removedRuleOwners, removedOptionFns, removedOptionOwners);
+    }
     const sets = this.sets;
     for (let k = 0; k < sets.length; k++) {
       const end = sets[k]!.end;
@@ -113,25 +112,15 @@ class Walk {
     }
   }
 
-  /** The removed rules, each with the rule and option listeners of the sets that asked for them. */
-  private removed(ruleset: Ruleset): void {
-    const { removedSets: sets, removedOwners: owners } = this;
-    for (const { rule } of ruleset.removedRules) {
-      for (let i = 0; i < sets.length; i++) {
-        this.at = owners[i]!;
-        sets[i]!.rule?.(rule);
-      }
-      for (const list of [rule.criteria, ...rule.matches.map((m) => m.options), rule.target?.options ?? [], rule.orphans]) {
-        for (const option of list) {
-          for (let i = 0; i < sets.length; i++) {
-            const fn = sets[i]!.option;
-            if (!fn) continue;
-            this.at = owners[i]!;
-            fn(option, rule);
-          }
-        }
-      }
-    }
+  /** One rule: its rule listeners, then the option listeners on each of its options, in `ruleOptions` order. */
+  private visit(rule: Rule, ruleFns: readonly Listener<[Rule]>[], ruleOwners: readonly number[], optionFns: readonly Listener<[Option, Rule]>[], optionOwners: readonly number[]): void {
+    this.notify(ruleFns, ruleOwners, rule);
+    if (optionFns.length === 0) return;
+    this.options(rule.criteria, rule, optionFns, optionOwners);
+    const matches = rule.matches;
+    for (let m = 0; m < matches.length; m++) this.options(matches[m]!.options, rule, optionFns, optionOwners);
+    if (rule.target) this.options(rule.target.options, rule, optionFns, optionOwners);
+    this.options(rule.orphans, rule, optionFns, optionOwners);
   }
 
   /** Each listener of one kind, on one node. */
@@ -142,14 +131,13 @@ class Walk {
     }
   }
 
-  private options(list: readonly Option[], rule: Rule): void {
-    const { optionFns, optionOwners } = this;
-    const n = optionFns.length;
+  private options(list: readonly Option[], rule: Rule, fns: readonly Listener<[Option, Rule]>[], owners: readonly number[]): void {
+    const n = fns.length;
     for (let o = 0; o < list.length; o++) {
       const option = list[o]!;
       for (let i = 0; i < n; i++) {
-        this.at = optionOwners[i]!;
-        optionFns[i]!(option, rule);
+        this.at = owners[i]!;
+        fns[i]!(option, rule);
       }
     }
   }
