@@ -34,6 +34,20 @@ describe(ID, () => {
     expect(open(["-A DOCKER-USER -s 203.0.113.0/24 -j DROP"])[0]!.message).toMatch(/open to every source except 203\.0\.113\.0\/24/);
   });
 
+  it("judges a port published for SCTP on its own, by the SCTP associations that reach it", () => {
+    const sctpNat = [NAT[0]!, "-A DOCKER ! -i docker0 -p sctp -m sctp --dport 9100 -j DNAT --to-destination 172.17.0.2:9000", NAT[1]!];
+    const sctpForward = "-A FORWARD -d 172.17.0.2/32 ! -i docker0 -o docker0 -p sctp -m sctp --dport 9000 -j ACCEPT";
+    const sctpHost = (filter: string[]) => run(ID, dump(["-A FORWARD -j DOCKER-USER", ...filter, ...DOCKER_FORWARD, sctpForward], sctpNat));
+    // Restricting TCP leaves the SCTP port open, and the other way round.
+    const tcpOnly = sctpHost(["-A DOCKER-USER -i eth0 -p tcp ! -s 192.0.2.0/24 -j DROP"]);
+    expect(tcpOnly.map((d) => d.message)).toEqual([expect.stringMatching(/^9100\/sctp → 172\.17\.0\.2:9000 is open to every source: no DROP or REJECT in DOCKER-USER applies to it$/)]);
+    const sctpOnly = sctpHost(["-A DOCKER-USER -i eth0 -p sctp ! -s 192.0.2.0/24 -j DROP"]);
+    expect(sctpOnly.map((d) => d.message)).toEqual([expect.stringMatching(/^8080\/tcp → 172\.17\.0\.2:80 is open to every source/)]);
+    expect(sctpHost(["-A DOCKER-USER -i eth0 ! -s 192.0.2.0/24 -j DROP"])).toEqual([]);
+    // Without the FORWARD accept, no association reaches the container: nothing to report for SCTP.
+    expect(run(ID, dump(["-A FORWARD -j DOCKER-USER", ...DOCKER_FORWARD], sctpNat)).map((d) => d.message)).toEqual([expect.stringMatching(/^8080\/tcp/)]);
+  });
+
   it("counts a restriction it cannot decide as a restriction", () => {
     expect(open(["-A DOCKER-USER -i eth0 ! -s 192.0.2.0/24 -j DROP"])).toEqual([]);
     expect(open(["-A DOCKER-USER -m set ! --match-set allowed src -j DROP"])).toEqual([]);

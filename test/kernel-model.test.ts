@@ -128,6 +128,15 @@ const internal: TopologySpec = {
   host: HOST,
 };
 
+// SCTP peers on raw sockets (test/support/sctpagent.py): the machines have no SCTP stack.
+const SCTP_CLIENTS: readonly ClientSpec[] = CLIENTS.map((c) => ({ ...c, sctp: [7000] }));
+const docker0Sctp: TopologySpec = {
+  bridges: [{ name: "docker0", gateway: "172.17.0.1/16" }],
+  containers: [{ name: "c1", bridge: "docker0", addr: "172.17.0.2/16", tcp: [80], sctp: [9000, 9001] }],
+  clients: SCTP_CLIENTS,
+  host: { tcp: [22], sctp: [7777, 7778] },
+};
+
 const dual: TopologySpec = {
   bridges: [{ name: "br-dummy", gateway: "192.168.0.1/24", gateway6: "fd49:efd7:54aa::fe/64" }],
   containers: [{ name: "c1", bridge: "br-dummy", addr: "192.168.0.2/24", addr6: "fd49:efd7:54aa::1/64", tcp: [80, 81], udp: [53] }],
@@ -135,7 +144,17 @@ const dual: TopologySpec = {
   host: HOST,
 };
 
+const dualSctp: TopologySpec = {
+  ...dual,
+  containers: [{ ...dual.containers[0]!, tcp: [80], udp: [], sctp: [9000] }],
+  clients: SCTP_CLIENTS,
+  host: { tcp: [22], sctp: [7777] },
+};
+
 // ── scenarios ────────────────────────────────────────────────────────────────────────────────────────
+
+type Proto = "tcp" | "udp" | "sctp";
+const PROTOS: readonly Proto[] = ["tcp", "udp", "sctp"];
 
 interface Scenario {
   readonly name: string;
@@ -143,7 +162,7 @@ interface Scenario {
   readonly topology: TopologySpec;
   readonly rules: string;
   /** Published host ports to probe at every client's host address. */
-  readonly published: readonly { readonly proto: "tcp" | "udp"; readonly port: number }[];
+  readonly published: readonly { readonly proto: Proto; readonly port: number }[];
 }
 
 const D2010 = read("docker-real/docker20.10-one-published-port.rules");
@@ -154,6 +173,15 @@ const user = (lines: readonly string[], declare: readonly string[] = []): Patch 
 const ins = (...rules: string[]) => rules.map((r, k) => `-I DOCKER-USER ${k + 1} ${r}`);
 
 const P8080 = [{ proto: "tcp", port: 8080 }] as const;
+
+/** The rules Docker 20.10 adds for `-p 9100:9000/sctp` on docker0 (nat DNAT, filter DOCKER, hairpin, checksum). */
+const SCTP_D2010: readonly Patch[] = [
+  { table: "filter", lines: ["-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p sctp -m sctp --dport 9000 -j ACCEPT"] },
+  { table: "nat", lines: ["-A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -p sctp -m sctp --dport 9000 -j MASQUERADE", "-A DOCKER ! -i docker0 -p sctp -m sctp --dport 9100 -j DNAT --to-destination 172.17.0.2:9000"] },
+  { table: "mangle", lines: ["-A POSTROUTING -p sctp -m sctp --sport 9000 -j CHECKSUM --checksum-fill"] },
+];
+const PSCTP = [{ proto: "tcp", port: 8080 }, { proto: "sctp", port: 9100 }] as const;
+const GOLDEN6 = "hairpin=false_internal=false_icc=true_masq=true_snat=false_gwm=nat_bindlh=false__ip6tables.rules";
 
 const scenarios: Scenario[] = [
   { name: "docker 20.10 real dump, one published port", family: "ipv4", topology: docker0One, rules: D2010, published: P8080 },
@@ -231,6 +259,37 @@ const scenarios: Scenario[] = [
       { proto: "udp", port: 5353 },
     ],
   },
+  { name: "SCTP: docker 20.10 dump with a port published for SCTP", family: "ipv4", topology: docker0Sctp, rules: patched(D2010, SCTP_D2010), published: PSCTP },
+  {
+    name: "SCTP: the published port restricted in DOCKER-USER",
+    family: "ipv4",
+    topology: docker0Sctp,
+    rules: patched(D2010, [
+      ...SCTP_D2010,
+      user(ins("-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN", "-i eth0 -p sctp -m conntrack --ctorigdstport 9100 ! --ctorigsrc 10.99.0.2/32 -j DROP", "-i eth1 -p sctp -m sctp --dport 9000 -j REJECT")),
+    ]),
+    published: PSCTP,
+  },
+  { name: "SCTP: a negated source without -i drops the replies", family: "ipv4", topology: docker0Sctp, rules: patched(D2010, [...SCTP_D2010, user(ins("-p sctp ! -s 10.99.0.0/24 -j DROP"))]), published: PSCTP },
+  {
+    name: "SCTP: INPUT policy DROP, host ports for some sources, SCTP forwarding dropped by protocol",
+    family: "ipv4",
+    topology: docker0Sctp,
+    rules: patched(D2010, [
+      ...SCTP_D2010,
+      {
+        table: "filter",
+        policy: { INPUT: "DROP" },
+        lines: [
+          "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+          "-A INPUT -s 10.99.0.3/32 -p sctp -m sctp --dport 7777 -j ACCEPT",
+          "-A INPUT -i eth1 -p sctp -m multiport --dports 7777,7778 -j ACCEPT",
+          "-I DOCKER-USER 1 -i eth0 -s 10.99.0.4/32 -p 132 -j DROP",
+        ],
+      },
+    ]),
+    published: PSCTP,
+  },
   { name: "docker 27.x layout", family: "ipv4", topology: bridge1, rules: DOC("27.x-style"), published: P8080 },
   { name: "docker 28.0.1-28.1.1 layout (per-port raw rule, DOCKER-USER RETURN)", family: "ipv4", topology: bridge1, rules: DOC("28.0.1_to_28.1.1"), published: P8080 },
   { name: "docker 28.0.1-28.1.1 layout, rule appended after RETURN", family: "ipv4", topology: bridge1, rules: patched(DOC("28.0.1_to_28.1.1"), [user(["-A DOCKER-USER -j DROP"])]), published: P8080 },
@@ -264,6 +323,25 @@ const scenarios: Scenario[] = [
     ]),
     published: P8080,
   },
+  {
+    name: "SCTP: moby golden (nat mode), IPv6, a port published for SCTP and an allowlist for it",
+    family: "ipv6",
+    topology: dualSctp,
+    rules: patched(GOLDEN(GOLDEN6), [
+      {
+        table: "filter",
+        declare: ["DOCKER-USER"],
+        lines: [
+          "-A DOCKER -d fd49:efd7:54aa::1/128 ! -i br-dummy -o br-dummy -p sctp -m sctp --dport 9000 -j ACCEPT",
+          "-I FORWARD 1 -j DOCKER-USER",
+          "-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN",
+          "-A DOCKER-USER -i eth1 -p sctp ! -s fd00:98::2/128 -j DROP",
+        ],
+      },
+      { table: "nat", lines: ["-A DOCKER ! -s fe80::/10 ! -i br-dummy -p sctp -m sctp --dport 9100 -j DNAT --to-destination [fd49:efd7:54aa::1]:9000"] },
+    ]),
+    published: PSCTP,
+  },
 ];
 
 // ── probes and predictions ───────────────────────────────────────────────────────────────────────────
@@ -283,7 +361,7 @@ function casesFor(s: Scenario): Case[] {
   const t = s.topology;
   const cases: Case[] = [];
   let id = 0;
-  const add = (node: string, proto: "tcp" | "udp", src: string, dst: string, port: number, inIf: string | undefined, out: string | undefined, fromOutside: boolean) => {
+  const add = (node: string, proto: Proto, src: string, dst: string, port: number, inIf: string | undefined, out: string | undefined, fromOutside: boolean) => {
     const probe: Probe = { id: id++, proto, src, dst, port, timeout: 1500 };
     const spec: PacketSpec = { ...(inIf ? { in: inIf } : {}), ...(out ? { out } : {}), src, dst, proto, dport: port, state: "NEW" };
     cases.push({ node, probe, spec, fromOutside });
@@ -296,15 +374,13 @@ function casesFor(s: Scenario): Case[] {
     const srcs = clientAddrs(c);
     for (const src of srcs) {
       for (const p of s.published) add(c.name, p.proto, src, hostAddr(c), p.port, c.hostIf, undefined, true);
-      for (const p of t.host?.tcp ?? []) add(c.name, "tcp", src, hostAddr(c), p, c.hostIf, undefined, true);
-      for (const p of t.host?.udp ?? []) add(c.name, "udp", src, hostAddr(c), p, c.hostIf, undefined, true);
+      for (const proto of PROTOS) for (const p of t.host?.[proto] ?? []) add(c.name, proto, src, hostAddr(c), p, c.hostIf, undefined, true);
     }
     // Direct routing to container addresses.
     for (const k of t.containers) {
       const dst = containerAddr(k);
       if (!dst) continue;
-      for (const p of k.tcp ?? []) add(c.name, "tcp", srcs[0]!, dst, p, c.hostIf, undefined, true);
-      for (const p of k.udp ?? []) add(c.name, "udp", srcs[0]!, dst, p, c.hostIf, undefined, true);
+      for (const proto of PROTOS) for (const p of k[proto] ?? []) add(c.name, proto, srcs[0]!, dst, p, c.hostIf, undefined, true);
     }
   }
   // Container egress to the clients' servers.
@@ -313,19 +389,21 @@ function casesFor(s: Scenario): Case[] {
     if (!src) continue;
     for (const c of t.clients) {
       const dst = clientAddrs(c)[0]!;
-      for (const p of c.tcp ?? []) add(k.name, "tcp", src, dst, p, k.bridge, c.hostIf, false);
-      for (const p of c.udp ?? []) add(k.name, "udp", src, dst, p, k.bridge, c.hostIf, false);
+      for (const proto of PROTOS) for (const p of c[proto] ?? []) add(k.name, proto, src, dst, p, k.bridge, c.hostIf, false);
     }
   }
   // The host itself as a client.
   const c0 = t.clients[0]!;
   for (const k of t.containers) {
     const dst = containerAddr(k);
-    if (dst) for (const p of k.tcp ?? []) add("host", "tcp", hostAddr(c0), dst, p, undefined, undefined, false);
+    if (!dst) continue;
+    for (const p of k.tcp ?? []) add("host", "tcp", hostAddr(c0), dst, p, undefined, undefined, false);
+    for (const p of k.sctp ?? []) add("host", "sctp", hostAddr(c0), dst, p, undefined, undefined, false);
   }
   for (const p of s.published) add("host", p.proto, hostAddr(c0), hostAddr(c0), p.port, undefined, undefined, false);
   const dst0 = clientAddrs(c0)[0]!;
   for (const p of c0.tcp ?? []) add("host", "tcp", hostAddr(c0), dst0, p, undefined, clientOf(dst0)?.hostIf, false);
+  for (const p of c0.sctp ?? []) add("host", "sctp", hostAddr(c0), dst0, p, undefined, clientOf(dst0)?.hostIf, false);
   return cases;
 }
 
@@ -396,7 +474,11 @@ describe.skipIf(!kernelAvailable)("the packet model agrees with the kernel", () 
     console.log(
       `\nKernel agreement (${scenarios.length} rulesets, ${rows.length} real connections, ${opened} open / ${rows.length - opened} closed):\n` +
         `  fwlint trace:    ${traceAgree}/${rows.length} (${pct(traceAgree, rows.length)}%)\n` +
-        `  fwlint exposure: ${expAgree}/${withExposure.length} (${pct(expAgree, withExposure.length)}%) of the connections from outside`,
+        `  fwlint exposure: ${expAgree}/${withExposure.length} (${pct(expAgree, withExposure.length)}%) of the connections from outside\n` +
+        `  by protocol:     ${PROTOS.map((p) => {
+          const mine = rows.filter((r) => r.what.startsWith(`${p} `));
+          return `${p} ${mine.length} (${mine.filter((r) => r.kernel).length} open)`;
+        }).join(", ")}`,
     );
     const bad = rows.filter((r) => (r.trace === "open") !== r.kernel || r.trace === "unknown" || (r.exposure !== null && (r.exposure === "open") !== r.kernel));
     for (const r of bad) console.log(`  DISAGREE ${r.scenario}: ${r.what}: kernel ${r.kernel ? "open" : "closed"} (${r.detail}), trace ${r.trace}, exposure ${r.exposure ?? "-"}`);

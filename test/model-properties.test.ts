@@ -204,7 +204,7 @@ describe("packet model properties", () => {
     .record({
       filter: rulesetArb,
       dnats: fc.array(
-        fc.record({ proto: pick(["tcp", "udp"]), port: pick([8080, 8443, 2222]), to: pick(["172.17.0.2:80", "172.17.0.3:443", "172.17.0.2:22"]), dst: fc.option(pick([LOCAL, "10.0.1.1"]), { nil: undefined }), notIn: fc.boolean() }),
+        fc.record({ proto: pick(["tcp", "udp", "sctp"]), port: pick([8080, 8443, 2222]), to: pick(["172.17.0.2:80", "172.17.0.3:443", "172.17.0.2:22"]), dst: fc.option(pick([LOCAL, "10.0.1.1"]), { nil: undefined }), notIn: fc.boolean() }),
         { minLength: 1, maxLength: 3 },
       ),
     })
@@ -229,7 +229,7 @@ describe("packet model properties", () => {
     in: pick(["eth0", "eth1", "eth7"]),
     src: pick([...ADDRS, "198.51.100.4", "127.0.0.5"]),
     dst: pick([LOCAL, "10.0.1.1", "172.17.0.2", "172.17.0.3"]),
-    proto: pick(["tcp", "udp"]),
+    proto: pick(["tcp", "udp", "sctp"]),
     dport: pick([...PORTS, 8443, 2222]),
   });
 
@@ -237,7 +237,8 @@ describe("packet model properties", () => {
     fc.assert(
       fc.property(natArb, fc.array(outsideArb, { minLength: 15, maxLength: 30 }), (text, packets) => {
         const model = new Model(parse(text), { local: [LOCAL, "10.0.1.1"], interfaces: ["eth0", "eth1"] });
-        const items = computeExposure(model);
+        // SCTP too, whether or not the random rules name it (exposure's default follows it only when they do).
+        const items = computeExposure(model, { protocols: [6, 17, 132] });
         for (const p of packets) {
           const spec: PacketSpec = { in: p.in, src: p.src, dst: p.dst, proto: p.proto, dport: p.dport, state: "NEW" };
           const t = trace(model, spec).result;

@@ -259,6 +259,33 @@ describe("exposure", () => {
     expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
 
+  it("follows SCTP when a rule names it (a port published with /sctp), and not otherwise", () => {
+    const sctp = DOCKER2010.replace(
+      "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n",
+      "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n-A DOCKER ! -i docker0 -p sctp -m sctp --dport 9100 -j DNAT --to-destination 172.17.0.2:9000\n",
+    ).replace("-A DOCKER-USER -j RETURN\n", "-A DOCKER-USER -i eth0 -p sctp ! -s 192.0.2.0/24 -j DROP\n-A DOCKER-USER -j RETURN\n")
+      .replace("-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT\n", "-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT\n-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p 132 -m sctp --dport 9000 -j ACCEPT\n");
+    const m = new Model(parse(sctp), { local: LOCAL });
+    expect(m.namesSctp).toBe(true);
+    const pub = computeExposure(m, { routed: false }).filter((i) => i.kind === "published");
+    expect(pub.map((i) => `${i.proto} ${i.hostPort} ${i.container}`).sort()).toEqual(["sctp 9100 172.17.0.2:9000", "tcp 8080 172.17.0.2:80"]);
+    expect(pub.find((i) => i.proto === "sctp")!.allowed).toEqual([
+      { inInterface: "*", sources: ["0.0.0.0/0"] },
+      { inInterface: "eth0", sources: ["192.0.2.0/24"] },
+    ]);
+    // Told which protocols, it follows only those.
+    expect(new Set(computeExposure(m, { protocols: [132] }).map((i) => i.proto))).toEqual(new Set(["sctp"]));
+    // No rule names SCTP: TCP and UDP only, as before.
+    const plain = docker();
+    expect(plain.namesSctp).toBe(false);
+    expect(new Set(computeExposure(plain).map((i) => i.proto))).toEqual(new Set(["tcp", "udp"]));
+    // trace follows an SCTP association like a TCP connection: the reply and the client's next packet.
+    const t = trace(m, { in: "eth0", src: "198.51.100.7", dst: "10.99.0.1", proto: "sctp", dport: 9100 }).result;
+    expect(t).toMatchObject({ verdict: "DROP", connection: "closed" });
+    const ok = trace(m, { in: "eth0", src: "192.0.2.9", dst: "10.99.0.1", proto: "sctp", dport: 9100 }).result;
+    expect(ok).toMatchObject({ verdict: "ACCEPT", connection: "open", reply: { verdict: "ACCEPT" }, followup: { verdict: "ACCEPT" } });
+  });
+
   it("reports what it cannot decide as possible sources", () => {
     const items = computeExposure(docker("-A DOCKER-USER -m set ! --match-set allowed src -j DROP"), { routed: false });
     const pub = items.find((i) => i.kind === "published")!;
@@ -381,6 +408,21 @@ describe("fwlint trace and fwlint exposure", () => {
     const items = JSON.parse(j.stdout) as Record<string, unknown>[];
     expect(items.find((i) => i.kind === "published")).toMatchObject({ proto: "tcp", hostAddress: "*", hostPort: 8080, container: "172.17.0.2:80", openToAny: true, family: "ipv4" });
     for (const i of items) expect(Object.keys(i)).toEqual(expect.arrayContaining(["proto", "hostAddress", "hostPort", "container", "allowed", "openToAny"]));
+  });
+
+  it("follows the protocols --proto names, and refuses others with exit code 2", async () => {
+    const protos = async (...args: string[]) => {
+      const r = await runCli(["exposure", "rules.v4", "--format", "json", ...args], { cwd: root });
+      expect(r.code, r.stderr).toBe(0);
+      return [...new Set((JSON.parse(r.stdout) as { proto: string }[]).map((i) => i.proto))].sort();
+    };
+    expect(await protos()).toEqual(["tcp", "udp"]);
+    expect(await protos("--proto", "sctp")).toEqual(["sctp"]);
+    expect(await protos("--proto", "tcp,sctp", "--proto", "UDP")).toEqual(["sctp", "tcp", "udp"]);
+    const bad = await runCli(["exposure", "rules.v4", "--proto", "icmp"], { cwd: root });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--proto icmp: exposure follows tcp, udp and sctp/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });
 

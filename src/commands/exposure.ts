@@ -17,6 +17,7 @@ export interface ExposureArgs {
   format: "table" | "json";
   family?: Family;
   routed: boolean;
+  proto?: string[];
   config?: string;
   color?: boolean;
 }
@@ -29,18 +30,37 @@ function builder(y: Argv): Argv<ExposureArgs> {
     .option("format", { alias: "f", choices: ["table", "json"] as const, default: "table" as const, describe: "Output format" })
     .option("family", { choices: ["ipv4", "ipv6"] as const, describe: "Only this family of a dual-stack script; for a restore file, its family instead of guessing" })
     .option("routed", { type: "boolean", default: true, describe: "Also report container ports reachable by routing to the container's address (--no-routed to leave them out)" })
+    .option("proto", { type: "string", array: true, requiresArg: true, describe: "Protocols to follow: tcp, udp, sctp (repeatable or comma-separated; default tcp and udp, and sctp when a rule names it)" })
     .option("config", { alias: "c", type: "string", requiresArg: true, describe: "Configuration file for the host facts (hostAddresses, externalInterfaces) instead of searching" })
     .example("$0 exposure rules.v4 --local 203.0.113.10/24", "Who can open which published port, host port or container port") as unknown as Argv<ExposureArgs>;
 }
 
 /** Items of every family in the file, widest first within each family (IPv4 first). */
-export function exposureOf(models: Models, routed: boolean): (ExposureItem & { family: Family })[] {
+export function exposureOf(models: Models, routed: boolean, protocols?: readonly number[]): (ExposureItem & { family: Family })[] {
   const out: (ExposureItem & { family: Family })[] = [];
   for (const fam of models.families().sort()) {
     const m = models.get(fam);
     if (!m) continue;
-    for (const item of computeExposure(m, { routed })) out.push({ ...item, family: fam });
+    for (const item of computeExposure(m, { routed, ...(protocols ? { protocols } : {}) })) out.push({ ...item, family: fam });
   }
+  return out;
+}
+
+/** Exposure follows the protocols of connections with ports that conntrack tracks. */
+const EXPOSURE_PROTOCOLS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132 };
+
+/** `--proto tcp,sctp --proto udp` as protocol numbers (undefined: the default). */
+export function protocolsOf(words: readonly string[] | undefined): number[] | undefined {
+  if (!words || words.length === 0) return undefined;
+  const out: number[] = [];
+  for (const w of words.flatMap((x) => String(x).split(","))) {
+    const name = w.trim().toLowerCase();
+    if (name === "") continue;
+    const n = EXPOSURE_PROTOCOLS[name];
+    if (n === undefined) throw new UsageError(`--proto ${w}: exposure follows tcp, udp and sctp`);
+    if (!out.includes(n)) out.push(n);
+  }
+  if (out.length === 0) throw new UsageError("--proto needs a protocol: tcp, udp or sctp");
   return out;
 }
 
@@ -79,12 +99,13 @@ export function renderExposureTable(items: readonly (ExposureItem & { family?: F
 
 export async function runExposure(a: ExposureArgs, ctx: CliContext): Promise<number> {
   const { io } = ctx;
+  const protocols = protocolsOf(arrayOf(a.proto));
   const loaded = await loadRuleset(ctx, a.file, { ...(a.family ? { family: a.family } : {}), ...(a.config ? { config: a.config } : {}) });
   const rulesets = loaded.rulesets;
   if (a.family) for (const f of [...rulesets.keys()]) if (f !== a.family) rulesets.delete(f);
   if (rulesets.size === 0) throw new UsageError(`${a.file}: no ${a.family === "ipv6" ? "IPv6" : "IPv4"} rules`);
   const models = new Models(rulesets, modelArgs(loaded.facts, arrayOf(a.local), arrayOf(a.external)));
-  const items = exposureOf(models, a.routed);
+  const items = exposureOf(models, a.routed, protocols);
   if (a.format === "json") {
     io.stdout.write(`${JSON.stringify(items.map(({ width: _w, ...rest }) => rest), null, 2)}\n`);
     return 0;

@@ -47,7 +47,7 @@ export interface ExposureItem {
 export interface ExposureOptions {
   /** Also report container addresses reachable by routing (no DNAT). Default true. */
   readonly routed?: boolean;
-  /** Protocols to check (default tcp and udp). */
+  /** Protocols to check (default tcp and udp, and sctp when a rule names it: `defaultProtocols`). */
   readonly protocols?: readonly number[];
 }
 
@@ -63,6 +63,15 @@ interface Cell {
 }
 
 const PROTO_NAMES: Readonly<Record<number, string>> = { 6: "tcp", 17: "udp", 132: "sctp" };
+
+/**
+ * The protocols an exposure follows when not told: TCP and UDP, and SCTP when some rule names it (a port
+ * published with /sctp has Docker's `-p sctp` rules). Without such a rule an SCTP association meets only
+ * rules that match every protocol, as a TCP or UDP connection does, so it would add nothing but noise.
+ */
+export function defaultProtocols(model: Model): readonly number[] {
+  return model.namesSctp ? [6, 17, 132] : [6, 17];
+}
 
 /** The outside interface classes to start connections from. */
 export function outsideInterfaces(model: Model): number[] {
@@ -85,7 +94,7 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
   let targetDst = layout.local as AnySet;
   if (opts.routed !== false) targetDst = targetDst.union(layout.bridged as AnySet);
   const seedIfaces = outsideInterfaces(model);
-  for (const proto of opts.protocols ?? [6, 17]) {
+  for (const proto of opts.protocols ?? defaultProtocols(model)) {
     for (const iface of seedIfaces) {
       const p = seedConnection(model, proto, iface, targetDst);
       const j = { origin: "in" as const, state: ST.NEW };

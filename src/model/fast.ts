@@ -1170,7 +1170,7 @@ export class FastTracer {
     let reply = "null";
     let followup = "null";
     let connection: "open" | "closed" | "unknown" | null = null;
-    const connected = (proto === 6 || proto === 17) && j.state === ST.NEW;
+    const connected = (proto === 6 || proto === 17 || proto === 132) && j.state === ST.NEW;
     let accepted = false;
     let undecided = false;
     for (const o of request) {

@@ -9,6 +9,7 @@ import { IfaceUniverse } from "./ifaces.js";
 import { hostLayout, type HostLayout, type HostOptions } from "./layout.js";
 import { addCuts, IntervalSet, sortedScalars, type Domain, type Scalar } from "./sets.js";
 import { exact } from "../ast/nodes.js";
+import { protocolNumber } from "../catalog/index.js";
 
 export interface KRule {
   /** Unique id within the model. */
@@ -115,6 +116,8 @@ export class Model {
   private readonly unknownTexts = new Map<string, string>();
   readonly rules: KRule[] = [];
   readonly tables: ReadonlySet<TableName>;
+  /** Some rule names the protocol SCTP (`-p sctp`, `-p 132`), as Docker's rules for a port published with /sctp do. */
+  readonly namesSctp: boolean;
 
   constructor(ruleset: Ruleset, opts: ModelOptions = {}) {
     this.family = ruleset.family;
@@ -122,11 +125,20 @@ export class Model {
     this.layout = hostLayout(ruleset, opts);
     const names = new Set<string>(opts.interfaces ?? []);
     const patterns = new Set<string>();
+    let sctp = false;
     for (const n of [...this.layout.external, ...this.layout.bridges.map((b) => b.name)]) names.add(n);
     for (const t of ruleset.tables)
       for (const c of t.chains)
         for (const r of c.rules)
           for (const o of r.criteria) {
+            if (o.name === "-p") {
+              if (!sctp) {
+                const v = o.valueText(0) ?? "";
+                // Nearly every rule says tcp or udp: no lookup for those.
+                sctp = v !== "tcp" && v !== "udp" && protocolNumber(v) === 132;
+              }
+              continue;
+            }
             if (o.name !== "-i" && o.name !== "-o") continue;
             const v = o.valueText(0);
             if (v === undefined) continue;
@@ -137,6 +149,7 @@ export class Model {
       names.delete(n);
       patterns.add(n.slice(0, -1));
     }
+    this.namesSctp = sctp;
     this.ifaces = new IfaceUniverse(names, patterns);
     this.doms = fieldDomains(this.family, this.ifaces.domain);
     this.tables = new Set(ruleset.tables.map((t) => t.name));

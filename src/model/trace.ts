@@ -1,5 +1,5 @@
 /**
- * `fwlint trace`: one packet through the model, then (for an accepted new TCP/UDP connection) its reply and
+ * `fwlint trace`: one packet through the model, then (for an accepted new TCP, UDP or SCTP connection) its reply and
  * the client's next packet, as conntrack sees them.
  */
 import type { Family } from "../ast/iptables.js";
@@ -301,7 +301,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
   let connection: TraceResult["connection"] = null;
   const replies: Outcome[] = [];
   const followups: Outcome[] = [];
-  const connected = (proto === 6 || proto === 17) && j.state === ST.NEW;
+  const connected = (proto === 6 || proto === 17 || proto === 132) && j.state === ST.NEW;
   if (connected && !request.some((o) => o.verdict === "ACCEPT")) connection = request.some((o) => o.verdict === "UNKNOWN") ? "unknown" : "closed";
   if (connected && request.some((o) => o.verdict === "ACCEPT")) {
     const states: ("open" | "closed" | "unknown")[] = [];

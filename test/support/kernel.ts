@@ -8,9 +8,9 @@ import type { Family } from "../../src/ast/iptables.js";
 
 function probe(): { ok: boolean; why: string } {
   if (typeof process.getuid === "function" && process.getuid() !== 0) return { ok: false, why: "not running as root" };
-  for (const tool of ["ip", "iptables-restore", "ip6tables-restore", "iptables-save"]) {
+  for (const tool of ["ip", "iptables-restore", "ip6tables-restore", "iptables-save", "python3"]) {
     const r = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
-    if (r.status !== 0) return { ok: false, why: `${tool} is not installed (apt-get install -y iptables iproute2)` };
+    if (r.status !== 0) return { ok: false, why: `${tool} is not installed (apt-get install -y iptables iproute2 ipset python3)` };
   }
   const name = `fwlprobe${process.pid}`;
   const add = spawnSync("ip", ["netns", "add", name], { encoding: "utf8" });

@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import type { Family } from "../../src/ast/iptables.js";
 
 const AGENT = fileURLToPath(new URL("./netagent.mjs", import.meta.url));
+/** SCTP on raw sockets (the test machines have no SCTP stack): python3, which every test machine has. */
+const SCTP_AGENT = fileURLToPath(new URL("./sctpagent.py", import.meta.url));
 
 export interface BridgeSpec {
   readonly name: string;
@@ -25,6 +27,7 @@ export interface ContainerSpec {
   readonly addr6?: string;
   readonly tcp?: readonly number[];
   readonly udp?: readonly number[];
+  readonly sctp?: readonly number[];
 }
 
 export interface ClientSpec {
@@ -39,6 +42,7 @@ export interface ClientSpec {
   readonly addrs6?: readonly string[];
   readonly tcp?: readonly number[];
   readonly udp?: readonly number[];
+  readonly sctp?: readonly number[];
 }
 
 export interface TopologySpec {
@@ -46,12 +50,18 @@ export interface TopologySpec {
   readonly containers: readonly ContainerSpec[];
   readonly clients: readonly ClientSpec[];
   /** Echo servers on the host itself. */
-  readonly host?: { readonly tcp?: readonly number[]; readonly udp?: readonly number[] };
+  readonly host?: Ports;
+}
+
+export interface Ports {
+  readonly tcp?: readonly number[];
+  readonly udp?: readonly number[];
+  readonly sctp?: readonly number[];
 }
 
 export interface Probe {
   readonly id: number;
-  readonly proto: "tcp" | "udp";
+  readonly proto: "tcp" | "udp" | "sctp";
   readonly src: string;
   readonly dst: string;
   readonly port: number;
@@ -152,16 +162,21 @@ export class Topology {
       run(["ip", "-n", ns, "route", "add", "default", "via", bare(c.hostAddr)]);
       if (c.hostAddr6) run(["ip", "-n", ns, "-6", "route", "add", "default", "via", bare(c.hostAddr6)]);
     }
-    const servers: [string, { tcp?: readonly number[]; udp?: readonly number[] }][] = [];
+    const servers: [string, Ports][] = [];
     if (s.host) servers.push(["host", s.host]);
     for (const c of s.containers) servers.push([c.name, c]);
-    for (const c of s.clients) if (c.tcp?.length || c.udp?.length) servers.push([c.name, c]);
-    await Promise.all(servers.filter(([, v]) => v.tcp?.length || v.udp?.length).map(([node, v]) => this.listen(node, v.tcp ?? [], v.udp ?? [])));
+    for (const c of s.clients) servers.push([c.name, c]);
+    const starts: Promise<void>[] = [];
+    for (const [node, v] of servers) {
+      if (v.tcp?.length || v.udp?.length) starts.push(this.listen(node, [process.execPath, AGENT], { tcp: v.tcp ?? [], udp: v.udp ?? [] }));
+      if (v.sctp?.length) starts.push(this.listen(node, ["python3", SCTP_AGENT], { sctp: v.sctp }));
+    }
+    await Promise.all(starts);
   }
 
-  private listen(node: string, tcp: readonly number[], udp: readonly number[]): Promise<void> {
+  private listen(node: string, agent: readonly string[], ports: Ports): Promise<void> {
     return new Promise((resolve, reject) => {
-      const p = spawn("ip", ["netns", "exec", this.nsOf(node), process.execPath, AGENT, "listen", JSON.stringify({ tcp, udp })], { stdio: ["ignore", "pipe", "pipe"] });
+      const p = spawn("ip", ["netns", "exec", this.nsOf(node), ...agent, "listen", JSON.stringify(ports)], { stdio: ["ignore", "pipe", "pipe"] });
       this.procs.push(p);
       let out = "";
       const timer = setTimeout(() => reject(new Error(`listener in ${node} did not start`)), 20_000);
@@ -191,11 +206,19 @@ export class Topology {
     run(["ip", "netns", "exec", host, `${tool}-restore`], text);
   }
 
-  /** Connection attempts from a node, all at once. */
-  probe(node: string, probes: readonly Probe[]): Promise<ProbeResult[]> {
+  /** Connection attempts from a node, all at once (SCTP associations by the raw-socket agent). */
+  async probe(node: string, probes: readonly Probe[]): Promise<ProbeResult[]> {
+    const sctp = probes.filter((p) => p.proto === "sctp");
+    const other = probes.filter((p) => p.proto !== "sctp");
+    const [a, b] = await Promise.all([this.runProbes(node, [process.execPath, AGENT], other), this.runProbes(node, ["python3", SCTP_AGENT], sctp)]);
+    const byId = new Map([...a, ...b].map((r) => [r.id, r]));
+    return probes.map((p) => byId.get(p.id)!);
+  }
+
+  private runProbes(node: string, agent: readonly string[], probes: readonly Probe[]): Promise<ProbeResult[]> {
     if (probes.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const p = spawn("ip", ["netns", "exec", this.nsOf(node), process.execPath, AGENT, "probe"], { stdio: ["pipe", "pipe", "pipe"] });
+      const p = spawn("ip", ["netns", "exec", this.nsOf(node), ...agent, "probe"], { stdio: ["pipe", "pipe", "pipe"] });
       let out = "";
       let err = "";
       p.stdout!.on("data", (d) => (out += d.toString()));
