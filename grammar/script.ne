@@ -13,7 +13,7 @@ import * as S from "../parse/script-nodes.js";
 main     -> %ws:? (list %ws:?):? %comment:?           {% S.main %}
 list     -> command (sep command):* (%ws:? %op):?     {% S.list %}
 sep      -> %ws:? %op %ws:?                           {% S.none %}
-command  -> element (%ws element):*                   {% S.command %}
+command  -> element (%ws:? element):*                 {% S.command %}
 element  -> %word                                     {% S.first %}
           | %redirect                                 {% S.first %}
           | %paren                                    {% S.first %}

@@ -174,3 +174,31 @@ describe("case branches of an init script", () => {
     expect(rs.commands.map((c) => [c.op, c.span.line])).toEqual([["append", 2]]);
   });
 });
+
+describe("shell scripts: words next to parentheses and redirections", () => {
+  it("reads a command in a subshell, a group or a one-line function, without spaces around the parentheses", () => {
+    const text = [
+      "#!/bin/sh",
+      "(iptables -A INPUT -p tcp --dport 22 -j ACCEPT)",
+      "(iptables -A INPUT -p tcp --dport 23 -j ACCEPT)&& echo ok",
+      "fw() { iptables -A INPUT -p tcp --dport 80 -j ACCEPT; }",
+      "fw2(){ iptables -A INPUT -p tcp --dport 81 -j ACCEPT;}",
+      "iptables -A INPUT -p tcp --dport 82 -j ACCEPT>/dev/null 2>&1",
+      "",
+    ].join("\n");
+    const rs = parse(text);
+    expect(codes(rs)).toEqual([]);
+    expect(rs.commands.map((c) => [c.span.line, c.span.column, c.rule!.matches.flatMap((m) => m.options).find((o) => o.name === "--dport")!.valueText(0), c.rule!.target!.name])).toEqual([
+      [2, 2, "22", "ACCEPT"],
+      [3, 2, "23", "ACCEPT"],
+      [4, 8, "80", "ACCEPT"],
+      [5, 8, "81", "ACCEPT"],
+      [6, 1, "82", "ACCEPT"],
+    ]);
+    // Without a #! line, such a first line still tells a script.
+    for (const first of ["(iptables -A INPUT -j ACCEPT)", "fw() { iptables -A INPUT -j ACCEPT; }", "fw(){ iptables -A INPUT -j ACCEPT; }"]) {
+      const r = parse(`${first}\n`);
+      expect([r.format, r.commands.length, codes(r)], first).toEqual(["script", 1, []]);
+    }
+  });
+});

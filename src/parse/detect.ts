@@ -5,7 +5,8 @@ const SNIFF_LIMIT = 256 * 1024;
 const TOOL = String.raw`(?:\S*/)?(?:ip6?tables(?:-legacy|-nft)?)`;
 /** A `case` branch's pattern written before its first command: `start)`, `start|restart)`, `(*)`. */
 export const CASE_PATTERN = String.raw`\(?\s*(?:"[^"\n]*"|'[^'\n]*'|[^\s()'";&|]+)(?:\s*\|\s*(?:"[^"\n]*"|'[^'\n]*'|[^\s()'";&|]+))*\s*\)`;
-const SCRIPT_LINE = new RegExp(String.raw`^\s*(?:${CASE_PATTERN}\s*)?(?:\$\s+)?(?:(?:sudo|exec|command|then|do|else|if|!|\{|[A-Za-z_][A-Za-z0-9_]*=\S*)\s+)*(?:${TOOL}|\$\{?IPT\w*\}?)(?:\s|$)`, "m");
+/** A line that runs iptables: after a case pattern, a prompt, prefixes (sudo, if, `{`, `(`, assignments) or a function header. */
+const SCRIPT_LINE = new RegExp(String.raw`^\s*(?:${CASE_PATTERN}\s*)?(?:\$\s+)?(?:(?:sudo|exec|command|then|do|else|if|!|\{|[A-Za-z_][A-Za-z0-9_]*=\S*)\s+|\(\s*|[A-Za-z_][A-Za-z0-9_]*\s*\(\s*\)\s*\{\s+)*(?:${TOOL}|\$\{?IPT\w*\}?)(?:\s|$)`, "m");
 
 export function detectFormat(text: string): SourceFormat {
   const head = text.length > SNIFF_LIMIT ? text.slice(0, SNIFF_LIMIT) : text;

@@ -203,7 +203,9 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       const at = cm.index + cm[1]!.length;
       comments.push({ kind: "Comment", span: spanOf(at, l.text.length), text: cm[2]!.slice(1), indented: at > 0 });
     }
-    for (const sc of simple) {
+    for (const sc0 of simple) {
+      // A function's header on the line of its body (`fw() { iptables …; }`): the body's command is read.
+      const sc = sc0.length > 3 && sc0[1]!.type === "paren" && sc0[1]!.value === "(" && sc0[2]!.type === "paren" && sc0[2]!.value === ")" ? sc0.slice(3) : sc0;
       const words = sc.filter((t) => t.type === "word" || t.type === "unterminated");
       // top-level assignment: NAME=value
       if (words.length === sc.length && words.length >= 1 && words.every((w) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.value))) {
