@@ -12,10 +12,11 @@ export default defineRule({
   description: "A chain policy other than ACCEPT or DROP, a DROP policy in the nat table, or a policy for a chain the table does not have",
   tags: ["validity"],
   precision: "very-high",
+  fixable: "code",
   docs: {
     rationale: [
       "A built-in chain's policy is ACCEPT or DROP, in upper case (`-` in a restore file keeps the current one).",
-      "`:INPUT REJECT [0:0]` or `-P INPUT reject` make iptables refuse the file (`Bad policy name`). The nat table is",
+      "`:INPUT REJECT [0:0]` or `-P INPUT reject` make iptables refuse the file (`Bad policy name`); `fwlint --fix` writes `accept` and `drop` in upper case. The nat table is",
       "not for filtering: `-P PREROUTING DROP` there is refused (a `:PREROUTING DROP` declaration is taken, with a warning). A declaration of a built-in chain the table does not",
       "have (`:PREROUTING ACCEPT` in *filter) is refused by the legacy backend and ignored by nf_tables.",
     ].join(" "),
@@ -39,7 +40,7 @@ export default defineRule({
           report({
             message: `"${policy}" is not a policy: a built-in chain's policy is ACCEPT or DROP${POLICIES.includes(upper) ? " (in upper case)" : upper === "REJECT" ? " (end the chain with -j REJECT instead)" : ""}`,
             span: cmd.argument!.span,
-            ...(POLICIES.includes(upper) ? { suggestions: [{ desc: `Replace with ${upper}`, fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper } }] } : {}),
+            ...(POLICIES.includes(upper) ? { fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper }, suggestions: [{ desc: `Replace with ${upper}`, fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper } }] } : {}),
           });
           return;
         }

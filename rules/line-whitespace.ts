@@ -10,6 +10,7 @@ export default defineRule({
   description: "Whitespace where iptables-restore does not allow it: before #, :, * or COMMIT, after COMMIT, a line of only blanks, CRLF line endings, no newline after the last COMMIT",
   tags: ["validity"],
   precision: "very-high",
+  fixable: "whitespace",
   docs: {
     rationale: [
       "`iptables-restore` recognises comments, chain declarations, table headers and COMMIT only at the very start",
@@ -19,6 +20,7 @@ export default defineRule({
       "Windows (CRLF) line endings are refused too: the carriage return becomes part of the last word (`table name 'raw\\r' invalid`).",
       "A file that ends with `COMMIT` and no newline is refused by the legacy backend (`Bad argument 'COMMIT'`) and accepted",
       "by nf_tables: a warning, or an error when the file's header says it was saved by the legacy backend.",
+      "`fwlint --fix` removes the blanks, converts the line ends and adds the final newline; it leaves words after COMMIT to you.",
     ].join(" "),
     bad: "*filter\n:INPUT ACCEPT [0:0]\n  # allow ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n# allow ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
@@ -36,7 +38,9 @@ export default defineRule({
         // iptables-restore keeps the carriage return as part of the last word: "*filter\r" is an unknown table
         if (!crReported && text.slice(start, end).trim() !== "" && text.charCodeAt(start) !== 35) {
           crReported = true;
-          report({ message: "the file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of the last word of each line and refuses the file; convert it to LF line endings", span: index.span(end, end + 1), suggestions: [{ desc: "Remove the carriage return", fix: { range: [end, end + 1], text: "" } }] });
+          // reported once; --fix converts every line end of the file at once
+          const lf = { range: [0, text.length] as const, text: text.replace(/\r(?=\n|$)/g, "") };
+          report({ message: "the file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of the last word of each line and refuses the file; convert it to LF line endings", span: index.span(end, end + 1), fix: lf, suggestions: [{ desc: "Convert every line end to LF", fix: lf }] });
         }
       }
       if (end === start) continue;
@@ -48,28 +52,35 @@ export default defineRule({
       const lead = /^[ \t\f\v]+/.exec(line)?.[0].length ?? 0;
       const at = (col: number, len: number): Span => index.span(start + col, start + col + len);
       if (lead === line.length) {
-        report({ message: "line holds only blanks; iptables-restore reads it as an empty command and refuses the file (\"no command specified\")", span: at(0, line.length), suggestions: [{ desc: "Remove the blanks", fix: { range: [start, start + line.length], text: "" } }] });
+        const fix = { range: [start, start + line.length] as const, text: "" };
+        report({ message: "line holds only blanks; iptables-restore reads it as an empty command and refuses the file (\"no command specified\")", span: at(0, line.length), fix, suggestions: [{ desc: "Remove the blanks", fix }] });
         continue;
       }
       const rest = line.slice(lead);
       const word = /^\S+/.exec(rest)![0];
       if (lead > 0 && (rest.startsWith("#") || rest.startsWith(":") || rest.startsWith("*") || word === "COMMIT")) {
         const what = rest.startsWith("#") ? "a comment" : rest.startsWith(":") ? "a chain declaration" : rest.startsWith("*") ? "a table header" : "COMMIT";
-        report({ message: `${what} must start in the first column; iptables-restore reads the indented line as a rule and refuses the file`, span: at(0, lead), suggestions: [{ desc: "Remove the indentation", fix: { range: [start, start + lead], text: "" } }] });
+        const fix = { range: [start, start + lead] as const, text: "" };
+        report({ message: `${what} must start in the first column; iptables-restore reads the indented line as a rule and refuses the file`, span: at(0, lead), fix, suggestions: [{ desc: "Remove the indentation", fix }] });
         continue;
       }
       if (rest === "COMMIT" && lead === 0 && end === text.length && !text.endsWith("\n")) {
         const severity = legacyOnlyError(ast);
+        const fix = { range: [text.length, text.length] as const, text: "\n" };
         report({
           message: `the file ends right after COMMIT, without a newline: ${severity === "error" ? "the legacy backend" : "the legacy backend (iptables-legacy-restore)"} does not recognise that COMMIT and refuses the file${severity === "error" ? "" : "; nf_tables accepts it"}`,
           span: at(0, 6),
           severity,
-          suggestions: [{ desc: "Add a newline at the end of the file", fix: { range: [text.length, text.length], text: "\n" } }],
+          fix,
+          suggestions: [{ desc: "Add a newline at the end of the file", fix }],
         });
       }
       if (word === "COMMIT" && rest !== "COMMIT") {
         const after = rest.slice(6);
-        report({ message: /^\s+$/.test(after) ? "COMMIT must be alone on its line: iptables-restore refuses the trailing blanks" : `COMMIT must be alone on its line: iptables-restore refuses "${after.trim()}" after it`, span: at(lead + 6, after.length), suggestions: [{ desc: "Remove what follows COMMIT", fix: { range: [start + lead + 6, start + line.length], text: "" } }] });
+        const blanks = /^\s+$/.test(after);
+        const fix = { range: [start + lead + 6, start + line.length] as const, text: "" };
+        // --fix removes trailing blanks only: words after COMMIT may be a rule that lost its line break
+        report({ message: blanks ? "COMMIT must be alone on its line: iptables-restore refuses the trailing blanks" : `COMMIT must be alone on its line: iptables-restore refuses "${after.trim()}" after it`, span: at(lead + 6, after.length), ...(blanks ? { fix } : {}), suggestions: [{ desc: "Remove what follows COMMIT", fix }] });
       }
     }
   },

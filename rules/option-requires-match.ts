@@ -13,13 +13,16 @@ export default defineRule({
   description: "An option is used without loading the match or target extension that provides it",
   tags: ["validity", "docker"],
   precision: "very-high",
+  fixable: "code",
   docs: {
     rationale: [
       "iptables only knows an extension's options after the extension is loaded: `-m iprange` before `--src-range`,",
       "`-m conntrack` before `--ctstate`, `-p tcp` (which loads the tcp match) before `--dport`, `-j DNAT` before",
       "`--to-destination`. Without it `iptables-restore` stops with `unknown option \"--src-range\"` and the whole file",
       "is refused. Docker's documentation warns about exactly this for DOCKER-USER rules. The diagnostic carries a",
-      "suggested fix that inserts the missing `-m NAME` (or `-p PROTO`) in front of the option.",
+      "suggested fix that inserts the missing `-m NAME` (or `-p PROTO`) in front of the option. `fwlint --fix` inserts",
+      "the match when only one extension has the option (`-m iprange`, `-m conntrack`, `-m multiport` after `-p tcp`);",
+      "where several could (`--dport` without `-p`) the choice is left to you.",
     ].join(" "),
     bad: "*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -i eth0 ! --src-range 192.168.1.1-192.168.1.3 -j DROP\nCOMMIT\n",
     good: "*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -m iprange -i eth0 ! --src-range 192.168.1.1-192.168.1.3 -j DROP\nCOMMIT\n",
@@ -27,6 +30,8 @@ export default defineRule({
   create({ ast, report }) {
     return {
       rule(rule) {
+        // one `-m NAME` per rule: it serves every later option of the match too (`--ctstate … --ctdir …`)
+        const loading = new Set<string>();
         for (const o of rule.orphans) {
           const owners = extensionsDefining(o.written, ast.family);
           if (owners.length === 0 || afterUnknownMatch(rule, o)) continue;
@@ -73,7 +78,12 @@ export default defineRule({
           }
           const what = targets.length && !matches.length ? "target" : "match";
           const message = `${o.written} needs ${quoteList([...new Set(needs)])} before it${note}: iptables does not know the option until the ${what} that provides it is loaded`;
-          report({ message, span: o.nameSpan, suggestions: suggestions.slice(0, 4) });
+          // --fix loads the one match the option can come from (`-m iprange` before `--src-range`); a choice
+          // between extensions, or a protocol or target to add, changes what the rule means and stays a suggestion
+          let only = new Set(needs).size === 1 && suggestions.length === 1 && suggestions[0]!.fix.text.startsWith("-m ") ? suggestions[0]!.fix : undefined;
+          if (only && loading.has(only.text)) only = undefined;
+          else if (only) loading.add(only.text);
+          report({ message, span: o.nameSpan, ...(only ? { fix: only } : {}), suggestions: suggestions.slice(0, 4) });
         }
       },
     };

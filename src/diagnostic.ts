@@ -38,6 +38,8 @@ export interface Diagnostic {
   readonly message: string;
   readonly span: Span;
   readonly related?: readonly RelatedLocation[];
+  /** The edit `--fix` applies (only from rules with `fixable`): it keeps what the line means. */
+  readonly fix?: Fix;
   readonly suggestions?: readonly Suggestion[];
 }
 

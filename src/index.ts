@@ -14,6 +14,7 @@ export { lintRules } from "../rules/index.js";
 export * as catalog from "./catalog/index.js";
 export type { SuppressedDiagnostic, Suppression, EngineMessageKind } from "./diagnostic.js";
 export { RuleCrashError, type LinterOptions } from "./lint.js";
+export { applyFixes, lintFix, MAX_FIX_PASSES, type FixedLint, type FixOutcome } from "./fix.js";
 export { collectDirectives, applyDirectives, type Directive } from "./directives.js";
 export { parseConfig, loadConfigFile, ConfigResolver, ConfigError, type ConfigFile, type FileSettings } from "./config.js";
 export { createBaseline, applyBaseline, parseBaseline, serializeBaseline, type Baseline } from "./baseline.js";

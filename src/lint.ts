@@ -267,14 +267,18 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
   const rules = options.rules ?? registry;
   const files = inputs.map((input) => timed(options.timing, "parse", () => loadFile(input)));
   const perFile = files.map(() => new Map<string, Diagnostic>());
-  const toDiagnostic = (rule: LintRule, f: Finding, severity: Severity): Diagnostic => ({
-    ruleId: rule.id,
-    severity,
-    message: f.message,
-    span: f.span,
-    ...(f.related?.length ? { related: f.related } : {}),
-    ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
-  });
+  const toDiagnostic = (rule: LintRule, f: Finding, severity: Severity): Diagnostic => {
+    if (f.fix && !rule.fixable) throw new Error(`rule ${rule.id} reported a fix but is not fixable (set fixable in its definition)`);
+    return {
+      ruleId: rule.id,
+      severity,
+      message: f.message,
+      span: f.span,
+      ...(f.related?.length ? { related: f.related } : {}),
+      ...(f.fix ? { fix: f.fix } : {}),
+      ...(f.suggestions?.length ? { suggestions: f.suggestions } : {}),
+    };
+  };
   files.forEach((file, k) => {
     const out = perFile[k]!;
     const config = configs[k]!;

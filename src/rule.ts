@@ -8,7 +8,7 @@ import type { Ruleset, Family } from "./ast/iptables.js";
 import { ListenerError, walkRuleset, type RuleListeners } from "./walk.js";
 import type { Span } from "./ast/span.js";
 import type { DaemonJsonDocument } from "./daemon/ast.js";
-import type { RelatedLocation, Severity, Suggestion } from "./diagnostic.js";
+import type { Fix, RelatedLocation, Severity, Suggestion } from "./diagnostic.js";
 
 /** What kind of file a rule looks at. "project" rules see every file linted together (dump + daemon.json). */
 export type Language = "iptables" | "daemon-json" | "project";
@@ -44,6 +44,12 @@ export interface Finding {
   /** Severity of this finding when the rule reports more than one kind (default: the rule's). */
   readonly severity?: Severity;
   readonly related?: readonly RelatedLocation[];
+  /**
+   * The edit `fwlint --fix` applies. Only a rule with `fixable` gives one, and only an edit that keeps what
+   * the author meant (whitespace iptables-restore refuses, `-m iprange` before `--src-range`); an edit that
+   * changes what the firewall does is a suggestion, never a fix.
+   */
+  readonly fix?: Fix;
   readonly suggestions?: readonly Suggestion[];
   /** Project rules only: the file the finding is in (default: the first file of the project). */
   readonly filePath?: string;
@@ -114,6 +120,12 @@ export interface LintRuleMeta {
    * analysis without naming it still works, but may find it dropped and build it again.
    */
   readonly uses?: readonly string[];
+  /**
+   * The rule's findings may carry a `fix` that `--fix` applies: "whitespace" when it only changes blanks and
+   * line ends, "code" when it changes words (as ESLint's `meta.fixable`). A fix from a rule without it is an
+   * internal error.
+   */
+  readonly fixable?: "code" | "whitespace";
 }
 
 /** What the rule sees per language. */

@@ -8,9 +8,10 @@ import type { Family } from "../ast/iptables.js";
 import { applyBaseline, BaselineError, createBaseline, parseBaseline, serializeBaseline, type Baseline, type BaselineSubject } from "../baseline.js";
 import { ConfigResolver, normalizeSeverity, parseRuleFlags, suggestRule, type CliSettings } from "../config.js";
 import type { Diagnostic, SeveritySetting, SuppressedDiagnostic } from "../diagnostic.js";
-import { errnoText, relativePosix, findProjectRoot } from "../files.js";
+import { errnoText, relativePosix, findProjectRoot, type DiscoveryProblem } from "../files.js";
 import { FORMAT_NAMES, formatters, type FormatName, type FormattedResult, type ToolNotification } from "../formatters/index.js";
 import { ruleText } from "../formatters/rule-docs.js";
+import { applyFixes, MAX_FIX_PASSES } from "../fix.js";
 import { lintGroups, type LintInput } from "../lint.js";
 import type { FileKind, LintRuleMeta } from "../rule.js";
 import { cacheFilePath, groupKey, LintCache, type CacheMiss } from "./cache.js";
@@ -50,6 +51,8 @@ export interface LintArgs {
   listRules: boolean;
   explain?: string;
   printConfig?: string;
+  fix: boolean;
+  fixDryRun: boolean;
   concurrency?: string;
   shard?: string;
   cache: boolean;
@@ -79,6 +82,8 @@ function builder(y: Argv): Argv<LintArgs> {
     .option("sarif-fingerprints", { type: "boolean", default: false, describe: "SARIF: add partialFingerprints.primaryLocationLineHash as upload-sarif computes it (for REST API uploads)", group: "Output:" })
     .option("sarif-include-suppressed", { type: "boolean", default: false, describe: "SARIF: include suppressed findings, marked with suppressions", group: "Output:" })
     .option("sarif-category", { type: "string", requiresArg: true, describe: "SARIF: runs[0].automationDetails.id, to upload several fwlint analyses of one commit", group: "Output:" })
+    .option("fix", { type: "boolean", default: false, describe: "Apply the fixes that keep what each line means (blanks, line ends, a missing -m, the place of \"!\"), write the files, and report what is left", group: "Fixing:" })
+    .option("fix-dry-run", { type: "boolean", default: false, describe: "As --fix, without writing: the fixed text is in the JSON report's output field (works on standard input)", group: "Fixing:" })
     .option("inline-config", { type: "boolean", default: true, describe: "Honour fwlint-disable comments (--no-inline-config ignores them)", group: "Suppressions:" })
     .option("report-unused-disable-directives", { type: "boolean", describe: "Report directives that suppress nothing as errors", group: "Suppressions:" })
     .option("report-unused-disable-directives-severity", { type: "string", choices: SEVERITY_CHOICES, requiresArg: true, describe: "Severity of unused directives (default from config, else warn)", group: "Suppressions:" })
@@ -114,6 +119,7 @@ function listRules(ctx: CliContext, args: LintArgs): void {
       tags: r.tags,
       ...(r.securitySeverity !== undefined ? { securitySeverity: r.securitySeverity } : {}),
       ...(r.precision ? { precision: r.precision } : {}),
+      ...(r.fixable ? { fixable: r.fixable } : {}),
       hasOptions: r.optionsSchema !== undefined,
     }));
     writeReport(ctx, JSON.stringify(data, null, 2), args.outputFile);
@@ -295,7 +301,18 @@ async function lintFilesStep(ctx: CliContext, args: LintArgs, settings: CliSetti
   const groups = shardGroups(lintGroups(inputs, { rules: ctx.rules }), shard, shardKey);
   if (shard) debugLog(ctx, `shard ${shard.index}/${shard.count}: ${groups.reduce((n, g) => n + g.length, 0)} of ${inputs.length} file(s)`);
   const options = { concurrency, ...(timing ? { timing } : {}), ...(warm ? { warm } : {}) };
-  const results = args.cache ? await lintCached(ctx, args, inputs, new Set(loaded.inputs.filter((l) => l.stdin).map((l) => l.input)), groups, options, timing) : await lintGroupsOf(ctx, inputs, groups, options);
+  if (args.fix && args.fixDryRun) throw new UsageError("--fix and --fix-dry-run cannot be used together");
+  const fixing = args.fix || args.fixDryRun;
+  if (args.fix && loaded.inputs.some((l) => l.stdin)) throw new UsageError("--fix cannot write standard input back; use --fix-dry-run, whose JSON report has the fixed text in output");
+  if (fixing && args.cache) debugLog(ctx, "cache: not used with --fix or --fix-dry-run");
+  let results = args.cache && !fixing ? await lintCached(ctx, args, inputs, new Set(loaded.inputs.filter((l) => l.stdin).map((l) => l.input)), groups, options, timing) : await lintGroupsOf(ctx, inputs, groups, options);
+  let outputs: (string | undefined)[] = results.map(() => undefined);
+  if (fixing) {
+    const fixed = await fixStep(ctx, inputs, groups, results, options, args.quiet);
+    results = fixed.results;
+    outputs = fixed.outputs;
+    if (args.fix) writeFixed(ctx, results, outputs, loaded.problems);
+  }
   debugLog(ctx, `linted in ${(performance.now() - lintStarted).toFixed(0)} ms`);
   const reportStarted = performance.now();
 
@@ -316,6 +333,7 @@ async function lintFilesStep(ctx: CliContext, args: LintArgs, settings: CliSetti
       ...countOf(c.messages),
       fatalErrorCount: 0,
       source: result.source,
+      ...(outputs[k] !== undefined ? { output: outputs[k] } : {}),
     };
   });
   // ignored files named on the command line are reported once, by the first shard
@@ -357,6 +375,52 @@ async function lintFilesStep(ctx: CliContext, args: LintArgs, settings: CliSetti
   if (tooManyWarnings && errorCount === 0) printError(ctx, `too many warnings (maximum: ${args.maxWarnings}, found: ${warningCount})`);
   if (loaded.problems.length) ctx.exitCode = 2;
   else ctx.exitCode = errorCount > 0 || tooManyWarnings ? 1 : 0;
+}
+
+/**
+ * --fix / --fix-dry-run: apply the fixes of the findings (errors only with --quiet, as only they are shown),
+ * lint the changed groups again, and repeat until nothing is left to fix or after MAX_FIX_PASSES passes.
+ * Returns the last results (of the fixed texts) and, per result, the fixed text when it changed.
+ */
+async function fixStep(ctx: CliContext, original: readonly LintInput[], groups: readonly (readonly number[])[], first: LintReport[], options: LintInputsOptions, quiet: boolean): Promise<{ results: LintReport[]; outputs: (string | undefined)[] }> {
+  const inputs = [...original];
+  const order = groups.flat();
+  let results = first;
+  let applied = 0;
+  for (let pass = 1; pass <= MAX_FIX_PASSES; pass++) {
+    const changed = new Set<number>();
+    results.forEach((r, k) => {
+      const input = inputs[order[k]!]!;
+      const fix = applyFixes(input.text, quiet ? r.messages.filter((m) => m.severity === "error") : r.messages);
+      if (fix.output === input.text) return;
+      applied += fix.applied;
+      inputs[order[k]!] = { ...input, text: fix.output };
+      changed.add(order[k]!);
+    });
+    if (changed.size === 0) break;
+    const again = groups.filter((g) => g.some((i) => changed.has(i)));
+    const fresh = await lintGroupsOf(ctx, inputs, again, options);
+    const byInput = new Map<number, LintReport>();
+    again.flat().forEach((i, k) => byInput.set(i, fresh[k]!));
+    results = order.map((i, k) => byInput.get(i) ?? results[k]!);
+  }
+  debugLog(ctx, `fix: ${applied} fix(es) applied`);
+  return { results, outputs: order.map((i) => (inputs[i]!.text !== original[i]!.text ? inputs[i]!.text : undefined)) };
+}
+
+/** --fix: write each changed file back; a file that cannot be written is a problem (exit 2), the others still are. */
+function writeFixed(ctx: CliContext, results: readonly LintReport[], outputs: readonly (string | undefined)[], problems: DiscoveryProblem[]): void {
+  results.forEach((r, k) => {
+    const text = outputs[k];
+    if (text === undefined || !r.filePath) return;
+    try {
+      writeFileSync(r.filePath, text);
+    } catch (err) {
+      const message = `${relativePosix(ctx.io.cwd, r.filePath) || r.filePath}: cannot write the fixed file (${errnoText(err)})`;
+      printError(ctx, message);
+      problems.push({ pattern: r.filePath, message, io: true });
+    }
+  });
 }
 
 /** Why the cache could not be written, in words (mkdir says EEXIST when a part of the path is a file). */

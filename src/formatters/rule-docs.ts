@@ -59,6 +59,7 @@ function facts(rule: LintRuleMeta): string[] {
   if (rule.tags.length) out.push(`Tags: ${rule.tags.join(", ")}`);
   if (rule.securitySeverity !== undefined) out.push(`Security severity: ${rule.securitySeverity.toFixed(1)} (${securityLabel(rule.securitySeverity)})`);
   if (rule.precision) out.push(`Precision: ${rule.precision}`);
+  if (rule.fixable) out.push(`Fixable: fwlint --fix repairs its findings where the cure keeps the line's meaning (${rule.fixable})`);
   return out;
 }
 

@@ -7,6 +7,7 @@
  *     5:10  error    Message without its final period  rule-id
  *   <empty line>
  *   ✖ 2 problems (1 error, 1 warning)                       bold, red when any error, else yellow
+ *     1 error and 0 warnings potentially fixable with the `--fix` option.   (when some are)
  *
  * Nothing at all is printed when there are no problems. Engine messages (unused directives), which ESLint
  * prints without an id, show `fwlint/<kind>` in the id column so the problem matcher picks them up too.
@@ -14,7 +15,7 @@
 import { Chalk } from "chalk";
 import { stripVTControlCharacters } from "node:util";
 import { displayedId } from "../diagnostic.js";
-import type { FormatterContext, FormattedResult } from "./types.js";
+import { fixableCounts, type FormatterContext, type FormattedResult } from "./types.js";
 
 const plural = (word: string, n: number) => `${word}${n === 1 ? "" : "s"}`;
 
@@ -38,11 +39,16 @@ export function stylish(results: readonly FormattedResult[], ctx: Pick<Formatter
   let output = "\n";
   let errorCount = 0;
   let warningCount = 0;
+  let fixableErrors = 0;
+  let fixableWarnings = 0;
   let summaryColor: "yellow" | "red" = "yellow";
   for (const result of results) {
     if (result.messages.length === 0) continue;
     errorCount += result.errorCount;
     warningCount += result.warningCount;
+    const fixable = fixableCounts(result.messages);
+    fixableErrors += fixable.fixableErrorCount;
+    fixableWarnings += fixable.fixableWarningCount;
     output += `${c.underline(result.filePath)}\n`;
     const rows = result.messages.map((m) => {
       let type: string;
@@ -59,5 +65,8 @@ export function stylish(results: readonly FormattedResult[], ctx: Pick<Formatter
   const total = errorCount + warningCount;
   if (total === 0) return "";
   output += c[summaryColor].bold(`\u2716 ${total}${plural(" problem", total)} (${errorCount}${plural(" error", errorCount)}, ${warningCount}${plural(" warning", warningCount)})\n`);
+  if (fixableErrors > 0 || fixableWarnings > 0) {
+    output += c[summaryColor].bold(`  ${fixableErrors}${plural(" error", fixableErrors)} and ${fixableWarnings}${plural(" warning", fixableWarnings)} potentially fixable with the \`--fix\` option.\n`);
+  }
   return c.reset(output);
 }

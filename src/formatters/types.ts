@@ -14,6 +14,20 @@ export interface FormattedResult {
   readonly fatalErrorCount: number;
   /** The file's text (SARIF fingerprints hash it). */
   readonly source?: string;
+  /** With --fix or --fix-dry-run: the fixed text, when a fix changed it (ESLint's `output`). */
+  readonly output?: string;
+}
+
+/** Problems with a fix `--fix` would apply, by severity (ESLint's fixableErrorCount / fixableWarningCount). */
+export function fixableCounts(messages: readonly Diagnostic[]): { fixableErrorCount: number; fixableWarningCount: number } {
+  let fixableErrorCount = 0;
+  let fixableWarningCount = 0;
+  for (const m of messages) {
+    if (!m.fix) continue;
+    if (m.severity === "error") fixableErrorCount++;
+    else fixableWarningCount++;
+  }
+  return { fixableErrorCount, fixableWarningCount };
 }
 
 /** A problem running the tool (a file that could not be read), as opposed to a finding. */
