@@ -12,7 +12,7 @@
  */
 import type { Ruleset } from "./ast/iptables.js";
 import type { Span } from "./ast/span.js";
-import type { Diagnostic, EngineMessageKind, Severity, SeveritySetting, SuppressedDiagnostic } from "./diagnostic.js";
+import type { Diagnostic, EngineMessageKind, Fix, Severity, SeveritySetting, SuppressedDiagnostic } from "./diagnostic.js";
 import type { ProjectFile } from "./rule.js";
 
 export type DirectiveType = "disable" | "enable" | "disable-line" | "disable-next-line" | "disable-file";
@@ -131,6 +131,23 @@ export interface ApplyDirectivesOptions {
   readonly reportUnused: SeveritySetting;
   /** Ids of every rule that exists; a directive naming another id is reported. Omit to skip the check. */
   readonly knownRules?: ReadonlySet<string>;
+  /** The file's text: with it, an unused `#` directive's problem carries the fix that removes it (`--fix`). */
+  readonly text?: string;
+}
+
+/**
+ * The edit that removes a `#` directive: its whole line when the comment is alone on it, else the comment and
+ * the blanks before it. Undefined when something follows the comment on its line.
+ */
+export function directiveRemoval(text: string, span: Span): Fix | undefined {
+  const lineStart = text.lastIndexOf("\n", span.offset - 1) + 1;
+  let lineEnd = text.indexOf("\n", span.endOffset);
+  if (lineEnd === -1) lineEnd = text.length;
+  if (!/^[ \t\r]*$/.test(text.slice(span.endOffset, lineEnd))) return undefined;
+  if (/^[ \t]*$/.test(text.slice(lineStart, span.offset))) return { range: [lineStart, lineEnd < text.length ? lineEnd + 1 : lineEnd], text: "" };
+  let start = span.offset;
+  while (start > lineStart && (text[start - 1] === " " || text[start - 1] === "\t")) start--;
+  return { range: [start, span.endOffset], text: "" };
 }
 
 export interface DirectiveOutcome {
@@ -200,7 +217,11 @@ export function applyDirectives(messages: readonly Diagnostic[], directives: rea
   }
 
   const problems: Diagnostic[] = [];
-  const problem = (d: Directive, severity: Severity, engine: EngineMessageKind, message: string) => problems.push({ ruleId: null, engine, severity, message, span: d.span });
+  const problem = (d: Directive, severity: Severity, engine: EngineMessageKind, message: string, removable = false) => {
+    // as ESLint, --fix removes a directive that is unused as a whole (not one written in a rule's --comment)
+    const fix = removable && d.via === "comment" && options.text !== undefined ? directiveRemoval(options.text, d.span) : undefined;
+    problems.push({ ruleId: null, engine, severity, message, span: d.span, ...(fix ? { fix } : {}) });
+  };
   const known = options.knownRules;
   for (const d of directives) {
     for (const id of d.rules ?? []) {
@@ -213,20 +234,20 @@ export function applyDirectives(messages: readonly Diagnostic[], directives: rea
       const named = d.rules?.filter((id) => !known || known.has(id)) ?? null;
       if (d.type === "enable") {
         if (named === null) {
-          if (!blocks.some((b) => b.type === "disable" && b.span.offset < d.span.offset)) problem(d, severity, "unused-enable-directive", "Unused fwlint-enable directive (no matching fwlint-disable directives were found)");
+          if (!blocks.some((b) => b.type === "disable" && b.span.offset < d.span.offset)) problem(d, severity, "unused-enable-directive", "Unused fwlint-enable directive (no matching fwlint-disable directives were found)", true);
         } else {
           const unmatched = named.filter((id) => regionEvent(d.span.offset, id)?.type !== "disable");
-          if (unmatched.length) problem(d, severity, "unused-enable-directive", `Unused fwlint-enable directive (no matching fwlint-disable directives were found for ${quoteList(unmatched)})`);
+          if (unmatched.length) problem(d, severity, "unused-enable-directive", `Unused fwlint-enable directive (no matching fwlint-disable directives were found for ${quoteList(unmatched)})`, unmatched.length === d.rules!.length);
         }
         continue;
       }
       const hits = used.get(d);
       if (named === null) {
-        if (d.rules === null && !hits) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported)`);
+        if (d.rules === null && !hits) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported)`, true);
         continue;
       }
       const unusedIds = named.filter((id) => !hits?.has(id));
-      if (unusedIds.length) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported from ${quoteList(unusedIds)})`);
+      if (unusedIds.length) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported from ${quoteList(unusedIds)})`, unusedIds.length === d.rules!.length);
     }
   }
   return { messages: kept, suppressed, problems };

@@ -351,7 +351,7 @@ export function lintFiles(inputs: readonly LintInput[], options: LintOptions = {
     if (!linterOptions.noInlineConfig) {
       const directives = timed(options.timing, "directives", () => collectDirectives(file));
       if (directives.length) {
-        const outcome = timed(options.timing, "directives", () => applyDirectives(messages, directives, { reportUnused: linterOptions.reportUnusedDisableDirectives ?? "off", knownRules }));
+        const outcome = timed(options.timing, "directives", () => applyDirectives(messages, directives, { reportUnused: linterOptions.reportUnusedDisableDirectives ?? "off", knownRules, text: file.text }));
         messages = [...outcome.messages, ...outcome.problems];
         suppressedMessages = outcome.suppressed.sort(compareDiagnostics);
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lint, type LintResult } from "../src/lint.js";
 import { parseCommentDirective, parseDirectiveArguments } from "../src/directives.js";
+import { applyFixes } from "../src/fix.js";
 import { acceptWarning, dropError } from "./support/test-rules.js";
 
 const rules = [acceptWarning, dropError];
@@ -117,6 +118,34 @@ describe("suppressing findings", () => {
     ]);
     const none = run(save("# fwlint-enable", "-A INPUT -j DROP"));
     expect(none.messages.filter((m) => m.ruleId === null).map((m) => m.message)).toEqual(["Unused fwlint-enable directive (no matching fwlint-disable directives were found)"]);
+  });
+
+  it("gives an unused directive the fix that removes it (as ESLint), unless part of it is used or it is in a --comment", () => {
+    const text = save(
+      "# fwlint-disable-next-line test-drop -- gone",
+      "-A INPUT -j ACCEPT",
+      "# fwlint-disable-next-line test-accept, test-drop",
+      "-A INPUT -j ACCEPT",
+      "  # fwlint-disable test-drop",
+      "# fwlint-enable test-drop",
+      '-A INPUT -j RETURN -m comment --comment "fwlint-disable-line test-drop"',
+    );
+    const r = run(text);
+    const problems = r.messages.filter((m) => m.ruleId === null);
+    expect(problems.map((m) => [m.span.line, m.fix !== undefined])).toEqual([
+      [3, true],
+      [5, false], // test-accept is used: only the test-drop part is unused
+      [7, true],
+      [9, false], // in a rule's --comment: removing it would change the rule's text
+    ]);
+    const fixed = applyFixes(text, r.messages).output;
+    expect(fixed.split("\n")).toEqual(["*filter", ":INPUT DROP [0:0]", "-A INPUT -j ACCEPT", "# fwlint-disable-next-line test-accept, test-drop", "-A INPUT -j ACCEPT", "# fwlint-enable test-drop", '-A INPUT -j RETURN -m comment --comment "fwlint-disable-line test-drop"', "COMMIT", ""]);
+    // the enable left alone is unused in its turn, and removed in the next pass
+    const again = run(fixed).messages.filter((m) => m.ruleId === null && m.fix);
+    expect(again.map((m) => m.span.line)).toEqual([6]);
+    // a script's trailing directive: the comment and the blanks before it
+    const script = "#!/bin/sh\niptables -A INPUT -j RETURN   # fwlint-disable-line test-drop\n";
+    expect(applyFixes(script, run(script, "warning", { kind: "script" }).messages).output).toBe("#!/bin/sh\niptables -A INPUT -j RETURN\n");
   });
 
   it("reports an unused blanket directive without naming rules", () => {
