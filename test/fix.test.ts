@@ -84,6 +84,13 @@ describe("the fixes rules give", () => {
     expect(fixed.applied).toBe(3);
   });
 
+  it("fixes iptables commands in a shell script where they are written, quotes and continuations kept", () => {
+    const text = ["#!/bin/sh", "iptables -P INPUT drop", 'iptables -A INPUT -i "$EXT_IF" -s ! 10.0.0.1 -j DROP', "iptables -A DOCKER-USER \\", "  ! --src-range '192.168.1.1-192.168.1.9' -j DROP", ""].join("\n");
+    const fixed = fixOf(text, "script");
+    expect(fixed.output).toBe(["#!/bin/sh", "iptables -P INPUT DROP", 'iptables -A INPUT -i "$EXT_IF" ! -s 10.0.0.1 -j DROP', "iptables -A DOCKER-USER \\", "  -m iprange ! --src-range '192.168.1.1-192.168.1.9' -j DROP", ""].join("\n"));
+    expect(fixed.result.messages.filter((m) => m.fix)).toEqual([]);
+  });
+
   it("what changes the firewall's behaviour is only suggested", () => {
     const text = [
       "*filter",
