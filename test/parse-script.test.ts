@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findChain } from "../src/ast/iptables.js";
+import { lint } from "../src/lint.js";
 import { parse } from "../src/parse/index.js";
 import { codes, renderRule, renderRules } from "./support/render.js";
 
@@ -200,5 +201,86 @@ describe("shell scripts: words next to parentheses and redirections", () => {
       const r = parse(`${first}\n`);
       expect([r.format, r.commands.length, codes(r)], first).toEqual(["script", 1, []]);
     }
+  });
+});
+
+describe("shell scripts: functions and case branches", () => {
+  const lines = (rs: ReturnType<typeof parse>, chain = "INPUT") => rs.tables.find((t) => t.name === "filter")!.chains.find((c) => c.name === chain)!.rules.map((r) => r.span.line);
+  const INIT = [
+    "#!/bin/sh", //                                            1
+    "IPT=/sbin/iptables", //                                   2
+    "start() {", //                                            3
+    "  $IPT -P INPUT DROP", //                                 4
+    "  $IPT -A INPUT -i lo -j ACCEPT", //                      5
+    "  allow_ssh", //                                          6
+    "}", //                                                    7
+    "allow_ssh() { $IPT -A INPUT -p tcp --dport 22 -j ACCEPT; }", // 8
+    "stop()", //                                               9
+    "{", //                                                   10
+    "  $IPT -F", //                                           11
+    "  $IPT -P INPUT ACCEPT", //                              12
+    "  $IPT -A INPUT -p tcp --dport 80 -j ACCEPT", //         13
+    "}", //                                                   14
+    "case \"$1\" in", //                                       15
+    "  stop) stop ;;", //                                     16
+    "  start|reload) start ;;", //                            17
+    "  restart) stop; start ;;", //                           18
+    "  *) echo usage ;;", //                                  19
+    "esac", //                                                20
+    "",
+  ].join("\n");
+
+  it("runs functions where they are called, and of a case with a start branch that branch alone", () => {
+    const rs = parse(INIT);
+    expect(codes(rs)).toEqual([]);
+    const filter = rs.tables.find((t) => t.name === "filter")!;
+    expect(filter.chains.find((c) => c.name === "INPUT")!.policy).toBe("DROP");
+    // start's rules, and allow_ssh's through start (defined after start, called when start runs)
+    expect(lines(rs)).toEqual([5, 8]);
+    // stop's rule never runs on that way: kept apart, checked as iptables checks it when it runs
+    expect(rs.removedRules.map((r) => [r.rule.span.line, r.by.span.line])).toEqual([[13, 13]]);
+    // every command once, in source order
+    expect(rs.commands.map((c) => c.span.line)).toEqual([4, 5, 8, 11, 12, 13]);
+  });
+
+  it("without a start branch, runs every branch in order; a function called twice runs twice", () => {
+    const rs = parse(INIT.replace("start|reload)", "up|reload)"));
+    // stop, then up (start), then restart (stop; start): the second stop's -F empties the chain, then its
+    // own rule and start's are appended
+    expect(lines(rs)).toEqual([13, 5, 8]);
+    expect(rs.commands.filter((c) => c.span.line === 5)).toHaveLength(2);
+    expect(rs.commands.filter((c) => c.span.line === 13)).toHaveLength(2);
+    const twice = parse("#!/bin/sh\nfw() {\n  iptables -A INPUT -s 10.0.0.1 -j DROP\n}\nfw\nfw\n");
+    expect(lines(twice)).toEqual([3, 3]);
+  });
+
+  it("reads a script whose shape does not close in the order written", () => {
+    // the function is never closed: no call can be told from its body
+    const rs = parse("#!/bin/sh\nfw() {\n  iptables -A INPUT -j ACCEPT\nstop() { iptables -F; }\n");
+    expect(lines(rs)).toEqual([]);
+    expect(rs.commands.map((c) => c.op)).toEqual(["append", "flush"]);
+    // a `}` too many
+    const extra = parse("#!/bin/sh\n}\niptables -A INPUT -j ACCEPT\n");
+    expect(lines(extra)).toEqual([3]);
+  });
+
+  it("checks the rules of a function never called and of the other branches, as iptables would when they run", () => {
+    const text = [
+      "#!/bin/sh",
+      "case \"$1\" in",
+      "  start)",
+      "    iptables -A INPUT -p tcp --dport 22 -j ACCEPT",
+      "    ;;",
+      "  stop)",
+      "    iptables -A INPUT --src-range 10.0.0.1-10.0.0.9 -j DROP",
+      "    ;;",
+      "esac",
+      "unused() { iptables -A OUTPUT -i eth0 -j DROP; }",
+      "",
+    ].join("\n");
+    expect(lint({ text, kind: "script" }).messages.map((m) => [m.span.line, m.ruleId])).toEqual([
+      [7, "option-requires-match"],
+      [10, "target-not-allowed"],
+    ]);
   });
 });

@@ -3,7 +3,9 @@
  * (`iptables -I DOCKER-USER -i ext_if ! -s 192.168.1.1 -j DROP`). Lines calling iptables/ip6tables
  * (also -legacy/-nft variants, via sudo, after a `$ ` prompt, through a variable like `$IPT`) become
  * ordered commands; every other shell line is skipped. Simple `NAME=value` assignments are tracked so
- * `-i $EXT_IF` reads the value the script set.
+ * `-i $EXT_IF` reads the value the script set. The tree is what the script sets up when run with `start`:
+ * functions run where they are called, and of a `case` with a `start` branch only that branch; the commands
+ * that do not run on that way are read and checked, and kept out of the tree (`TreeBuilder.notRun`).
  */
 import nearley from "nearley";
 import type { Command, Comment, Family, ParseDiagnostic, Ruleset, TableName } from "../ast/iptables.js";
@@ -168,16 +170,169 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
   return { text, dynamic, quoted };
 }
 
+/** A simple command of the script: the logical line it is on (index into the parsed lines) and its tokens. */
+interface Unit {
+  readonly kind: "command";
+  readonly line: number;
+  readonly tokens: SimpleCommand;
+}
+/** `case … in pattern) … ;; esac`: the branches with their patterns (quotes removed). */
+interface CaseBlock {
+  readonly kind: "case";
+  readonly branches: { readonly patterns: readonly string[]; readonly body: Block[] }[];
+}
+/** `name() { … }`, `function name { … }`: run where it is called, not where it is written. */
+interface FunctionBlock {
+  readonly kind: "function";
+  readonly name: string;
+  readonly body: Block[];
+}
+type Block = Unit | CaseBlock | FunctionBlock;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const isParen = (t: ShellToken | undefined, v: string) => t !== undefined && t.type === "paren" && t.value === v;
+const wordAt = (tokens: SimpleCommand, k: number): string | null => (tokens[k]?.type === "word" ? tokens[k]!.value : null);
+
+/** The words of a leading case pattern (`"start"|restart)` → start, restart). */
+function patternWords(pattern: string): string[] {
+  return pattern
+    .trim()
+    .replace(/^\(\s*/, "")
+    .replace(/\s*\)$/, "")
+    .split("|")
+    .map((w) => w.trim().replace(/^(["'])(.*)\1$/, "$2"));
+}
+
+/**
+ * The script's shape: function definitions, `case` statements and `{ … }` groups, from the simple commands of
+ * its lines. Null when the shape does not close (a `}` or `esac` too many, a function never closed): the
+ * script is then read in the order written.
+ */
+function scriptShape(lines: readonly { readonly simple: readonly SimpleCommand[]; readonly pattern: readonly string[] | null }[]): { top: Block[]; functions: Map<string, FunctionBlock>; units: Unit[] } | null {
+  interface Frame {
+    readonly kind: "top" | "function" | "group" | "case";
+    readonly body: Block[];
+    readonly block?: CaseBlock;
+    awaitingBrace?: boolean;
+  }
+  const top: Block[] = [];
+  const stack: Frame[] = [{ kind: "top", body: top }];
+  const functions = new Map<string, FunctionBlock>();
+  const units: Unit[] = [];
+  const frame = () => stack[stack.length - 1]!;
+  const container = (): Block[] => {
+    const f = frame();
+    if (f.kind !== "case") return f.body;
+    const branches = f.block!.branches;
+    if (branches.length === 0) branches.push({ patterns: [], body: [] });
+    return branches[branches.length - 1]!.body;
+  };
+  for (let li = 0; li < lines.length; li++) {
+    const ln = lines[li]!;
+    if (ln.pattern && frame().kind === "case") frame().block!.branches.push({ patterns: ln.pattern, body: [] });
+    for (const sc of ln.simple) {
+      let tokens = sc;
+      // closing words first: `}`, `esac` (a line may close and go on: `} ; fw`, `esac`)
+      while (tokens.length) {
+        const w = wordAt(tokens, 0);
+        if (w === "}") {
+          const f = frame();
+          if (f.kind !== "function" && f.kind !== "group") return null;
+          stack.pop();
+        } else if (w === "esac") {
+          if (frame().kind !== "case") return null;
+          stack.pop();
+        } else break;
+        tokens = tokens.slice(1);
+      }
+      if (tokens.length === 0) continue;
+      if (wordAt(tokens, 0) === "case") {
+        const block: CaseBlock = { kind: "case", branches: [] };
+        container().push(block);
+        stack.push({ kind: "case", body: [], block });
+        continue;
+      }
+      let name: string | null = null;
+      let header = 0;
+      if (tokens.length >= 3 && tokens[0]!.type === "word" && IDENTIFIER.test(tokens[0]!.value) && isParen(tokens[1], "(") && isParen(tokens[2], ")")) {
+        name = tokens[0]!.value;
+        header = 3;
+      } else if (wordAt(tokens, 0) === "function" && IDENTIFIER.test(wordAt(tokens, 1) ?? "")) {
+        name = tokens[1]!.value;
+        header = isParen(tokens[2], "(") && isParen(tokens[3], ")") ? 4 : 2;
+      }
+      if (name !== null) {
+        const block: FunctionBlock = { kind: "function", name, body: [] };
+        container().push(block);
+        functions.set(name, block);
+        const f: Frame = { kind: "function", body: block.body, awaitingBrace: true };
+        stack.push(f);
+        tokens = tokens.slice(header);
+        if (wordAt(tokens, 0) === "{") {
+          f.awaitingBrace = false;
+          tokens = tokens.slice(1);
+        }
+      } else if (wordAt(tokens, 0) === "{") {
+        const f = frame();
+        if (f.kind === "function" && f.awaitingBrace) f.awaitingBrace = false;
+        else stack.push({ kind: "group", body: container() });
+        tokens = tokens.slice(1);
+      }
+      if (tokens.length === 0) continue;
+      const unit: Unit = { kind: "command", line: li, tokens };
+      units.push(unit);
+      container().push(unit);
+    }
+  }
+  if (stack.some((f) => f.kind === "function")) return null;
+  return { top, functions, units };
+}
+
+/** The function a simple command calls, if it calls one the script defines. */
+function calledFunction(tokens: SimpleCommand, functions: ReadonlyMap<string, FunctionBlock>): string | null {
+  for (const t of tokens) {
+    if (t.type !== "word") continue;
+    if (PREFIX_WORDS.has(t.value)) continue;
+    return functions.has(t.value) ? t.value : null;
+  }
+  return null;
+}
+
+/**
+ * The simple commands in the order the script runs them: functions where they are called, and of a `case`
+ * with a `start` branch, that branch alone (the firewall a `start` sets up; a `stop` branch's flush would
+ * leave nothing to judge). Every other branch of a `case`, in order, and both sides of an `if`.
+ */
+function runOrder(shape: { top: Block[]; functions: Map<string, FunctionBlock> }): Unit[] {
+  const out: Unit[] = [];
+  const run = (blocks: readonly Block[], calling: readonly string[]) => {
+    for (const b of blocks) {
+      if (b.kind === "function") continue;
+      if (b.kind === "case") {
+        const start = b.branches.find((br) => br.patterns.includes("start"));
+        for (const br of start ? [start] : b.branches) run(br.body, calling);
+        continue;
+      }
+      out.push(b);
+      const callee = calledFunction(b.tokens, shape.functions);
+      if (callee !== null && !calling.includes(callee) && calling.length < 16) run(shape.functions.get(callee)!.body, [...calling, callee]);
+    }
+  };
+  run(shape.top, []);
+  return out;
+}
+
 export function parseScript(text: string, options: ScriptParseOptions): Ruleset {
   const diagnostics: ParseDiagnostic[] = [];
   const comments: Comment[] = [];
   const commands: Command[] = [];
   const tree = new TreeBuilder("script", diagnostics, options.family);
   const index = new LineIndex(text);
-  const vars = new Map<string, string>();
   const locator: Locator = { line: (o) => index.position(o).line, column: (o) => index.position(o).column };
   let otherFamily = 0;
 
+  // 1. each logical line: its simple commands (and a leading case pattern), its comment
+  const lines: { l: LogicalLine; simple: SimpleCommand[]; pattern: string[] | null }[] = [];
   for (const l of logicalLines(text)) {
     const spanOf = (start: number, end: number): Span => index.span(toSource(l, start), toSource(l, Math.max(start, end - 1)) + (end > start ? 1 : 0));
     const parser = new nearley.Parser(grammar);
@@ -203,58 +358,88 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       const at = cm.index + cm[1]!.length;
       comments.push({ kind: "Comment", span: spanOf(at, l.text.length), text: cm[2]!.slice(1), indented: at > 0 });
     }
-    for (const sc0 of simple) {
-      // A function's header on the line of its body (`fw() { iptables …; }`): the body's command is read.
-      const sc = sc0.length > 3 && sc0[1]!.type === "paren" && sc0[1]!.value === "(" && sc0[2]!.type === "paren" && sc0[2]!.value === ")" ? sc0.slice(3) : sc0;
-      const words = sc.filter((t) => t.type === "word" || t.type === "unterminated");
-      // top-level assignment: NAME=value
-      if (words.length === sc.length && words.length >= 1 && words.every((w) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.value))) {
-        for (const w of words) {
-          const eq = w.value.indexOf("=");
-          const v = shellWordValue(w.value.slice(eq + 1), vars);
-          if (!v.dynamic) vars.set(w.value.slice(0, eq), v.text);
-          else vars.delete(w.value.slice(0, eq));
-        }
-        continue;
-      }
-      let k = 0;
-      let program: RegExpExecArray | null = null;
-      for (; k < words.length; k++) {
-        const v = shellWordValue(words[k]!.value, vars).text;
-        program = PROGRAM.exec(v);
-        if (program) break;
-        if (PREFIX_WORDS.has(v) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[k]!.value) || /\)$/.test(v) || (v.startsWith("-") && k > 0 && words[0]!.value === "sudo")) continue;
-        break;
-      }
-      if (!program) continue;
-      const family: Family = program[1] === "ip6tables" ? "ipv6" : "ipv4";
-      const items: ShellArg[] = [];
-      for (const t of words.slice(k + 1)) {
-        if (t.type === "unterminated") {
-          diagnostics.push({ code: "unterminated-quote", message: "unterminated quote", span: spanOf(t.offset, l.text.length) });
-        }
-        const v = shellWordValue(t.value, vars);
-        const start = toSource(l, t.offset);
-        items.push({ text: v.text, raw: t.value, start, end: toSource(l, t.offset + t.value.length - 1) + 1, quoted: v.quoted, dynamic: v.dynamic });
-      }
-      const programWord = words[k]!;
-      const lastTok = sc[sc.length - 1]!;
-      const lineSpan = spanOf(programWord.offset, lastTok.offset + lastTok.value.length);
-      if (family !== options.family) {
-        otherFamily++;
-        continue;
-      }
-      const cmd = readCommand(new ShellArgs(items, locator), { family, format: "script", table: "filter" as TableName, diagnostics }, lineSpan, null, program[0].split("/").pop());
-      if (!cmd) continue;
-      // the command (and its rule) span from the program name to the end of the command
-      const node = cmd as CommandNode;
-      node.setExtent(lineSpan);
-      node.family = family;
-      if (node.rule) (node.rule as RuleNode).setExtent(lineSpan);
-      commands.push(node);
-      tree.apply(node);
-    }
+    const pattern = LEADING_CASE_PATTERN.exec(l.text);
+    lines.push({ l, simple, pattern: pattern ? patternWords(pattern[0]) : null });
   }
+
+  // 2. the order the commands run in; a script whose shape does not close is read in the order written
+  const shape = scriptShape(lines);
+  const units = shape ? shape.units : lines.flatMap((ln, line) => ln.simple.map((tokens): Unit => ({ kind: "command", line, tokens })));
+  const order = shape ? runOrder(shape) : units;
+
+  /** One simple command: an assignment updates `vars`; an iptables command is read, and applied or kept apart. */
+  const perform = (unit: Unit, vars: Map<string, string>, applied: boolean, counted: boolean, assignmentsOnly = false) => {
+    const l = lines[unit.line]!.l;
+    const spanOf = (start: number, end: number): Span => index.span(toSource(l, start), toSource(l, Math.max(start, end - 1)) + (end > start ? 1 : 0));
+    const sc0 = unit.tokens;
+    // A function's header on the line of its body (`fw() { iptables …; }`) when the shape was not read.
+    const sc = sc0.length > 3 && sc0[1]!.type === "paren" && sc0[1]!.value === "(" && sc0[2]!.type === "paren" && sc0[2]!.value === ")" ? sc0.slice(3) : sc0;
+    const words = sc.filter((t) => t.type === "word" || t.type === "unterminated");
+    // top-level assignment: NAME=value
+    if (words.length === sc.length && words.length >= 1 && words.every((w) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.value))) {
+      for (const w of words) {
+        const eq = w.value.indexOf("=");
+        const v = shellWordValue(w.value.slice(eq + 1), vars);
+        if (!v.dynamic) vars.set(w.value.slice(0, eq), v.text);
+        else vars.delete(w.value.slice(0, eq));
+      }
+      return;
+    }
+    if (assignmentsOnly) return;
+    let k = 0;
+    let program: RegExpExecArray | null = null;
+    for (; k < words.length; k++) {
+      const v = shellWordValue(words[k]!.value, vars).text;
+      program = PROGRAM.exec(v);
+      if (program) break;
+      if (PREFIX_WORDS.has(v) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[k]!.value) || /\)$/.test(v) || (v.startsWith("-") && k > 0 && words[0]!.value === "sudo")) continue;
+      break;
+    }
+    if (!program) return;
+    const family: Family = program[1] === "ip6tables" ? "ipv6" : "ipv4";
+    const items: ShellArg[] = [];
+    for (const t of words.slice(k + 1)) {
+      if (t.type === "unterminated") {
+        diagnostics.push({ code: "unterminated-quote", message: "unterminated quote", span: spanOf(t.offset, l.text.length) });
+      }
+      const v = shellWordValue(t.value, vars);
+      const start = toSource(l, t.offset);
+      items.push({ text: v.text, raw: t.value, start, end: toSource(l, t.offset + t.value.length - 1) + 1, quoted: v.quoted, dynamic: v.dynamic });
+    }
+    const programWord = words[k]!;
+    const lastTok = sc[sc.length - 1]!;
+    const lineSpan = spanOf(programWord.offset, lastTok.offset + lastTok.value.length);
+    if (family !== options.family) {
+      if (counted) otherFamily++;
+      return;
+    }
+    const cmd = readCommand(new ShellArgs(items, locator), { family, format: "script", table: "filter" as TableName, diagnostics }, lineSpan, null, program[0].split("/").pop());
+    if (!cmd) return;
+    // the command (and its rule) span from the program name to the end of the command
+    const node = cmd as CommandNode;
+    node.setExtent(lineSpan);
+    node.family = family;
+    if (node.rule) (node.rule as RuleNode).setExtent(lineSpan);
+    commands.push(node);
+    if (applied) tree.apply(node);
+    else tree.notRun(node);
+  };
+
+  // 3. the commands that run, in that order; then, in the order written, those that do not (a function never
+  // called, the other branches of a `start` case): checked as iptables would check them, kept out of the tree
+  const vars = new Map<string, string>();
+  const ran = new Set<Unit>();
+  for (const u of order) {
+    perform(u, vars, true, !ran.has(u));
+    ran.add(u);
+  }
+  if (ran.size < units.length) {
+    // variables as the text sets them up to each command
+    const written = new Map<string, string>();
+    for (const u of units) perform(u, written, false, false, ran.has(u));
+  }
+  // in source order, as in every ruleset (a function called twice has its commands twice)
+  if (order !== units) commands.sort((a, b) => a.span.offset - b.span.offset);
   return {
     kind: "Ruleset",
     span: index.span(0, text.length),

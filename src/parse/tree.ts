@@ -202,6 +202,18 @@ export class TreeBuilder {
     chain.rules.length = 0;
   }
 
+  /**
+   * A script's command that does not run on the way fwlint follows (a function never called, a `case` branch
+   * other than `start`): the rule it would add is checked as iptables would check it when it runs, and kept
+   * out of the tree, with the rules the file takes out again.
+   */
+  notRun(cmd: Command): void {
+    if (cmd.rule && (cmd.op === "append" || cmd.op === "insert" || cmd.op === "replace")) {
+      (cmd.rule as { -readonly [K in keyof Rule]: Rule[K] }).command = cmd;
+      this.removed.push({ rule: cmd.rule, by: cmd });
+    }
+  }
+
   /** The rules the file took out again, in source order (see `Ruleset.removedRules`). */
   removedRules(): RemovedRule[] {
     return this.removed.sort((a, b) => a.rule.span.offset - b.rule.span.offset);
