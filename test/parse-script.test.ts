@@ -254,6 +254,44 @@ describe("shell scripts: functions and case branches", () => {
     expect(lines(twice)).toEqual([3, 3]);
   });
 
+  it("runs a for loop's body once per word, with its variable set; other loops once", () => {
+    const text = [
+      "#!/bin/sh",
+      'PORTS="22 80"',
+      "for p in $PORTS 443; do",
+      "  iptables -A INPUT -p tcp --dport $p -j ACCEPT",
+      "done",
+      'for n in "10.0.0.0/8" ; do iptables -A FORWARD -s $n -j DROP; done',
+      "for x in $1; do iptables -A OUTPUT -d $x -j DROP; done",
+      'while read ip; do iptables -A INPUT -s "$ip" -j DROP; done < /etc/blocklist',
+      "",
+    ].join("\n");
+    const rs = parse(text);
+    expect(codes(rs)).toEqual([]);
+    const filter = rs.tables.find((t) => t.name === "filter")!;
+    const values = (chain: string, option: string) =>
+      filter.chains.find((c) => c.name === chain)!.rules.map((r) => [...r.criteria, ...r.matches.flatMap((m) => m.options)].find((o) => o.name === option)?.valueText(0));
+    expect(values("INPUT", "--dport")).toEqual(["22", "80", "443", undefined]);
+    expect(values("FORWARD", "-s")).toEqual(["10.0.0.0/8"]);
+    // words not known ($1): the body once, the variable unknown
+    expect(values("OUTPUT", "-d")).toEqual(["$x"]);
+    expect(rs.commands.filter((c) => c.span.line === 4)).toHaveLength(3);
+    // a loop opened on the line of a one-line function's header, and closed before its brace
+    const inline = parse("#!/bin/sh\nf() { for p in 1 2; do iptables -A INPUT -p tcp --dport $p -j ACCEPT; done; }\nf\n");
+    expect(inline.tables.find((t) => t.name === "filter")!.chains.find((c) => c.name === "INPUT")!.rules.map((r) => r.matches[0]!.options[0]!.valueText(0))).toEqual(["1", "2"]);
+  });
+
+  it("reads a quoted string that goes on over a line break as the shell does", () => {
+    const rs = parse('#!/bin/sh\nNETS="10.1.0.0/16\n10.2.0.0/16"\nfor n in $NETS; do iptables -A INPUT -s $n -j ACCEPT; done\necho \'a\nb\'\niptables -A INPUT -j DROP\n');
+    expect(codes(rs)).toEqual([]);
+    const input = rs.tables.find((t) => t.name === "filter")!.chains.find((c) => c.name === "INPUT")!;
+    expect(input.rules.map((r) => [r.span.line, r.criteria.find((o) => o.name === "-s")?.valueText(0) ?? null])).toEqual([
+      [4, "10.1.0.0/16"],
+      [4, "10.2.0.0/16"],
+      [7, null],
+    ]);
+  });
+
   it("reads a script whose shape does not close in the order written", () => {
     // the function is never closed: no call can be told from its body
     const rs = parse("#!/bin/sh\nfw() {\n  iptables -A INPUT -j ACCEPT\nstop() { iptables -F; }\n");

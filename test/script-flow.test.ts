@@ -48,6 +48,8 @@ esac
   "one-line functions, subshells and groups without spaces, a function run twice": `#!/bin/sh
 base(){ iptables -A FORWARD -s 10.0.0.0/8 -j DROP;}
 twice() { iptables -A OUTPUT -p udp --dport 53 -j ACCEPT; }
+ports() { for p in 8080 8443; do iptables -A INPUT -p tcp --dport $p -j ACCEPT; done; }
+ports
 (iptables -A INPUT -p tcp --dport 443 -j ACCEPT)
 { iptables -A INPUT -p tcp --dport 80 -j ACCEPT; }
 base
@@ -67,6 +69,23 @@ rules() {
 case "$1" in
   start) rules start ;;
   stop) iptables -F FORWARD ;;
+esac
+`,
+  "for loops over words and over a variable's words, inside a function": `#!/bin/sh
+PORTS="22 80 443"
+TRUSTED="10.1.0.0/16
+10.2.0.0/16"
+open_ports() {
+  for port in $PORTS; do
+    iptables -A INPUT -p tcp --dport "$port" -j ACCEPT
+  done
+}
+for net in $TRUSTED 192.168.7.0/24
+do
+  iptables -A INPUT -s $net -j ACCEPT
+done
+case "$1" in
+  start) open_ports; for p in 53; do iptables -A OUTPUT -p udp --dport $p -j ACCEPT; done ;;
 esac
 `,
 };

@@ -60,7 +60,27 @@ function toSource(l: LogicalLine, i: number): number {
   return l.sources[lo]! + (i - l.starts[lo]!);
 }
 
-/** Split into logical lines, joining backslash-newline continuations and skipping here-document bodies. */
+/** Whether a shell text ends inside a single- or double-quoted string (comments and escapes read as sh does). */
+function openQuote(text: string): boolean {
+  let quote: "'" | '"' | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = null;
+    } else if (quote === '"') {
+      if (c === "\\") i++;
+      else if (c === '"') quote = null;
+    } else if (c === "\\") i++;
+    else if (c === "'" || c === '"') quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) return false;
+  }
+  return quote !== null;
+}
+
+/**
+ * Split into logical lines, joining backslash-newline continuations and quoted strings that go on over a line
+ * break, and skipping here-document bodies.
+ */
 function logicalLines(text: string): LogicalLine[] {
   const out: LogicalLine[] = [];
   const physical: { start: number; text: string }[] = [];
@@ -87,6 +107,11 @@ function logicalLines(text: string): LogicalLine[] {
     const trailing = /\\+$/.exec(p.text)?.[0].length ?? 0;
     const continued = trailing % 2 === 1 && !p.text.trimStart().startsWith("#");
     cur.text += continued ? p.text.slice(0, -1) : p.text;
+    // a quoted string goes on over the line break: `TRUSTED="10.1.0.0/16<newline>10.2.0.0/16"`
+    if (!continued && k < physical.length - 1 && openQuote(cur.text)) {
+      cur.text += "\n";
+      return;
+    }
     if (!continued) {
       const hd = /<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(cur.text.replace(/'[^']*'/g, "''"));
       if (hd) heredoc = { delim: hd[3]!, strip: hd[1] === "-" };
@@ -187,7 +212,17 @@ interface FunctionBlock {
   readonly name: string;
   readonly body: Block[];
 }
-type Block = Unit | CaseBlock | FunctionBlock;
+/**
+ * `for NAME in WORDS; do … done` (its body runs once per word, NAME set to it), `while …; do … done` and
+ * `until` (body run once: how often is not known).
+ */
+interface LoopBlock {
+  readonly kind: "loop";
+  /** The loop variable and its word tokens (`for` with `in`); null for while/until and `for NAME` alone. */
+  readonly over: { readonly name: string; readonly words: readonly ShellToken[] } | null;
+  readonly body: Block[];
+}
+type Block = Unit | CaseBlock | FunctionBlock | LoopBlock;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const isParen = (t: ShellToken | undefined, v: string) => t !== undefined && t.type === "paren" && t.value === v;
@@ -210,10 +245,12 @@ function patternWords(pattern: string): string[] {
  */
 function scriptShape(lines: readonly { readonly simple: readonly SimpleCommand[]; readonly pattern: readonly string[] | null }[]): { top: Block[]; functions: Map<string, FunctionBlock>; units: Unit[] } | null {
   interface Frame {
-    readonly kind: "top" | "function" | "group" | "case";
+    readonly kind: "top" | "function" | "group" | "case" | "loop";
     readonly body: Block[];
     readonly block?: CaseBlock;
     awaitingBrace?: boolean;
+    /** A loop whose `do` has not come yet. */
+    awaitingDo?: boolean;
   }
   const top: Block[] = [];
   const stack: Frame[] = [{ kind: "top", body: top }];
@@ -232,9 +269,12 @@ function scriptShape(lines: readonly { readonly simple: readonly SimpleCommand[]
     if (ln.pattern && frame().kind === "case") frame().block!.branches.push({ patterns: ln.pattern, body: [] });
     for (const sc of ln.simple) {
       let tokens = sc;
-      // closing words first: `}`, `esac` (a line may close and go on: `} ; fw`, `esac`)
-      while (tokens.length) {
+      // the words that open or close a structure, as long as the simple command starts with one (a line may
+      // close and go on, `} ; fw`; open a function and a loop in it, `f() { for p in 1 2; do …`)
+      let opened = false;
+      while (tokens.length && !opened) {
         const w = wordAt(tokens, 0);
+        let skip = 1;
         if (w === "}") {
           const f = frame();
           if (f.kind !== "function" && f.kind !== "group") return null;
@@ -242,41 +282,45 @@ function scriptShape(lines: readonly { readonly simple: readonly SimpleCommand[]
         } else if (w === "esac") {
           if (frame().kind !== "case") return null;
           stack.pop();
-        } else break;
-        tokens = tokens.slice(1);
-      }
-      if (tokens.length === 0) continue;
-      if (wordAt(tokens, 0) === "case") {
-        const block: CaseBlock = { kind: "case", branches: [] };
-        container().push(block);
-        stack.push({ kind: "case", body: [], block });
-        continue;
-      }
-      let name: string | null = null;
-      let header = 0;
-      if (tokens.length >= 3 && tokens[0]!.type === "word" && IDENTIFIER.test(tokens[0]!.value) && isParen(tokens[1], "(") && isParen(tokens[2], ")")) {
-        name = tokens[0]!.value;
-        header = 3;
-      } else if (wordAt(tokens, 0) === "function" && IDENTIFIER.test(wordAt(tokens, 1) ?? "")) {
-        name = tokens[1]!.value;
-        header = isParen(tokens[2], "(") && isParen(tokens[3], ")") ? 4 : 2;
-      }
-      if (name !== null) {
-        const block: FunctionBlock = { kind: "function", name, body: [] };
-        container().push(block);
-        functions.set(name, block);
-        const f: Frame = { kind: "function", body: block.body, awaitingBrace: true };
-        stack.push(f);
-        tokens = tokens.slice(header);
-        if (wordAt(tokens, 0) === "{") {
-          f.awaitingBrace = false;
-          tokens = tokens.slice(1);
+        } else if (w === "done") {
+          if (frame().kind !== "loop") return null;
+          stack.pop();
+        } else if (w === "do" && frame().kind === "loop" && frame().awaitingDo) {
+          frame().awaitingDo = false;
+        } else if (w === "for" || w === "while" || w === "until") {
+          // `for p in 22 80` (then `do` as its own simple command or on the next line); while/until: the condition
+          const named = w === "for" && IDENTIFIER.test(wordAt(tokens, 1) ?? "") && wordAt(tokens, 2) === "in";
+          const block: LoopBlock = { kind: "loop", over: named ? { name: tokens[1]!.value, words: tokens.slice(3).filter((t) => t.type === "word") } : null, body: [] };
+          container().push(block);
+          stack.push({ kind: "loop", body: block.body, awaitingDo: true });
+          opened = true;
+          skip = tokens.length;
+        } else if (w === "case") {
+          const block: CaseBlock = { kind: "case", branches: [] };
+          container().push(block);
+          stack.push({ kind: "case", body: [], block });
+          opened = true;
+          skip = tokens.length;
+        } else if (w === "{") {
+          const f = frame();
+          if (f.kind === "function" && f.awaitingBrace) f.awaitingBrace = false;
+          else stack.push({ kind: "group", body: container() });
+        } else {
+          let name: string | null = null;
+          if (tokens.length >= 3 && tokens[0]!.type === "word" && IDENTIFIER.test(tokens[0]!.value) && isParen(tokens[1], "(") && isParen(tokens[2], ")")) {
+            name = tokens[0]!.value;
+            skip = 3;
+          } else if (w === "function" && IDENTIFIER.test(wordAt(tokens, 1) ?? "")) {
+            name = tokens[1]!.value;
+            skip = isParen(tokens[2], "(") && isParen(tokens[3], ")") ? 4 : 2;
+          }
+          if (name === null) break;
+          const block: FunctionBlock = { kind: "function", name, body: [] };
+          container().push(block);
+          functions.set(name, block);
+          stack.push({ kind: "function", body: block.body, awaitingBrace: true });
         }
-      } else if (wordAt(tokens, 0) === "{") {
-        const f = frame();
-        if (f.kind === "function" && f.awaitingBrace) f.awaitingBrace = false;
-        else stack.push({ kind: "group", body: container() });
-        tokens = tokens.slice(1);
+        tokens = tokens.slice(skip);
       }
       if (tokens.length === 0) continue;
       const unit: Unit = { kind: "command", line: li, tokens };
@@ -284,7 +328,7 @@ function scriptShape(lines: readonly { readonly simple: readonly SimpleCommand[]
       container().push(unit);
     }
   }
-  if (stack.some((f) => f.kind === "function")) return null;
+  if (stack.some((f) => f.kind === "function" || f.kind === "loop")) return null;
   return { top, functions, units };
 }
 
@@ -298,27 +342,22 @@ function calledFunction(tokens: SimpleCommand, functions: ReadonlyMap<string, Fu
   return null;
 }
 
+/** Loops run at most this many times over their words (a long word list is not a firewall's). */
+const MAX_LOOP_WORDS = 256;
+
 /**
- * The simple commands in the order the script runs them: functions where they are called, and of a `case`
- * with a `start` branch, that branch alone (the firewall a `start` sets up; a `stop` branch's flush would
- * leave nothing to judge). Every other branch of a `case`, in order, and both sides of an `if`.
+ * A `for` loop's words as the shell makes them: each word's value, an unquoted one split at blanks
+ * (`for p in $PORTS`). Null when a value is not known (`$1`, `$(cmd)`, a glob) or there are too many.
  */
-function runOrder(shape: { top: Block[]; functions: Map<string, FunctionBlock> }): Unit[] {
-  const out: Unit[] = [];
-  const run = (blocks: readonly Block[], calling: readonly string[]) => {
-    for (const b of blocks) {
-      if (b.kind === "function") continue;
-      if (b.kind === "case") {
-        const start = b.branches.find((br) => br.patterns.includes("start"));
-        for (const br of start ? [start] : b.branches) run(br.body, calling);
-        continue;
-      }
-      out.push(b);
-      const callee = calledFunction(b.tokens, shape.functions);
-      if (callee !== null && !calling.includes(callee) && calling.length < 16) run(shape.functions.get(callee)!.body, [...calling, callee]);
-    }
-  };
-  run(shape.top, []);
+function loopValues(words: readonly ShellToken[], vars: ReadonlyMap<string, string>): string[] | null {
+  const out: string[] = [];
+  for (const w of words) {
+    const v = shellWordValue(w.value, vars);
+    if (v.dynamic || /[*?[]/.test(v.quoted ? "" : v.text)) return null;
+    if (v.quoted) out.push(v.text);
+    else out.push(...v.text.split(/[ \t\n]+/).filter(Boolean));
+    if (out.length > MAX_LOOP_WORDS) return null;
+  }
   return out;
 }
 
@@ -365,7 +404,6 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   // 2. the order the commands run in; a script whose shape does not close is read in the order written
   const shape = scriptShape(lines);
   const units = shape ? shape.units : lines.flatMap((ln, line) => ln.simple.map((tokens): Unit => ({ kind: "command", line, tokens })));
-  const order = shape ? runOrder(shape) : units;
 
   /** One simple command: an assignment updates `vars`; an iptables command is read, and applied or kept apart. */
   const perform = (unit: Unit, vars: Map<string, string>, applied: boolean, counted: boolean, assignmentsOnly = false) => {
@@ -429,17 +467,51 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   // called, the other branches of a `start` case): checked as iptables would check them, kept out of the tree
   const vars = new Map<string, string>();
   const ran = new Set<Unit>();
-  for (const u of order) {
+  const runUnit = (u: Unit) => {
     perform(u, vars, true, !ran.has(u));
     ran.add(u);
-  }
+  };
+  /**
+   * The blocks as the script runs them when called with `start`: functions where they are called, of a `case`
+   * with a `start` branch that branch alone (the firewall a `start` sets up; a `stop` branch's flush would
+   * leave nothing to judge), every other case's branches in order, both sides of an `if`; a `for` loop's
+   * body once per word, with its variable set.
+   */
+  const execute = (blocks: readonly Block[], calling: readonly string[]) => {
+    for (const b of blocks) {
+      if (b.kind === "function") continue;
+      if (b.kind === "case") {
+        const start = b.branches.find((br) => br.patterns.includes("start"));
+        for (const br of start ? [start] : b.branches) execute(br.body, calling);
+        continue;
+      }
+      if (b.kind === "loop") {
+        const values = b.over ? loopValues(b.over.words, vars) : null;
+        if (b.over && values) {
+          for (const v of values) {
+            vars.set(b.over.name, v);
+            execute(b.body, calling);
+          }
+        } else {
+          if (b.over) vars.delete(b.over.name);
+          execute(b.body, calling);
+        }
+        continue;
+      }
+      runUnit(b);
+      const callee = calledFunction(b.tokens, shape!.functions);
+      if (callee !== null && !calling.includes(callee) && calling.length < 16) execute(shape!.functions.get(callee)!.body, [...calling, callee]);
+    }
+  };
+  if (shape) execute(shape.top, []);
+  else for (const u of units) runUnit(u);
   if (ran.size < units.length) {
     // variables as the text sets them up to each command
     const written = new Map<string, string>();
     for (const u of units) perform(u, written, false, false, ran.has(u));
   }
   // in source order, as in every ruleset (a function called twice has its commands twice)
-  if (order !== units) commands.sort((a, b) => a.span.offset - b.span.offset);
+  if (shape) commands.sort((a, b) => a.span.offset - b.span.offset);
   return {
     kind: "Ruleset",
     span: index.span(0, text.length),
