@@ -369,11 +369,13 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   const index = new LineIndex(text);
   const locator: Locator = { line: (o) => index.position(o).line, column: (o) => index.position(o).column };
   let otherFamily = 0;
+  /** The source span of [start, end) of a logical line's text. */
+  const spanIn = (l: LogicalLine, start: number, end: number): Span => index.span(toSource(l, start), toSource(l, Math.max(start, end - 1)) + (end > start ? 1 : 0));
 
   // 1. each logical line: its simple commands (and a leading case pattern), its comment
   const lines: { l: LogicalLine; simple: SimpleCommand[]; pattern: string[] | null }[] = [];
   for (const l of logicalLines(text)) {
-    const spanOf = (start: number, end: number): Span => index.span(toSource(l, start), toSource(l, Math.max(start, end - 1)) + (end > start ? 1 : 0));
+    const spanOf = (start: number, end: number): Span => spanIn(l, start, end);
     const parser = new nearley.Parser(grammar);
     let simple: SimpleCommand[];
     try {
@@ -408,7 +410,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   /** One simple command: an assignment updates `vars`; an iptables command is read, and applied or kept apart. */
   const perform = (unit: Unit, vars: Map<string, string>, applied: boolean, counted: boolean, assignmentsOnly = false) => {
     const l = lines[unit.line]!.l;
-    const spanOf = (start: number, end: number): Span => index.span(toSource(l, start), toSource(l, Math.max(start, end - 1)) + (end > start ? 1 : 0));
+    const spanOf = (start: number, end: number): Span => spanIn(l, start, end);
     const sc0 = unit.tokens;
     // A function's header on the line of its body (`fw() { iptables …; }`) when the shape was not read.
     const sc = sc0.length > 3 && sc0[1]!.type === "paren" && sc0[1]!.value === "(" && sc0[2]!.type === "paren" && sc0[2]!.value === ")" ? sc0.slice(3) : sc0;
