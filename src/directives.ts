@@ -136,6 +136,21 @@ export interface ApplyDirectivesOptions {
 }
 
 /**
+ * The edit that takes rule ids out of a `#` directive that names others still in use: the comment written
+ * again with the ids it keeps, its reason as it was. Undefined when the comment is not in the usual shape.
+ */
+export function directiveWithout(text: string, span: Span, unused: readonly string[]): Fix | undefined {
+  const m = /^(#\s*fwlint-[a-z-]+)(\s+)(.*)$/s.exec(text.slice(span.offset, span.endOffset));
+  if (!m) return undefined;
+  const rest = ` ${m[3]!}`;
+  const sep = /\s-{2,}(?:\s|$)/.exec(rest);
+  const ids = (sep ? rest.slice(0, sep.index) : rest).split(/[\s,]+/).filter(Boolean);
+  const kept = ids.filter((id) => !unused.includes(id));
+  if (kept.length === 0 || kept.length === ids.length) return undefined;
+  return { range: [span.offset, span.endOffset], text: `${m[1]}${m[2]}${kept.join(", ")}${sep ? rest.slice(sep.index) : ""}` };
+}
+
+/**
  * The edit that removes a `#` directive: its whole line when the comment is alone on it, else the comment and
  * the blanks before it. Undefined when something follows the comment on its line.
  */
@@ -217,9 +232,11 @@ export function applyDirectives(messages: readonly Diagnostic[], directives: rea
   }
 
   const problems: Diagnostic[] = [];
-  const problem = (d: Directive, severity: Severity, engine: EngineMessageKind, message: string, removable = false) => {
-    // as ESLint, --fix removes a directive that is unused as a whole (not one written in a rule's --comment)
-    const fix = removable && d.via === "comment" && options.text !== undefined ? directiveRemoval(options.text, d.span) : undefined;
+  const problem = (d: Directive, severity: Severity, engine: EngineMessageKind, message: string, removable = false, unusedIds: readonly string[] = []) => {
+    // as ESLint, --fix removes a directive that is unused as a whole, or the ids of it that are unused (not in a
+    // directive written in a rule's --comment: that text is part of the rule)
+    const text = d.via === "comment" ? options.text : undefined;
+    const fix = text === undefined ? undefined : removable ? directiveRemoval(text, d.span) : unusedIds.length ? directiveWithout(text, d.span, unusedIds) : undefined;
     problems.push({ ruleId: null, engine, severity, message, span: d.span, ...(fix ? { fix } : {}) });
   };
   const known = options.knownRules;
@@ -237,7 +254,7 @@ export function applyDirectives(messages: readonly Diagnostic[], directives: rea
           if (!blocks.some((b) => b.type === "disable" && b.span.offset < d.span.offset)) problem(d, severity, "unused-enable-directive", "Unused fwlint-enable directive (no matching fwlint-disable directives were found)", true);
         } else {
           const unmatched = named.filter((id) => regionEvent(d.span.offset, id)?.type !== "disable");
-          if (unmatched.length) problem(d, severity, "unused-enable-directive", `Unused fwlint-enable directive (no matching fwlint-disable directives were found for ${quoteList(unmatched)})`, unmatched.length === d.rules!.length);
+          if (unmatched.length) problem(d, severity, "unused-enable-directive", `Unused fwlint-enable directive (no matching fwlint-disable directives were found for ${quoteList(unmatched)})`, unmatched.length === d.rules!.length, unmatched);
         }
         continue;
       }
@@ -247,7 +264,7 @@ export function applyDirectives(messages: readonly Diagnostic[], directives: rea
         continue;
       }
       const unusedIds = named.filter((id) => !hits?.has(id));
-      if (unusedIds.length) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported from ${quoteList(unusedIds)})`, unusedIds.length === d.rules!.length);
+      if (unusedIds.length) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported from ${quoteList(unusedIds)})`, unusedIds.length === d.rules!.length, unusedIds);
     }
   }
   return { messages: kept, suppressed, problems };

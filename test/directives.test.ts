@@ -120,11 +120,11 @@ describe("suppressing findings", () => {
     expect(none.messages.filter((m) => m.ruleId === null).map((m) => m.message)).toEqual(["Unused fwlint-enable directive (no matching fwlint-disable directives were found)"]);
   });
 
-  it("gives an unused directive the fix that removes it (as ESLint), unless part of it is used or it is in a --comment", () => {
+  it("gives an unused directive the fix that removes it, or its unused ids (as ESLint), unless it is in a --comment", () => {
     const text = save(
       "# fwlint-disable-next-line test-drop -- gone",
       "-A INPUT -j ACCEPT",
-      "# fwlint-disable-next-line test-accept, test-drop",
+      "# fwlint-disable-next-line test-drop test-accept -- kept for the audit",
       "-A INPUT -j ACCEPT",
       "  # fwlint-disable test-drop",
       "# fwlint-enable test-drop",
@@ -134,12 +134,12 @@ describe("suppressing findings", () => {
     const problems = r.messages.filter((m) => m.ruleId === null);
     expect(problems.map((m) => [m.span.line, m.fix !== undefined])).toEqual([
       [3, true],
-      [5, false], // test-accept is used: only the test-drop part is unused
+      [5, true], // test-accept is used: the fix takes test-drop out
       [7, true],
       [9, false], // in a rule's --comment: removing it would change the rule's text
     ]);
     const fixed = applyFixes(text, r.messages).output;
-    expect(fixed.split("\n")).toEqual(["*filter", ":INPUT DROP [0:0]", "-A INPUT -j ACCEPT", "# fwlint-disable-next-line test-accept, test-drop", "-A INPUT -j ACCEPT", "# fwlint-enable test-drop", '-A INPUT -j RETURN -m comment --comment "fwlint-disable-line test-drop"', "COMMIT", ""]);
+    expect(fixed.split("\n")).toEqual(["*filter", ":INPUT DROP [0:0]", "-A INPUT -j ACCEPT", "# fwlint-disable-next-line test-accept -- kept for the audit", "-A INPUT -j ACCEPT", "# fwlint-enable test-drop", '-A INPUT -j RETURN -m comment --comment "fwlint-disable-line test-drop"', "COMMIT", ""]);
     // the enable left alone is unused in its turn, and removed in the next pass
     const again = run(fixed).messages.filter((m) => m.ruleId === null && m.fix);
     expect(again.map((m) => m.span.line)).toEqual([6]);
