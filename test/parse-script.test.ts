@@ -254,6 +254,13 @@ describe("shell scripts: functions and case branches", () => {
     expect(lines(twice)).toEqual([3, 3]);
   });
 
+  it("takes a dispatch through the first argument (\"$1\") as a call of start", () => {
+    for (const dispatch of ['"$1"', "$1", "${1}", 'case "$1" in\n  start|stop) "$1" ;;\nesac']) {
+      const rs = parse(`#!/bin/sh\nstart() { iptables -A INPUT -j ACCEPT; }\nstop() { iptables -F; }\n${dispatch}\n`);
+      expect(lines(rs), dispatch).toEqual([2]);
+    }
+  });
+
   it("runs a for loop's body once per word, with its variable set; other loops once", () => {
     const text = [
       "#!/bin/sh",

@@ -71,6 +71,14 @@ case "$1" in
   stop) iptables -F FORWARD ;;
 esac
 `,
+  "a dispatch through the first argument": `#!/bin/sh
+start() {
+  iptables -A INPUT -p tcp --dport 25 -j ACCEPT
+  iptables -P INPUT DROP
+}
+stop() { iptables -P INPUT ACCEPT; iptables -F; }
+"$1"
+`,
   "for loops over words and over a variable's words, inside a function": `#!/bin/sh
 PORTS="22 80 443"
 TRUSTED="10.1.0.0/16

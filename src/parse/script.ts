@@ -332,12 +332,19 @@ function scriptShape(lines: readonly { readonly simple: readonly SimpleCommand[]
   return { top, functions, units };
 }
 
-/** The function a simple command calls, if it calls one the script defines. */
+/** The script's first argument as a command (`"$1"`, `$1`, `${1}`): the function named by it, `start` here. */
+const FIRST_ARGUMENT = /^(?:"\$(?:1|\{1\})"|\$(?:1|\{1\}))$/;
+
+/**
+ * The function a simple command calls, if it calls one the script defines. A dispatch through the script's
+ * first argument (`"$1"`) calls `start`, the way fwlint follows a script.
+ */
 function calledFunction(tokens: SimpleCommand, functions: ReadonlyMap<string, FunctionBlock>): string | null {
   for (const t of tokens) {
     if (t.type !== "word") continue;
     if (PREFIX_WORDS.has(t.value)) continue;
-    return functions.has(t.value) ? t.value : null;
+    const name = FIRST_ARGUMENT.test(t.value) ? "start" : t.value;
+    return functions.has(name) ? name : null;
   }
   return null;
 }
