@@ -261,6 +261,12 @@ describe("shell scripts: functions and case branches", () => {
     }
   });
 
+  it("leaves a wrapper that passes on all its arguments (\"$@\") alone, and reads the calls", () => {
+    const rs = parse('#!/bin/sh\niptables() {\n  /sbin/iptables -w "$@"\n}\nipt() { iptables $* ; }\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\n');
+    expect(codes(rs)).toEqual([]);
+    expect(lines(rs)).toEqual([6]);
+  });
+
   it("runs a for loop's body once per word, with its variable set; other loops once", () => {
     const text = [
       "#!/bin/sh",

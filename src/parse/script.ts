@@ -349,6 +349,9 @@ function calledFunction(tokens: SimpleCommand, functions: ReadonlyMap<string, Fu
   return null;
 }
 
+/** A word that stands for all of the function's or script's arguments: `"$@"`, `$*`, `"${@}"`. */
+const FORWARDED_ARGUMENTS = /^"?\$(?:[@*]|\{[@*]\})"?$/;
+
 /** Loops run at most this many times over their words (a long word list is not a firewall's). */
 const MAX_LOOP_WORDS = 256;
 
@@ -453,6 +456,9 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       const start = toSource(l, t.offset);
       items.push({ text: v.text, raw: t.value, start, end: toSource(l, t.offset + t.value.length - 1) + 1, quoted: v.quoted, dynamic: v.dynamic });
     }
+    // `/sbin/iptables -w "$@"` (a wrapper function) passes on arguments fwlint does not know, the command itself
+    // among them: nothing to read (the calls `iptables -A …` are read where they are written)
+    if (items.some((a) => FORWARDED_ARGUMENTS.test(a.raw))) return;
     const programWord = words[k]!;
     const lastTok = sc[sc.length - 1]!;
     const lineSpan = spanOf(programWord.offset, lastTok.offset + lastTok.value.length);
