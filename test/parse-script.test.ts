@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findChain } from "../src/ast/iptables.js";
+import { canonicalRuleLines } from "../src/canonical.js";
 import { lint } from "../src/lint.js";
 import { parse } from "../src/parse/index.js";
 import { codes, renderRule, renderRules } from "./support/render.js";
@@ -259,6 +260,30 @@ describe("shell scripts: functions and case branches", () => {
       const rs = parse(`#!/bin/sh\nstart() { iptables -A INPUT -j ACCEPT; }\nstop() { iptables -F; }\n${dispatch}\n`);
       expect(lines(rs), dispatch).toEqual([2]);
     }
+  });
+
+  it("gives a function its call's words as $1…$9, splits unquoted values at blanks, drops empty ones", () => {
+    const text = [
+      "#!/bin/sh",
+      'OPTS="-p tcp --dport 22"',
+      'EXTRA=""',
+      'block() { iptables -A INPUT -s "$1" $EXTRA -j "${2}"; }',
+      "block 10.0.0.1 DROP",
+      "block 10.0.0.2 REJECT",
+      "iptables -A INPUT $OPTS -j ACCEPT",
+      'iptables -A OUTPUT -d "$1" -j DROP',
+      "",
+    ].join("\n");
+    const rs = parse(text);
+    expect(codes(rs)).toEqual([]);
+    expect(rs.tables.find((t) => t.name === "filter")!.chains.find((c) => c.name === "INPUT")!.rules.flatMap((r) => canonicalRuleLines(r, "ipv4"))).toEqual([
+      "-s 10.0.0.1/32 -j DROP",
+      "-s 10.0.0.2/32 -j REJECT --reject-with icmp-port-unreachable",
+      "-p tcp -m tcp --dport 22 -j ACCEPT",
+    ]);
+    // the script's own $1 stays unknown (not the text "$1", which is no address)
+    const out = rs.tables.find((t) => t.name === "filter")!.chains.find((c) => c.name === "OUTPUT")!.rules[0]!.criteria[0]!;
+    expect([out.valueText(0), out.valueDynamic(0)]).toEqual(["$1", true]);
   });
 
   it("leaves a wrapper that passes on all its arguments (\"$@\") alone, and reads the calls", () => {

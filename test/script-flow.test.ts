@@ -71,6 +71,15 @@ case "$1" in
   stop) iptables -F FORWARD ;;
 esac
 `,
+  "function arguments, and variables split at blanks or empty": `#!/bin/sh
+SSH="-p tcp --dport 22"
+NONE=""
+allow() { iptables -A INPUT -s "$1" $NONE $SSH -j "\${2:-ACCEPT}"; }
+deny() { iptables -A INPUT -s $1 -j DROP; }
+allow 10.0.0.1 ACCEPT
+allow 10.0.0.2 RETURN
+deny 192.0.2.7
+`,
   "a dispatch through the first argument": `#!/bin/sh
 start() {
   iptables -A INPUT -p tcp --dport 25 -j ACCEPT

@@ -123,6 +123,9 @@ function logicalLines(text: string): LogicalLine[] {
   return out;
 }
 
+/** `${NAME:-word}`, `${NAME-word}`, `${NAME:=word}`, `${NAME=word}` (name, colon, operator, word). */
+const DEFAULTED = /^\$\{([A-Za-z_][A-Za-z0-9_]*|[1-9])(:?)([-=])([^}]*)\}/;
+
 /** Shell word → its value with quotes removed; expansions replaced by known variables or kept as written. */
 function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text: string; dynamic: boolean; quoted: boolean } {
   let text = "";
@@ -135,6 +138,18 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
       text += whole;
       dynamic = true;
     }
+  };
+  // ${NAME:-word}, ${NAME-word} (and := / =): the value, or the word when NAME is unset (or empty, with `:`);
+  // a variable fwlint does not track counts as unset, so `${IPT:-iptables}` reads as the script's default
+  const withDefault = (d: RegExpExecArray) => {
+    const v = vars.get(d[1]!);
+    if (v !== undefined && (d[2] === "" || v !== "")) {
+      text += v;
+      return;
+    }
+    const w = shellWordValue(d[4]!, vars);
+    text += w.text;
+    if (w.dynamic) dynamic = true;
   };
   for (let i = 0; i < raw.length; ) {
     const c = raw[i]!;
@@ -151,10 +166,20 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
           text += raw[i + 1];
           i += 2;
         } else if (raw[i] === "$") {
-          const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(raw.slice(i));
+          const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*|[1-9])\}|([A-Za-z_][A-Za-z0-9_]*|[1-9]))/.exec(raw.slice(i));
+          const d = m ? null : DEFAULTED.exec(raw.slice(i));
+          const sub = m || d ? null : /^\$\{[^}]*\}|^\$[0-9#?@*!$-]/.exec(raw.slice(i));
           if (m) {
             expand(m[1] ?? m[2]!, m[0]);
             i += m[0].length;
+          } else if (d) {
+            withDefault(d);
+            i += d[0].length;
+          } else if (sub) {
+            // ${#X}, ${X%…}, $#, $?, … inside double quotes: unknown, as outside
+            text += sub[0];
+            dynamic = true;
+            i += sub[0].length;
           } else {
             text += "$";
             dynamic = raw[i + 1] === "(" || dynamic;
@@ -171,10 +196,14 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
       text += raw[i + 1] ?? "";
       i += 2;
     } else if (c === "$") {
-      const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(raw.slice(i));
+      const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*|[1-9])\}|([A-Za-z_][A-Za-z0-9_]*|[1-9]))/.exec(raw.slice(i));
+      const d = m ? null : DEFAULTED.exec(raw.slice(i));
       if (m) {
         expand(m[1] ?? m[2]!, m[0]);
         i += m[0].length;
+      } else if (d) {
+        withDefault(d);
+        i += d[0].length;
       } else {
         // $(…), ${…}, $1, $?, … expand to something unknown; a `$` before anything else is a literal dollar
         const sub = /^\$\((?:[^()]|\([^()]*\))*\)|^\$\{[^}]*\}|^\$[0-9#?@*!$-]/.exec(raw.slice(i));
@@ -349,6 +378,20 @@ function calledFunction(tokens: SimpleCommand, functions: ReadonlyMap<string, Fu
   return null;
 }
 
+/** The positional parameters a function call sets, as keys of the variables. */
+const POSITIONAL = ["1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/**
+ * The arguments of a function call (the words after the function's name, an unquoted value split at blanks);
+ * null when one is not known. A call through `"$1"` has none.
+ */
+function callArguments(tokens: SimpleCommand, vars: ReadonlyMap<string, string>): string[] | null {
+  const words = tokens.filter((t) => t.type === "word");
+  let k = 0;
+  while (k < words.length && PREFIX_WORDS.has(words[k]!.value)) k++;
+  return loopValues(words.slice(k + 1), vars);
+}
+
 /** A word that stands for all of the function's or script's arguments: `"$@"`, `$*`, `"${@}"`. */
 const FORWARDED_ARGUMENTS = /^"?\$(?:[@*]|\{[@*]\})"?$/;
 
@@ -454,7 +497,15 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       }
       const v = shellWordValue(t.value, vars);
       const start = toSource(l, t.offset);
-      items.push({ text: v.text, raw: t.value, start, end: toSource(l, t.offset + t.value.length - 1) + 1, quoted: v.quoted, dynamic: v.dynamic });
+      const end = toSource(l, t.offset + t.value.length - 1) + 1;
+      if (!v.quoted && !v.dynamic && t.value.includes("$")) {
+        // an unquoted expansion is split at blanks, and gone when empty (`OPTS="-p tcp --dport 22"`, `$EXTRA`):
+        // each field keeps the span of the word it comes from
+        const fields = v.text.split(/[ \t\n]+/).filter((f) => f !== "");
+        for (const field of fields) items.push({ text: field, raw: fields.length === 1 ? t.value : field, start, end, quoted: false, dynamic: false });
+        continue;
+      }
+      items.push({ text: v.text, raw: t.value, start, end, quoted: v.quoted, dynamic: v.dynamic });
     }
     // `/sbin/iptables -w "$@"` (a wrapper function) passes on arguments fwlint does not know, the command itself
     // among them: nothing to read (the calls `iptables -A …` are read where they are written)
@@ -515,7 +566,17 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       }
       runUnit(b);
       const callee = calledFunction(b.tokens, shape!.functions);
-      if (callee !== null && !calling.includes(callee) && calling.length < 16) execute(shape!.functions.get(callee)!.body, [...calling, callee]);
+      if (callee !== null && !calling.includes(callee) && calling.length < 16) {
+        // the call's words are the function's $1…$9 for its body (unknown when fwlint cannot tell them)
+        const saved = POSITIONAL.map((k) => vars.get(k));
+        const args = callArguments(b.tokens, vars);
+        POSITIONAL.forEach((k, i) => {
+          if (args === null) vars.delete(k);
+          else vars.set(k, args[i] ?? "");
+        });
+        execute(shape!.functions.get(callee)!.body, [...calling, callee]);
+        POSITIONAL.forEach((k, i) => (saved[i] === undefined ? vars.delete(k) : vars.set(k, saved[i]!)));
+      }
     }
   };
   if (shape) execute(shape.top, []);
