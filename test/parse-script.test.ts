@@ -270,6 +270,9 @@ describe("shell scripts: functions and case branches", () => {
       'block() { iptables -A INPUT -s "$1" $EXTRA -j "${2}"; }',
       "block 10.0.0.1 DROP",
       "block 10.0.0.2 REJECT",
+      // a word not given is unset, not empty: ${3-…} gives the default
+      'tail() { iptables -A INPUT -s $1 $2 -j ${3-RETURN}; }',
+      "tail 10.0.0.3",
       "iptables -A INPUT $OPTS -j ACCEPT",
       'iptables -A OUTPUT -d "$1" -j DROP',
       "",
@@ -279,6 +282,7 @@ describe("shell scripts: functions and case branches", () => {
     expect(rs.tables.find((t) => t.name === "filter")!.chains.find((c) => c.name === "INPUT")!.rules.flatMap((r) => canonicalRuleLines(r, "ipv4"))).toEqual([
       "-s 10.0.0.1/32 -j DROP",
       "-s 10.0.0.2/32 -j REJECT --reject-with icmp-port-unreachable",
+      "-s 10.0.0.3/32 -j RETURN",
       "-p tcp -m tcp --dport 22 -j ACCEPT",
     ]);
     // the script's own $1 stays unknown (not the text "$1", which is no address)

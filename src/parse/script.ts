@@ -123,6 +123,9 @@ function logicalLines(text: string): LogicalLine[] {
   return out;
 }
 
+/** The value of a variable known to be unset (a function's `$2` when it was called with one word). */
+const UNSET = "\u0000";
+
 /** `${NAME:-word}`, `${NAME-word}`, `${NAME:=word}`, `${NAME=word}` (name, colon, operator, word). */
 const DEFAULTED = /^\$\{([A-Za-z_][A-Za-z0-9_]*|[1-9])(:?)([-=])([^}]*)\}/;
 
@@ -133,6 +136,7 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
   let quoted = false;
   const expand = (name: string, whole: string) => {
     const v = vars.get(name);
+    if (v === UNSET) return; // known to be unset: empty
     if (v !== undefined) text += v;
     else {
       text += whole;
@@ -143,7 +147,7 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
   // a variable fwlint does not track counts as unset, so `${IPT:-iptables}` reads as the script's default
   const withDefault = (d: RegExpExecArray) => {
     const v = vars.get(d[1]!);
-    if (v !== undefined && (d[2] === "" || v !== "")) {
+    if (v !== undefined && v !== UNSET && (d[2] === "" || v !== "")) {
       text += v;
       return;
     }
@@ -572,7 +576,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
         const args = callArguments(b.tokens, vars);
         POSITIONAL.forEach((k, i) => {
           if (args === null) vars.delete(k);
-          else vars.set(k, args[i] ?? "");
+          else vars.set(k, args[i] ?? UNSET);
         });
         execute(shape!.functions.get(callee)!.body, [...calling, callee]);
         POSITIONAL.forEach((k, i) => (saved[i] === undefined ? vars.delete(k) : vars.set(k, saved[i]!)));
