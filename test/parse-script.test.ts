@@ -318,6 +318,9 @@ describe("shell scripts: functions and case branches", () => {
     // words not known ($1): the body once, the variable unknown
     expect(values("OUTPUT", "-d")).toEqual(["$x"]);
     expect(rs.commands.filter((c) => c.span.line === 4)).toHaveLength(3);
+    // a while loop's condition is read too
+    const cond = parse("#!/bin/sh\nwhile ! iptables -C INPUT -j DROP; do\n  iptables -A INPUT -j DROP\ndone\n");
+    expect(cond.commands.map((c) => [c.span.line, c.op])).toEqual([[2, "check"], [3, "append"]]);
     // a loop opened on the line of a one-line function's header, and closed before its brace
     const inline = parse("#!/bin/sh\nf() { for p in 1 2; do iptables -A INPUT -p tcp --dport $p -j ACCEPT; done; }\nf\n");
     expect(inline.tables.find((t) => t.name === "filter")!.chains.find((c) => c.name === "INPUT")!.rules.map((r) => r.matches[0]!.options[0]!.valueText(0))).toEqual(["1", "2"]);

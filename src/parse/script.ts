@@ -272,9 +272,9 @@ function patternWords(pattern: string): string[] {
 }
 
 /**
- * The script's shape: function definitions, `case` statements and `{ … }` groups, from the simple commands of
- * its lines. Null when the shape does not close (a `}` or `esac` too many, a function never closed): the
- * script is then read in the order written.
+ * The script's shape: function definitions, `case` statements, loops and `{ … }` groups, from the simple
+ * commands of its lines. Null when the shape does not close (a `}`, `esac` or `done` too many, a function or
+ * loop never closed): the script is then read in the order written.
  */
 function scriptShape(lines: readonly { readonly simple: readonly SimpleCommand[]; readonly pattern: readonly string[] | null }[]): { top: Block[]; functions: Map<string, FunctionBlock>; units: Unit[] } | null {
   interface Frame {
@@ -326,6 +326,12 @@ function scriptShape(lines: readonly { readonly simple: readonly SimpleCommand[]
           const block: LoopBlock = { kind: "loop", over: named ? { name: tokens[1]!.value, words: tokens.slice(3).filter((t) => t.type === "word") } : null, body: [] };
           container().push(block);
           stack.push({ kind: "loop", body: block.body, awaitingDo: true });
+          // a while/until condition is a command, run with the body (`while ! iptables -C …; do`)
+          if (w !== "for" && tokens.length > 1) {
+            const unit: Unit = { kind: "command", line: li, tokens: tokens.slice(1) };
+            units.push(unit);
+            block.body.push(unit);
+          }
           opened = true;
           skip = tokens.length;
         } else if (w === "case") {
