@@ -337,6 +337,12 @@ describe("shell scripts: functions and case branches", () => {
     ]);
   });
 
+  it("reads the other family's commands also when they do not run on the way followed", () => {
+    const text = '#!/bin/sh\ncase "$1" in\n  start) iptables -A INPUT -j ACCEPT ;;\n  stop) ip6tables -A INPUT --src-range ::1-::2 -j DROP ;;\nesac\n';
+    expect(parse(text, { family: "ipv4" }).otherFamilyCommands).toBe(1);
+    expect(lint({ text, kind: "script" }).messages.map((m) => [m.span.line, m.ruleId])).toEqual([[4, "option-requires-match"]]);
+  });
+
   it("reads a script whose shape does not close in the order written", () => {
     // the function is never closed: no call can be told from its body
     const rs = parse("#!/bin/sh\nfw() {\n  iptables -A INPUT -j ACCEPT\nstop() { iptables -F; }\n");

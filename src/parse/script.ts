@@ -431,7 +431,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   const tree = new TreeBuilder("script", diagnostics, options.family);
   const index = new LineIndex(text);
   const locator: Locator = { line: (o) => index.position(o).line, column: (o) => index.position(o).column };
-  let otherFamily = 0;
+  const otherFamily = new Set<Unit>();
   /** The source span of [start, end) of a logical line's text. */
   const spanIn = (l: LogicalLine, start: number, end: number): Span => index.span(toSource(l, start), toSource(l, Math.max(start, end - 1)) + (end > start ? 1 : 0));
 
@@ -471,7 +471,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   const units = shape ? shape.units : lines.flatMap((ln, line) => ln.simple.map((tokens): Unit => ({ kind: "command", line, tokens })));
 
   /** One simple command: an assignment updates `vars`; an iptables command is read, and applied or kept apart. */
-  const perform = (unit: Unit, vars: Map<string, string>, applied: boolean, counted: boolean, assignmentsOnly = false) => {
+  const perform = (unit: Unit, vars: Map<string, string>, applied: boolean, assignmentsOnly = false) => {
     const l = lines[unit.line]!.l;
     const spanOf = (start: number, end: number): Span => spanIn(l, start, end);
     const sc0 = unit.tokens;
@@ -524,7 +524,8 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
     const lastTok = sc[sc.length - 1]!;
     const lineSpan = spanOf(programWord.offset, lastTok.offset + lastTok.value.length);
     if (family !== options.family) {
-      if (counted) otherFamily++;
+      // every command of the other family counts once, whether it runs or not: the caller reads that family too
+      otherFamily.add(unit);
       return;
     }
     const cmd = readCommand(new ShellArgs(items, locator), { family, format: "script", table: "filter" as TableName, diagnostics }, lineSpan, null, program[0].split("/").pop());
@@ -544,7 +545,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   const vars = new Map<string, string>();
   const ran = new Set<Unit>();
   const runUnit = (u: Unit) => {
-    perform(u, vars, true, !ran.has(u));
+    perform(u, vars, true);
     ran.add(u);
   };
   /**
@@ -594,7 +595,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
   if (ran.size < units.length) {
     // variables as the text sets them up to each command
     const written = new Map<string, string>();
-    for (const u of units) perform(u, written, false, false, ran.has(u));
+    for (const u of units) perform(u, written, false, ran.has(u));
   }
   // in source order, as in every ruleset (a function called twice has its commands twice)
   if (shape) commands.sort((a, b) => a.span.offset - b.span.offset);
@@ -609,7 +610,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
     removedRules: tree.removedRules(),
     comments,
     generator: null,
-    otherFamilyCommands: otherFamily,
+    otherFamilyCommands: otherFamily.size,
     diagnostics,
     lineCount: index.lineCount,
   };
