@@ -37,10 +37,11 @@ export default defineRule({
         if (!builtin && !isHookName(cmd.chain)) return; // user chains: policy-on-user-chain
         if (!POLICIES.includes(policy)) {
           const upper = policy.toUpperCase();
+          const fix = POLICIES.includes(upper) ? { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper } : undefined;
           report({
             message: `"${policy}" is not a policy: a built-in chain's policy is ACCEPT or DROP${POLICIES.includes(upper) ? " (in upper case)" : upper === "REJECT" ? " (end the chain with -j REJECT instead)" : ""}`,
             span: cmd.argument!.span,
-            ...(POLICIES.includes(upper) ? { fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper }, suggestions: [{ desc: `Replace with ${upper}`, fix: { range: [cmd.argument!.span.offset, cmd.argument!.span.endOffset] as const, text: upper } }] } : {}),
+            ...(fix ? { fix, suggestions: [{ desc: `Replace with ${upper}`, fix }] } : {}),
           });
           return;
         }

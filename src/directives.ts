@@ -232,11 +232,12 @@ export function applyDirectives(messages: readonly Diagnostic[], directives: rea
   }
 
   const problems: Diagnostic[] = [];
-  const problem = (d: Directive, severity: Severity, engine: EngineMessageKind, message: string, removable = false, unusedIds: readonly string[] = []) => {
+  /** `unused`: the ids of the directive that are unused ("all": the directive as a whole). */
+  const problem = (d: Directive, severity: Severity, engine: EngineMessageKind, message: string, unused: readonly string[] | "all" | null = null) => {
     // as ESLint, --fix removes a directive that is unused as a whole, or the ids of it that are unused (not in a
     // directive written in a rule's --comment: that text is part of the rule)
     const text = d.via === "comment" ? options.text : undefined;
-    const fix = text === undefined ? undefined : removable ? directiveRemoval(text, d.span) : unusedIds.length ? directiveWithout(text, d.span, unusedIds) : undefined;
+    const fix = text === undefined || unused === null ? undefined : unused === "all" || unused.length === d.rules?.length ? directiveRemoval(text, d.span) : directiveWithout(text, d.span, unused);
     problems.push({ ruleId: null, engine, severity, message, span: d.span, ...(fix ? { fix } : {}) });
   };
   const known = options.knownRules;
@@ -251,20 +252,20 @@ export function applyDirectives(messages: readonly Diagnostic[], directives: rea
       const named = d.rules?.filter((id) => !known || known.has(id)) ?? null;
       if (d.type === "enable") {
         if (named === null) {
-          if (!blocks.some((b) => b.type === "disable" && b.span.offset < d.span.offset)) problem(d, severity, "unused-enable-directive", "Unused fwlint-enable directive (no matching fwlint-disable directives were found)", true);
+          if (!blocks.some((b) => b.type === "disable" && b.span.offset < d.span.offset)) problem(d, severity, "unused-enable-directive", "Unused fwlint-enable directive (no matching fwlint-disable directives were found)", "all");
         } else {
           const unmatched = named.filter((id) => regionEvent(d.span.offset, id)?.type !== "disable");
-          if (unmatched.length) problem(d, severity, "unused-enable-directive", `Unused fwlint-enable directive (no matching fwlint-disable directives were found for ${quoteList(unmatched)})`, unmatched.length === d.rules!.length, unmatched);
+          if (unmatched.length) problem(d, severity, "unused-enable-directive", `Unused fwlint-enable directive (no matching fwlint-disable directives were found for ${quoteList(unmatched)})`, unmatched);
         }
         continue;
       }
       const hits = used.get(d);
       if (named === null) {
-        if (d.rules === null && !hits) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported)`, true);
+        if (d.rules === null && !hits) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported)`, "all");
         continue;
       }
       const unusedIds = named.filter((id) => !hits?.has(id));
-      if (unusedIds.length) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported from ${quoteList(unusedIds)})`, unusedIds.length === d.rules!.length, unusedIds);
+      if (unusedIds.length) problem(d, severity, "unused-disable-directive", `Unused fwlint-${d.type} directive (no problems were reported from ${quoteList(unusedIds)})`, unusedIds);
     }
   }
   return { messages: kept, suppressed, problems };

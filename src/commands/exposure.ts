@@ -6,6 +6,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import type { Argv, CommandModule } from "yargs";
 import type { Family } from "../ast/iptables.js";
 import { computeExposure, type ExposureItem } from "../model/exposure.js";
+import { CONNECTION_PROTOCOLS } from "../model/fields.js";
 import { arrayOf, loadRuleset, modelArgs, Models } from "./model-io.js";
 import { colorEnabled, contextOf, UsageError, type CliContext } from "./shared.js";
 import { preferShortRunTiering } from "./tiering.js";
@@ -46,21 +47,20 @@ export function exposureOf(models: Models, routed: boolean, protocols?: readonly
   return out;
 }
 
-/** Exposure follows the protocols of connections with ports that conntrack tracks. */
-const EXPOSURE_PROTOCOLS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132 };
+const PROTOCOL_BY_NAME = new Map(Object.entries(CONNECTION_PROTOCOLS).map(([n, name]) => [name, Number(n)]));
 
-/** `--proto tcp,sctp --proto udp` as protocol numbers (undefined: the default). */
-export function protocolsOf(words: readonly string[] | undefined): number[] | undefined {
-  if (!words || words.length === 0) return undefined;
+/**
+ * `--proto tcp,sctp --proto udp`, as `arrayOf` splits it, as protocol numbers (undefined: the default). Exposure
+ * follows the protocols whose connections the model follows.
+ */
+export function protocolsOf(names: readonly string[]): number[] | undefined {
+  if (names.length === 0) return undefined;
   const out: number[] = [];
-  for (const w of words.flatMap((x) => String(x).split(","))) {
-    const name = w.trim().toLowerCase();
-    if (name === "") continue;
-    const n = EXPOSURE_PROTOCOLS[name];
+  for (const w of names) {
+    const n = PROTOCOL_BY_NAME.get(w.toLowerCase());
     if (n === undefined) throw new UsageError(`--proto ${w}: exposure follows tcp, udp and sctp`);
     if (!out.includes(n)) out.push(n);
   }
-  if (out.length === 0) throw new UsageError("--proto needs a protocol: tcp, udp or sctp");
   return out;
 }
 

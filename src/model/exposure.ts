@@ -8,7 +8,7 @@
 import { isPlaceholderInterface } from "../docker/interfaces.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
 import { branch, journey, martians, toArray, type Outcome } from "./engine.js";
-import { F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP } from "./fields.js";
+import { CONNECTION_PROTOCOLS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP } from "./fields.js";
 import type { Model } from "./model.js";
 import { IntervalSet, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
@@ -62,7 +62,6 @@ interface Cell {
   readonly unknown: string[];
 }
 
-const PROTO_NAMES: Readonly<Record<number, string>> = { 6: "tcp", 17: "udp", 132: "sctp" };
 
 /**
  * The protocols an exposure follows when not told: TCP and UDP, and SCTP when some rule names it (a port
@@ -347,7 +346,7 @@ function itemsOf(ctx: ItemContext, kind: ExposureItem["kind"], proto: number, co
     const hostAddress = kind === "routed" ? null : ctx.local.isSubsetOf(v.dst) ? "*" : dstText;
     items.push({
       kind,
-      proto: PROTO_NAMES[proto] ?? String(proto),
+      proto: CONNECTION_PROTOCOLS[proto] ?? String(proto),
       hostAddress,
       hostPort,
       container: kind === "routed" ? `${fam === "ipv6" ? `[${dstText}]` : dstText}:${hostPort}` : container,

@@ -20,7 +20,7 @@
 import { protocolNumber } from "../catalog/index.js";
 import { targetTextOf, type Action, type CompiledMatch } from "./compile.js";
 import { markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
-import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
+import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { ChainMemoShapes, memoKey, type ChainMemoShape } from "./chainmemo.js";
 import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
@@ -1170,7 +1170,7 @@ export class FastTracer {
     let reply = "null";
     let followup = "null";
     let connection: "open" | "closed" | "unknown" | null = null;
-    const connected = (proto === 6 || proto === 17 || proto === 132) && j.state === ST.NEW;
+    const connected = followsConnections(proto) && j.state === ST.NEW;
     let accepted = false;
     let undecided = false;
     for (const o of request) {

@@ -55,6 +55,17 @@ export const NEW_CONNECTION_TERMS: readonly (readonly [number, number])[] = [
   [F.CTREPLDSTPORT, F.SPORT],
 ];
 
+/**
+ * The protocols whose connections `trace` and `exposure` follow (a new one, its reply, the client's next
+ * packet), by number, with their names.
+ */
+export const CONNECTION_PROTOCOLS: Readonly<Record<number, string>> = { 6: "tcp", 17: "udp", 132: "sctp" };
+
+/** A protocol of CONNECTION_PROTOCOLS. */
+export function followsConnections(proto: number): boolean {
+  return proto === 6 || proto === 17 || proto === 132;
+}
+
 /** Protocols with ports (tcp, udp, sctp, dccp, udplite): a packet of these has a source and destination port. */
 export function hasPorts(proto: number): boolean {
   return proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;

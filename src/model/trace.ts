@@ -6,7 +6,7 @@ import type { Family } from "../ast/iptables.js";
 import { protocolNumber } from "../catalog/index.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
 import { branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
-import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
+import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import type { KRule, Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
@@ -301,7 +301,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
   let connection: TraceResult["connection"] = null;
   const replies: Outcome[] = [];
   const followups: Outcome[] = [];
-  const connected = (proto === 6 || proto === 17 || proto === 132) && j.state === ST.NEW;
+  const connected = followsConnections(proto) && j.state === ST.NEW;
   if (connected && !request.some((o) => o.verdict === "ACCEPT")) connection = request.some((o) => o.verdict === "UNKNOWN") ? "unknown" : "closed";
   if (connected && request.some((o) => o.verdict === "ACCEPT")) {
     const states: ("open" | "closed" | "unknown")[] = [];

@@ -126,6 +126,13 @@ function logicalLines(text: string): LogicalLine[] {
 /** The value of a variable known to be unset (a function's `$2` when it was called with one word). */
 const UNSET = "\u0000";
 
+/** `$NAME`, `${NAME}`, `$1`…`$9`, `${1}`…`${9}`. */
+const VARIABLE = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*|[1-9])\}|([A-Za-z_][A-Za-z0-9_]*|[1-9]))/;
+/** Expansions fwlint cannot know: `$(…)`, other `${…}` forms, `$#`, `$?`, `$@`, … */
+const UNKNOWN_EXPANSION = /^\$\((?:[^()]|\([^()]*\))*\)|^\$\{[^}]*\}|^\$[0-9#?@*!$-]/;
+/** The same inside double quotes, where `$(…)` is read character by character (see `dollar`). */
+const UNKNOWN_IN_QUOTES = /^\$\{[^}]*\}|^\$[0-9#?@*!$-]/;
+
 /** `${NAME:-word}`, `${NAME-word}`, `${NAME:=word}`, `${NAME=word}` (name, colon, operator, word). */
 const DEFAULTED = /^\$\{([A-Za-z_][A-Za-z0-9_]*|[1-9])(:?)([-=])([^}]*)\}/;
 
@@ -155,6 +162,33 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
     text += w.text;
     if (w.dynamic) dynamic = true;
   };
+  /**
+   * The `$` expansion at `raw[i]`, inside double quotes or not: its value is added to `text`; returns where
+   * the word goes on. `$(…)`, `${#X}`, `$#`, … are unknown (kept as written); a `$` before anything else is
+   * a literal dollar (inside double quotes, `$(` whose parenthesis does not close makes the word unknown).
+   */
+  const dollar = (i: number, inQuotes: boolean): number => {
+    const rest = raw.slice(i);
+    const m = VARIABLE.exec(rest);
+    if (m) {
+      expand(m[1] ?? m[2]!, m[0]);
+      return i + m[0].length;
+    }
+    const d = DEFAULTED.exec(rest);
+    if (d) {
+      withDefault(d);
+      return i + d[0].length;
+    }
+    const sub = (inQuotes ? UNKNOWN_IN_QUOTES : UNKNOWN_EXPANSION).exec(rest);
+    if (sub) {
+      text += sub[0];
+      dynamic = true;
+      return i + sub[0].length;
+    }
+    text += "$";
+    if (inQuotes && raw[i + 1] === "(") dynamic = true;
+    return i + 1;
+  };
   for (let i = 0; i < raw.length; ) {
     const c = raw[i]!;
     if (c === "'") {
@@ -169,27 +203,8 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
         if (raw[i] === "\\" && i + 1 < raw.length && '"\\$`\n'.includes(raw[i + 1]!)) {
           text += raw[i + 1];
           i += 2;
-        } else if (raw[i] === "$") {
-          const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*|[1-9])\}|([A-Za-z_][A-Za-z0-9_]*|[1-9]))/.exec(raw.slice(i));
-          const d = m ? null : DEFAULTED.exec(raw.slice(i));
-          const sub = m || d ? null : /^\$\{[^}]*\}|^\$[0-9#?@*!$-]/.exec(raw.slice(i));
-          if (m) {
-            expand(m[1] ?? m[2]!, m[0]);
-            i += m[0].length;
-          } else if (d) {
-            withDefault(d);
-            i += d[0].length;
-          } else if (sub) {
-            // ${#X}, ${X%…}, $#, $?, … inside double quotes: unknown, as outside
-            text += sub[0];
-            dynamic = true;
-            i += sub[0].length;
-          } else {
-            text += "$";
-            dynamic = raw[i + 1] === "(" || dynamic;
-            i++;
-          }
-        } else if (raw[i] === "`") {
+        } else if (raw[i] === "$") i = dollar(i, true);
+        else if (raw[i] === "`") {
           dynamic = true;
           text += raw[i];
           i++;
@@ -199,23 +214,8 @@ function shellWordValue(raw: string, vars: ReadonlyMap<string, string>): { text:
     } else if (c === "\\") {
       text += raw[i + 1] ?? "";
       i += 2;
-    } else if (c === "$") {
-      const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*|[1-9])\}|([A-Za-z_][A-Za-z0-9_]*|[1-9]))/.exec(raw.slice(i));
-      const d = m ? null : DEFAULTED.exec(raw.slice(i));
-      if (m) {
-        expand(m[1] ?? m[2]!, m[0]);
-        i += m[0].length;
-      } else if (d) {
-        withDefault(d);
-        i += d[0].length;
-      } else {
-        // $(…), ${…}, $1, $?, … expand to something unknown; a `$` before anything else is a literal dollar
-        const sub = /^\$\((?:[^()]|\([^()]*\))*\)|^\$\{[^}]*\}|^\$[0-9#?@*!$-]/.exec(raw.slice(i));
-        if (sub) dynamic = true;
-        text += sub ? sub[0] : "$";
-        i += sub ? sub[0].length : 1;
-      }
-    } else if (c === "`") {
+    } else if (c === "$") i = dollar(i, false);
+    else if (c === "`") {
       dynamic = true;
       const end = raw.indexOf("`", i + 1);
       text += raw.slice(i, end === -1 ? raw.length : end + 1);
@@ -399,26 +399,29 @@ function callArguments(tokens: SimpleCommand, vars: ReadonlyMap<string, string>)
   const words = tokens.filter((t) => t.type === "word");
   let k = 0;
   while (k < words.length && PREFIX_WORDS.has(words[k]!.value)) k++;
-  return loopValues(words.slice(k + 1), vars);
+  return wordFields(words.slice(k + 1), vars);
 }
 
 /** A word that stands for all of the function's or script's arguments: `"$@"`, `$*`, `"${@}"`. */
 const FORWARDED_ARGUMENTS = /^"?\$(?:[@*]|\{[@*]\})"?$/;
 
-/** Loops run at most this many times over their words (a long word list is not a firewall's). */
+/** A loop or a call takes at most this many words (a longer list is not a firewall's: left unknown). */
 const MAX_LOOP_WORDS = 256;
 
+/** An unquoted value split at blanks, as the shell splits fields (none when it is empty). */
+const fieldsOf = (text: string): string[] => text.split(/[ \t\n]+/).filter((f) => f !== "");
+
 /**
- * A `for` loop's words as the shell makes them: each word's value, an unquoted one split at blanks
- * (`for p in $PORTS`). Null when a value is not known (`$1`, `$(cmd)`, a glob) or there are too many.
+ * Words as the shell makes them for a `for` loop or a function call: each word's value, an unquoted one split
+ * at blanks (`for p in $PORTS`). Null when a value is not known (`$1`, `$(cmd)`, a glob) or there are too many.
  */
-function loopValues(words: readonly ShellToken[], vars: ReadonlyMap<string, string>): string[] | null {
+function wordFields(words: readonly ShellToken[], vars: ReadonlyMap<string, string>): string[] | null {
   const out: string[] = [];
   for (const w of words) {
     const v = shellWordValue(w.value, vars);
     if (v.dynamic || /[*?[]/.test(v.quoted ? "" : v.text)) return null;
     if (v.quoted) out.push(v.text);
-    else out.push(...v.text.split(/[ \t\n]+/).filter(Boolean));
+    else out.push(...fieldsOf(v.text));
     if (out.length > MAX_LOOP_WORDS) return null;
   }
   return out;
@@ -476,7 +479,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
     const spanOf = (start: number, end: number): Span => spanIn(l, start, end);
     const sc0 = unit.tokens;
     // A function's header on the line of its body (`fw() { iptables …; }`) when the shape was not read.
-    const sc = sc0.length > 3 && sc0[1]!.type === "paren" && sc0[1]!.value === "(" && sc0[2]!.type === "paren" && sc0[2]!.value === ")" ? sc0.slice(3) : sc0;
+    const sc = sc0.length > 3 && isParen(sc0[1], "(") && isParen(sc0[2], ")") ? sc0.slice(3) : sc0;
     const words = sc.filter((t) => t.type === "word" || t.type === "unterminated");
     // top-level assignment: NAME=value
     if (words.length === sc.length && words.length >= 1 && words.every((w) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.value))) {
@@ -511,7 +514,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       if (!v.quoted && !v.dynamic && t.value.includes("$")) {
         // an unquoted expansion is split at blanks, and gone when empty (`OPTS="-p tcp --dport 22"`, `$EXTRA`):
         // each field keeps the span of the word it comes from
-        const fields = v.text.split(/[ \t\n]+/).filter((f) => f !== "");
+        const fields = fieldsOf(v.text);
         for (const field of fields) items.push({ text: field, raw: fields.length === 1 ? t.value : field, start, end, quoted: false, dynamic: false });
         continue;
       }
@@ -563,7 +566,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
         continue;
       }
       if (b.kind === "loop") {
-        const values = b.over ? loopValues(b.over.words, vars) : null;
+        const values = b.over ? wordFields(b.over.words, vars) : null;
         if (b.over && values) {
           for (const v of values) {
             vars.set(b.over.name, v);
