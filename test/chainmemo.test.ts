@@ -16,7 +16,7 @@ import { parse } from "../src/parse/index.js";
 const RULES = `*raw
 :PREROUTING ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
--A PREROUTING -m conntrack --ctorigdst 10.0.0.1 -j CT --notrack
+-A PREROUTING -s 10.0.0.1/32 -m iprange --src-range 10.0.0.2-10.0.0.3 -j CT --notrack
 -A PREROUTING -s 10.0.0.0/8 -j DROP
 COMMIT
 *nat

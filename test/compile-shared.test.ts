@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { Rule } from "../src/ast/iptables.js";
 import { compileRule, compileRuleShared, matchKey, type CompileContext, type CompiledMatch } from "../src/model/compile.js";
+import { FIELD_NAMES, ST } from "../src/model/fields.js";
 import { Model } from "../src/model/model.js";
 import { parse } from "../src/parse/index.js";
 
@@ -113,7 +114,7 @@ describe("shared expansions", () => {
     expect(shared.size).toBe(2);
   });
 
-  it("are per table in a model: the raw table compiles conntrack matches otherwise", () => {
+  it("compile conntrack's options on the connection alike in the raw table: a packet looped back through lo has one there", () => {
     const text = [
       "*raw",
       ":PREROUTING ACCEPT [0:0]",
@@ -129,9 +130,14 @@ describe("shared expansions", () => {
     const raw = model.chain("raw", "PREROUTING")!.rules[0]!;
     const filter = model.chain("filter", "INPUT")!.rules[0]!;
     expect(matchKey(raw.rule)).toBe(matchKey(filter.rule));
-    // before conntrack no connection is known: the raw rule matches nothing, the filter rule tests the port
-    expect(raw.match.never).not.toBeNull();
-    expect(filter.match.never).toBeNull();
+    // both test the port, on packets that have a connection (state NEW, ESTABLISHED or RELATED)
+    for (const k of [raw, filter]) {
+      expect(k.match.never).toBeNull();
+      expect(k.match.certain.map((t) => [FIELD_NAMES[t.f], [...t.set.ranges()]])).toEqual([
+        ["state", [[ST.NEW, ST.RELATED]]],
+        ["ctorigdstport", [[80, 80]]],
+      ]);
+    }
   });
 
   it("serve a Kubernetes-like chain set: the endpoint rules of every service share one compiled match", () => {

@@ -240,6 +240,24 @@ const scenarios: Scenario[] = [
     published: P8080,
   },
   {
+    // raw PREROUTING sees the connection of a packet looped back through lo, and none of a packet from outside
+    name: "raw table: conntrack matches before conntrack, on lo and from outside",
+    family: "ipv4",
+    topology: docker0One,
+    rules: patched(D2010, [
+      {
+        table: "raw",
+        lines: [
+          "-A PREROUTING -i lo -p tcp -m tcp --dport 2222 -m conntrack --ctstate NEW -j DROP",
+          "-A PREROUTING -p tcp -m conntrack --ctorigdstport 9000 -j DROP",
+          "-A PREROUTING -p udp -m conntrack --ctstate INVALID --ctorigdstport 5000 -j DROP",
+          "-A OUTPUT -p tcp -m conntrack --ctorigdstport 22 -j DROP",
+        ],
+      },
+    ]),
+    published: P8080,
+  },
+  {
     name: "OUTPUT policy DROP",
     family: "ipv4",
     topology: docker0One,
@@ -401,6 +419,8 @@ function casesFor(s: Scenario): Case[] {
     for (const p of k.sctp ?? []) add("host", "sctp", hostAddr(c0), dst, p, undefined, undefined, false);
   }
   for (const p of s.published) add("host", p.proto, hostAddr(c0), hostAddr(c0), p.port, undefined, undefined, false);
+  // To its own ports: out through OUTPUT and back in through lo, with the connection OUTPUT gave the packet.
+  for (const proto of PROTOS) for (const p of t.host?.[proto] ?? []) add("host", proto, hostAddr(c0), hostAddr(c0), p, undefined, undefined, false);
   const dst0 = clientAddrs(c0)[0]!;
   for (const p of c0.tcp ?? []) add("host", "tcp", hostAddr(c0), dst0, p, undefined, clientOf(dst0)?.hostIf, false);
   for (const p of c0.sctp ?? []) add("host", "sctp", hostAddr(c0), dst0, p, undefined, clientOf(dst0)?.hostIf, false);

@@ -8,6 +8,7 @@
  * otherwise (conntrack state and NAT status, a mark under a mask, multiport --ports), take the same way, so
  * the way is computed once per combination, its key.
  */
+import { matchesNoPacket } from "./compile.js";
 import type { Model, CChain } from "./model.js";
 import { bucketOf } from "./model.js";
 import { addCuts, sortedScalars, type Scalar } from "./sets.js";
@@ -62,8 +63,8 @@ export class ChainMemoShapes {
     const subs: ChainMemoShape[] = [];
     for (const r of ch.rules) {
       const m = r.match;
-      // A rule that matches no packet here is never taken, whatever the packet.
-      if (m.never !== null) continue;
+      // A rule that matches no packet is never taken, whatever the packet.
+      if (matchesNoPacket(m)) continue;
       if (m.unknown.length > 0) return null;
       const a = r.action;
       switch (a.t) {
@@ -97,7 +98,7 @@ export class ChainMemoShapes {
     };
     for (const r of ch.rules) {
       const m = r.match;
-      if (m.never !== null) continue;
+      if (matchesNoPacket(m)) continue;
       for (const t of m.fns) for (const f of t.reads) exact.add(f);
       for (const t of m.sets) addCuts(cutsOf(t.f), t.set);
     }

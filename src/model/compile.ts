@@ -16,12 +16,22 @@ import { parseAddress, parseIcmpType, parsePortRange } from "./values.js";
 
 type AnySet = IntervalSet<Scalar>;
 
+/** Whether a compiled match matches no packet at all (it fails somewhere, or a field it certainly tests has no value left). */
+export function matchesNoPacket(m: CompiledMatch): boolean {
+  if (m.never !== null) return true;
+  const certain = m.certain;
+  for (let i = 0; i < certain.length; i++) if (certain[i]!.set.isEmpty) return true;
+  return false;
+}
+
 /** A field must take a value in `set`. */
 export interface SetTest {
   readonly f: number;
   readonly set: AnySet;
   /** Source text of the option(s), e.g. "! -s 10.0.0.0/8". */
   readonly text: string;
+  /** The same, one text per option that restricts the field (in the order the rule gives them). */
+  readonly parts: readonly string[];
 }
 
 /** A test over several fields (or a non-interval condition): evaluated when all fields it reads are known. */
@@ -30,6 +40,11 @@ export interface FnTest {
   /** `v` is indexed by field id. undefined = cannot tell. */
   readonly test: (v: readonly Scalar[]) => boolean | undefined;
   readonly text: string;
+  /**
+   * The test answers for itself when a field it reads is not known yet (given to it as undefined); without
+   * this, such a packet is not tested at all (the answer is "cannot tell").
+   */
+  readonly partial?: boolean;
 }
 
 export interface CompiledMatch {
@@ -172,11 +187,14 @@ class LazySetTest implements SetTest {
   constructor(
     readonly f: number,
     readonly set: AnySet,
-    private readonly parts: TextPart | readonly TextPart[],
+    private readonly from: TextPart | readonly TextPart[],
   ) {}
   get text(): string {
-    const p = this.parts;
-    return Array.isArray(p) ? (p as readonly TextPart[]).map(partText).join(" ") : partText(p as TextPart);
+    return this.parts.join(" ");
+  }
+  get parts(): readonly string[] {
+    const p = this.from;
+    return Array.isArray(p) ? (p as readonly TextPart[]).map(partText) : [partText(p as TextPart)];
   }
 }
 const setTest = (f: number, set: AnySet, parts: readonly TextPart[]): SetTest => new LazySetTest(f, set, parts.length === 1 ? parts[0]! : parts);
@@ -272,6 +290,7 @@ class MatchBuilder {
       list.push({
         reads: t.reads,
         text: t.text,
+        ...(t.partial ? { partial: true } : {}),
         test: (v) => {
           const r = t.test(v);
           return r === undefined ? undefined : !r;
@@ -339,6 +358,25 @@ const CT_PORT: Readonly<Record<string, number>> = {
   "--ctrepldstport": F.CTREPLDSTPORT,
 };
 
+/** The states of a packet with a connection (xt_conntrack reads the connection's other fields only then). */
+const WITH_CONNECTION: AnySet = setOf(STATES, [[ST.NEW, ST.RELATED]]);
+
+/**
+ * Whether the state option of a conntrack or state match may pass a packet without a connection (INVALID or
+ * UNTRACKED): the match's other options are then not tested. True when the state is not understood.
+ */
+function stateWithoutConnection(m: Match): boolean {
+  for (const o of m.options) {
+    if (o.name !== "--state" && o.name !== "--ctstate") continue;
+    const words = (o.valueText(0) ?? "").split(",").map((w) => w.toUpperCase());
+    if (words.some((w) => !(w in STATE_BITS) && w !== "SNAT" && w !== "DNAT")) return true;
+    const inv = words.includes("INVALID");
+    const untracked = words.includes("UNTRACKED");
+    return o.negated ? !(inv && untracked) : inv || untracked;
+  }
+  return true;
+}
+
 /** Modules whose outcome depends on history or outside state (or that the model does not evaluate). */
 function unknownText(m: Match): string {
   const opts = m.options.map(optionText).join(" ");
@@ -360,7 +398,6 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
   const { family } = ctx;
   SCRATCH.reset();
   let builders: readonly MatchBuilder[] = ONE_BUILDER;
-  const preConntrack = ctx.table === "raw";
 
   // Core criteria.
   for (const o of rule.criteria) {
@@ -408,7 +445,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
     }
   }
 
-  for (const m of rule.matches) compileMatch(m, ctx, builders, preConntrack);
+  for (const m of rule.matches) compileMatch(m, ctx, builders);
   // Options no loaded extension defines: after the target they are the target's (for targets the catalog
   // does not describe yet); before it they are matches the model cannot evaluate.
   if (rule.orphans.length) {
@@ -472,7 +509,7 @@ export function compileRuleShared(rule: Rule, ctx: CompileContext, shared: Map<s
   return comp;
 }
 
-function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBuilder[], preConntrack: boolean): void {
+function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBuilder[]): void {
   const { family, layout } = ctx;
   switch (m.module) {
     case "comment":
@@ -552,21 +589,58 @@ function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBui
           }
           continue;
         }
-        if (preConntrack) {
-          // Before conntrack there is no connection: xt_conntrack then matches on the state option alone.
-          if (!hasState) neverAll(builders, `${optionText(o)} (no connection is known before conntrack)`);
-          continue;
-        }
-        if (o.name in CT_ADDR) addOption(builders, CT_ADDR[o.name]!, cidrSet(v, family) as AnySet | null, o);
-        else if (o.name in CT_PORT) {
+        // An option on the packet's connection. xt_conntrack tests it only when the packet has one (state
+        // NEW, ESTABLISHED or RELATED; never INVALID or UNTRACKED, and in the raw table only a packet looped
+        // back through lo, which keeps the connection OUTPUT gave it). Without a connection the match fails,
+        // or, when it has a state option, rests on that option alone.
+        let field: number;
+        let set: AnySet | null;
+        if (o.name in CT_ADDR) {
+          field = CT_ADDR[o.name]!;
+          set = cidrSet(v, family) as AnySet | null;
+        } else if (o.name in CT_PORT) {
           const r = parsePortRange(v, ":");
-          addOption(builders, CT_PORT[o.name]!, r ? setOf(PORTS, [r]) : null, o);
+          field = CT_PORT[o.name]!;
+          set = r ? setOf(PORTS, [r]) : null;
         } else if (o.name === "--ctproto") {
           const p = protocolNumber(v);
-          addOption(builders, F.PROTO, p === undefined ? null : p === 0 ? IntervalSet.full(PROTOCOLS) as unknown as AnySet : setOf(PROTOCOLS, [[p, p]]), o);
+          field = F.PROTO;
+          set = p === undefined ? null : p === 0 ? (IntervalSet.full(PROTOCOLS) as unknown as AnySet) : setOf(PROTOCOLS, [[p, p]]);
         } else if (o.name === "--ctdir") {
-          addOption(builders, F.CTDIR, setOf(DIRS, [[v.toUpperCase() === "REPLY" ? 1 : 0, v.toUpperCase() === "REPLY" ? 1 : 0]]), o);
-        } else unknownAll(builders, `-m conntrack ${optionText(o)}`);
+          const d = v.toUpperCase() === "REPLY" ? 1 : 0;
+          field = F.CTDIR;
+          set = setOf(DIRS, [[d, d]]);
+        } else {
+          unknownAll(builders, `-m conntrack ${optionText(o)}`);
+          continue;
+        }
+        if (!set) {
+          addOption(builders, field, null, o);
+          continue;
+        }
+        if (!hasState) {
+          addAll(builders, F.STATE, WITH_CONNECTION, false, o);
+          addAll(builders, field, set, o.negated, o);
+        } else if (stateWithoutConnection(m)) {
+          const want = o.negated ? complementOf(set) : set;
+          const f = field;
+          fnAll(
+            builders,
+            {
+              reads: [F.STATE, f],
+              text: optionText(o),
+              partial: true,
+              test: (vals) => {
+                const st = vals[F.STATE];
+                if (st === undefined) return undefined;
+                if (st === ST.INVALID || st === ST.UNTRACKED) return true;
+                const x = vals[f];
+                return x === undefined ? undefined : want.has(x);
+              },
+            },
+            false,
+          );
+        } else addAll(builders, field, set, o.negated, o);
       }
       return;
     }

@@ -7,7 +7,7 @@
  * rule's own unknown matches only make it smaller, so they never prevent the claim.
  */
 import type { Rule } from "../ast/iptables.js";
-import type { CompiledMatch } from "./compile.js";
+import { matchesNoPacket, type CompiledMatch } from "./compile.js";
 import { F, FIELD_COUNT } from "./fields.js";
 import { bucketOf, candidates, candidatesInSet, type CChain, type KRule, type Model } from "./model.js";
 import { addCuts, IntervalSet, sortedScalars, type Domain, type Scalar } from "./sets.js";
@@ -76,13 +76,6 @@ function pushAll<T>(list: T[], items: readonly T[]): void {
   for (let i = 0; i < items.length; i++) list.push(items[i]!);
 }
 
-/** Whether boxOf(m) is null (the match matches no packet), without making the box. */
-function matchesNothing(m: CompiledMatch): boolean {
-  if (m.never !== null) return true;
-  const certain = m.certain;
-  for (let i = 0; i < certain.length; i++) if (certain[i]!.set.isEmpty) return true;
-  return false;
-}
 
 /** The rule's match is exactly its box (no multi-field tests, no unknown matches). */
 export const exact = (m: CompiledMatch): boolean => m.fns.length === 0 && m.unknown.length === 0 && m.never === null && m.certain === m.sets;
@@ -438,7 +431,7 @@ export class Coverage {
     for (let i = 0; i < ch.rules.length; i++) {
       if (!ok) break;
       const k = ch.rules[i]!;
-      if (matchesNothing(k.match)) continue;
+      if (matchesNoPacket(k.match)) continue;
       const a = k.action;
       const ex = exact(k.match);
       const b = ex || a.t === "return" || (a.t === "jump" && a.goto) ? boxOf(k.match)! : NO_BOX;
@@ -490,7 +483,7 @@ export class Coverage {
    * does, so the order in which chains are decided does not change.
    */
   private mayExit(k: KRule): boolean {
-    if (matchesNothing(k.match) || !exact(k.match)) return false;
+    if (matchesNoPacket(k.match) || !exact(k.match)) return false;
     const how = exitOf(k);
     return how === "always" || (how === "jump" && this.decided(k.jumpTarget!).length > 0);
   }

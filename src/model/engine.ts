@@ -903,7 +903,9 @@ export function journey(model: Model, start: Branch, j: Journey, opts: RunOption
       const lo = model.ifaces.classOf("lo");
       const none = model.ifaces.classOf("");
       inbound(
-        loop.map((x) => withP(x, x.p.withConst(F.IIF, lo).withConst(F.OIF, none).withConst(F.STATE, ST.INVALID))),
+        // The packet keeps its connection: raw PREROUTING on lo sees its state and tuple (the kernel attached
+        // them in OUTPUT), unlike a packet from outside, which conntrack has not seen yet there.
+        loop.map((x) => withP(x, x.p.withConst(F.IIF, lo).withConst(F.OIF, none))),
         true,
       );
     }

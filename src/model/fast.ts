@@ -958,7 +958,7 @@ export class FastTracer {
         for (const x of loop) {
           x.p.setConst(F.IIF, this.lo);
           x.p.setConst(F.OIF, this.none);
-          x.p.setConst(F.STATE, ST.INVALID);
+          // its connection stays: raw PREROUTING on lo sees its state (see engine.ts)
         }
         this.inbound(j, loop, true);
       }

@@ -35,16 +35,17 @@ export function termSet(p: Terms, f: number, d: Domain<Scalar>): AnySet {
 
 /**
  * A test over several fields (FnTest) on a packet: its answer when every field it reads has one value (a
- * constant, or a variable with one value left), else undefined, as when the test itself cannot tell.
+ * constant, or a variable with one value left), else undefined, as when the test itself cannot tell (a
+ * `partial` test is asked anyway, with undefined for such fields).
  */
 export function testFn(t: FnTest, p: Terms): boolean | undefined {
   let vals: readonly Scalar[] = p.c;
   for (const f of t.reads) {
     if (p.s[f]! < 0) continue;
     const v = termValue(p, f);
-    if (v === undefined) return undefined;
+    if (v === undefined && !t.partial) return undefined;
     if (vals === p.c) vals = p.c.slice();
-    (vals as Scalar[])[f] = v;
+    (vals as (Scalar | undefined)[])[f] = v;
   }
   return t.test(vals);
 }
