@@ -54,6 +54,7 @@ import daemonConflictingOptions from "./daemon-conflicting-options.js";
 // ── semantics (packet model) ──
 import unreachableRule from "./unreachable-rule.js";
 import redundantRule from "./redundant-rule.js";
+import unmatchableRule from "./unmatchable-rule.js";
 import unusedChain from "./unused-chain.js";
 import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
 
@@ -109,5 +110,6 @@ export const lintRules: readonly LintRule[] = [
   inputRuleBypassedByDnat,
   unreachableRule,
   redundantRule,
+  unmatchableRule,
   unusedChain,
 ] as readonly LintRule[];
