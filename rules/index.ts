@@ -55,6 +55,7 @@ import daemonConflictingOptions from "./daemon-conflicting-options.js";
 import unreachableRule from "./unreachable-rule.js";
 import redundantRule from "./redundant-rule.js";
 import unmatchableRule from "./unmatchable-rule.js";
+import ipv6Parity from "./ipv6-parity.js";
 import unusedChain from "./unused-chain.js";
 import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
 
@@ -111,5 +112,6 @@ export const lintRules: readonly LintRule[] = [
   unreachableRule,
   redundantRule,
   unmatchableRule,
+  ipv6Parity,
   unusedChain,
 ] as readonly LintRule[];

@@ -7,7 +7,7 @@ import { parseDaemonJson } from "./daemon/parse.js";
 import type { Diagnostic, Severity, SeveritySetting, SuppressedDiagnostic } from "./diagnostic.js";
 import { applyDirectives, collectDirectives } from "./directives.js";
 import { MODEL_ANALYSIS } from "./model/index.js";
-import { detectFormat, parse } from "./parse/index.js";
+import { detectFamily, detectFormat, parse } from "./parse/index.js";
 import type { FileKind, Finding, LintRule, ProjectFacts, ProjectFile, ProjectFileHead, RuleContext } from "./rule.js";
 import { removalFilter } from "./validity/removed.js";
 import { ListenerError, walkRuleset, type RuleListeners } from "./walk.js";
@@ -114,7 +114,10 @@ function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 /** What is known of a file before its rules are parsed (cheap: kind from the name and the first lines). */
 export function fileHead(input: LintInput): ProjectFileHead {
   const kind = input.kind ?? detectKind(input.text, input.filePath);
-  return { filePath: input.filePath, kind, daemon: kind === "daemon-json" ? parseDaemonJson(input.text) : null };
+  if (kind === "daemon-json") return { filePath: input.filePath, kind, daemon: parseDaemonJson(input.text) };
+  if (kind === "script") return { filePath: input.filePath, kind, daemon: null };
+  const family = input.family ?? (kind === "ip6tables" ? "ipv6" : detectFamily(input.text, input.filePath, input.format ?? detectFormat(input.text)).family);
+  return { filePath: input.filePath, kind, daemon: null, family };
 }
 
 /** Parse a file into what rules look at. */
@@ -131,7 +134,8 @@ export function loadFile(input: LintInput): ProjectFile {
   if (!family && first.otherFamilyCommands > 0) {
     rulesets.push(parse(input.text, { ...base, family: first.family === "ipv4" ? "ipv6" : "ipv4" }));
   }
-  return { filePath: input.filePath, kind, text: input.text, rulesets, daemon: null };
+  const one = kind !== "script" && rulesets.length === 1 ? { family: first.family } : {};
+  return { filePath: input.filePath, kind, text: input.text, rulesets, daemon: null, ...one };
 }
 
 /** A rule threw: a bug in fwlint, reported with the rule and the file (the CLI exits 2). */

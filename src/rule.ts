@@ -193,6 +193,8 @@ export interface ProjectFileHead {
   readonly filePath: string | undefined;
   readonly kind: FileKind;
   readonly daemon: DaemonJsonDocument | null;
+  /** The address family of a ruleset file (iptables-save, restore, `-S` output), as parsing will guess it; absent for scripts and daemon.json. */
+  readonly family?: Family;
 }
 
 /** One file of a project as project rules see it. */

@@ -10,7 +10,7 @@ import { formatAddrSet, formatAddress } from "./addr.js";
 import { branch, journey, martians, toArray, type Outcome } from "./engine.js";
 import { CONNECTION_PROTOCOLS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP } from "./fields.js";
 import type { Model } from "./model.js";
-import { IntervalSet, type Scalar } from "./sets.js";
+import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
 import { followupOf, replyOf, restrictTo, trace } from "./trace.js";
 
@@ -121,8 +121,17 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
   return items;
 }
 
-function portsText(set: AnySet): string {
+export function portsText(set: AnySet): string {
   return [...set.ranges()].map(([l, h]) => (l === h ? `${l}` : `${l}-${h}`)).join(",");
+}
+
+/** An item's host ports (`hostPort`) as a set. */
+export function portSetOf(hostPort: number | string): AnySet {
+  const ranges = String(hostPort)
+    .split(",")
+    .map((r) => r.split("-").map(Number))
+    .map(([a, b]) => [a!, b ?? a!] as [number, number]);
+  return IntervalSet.fromRanges(PORTS, ranges) as unknown as AnySet;
 }
 
 let collatorCache: Intl.Collator | undefined;
