@@ -56,6 +56,7 @@ import unreachableRule from "./unreachable-rule.js";
 import redundantRule from "./redundant-rule.js";
 import unmatchableRule from "./unmatchable-rule.js";
 import ipv6Parity from "./ipv6-parity.js";
+import defaultAcceptPolicy from "./default-accept-policy.js";
 import unusedChain from "./unused-chain.js";
 import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
 
@@ -113,5 +114,6 @@ export const lintRules: readonly LintRule[] = [
   redundantRule,
   unmatchableRule,
   ipv6Parity,
+  defaultAcceptPolicy,
   unusedChain,
 ] as readonly LintRule[];

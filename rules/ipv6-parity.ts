@@ -1,9 +1,8 @@
 import { findChain, type Family, type Ruleset } from "../src/ast/iptables.js";
 import { span as spanAt, type Span } from "../src/ast/span.js";
-import { computeExposure, portSetOf, portsText, type ExposureItem } from "../src/model/exposure.js";
+import { acceptingStep, computeExposure, portSetOf, portsText, type ExposureItem } from "../src/model/exposure.js";
 import { Model } from "../src/model/model.js";
 import type { IntervalSet, Scalar } from "../src/model/sets.js";
-import { trace } from "../src/model/trace.js";
 import { defineRule, type ProjectFacts, type ProjectFile, type ProjectFileHead } from "../src/rule.js";
 
 type AnySet = IntervalSet<Scalar>;
@@ -73,35 +72,20 @@ function exposureOf(ruleset: Ruleset, facts: ProjectFacts): { model: Model; item
 /** The rule (or chain policy) of the IPv6 ruleset that lets such a connection in, found by tracing one. */
 function decidingSpan(model: Model, ruleset: Ruleset, items: readonly ExposureItem[], kind: Kind, proto: string, port: number): Span | null {
   const it = items.find((i) => i.kind === kind && i.proto === proto && i.openToAny && portSetOf(i.hostPort).has(port));
-  const entry = it?.allowed.find((a) => a.sources.some((s) => s === "::/0" || s.endsWith("/0"))) ?? it?.allowed[0];
-  if (!it || !entry) return null;
-  const iface = entry.inInterface === "*" ? "fwlint0" : entry.inInterface.replace(/\+$/, "0");
-  const dst = it.hostAddress && it.hostAddress !== "*" ? it.hostAddress.split(/[,-]/)[0]! : "2001:db8:ffff::1";
-  try {
-    const path = trace(model, { in: iface, src: "2001:db8:eeee::1", dst: dst === "::" ? "2001:db8:ffff::1" : dst, proto, dport: port }).result.path;
-    for (let k = path.length - 1; k >= 0; k--) {
-      const p = path[k]!;
-      if (p.table !== "filter" || p.target !== "ACCEPT") continue;
-      const chain = findChain(ruleset, "filter", p.chain);
-      if (!chain) continue;
-      if (p.line === null) return chain.span;
-      const rule = chain.rules.find((r) => r.line === p.line);
-      if (rule) return rule.span;
-    }
-  } catch {
-    // a packet the model refuses (no such address): fall back to the file's start
-  }
-  return null;
+  const step = it ? acceptingStep(model, it, port) : null;
+  const chain = step ? findChain(ruleset, "filter", step.chain) : undefined;
+  if (!step || !chain) return null;
+  return step.line === null ? chain.span : (chain.rules.find((r) => r.line === step.line)?.span ?? null);
 }
 
 const fileName = (f: ProjectFile) => f.filePath?.split(/[/\\]/).pop() ?? "the IPv4 ruleset";
 
-/** The IPv4 side of the docs' examples: SSH from one network only. */
 /** The start of an example's filter table: the policies, loopback and replies accepted (with a DROP policy). */
 const exampleHead = (policy: "ACCEPT" | "DROP") => {
   const head = ["*filter", `:INPUT ${policy} [0:0]`, ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]"];
   return policy === "DROP" ? [...head, "-A INPUT -i lo -j ACCEPT", "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"] : head;
 };
+/** The IPv4 side of the docs' examples: SSH from one network only. */
 const EXAMPLE_V4 = ["==> host/rules.v4 <==", ...exampleHead("DROP"), "-A INPUT -p tcp -m tcp --dport 22 -s 192.0.2.0/24 -j ACCEPT", "COMMIT"];
 
 export default defineRule({

@@ -671,7 +671,30 @@ export class Coverage {
     }
   }
 
-  private sameFateBelow(ch: CChain, i: number, a: Box, doms: readonly Domain<Scalar>[], dead: ReadonlySet<Rule>, boxes: readonly (Box | null)[], index: { rx: CoverIndex | null }): { later: KRule[]; policy: boolean } | null {
+  /**
+   * For a final rule of a built-in chain: whether every packet it matches would get the same verdict
+   * without it, counting the chain's policy, and from which later rules (policy true when some packets
+   * would reach the policy). redundant-rule leaves the policy out (policies change); default-accept-policy
+   * asks this of the ACCEPT rules of an INPUT chain whose policy is ACCEPT. null when some packet's fate
+   * would change, or when the rule is not a plain verdict on an exactly known match.
+   */
+  sameFateCountingPolicy(k: KRule): { later: KRule[]; policy: boolean } | null {
+    const ch = k.chain;
+    if (!ch.builtin || k.action.t !== "verdict" || !exact(k.match)) return null;
+    // the chain's boxes and dead rules, kept while its rules are asked one after another
+    let c = this.policyAsked;
+    if (c === null || c.ch !== ch) {
+      const dead = new Set<Rule>();
+      for (const u of this.unreachable) if (u.rule.chain === ch.name && u.rule.table === ch.table) dead.add(u.rule);
+      this.policyAsked = c = { ch, boxes: this.boxesOf(ch), dead, index: { rx: null } };
+    }
+    const a = c.boxes[k.pos];
+    if (!a || c.dead.has(k.rule)) return null;
+    return this.sameFateBelow(ch, k.pos, a, this.model.doms, c.dead, c.boxes, c.index, true);
+  }
+  private policyAsked: { ch: CChain; boxes: (Box | null)[]; dead: Set<Rule>; index: { rx: CoverIndex | null } } | null = null;
+
+  private sameFateBelow(ch: CChain, i: number, a: Box, doms: readonly Domain<Scalar>[], dead: ReadonlySet<Rule>, boxes: readonly (Box | null)[], index: { rx: CoverIndex | null }, countPolicy = false): { later: KRule[]; policy: boolean } | null {
     const k = ch.rules[i]!;
     const verdict = k.action.t === "verdict" ? k.action.v : null;
     const sig = targetSignature(k);
@@ -715,8 +738,9 @@ export class Coverage {
       }
       return null;
     }
-    // Falling through to the policy is not counted: policies change (Docker flips FORWARD's), rules are
-    // written to hold under either.
+    // Falling through to the policy is not counted for redundant-rule: policies change (Docker flips
+    // FORWARD's), rules are written to hold under either.
+    if (countPolicy && ch.builtin && verdict === ch.policy) return { later, policy: true };
     return null;
   }
 }

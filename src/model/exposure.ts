@@ -6,13 +6,13 @@
  * published port, host port and directly routed container port.
  */
 import { isPlaceholderInterface } from "../docker/interfaces.js";
-import { formatAddrSet, formatAddress } from "./addr.js";
+import { cidrSet, formatAddrSet, formatAddress, rangeSet } from "./addr.js";
 import { branch, journey, martians, toArray, type Outcome } from "./engine.js";
 import { CONNECTION_PROTOCOLS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP } from "./fields.js";
 import type { Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
-import { followupOf, replyOf, restrictTo, trace } from "./trace.js";
+import { followupOf, replyOf, restrictTo, trace, type PathEntry } from "./trace.js";
 
 export interface AllowedEntry {
   /** Interface class: a name (`eth0`), other names with a prefix (`eth+`), or `*` (any other interface). */
@@ -124,6 +124,41 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
 export function portsText(set: AnySet): string {
   return [...set.ranges()].map(([l, h]) => (l === h ? `${l}` : `${l}-${h}`)).join(",");
 }
+
+/**
+ * The filter-table step that accepts a new connection to `port` of `item` from a source every outside
+ * interface class of it admits (traced with one such connection): the rule, or the policy (line null).
+ * Ports of one item behave the same, so one port answers for all of them. null when none is found.
+ */
+export function acceptingStep(model: Model, item: ExposureItem, port: number): PathEntry | null {
+  const entry = item.allowed.find((a) => a.sources.some((x) => x.endsWith("/0"))) ?? item.allowed[0];
+  if (!entry) return null;
+  const fam = model.family;
+  const iface = entry.inInterface === "*" ? "fwlint0" : entry.inInterface.replace(/\+$/, "0");
+  let dst: string | null = null;
+  for (const part of (item.hostAddress ?? "*").split(",")) {
+    const set = part === "*" ? (model.layout.local as AddrSetLike) : part.includes("-") ? rangeSet(part, fam) : cidrSet(part, fam);
+    for (const [lo, hi] of set?.ranges() ?? []) {
+      // not the unspecified address (0.0.0.0, ::): a connection is made to a real one
+      const a = lo === 0 || lo === 0n ? (hi === lo ? null : typeof lo === "bigint" ? lo + 1n : lo + 1) : lo;
+      if (a !== null) {
+        dst = formatAddress(fam, a);
+        break;
+      }
+    }
+    if (dst) break;
+  }
+  if (!dst) return null;
+  try {
+    const src = fam === "ipv6" ? "2001:db8:eeee::1" : "198.51.100.77";
+    const path = trace(model, { in: iface, src, dst, proto: item.proto, dport: port }).result.path;
+    for (let k = path.length - 1; k >= 0; k--) if (path[k]!.table === "filter" && path[k]!.target === "ACCEPT") return path[k]!;
+  } catch {
+    // a packet the model refuses: no step to show
+  }
+  return null;
+}
+type AddrSetLike = { ranges(): Iterable<[Scalar, Scalar]> };
 
 /** An item's host ports (`hostPort`) as a set. */
 export function portSetOf(hostPort: number | string): AnySet {
