@@ -8,10 +8,12 @@ import { defineRule } from "../src/rule.js";
 const REPLIES = IntervalSet.of(STATES, ST.ESTABLISHED, ST.RELATED);
 
 /**
- * ACCEPT rules that any ruleset has whatever its style, which say nothing of an allowlist: loopback, and
- * packets of connections already accepted (ESTABLISHED, RELATED).
+ * ACCEPT rules that any ruleset has whatever its style, which say nothing of an allowlist: loopback,
+ * packets of connections already accepted (ESTABLISHED, RELATED), and an ACCEPT of everything.
  */
 function isHousekeeping(k: KRule): boolean {
+  // an unconditional ACCEPT says outright that everything gets in
+  if (k.match.certain.length === 0) return true;
   const lo = k.chain.model.ifaces.classOf("lo");
   for (const t of k.match.certain) {
     if (t.f === F.IIF && t.set.single !== undefined && Number(t.set.single) === lo) return true;
@@ -32,7 +34,7 @@ export default defineRule({
   docs: {
     rationale: [
       "An allowlist (`-A INPUT -p tcp --dport 22 -j ACCEPT`) only restricts anything when the packets it does not list are dropped: by a DROP or REJECT at the end of INPUT, or by the policy `:INPUT DROP`. With the policy ACCEPT and no such rule, every packet the ACCEPT rules were meant to single out is accepted anyway, and so is every other one: the host is open on every port (CIS and Lynis FIRE-4508 ask for a default deny).",
-      "fwlint checks this exactly: for each ACCEPT rule of INPUT it follows, over sets, what would become of its packets without it. When the rules below drop none of them and they reach the ACCEPT policy, the rule allows nothing, and the finding lists such rules at the policy line. A blocklist (DROP rules over an ACCEPT policy) is not reported, nor is an ACCEPT rule that makes an exception to a DROP below it, nor loopback and RELATED,ESTABLISHED rules on their own.",
+      "fwlint checks this exactly: for each ACCEPT rule of INPUT it follows, over sets, what would become of its packets without it. When the rules below drop none of them and they reach the ACCEPT policy, the rule allows nothing, and the finding lists such rules at the policy line. A blocklist (DROP rules over an ACCEPT policy) is not reported, nor is an ACCEPT rule that makes an exception to a DROP below it, nor loopback and RELATED,ESTABLISHED rules on their own, nor an ACCEPT of everything (which says outright that everything gets in).",
     ].join(" "),
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\nCOMMIT\n",

@@ -77,5 +77,7 @@ describe(ID, () => {
     expect(lintGroups([a, b])).toEqual([[0], [1]]);
     expect(lintGroups([a, b, { text: filter("ACCEPT", []), filePath: "fleet/c.v6" }])).toEqual([[0, 1, 2]]);
     expect(lintGroups([a, { text: filter("ACCEPT", []), filePath: "other/c.v6" }])).toEqual([[0], [1]]);
+    // only the directory that holds both families is one group
+    expect(lintGroups([a, { text: V4, filePath: "host/rules.v4" }, b, { text: filter("ACCEPT", []), filePath: "host/rules.v6" }])).toEqual([[0], [1, 3], [2]]);
   });
 });

@@ -12,18 +12,18 @@ const dirOf = (path: string | undefined) => (path ? path.replace(/[/\\][^/\\]*$/
 /** Rulesets read from dumps and restore files (scripts say what they add, not what a host holds). */
 const isRulesetFile = (f: ProjectFileHead) => f.kind === "iptables" || f.kind === "ip6tables";
 
-/** Whether some directory holds both an IPv4 and an IPv6 ruleset file (then they are linted together). */
-function mayPairFamilies(files: readonly ProjectFileHead[]): boolean {
-  const seen = new Map<string, Set<Family | undefined>>();
-  for (const f of files) {
-    if (!isRulesetFile(f)) continue;
+/** The ruleset files of each directory that holds both an IPv4 and an IPv6 one (indexes into `files`). */
+function familyPairs(files: readonly ProjectFileHead[]): number[][] {
+  const byDir = new Map<string, { files: number[]; families: Set<Family | undefined> }>();
+  files.forEach((f, k) => {
+    if (!isRulesetFile(f)) return;
     const dir = dirOf(f.filePath);
-    let s = seen.get(dir);
-    if (!s) seen.set(dir, (s = new Set()));
-    s.add(f.family);
-    if (s.has("ipv4") && s.has("ipv6")) return true;
-  }
-  return false;
+    let d = byDir.get(dir);
+    if (!d) byDir.set(dir, (d = { files: [], families: new Set() }));
+    d.files.push(k);
+    d.families.add(f.family);
+  });
+  return [...byDir.values()].filter((d) => d.families.has("ipv4") && d.families.has("ipv6")).map((d) => d.files);
 }
 
 interface Side {
@@ -120,7 +120,8 @@ export default defineRule({
     ].join("\n"),
     exceptions: "Only rulesets that are files of their own are paired (not scripts), one IPv4 and one IPv6 per directory. Host addresses come from the facts (`hostAddresses`); without them every address outside Docker's bridges counts as the host's, in both families.",
   },
-  appliesTo: mayPairFamilies,
+  appliesTo: (files) => familyPairs(files).length > 0,
+  together: familyPairs,
   check({ ast, facts, report }) {
     for (const { v4, v6 } of pairs(ast.files)) {
       const four = exposureOf(v4.ruleset, facts);

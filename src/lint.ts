@@ -241,7 +241,8 @@ function dropAnalysis(memo: Map<string, unknown>, key: string): void {
  * How these inputs can be linted apart: groups of input indexes (in input order) such that linting each
  * group with `lintFiles` gives, file for file, what linting them all together gives. Every file is its
  * own group unless a project rule that is on may compare these files (no `appliesTo`, or it says true for
- * all of them or for one alone): then they form one group. Used to spread files over worker threads and
+ * all of them or for one alone): then they form one group; a rule that says which files it compares
+ * (`together`) groups only those. Used to spread files over worker threads and
  * CI shards.
  */
 export function lintGroups(inputs: readonly LintInput[], options: LintOptions = {}): number[][] {
@@ -252,8 +253,23 @@ export function lintGroups(inputs: readonly LintInput[], options: LintOptions = 
   const project = (options.rules ?? registry).filter((r) => r.language === "project" && configs.some((c) => enabledIn(r, c)));
   if (project.length === 0) return singles;
   const heads = inputs.map(fileHead);
-  const together = project.some((r) => !r.appliesTo || r.appliesTo(heads) || heads.some((h) => r.appliesTo!([h])));
-  return together ? [inputs.map((_, k) => k)] : singles;
+  const whole = project.some((r) => !r.together && (!r.appliesTo || r.appliesTo(heads) || heads.some((h) => r.appliesTo!([h]))));
+  if (whole) return [inputs.map((_, k) => k)];
+  // the sets of files rules compare, merged where they share a file; every other file on its own
+  const root = inputs.map((_, k) => k);
+  const find = (k: number): number => (root[k] === k ? k : (root[k] = find(root[k]!)));
+  for (const r of project) {
+    if (!r.together) continue;
+    for (const set of r.together(heads)) for (const k of set) root[find(k)] = find(set[0]!);
+  }
+  const byRoot = new Map<number, number[]>();
+  for (let k = 0; k < inputs.length; k++) {
+    const r = find(k);
+    const g = byRoot.get(r);
+    if (g) g.push(k);
+    else byRoot.set(r, [k]);
+  }
+  return [...byRoot.values()];
 }
 
 /** Lint one file. */

@@ -152,6 +152,13 @@ export interface LintRule<L extends Language = Language> extends LintRuleMeta {
    * rule may apply to any set of files, and files are always linted together while it is on.
    */
   appliesTo?(files: readonly ProjectFileHead[]): boolean;
+  /**
+   * Project rules that compare only some of the files with each other: those sets of files (indexes into
+   * `files`). Each set is linted in one group and the other files apart, so a rule that pairs the rulesets
+   * of one directory does not make a whole fleet one group. Must agree with `check`: linting each set on its
+   * own gives the same findings. Without it, `appliesTo` decides for all the files at once.
+   */
+  together?(files: readonly ProjectFileHead[]): number[][];
 }
 
 /** A rule as written: with `check`, or (iptables rules) with `create` and no `check`. */

@@ -57,7 +57,7 @@ describe("the fixes rules give", () => {
   it("option-requires-match: the one match an option can come from, once per rule", () => {
     const text = [
       "*filter",
-      ":INPUT ACCEPT [0:0]",
+      ":INPUT DROP [0:0]",
       "-A INPUT -i eth0 ! --src-range 10.0.0.1-10.0.0.9 -j DROP",
       "-A INPUT --ctstate NEW --ctdir ORIGINAL -j ACCEPT",
       "-A INPUT -p tcp --dports 80,443 -j ACCEPT",
