@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lintGroups } from "../src/lint.js";
+import { readFileSync } from "node:fs";
+import { CORPUS } from "../test/support/corpus.js";
 import { runProject } from "../test/support/rule-run.js";
 
 const ID = "ipv6-parity";
@@ -69,6 +71,38 @@ describe(ID, () => {
       { text: open6, filePath: "h/rules.v6" },
     ]);
     expect(three).toEqual([]);
+  });
+
+  it("compares the two families of one file: a firewall script, a dual-stack restore file", () => {
+    const script = [
+      "#!/bin/sh",
+      "iptables -P INPUT DROP",
+      "iptables -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "iptables -A INPUT -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT",
+      "ip6tables -A INPUT -p tcp --dport 22 -j ACCEPT",
+      "",
+    ].join("\n");
+    const found = runProject(ID, [{ text: script, filePath: "firewall.sh" }]);
+    expect(found.map((f) => [f.file, f.diagnostic.span.line, f.diagnostic.message.replace(/, but.*?to every source/, "")])).toEqual([
+      ["firewall.sh", 5, "Every IPv6 source can open tcp connections to the host's ports 1-65535: the host is open over IPv6 where its IPv4 firewall is not (the file never sets the IPv6 policy, which stays ACCEPT, the kernel's default)"],
+      ["firewall.sh", 5, "Every IPv6 source can open udp connections to the host's ports 1-65535: the host is open over IPv6 where its IPv4 firewall is not (the file never sets the IPv6 policy, which stays ACCEPT, the kernel's default)"],
+    ]);
+    expect(found[0]!.diagnostic.message).toMatch(/but its IPv4 rules do not open them to every source/);
+    const both = script.replace("ip6tables -A INPUT -p tcp --dport 22 -j ACCEPT", "ip6tables -P INPUT DROP\nip6tables -A INPUT -s 2001:db8:1::/48 -p tcp --dport 22 -j ACCEPT");
+    expect(runProject(ID, [{ text: both, filePath: "firewall.sh" }])).toEqual([]);
+    const dual = ["*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]", "-4 -A INPUT -s 192.0.2.0/24 -p tcp -m tcp --dport 22 -j ACCEPT", "-6 -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", "COMMIT", ""].join("\n");
+    const [d] = runProject(ID, [{ text: dual, filePath: "host.rules" }]);
+    expect(d!.diagnostic.span.line).toBe(6);
+    expect(d!.diagnostic.message).toMatch(/^Every IPv6 source can open tcp connections to the host's port 22, but its IPv4 rules do not/);
+  });
+
+  it("finds what a real pair leaves open: DNS replies' source port over IPv6 lets in more ports (incrediblepbx)", () => {
+    const read = (f: string) => ({ text: readFileSync(`${CORPUS}/real-world/${f}`, "utf8"), filePath: `pbx/${f}` });
+    const found = runProject(ID, [read("incrediblepbx-firewall.rules.v4"), read("incrediblepbx-firewall.rules.v6")]);
+    // IPv6 accepts --sport 53 to 1024:65535, IPv4 to 9999:65535 (and 4569 and 5353 to every source)
+    expect(found.map((f) => [f.file, f.diagnostic.span.line, /ports? ([\d,-]*\d),? but/.exec(f.diagnostic.message)?.[1]])).toEqual([["pbx/incrediblepbx-firewall.rules.v6", 10, "1024-4568,4570-5352,5354-9998"]]);
+    // the dual-stack file of the corpus opens nothing over IPv6 that it closes over IPv4
+    expect(runProject(ID, [read("dual-stack-4-6-prefixed.rules")])).toEqual([]);
   });
 
   it("keeps files apart for --concurrency unless a directory holds both families", () => {

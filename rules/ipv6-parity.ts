@@ -31,17 +31,27 @@ interface Side {
   readonly ruleset: Ruleset;
 }
 
-/** Per directory, its one IPv4 and one IPv6 ruleset (directories with more of either are left out). */
+/**
+ * The IPv4 and IPv6 rulesets to compare: those of one file that holds both (a script with iptables and
+ * ip6tables commands, a dual-stack restore file with `-4`/`-6` rules), and per directory its one IPv4 and
+ * one IPv6 ruleset file (directories with more of either are left out).
+ */
 function pairs(files: readonly ProjectFile[]): { v4: Side; v6: Side }[] {
+  const out: { v4: Side; v6: Side }[] = [];
   const byDir = new Map<string, { v4: Side[]; v6: Side[] }>();
   for (const file of files) {
-    if (!isRulesetFile(file)) continue;
+    const v4 = file.rulesets.filter((r) => r.family === "ipv4");
+    const v6 = file.rulesets.filter((r) => r.family === "ipv6");
+    if (v4.length === 1 && v6.length === 1) {
+      out.push({ v4: { file, ruleset: v4[0]! }, v6: { file, ruleset: v6[0]! } });
+      continue;
+    }
+    if (!isRulesetFile(file) || file.rulesets.length !== 1) continue;
     const dir = dirOf(file.filePath);
     let d = byDir.get(dir);
     if (!d) byDir.set(dir, (d = { v4: [], v6: [] }));
-    for (const ruleset of file.rulesets) (ruleset.family === "ipv6" ? d.v6 : d.v4).push({ file, ruleset });
+    (file.rulesets[0]!.family === "ipv6" ? d.v6 : d.v4).push({ file, ruleset: file.rulesets[0]! });
   }
-  const out: { v4: Side; v6: Side }[] = [];
   for (const d of byDir.values()) if (d.v4.length === 1 && d.v6.length === 1) out.push({ v4: d.v4[0]!, v6: d.v6[0]! });
   return out;
 }
@@ -69,13 +79,22 @@ function exposureOf(ruleset: Ruleset, facts: ProjectFacts): { model: Model; item
   return { model, items: computeExposure(model, { routed: false }) };
 }
 
-/** The rule (or chain policy) of the IPv6 ruleset that lets such a connection in, found by tracing one. */
-function decidingSpan(model: Model, ruleset: Ruleset, items: readonly ExposureItem[], kind: Kind, proto: string, port: number): Span | null {
+/**
+ * The rule (or chain policy) of the IPv6 ruleset that lets such a connection in, found by tracing one, and
+ * whether it is a policy the file never sets (a script's: it stays what the host had, ACCEPT at boot).
+ */
+function deciding(model: Model, ruleset: Ruleset, items: readonly ExposureItem[], kind: Kind, proto: string, port: number): { span: Span; unsetPolicy: boolean } | null {
   const it = items.find((i) => i.kind === kind && i.proto === proto && i.openToAny && portSetOf(i.hostPort).has(port));
   const step = it ? acceptingStep(model, it, port) : null;
   const chain = step ? findChain(ruleset, "filter", step.chain) : undefined;
-  if (!step || !chain) return null;
-  return step.line === null ? chain.span : (chain.rules.find((r) => r.line === step.line)?.span ?? null);
+  if (!step || !chain) {
+    // not found by a traced connection: the chain that decides such connections
+    const where = findChain(ruleset, "filter", kind === "host" ? "INPUT" : "FORWARD");
+    return where ? { span: where.span, unsetPolicy: false } : null;
+  }
+  if (step.line === null) return { span: chain.span, unsetPolicy: chain.builtin && chain.policy === null };
+  const rule = chain.rules.find((r) => r.line === step.line);
+  return rule ? { span: rule.span, unsetPolicy: false } : null;
 }
 
 const fileName = (f: ProjectFile) => f.filePath?.split(/[/\\]/).pop() ?? "the IPv4 ruleset";
@@ -99,7 +118,7 @@ export default defineRule({
   docs: {
     rationale: [
       "A host with IPv6 is reached over both families, and each has its own ruleset: `iptables` does nothing for IPv6 packets. A rules.v4 that closes a port while rules.v6 leaves it open (often an empty rules.v6, or one with an ACCEPT policy) leaves that port open to the whole IPv6 internet. Docker publishes ports on `[::]` as well as `0.0.0.0` when IPv6 is on.",
-      "When an IPv4 and an IPv6 ruleset lie in the same directory (rules.v4 and rules.v6, one of each) and are linted together, fwlint computes over sets which ports of the host, and which ports published to containers, every source can open a connection to, in each family (as `fwlint exposure` does), and reports the ports open to every IPv6 source that IPv4 keeps closed or restricted. The finding points at the IPv6 rule (or policy) that lets such a connection in.",
+      "When an IPv4 and an IPv6 ruleset lie in the same directory (rules.v4 and rules.v6, one of each) and are linted together, or one file holds both (a shell script with `iptables` and `ip6tables` commands, a restore file with `-4` and `-6` rules), fwlint computes over sets which ports of the host, and which ports published to containers, every source can open a connection to, in each family (as `fwlint exposure` does), and reports the ports open to every IPv6 source that IPv4 keeps closed or restricted. The finding points at the IPv6 rule (or policy) that lets such a connection in.",
       "Ports the IPv4 ruleset might open to everyone, depending on matches fwlint cannot evaluate (limit, set, …), are not reported.",
     ].join("\n\n"),
     bad: [
@@ -118,9 +137,10 @@ export default defineRule({
       "COMMIT",
       "",
     ].join("\n"),
-    exceptions: "Only rulesets that are files of their own are paired (not scripts), one IPv4 and one IPv6 per directory. Host addresses come from the facts (`hostAddresses`); without them every address outside Docker's bridges counts as the host's, in both families.",
+    exceptions: "Separate files are paired one IPv4 and one IPv6 ruleset file per directory (not scripts: a script is compared with itself). A script that never sets ip6tables' policy leaves it as the host had it; fwlint takes ACCEPT, the kernel's default, and says so. Host addresses come from the facts (`hostAddresses`); without them every address outside Docker's bridges counts as the host's, in both families.",
   },
-  appliesTo: (files) => familyPairs(files).length > 0,
+  // a file may hold both families (found when it is parsed): the rule runs wherever there is a ruleset
+  appliesTo: (files) => files.some((f) => f.kind !== "daemon-json"),
   together: familyPairs,
   check({ ast, facts, report }) {
     for (const { v4, v6 } of pairs(ast.files)) {
@@ -133,12 +153,14 @@ export default defineRule({
         const only6 = open4.has(key) ? ports6.subtract(open4.get(key)!) : ports6;
         if (only6.isEmpty) continue;
         const first = Number(only6.first);
-        const span = decidingSpan(six.model, v6.ruleset, six.items, kind, proto, first) ?? spanAt(1, 1, 0, 1);
+        const how = deciding(six.model, v6.ruleset, six.items, kind, proto, first);
         const list = portsText(only6);
         const several = list.includes(",") || list.includes("-");
+        const four4 = v4.file === v6.file ? `its IPv4 rules do` : `${fileName(v4.file)} does`;
+        const unset = how?.unsetPolicy ? " (the file never sets the IPv6 policy, which stays ACCEPT, the kernel's default)" : "";
         report({
-          message: `Every IPv6 source can open ${proto} connections to ${KINDS[kind]} port${several ? "s" : ""} ${list}, but ${fileName(v4.file)} does not open ${several ? "them" : "it"} to every source: the host is open over IPv6 where its IPv4 firewall is not`,
-          span,
+          message: `Every IPv6 source can open ${proto} connections to ${KINDS[kind]} port${several ? "s" : ""} ${list}, but ${four4} not open ${several ? "them" : "it"} to every source: the host is open over IPv6 where its IPv4 firewall is not${unset}`,
+          span: how?.span ?? spanAt(1, 1, 0, 1),
           ...(v6.file.filePath ? { filePath: v6.file.filePath } : {}),
         });
       }

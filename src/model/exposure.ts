@@ -149,12 +149,21 @@ export function acceptingStep(model: Model, item: ExposureItem, port: number): P
     if (dst) break;
   }
   if (!dst) return null;
-  try {
-    const src = fam === "ipv6" ? "2001:db8:eeee::1" : "198.51.100.77";
-    const path = trace(model, { in: iface, src, dst, proto: item.proto, dport: port }).result.path;
-    for (let k = path.length - 1; k >= 0; k--) if (path[k]!.table === "filter" && path[k]!.target === "ACCEPT") return path[k]!;
-  } catch {
-    // a packet the model refuses: no step to show
+  const src = fam === "ipv6" ? "2001:db8:eeee::1" : "198.51.100.77";
+  // An exposure holds for some source port: the usual ephemeral one first, then those the filter rules name
+  // (`--sport 53` lets in what the DNS replies' rule was written for).
+  const sports: (number | undefined)[] = [undefined];
+  for (const ch of model.chains) {
+    if (ch.table !== "filter" || sports.length > 32) continue;
+    for (const k of ch.rules) for (const t of k.match.certain) if (t.f === F.SPORT && !sports.includes(Number(t.set.first))) sports.push(Number(t.set.first));
+  }
+  for (const sport of sports) {
+    try {
+      const path = trace(model, { in: iface, src, dst, proto: item.proto, dport: port, ...(sport === undefined ? {} : { sport }) }).result.path;
+      for (let k = path.length - 1; k >= 0; k--) if (path[k]!.table === "filter" && path[k]!.target === "ACCEPT") return path[k]!;
+    } catch {
+      // a packet the model refuses: try the next
+    }
   }
   return null;
 }
