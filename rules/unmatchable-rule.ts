@@ -41,15 +41,14 @@ interface Contradiction {
 
 /**
  * Why a compiled expansion matches no packet, or null. Only what the rule certainly tests counts (never an
- * address type assumed without the host's addresses). `--ctproto` is left out: the model reads it as the
- * packet's protocol, but an ICMP error RELATED to a TCP connection has -p icmp and --ctproto tcp.
+ * address type assumed without the host's addresses; never `--ctproto`, a test the model makes apart from
+ * `-p`: an ICMP error RELATED to a TCP connection has -p icmp and --ctproto tcp).
  */
 function contradiction(m: CompiledMatch): Contradiction | null {
   if (m.never !== null) return { test: null, message: `${m.never} matches no packet` };
   for (const t of m.certain) {
     if (!t.set.isEmpty) continue;
     const parts = t.parts;
-    if (parts.some((p) => /^(! )?--ctproto\b/.test(p))) continue;
     const what = WHAT[t.f] ?? "value";
     const quoted = parts.map((p) => `\`${p}\``);
     const list = quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;

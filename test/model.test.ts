@@ -110,6 +110,20 @@ describe("trace", () => {
     expect(est.connection).toBeNull();
   });
 
+  it("knows --ctproto is the packet's protocol, but not for an ICMP error RELATED to another connection", () => {
+    const text = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctproto udp -j DROP\nCOMMIT\n";
+    const m = new Model(parse(text), { local: ["192.0.2.1"] });
+    const at = (proto: string, state: string) => trace(m, { in: "eth0", src: "198.51.100.7", dst: "192.0.2.1", proto, ...(proto === "icmp" ? {} : { dport: 53 }), state }).result.verdict;
+    expect(at("udp", "NEW")).toBe("DROP");
+    expect(at("tcp", "ESTABLISHED")).toBe("ACCEPT");
+    expect(at("icmp", "ESTABLISHED")).toBe("ACCEPT");
+    // a port unreachable about a UDP datagram has conntrack's protocol udp (the kernel counts it: see
+    // test/unmatchable-kernel.test.ts); the model cannot tell which connection an error is about
+    expect(at("icmp", "RELATED")).toBe("UNKNOWN");
+    // no connection, no protocol: the match fails
+    expect(at("udp", "INVALID")).toBe("ACCEPT");
+  });
+
   it("routes by the host's addresses and Docker's subnets, with --out for the rest", () => {
     expect(trace(docker(), fromOutside({ dst: "172.17.0.2", dport: 80 })).result).toMatchObject({ delivery: "forward", verdict: "ACCEPT" });
     expect(trace(docker(), fromOutside({ dst: "10.99.0.1", dport: 22 })).result).toMatchObject({ delivery: "local", verdict: "ACCEPT" });

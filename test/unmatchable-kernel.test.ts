@@ -42,6 +42,9 @@ const SATISFIABLE: readonly string[] = [
   "-m mark --mark 0x1/0x1 -m mark --mark 0x3",
 ];
 
+/** In filter OUTPUT: the host's port unreachable about a UDP datagram belongs to the datagram's connection. */
+const RELATED_ICMP = "-p icmp -m conntrack --ctstate RELATED --ctproto udp";
+
 /** In raw PREROUTING: a packet looped back through lo has its connection there (the host connects to itself). */
 const RAW = "-p tcp -m conntrack --ctorigdstport 22";
 
@@ -70,6 +73,7 @@ function ruleset(): { text: string; lines: Map<number, Line> } {
     add("INPUT", both ?? `${a} ${b}`, "none");
   }
   for (const r of SATISFIABLE) add("INPUT", r, "some");
+  add("OUTPUT", RELATED_ICMP, "some");
   out.push("COMMIT");
   return { text: `${out.join("\n")}\n`, lines };
 }
@@ -95,22 +99,26 @@ describe.skipIf(!kernelAvailable)("unmatchable-rule agrees with the kernel's cou
       let id = 0;
       const fromClient: Probe[] = [];
       for (const src of ["10.99.0.2", "10.99.0.3", "10.99.0.4"]) for (const port of [22, 80, 443]) fromClient.push({ id: id++, proto: "tcp", src, dst: "10.99.0.1", port, timeout: 1500 });
+      // a datagram to a closed port: the host answers with a port unreachable
+      const closed: Probe = { id: id++, proto: "udp", src: "10.99.0.2", dst: "10.99.0.1", port: 9, timeout: 1000 };
       const fromHost: Probe[] = [
         { id: id++, proto: "tcp", src: "10.99.0.1", dst: "10.99.0.2", port: 7000, timeout: 1500 },
         { id: id++, proto: "tcp", src: "10.99.0.1", dst: "10.99.0.1", port: 22, timeout: 1500 },
       ];
       const results = [...(await topo.probe("cl1", fromClient)), ...(await topo.probe("host", fromHost))];
       expect(results.filter((r) => !r.open), "every connection opens (the rules only count)").toEqual([]);
+      expect((await topo.probe("cl1", [closed]))[0]!.open).toBe(false);
 
       const host = topo.nsOf("host");
       const byChain = new Map<string, number[]>([
         ["raw/PREROUTING", counters(host, "raw", "PREROUTING")],
         ["filter/INPUT", counters(host, "filter", "INPUT")],
+        ["filter/OUTPUT", counters(host, "filter", "OUTPUT")],
       ]);
       const seen = new Map<string, number>();
       const kernel = new Map<number, number>();
       for (const [line, l] of lines) {
-        const key = l.chain === "PREROUTING" ? "raw/PREROUTING" : "filter/INPUT";
+        const key = l.chain === "PREROUTING" ? "raw/PREROUTING" : `filter/${l.chain}`;
         const k = seen.get(key) ?? 0;
         seen.set(key, k + 1);
         kernel.set(line, byChain.get(key)![k]!);

@@ -618,7 +618,30 @@ function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBui
           addOption(builders, field, null, o);
           continue;
         }
-        if (!hasState) {
+        if (o.name === "--ctproto") {
+          // The connection's protocol is the packet's, except for an ICMP error RELATED to a connection: that
+          // connection's protocol (udp for a port unreachable) is not the packet's, and not known here.
+          const want = o.negated ? complementOf(set) : set;
+          const noConnection = hasState && stateWithoutConnection(m);
+          if (!hasState) addAll(builders, F.STATE, WITH_CONNECTION, false, o);
+          fnAll(
+            builders,
+            {
+              reads: [F.STATE, F.PROTO],
+              text: optionText(o),
+              partial: true,
+              test: (vals) => {
+                const st = vals[F.STATE];
+                if (st === undefined) return undefined;
+                if (st === ST.INVALID || st === ST.UNTRACKED) return noConnection;
+                const p = vals[F.PROTO];
+                if (p === undefined || (st === ST.RELATED && (p === 1 || p === 58))) return undefined;
+                return want.has(p);
+              },
+            },
+            false,
+          );
+        } else if (!hasState) {
           addAll(builders, F.STATE, WITH_CONNECTION, false, o);
           addAll(builders, field, set, o.negated, o);
         } else if (stateWithoutConnection(m)) {
