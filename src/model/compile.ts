@@ -362,6 +362,27 @@ const CT_PORT: Readonly<Record<string, number>> = {
 const WITH_CONNECTION: AnySet = setOf(STATES, [[ST.NEW, ST.RELATED]]);
 
 /**
+ * A conntrack option on the packet's connection as a test: `noConnection` is the answer for a packet without
+ * one (INVALID, UNTRACKED); with `relatedIcmpUnknown`, an ICMP error RELATED to a connection gets no answer
+ * (its connection's protocol is not the packet's).
+ */
+function connectionTest(text: string, f: number, want: AnySet, noConnection: boolean, relatedIcmpUnknown: boolean): FnTest {
+  return {
+    reads: [F.STATE, f],
+    text,
+    partial: true,
+    test: (vals) => {
+      const st = vals[F.STATE];
+      if (st === undefined) return undefined;
+      if (st === ST.INVALID || st === ST.UNTRACKED) return noConnection;
+      const x = vals[f];
+      if (x === undefined || (relatedIcmpUnknown && st === ST.RELATED && (x === 1 || x === 58))) return undefined;
+      return want.has(x);
+    },
+  };
+}
+
+/**
  * Whether the state option of a conntrack or state match may pass a packet without a connection (INVALID or
  * UNTRACKED): the match's other options are then not tested. True when the state is not understood.
  */
@@ -618,52 +639,17 @@ function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBui
           addOption(builders, field, null, o);
           continue;
         }
+        const want = o.negated ? complementOf(set) : set;
         if (o.name === "--ctproto") {
           // The connection's protocol is the packet's, except for an ICMP error RELATED to a connection: that
           // connection's protocol (udp for a port unreachable) is not the packet's, and not known here.
-          const want = o.negated ? complementOf(set) : set;
-          const noConnection = hasState && stateWithoutConnection(m);
           if (!hasState) addAll(builders, F.STATE, WITH_CONNECTION, false, o);
-          fnAll(
-            builders,
-            {
-              reads: [F.STATE, F.PROTO],
-              text: optionText(o),
-              partial: true,
-              test: (vals) => {
-                const st = vals[F.STATE];
-                if (st === undefined) return undefined;
-                if (st === ST.INVALID || st === ST.UNTRACKED) return noConnection;
-                const p = vals[F.PROTO];
-                if (p === undefined || (st === ST.RELATED && (p === 1 || p === 58))) return undefined;
-                return want.has(p);
-              },
-            },
-            false,
-          );
+          fnAll(builders, connectionTest(optionText(o), F.PROTO, want, hasState && stateWithoutConnection(m), true), false);
         } else if (!hasState) {
           addAll(builders, F.STATE, WITH_CONNECTION, false, o);
           addAll(builders, field, set, o.negated, o);
-        } else if (stateWithoutConnection(m)) {
-          const want = o.negated ? complementOf(set) : set;
-          const f = field;
-          fnAll(
-            builders,
-            {
-              reads: [F.STATE, f],
-              text: optionText(o),
-              partial: true,
-              test: (vals) => {
-                const st = vals[F.STATE];
-                if (st === undefined) return undefined;
-                if (st === ST.INVALID || st === ST.UNTRACKED) return true;
-                const x = vals[f];
-                return x === undefined ? undefined : want.has(x);
-              },
-            },
-            false,
-          );
-        } else addAll(builders, field, set, o.negated, o);
+        } else if (stateWithoutConnection(m)) fnAll(builders, connectionTest(optionText(o), field, want, true, false), false);
+        else addAll(builders, field, set, o.negated, o);
       }
       return;
     }
