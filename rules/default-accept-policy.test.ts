@@ -31,6 +31,15 @@ describe(ID, () => {
     expect(found(input("ACCEPT", ["-i lo -j ACCEPT", "-m state --state RELATED,ESTABLISHED -j ACCEPT", "-s 203.0.113.0/24 -j DROP"]))).toEqual([]);
   });
 
+  it("checks OUTPUT the same way: an egress allowlist over an ACCEPT policy", () => {
+    const out = (lines: readonly string[]) => `*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n${lines.map((l) => `-A OUTPUT ${l}`).join("\n")}\nCOMMIT\n`;
+    const [d, ...rest] = found(out(["-o lo -j ACCEPT", "-p tcp -m tcp --dport 443 -j ACCEPT", "-p udp -m udp --dport 53 -j ACCEPT"]));
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(4);
+    expect(d!.message).toMatch(/^OUTPUT's policy is ACCEPT and nothing below drops what the ACCEPT rules at lines 6, 7 let out/);
+    expect(found(out(["-o lo -j ACCEPT", "-p tcp -m tcp --dport 443 -j ACCEPT", "-j REJECT"]))).toEqual([]);
+  });
+
   it("does not claim over matches it cannot evaluate, nor when the file does not set the policy", () => {
     expect(found(input("ACCEPT", ["-p tcp -m tcp --dport 22 -j ACCEPT", "-m recent --rcheck --name bad -j DROP"]))).toEqual([]);
     expect(found(input("ACCEPT", ["-p tcp -m tcp --dport 22 -m limit --limit 5/min -j ACCEPT"]))).toEqual([]);
