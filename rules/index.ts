@@ -37,6 +37,7 @@ import placeholderInterface from "./placeholder-interface.js";
 import dockerRulesPersisted from "./docker-rules-persisted.js";
 import dockerBindAddressMismatch from "./docker-bind-address-mismatch.js";
 import dockerConfigMismatch from "./docker-config-mismatch.js";
+import dockerLoopbackPublishExposed from "./docker-loopback-publish-exposed.js";
 
 // ── daemon.json rules ──
 import daemonInvalidJson from "./daemon-invalid-json.js";
@@ -94,6 +95,7 @@ export const lintRules: readonly LintRule[] = [
   dockerRulesPersisted,
   dockerBindAddressMismatch,
   dockerConfigMismatch,
+  dockerLoopbackPublishExposed,
 
   // daemon.json
   daemonInvalidJson,

@@ -852,7 +852,10 @@ export function journey(model: Model, start: Branch, j: Journey, opts: RunOption
   };
 
   const inbound = (bs: Branch[], skipNat: boolean) => {
-    let cur = stage("raw", "PREROUTING", bs, null);
+    // IPv6 drops loopback and multicast sources and loopback destinations from outside on arrival, before
+    // any hook (ip6_rcv_core); IPv4 only when routing, after nat PREROUTING (a DNAT of 127.0.0.1 comes first).
+    const arrived = model.family === "ipv6" && !j.route ? bs.flatMap((b) => dropMartians(model, b, outcomes, opts.paths !== false)) : bs;
+    let cur = stage("raw", "PREROUTING", arrived, null);
     cur = conntrack(cur);
     cur = stage("mangle", "PREROUTING", cur, null);
     if (!skipNat) cur = stage("nat", "PREROUTING", cur, null);

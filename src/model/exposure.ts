@@ -461,21 +461,9 @@ const entrySet = (a: AllowedEntry): AnySet | undefined => entrySets.get(a);
  */
 export function publishedPortDecision(model: Model, items: readonly ExposureItem[], port: PublishedPortRef, externalInterfaces: readonly string[] = []): PortDecision {
   const fam = model.family;
-  const host = fam === "ipv6" ? `[${port.containerAddress.replace(/\/\d+$/, "")}]` : port.containerAddress.replace(/\/\d+$/, "");
-  const container = `${host}:${port.containerPort.from === port.containerPort.to ? port.containerPort.from : `${port.containerPort.from}-${port.containerPort.to}`}`;
-  // Interface names from Docker's documentation (ext_if, …) exist on no host: not a way in.
-  const outside = outsideInterfaces(model)
-    .filter((k) => !(model.ifaces.classes[k]!.wildcard === false && isPlaceholderInterface(model.ifaces.classes[k]!.key)))
-    .map((k) => model.ifaces.label(k));
+  const outside = realOutsideInterfaces(model);
   const relevant = externalInterfaces.length ? [...new Set(externalInterfaces.map((n) => model.ifaces.label(model.ifaces.classOf(n))))] : outside;
-  const mine = items.filter(
-    (i) =>
-      i.kind === "published" &&
-      i.proto === port.protocol &&
-      i.container === container &&
-      overlaps(i.hostPort, port.hostPort.from, port.hostPort.to) &&
-      (port.hostAddress === null || i.hostAddress === "*" || (i.hostAddress ?? "").split(",").includes(port.hostAddress)),
-  );
+  const mine = itemsOfPort(model, items, port);
   const valid = validSources(model);
   const half = valid.size() / 2;
   const admitted = new Map<string, AnySet>();
@@ -492,6 +480,39 @@ export function publishedPortDecision(model: Model, items: readonly ExposureItem
   const worst = openOn.map((l) => admitted.get(l)!).reduce((a, b) => (a.size() <= b.size() ? a : b));
   const except = worst.equals(valid) ? [] : formatAddrSet(fam, valid.subtract(worst) as never);
   return { outcome: "open", openOn, except, reason: acceptReason(model, port, openOn[0]!) };
+}
+
+/** The outside interface classes by label, without the names of Docker's documentation (ext_if, …), which exist on no host. */
+function realOutsideInterfaces(model: Model): string[] {
+  return outsideInterfaces(model)
+    .filter((k) => !(model.ifaces.classes[k]!.wildcard === false && isPlaceholderInterface(model.ifaces.classes[k]!.key)))
+    .map((k) => model.ifaces.label(k));
+}
+
+/** The exposure's items of one published port (its DNAT's protocol, host port and address, and container). */
+function itemsOfPort(model: Model, items: readonly ExposureItem[], port: PublishedPortRef): ExposureItem[] {
+  const host = model.family === "ipv6" ? `[${port.containerAddress.replace(/\/\d+$/, "")}]` : port.containerAddress.replace(/\/\d+$/, "");
+  const container = `${host}:${port.containerPort.from === port.containerPort.to ? port.containerPort.from : `${port.containerPort.from}-${port.containerPort.to}`}`;
+  return items.filter(
+    (i) =>
+      i.kind === "published" &&
+      i.proto === port.protocol &&
+      i.container === container &&
+      overlaps(i.hostPort, port.hostPort.from, port.hostPort.to) &&
+      (port.hostAddress === null || i.hostAddress === "*" || (i.hostAddress ?? "").split(",").includes(port.hostAddress)),
+  );
+}
+
+/**
+ * The outside interfaces on which some source can certainly open a connection to this published port (not
+ * counting sources that depend on matches fwlint cannot know), with those sources.
+ */
+export function publishedPortReach(model: Model, items: readonly ExposureItem[], port: PublishedPortRef): { readonly inInterface: string; readonly sources: readonly string[] }[] {
+  const outside = new Set(realOutsideInterfaces(model));
+  const out: { inInterface: string; sources: string[] }[] = [];
+  for (const i of itemsOfPort(model, items, port))
+    for (const a of i.allowed) if (outside.has(a.inInterface) && a.sources.length > 0) out.push({ inInterface: a.inInterface, sources: a.sources });
+  return out;
 }
 
 function overlaps(spec: number | string, from: number, to: number): boolean {

@@ -968,7 +968,9 @@ export class FastTracer {
 
   private inbound(j: FJourney, bs: FBranch[], skipNat: boolean): void {
     const h = this.hooks;
-    let cur = this.stage(j, h.rawPre, 0, bs, null);
+    // IPv6 drops martians on arrival, before any hook (engine.ts)
+    const arrived = this.model.family === "ipv6" && j.route === 0 ? bs.filter((b) => !this.martian(b)) : bs;
+    let cur = this.stage(j, h.rawPre, 0, arrived, null);
     this.conntrack(j, cur);
     cur = this.stage(j, h.manglePre, 0, cur, null);
     if (!skipNat) cur = this.stage(j, h.natPre, NAT_PRE, cur, null);
