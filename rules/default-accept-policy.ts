@@ -1,7 +1,7 @@
 import { findChain } from "../src/ast/iptables.js";
 import { F, ST, STATES } from "../src/model/fields.js";
 import { coverageOf, MODEL_ANALYSIS, type Coverage } from "../src/model/index.js";
-import type { KRule } from "../src/model/model.js";
+import { expansionsEnd, type KRule } from "../src/model/model.js";
 import { IntervalSet } from "../src/model/sets.js";
 import { defineRule } from "../src/rule.js";
 
@@ -66,23 +66,20 @@ function acceptedAnyway(cov: Coverage, rules: readonly KRule[]): KRule[] {
   const pointless: KRule[] = [];
   for (let i = 0; i < rules.length; ) {
     const k = rules[i]!;
-    let j = i + 1;
-    while (j < rules.length && rules[j]!.rule === k.rule) j++; // the rule's expansions are consecutive
-    const subs = rules.slice(i, j);
-    i = j;
-    if (k.action.t !== "verdict" || k.action.v !== "ACCEPT" || isHousekeeping(k)) continue;
+    const end = expansionsEnd(rules, i);
+    if (k.action.t !== "verdict" || k.action.v !== "ACCEPT" || isHousekeeping(k)) {
+      i = end;
+      continue;
+    }
     // every expansion of the rule must be accepted anyway, some of it by the policy
     let viaPolicy = false;
-    let all = true;
-    for (const x of subs) {
-      const fate = cov.sameFateCountingPolicy(x);
-      if (fate === null) {
-        all = false;
-        break;
-      }
+    for (; i < end; i++) {
+      const fate = cov.sameFateCountingPolicy(rules[i]!);
+      if (fate === null) break;
       viaPolicy ||= fate.policy;
     }
-    if (all && viaPolicy) pointless.push(k);
+    if (i === end && viaPolicy) pointless.push(k);
+    i = end;
   }
   return pointless;
 }

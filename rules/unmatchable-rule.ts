@@ -3,7 +3,7 @@ import type { Span } from "../src/ast/span.js";
 import { optionText, type CompiledMatch, type SetTest } from "../src/model/compile.js";
 import { F } from "../src/model/fields.js";
 import { compiledModelOf, MODEL_ANALYSIS } from "../src/model/index.js";
-import type { KRule } from "../src/model/model.js";
+import { expansionsEnd, type KRule } from "../src/model/model.js";
 import { defineRule } from "../src/rule.js";
 
 /** What a field's values are, for the message ("… leave no source address"). */
@@ -105,17 +105,19 @@ export default defineRule({
       const rules: readonly KRule[] = ch.rules;
       for (let i = 0; i < rules.length; ) {
         const rule = rules[i]!.rule;
+        const end = expansionsEnd(rules, i);
+        // the rule matches nothing when none of its expansions does
         let first: Contradiction | null = null;
-        let all = true;
-        let j = i;
-        for (; j < rules.length && rules[j]!.rule === rule; j++) {
-          if (!all) continue;
-          const c = contradiction(rules[j]!.match);
-          if (c === null) all = false;
-          else first ??= c;
+        for (; i < end; i++) {
+          const c = contradiction(rules[i]!.match);
+          if (c === null) break;
+          first ??= c;
         }
-        i = j;
-        if (!all || first === null) continue;
+        if (i < end) {
+          i = end;
+          continue;
+        }
+        if (first === null) continue;
         const options = first.test ? optionsOf(rule, first.test.parts) : [];
         // Options of one match that contradict each other (`-m tcp --dport 22 --dport 2222`, `--syn` with
         // `--tcp-flags`) make iptables refuse the rule: conflicting-options reports that.

@@ -382,20 +382,33 @@ function connectionTest(text: string, f: number, want: AnySet, noConnection: boo
   };
 }
 
-/**
- * Whether the state option of a conntrack or state match may pass a packet without a connection (INVALID or
- * UNTRACKED): the match's other options are then not tested. True when the state is not understood.
- */
-function stateWithoutConnection(m: Match): boolean {
-  for (const o of m.options) {
-    if (o.name !== "--state" && o.name !== "--ctstate") continue;
-    const words = (o.valueText(0) ?? "").split(",").map((w) => w.toUpperCase());
-    if (words.some((w) => !(w in STATE_BITS) && w !== "SNAT" && w !== "DNAT")) return true;
-    const inv = words.includes("INVALID");
-    const untracked = words.includes("UNTRACKED");
-    return o.negated ? !(inv && untracked) : inv || untracked;
+const isStateOption = (o: Option): boolean => o.name === "--state" || o.name === "--ctstate";
+
+/** A `--state`/`--ctstate` value: its states, the virtual SNAT (1) and DNAT (2) states, and whether a word is not known. */
+function readState(o: Option): { states: number[]; nat: number; bad: boolean } {
+  const states: number[] = [];
+  let nat = 0;
+  let bad = false;
+  for (const w of (o.valueText(0) ?? "").split(",")) {
+    const u = w.toUpperCase();
+    if (u in STATE_BITS) states.push(STATE_BITS[u]!);
+    else if (u === "SNAT" && o.name === "--ctstate") nat |= 1;
+    else if (u === "DNAT" && o.name === "--ctstate") nat |= 2;
+    else bad = true;
   }
-  return true;
+  return { states, nat, bad };
+}
+
+/**
+ * Whether a state option may pass a packet without a connection (INVALID or UNTRACKED): the match's other
+ * options are then not tested. True when the state is not understood.
+ */
+function passesWithoutConnection(o: Option): boolean {
+  const { states, bad } = readState(o);
+  if (bad) return true;
+  const inv = states.includes(ST.INVALID);
+  const untracked = states.includes(ST.UNTRACKED);
+  return o.negated ? !(inv && untracked) : inv || untracked;
 }
 
 /** Modules whose outcome depends on history or outside state (or that the model does not evaluate). */
@@ -576,20 +589,14 @@ function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBui
     }
     case "state":
     case "conntrack": {
-      const hasState = m.options.some((o) => o.name === "--state" || o.name === "--ctstate");
+      const stateOption = m.options.find(isStateOption);
+      const hasState = stateOption !== undefined;
+      // whether the state option passes a packet without a connection, asked once the match needs to know
+      let noConnection: boolean | undefined;
       for (const o of m.options) {
         const v = o.valueText(0) ?? "";
-        if (o.name === "--state" || o.name === "--ctstate") {
-          const states: number[] = [];
-          let nat = 0;
-          let bad = false;
-          for (const w of v.split(",")) {
-            const u = w.toUpperCase();
-            if (u in STATE_BITS) states.push(STATE_BITS[u]!);
-            else if (u === "SNAT" && o.name === "--ctstate") nat |= 1;
-            else if (u === "DNAT" && o.name === "--ctstate") nat |= 2;
-            else bad = true;
-          }
+        if (isStateOption(o)) {
+          const { states, nat, bad } = readState(o);
           if (bad) {
             unknownAll(builders, `${optionText(o)} (state not understood)`);
             continue;
@@ -644,11 +651,11 @@ function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBui
           // The connection's protocol is the packet's, except for an ICMP error RELATED to a connection: that
           // connection's protocol (udp for a port unreachable) is not the packet's, and not known here.
           if (!hasState) addAll(builders, F.STATE, WITH_CONNECTION, false, o);
-          fnAll(builders, connectionTest(optionText(o), F.PROTO, want, hasState && stateWithoutConnection(m), true), false);
+          fnAll(builders, connectionTest(optionText(o), F.PROTO, want, hasState && (noConnection ??= passesWithoutConnection(stateOption)), true), false);
         } else if (!hasState) {
           addAll(builders, F.STATE, WITH_CONNECTION, false, o);
           addAll(builders, field, set, o.negated, o);
-        } else if (stateWithoutConnection(m)) fnAll(builders, connectionTest(optionText(o), field, want, true, false), false);
+        } else if ((noConnection ??= passesWithoutConnection(stateOption))) fnAll(builders, connectionTest(optionText(o), field, want, true, false), false);
         else addAll(builders, field, set, o.negated, o);
       }
       return;

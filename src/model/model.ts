@@ -284,6 +284,14 @@ function buildIndex(ch: CChain, doms: readonly Domain<Scalar>[]): ChainIndex | n
 }
 
 /** The bucket of a chain index holding `x`: the last position whose start is <= x (starts are sorted, starts[0] is the minimum). */
+/** The index just past the last expansion of `rules[i]`'s rule (a rule's expansions are consecutive KRules). */
+export function expansionsEnd(rules: readonly KRule[], i: number): number {
+  const rule = rules[i]!.rule;
+  let j = i + 1;
+  while (j < rules.length && rules[j]!.rule === rule) j++;
+  return j;
+}
+
 export function bucketOf(starts: readonly Scalar[], x: Scalar): number {
   let lo = 0;
   let hi = starts.length - 1;
