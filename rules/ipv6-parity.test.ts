@@ -29,6 +29,12 @@ describe(ID, () => {
     );
   });
 
+  it("finds the accepting rule for an interface class (eth+ but not eth0, which a rule names on its own)", () => {
+    const v6 = filter("DROP", ["-i eth0 -j DROP", "-i eth+ -p tcp -m tcp --dport 22 -j ACCEPT"]);
+    const found = check(filter("DROP", []), v6);
+    expect(found.map((f) => f.diagnostic.span.line)).toEqual([8]);
+  });
+
   it("reports an IPv6 ruleset left open, per protocol, at the policy that accepts", () => {
     const found = check(V4, filter("ACCEPT", []));
     expect(found.map((f) => f.diagnostic.message.replace(/, but.*/, ""))).toEqual([

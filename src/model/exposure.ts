@@ -125,6 +125,26 @@ export function portsText(set: AnySet): string {
   return [...set.ranges()].map(([l, h]) => (l === h ? `${l}` : `${l}-${h}`)).join(",");
 }
 
+/** A source address from documentation ranges, for sample connections from outside. */
+const sampleSource = (model: Model): string => (model.family === "ipv4" ? "198.51.100.77" : "2001:db8:77::77");
+
+/** A concrete name in the interface class of this label (`eth+` gives a name no rule names on its own). */
+function sampleInterface(model: Model, label: string): string {
+  const k = model.ifaces.classes.findIndex((_, i) => model.ifaces.label(i) === label);
+  return k >= 0 ? model.ifaces.sample(k) : "eth0";
+}
+
+/** The first address of `set` (default: the host's addresses) that a packet from outside can be sent to. */
+function hostSample(model: Model, set: { ranges(): Iterable<[Scalar, Scalar]> } = model.layout.local as AnySet): string | null {
+  const martian = martians(model).dst;
+  for (const [lo, hi] of set.ranges()) {
+    // the first address of the range that is not a martian destination (0.0.0.0/8, 127/8, ::1) nor ::
+    const rest = IntervalSet.of(martian.d, lo, hi).subtract(martian).subtract(IntervalSet.of(martian.d, (typeof lo === "bigint" ? 0n : 0) as Scalar));
+    if (!rest.isEmpty) return formatAddress(model.family, rest.first!);
+  }
+  return null;
+}
+
 /**
  * The filter-table step that accepts a new connection to `port` of `item` from a source every outside
  * interface class of it admits (traced with one such connection): the rule, or the policy (line null).
@@ -134,22 +154,12 @@ export function acceptingStep(model: Model, item: ExposureItem, port: number): P
   const entry = item.allowed.find((a) => a.sources.some((x) => x.endsWith("/0"))) ?? item.allowed[0];
   if (!entry) return null;
   const fam = model.family;
-  const iface = entry.inInterface === "*" ? "fwlint0" : entry.inInterface.replace(/\+$/, "0");
   let dst: string | null = null;
   for (const part of (item.hostAddress ?? "*").split(",")) {
-    const set = part === "*" ? (model.layout.local as AddrSetLike) : part.includes("-") ? rangeSet(part, fam) : cidrSet(part, fam);
-    for (const [lo, hi] of set?.ranges() ?? []) {
-      // not the unspecified address (0.0.0.0, ::): a connection is made to a real one
-      const a = lo === 0 || lo === 0n ? (hi === lo ? null : typeof lo === "bigint" ? lo + 1n : lo + 1) : lo;
-      if (a !== null) {
-        dst = formatAddress(fam, a);
-        break;
-      }
-    }
-    if (dst) break;
+    const set = part === "*" ? (model.layout.local as AnySet) : part.includes("-") ? rangeSet(part, fam) : cidrSet(part, fam);
+    if (set && (dst = hostSample(model, set as AnySet)) !== null) break;
   }
   if (!dst) return null;
-  const src = fam === "ipv6" ? "2001:db8:eeee::1" : "198.51.100.77";
   // An exposure holds for some source port: the usual ephemeral one first, then those the filter rules name
   // (`--sport 53` lets in what the DNS replies' rule was written for).
   const sports: (number | undefined)[] = [undefined];
@@ -158,16 +168,26 @@ export function acceptingStep(model: Model, item: ExposureItem, port: number): P
     for (const k of ch.rules) for (const t of k.match.certain) if (t.f === F.SPORT && !sports.includes(Number(t.set.first))) sports.push(Number(t.set.first));
   }
   for (const sport of sports) {
-    try {
-      const path = trace(model, { in: iface, src, dst, proto: item.proto, dport: port, ...(sport === undefined ? {} : { sport }) }).result.path;
-      for (let k = path.length - 1; k >= 0; k--) if (path[k]!.table === "filter" && path[k]!.target === "ACCEPT") return path[k]!;
-    } catch {
-      // a packet the model refuses: try the next
-    }
+    const path = samplePath(model, entry.inInterface, dst, item.proto, port, sport);
+    const step = path && lastFilterStep(path);
+    if (step && step.target === "ACCEPT") return step;
   }
   return null;
 }
-type AddrSetLike = { ranges(): Iterable<[Scalar, Scalar]> };
+
+/** The path of one connection from outside (a documentation source) traced through the model; null when refused. */
+function samplePath(model: Model, ifaceLabel: string, dst: string, proto: string, dport: number, sport?: number): PathEntry[] | null {
+  try {
+    return trace(model, { in: sampleInterface(model, ifaceLabel), src: sampleSource(model), dst, proto, dport, ...(sport === undefined ? {} : { sport }) }).result.path;
+  } catch {
+    return null;
+  }
+}
+
+const lastFilterStep = (path: readonly PathEntry[]): PathEntry | undefined => {
+  for (let k = path.length - 1; k >= 0; k--) if (path[k]!.table === "filter") return path[k];
+  return undefined;
+};
 
 /** An item's host ports (`hostPort`) as a set. */
 export function portSetOf(hostPort: number | string): AnySet {
@@ -525,31 +545,12 @@ function overlaps(spec: number | string, from: number, to: number): boolean {
 
 /** Which rule lets a sample connection from an arbitrary source through FORWARD. */
 function acceptReason(model: Model, port: PublishedPortRef, ifaceLabel: string): string {
-  const k = model.ifaces.classes.findIndex((_, i) => model.ifaces.label(i) === ifaceLabel);
-  const fam = model.family;
-  const localSample = (): string => {
-    const local = model.layout.local as AnySet;
-    for (const [lo] of local.ranges()) {
-      const text = formatAddress(fam, lo);
-      if (!text.startsWith("127.") && text !== "::1") return text;
-    }
-    return fam === "ipv4" ? "203.0.113.1" : "2001:db8::1";
-  };
-  try {
-    const t = trace(model, {
-      in: k >= 0 ? model.ifaces.sample(k) : "eth0",
-      src: fam === "ipv4" ? "198.51.100.77" : "2001:db8:77::77",
-      dst: port.hostAddress ?? localSample(),
-      proto: port.protocol,
-      dport: port.hostPort.from,
-    }).result;
-    const last = [...t.path].reverse().find((s) => s.table === "filter");
-    if (!last) return "nothing in FORWARD stops it";
-    if (last.line === null) return `the ${last.chain} policy ${last.target} lets it through`;
-    return `line ${last.line} accepts it`;
-  } catch {
-    return "nothing in FORWARD stops it";
-  }
+  const dst = port.hostAddress ?? hostSample(model) ?? (model.family === "ipv4" ? "203.0.113.1" : "2001:db8::1");
+  const path = samplePath(model, ifaceLabel, dst, port.protocol, port.hostPort.from);
+  const last = path && lastFilterStep(path);
+  if (!last) return "nothing in FORWARD stops it";
+  if (last.line === null) return `the ${last.chain} policy ${last.target} lets it through`;
+  return `line ${last.line} accepts it`;
 }
 
 /** "line N: …" texts in line order. */
