@@ -1,4 +1,4 @@
-import type { Option, Rule } from "../src/ast/iptables.js";
+import { ruleOptions, type Option, type Rule } from "../src/ast/iptables.js";
 import type { Span } from "../src/ast/span.js";
 import { optionText, type CompiledMatch, type SetTest } from "../src/model/compile.js";
 import { F } from "../src/model/fields.js";
@@ -63,8 +63,7 @@ function contradiction(m: CompiledMatch): Contradiction | null {
 
 /** The rule's own options with these texts (a compiled match may be shared by rules written alike). */
 function optionsOf(rule: Rule, texts: readonly string[]): Option[] {
-  const all: Option[] = [...rule.criteria];
-  for (const m of rule.matches) all.push(...m.options);
+  const all = [...ruleOptions(rule)];
   const out: Option[] = [];
   for (const text of texts) {
     const o = all.find((x) => !out.includes(x) && optionText(x) === text);

@@ -47,19 +47,21 @@ const CASES: readonly Case[] = [
   { name: "Docker 29, IPv6, [::1]:8080", family: "ipv6", topology: dual, rules: GOLDEN("ip6tables"), probe: { dst: "::1", port: 8080, src: "fd00:99::2", host: "fd00:99::1" } },
 ];
 
+/** Whether the container answers a SYN the client sends in a frame to the host's eth0 MAC (see l2probe.py). */
+function l2probe(topo: Topology, src: string, dst: string, port: number, host: string): boolean {
+  const mac = /link\/ether (\S+)/.exec(spawnSync("ip", ["-n", topo.nsOf("host"), "link", "show", "eth0"], { encoding: "utf8" }).stdout)![1]!;
+  const r = spawnSync("ip", ["netns", "exec", topo.nsOf("cl1"), "python3", L2PROBE, "eth0", mac, src, dst, String(port), host], { encoding: "utf8", timeout: 20_000 });
+  if (r.status !== 0) throw new Error(`l2probe failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { open: boolean }).open;
+}
+
 describe.skipIf(!kernelAvailable)("docker-loopback-publish-exposed agrees with the kernel", () => {
   for (const c of CASES) {
     it(c.name, async () => {
       const topo = await Topology.build(c.topology);
       try {
         topo.restore(c.rules, c.family);
-        const mac = /link\/ether (\S+)/.exec(spawnSync("ip", ["-n", topo.nsOf("host"), "link", "show", "eth0"], { encoding: "utf8" }).stdout)![1]!;
-        const probe = (dst: string) => {
-          const r = spawnSync("ip", ["netns", "exec", topo.nsOf("cl1"), "python3", L2PROBE, "eth0", mac, c.probe.src, dst, String(c.probe.port), c.probe.host], { encoding: "utf8", timeout: 20_000 });
-          if (r.status !== 0) throw new Error(`l2probe failed: ${r.stderr}`);
-          return (JSON.parse(r.stdout) as { open: boolean }).open;
-        };
-        const kernel = probe(c.probe.dst);
+        const kernel = l2probe(topo, c.probe.src, c.probe.dst, c.probe.port, c.probe.host);
         const reported = run("docker-loopback-publish-exposed", c.rules).length > 0;
         expect(reported, `kernel: ${kernel ? "open" : "closed"}`).toBe(kernel);
       } finally {
@@ -72,9 +74,7 @@ describe.skipIf(!kernelAvailable)("docker-loopback-publish-exposed agrees with t
     const topo = await Topology.build(dual);
     try {
       topo.restore(GOLDEN("ip6tables").replace("-d ::1/128 ! -i br-dummy", "! -i br-dummy"), "ipv6");
-      const mac = /link\/ether (\S+)/.exec(spawnSync("ip", ["-n", topo.nsOf("host"), "link", "show", "eth0"], { encoding: "utf8" }).stdout)![1]!;
-      const r = spawnSync("ip", ["netns", "exec", topo.nsOf("cl1"), "python3", L2PROBE, "eth0", mac, "fd00:99::2", "fd00:99::1", "8080", "fd00:99::1"], { encoding: "utf8", timeout: 20_000 });
-      expect(JSON.parse(r.stdout)).toEqual({ open: true });
+      expect(l2probe(topo, "fd00:99::2", "fd00:99::1", 8080, "fd00:99::1")).toBe(true);
     } finally {
       topo.dispose();
     }
