@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Tiny network agent for kernel-backed tests, run inside a test namespace with `ip netns exec`.
 //   node netagent.mjs listen '{"tcp":[80],"udp":[53]}'   echo servers on every address; prints "ready"
+//     ("addrs": [...] names the addresses UDP binds, else those the namespace lists now)
 //   node netagent.mjs probe  < probes.json                 connection attempts; prints JSON results
 // A TCP probe is open when the server echoes what the client sent (so the handshake, the client's next
 // packet and the server's reply all passed). A UDP probe sends two datagrams and needs both echoes.
@@ -35,9 +36,13 @@ if (mode === "listen") {
   }
   // UDP replies leave from the address the socket is bound to: bind every address of the namespace, so
   // an echo always comes from the address the datagram was sent to (as a real service's reply would).
-  const addrs = Object.values(os.networkInterfaces())
-    .flat()
-    .filter((a) => a && !(a.family === "IPv6" && a.address.startsWith("fe80")));
+  // The addresses come from the spec when given: an interface just set up may not be listed by
+  // networkInterfaces() yet (libuv skips links whose carrier is not up), which left UDP bound to loopback only.
+  const addrs = spec.addrs
+    ? [...spec.addrs, "127.0.0.1", "::1"].map((address) => ({ address, family: address.includes(":") ? "IPv6" : "IPv4" }))
+    : Object.values(os.networkInterfaces())
+        .flat()
+        .filter((a) => a && !(a.family === "IPv6" && a.address.startsWith("fe80")));
   for (const p of spec.udp ?? []) {
     for (const a of addrs) pending.push(listenUdp(p, a.family === "IPv6" ? "udp6" : "udp4", a.address));
   }

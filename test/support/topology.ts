@@ -168,13 +168,13 @@ export class Topology {
     for (const c of s.clients) servers.push([c.name, c]);
     const starts: Promise<void>[] = [];
     for (const [node, v] of servers) {
-      if (v.tcp?.length || v.udp?.length) starts.push(this.listen(node, [process.execPath, AGENT], { tcp: v.tcp ?? [], udp: v.udp ?? [] }));
+      if (v.tcp?.length || v.udp?.length) starts.push(this.listen(node, [process.execPath, AGENT], { tcp: v.tcp ?? [], udp: v.udp ?? [], addrs: this.addressesOf(node) }));
       if (v.sctp?.length) starts.push(this.listen(node, ["python3", SCTP_AGENT], { sctp: v.sctp }));
     }
     await Promise.all(starts);
   }
 
-  private listen(node: string, agent: readonly string[], ports: Ports): Promise<void> {
+  private listen(node: string, agent: readonly string[], ports: Ports & { readonly addrs?: readonly string[] }): Promise<void> {
     return new Promise((resolve, reject) => {
       const p = spawn("ip", ["netns", "exec", this.nsOf(node), ...agent, "listen", JSON.stringify(ports)], { stdio: ["ignore", "pipe", "pipe"] });
       this.procs.push(p);
@@ -233,6 +233,15 @@ export class Topology {
       });
       p.stdin!.end(JSON.stringify(probes));
     });
+  }
+
+  /** The addresses (without prefix) the topology gives a node. */
+  private addressesOf(node: string): string[] {
+    if (node === "host") return this.hostAddresses().map(bare);
+    const c = this.spec.containers.find((x) => x.name === node);
+    if (c) return [c.addr, ...(c.addr6 ? [c.addr6] : [])].map(bare);
+    const k = this.spec.clients.find((x) => x.name === node);
+    return k ? [...k.addrs, ...(k.addrs6 ?? [])].map(bare) : [];
   }
 
   /** Every address of the host namespace (for --local). */
