@@ -58,6 +58,8 @@ import redundantRule from "./redundant-rule.js";
 import unmatchableRule from "./unmatchable-rule.js";
 import ipv6Parity from "./ipv6-parity.js";
 import defaultAcceptPolicy from "./default-accept-policy.js";
+import inputBlocksReplies from "./input-blocks-replies.js";
+import neighborDiscoveryBlocked from "./neighbor-discovery-blocked.js";
 import unusedChain from "./unused-chain.js";
 import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
 
@@ -117,5 +119,7 @@ export const lintRules: readonly LintRule[] = [
   unmatchableRule,
   ipv6Parity,
   defaultAcceptPolicy,
+  inputBlocksReplies,
+  neighborDiscoveryBlocked,
   unusedChain,
 ] as readonly LintRule[];

@@ -78,8 +78,9 @@ describe("the fixes rules give", () => {
   });
 
   it("legacy-negation moves the '!', invalid-policy writes the policy in upper case", () => {
-    const fixed = fixOf("*filter\n:INPUT drop [0:0]\n-A INPUT -s ! 10.0.0.0/8 -p tcp --dport ! 22 -j ACCEPT\nCOMMIT\n");
-    expect(fixed.output).toBe("*filter\n:INPUT DROP [0:0]\n-A INPUT ! -s 10.0.0.0/8 -p tcp ! --dport 22 -j ACCEPT\nCOMMIT\n");
+    const ct = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n";
+    const fixed = fixOf(`*filter\n:INPUT drop [0:0]\n${ct}-A INPUT -s ! 10.0.0.0/8 -p tcp --dport ! 22 -j ACCEPT\nCOMMIT\n`);
+    expect(fixed.output).toBe(`*filter\n:INPUT DROP [0:0]\n${ct}-A INPUT ! -s 10.0.0.0/8 -p tcp ! --dport 22 -j ACCEPT\nCOMMIT\n`);
     expect(fixed.result.messages).toEqual([]);
     expect(fixed.applied).toBe(3);
   });

@@ -1,0 +1,102 @@
+import { findChain } from "../src/ast/iptables.js";
+import type { Step } from "../src/model/engine.js";
+import { acceptsSomethingNew, decidingStep, hostAddress, hostConnection, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
+import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
+import { defineRule } from "../src/rule.js";
+
+/** Connections nearly every host opens itself. */
+const SERVICES = [
+  { name: "DNS", proto: "udp", port: 53 },
+  { name: "HTTPS", proto: "tcp", port: 443 },
+  { name: "HTTP", proto: "tcp", port: 80 },
+  { name: "NTP", proto: "udp", port: 123 },
+] as const;
+
+type Service = (typeof SERVICES)[number];
+
+const serviceText = (s: Service) => `${s.name} (${s.proto} ${s.port})`;
+
+function listText(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+export default defineRule({
+  id: "input-blocks-replies",
+  language: "iptables",
+  category: "semantics",
+  uses: [MODEL_ANALYSIS],
+  severity: "warning",
+  description: "The host's own connections get no replies: OUTPUT lets them out, INPUT drops what comes back",
+  tags: ["conntrack", "policy", "correctness"],
+  precision: "high",
+  docs: {
+    rationale: [
+      "A default-deny INPUT (`:INPUT DROP`, or a final DROP) drops every packet no rule accepts, and that includes the answers to connections the host opens itself: DNS lookups, package downloads, NTP, calls to APIs. OUTPUT lets the request out, the server answers, and INPUT drops the answer, so these connections hang until they time out. The usual cure is the first rule of INPUT: `-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, which accepts the packets of connections already let through (and the ICMP errors about them).",
+      "fwlint checks this with the packet model: for DNS (udp 53), HTTPS (tcp 443), HTTP (tcp 80) and NTP (udp 123) to a server on the internet, it follows the host's request through OUTPUT and POSTROUTING and, when it is let out, the server's reply (ESTABLISHED, from the server's port to the host's ephemeral port) back through PREROUTING and INPUT. The finding names the connections whose replies are dropped and the rule or policy that drops them. A stateless ruleset that accepts the replies by their ports (`-p udp --sport 53 -j ACCEPT`, `-p tcp ! --syn -j ACCEPT`) passes, as the kernel would let them in.",
+    ].join("\n\n"),
+    bad: "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    good: "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    exceptions: [
+      "Not reported: connections OUTPUT does not let out (an egress allowlist that keeps the host from the internet), connections whose replies INPUT lets in from some sources (a host meant to use only given servers, `-s 192.0.2.123 -p udp --sport 123 -j ACCEPT`, or a trusted network, `-s 10.0.0.0/8 -j ACCEPT`), a host that accepts no new connection at all (a ruleset that closes the host, or IPv6, on purpose), and outcomes that depend on matches the model cannot know (`-m recent`, `-m limit`, sets).",
+      "Replies must be dropped on every interface the host could reach the internet through: those given as `externalInterfaces` in the facts, else every interface the ruleset names (bridges left out) and any other. A ruleset that accepts everything from a trusted LAN interface is reported only when the facts say which interface is the uplink.",
+    ].join(" "),
+  },
+  check(ctx) {
+    const { ast } = ctx;
+    if (ast.tables.length === 0) return;
+    const model = modelOf(ctx);
+    const src = hostAddress(model);
+    if (src === null) return;
+    const dst = remoteAddress(model);
+    const ifaces = uplinks(model);
+    if (ifaces.length === 0) return;
+    // the step that drops each service's replies (the first uplink's), for services dropped on every uplink
+    const dropped = new Map<Service, Step>();
+    let sent = false;
+    for (const service of SERVICES) {
+      let step: Step | undefined;
+      let all = true;
+      for (const oif of ifaces) {
+        const c = hostConnection(model, { src, dst, proto: service.proto, dport: service.port }, oif);
+        if (sureVerdict(c.request) !== "ACCEPT") {
+          all = false;
+          break;
+        }
+        sent = true;
+        const v = sureVerdict(c.replies);
+        if (v !== "DROP" && v !== "REJECT") {
+          all = false;
+          break;
+        }
+        step ??= decidingStep(c.replies[0]!);
+      }
+      if (all && step) dropped.set(service, step);
+    }
+    // a ruleset that lets replies in from some servers (those the host is meant to use, a trusted network)
+    // restricts the host on purpose
+    for (const service of [...dropped.keys()]) {
+      const answered = ifaces.some((oif) => hostConnection(model, { src, dst, proto: service.proto, dport: service.port }, oif, true).replies.some((o) => o.verdict !== "DROP" && o.verdict !== "REJECT"));
+      if (answered) dropped.delete(service);
+    }
+    if (!sent || dropped.size === 0) return;
+    if (!acceptsSomethingNew(model, ifaces)) return;
+    // one finding per dropping rule or policy
+    const byStep = new Map<string, { step: Step; services: Service[] }>();
+    for (const [service, step] of dropped) {
+      const key = `${step.table}/${step.chain}/${step.krule?.id ?? "policy"}`;
+      const g = byStep.get(key) ?? { step, services: [] };
+      g.services.push(service);
+      byStep.set(key, g);
+    }
+    for (const { step, services } of byStep.values()) {
+      const what = listText(services.map(serviceText));
+      const by = step.krule ? `the ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}${step.table === "filter" ? "" : ` (${step.table} table)`}`;
+      const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
+      if (!span) continue;
+      ctx.report({
+        message: `The host's own connections get no replies: OUTPUT lets out ${what} to servers on the internet, and ${by} drops what they send back, so such connections hang. Accept the packets of established connections early in INPUT: -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+        span,
+      });
+    }
+  },
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { run } from "../test/support/rule-run.js";
+
+const ID = "neighbor-discovery-blocked";
+const dump = (input: readonly string[], output: readonly string[] = [], policies = { INPUT: "DROP", OUTPUT: "ACCEPT" }) =>
+  `*filter\n:INPUT ${policies.INPUT} [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ${policies.OUTPUT} [0:0]\n${[...input.map((l) => `-A INPUT ${l}`), ...output.map((l) => `-A OUTPUT ${l}`)].map((l) => `${l}\n`).join("")}COMMIT\n`;
+const found = (text: string, facts = {}) => run(ID, text, { filePath: "rules.v6", facts });
+const BASE = ["-i lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-p tcp -m tcp --dport 22 -j ACCEPT"];
+const ND = ["-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -j ACCEPT", "-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -j ACCEPT"];
+
+describe(ID, () => {
+  it("reports an INPUT that drops neighbour solicitations and advertisements, at the policy", () => {
+    const [d, ...rest] = found(dump(BASE));
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(2);
+    expect(d!.severity).toBe("error");
+    expect(d!.message).toMatch(
+      /^INPUT's policy DROP drops ICMPv6 neighbour discovery from the host's neighbours: neighbour solicitations \(type 135\) and neighbour advertisements \(type 136\)\. Without it IPv6 stops working on the link/,
+    );
+    expect(d!.message).toMatch(/RELATED,ESTABLISHED does not accept these messages/);
+  });
+
+  it("is satisfied by an accept of ICMPv6, of the two types, or of link-local sources, even after a DROP of INVALID", () => {
+    expect(found(dump([...BASE, "-p ipv6-icmp -j ACCEPT"]))).toEqual([]);
+    expect(found(dump([...BASE, ...ND]))).toEqual([]);
+    expect(found(dump([...BASE, "-s fe80::/10 -j ACCEPT"]))).toEqual([]);
+    expect(found(dump(["-m conntrack --ctstate INVALID -j DROP", ...BASE, ...ND]))).toEqual([]);
+    expect(found(dump(["-m state --state UNTRACKED -j ACCEPT", ...BASE]))).toEqual([]);
+  });
+
+  it("names only the type that is dropped", () => {
+    const [d] = found(dump([...BASE, ND[1]!]));
+    expect(d!.message).toMatch(/from the host's neighbours: neighbour solicitations \(type 135\)\. Without/);
+  });
+
+  it("checks the host's own messages in OUTPUT", () => {
+    const [d, ...rest] = found(dump([...BASE, "-p ipv6-icmp -j ACCEPT"], ["-o lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"], { INPUT: "DROP", OUTPUT: "DROP" }));
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(4);
+    expect(d!.message).toMatch(/^OUTPUT's policy DROP drops ICMPv6 neighbour discovery that the host sends: neighbour solicitations \(type 135\) and neighbour advertisements \(type 136\)/);
+    expect(d!.message).toMatch(/-A OUTPUT -p ipv6-icmp/);
+  });
+
+  it("reports at a DROP rule", () => {
+    const [d] = found(dump(["-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j DROP", "-j ACCEPT"], [], { INPUT: "ACCEPT", OUTPUT: "ACCEPT" }));
+    expect(d!.span.line).toBe(5);
+    expect(d!.message).toMatch(/^The DROP at line 5 \(filter INPUT\) drops ICMPv6 neighbour discovery from the host's neighbours: neighbour solicitations \(type 135\)\./);
+  });
+
+  it("leaves IPv4, a host closed to IPv6, unknown matches, and interfaces with ND accepted alone", () => {
+    expect(run(ID, dump(BASE), { filePath: "rules.v4" })).toEqual([]);
+    expect(found(dump(["-i lo -j ACCEPT"]))).toEqual([]);
+    expect(found(dump([...BASE, "-p ipv6-icmp -m hl --hl-eq 255 -j ACCEPT"]))).toEqual([]);
+    const lan = dump([...BASE, "-i eth1 -p ipv6-icmp -j ACCEPT"]);
+    expect(found(lan)).toEqual([]);
+    expect(found(lan, { externalInterfaces: ["eth0"] })).toHaveLength(1);
+  });
+
+  it("counts a host that only opens connections as using IPv6", () => {
+    expect(found(dump(["-i lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"]))).toHaveLength(1);
+  });
+});

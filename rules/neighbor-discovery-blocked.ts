@@ -1,0 +1,101 @@
+import { findChain } from "../src/ast/iptables.js";
+import type { Step } from "../src/model/engine.js";
+import { acceptsSomethingNew, decidingStep, hostAddress, hostConnection, hostReceives, hostSends, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
+import { MODEL_ANALYSIS, modelOf, type Model } from "../src/model/index.js";
+import { defineRule } from "../src/rule.js";
+
+/** The link-local address of a neighbour on the link (a router, another host). */
+const NEIGHBOUR = "fe80::1";
+
+const MESSAGES = [
+  { type: "neighbour-solicitation", number: 135, name: "neighbour solicitations" },
+  { type: "neighbour-advertisement", number: 136, name: "neighbour advertisements" },
+] as const;
+
+interface Blocked {
+  readonly dir: "in" | "out";
+  readonly message: (typeof MESSAGES)[number];
+  readonly step: Step;
+}
+
+/** The host uses IPv6: INPUT accepts some new connection, or the replies to a connection the host opens. */
+function usesIpv6(model: Model, ifaces: readonly number[], src: string): boolean {
+  if (acceptsSomethingNew(model, ifaces)) return true;
+  const dst = remoteAddress(model);
+  return ifaces.some((oif) => {
+    const c = hostConnection(model, { src, dst, proto: "tcp", dport: 443 }, oif, true);
+    return c.replies.some((o) => o.verdict === "ACCEPT");
+  });
+}
+
+export default defineRule({
+  id: "neighbor-discovery-blocked",
+  language: "iptables",
+  category: "semantics",
+  uses: [MODEL_ANALYSIS],
+  severity: "error",
+  description: "An IPv6 ruleset drops ICMPv6 neighbour discovery: the host cannot reach anything on the link, its router included",
+  tags: ["ipv6", "icmpv6", "correctness"],
+  precision: "high",
+  docs: {
+    rationale: [
+      "IPv6 has no ARP: a host finds its neighbours' link-layer addresses with ICMPv6 neighbour solicitations (type 135) and advertisements (type 136), and ip6tables filters them like any other packet. An ip6tables ruleset with a default-deny INPUT that accepts only TCP ports and `RELATED,ESTABLISHED` drops them, and IPv6 stops working on the link: the neighbours cannot resolve the host's address, the host cannot resolve theirs, the router's included. RFC 4890 lists them among the ICMPv6 messages a host must not drop.",
+      "`RELATED,ESTABLISHED` does not accept them: conntrack does not track neighbour discovery (its state is `UNTRACKED`), so they need a rule of their own: `-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -j ACCEPT` and the same for `neighbour-advertisement` (and `router-advertisement` on a host that configures itself with SLAAC), or `-A INPUT -p ipv6-icmp -j ACCEPT`. A default-deny OUTPUT needs the same for the host's own solicitations and advertisements.",
+      "fwlint checks this with the packet model: a solicitation and an advertisement from a neighbour's link-local address to the host, and the host's own to the neighbour, each untracked, through the hooks of every interface the host is linked through. The finding names the messages dropped and the rule or policy that drops them.",
+    ].join("\n\n"),
+    bad: "==> rules.v6 <==\n*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    good: "==> rules.v6 <==\n*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -j ACCEPT\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    exceptions: [
+      "IPv6 rulesets only (IPv4 resolves neighbours with ARP, which iptables does not see). Not reported: a ruleset that closes the host to IPv6 on purpose (INPUT accepts no new connection and no reply), and outcomes that depend on matches the model cannot know. A rule that limits neighbour discovery to hop limit 255 (`-m hl --hl-eq 255`, as RFC 4890 advises) is such a match: fwlint does not know the packets' hop limit, so it stays silent there.",
+      "The messages must be dropped on every interface the host is linked through: those given as `externalInterfaces` in the facts, else every interface the ruleset names (bridges left out) and any other. Only unicast messages to and from the host's address are followed: rules that tell multicast destinations (`ff02::/16`) apart are not checked.",
+    ].join(" "),
+  },
+  check(ctx) {
+    const { ast } = ctx;
+    if (ast.family !== "ipv6" || ast.tables.length === 0) return;
+    const model = modelOf(ctx);
+    const host = hostAddress(model);
+    if (host === null) return;
+    const ifaces = uplinks(model);
+    if (ifaces.length === 0) return;
+    const blocked: Blocked[] = [];
+    for (const message of MESSAGES) {
+      const base = { proto: "ipv6-icmp", icmpType: message.type, state: "UNTRACKED" } as const;
+      for (const dir of ["in", "out"] as const) {
+        let step: Step | undefined;
+        const all = ifaces.every((iface) => {
+          const outs = dir === "in" ? hostReceives(model, { ...base, src: NEIGHBOUR, dst: host }, iface) : hostSends(model, { ...base, src: host, dst: NEIGHBOUR }, iface);
+          const v = sureVerdict(outs);
+          if (v !== "DROP" && v !== "REJECT") return false;
+          step ??= decidingStep(outs[0]!);
+          return true;
+        });
+        if (all && step) blocked.push({ dir, message, step });
+      }
+    }
+    if (blocked.length === 0) return;
+    if (!usesIpv6(model, ifaces, host)) return;
+    // one finding per dropping rule or policy
+    const byStep = new Map<string, Blocked[]>();
+    for (const b of blocked) {
+      const key = `${b.step.table}/${b.step.chain}/${b.step.krule?.id ?? "policy"}`;
+      byStep.set(key, [...(byStep.get(key) ?? []), b]);
+    }
+    for (const group of byStep.values()) {
+      const { step } = group[0]!;
+      const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
+      if (!span) continue;
+      const parts: string[] = [];
+      for (const dir of ["in", "out"] as const) {
+        const names = group.filter((b) => b.dir === dir).map((b) => `${b.message.name} (type ${b.message.number})`);
+        if (names.length) parts.push(`${dir === "in" ? "from the host's neighbours" : "that the host sends"}: ${names.join(" and ")}`);
+      }
+      const by = step.krule ? `The ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}`;
+      const chain = group.some((b) => b.dir === "in") ? "INPUT" : "OUTPUT";
+      ctx.report({
+        message: `${by} drops ICMPv6 neighbour discovery ${parts.join("; and ")}. Without it IPv6 stops working on the link: the host and its neighbours, the router included, cannot find each other's link-layer addresses. RELATED,ESTABLISHED does not accept these messages (conntrack does not track them): accept them by type, e.g. -A ${chain} -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -j ACCEPT and the same for neighbour-advertisement`,
+        span,
+      });
+    }
+  },
+});
