@@ -336,6 +336,29 @@ describe("fwlint trace and fwlint exposure", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: "ACCEPT", delivery: "local", connection: "open" });
   });
 
+  it("takes an ICMP type, says a packet the host sends is sent out, and shows no NAT for a connection it did not see", async () => {
+    const v6 = makeTree({
+      "rules.v6": "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -j ACCEPT\nCOMMIT\n",
+      "packets.jsonl": JSON.stringify({ in: "eth0", src: "fe80::1", dst: "2001:db8::2", proto: "ipv6-icmp", icmpType: "neighbour-advertisement", state: "UNTRACKED" }),
+    });
+    const args = ["trace", "rules.v6", "--local", "2001:db8::2", "--in", "eth0", "--src", "fe80::1", "--dst", "2001:db8::2", "--proto", "ipv6-icmp", "--state", "UNTRACKED"];
+    const na = await runCli([...args, "--icmp-type", "neighbour-advertisement"], { cwd: v6 });
+    expect(na.stdout).toMatch(/line 5 match: -p ipv6-icmp --icmpv6-type neighbour-advertisement → ACCEPT/);
+    expect(na.stdout).not.toMatch(/NAT:/);
+    expect(na.stdout).toMatch(/Verdict: ACCEPT, local/);
+    expect((await runCli([...args, "--icmp-type", "neighbour-solicitation"], { cwd: v6 })).stdout).toMatch(/Verdict: DROP, local/);
+    // the default is echo-request; a type that is not one is refused
+    expect((await runCli(args, { cwd: v6 })).stdout).toMatch(/Verdict: DROP/);
+    const bad = await runCli([...args, "--icmp-type", "nope"], { cwd: v6 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--icmp-type nope is not an ICMP type/);
+    const batch = await runCli(["trace", "rules.v6", "--local", "2001:db8::2", "--packets", "packets.jsonl"], { cwd: v6 });
+    expect(JSON.parse(batch.stdout)).toMatchObject({ verdict: "ACCEPT", delivery: "local", nat: { src: null, dst: null } });
+    const out = await runCli(["trace", "rules.v4", "--src", "10.99.0.1", "--dst", "198.51.100.7", "--dport", "443", "--out", "eth0"], { cwd: root });
+    expect(out.stdout).toMatch(/→ ACCEPT \(sent out\)/);
+    expect(out.stdout).not.toMatch(/\(forwarded\)/);
+  });
+
   it("traces a batch, one JSON line per packet, errors included", async () => {
     const r = await runCli(["trace", "rules.v4", "--packets", "packets.jsonl"], { cwd: root });
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));

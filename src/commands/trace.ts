@@ -28,6 +28,7 @@ export interface TraceArgs {
   sport?: string | number;
   dport?: string | number;
   state?: string;
+  "icmp-type"?: string;
   format: "text" | "json";
   packets?: string;
   family?: Family;
@@ -50,8 +51,9 @@ function builder(y: Argv): Argv<TraceArgs> {
     .option("sport", { type: "string", requiresArg: true, describe: "Source port (default: any port of 32768–60999)" })
     .option("dport", { type: "string", requiresArg: true, describe: "Destination port" })
     .option("state", { type: "string", requiresArg: true, default: "NEW", describe: `Conntrack state: ${STATES.join(", ")}` })
+    .option("icmp-type", { type: "string", requiresArg: true, describe: "ICMP or ICMPv6 type of an icmp/ipv6-icmp packet, as --icmp-type/--icmpv6-type take it (default echo-request)" })
     .option("format", { alias: "f", choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" })
-    .option("packets", { type: "string", requiresArg: true, describe: "Trace the packets of this JSON-lines file (fields in, out, src, dst, proto, sport, dport, state); prints one JSON result per line" })
+    .option("packets", { type: "string", requiresArg: true, describe: "Trace the packets of this JSON-lines file (fields in, out, src, dst, proto, sport, dport, state, icmpType); prints one JSON result per line" })
     .option("family", { choices: ["ipv4", "ipv6"] as const, describe: "Address family of the ruleset, instead of guessing" })
     .option("config", { alias: "c", type: "string", requiresArg: true, describe: "Configuration file for the host facts (hostAddresses, externalInterfaces) instead of searching" })
     .example("$0 trace rules.v4 --local 203.0.113.10 --in eth0 --src 198.51.100.7 --dst 203.0.113.10 --dport 8080", "Can this client open port 8080, and where does it end up?")
@@ -69,6 +71,7 @@ function specFromArgs(a: TraceArgs): PacketSpec {
     ...(a.sport !== undefined ? { sport: portArg("sport", a.sport) } : {}),
     ...(a.dport !== undefined ? { dport: portArg("dport", a.dport) } : {}),
     state: a.state ?? "NEW",
+    ...(a["icmp-type"] !== undefined ? { icmpType: a["icmp-type"] } : {}),
   };
 }
 
@@ -106,6 +109,8 @@ function specFromJson(line: string, n: number): PacketSpec {
   if (sport !== undefined) spec.sport = sport;
   if (dport !== undefined) spec.dport = dport;
   spec.state = textOf(o.state) ?? "NEW";
+  const icmpType = textOf(o.icmpType);
+  if (icmpType !== undefined) spec.icmpType = icmpType;
   return spec;
 }
 

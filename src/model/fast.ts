@@ -1156,8 +1156,10 @@ export class FastTracer {
     let delivery = first.delivery;
     for (let k = 1; k < request.length; k++) if (request[k]!.delivery !== delivery) delivery = null;
     const fp = first.p;
-    const natSrc = sameTerm(fp, F.SRC, F.CTORIGSRC) && sameTerm(fp, F.SPORT, F.CTORIGSRCPORT) ? null : formatTerm(model, fp, F.SRC, F.SPORT, isPorted);
-    const natDst = sameTerm(fp, F.DST, F.CTORIGDST) && sameTerm(fp, F.DPORT, F.CTORIGDSTPORT) ? null : formatTerm(model, fp, F.DST, F.DPORT, isPorted);
+    // as trace(): a packet of a connection the model has not seen keeps its addresses
+    const isNew = j.state === ST.NEW;
+    const natSrc = !isNew || (sameTerm(fp, F.SRC, F.CTORIGSRC) && sameTerm(fp, F.SPORT, F.CTORIGSRCPORT)) ? null : formatTerm(model, fp, F.SRC, F.SPORT, isPorted);
+    const natDst = !isNew || (sameTerm(fp, F.DST, F.CTORIGDST) && sameTerm(fp, F.DPORT, F.CTORIGDSTPORT)) ? null : formatTerm(model, fp, F.DST, F.DPORT, isPorted);
     // The unknown matches met, as JSON strings in the engine's order (each once).
     let unknown: string[] | null = null;
     const note = (o: FBranch) => {

@@ -286,10 +286,14 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
   const verdict = agree(request.map((o) => o.verdict), "UNKNOWN" as Verdict);
   const delivery = agree<Delivery | null>(request.map((o) => o.delivery), null);
   const first = request[0]!;
-  const nat = {
-    src: sameTerm(first.b.p, F.SRC, F.CTORIGSRC) && sameTerm(first.b.p, F.SPORT, F.CTORIGSRCPORT) ? null : formatTerm(model, first.b.p, F.SRC, F.SPORT, ported),
-    dst: sameTerm(first.b.p, F.DST, F.CTORIGDST) && sameTerm(first.b.p, F.DPORT, F.CTORIGDSTPORT) ? null : formatTerm(model, first.b.p, F.DST, F.DPORT, ported),
-  };
+  // A packet of a connection the model has not seen keeps its addresses: no NAT is applied to it.
+  const nat =
+    j.state !== ST.NEW
+      ? { src: null, dst: null }
+      : {
+          src: sameTerm(first.b.p, F.SRC, F.CTORIGSRC) && sameTerm(first.b.p, F.SPORT, F.CTORIGSRCPORT) ? null : formatTerm(model, first.b.p, F.SRC, F.SPORT, ported),
+          dst: sameTerm(first.b.p, F.DST, F.CTORIGDST) && sameTerm(first.b.p, F.DPORT, F.CTORIGDSTPORT) ? null : formatTerm(model, first.b.p, F.DST, F.DPORT, ported),
+        };
   const unknown = new Set<string>();
   const note = (o: Outcome) => {
     for (let a = o.b.assume; a; a = a.tail) unknown.add(unknownText(a.head.krule));
@@ -379,7 +383,8 @@ export function renderTrace(model: Model, spec: PacketSpec, t: DetailedTrace, co
   const ports = spec.dport !== undefined ? ` dport ${spec.dport}` : "";
   const sports = spec.sport !== undefined ? ` sport ${spec.sport}` : "";
   lines.push(color("head", `${proto} ${spec.src} → ${spec.dst}${sports}${ports}, ${spec.in ? `in ${spec.in}` : "sent by the host"}, state ${(spec.state ?? "NEW").toUpperCase()}`));
-  const showVisits = (title: string, outs: Outcome[]) => {
+  // a packet that leaves the host is "sent out" when the host made it (no input interface), else "forwarded"
+  const showVisits = (title: string, outs: Outcome[], sentByHost: boolean) => {
     lines.push("");
     lines.push(color("head", title));
     outs.forEach((o, k) => {
@@ -398,13 +403,14 @@ export function renderTrace(model: Model, spec: PacketSpec, t: DetailedTrace, co
         else lines.push(`    ${v.why}`);
       }
       const verdictText = o.verdict === "ACCEPT" ? color("ok", o.verdict) : o.verdict === "UNKNOWN" ? color("warn", o.verdict) : color("bad", o.verdict);
-      lines.push(`  → ${verdictText}${o.delivery ? ` (${o.delivery === "local" ? "delivered to the host" : "forwarded"})` : ""}`);
+      lines.push(`  → ${verdictText}${o.delivery ? ` (${o.delivery === "local" ? "delivered to the host" : sentByHost ? "sent out" : "forwarded"})` : ""}`);
     });
   };
-  showVisits("Packet", t.request);
+  const local = !spec.in;
+  showVisits("Packet", t.request, local);
   if (r.nat.dst || r.nat.src) lines.push(`  NAT: ${r.nat.dst ? `destination → ${r.nat.dst}` : ""}${r.nat.dst && r.nat.src ? ", " : ""}${r.nat.src ? `source → ${r.nat.src}` : ""}`);
-  if (t.replies.length) showVisits("Reply (ESTABLISHED, reverse of the rewritten tuple)", t.replies);
-  if (t.followups.length) showVisits("Next packet from the client (ESTABLISHED)", t.followups);
+  if (t.replies.length) showVisits("Reply (ESTABLISHED, reverse of the rewritten tuple)", t.replies, r.delivery === "local");
+  if (t.followups.length) showVisits("Next packet from the client (ESTABLISHED)", t.followups, local);
   lines.push("");
   const v = r.verdict === "ACCEPT" ? color("ok", r.verdict) : r.verdict === "UNKNOWN" ? color("warn", r.verdict) : color("bad", r.verdict);
   lines.push(`Verdict: ${v}${r.delivery ? `, ${r.delivery}` : ""}${r.connection ? `; connection ${r.connection === "open" ? color("ok", "open") : r.connection === "closed" ? color("bad", "closed") : color("warn", "unknown")}` : ""}`);
