@@ -38,6 +38,7 @@ import dockerRulesPersisted from "./docker-rules-persisted.js";
 import dockerBindAddressMismatch from "./docker-bind-address-mismatch.js";
 import dockerConfigMismatch from "./docker-config-mismatch.js";
 import dockerLoopbackPublishExposed from "./docker-loopback-publish-exposed.js";
+import dockerNftablesBackendConflict from "./docker-nftables-backend-conflict.js";
 
 // ── daemon.json rules ──
 import daemonInvalidJson from "./daemon-invalid-json.js";
@@ -98,6 +99,7 @@ export const lintRules: readonly LintRule[] = [
   dockerBindAddressMismatch,
   dockerConfigMismatch,
   dockerLoopbackPublishExposed,
+  dockerNftablesBackendConflict,
 
   // daemon.json
   daemonInvalidJson,
