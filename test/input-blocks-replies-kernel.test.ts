@@ -5,6 +5,7 @@
  * iproute2; skipped elsewhere with the reason.
  */
 import { describe, expect, it } from "vitest";
+import { SERVICES } from "../rules/input-blocks-replies.js";
 import { run } from "./support/rule-run.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
 import { Topology, type Probe, type TopologySpec } from "./support/topology.js";
@@ -14,12 +15,6 @@ const TOPOLOGY: TopologySpec = {
   containers: [],
   clients: [{ name: "srv", hostIf: "eth0", hostAddr: "10.98.0.1/24", addrs: ["10.98.0.2/24"], tcp: [443, 80], udp: [53, 123] }],
 };
-const SERVICES = [
-  { name: "DNS", proto: "udp", port: 53 },
-  { name: "HTTPS", proto: "tcp", port: 443 },
-  { name: "HTTP", proto: "tcp", port: 80 },
-  { name: "NTP", proto: "udp", port: 123 },
-] as const;
 
 const ruleset = (input: readonly string[], output: readonly string[] = [], outputPolicy = "ACCEPT") =>
   ["*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", `:OUTPUT ${outputPolicy} [0:0]`, "-A INPUT -i lo -j ACCEPT", ...input.map((r) => `-A INPUT ${r}`), ...output.map((r) => `-A OUTPUT ${r}`), "COMMIT", ""].join("\n");
