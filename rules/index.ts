@@ -49,6 +49,8 @@ import daemonIptablesDisabled from "./daemon-iptables-disabled.js";
 import daemonIp6tablesDisabled from "./daemon-ip6tables-disabled.js";
 import daemonInsecureTcpSocket from "./daemon-insecure-tcp-socket.js";
 import daemonIccEnabled from "./daemon-icc-enabled.js";
+import daemonInsecureRegistry from "./daemon-insecure-registry.js";
+import daemonIpForwardNoDrop from "./daemon-ip-forward-no-drop.js";
 import daemonUserlandProxy from "./daemon-userland-proxy.js";
 import daemonDefaultBindAll from "./daemon-default-bind-all.js";
 import daemonConflictingOptions from "./daemon-conflicting-options.js";
@@ -112,6 +114,8 @@ export const lintRules: readonly LintRule[] = [
   daemonIccEnabled,
   daemonUserlandProxy,
   daemonDefaultBindAll,
+  daemonIpForwardNoDrop,
+  daemonInsecureRegistry,
   daemonConflictingOptions,
 
   // semantics
