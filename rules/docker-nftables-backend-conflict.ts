@@ -1,4 +1,5 @@
 import { findChain, type Chain, type Ruleset } from "../src/ast/iptables.js";
+import type { DaemonJsonDocument } from "../src/daemon/ast.js";
 import { effectiveSettings, stringSetting } from "../src/docker/daemon.js";
 import { daemonAndDumps, mayPair, where } from "../src/docker/project.js";
 import { defineRule } from "../src/rule.js";
@@ -20,6 +21,8 @@ function reachedFromForward(ruleset: Ruleset): Set<Chain> {
   }
   return seen;
 }
+
+const selectsNftables = (daemon: DaemonJsonDocument): boolean => stringSetting(effectiveSettings(daemon), "firewall-backend") === "nftables";
 
 const DOCS_LINK = "https://docs.docker.com/engine/network/firewall-nftables/";
 
@@ -64,12 +67,13 @@ export default defineRule({
     exceptions:
       "Rulesets linted with a daemon.json only (`fwlint daemon.json rules.v4`), and only when that daemon.json selects nftables. Not reported: a DOCKER-USER that FORWARD jumps to (its DROP rules run), and a FORWARD policy DROP when some rule reached from FORWARD accepts packets (fwlint does not check that it accepts all of Docker's traffic).",
   },
-  appliesTo: mayPair,
+  // only a daemon.json that selects nftables makes the files depend on each other
+  appliesTo: (files) => mayPair(files) && files.some((f) => f.daemon !== null && f.daemon.root?.type === "Object" && selectsNftables(f.daemon)),
   check({ ast, report }) {
     const pair = daemonAndDumps(ast);
     if (!pair) return;
+    if (!selectsNftables(pair.daemon)) return;
     const settings = effectiveSettings(pair.daemon);
-    if (stringSetting(settings, "firewall-backend") !== "nftables") return;
     const setting = settings.get("firewall-backend")!;
     const at = where(pair.daemonFile, setting.member.span.line);
     for (const { file, ruleset } of pair.dumps) {

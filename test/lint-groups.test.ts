@@ -35,6 +35,10 @@ describe("lintGroups: which files must be linted together", () => {
     expect(lintGroups([input("/a/rules.v4", DOCKER_DUMP), input("/a/daemon.json", DAEMON)], { config: off })).toEqual([[0], [1]]);
     // on for one file is enough to keep them together
     expect(lintGroups([{ ...input("/a/rules.v4", DOCKER_DUMP), config: off }, input("/a/daemon.json", DAEMON)])).toEqual([[0, 1]]);
+    // docker-nftables-backend-conflict keeps them together only when daemon.json selects nftables
+    const nft = input("/a/daemon.json", '{ "firewall-backend": "nftables" }');
+    expect(lintGroups([input("/a/rules.v4", DOCKER_DUMP), nft], { config: off })).toEqual([[0, 1]]);
+    expect(lintGroups([input("/a/rules.v4", DOCKER_DUMP), nft], { config: { ...off, rules: { ...off.rules, "docker-nftables-backend-conflict": { severity: "off" as const } } } })).toEqual([[0], [1]]);
   });
 
   it("together whenever a project rule does not say when it applies", () => {
