@@ -62,6 +62,7 @@ import unmatchableRule from "./unmatchable-rule.js";
 import ipv6Parity from "./ipv6-parity.js";
 import defaultAcceptPolicy from "./default-accept-policy.js";
 import inputBlocksReplies from "./input-blocks-replies.js";
+import outputBlocksReplies from "./output-blocks-replies.js";
 import neighborDiscoveryBlocked from "./neighbor-discovery-blocked.js";
 import unusedChain from "./unused-chain.js";
 import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
@@ -126,6 +127,7 @@ export const lintRules: readonly LintRule[] = [
   ipv6Parity,
   defaultAcceptPolicy,
   inputBlocksReplies,
+  outputBlocksReplies,
   neighborDiscoveryBlocked,
   unusedChain,
 ] as readonly LintRule[];

@@ -135,7 +135,7 @@ function sampleInterface(model: Model, label: string): string {
 }
 
 /** The first address of `set` (default: the host's addresses) that a packet from outside can be sent to. */
-function hostSample(model: Model, set: { ranges(): Iterable<[Scalar, Scalar]> } = model.layout.local as AnySet): string | null {
+export function hostSample(model: Model, set: { ranges(): Iterable<[Scalar, Scalar]> } = model.layout.local as AnySet): string | null {
   const martian = martians(model).dst;
   for (const [lo, hi] of set.ranges()) {
     // the first address of the range that is not a martian destination (0.0.0.0/8, 127/8, ::1) nor ::

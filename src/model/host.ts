@@ -4,12 +4,12 @@
  * from the host's addresses: without `hostAddresses` every address counts as the host's, and a packet the
  * host sends to a remote address would otherwise loop back over lo.
  */
-import { formatAddress } from "./addr.js";
-import { branch, journey, martians, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
-import { outsideInterfaces, seedConnection, validSources } from "./exposure.js";
-import { F, ST } from "./fields.js";
+import { branch, journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
+import { defaultProtocols, hostSample, outsideInterfaces, seedConnection, validSources } from "./exposure.js";
+import { EPHEMERAL_PORTS, F, FIELD_COUNT, ST, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import type { Model } from "./model.js";
-import { IntervalSet, type Scalar } from "./sets.js";
+import { IntervalSet, PORTS, type Scalar } from "./sets.js";
+import { Sym } from "./sym.js";
 import { packetOf, replyOf, type PacketSpec } from "./trace.js";
 import { parseAddress } from "./values.js";
 
@@ -26,19 +26,8 @@ export function uplinks(model: Model): number[] {
   return outsideInterfaces(model);
 }
 
-/**
- * An address of the host that a packet from outside can be sent to: the first given host address, else the
- * first address the model counts as the host's (the start of the address space, loopback and martians left out).
- */
-export function hostAddress(model: Model): string | null {
-  const martian = martians(model).dst;
-  const zero = IntervalSet.of(martian.d, (model.family === "ipv4" ? 0 : 0n) as Scalar);
-  for (const [lo, hi] of (model.layout.local as IntervalSet<Scalar>).ranges()) {
-    const rest = IntervalSet.of(martian.d, lo, hi).subtract(martian).subtract(zero);
-    if (!rest.isEmpty) return formatAddress(model.family, rest.first!);
-  }
-  return null;
-}
+/** An address of the host that a packet from outside can be sent to (the first the model counts as the host's). */
+export const hostAddress = (model: Model): string | null => hostSample(model);
 
 /**
  * Public unicast addresses for a server somewhere on the internet, none of them in a bogon or documentation
@@ -105,6 +94,22 @@ export function sureVerdict(outcomes: readonly Outcome[]): Verdict | null {
   return outcomes.every((o) => o.verdict === v) ? v : null;
 }
 
+/**
+ * Of the outcomes `pred` keeps, the one that assumes least: fewest unknown matches assumed to match (the
+ * usual way through a LOG limit or an RH0 drop), then fewest assumptions.
+ */
+export function plainest(outcomes: readonly Outcome[], pred: (o: Outcome) => boolean): Outcome | undefined {
+  let best: Outcome | undefined;
+  let key = [Infinity, Infinity];
+  for (const o of outcomes) {
+    if (!pred(o)) continue;
+    const as = toArray(o.b.assume);
+    const k = [as.filter((a) => a.holds).length, as.length];
+    if (k[0]! < key[0]! || (k[0] === key[0] && k[1]! < key[1]!)) [best, key] = [o, k];
+  }
+  return best;
+}
+
 /** The step that decided an outcome: the DROP/REJECT rule, or the chain policy. */
 export function decidingStep(o: Outcome): Step | undefined {
   return toArray(o.b.path).at(-1);
@@ -124,4 +129,97 @@ export function acceptsSomethingNew(model: Model, ifaces: readonly number[]): bo
     }
   }
   return false;
+}
+
+type AnySet = IntervalSet<Scalar>;
+
+/**
+ * The source ports of clients: Linux's ephemeral range, as `fwlint trace` assumes. A client on port 443 could
+ * pass an egress rule for port 443 that no real client's reply would.
+ */
+const clientPorts = (model: Model): AnySet => IntervalSet.of(model.doms[F.SPORT]!, EPHEMERAL_PORTS[0], EPHEMERAL_PORTS[1]);
+
+/**
+ * The host's ports whose replies no peer can get: a reply the host sends from such a port (ESTABLISHED, to
+ * any source, out of any of `ifaces`) is dropped by OUTPUT or POSTROUTING whatever its destination. One
+ * journey over sets; it prunes the search for services that cannot answer.
+ */
+function unanswerablePorts(model: Model, proto: number, ifaces: readonly number[]): AnySet {
+  const values: Scalar[] = new Array<Scalar>(FIELD_COUNT).fill(0);
+  values[F.PROTO] = proto;
+  values[F.IIF] = model.ifaces.classOf("");
+  values[F.STATE] = ST.ESTABLISHED;
+  values[F.FLAGS] = proto === 6 ? TCP.SYN | TCP.ACK : 0;
+  const slots = new Array<number>(FIELD_COUNT).fill(-1);
+  const cube: (AnySet | undefined)[] = new Array<AnySet | undefined>(FIELD_COUNT).fill(undefined);
+  for (const f of [F.SRC, F.DST, F.SPORT, F.DPORT]) slots[f] = f;
+  cube[F.SRC] = model.layout.local as AnySet;
+  cube[F.DST] = validSources(model);
+  cube[F.DPORT] = clientPorts(model);
+  let p = new Sym(values, slots, cube, model.doms.slice());
+  for (const f of UNKNOWN_CONNECTION_FIELDS) p = p.withVar(f, IntervalSet.full(model.doms[f]!));
+  p = p.withConst(F.CTDIR, 1).withVar(F.OIF, IntervalSet.fromRanges(model.ifaces.domain, ifaces.map((k) => [k, k] as [number, number])) as unknown as AnySet);
+  const outs = journey(model, branch(p), { origin: "local", state: ST.ESTABLISHED, route: { delivery: "forward", oif: null } }, SETS);
+  let dead = IntervalSet.of(PORTS, 1, 65535) as unknown as AnySet;
+  for (const o of outs) if (o.verdict !== "DROP" && o.verdict !== "REJECT") dead = dead.subtract(o.b.p.setOf(F.SPORT, model.doms[F.SPORT]!));
+  return dead;
+}
+
+export interface DeadService {
+  readonly proto: number;
+  /** Ports INPUT accepts new connections to, from some source, and whose replies the host never gets out. */
+  readonly ports: AnySet;
+  /** One such connection, for a trace: its interface class, source and destination. */
+  readonly sample: { readonly iface: number; readonly src: Scalar; readonly dst: Scalar; readonly port: number };
+}
+
+/**
+ * Services of the host that accept a new connection from outside (some source, some interface, a client port
+ * of the ephemeral range) while no reply to any such connection gets out: every connection to them fails. Over sets: the reply side first (cheap,
+ * usually empty), then the requests to the ports it leaves.
+ */
+export function deadServices(model: Model): DeadService[] {
+  const ifaces = outsideInterfaces(model);
+  const out: DeadService[] = [];
+  if (ifaces.length === 0) return out;
+  const local = model.layout.local as AnySet;
+  for (const proto of defaultProtocols(model)) {
+    const candidates = unanswerablePorts(model, proto, ifaces);
+    if (candidates.isEmpty) continue;
+    let accepted = IntervalSet.empty(candidates.d);
+    let answered = IntervalSet.empty(candidates.d);
+    let sample: DeadService["sample"] | undefined;
+    const seen: { iface: number; o: Outcome }[] = [];
+    for (const iface of ifaces) {
+      const p = seedConnection(model, proto, iface, local).withSlots([
+        [F.DPORT, candidates],
+        [F.SPORT, clientPorts(model)],
+      ]);
+      const j = { origin: "in" as const, state: ST.NEW };
+      for (const req of journey(model, branch(p), j, SETS)) {
+        if (req.verdict !== "ACCEPT" || req.delivery !== "local") continue;
+        accepted = accepted.union(req.b.p.setOf(F.DPORT, model.doms[F.DPORT]!));
+        seen.push({ iface, o: req });
+        const r = replyOf(req, j, proto, model);
+        for (const rep of journey(model, r.b, r.j, SETS)) {
+          // the reply's source port is the request's destination port
+          if (rep.verdict !== "DROP" && rep.verdict !== "REJECT") answered = answered.union(rep.b.p.setOf(F.SPORT, model.doms[F.SPORT]!));
+        }
+      }
+    }
+    const dead = accepted.subtract(answered);
+    if (dead.isEmpty) continue;
+    const port = Number(dead.first!);
+    for (const { iface, o } of seen) {
+      const p = o.b.p;
+      if (!p.setOf(F.DPORT, model.doms[F.DPORT]!).has(port)) continue;
+      const dst = hostSample(model, p.setOf(F.DST, model.doms[F.DST]!));
+      const src = p.setOf(F.SRC, model.doms[F.SRC]!).first;
+      if (dst === null || src === undefined) continue;
+      sample = { iface, src, dst: parseAddress(dst, model.family)!, port };
+      break;
+    }
+    if (sample) out.push({ proto, ports: dead, sample });
+  }
+  return out;
 }

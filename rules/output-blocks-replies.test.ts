@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { run } from "../test/support/rule-run.js";
+
+const ID = "output-blocks-replies";
+const dump = (input: readonly string[], output: readonly string[], policies = { INPUT: "DROP", OUTPUT: "DROP" }) =>
+  `*filter\n:INPUT ${policies.INPUT} [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ${policies.OUTPUT} [0:0]\n${[...input.map((l) => `-A INPUT ${l}`), ...output.map((l) => `-A OUTPUT ${l}`)].map((l) => `${l}\n`).join("")}COMMIT\n`;
+const found = (text: string, facts = {}) => run(ID, text, { facts });
+const IN = ["-i lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-p tcp -m tcp --dport 22 -j ACCEPT", "-p tcp -m multiport --dports 80,443 -j ACCEPT", "-p udp -m udp --dport 53 -j ACCEPT"];
+const EGRESS = ["-o lo -j ACCEPT", "-p udp -m udp --dport 53 -j ACCEPT", "-p tcp -m tcp --dport 443 -j ACCEPT"];
+
+describe(ID, () => {
+  it("reports the ports whose replies OUTPUT drops, per protocol, at the accepting rule", () => {
+    const ds = found(dump(IN, EGRESS));
+    expect(ds.map((d) => d.span.line)).toEqual([7, 9]);
+    expect(ds[0]!.severity).toBe("error");
+    expect(ds[0]!.message).toBe(
+      "This rule accepts new TCP connections to ports 22,80,443 of the host, but OUTPUT's policy DROP drops every reply the host sends back, so no connection to them can complete (for SSH: whoever restores this ruleset over SSH is locked out). Let the replies out early in OUTPUT: -A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    );
+    expect(ds[1]!.message).toMatch(/^This rule accepts new UDP connections to port 53 of the host, but OUTPUT's policy DROP drops every reply/);
+  });
+
+  it("names a dropping rule, and lists it as related", () => {
+    const [d] = found(dump(["-p tcp -m tcp --dport 8080 -j ACCEPT"], ["-p tcp -m tcp --sport 8080 -j REJECT --reject-with tcp-reset"], { INPUT: "DROP", OUTPUT: "ACCEPT" }));
+    expect(d!.message).toMatch(/but the REJECT at line 6 \(filter OUTPUT\) drops every reply/);
+    expect(d!.related!.map((r) => r.span.line)).toEqual([6]);
+  });
+
+  it("is satisfied by conntrack or state in OUTPUT, or a stateless accept of the replies' ports", () => {
+    expect(found(dump(IN, ["-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", ...EGRESS]))).toEqual([]);
+    expect(found(dump(IN, ["-m state --state ESTABLISHED -j ACCEPT", ...EGRESS]))).toEqual([]);
+    expect(found(dump(IN, ["-p tcp -m multiport --sports 22,80,443 -j ACCEPT", "-p udp -m udp --sport 53 -j ACCEPT", ...EGRESS]))).toEqual([]);
+    // one port left out
+    const [d] = found(dump(IN, ["-p tcp -m multiport --sports 22,443 -j ACCEPT", "-p udp -m udp --sport 53 -j ACCEPT", ...EGRESS]));
+    expect(d!.message).toMatch(/new TCP connections to port 80 of the host/);
+    expect(d!.message).not.toMatch(/SSH/);
+  });
+
+  it("leaves a port alone that some clients can use, and hosts whose OUTPUT accepts", () => {
+    expect(found(dump(IN, ["-d 10.0.0.0/8 -j ACCEPT"]))).toEqual([]);
+    expect(found(dump(IN, [], { INPUT: "DROP", OUTPUT: "ACCEPT" }))).toEqual([]);
+    expect(found(dump(["-p tcp -m tcp --dport 22 -j ACCEPT"], ["-m recent --rcheck --name ok -j ACCEPT"]))).toEqual([]);
+  });
+
+  it("reports an INPUT policy ACCEPT at the chain", () => {
+    const [d] = found(dump([], ["-o lo -j ACCEPT"], { INPUT: "ACCEPT", OUTPUT: "DROP" }));
+    expect(d!.span.line).toBe(2);
+    expect(d!.message).toMatch(/^INPUT's policy ACCEPT accepts new TCP connections to ports 1-65535 of the host/);
+  });
+
+  it("checks IPv6 and scripts", () => {
+    expect(run(ID, dump(IN, EGRESS), { filePath: "rules.v6" })).toHaveLength(2);
+    const script = "#!/bin/sh\niptables -P OUTPUT DROP\niptables -P INPUT DROP\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\n";
+    expect(run(ID, script, { kind: "script" }).map((d) => d.span.line)).toEqual([4]);
+  });
+});
