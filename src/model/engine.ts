@@ -984,6 +984,14 @@ function dropMartians(model: Model, b: Branch, outcomes: Outcome[], paths: boole
 }
 
 /** Routing decision for one branch: local delivery or forward (with the output interface). */
+const arrivalCache = new WeakMap<Model, IntervalSet<Scalar>>();
+/** Broadcast and multicast destinations, delivered locally when a packet arrives from outside. */
+export function arrivalLocal(model: Model): IntervalSet<Scalar> {
+  let set = arrivalCache.get(model);
+  if (!set) arrivalCache.set(model, (set = (model.layout.broadcast as IntervalSet<Scalar>).union(model.layout.multicast as IntervalSet<Scalar>)));
+  return set;
+}
+
 function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts: RunOptions): { b: Branch; d: Delivery }[] {
   const none = model.ifaces.classOf("");
   const lo = model.ifaces.classOf("lo");
@@ -1000,9 +1008,13 @@ function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts:
     return p.withVar(F.OIF, unroutedInterfaces(model));
   };
   const dstSlot = b.p.s[F.DST]!;
+  // From outside, broadcast and multicast destinations are the host's too: Linux delivers them locally (the
+  // local table's broadcast routes; multicast groups the host has joined) and never forwards them (no
+  // bc_forwarding, no multicast routing daemon).
+  const arrival = fromLocal ? null : arrivalLocal(model);
   if (dstSlot < 0) {
     const dst = b.p.c[F.DST]!;
-    if (local.has(dst)) return [{ b: withP(b, b.p.withConst(F.OIF, fromLocal ? lo : none)), d: "local" }];
+    if (local.has(dst) || (arrival !== null && arrival.has(dst))) return [{ b: withP(b, b.p.withConst(F.OIF, fromLocal ? lo : none)), d: "local" }];
     // --out overrides the routing decision of a forwarded packet.
     const br = opts.out ? null : bridgeFor(layout, dst);
     if (br !== null) return [{ b: withP(b, b.p.withConst(F.OIF, model.ifaces.classOf(br))), d: "forward" }];
@@ -1011,9 +1023,9 @@ function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts:
   // Destination is a variable: split it by route.
   const res: { b: Branch; d: Delivery }[] = [];
   let rest = b.p.slotSet(dstSlot);
-  const l = rest.intersect(local);
+  const l = rest.intersect(arrival ? local.union(arrival) : local);
   if (!l.isEmpty) res.push({ b: withP(b, b.p.withSlots([[dstSlot, l]]).withConst(F.OIF, fromLocal ? lo : none)), d: "local" });
-  rest = rest.subtract(local);
+  rest = rest.subtract(arrival ? local.union(arrival) : local);
   for (const br of opts.out ? [] : layout.bridges) {
     let set = br.subnets as IntervalSet<Scalar>;
     for (const c of br.containers) set = set.union(IntervalSet.of(set.d, c));

@@ -19,7 +19,7 @@
  */
 import { protocolNumber } from "../catalog/index.js";
 import { targetTextOf, type Action, type CompiledMatch } from "./compile.js";
-import { markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
+import { arrivalLocal, markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { ChainMemoShapes, memoKey, type ChainMemoShape } from "./chainmemo.js";
@@ -1124,7 +1124,7 @@ export class FastTracer {
     if (p.s[F.DST]! >= 0) throw CUT_SIGNAL; // a destination variable is cut by routing
     const layout = this.model.layout;
     const dst = p.c[F.DST]!;
-    if ((layout.local as IntervalSet<Scalar>).has(dst)) {
+    if ((layout.local as IntervalSet<Scalar>).has(dst) || (!fromLocal && arrivalLocal(this.model).has(dst))) {
       p.setConst(F.OIF, fromLocal ? this.lo : this.none);
       return "local";
     }
@@ -1147,6 +1147,8 @@ export class FastTracer {
     const pk = this.packetOf(spec);
     if (!pk) return null;
     const { p, j, proto } = pk;
+    // read before the journey, which changes the packet in place
+    const broadcastOrMulticast = arrivalLocal(model).has(p.c[F.DST]!);
     this.out = spec.out ? spec.out : undefined;
     const request = this.journey(new FBranch(p, "", null, false), j);
     if (request.length === 0) return null;
@@ -1174,7 +1176,8 @@ export class FastTracer {
     let reply = "null";
     let followup = "null";
     let connection: "open" | "closed" | "unknown" | null = null;
-    const connected = followsConnections(proto) && j.state === ST.NEW;
+    // as trace(): no connection to a broadcast or multicast destination
+    const connected = followsConnections(proto) && j.state === ST.NEW && !broadcastOrMulticast;
     let accepted = false;
     let undecided = false;
     for (const o of request) {

@@ -5,7 +5,7 @@
 import type { Family } from "../ast/iptables.js";
 import { protocolNumber } from "../catalog/index.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
-import { branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
+import { arrivalLocal, branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import type { KRule, Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
@@ -305,7 +305,9 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
   let connection: TraceResult["connection"] = null;
   const replies: Outcome[] = [];
   const followups: Outcome[] = [];
-  const connected = followsConnections(proto) && j.state === ST.NEW;
+  // A datagram to a broadcast or multicast address starts no connection a reply could belong to: the answer
+  // comes from a unicast address, which conntrack does not match to it.
+  const connected = followsConnections(proto) && j.state === ST.NEW && !arrivalLocal(model).has(p.c[F.DST]!);
   if (connected && !request.some((o) => o.verdict === "ACCEPT")) connection = request.some((o) => o.verdict === "UNKNOWN") ? "unknown" : "closed";
   if (connected && request.some((o) => o.verdict === "ACCEPT")) {
     const states: ("open" | "closed" | "unknown")[] = [];
