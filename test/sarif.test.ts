@@ -144,6 +144,33 @@ describe("SARIF 2.1.0 for GitHub code scanning", () => {
     expect(run.invocations[0].toolExecutionNotifications[0].message.text).toBe(`3 of ${MAX_SARIF_RESULTS + 3} results were left out: GitHub code scanning accepts at most ${MAX_SARIF_RESULTS} per run`);
   });
 
+  it("carries the fix --fix applies and the suggestions as SARIF fixes, valid and exact", () => {
+    const text = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:DOCKER-USER - [0:0]\n-A DOCKER-USER --src-range 10.0.0.1-10.0.0.9 -j DROP\n-A FORWARD -j DOCKER-USER\nCOMMIT\n";
+    const [r] = lintFiles([{ text, filePath: "/repo/rules.v4" }], { config: { rules: {}, facts: {} } });
+    const results: FormattedResult[] = [{ filePath: r!.filePath!, relativePath: "rules.v4", messages: r!.messages, suppressedMessages: [], errorCount: r!.errorCount, warningCount: r!.warningCount, fatalErrorCount: 0, source: text }];
+    const out = sarif(results, { ...ctx, rules: lintRules });
+    assertValidSarif(out);
+    const run = JSON.parse(out).runs[0];
+    const withFix = run.results.find((x: any) => x.ruleId === "option-requires-match");
+    expect(withFix.fixes).toHaveLength(1);
+    const [fix] = withFix.fixes;
+    // the fix is also the rule's suggestion: one entry, with the suggestion's text
+    expect(fix.description.text).toBe('Insert "-m iprange" before --src-range');
+    const [change] = fix.artifactChanges;
+    expect(change.artifactLocation).toEqual({ uri: "rules.v4", uriBaseId: "%SRCROOT%" });
+    const [rep] = change.replacements;
+    expect(rep.deletedRegion).toMatchObject({ startLine: 5, startColumn: 16, endLine: 5, endColumn: 16, charLength: 0 });
+    const fixed = text.slice(0, rep.deletedRegion.charOffset) + rep.insertedContent.text + text.slice(rep.deletedRegion.charOffset + rep.deletedRegion.charLength);
+    expect(fixed).toContain("-A DOCKER-USER -m iprange --src-range 10.0.0.1-10.0.0.9 -j DROP");
+    // a finding with suggestions only: one fix per suggestion, its description the suggestion's
+    const suggested = run.results.filter((x: any) => x.ruleId !== "option-requires-match" && x.fixes);
+    const source = r!.messages.filter((m) => m.ruleId !== "option-requires-match" && m.suggestions?.length);
+    expect(suggested.map((x: any) => x.fixes.map((f: any) => f.description.text))).toEqual(source.map((m) => m.suggestions!.map((g) => g.desc)));
+    expect(suggested.length).toBeGreaterThan(0);
+    // results without a fix have no fixes property
+    expect(run.results.filter((x: any) => !x.fixes).length).toBe(r!.messages.filter((m) => !m.fix && !m.suggestions?.length).length);
+  });
+
   it("gives whole-file messages no region rather than line 0", () => {
     const text = sarif([{ filePath: "/repo/x.rules", relativePath: "x.rules", messages: [{ ruleId: null, engine: "ignored-file", severity: "warning", message: "File ignored", span: { line: 0, column: 0, endLine: 0, endColumn: 0, offset: 0, endOffset: 0 } }], suppressedMessages: [], errorCount: 0, warningCount: 1, fatalErrorCount: 0 }], ctx);
     assertValidSarif(text);

@@ -7,6 +7,7 @@
  * Suppressed findings are left out unless asked for (GitHub does not honour `suppressions`).
  */
 import { pathToFileURL } from "node:url";
+import { LineIndex } from "../ast/span.js";
 import type { Diagnostic, EngineMessageKind, SuppressedDiagnostic } from "../diagnostic.js";
 import { reportedId } from "../diagnostic.js";
 import type { LintRuleMeta } from "../rule.js";
@@ -95,6 +96,30 @@ function region(d: { span: Diagnostic["span"] }): Json {
   return { startLine: Math.max(1, s.line), startColumn: Math.max(1, s.column), endLine, endColumn };
 }
 
+/**
+ * SARIF `fixes` of a finding: the fix `fwlint --fix` applies (unless a suggestion is the same edit), then each
+ * suggestion, as replacements of a
+ * character range of the file (with its lines and columns when the text is at hand). Viewers such as VS
+ * Code's SARIF viewer offer them; GitHub code scanning ignores them.
+ */
+function sarifFixes(m: Diagnostic | SuppressedDiagnostic, location: Json, source: string | undefined, lines: () => LineIndex | null): Json[] {
+  const suggestions = m.suggestions ?? [];
+  // a rule usually offers its fix as a suggestion too: one entry for both
+  const same = (f: { range: readonly [number, number]; text: string }) => m.fix !== undefined && f.range[0] === m.fix.range[0] && f.range[1] === m.fix.range[1] && f.text === m.fix.text;
+  const all = [...(m.fix && !suggestions.some((g) => same(g.fix)) ? [{ desc: "Apply the fix `fwlint --fix` makes", fix: m.fix }] : []), ...suggestions];
+  return all.map(({ desc, fix }) => {
+    const [start, end] = fix.range;
+    const deletedRegion: Json = { charOffset: start, charLength: end - start };
+    const index = source !== undefined ? lines() : null;
+    if (index) {
+      const a = index.position(start);
+      const b = index.position(end);
+      Object.assign(deletedRegion, { startLine: a.line, startColumn: a.column, endLine: b.line, endColumn: b.column });
+    }
+    return { description: { text: desc }, artifactChanges: [{ artifactLocation: location, replacements: [{ deletedRegion, insertedContent: { text: fix.text } }] }] };
+  });
+}
+
 export function sarif(results: readonly FormattedResult[], ctx: FormatterContext): string {
   const descriptors: Json[] = ctx.rules.map(ruleDescriptor);
   const index = new Map<string, number>(ctx.rules.map((r, i) => [r.id, i]));
@@ -109,6 +134,7 @@ export function sarif(results: readonly FormattedResult[], ctx: FormatterContext
     if (messages.length === 0) continue;
     const hashes = ctx.sarif?.fingerprints && result.source !== undefined ? lineHashes(result.source) : undefined;
     const location = artifactLocation(result);
+    let lines: LineIndex | null | undefined;
     for (const m of messages) {
       const id = reportedId(m);
       const physicalLocation: Json = { artifactLocation: location };
@@ -123,6 +149,8 @@ export function sarif(results: readonly FormattedResult[], ctx: FormatterContext
       if (m.related?.length) {
         json.relatedLocations = m.related.slice(0, 1000).map((r, i) => ({ id: i + 1, physicalLocation: { artifactLocation: location, region: region(r) }, message: { text: r.message } }));
       }
+      const fixes = sarifFixes(m, location, result.source, () => (lines ??= result.source !== undefined ? new LineIndex(result.source) : null));
+      if (fixes.length) json.fixes = fixes;
       const hash = hashes?.get(hasPosition(m) ? m.span.line : 1);
       if (hash) json.partialFingerprints = { primaryLocationLineHash: hash };
       if ("suppressions" in m) json.suppressions = m.suppressions.map((s) => ({ kind: s.kind === "directive" ? "inSource" : "external", ...(s.justification ? { justification: s.justification } : {}) }));
