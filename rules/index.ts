@@ -64,6 +64,7 @@ import defaultAcceptPolicy from "./default-accept-policy.js";
 import inputBlocksReplies from "./input-blocks-replies.js";
 import outputBlocksReplies from "./output-blocks-replies.js";
 import neighborDiscoveryBlocked from "./neighbor-discovery-blocked.js";
+import pathMtuDiscoveryBlocked from "./path-mtu-discovery-blocked.js";
 import unusedChain from "./unused-chain.js";
 import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
 
@@ -129,5 +130,6 @@ export const lintRules: readonly LintRule[] = [
   inputBlocksReplies,
   outputBlocksReplies,
   neighborDiscoveryBlocked,
+  pathMtuDiscoveryBlocked,
   unusedChain,
 ] as readonly LintRule[];

@@ -1,7 +1,7 @@
 import { findChain } from "../src/ast/iptables.js";
 import type { Step } from "../src/model/engine.js";
-import { acceptsSomethingNew, decidingStep, hostAddress, hostConnection, hostReceives, hostSends, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
-import { MODEL_ANALYSIS, modelOf, type Model } from "../src/model/index.js";
+import { decidingStep, hostAddress, hostReceives, hostSends, hostUsesNetwork, sureVerdict, uplinks } from "../src/model/host.js";
+import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 
 /** The link-local address of a neighbour on the link (a router, another host). */
@@ -16,16 +16,6 @@ interface Blocked {
   readonly dir: "in" | "out";
   readonly message: (typeof MESSAGES)[number];
   readonly step: Step;
-}
-
-/** The host uses IPv6: INPUT accepts some new connection, or the replies to a connection the host opens. */
-function usesIpv6(model: Model, ifaces: readonly number[], src: string): boolean {
-  if (acceptsSomethingNew(model, ifaces)) return true;
-  const dst = remoteAddress(model);
-  return ifaces.some((oif) => {
-    const c = hostConnection(model, { src, dst, proto: "tcp", dport: 443 }, oif, true);
-    return c.replies.some((o) => o.verdict === "ACCEPT");
-  });
 }
 
 export default defineRule({
@@ -74,7 +64,7 @@ export default defineRule({
       }
     }
     if (blocked.length === 0) return;
-    if (!usesIpv6(model, ifaces, host)) return;
+    if (!hostUsesNetwork(model, ifaces, host)) return;
     // one finding per dropping rule or policy
     const byStep = new Map<string, Blocked[]>();
     for (const b of blocked) {

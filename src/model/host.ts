@@ -116,6 +116,17 @@ export function decidingStep(o: Outcome): Step | undefined {
 }
 
 /**
+ * Whether the host uses the network at all: INPUT accepts some new connection, or the replies to a connection
+ * the host opens (HTTPS to a server on the internet, from `src`). A ruleset that does neither closes the host
+ * on purpose (an "IPv6 off" ip6tables file).
+ */
+export function hostUsesNetwork(model: Model, ifaces: readonly number[], src: string): boolean {
+  if (acceptsSomethingNew(model, ifaces)) return true;
+  const dst = remoteAddress(model);
+  return ifaces.some((oif) => hostConnection(model, { src, dst, proto: "tcp", dport: 443 }, oif, true).replies.some((o) => o.verdict === "ACCEPT"));
+}
+
+/**
  * Whether the host accepts some new TCP or UDP connection arriving on one of `ifaces` (any source, any of its
  * addresses, any port), over sets. A host that accepts none is closed to the network on purpose.
  */
