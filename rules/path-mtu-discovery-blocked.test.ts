@@ -41,4 +41,58 @@ describe(ID, () => {
     expect(v4(lan)).toEqual([]);
     expect(v4(lan, undefined, { externalInterfaces: ["eth0"] })).toHaveLength(1);
   });
+
+  describe("on a Docker host, the containers' connections", () => {
+    const docker = (user: readonly string[], mangle: readonly string[] = []) =>
+      [
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD DROP [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        ":DOCKER - [0:0]",
+        ":DOCKER-USER - [0:0]",
+        "-A FORWARD -j DOCKER-USER",
+        "-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        "-A FORWARD -o docker0 -j DOCKER",
+        "-A FORWARD -i docker0 ! -o docker0 -j ACCEPT",
+        "-A FORWARD -i docker0 -o docker0 -j ACCEPT",
+        "-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT",
+        ...user.map((l) => `-A DOCKER-USER ${l}`),
+        "-A DOCKER-USER -j RETURN",
+        "COMMIT",
+        "*nat",
+        ":PREROUTING ACCEPT [0:0]",
+        ":INPUT ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        ":POSTROUTING ACCEPT [0:0]",
+        ":DOCKER - [0:0]",
+        "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+        "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
+        "-A DOCKER -i docker0 -j RETURN",
+        "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80",
+        "COMMIT",
+        ...(mangle.length ? ["*mangle", ":PREROUTING ACCEPT [0:0]", ...mangle.map((l) => `-A PREROUTING ${l}`), "COMMIT"] : []),
+        "",
+      ].join("\n");
+
+    it("reports an ICMP DROP in DOCKER-USER, at the DROP", () => {
+      const [d, ...rest] = run(ID, docker(["-p icmp -j DROP"]));
+      expect(rest).toEqual([]);
+      expect(d!.span.line).toBe(13);
+      expect(d!.message).toMatch(/^The DROP at line 13 \(filter DOCKER-USER\) drops ICMP "fragmentation needed" \(type 3, code 4\) messages about the connections of the containers on docker0 \(conntrack's RELATED\)/);
+      expect(d!.message).toMatch(/-I DOCKER-USER -p icmp -m icmp --icmp-type fragmentation-needed -j ACCEPT/);
+    });
+
+    it("says nothing for Docker's own rules, a DROP of pings, or RELATED returned first", () => {
+      expect(run(ID, docker([]))).toEqual([]);
+      expect(run(ID, docker(["-p icmp -m icmp --icmp-type echo-request -j DROP"]))).toEqual([]);
+      expect(run(ID, docker(["-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN", "-p icmp -j DROP"]))).toEqual([]);
+    });
+
+    it("gives one finding when one rule drops it for the host and the containers", () => {
+      const [d, ...rest] = run(ID, docker([], ["-p icmp -j DROP"]));
+      expect(rest).toEqual([]);
+      expect(d!.message).toMatch(/messages about the host's own connections and the connections of the containers on docker0/);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { findChain } from "../src/ast/iptables.js";
-import type { Step } from "../src/model/engine.js";
-import { decidingStep, hostAddress, hostReceives, hostUsesNetwork, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
+import type { Outcome, Step } from "../src/model/engine.js";
+import { containerConnectionError, containerSample, decidingStep, hostAddress, hostReceives, hostUsesNetwork, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 
@@ -9,6 +9,20 @@ export const MTU_MESSAGE = {
   ipv4: { proto: "icmp", type: "fragmentation-needed", name: 'ICMP "fragmentation needed" (type 3, code 4)', accept: "-A INPUT -p icmp -m icmp --icmp-type fragmentation-needed -j ACCEPT" },
   ipv6: { proto: "ipv6-icmp", type: "packet-too-big", name: 'ICMPv6 "packet too big" (type 2)', accept: "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type packet-too-big -j ACCEPT" },
 } as const;
+
+const stepKey = (s: Step) => `${s.table}/${s.chain}/${s.krule?.id ?? "policy"}`;
+
+/** The step that drops the packet on every interface of `ifaces` (the first one's), or undefined. */
+function droppedOnEvery(ifaces: readonly number[], outcomes: (iface: number) => readonly Outcome[]): Step | undefined {
+  let step: Step | undefined;
+  for (const iface of ifaces) {
+    const outs = outcomes(iface);
+    const v = sureVerdict(outs);
+    if (v !== "DROP" && v !== "REJECT") return undefined;
+    step ??= decidingStep(outs[0]!);
+  }
+  return step;
+}
 
 export default defineRule({
   id: "path-mtu-discovery-blocked",
@@ -23,13 +37,14 @@ export default defineRule({
     rationale: [
       "A host sends full-size packets that routers may not fragment (TCP sets Don't Fragment; IPv6 routers never fragment). Where a link on the path has a smaller MTU (a VPN, PPPoE, a tunnel, a cloud overlay), the router drops such a packet and tells the sender with an ICMP \"fragmentation needed\" (IPv4) or ICMPv6 \"packet too big\" message, and the sender lowers its packet size: path MTU discovery. A ruleset that drops these messages makes a black hole: the connection is set up, small exchanges work, and it hangs as soon as data fills a packet (a TLS certificate, a download, an `ssh` session's first screen).",
       "conntrack marks these messages RELATED to the connection they are about, so `-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT` ahead of any ICMP DROP accepts them. `--ctstate ESTABLISHED` alone does not, and neither does a ruleset that drops all ICMP (`-p icmp -j DROP`, to hide from ping) before it. RFC 4890 lists \"packet too big\" among the ICMPv6 messages that must never be dropped.",
-      "fwlint checks this with the packet model: the message, RELATED, from a router on the internet to the host, on every interface the host is linked through. The finding names the rule or policy that drops it.",
+      "On a Docker host the same holds for the containers' connections: the message comes back to the host's address, conntrack de-NATs it towards the container, and FORWARD passes it through DOCKER-USER before Docker's own RELATED,ESTABLISHED accept. `-I DOCKER-USER -p icmp -j DROP`, written to stop pings to containers, also stops it.",
+      "fwlint checks this with the packet model: the message, RELATED, from a router on the internet to the host, on every interface the host is linked through, and (on a Docker host) about a container's connection. The finding names the rule or policy that drops it.",
     ].join("\n\n"),
     bad: "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p icmp -j DROP\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p icmp -j DROP\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     exceptions: [
       "Not reported: a host closed to the network on purpose (INPUT accepts no new connection and no reply), and outcomes that depend on matches the model cannot know (`-m limit` on ICMP, sets).",
-      "The messages must be dropped on every interface the host is linked through: those given as `externalInterfaces` in the facts, else every interface the ruleset names (bridges left out) and any other. Only the host's own connections (INPUT) are checked, not the messages FORWARD passes to containers or routed hosts.",
+      "The messages must be dropped on every interface the host is linked through: those given as `externalInterfaces` in the facts, else every interface the ruleset names (bridges left out) and any other. On a Docker host the containers' connections are checked too (one container of the first bridge, its connection masqueraded out of each uplink, the message de-NATed back to it through FORWARD); other routed hosts are not.",
     ].join(" "),
   },
   check(ctx) {
@@ -41,21 +56,27 @@ export default defineRule({
     const ifaces = uplinks(model);
     if (ifaces.length === 0) return;
     const m = MTU_MESSAGE[ast.family];
-    const src = remoteAddress(model);
-    let step: Step | undefined;
-    for (const iface of ifaces) {
-      const outs = hostReceives(model, { src, dst: host, proto: m.proto, icmpType: m.type, state: "RELATED" }, iface);
-      const v = sureVerdict(outs);
-      if (v !== "DROP" && v !== "REJECT") return;
-      step ??= decidingStep(outs[0]!);
+    const remote = remoteAddress(model);
+    // the host's own connections: the message reaches the host
+    let hostStep = droppedOnEvery(ifaces, (iface) => hostReceives(model, { src: remote, dst: host, proto: m.proto, icmpType: m.type, state: "RELATED" }, iface));
+    if (hostStep && !hostUsesNetwork(model, ifaces, host)) hostStep = undefined;
+    // a Docker host's containers: the message about their masqueraded connection is forwarded to them
+    const container = containerSample(model);
+    const ctStep = container ? droppedOnEvery(ifaces, (iface) => containerConnectionError(model, container, remote, iface, m)) : undefined;
+    const fix = `Accept RELATED before any ICMP DROP (-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT), or accept the message itself (${m.accept})`;
+    const effect = "path MTU discovery fails, and a TCP connection over a path with a smaller MTU (a VPN, PPPoE, a tunnel) hangs once its packets are full-size";
+    const report = (step: Step, whose: string, cure: string) => {
+      const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
+      if (!span) return;
+      const by = step.krule ? `The ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}`;
+      ctx.report({ message: `${by} drops ${m.name} messages about ${whose} (conntrack's RELATED): ${effect}. ${cure}`, span });
+    };
+    const ctWhose = `the connections of the containers on ${container?.bridge ?? "the bridge"}`;
+    const ctCure = `Accept the message before the DROP (for DOCKER-USER: ${m.accept.replace("-A INPUT", "-I DOCKER-USER")}), or drop only the ICMP you mean (echo-request)`;
+    if (hostStep && ctStep && stepKey(hostStep) === stepKey(ctStep)) report(hostStep, `the host's own connections and ${ctWhose}`, fix);
+    else {
+      if (hostStep) report(hostStep, "the host's own connections", fix);
+      if (ctStep) report(ctStep, ctWhose, ctCure);
     }
-    if (!step || !hostUsesNetwork(model, ifaces, host)) return;
-    const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
-    if (!span) return;
-    const by = step.krule ? `The ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}`;
-    ctx.report({
-      message: `${by} drops ${m.name} messages about the host's own connections (conntrack's RELATED): path MTU discovery fails, and a TCP connection over a path with a smaller MTU (a VPN, PPPoE, a tunnel) hangs once its packets are full-size. Accept RELATED before any ICMP DROP (-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT), or accept the message itself (${m.accept})`,
-      span,
-    });
   },
 });

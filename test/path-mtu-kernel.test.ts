@@ -3,7 +3,8 @@
  * whose link to the server has an MTU of 1280, so the router answers the host's full-size packets with ICMP
  * "fragmentation needed" (IPv4) or ICMPv6 "packet too big". Under rulesets on the host (real
  * iptables-restore) that drop or accept those messages, fwlint must report exactly the rulesets under which the
- * transfer hangs. Fresh namespaces per case (the host caches a path MTU it has learnt). Runs as root with
+ * transfer hangs. The same for a container behind a Docker host's docker0, under DOCKER-USER variants. Fresh
+ * namespaces per case (the host caches a path MTU it has learnt). Runs as root with
  * iptables, iproute2 and python3; skipped elsewhere with the reason.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -78,6 +79,27 @@ function build(family: Family) {
   return { h, r, s, dispose: () => [h, r, s].forEach((n) => n.dispose()) };
 }
 
+/** The same path, with the host a Docker host: the sender is a container behind the host's docker0. */
+function buildDocker() {
+  const net = build("ipv4");
+  const c = new Netns("mtuc");
+  const sh = (ns: Netns, ...args: string[]) => {
+    const res = ns.exec(args[0]!, args.slice(1));
+    if (res.status !== 0) throw new Error(`${args.join(" ")}: ${res.stderr}`);
+  };
+  sh(net.h, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward");
+  sh(net.h, "ip", "link", "add", "docker0", "type", "bridge");
+  sh(net.h, "ip", "addr", "add", "172.17.0.1/16", "dev", "docker0");
+  sh(net.h, "ip", "link", "set", "docker0", "up");
+  sh(net.h, "ip", "link", "add", "vethc", "type", "veth", "peer", "name", "eth0", "netns", c.name);
+  sh(net.h, "ip", "link", "set", "vethc", "master", "docker0");
+  sh(net.h, "ip", "link", "set", "vethc", "up");
+  sh(c, "ip", "addr", "add", "172.17.0.2/16", "dev", "eth0");
+  sh(c, "ip", "link", "set", "eth0", "up");
+  sh(c, "ip", "route", "add", "default", "via", "172.17.0.1");
+  return { ...net, c, dispose: () => [net.dispose(), c.dispose()] };
+}
+
 function startServer(ns: Netns, addr: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const p = spawn("ip", ["netns", "exec", ns.name, "python3", "-c", SERVER, addr], { stdio: ["ignore", "pipe", "pipe"] });
@@ -130,6 +152,74 @@ describe.skipIf(!kernelAvailable)("path-mtu-discovery-blocked agrees with the ke
       expect(seen).toHaveLength(4);
     }, 90_000);
   }
+});
+
+/** Docker 20.10's own rules for docker0 (from ../shared/corpus/docker-real), with DOCKER-USER as given. */
+const dockerRules = (user: readonly string[]) =>
+  [
+    "*filter",
+    ":INPUT ACCEPT [0:0]",
+    ":FORWARD DROP [0:0]",
+    ":OUTPUT ACCEPT [0:0]",
+    ":DOCKER - [0:0]",
+    ":DOCKER-ISOLATION-STAGE-1 - [0:0]",
+    ":DOCKER-ISOLATION-STAGE-2 - [0:0]",
+    ":DOCKER-USER - [0:0]",
+    "-A FORWARD -j DOCKER-USER",
+    "-A FORWARD -j DOCKER-ISOLATION-STAGE-1",
+    "-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    "-A FORWARD -o docker0 -j DOCKER",
+    "-A FORWARD -i docker0 ! -o docker0 -j ACCEPT",
+    "-A FORWARD -i docker0 -o docker0 -j ACCEPT",
+    "-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2",
+    "-A DOCKER-ISOLATION-STAGE-1 -j RETURN",
+    "-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP",
+    "-A DOCKER-ISOLATION-STAGE-2 -j RETURN",
+    ...user.map((l) => `-A DOCKER-USER ${l}`),
+    "-A DOCKER-USER -j RETURN",
+    "COMMIT",
+    "*nat",
+    ":PREROUTING ACCEPT [0:0]",
+    ":INPUT ACCEPT [0:0]",
+    ":OUTPUT ACCEPT [0:0]",
+    ":POSTROUTING ACCEPT [0:0]",
+    ":DOCKER - [0:0]",
+    "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+    "-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER",
+    "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
+    "-A DOCKER -i docker0 -j RETURN",
+    "COMMIT",
+    "",
+  ].join("\n");
+
+const DOCKER_CASES = [
+  { name: "Docker's rules", user: [], hangs: false },
+  { name: "DOCKER-USER drops all ICMP", user: ["-p icmp -j DROP"], hangs: true },
+  { name: "DOCKER-USER drops pings only", user: ["-p icmp -m icmp --icmp-type 8 -j DROP"], hangs: false },
+  { name: "DOCKER-USER returns RELATED first", user: ["-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN", "-p icmp -j DROP"], hangs: false },
+];
+
+describe.skipIf(!kernelAvailable)("path-mtu-discovery-blocked agrees with the kernel for a Docker host's containers", () => {
+  it("reports exactly the DOCKER-USER rules under which a container's transfer through a narrower link hangs", async () => {
+    for (const c of DOCKER_CASES) {
+      const net = buildDocker();
+      let server: ChildProcess | undefined;
+      try {
+        server = await startServer(net.s, bare(ADDR.ipv4.server));
+        const text = dockerRules(c.user);
+        const restored = net.h.restore(text);
+        expect(restored.stderr).toBe("");
+        const res = await net.c.execAsync("python3", ["-c", CLIENT, bare(ADDR.ipv4.server)]);
+        const hangs = !res.stdout.startsWith("ok");
+        const found = run("path-mtu-discovery-blocked", text, { filePath: "rules.v4" });
+        const aboutContainers = found.filter((d) => d.message.includes("containers on docker0"));
+        expect({ case: c.name, hangs, reported: aboutContainers.length > 0, others: found.length - aboutContainers.length }).toEqual({ case: c.name, hangs: c.hangs, reported: c.hangs, others: 0 });
+      } finally {
+        server?.kill("SIGKILL");
+        net.dispose();
+      }
+    }
+  }, 90_000);
 });
 
 describe.skipIf(kernelAvailable)("path-mtu-discovery-blocked against the kernel", () => {

@@ -4,6 +4,7 @@
  * from the host's addresses: without `hostAddresses` every address counts as the host's, and a packet the
  * host sends to a remote address would otherwise loop back over lo.
  */
+import { formatAddress } from "./addr.js";
 import { branch, journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
 import { defaultProtocols, hostSample, outsideInterfaces, seedConnection, validSources } from "./exposure.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, ST, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
@@ -11,7 +12,8 @@ import type { Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
 import { packetOf, replyOf, type PacketSpec } from "./trace.js";
-import { parseAddress } from "./values.js";
+import { parseAddress, parseIcmpType } from "./values.js";
+import { protocolNumber } from "../catalog/index.js";
 
 const RUN: RunOptions = { maxBranches: 512 };
 const SETS: RunOptions = { maxBranches: 1_000_000, merge: true, paths: false };
@@ -231,6 +233,44 @@ export function deadServices(model: Model): DeadService[] {
       break;
     }
     if (sample) out.push({ proto, ports: dead, sample });
+  }
+  return out;
+}
+
+/** A container of a Docker bridge to start connections from: a known container address, else the subnet's second address. */
+export function containerSample(model: Model): { bridge: string; address: string } | null {
+  for (const b of model.layout.bridges) {
+    const known = b.containers[0];
+    if (known !== undefined) return { bridge: b.name, address: formatAddress(model.family, known) };
+    const first = (b.subnets as IntervalSet<Scalar>).first;
+    if (first === undefined) continue;
+    const second = (typeof first === "bigint" ? first + 2n : first + 2) as Scalar;
+    if ((b.subnets as IntervalSet<Scalar>).has(second)) return { bridge: b.name, address: formatAddress(model.family, second) };
+  }
+  return null;
+}
+
+/**
+ * An ICMP error (`icmpType`, RELATED) about a connection a container opens to `dst` (TCP, port 443): the
+ * connection leaves by interface class `uplink`, masqueraded as Docker does, and the error comes back in on it
+ * and is de-NATed by conntrack towards the container, like the reply. The error's outcomes; empty when the
+ * container's connection is not let out or its replies do not get back (a bridge without masquerading whose
+ * container addresses the raw table guards).
+ */
+export function containerConnectionError(model: Model, c: { bridge: string; address: string }, dst: string, uplink: number, icmp: { proto: string; type: string }): Outcome[] {
+  const { p, j, proto } = packetOf(model, { in: c.bridge, src: c.address, dst, proto: "tcp", dport: 443 });
+  const jr = { ...j, route: { delivery: "forward" as const, oif: { c: uplink as Scalar, s: -1 } } };
+  const t = parseIcmpType(icmp.type, model.family);
+  const icmpProto = protocolNumber(icmp.proto);
+  if (!t || icmpProto === undefined) return [];
+  const out: Outcome[] = [];
+  for (const req of journey(model, branch(p), jr, RUN)) {
+    if (req.verdict !== "ACCEPT") continue;
+    const r = replyOf(req, jr, proto, model);
+    // only a connection that works can hang: its replies must get back to the container
+    if (!journey(model, r.b, r.j, RUN).some((o) => o.verdict === "ACCEPT")) continue;
+    const e = r.b.withP(r.b.p.withConst(F.PROTO, icmpProto).withConst(F.ICMP, t[0] * 256 + t[1]).withConst(F.FLAGS, 0));
+    for (const o of journey(model, e, { ...r.j, state: ST.RELATED }, RUN)) out.push(o);
   }
   return out;
 }
