@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { CORPUS } from "../test/support/corpus.js";
 import { run } from "../test/support/rule-run.js";
+
+const DOCKER2010 = readFileSync(`${CORPUS}/docker-real/docker20.10-one-published-port.rules`, "utf8");
 
 const ID = "path-mtu-discovery-blocked";
 const dump = (lines: readonly string[], policy = "DROP") => `*filter\n:INPUT ${policy} [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n${lines.map((l) => `-A INPUT ${l}\n`).join("")}COMMIT\n`;
@@ -43,43 +47,16 @@ describe(ID, () => {
   });
 
   describe("on a Docker host, the containers' connections", () => {
+    // Docker 20.10's dump (docker0, one published port), DOCKER-USER as given, and a mangle table
     const docker = (user: readonly string[], mangle: readonly string[] = []) =>
-      [
-        "*filter",
-        ":INPUT ACCEPT [0:0]",
-        ":FORWARD DROP [0:0]",
-        ":OUTPUT ACCEPT [0:0]",
-        ":DOCKER - [0:0]",
-        ":DOCKER-USER - [0:0]",
-        "-A FORWARD -j DOCKER-USER",
-        "-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-        "-A FORWARD -o docker0 -j DOCKER",
-        "-A FORWARD -i docker0 ! -o docker0 -j ACCEPT",
-        "-A FORWARD -i docker0 -o docker0 -j ACCEPT",
-        "-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT",
-        ...user.map((l) => `-A DOCKER-USER ${l}`),
-        "-A DOCKER-USER -j RETURN",
-        "COMMIT",
-        "*nat",
-        ":PREROUTING ACCEPT [0:0]",
-        ":INPUT ACCEPT [0:0]",
-        ":OUTPUT ACCEPT [0:0]",
-        ":POSTROUTING ACCEPT [0:0]",
-        ":DOCKER - [0:0]",
-        "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
-        "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
-        "-A DOCKER -i docker0 -j RETURN",
-        "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80",
-        "COMMIT",
-        ...(mangle.length ? ["*mangle", ":PREROUTING ACCEPT [0:0]", ...mangle.map((l) => `-A PREROUTING ${l}`), "COMMIT"] : []),
-        "",
-      ].join("\n");
+      DOCKER2010.replace("-A DOCKER-USER -j RETURN\n", [...user.map((l) => `-A DOCKER-USER ${l}`), "-A DOCKER-USER -j RETURN", ""].join("\n")) +
+      (mangle.length ? ["*mangle", ":PREROUTING ACCEPT [0:0]", ...mangle.map((l) => `-A PREROUTING ${l}`), "COMMIT", ""].join("\n") : "");
 
     it("reports an ICMP DROP in DOCKER-USER, at the DROP", () => {
       const [d, ...rest] = run(ID, docker(["-p icmp -j DROP"]));
       expect(rest).toEqual([]);
-      expect(d!.span.line).toBe(13);
-      expect(d!.message).toMatch(/^The DROP at line 13 \(filter DOCKER-USER\) drops ICMP "fragmentation needed" \(type 3, code 4\) messages about the connections of the containers on docker0 \(conntrack's RELATED\)/);
+      expect(d!.span.line).toBe(21);
+      expect(d!.message).toMatch(/^The DROP at line 21 \(filter DOCKER-USER\) drops ICMP "fragmentation needed" \(type 3, code 4\) messages about the connections of the containers on docker0 \(conntrack's RELATED\)/);
       expect(d!.message).toMatch(/-I DOCKER-USER -p icmp -m icmp --icmp-type fragmentation-needed -j ACCEPT/);
     });
 

@@ -9,11 +9,12 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { CORPUS } from "./support/corpus.js";
 import { runProject } from "./support/rule-run.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
 import { Topology, type TopologySpec } from "./support/topology.js";
 
-const NFT_FILE = new URL("../../shared/corpus/docker/nftablesdoc_usernet-portmap__docker-29.0.0_to_29.7.2+master.nft", import.meta.url);
+const NFT_FILE = `${CORPUS}/docker/nftablesdoc_usernet-portmap__docker-29.0.0_to_29.7.2+master.nft`;
 const nftAvailable = spawnSync("nft", ["--version"]).status === 0;
 
 /** Docker's table, as moby generated it; nft 1.0.6 does not take `priority dstnat` on the output hook. */

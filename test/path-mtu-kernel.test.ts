@@ -8,8 +8,10 @@
  * iptables, iproute2 and python3; skipped elsewhere with the reason.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Family } from "../src/ast/iptables.js";
+import { CORPUS } from "./support/corpus.js";
 import { run } from "./support/rule-run.js";
 import { kernelAvailable, kernelSkipReason, Netns } from "./support/kernel.js";
 
@@ -154,43 +156,9 @@ describe.skipIf(!kernelAvailable)("path-mtu-discovery-blocked agrees with the ke
   }
 });
 
-/** Docker 20.10's own rules for docker0 (from ../shared/corpus/docker-real), with DOCKER-USER as given. */
-const dockerRules = (user: readonly string[]) =>
-  [
-    "*filter",
-    ":INPUT ACCEPT [0:0]",
-    ":FORWARD DROP [0:0]",
-    ":OUTPUT ACCEPT [0:0]",
-    ":DOCKER - [0:0]",
-    ":DOCKER-ISOLATION-STAGE-1 - [0:0]",
-    ":DOCKER-ISOLATION-STAGE-2 - [0:0]",
-    ":DOCKER-USER - [0:0]",
-    "-A FORWARD -j DOCKER-USER",
-    "-A FORWARD -j DOCKER-ISOLATION-STAGE-1",
-    "-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-    "-A FORWARD -o docker0 -j DOCKER",
-    "-A FORWARD -i docker0 ! -o docker0 -j ACCEPT",
-    "-A FORWARD -i docker0 -o docker0 -j ACCEPT",
-    "-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2",
-    "-A DOCKER-ISOLATION-STAGE-1 -j RETURN",
-    "-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP",
-    "-A DOCKER-ISOLATION-STAGE-2 -j RETURN",
-    ...user.map((l) => `-A DOCKER-USER ${l}`),
-    "-A DOCKER-USER -j RETURN",
-    "COMMIT",
-    "*nat",
-    ":PREROUTING ACCEPT [0:0]",
-    ":INPUT ACCEPT [0:0]",
-    ":OUTPUT ACCEPT [0:0]",
-    ":POSTROUTING ACCEPT [0:0]",
-    ":DOCKER - [0:0]",
-    "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
-    "-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER",
-    "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
-    "-A DOCKER -i docker0 -j RETURN",
-    "COMMIT",
-    "",
-  ].join("\n");
+/** Docker 20.10's own rules for docker0 (a real dockerd's dump, one published port), with DOCKER-USER as given. */
+const DOCKER2010 = readFileSync(`${CORPUS}/docker-real/docker20.10-one-published-port.rules`, "utf8");
+const dockerRules = (user: readonly string[]) => DOCKER2010.replace("-A DOCKER-USER -j RETURN\n", [...user.map((l) => `-A DOCKER-USER ${l}`), "-A DOCKER-USER -j RETURN", ""].join("\n"));
 
 const DOCKER_CASES = [
   { name: "Docker's rules", user: [], hangs: false },
