@@ -1,19 +1,10 @@
 import type { Rule, Ruleset } from "../src/ast/iptables.js";
-import type { Suggestion } from "../src/diagnostic.js";
 import { analyzeDocker, dockerUserRules, DOCKER_LAYOUT_ANALYSIS } from "../src/docker/index.js";
 import { defineRule } from "../src/rule.js";
+import { insertFirstRule } from "./_first-rule.js";
 
 /** Where to insert `-A FORWARD -j DOCKER-USER` so it becomes FORWARD's first rule (save and -S formats). */
-function insertJump(ast: Ruleset, text: string): Suggestion | undefined {
-  if (ast.format === "script") return undefined;
-  const filter = ast.tables.find((t) => t.name === "filter");
-  if (!filter) return undefined;
-  const firstAppend = ast.commands.find((c) => c.table === "filter" && c.op === "append");
-  const offset = firstAppend ? firstAppend.span.offset : filter.commits[0]?.offset;
-  if (offset === undefined) return undefined;
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  return { desc: "Insert -A FORWARD -j DOCKER-USER as the first FORWARD rule", fix: { range: [lineStart, lineStart], text: "-A FORWARD -j DOCKER-USER\n" } };
-}
+const insertJump = (ast: Ruleset, text: string) => insertFirstRule(ast, text, "filter", "-A FORWARD -j DOCKER-USER", "Insert -A FORWARD -j DOCKER-USER as the first FORWARD rule");
 
 /** FORWARD rules before the jump that can decide a packet (accept, drop, or jump to a chain that does). */
 function deciders(ast: Ruleset, forward: readonly Rule[], before: number): Rule[] {

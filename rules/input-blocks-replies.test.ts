@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { run } from "../test/support/rule-run.js";
+import { applyFix, run } from "../test/support/rule-run.js";
 
 const ID = "input-blocks-replies";
 const dump = (input: string, lines: readonly string[], output = "ACCEPT", out: readonly string[] = []) =>
@@ -65,5 +65,21 @@ describe(ID, () => {
     const script = "#!/bin/sh\niptables -P INPUT DROP\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\n";
     const [d] = run(ID, script, { kind: "script" });
     expect(d!.span.line).toBe(2);
+  });
+
+  it("suggests RELATED,ESTABLISHED as INPUT's first rule, which ends the finding", () => {
+    const text = dump("DROP", ["-i lo -j ACCEPT", "-p tcp -m tcp --dport 22 -j ACCEPT"]);
+    const [d] = found(text);
+    const [s] = d!.suggestions!;
+    expect(s!.desc).toBe("Accept RELATED,ESTABLISHED as INPUT's first rule");
+    const fixed = applyFix(text, s!.fix);
+    expect(fixed.split("\n")[4]).toBe("-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+    expect(found(fixed)).toEqual([]);
+    // none for a script, nor for a DROP the accept in INPUT cannot undo
+    expect(run(ID, "#!/bin/sh\niptables -P INPUT DROP\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\n", { kind: "script" })[0]!.suggestions).toBeUndefined();
+    const raw = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p udp -m udp --sport 53 -j DROP\nCOMMIT\n" + dump("DROP", ["-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-p tcp -m tcp --dport 22 -j ACCEPT"]);
+    const [r] = found(raw);
+    expect(r!.message).toMatch(/the DROP at line 4 \(raw PREROUTING\)/);
+    expect(r!.suggestions).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import type { Step } from "../src/model/engine.js";
 import { acceptsSomethingNew, decidingStep, hostAddress, hostConnection, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
+import { insertFirstRule } from "./_first-rule.js";
 
 /** Connections nearly every host opens itself (the kernel test opens the same). */
 export const SERVICES = [
@@ -13,6 +14,8 @@ export const SERVICES = [
 ] as const;
 
 type Service = (typeof SERVICES)[number];
+
+const ACCEPT_REPLIES = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
 
 const serviceText = (s: Service) => `${s.name} (${s.proto} ${s.port})`;
 
@@ -93,9 +96,12 @@ export default defineRule({
       const by = step.krule ? `the ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}${step.table === "filter" ? "" : ` (${step.table} table)`}`;
       const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
       if (!span) continue;
+      // a DROP in the filter table is cured by the accept ahead of INPUT's rules (not one in raw or mangle)
+      const fix = step.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", ACCEPT_REPLIES, "Accept RELATED,ESTABLISHED as INPUT's first rule") : undefined;
       ctx.report({
-        message: `The host's own connections get no replies: OUTPUT lets out ${what} to servers on the internet, and ${by} drops what they send back, so such connections hang. Accept the packets of established connections early in INPUT: -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+        message: `The host's own connections get no replies: OUTPUT lets out ${what} to servers on the internet, and ${by} drops what they send back, so such connections hang. Accept the packets of established connections early in INPUT: ${ACCEPT_REPLIES}`,
         span,
+        ...(fix ? { suggestions: [fix] } : {}),
       });
     }
   },

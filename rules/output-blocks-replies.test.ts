@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { run } from "../test/support/rule-run.js";
+import { applyFix, run } from "../test/support/rule-run.js";
 
 const ID = "output-blocks-replies";
 const dump = (input: readonly string[], output: readonly string[], policies = { INPUT: "DROP", OUTPUT: "DROP" }) =>
@@ -51,5 +51,13 @@ describe(ID, () => {
     expect(run(ID, dump(IN, EGRESS), { filePath: "rules.v6" })).toHaveLength(2);
     const script = "#!/bin/sh\niptables -P OUTPUT DROP\niptables -P INPUT DROP\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\n";
     expect(run(ID, script, { kind: "script" }).map((d) => d.span.line)).toEqual([4]);
+  });
+
+  it("suggests RELATED,ESTABLISHED as OUTPUT's first rule, which ends the finding", () => {
+    const text = dump(IN, EGRESS);
+    const [d] = found(text);
+    expect(d!.suggestions!.map((s) => s.desc)).toEqual(["Accept RELATED,ESTABLISHED as OUTPUT's first rule"]);
+    const fixed = applyFix(text, d!.suggestions![0]!.fix);
+    expect(found(fixed)).toEqual([]);
   });
 });

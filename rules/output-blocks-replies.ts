@@ -5,8 +5,10 @@ import { CONNECTION_PROTOCOLS } from "../src/model/fields.js";
 import { deadServices, decidingStep, plainest } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf, trace } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
+import { insertFirstRule } from "./_first-rule.js";
 
 const SSH = 22;
+const LET_OUT_REPLIES = "-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
 
 export default defineRule({
   id: "output-blocks-replies",
@@ -54,10 +56,12 @@ export default defineRule({
       const by = drop.krule ? `the ${drop.target.split(" ")[0]} at line ${drop.krule.line} (${drop.table} ${drop.chain})` : `${drop.chain}'s policy ${drop.target}${drop.table === "filter" ? "" : ` (${drop.table} table)`}`;
       const what = accept.krule ? "This rule accepts" : `${accept.chain}'s policy ACCEPT accepts`;
       const ssh = dead.proto === 6 && dead.ports.has(SSH) ? " (for SSH: whoever restores this ruleset over SSH is locked out)" : "";
+      const fix = drop.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", LET_OUT_REPLIES, "Accept RELATED,ESTABLISHED as OUTPUT's first rule") : undefined;
       ctx.report({
-        message: `${what} new ${proto.toUpperCase()} connections to port${several ? "s" : ""} ${ports} of the host, but ${by} drops every reply the host sends back, so no connection to ${several ? "them" : "it"} can complete${ssh}. Let the replies out early in OUTPUT: -A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+        message: `${what} new ${proto.toUpperCase()} connections to port${several ? "s" : ""} ${ports} of the host, but ${by} drops every reply the host sends back, so no connection to ${several ? "them" : "it"} can complete${ssh}. Let the replies out early in OUTPUT: ${LET_OUT_REPLIES}`,
         span,
         ...(drop.krule ? { related: [{ span: drop.krule.rule.span, message: "Drops the replies" }] } : {}),
+        ...(fix ? { suggestions: [fix] } : {}),
       });
     }
   },

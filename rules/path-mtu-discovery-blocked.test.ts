@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { CORPUS } from "../test/support/corpus.js";
-import { run } from "../test/support/rule-run.js";
+import { applyFix, run } from "../test/support/rule-run.js";
 
 const DOCKER2010 = readFileSync(`${CORPUS}/docker-real/docker20.10-one-published-port.rules`, "utf8");
 
@@ -71,5 +71,12 @@ describe(ID, () => {
       expect(rest).toEqual([]);
       expect(d!.message).toMatch(/messages about the host's own connections and the connections of the containers on docker0/);
     });
+  });
+
+  it("suggests RELATED,ESTABLISHED as INPUT's first rule for the host, which ends the finding", () => {
+    const text = dump(["-i lo -j ACCEPT", "-p icmp -j DROP", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", SSH]);
+    const [d] = run(ID, text, { filePath: "rules.v4" });
+    const fixed = applyFix(text, d!.suggestions![0]!.fix);
+    expect(run(ID, fixed, { filePath: "rules.v4" })).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { Outcome, Step } from "../src/model/engine.js";
 import { containerConnectionError, containerSample, decidingStep, hostAddress, hostReceives, hostUsesNetwork, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
+import { insertFirstRule } from "./_first-rule.js";
 
 /** The ICMP message path MTU discovery needs, per family. */
 export const MTU_MESSAGE = {
@@ -65,18 +66,20 @@ export default defineRule({
     const ctStep = container ? droppedOnEvery(ifaces, (iface) => containerConnectionError(model, container, remote, iface, m)) : undefined;
     const fix = `Accept RELATED before any ICMP DROP (-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT), or accept the message itself (${m.accept})`;
     const effect = "path MTU discovery fails, and a TCP connection over a path with a smaller MTU (a VPN, PPPoE, a tunnel) hangs once its packets are full-size";
-    const report = (step: Step, whose: string, cure: string) => {
+    const report = (step: Step, whose: string, cure: string, host: boolean) => {
       const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
       if (!span) return;
       const by = step.krule ? `The ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}`;
-      ctx.report({ message: `${by} drops ${m.name} messages about ${whose} (conntrack's RELATED): ${effect}. ${cure}`, span });
+      // for the host, a filter-table DROP is cured by RELATED accepted ahead of INPUT's rules
+      const fix = host && step.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "Accept RELATED,ESTABLISHED as INPUT's first rule") : undefined;
+      ctx.report({ message: `${by} drops ${m.name} messages about ${whose} (conntrack's RELATED): ${effect}. ${cure}`, span, ...(fix ? { suggestions: [fix] } : {}) });
     };
     const ctWhose = `the connections of the containers on ${container?.bridge ?? "the bridge"}`;
     const ctCure = `Accept the message before the DROP (for DOCKER-USER: ${m.accept.replace("-A INPUT", "-I DOCKER-USER")}), or drop only the ICMP you mean (echo-request)`;
-    if (hostStep && ctStep && stepKey(hostStep) === stepKey(ctStep)) report(hostStep, `the host's own connections and ${ctWhose}`, fix);
+    if (hostStep && ctStep && stepKey(hostStep) === stepKey(ctStep)) report(hostStep, `the host's own connections and ${ctWhose}`, fix, false);
     else {
-      if (hostStep) report(hostStep, "the host's own connections", fix);
-      if (ctStep) report(ctStep, ctWhose, ctCure);
+      if (hostStep) report(hostStep, "the host's own connections", fix, true);
+      if (ctStep) report(ctStep, ctWhose, ctCure, false);
     }
   },
 });
