@@ -63,6 +63,7 @@ import ipv6Parity from "./ipv6-parity.js";
 import defaultAcceptPolicy from "./default-accept-policy.js";
 import inputBlocksReplies from "./input-blocks-replies.js";
 import outputBlocksReplies from "./output-blocks-replies.js";
+import forwardBlocksReplies from "./forward-blocks-replies.js";
 import neighborDiscoveryBlocked from "./neighbor-discovery-blocked.js";
 import pathMtuDiscoveryBlocked from "./path-mtu-discovery-blocked.js";
 import unusedChain from "./unused-chain.js";
@@ -129,6 +130,7 @@ export const lintRules: readonly LintRule[] = [
   defaultAcceptPolicy,
   inputBlocksReplies,
   outputBlocksReplies,
+  forwardBlocksReplies,
   neighborDiscoveryBlocked,
   pathMtuDiscoveryBlocked,
   unusedChain,

@@ -7,7 +7,7 @@
 import { formatAddress } from "./addr.js";
 import { branch, journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
 import { defaultProtocols, hostSample, outsideInterfaces, seedConnection, validSources } from "./exposure.js";
-import { EPHEMERAL_PORTS, F, FIELD_COUNT, ST, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
+import { EPHEMERAL_PORTS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import type { Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
@@ -271,6 +271,78 @@ export function containerConnectionError(model: Model, c: { bridge: string; addr
     if (!journey(model, r.b, r.j, RUN).some((o) => o.verdict === "ACCEPT")) continue;
     const e = r.b.withP(r.b.p.withConst(F.PROTO, icmpProto).withConst(F.ICMP, t[0] * 256 + t[1]).withConst(F.FLAGS, 0));
     for (const o of journey(model, e, { ...r.j, state: ST.RELATED }, RUN)) out.push(o);
+  }
+  return out;
+}
+
+/** Interface classes a router forwards between: every named interface but lo and Docker's bridges. */
+function namedInterfaces(model: Model): number[] {
+  const bridges = new Set(model.layout.bridges.map((b) => model.ifaces.classOf(b.name)));
+  const out: number[] = [];
+  model.ifaces.classes.forEach((c, k) => {
+    if (!c.wildcard && c.key !== "" && c.key !== "lo" && !bridges.has(k)) out.push(k);
+  });
+  return out;
+}
+
+/** A new connection from interface class `iif` forwarded out of `oif` (routing fixed), and its replies. */
+function forwardedConnection(model: Model, p: Sym, iif: number, oif: number, proto: number, run: RunOptions): HostConnection {
+  const j = { origin: "in" as const, state: ST.NEW, route: { delivery: "forward" as const, oif: { c: oif as Scalar, s: -1 } } };
+  const request = journey(model, branch(p.withConst(F.IIF, iif)), j, run);
+  const replies: Outcome[] = [];
+  for (const o of request) {
+    if (o.verdict !== "ACCEPT" || o.delivery !== "forward") continue;
+    const r = replyOf(o, j, proto, model);
+    for (const x of journey(model, r.b, r.j, run)) replies.push(x);
+  }
+  return { request, replies };
+}
+
+export interface DeadForward {
+  readonly proto: number;
+  readonly from: number;
+  readonly to: number;
+  /** One such connection on a concrete path: the request (accepted) and its reply (dropped). */
+  readonly sample: HostConnection;
+}
+
+/**
+ * Pairs of named interfaces between which FORWARD lets new connections through (some source, some
+ * destination, a client port of the ephemeral range) while no reply to any of them gets back: every such
+ * connection fails. A router's LAN-to-WAN rule without RELATED,ESTABLISHED. Pruned first by one journey of
+ * ESTABLISHED packets between every pair: usually none is dropped.
+ */
+export function forwardsWithoutReplies(model: Model): DeadForward[] {
+  const named = namedInterfaces(model);
+  const out: DeadForward[] = [];
+  if (named.length < 2) return out;
+  const ifaceSet = IntervalSet.fromRanges(model.ifaces.domain, named.map((k) => [k, k] as [number, number])) as unknown as AnySet;
+  for (const proto of defaultProtocols(model)) {
+    // prune: an ESTABLISHED packet between any two named interfaces, whatever its addresses and ports
+    const any = seedConnection(model, proto, named[0]!, validSources(model)).withVar(F.IIF, ifaceSet).withVar(F.OIF, ifaceSet);
+    let est = any.withConst(F.STATE, ST.ESTABLISHED).withConst(F.FLAGS, proto === 6 ? TCP.ACK : 0);
+    for (const f of UNKNOWN_CONNECTION_FIELDS) est = est.withVar(f, IntervalSet.full(model.doms[f]!));
+    const pruned = journey(model, branch(est), { origin: "in", state: ST.ESTABLISHED, route: { delivery: "forward", oif: null } }, SETS);
+    if (pruned.every((o) => o.verdict === "ACCEPT")) continue;
+    for (const iif of named) {
+      for (const oif of named) {
+        if (iif === oif) continue;
+        const seed = seedConnection(model, proto, iif, validSources(model)).withSlots([[F.SPORT, clientPorts(model)]]);
+        const c = forwardedConnection(model, seed, iif, oif, proto, SETS);
+        if (!c.request.some((o) => o.verdict === "ACCEPT" && o.delivery === "forward")) continue;
+        if (c.replies.some((o) => o.verdict !== "DROP" && o.verdict !== "REJECT")) continue;
+        // a concrete connection for the message: the first original tuple the accepted requests admit
+        const req = c.request.find((o) => o.verdict === "ACCEPT")!.b.p;
+        const first = (f: number) => req.setOf(f, model.doms[f]!).first!;
+        const concrete = seed
+          .withConst(F.SRC, first(F.CTORIGSRC))
+          .withConst(F.DST, first(F.CTORIGDST))
+          .withConst(F.SPORT, first(F.CTORIGSRCPORT))
+          .withConst(F.DPORT, first(F.CTORIGDSTPORT))
+          .withTerms(NEW_CONNECTION_TERMS);
+        out.push({ proto, from: iif, to: oif, sample: forwardedConnection(model, concrete, iif, oif, proto, RUN) });
+      }
+    }
   }
   return out;
 }
