@@ -50,10 +50,11 @@ export function remoteAddress(model: Model): string {
   return list[0];
 }
 
+/** A connection's first packet and its replies, each as the model's outcomes. */
 export interface HostConnection {
-  /** The request's outcomes, sent by the host out of the interface. */
+  /** The request's outcomes (sent by the host, or forwarded by it, out of the given interface). */
   readonly request: readonly Outcome[];
-  /** The replies' outcomes (ESTABLISHED, back in on the same interface) to the accepted requests. */
+  /** The replies' outcomes (ESTABLISHED, back in on that interface) to the accepted requests. */
   readonly replies: readonly Outcome[];
 }
 
