@@ -1,10 +1,10 @@
-import { findChain } from "../src/ast/iptables.js";
 import { toArray, type Step } from "../src/model/engine.js";
 import { CONNECTION_PROTOCOLS } from "../src/model/fields.js";
 import { decidingStep, forwardsWithoutReplies, plainest } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
+import { stepKey, stepSpan, stepText } from "./_steps.js";
 
 const ACCEPT_REPLIES = "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
 /** The step of the filter table that decided a path (the FORWARD rule or policy that accepted). */
@@ -12,8 +12,6 @@ function lastFilterStep(path: readonly Step[]): Step | undefined {
   for (let k = path.length - 1; k >= 0; k--) if (path[k]!.table === "filter") return path[k];
   return undefined;
 }
-
-const stepKey = (s: Step) => `${s.table}/${s.chain}/${s.krule?.id ?? "policy"}`;
 
 export default defineRule({
   id: "forward-blocks-replies",
@@ -58,11 +56,11 @@ export default defineRule({
       else pairs.set(key, { from: d.from, to: d.to, protos: [proto], accept, drop });
     }
     for (const { from, to, protos, accept, drop } of pairs.values()) {
-      const span = accept.krule ? accept.krule.rule.span : findChain(ast, accept.table as never, accept.chain)?.span;
+      const span = stepSpan(ast, accept);
       if (!span) continue;
       const [a, b] = [model.ifaces.label(from), model.ifaces.label(to)];
       const what = accept.krule ? "This rule lets" : `${accept.chain}'s policy ACCEPT lets`;
-      const by = drop.krule ? `the ${drop.target.split(" ")[0]} at line ${drop.krule.line} (${drop.table} ${drop.chain})` : `${drop.chain}'s policy ${drop.target}${drop.table === "filter" ? "" : ` (${drop.table} table)`}`;
+      const by = stepText(drop);
       const fix = drop.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", ACCEPT_REPLIES, "Accept RELATED,ESTABLISHED as FORWARD's first rule") : undefined;
       ctx.report({
         message: `${what} new ${protos.join(" and ")} connections from ${a} out through ${b}, but ${by} drops every reply coming back from ${b} to ${a}, so no such connection can complete. Accept the packets of established connections early in FORWARD: ${ACCEPT_REPLIES}`,

@@ -1,9 +1,10 @@
-import { findChain } from "../src/ast/iptables.js";
 import type { Step } from "../src/model/engine.js";
-import { acceptsSomethingNew, decidingStep, hostAddress, hostConnection, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
+import { acceptsSomethingNew, decidingStep, hostConnection, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
+import { hostSample } from "../src/model/exposure.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
+import { stepKey, stepSpan, stepText } from "./_steps.js";
 
 /** Connections nearly every host opens itself (the kernel test opens the same). */
 export const SERVICES = [
@@ -48,7 +49,7 @@ export default defineRule({
     const { ast } = ctx;
     if (ast.tables.length === 0) return;
     const model = modelOf(ctx);
-    const src = hostAddress(model);
+    const src = hostSample(model);
     if (src === null) return;
     const dst = remoteAddress(model);
     const ifaces = uplinks(model);
@@ -86,15 +87,15 @@ export default defineRule({
     // one finding per dropping rule or policy
     const byStep = new Map<string, { step: Step; services: Service[] }>();
     for (const [service, step] of dropped) {
-      const key = `${step.table}/${step.chain}/${step.krule?.id ?? "policy"}`;
+      const key = stepKey(step);
       const g = byStep.get(key) ?? { step, services: [] };
       g.services.push(service);
       byStep.set(key, g);
     }
     for (const { step, services } of byStep.values()) {
       const what = listText(services.map(serviceText));
-      const by = step.krule ? `the ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}${step.table === "filter" ? "" : ` (${step.table} table)`}`;
-      const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
+      const by = stepText(step);
+      const span = stepSpan(ast, step);
       if (!span) continue;
       // a DROP in the filter table is cured by the accept ahead of INPUT's rules (not one in raw or mangle)
       const fix = step.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", ACCEPT_REPLIES, "Accept RELATED,ESTABLISHED as INPUT's first rule") : undefined;

@@ -1,8 +1,9 @@
-import { findChain } from "../src/ast/iptables.js";
 import type { Step } from "../src/model/engine.js";
-import { decidingStep, hostAddress, hostReceives, hostSends, hostUsesNetwork, sureVerdict, uplinks } from "../src/model/host.js";
+import { hostSample } from "../src/model/exposure.js";
+import { droppedOnEvery, hostReceives, hostSends, hostUsesNetwork, uplinks } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
+import { stepKey, stepSpan, stepText } from "./_steps.js";
 
 /** The link-local address of a neighbour on the link (a router, another host). */
 const NEIGHBOUR = "fe80::1";
@@ -44,7 +45,7 @@ export default defineRule({
     const { ast } = ctx;
     if (ast.family !== "ipv6" || ast.tables.length === 0) return;
     const model = modelOf(ctx);
-    const host = hostAddress(model);
+    const host = hostSample(model);
     if (host === null) return;
     const ifaces = uplinks(model);
     if (ifaces.length === 0) return;
@@ -52,15 +53,8 @@ export default defineRule({
     for (const message of MESSAGES) {
       const base = { proto: "ipv6-icmp", icmpType: message.type, state: "UNTRACKED" } as const;
       for (const dir of ["in", "out"] as const) {
-        let step: Step | undefined;
-        const all = ifaces.every((iface) => {
-          const outs = dir === "in" ? hostReceives(model, { ...base, src: NEIGHBOUR, dst: host }, iface) : hostSends(model, { ...base, src: host, dst: NEIGHBOUR }, iface);
-          const v = sureVerdict(outs);
-          if (v !== "DROP" && v !== "REJECT") return false;
-          step ??= decidingStep(outs[0]!);
-          return true;
-        });
-        if (all && step) blocked.push({ dir, message, step });
+        const step = droppedOnEvery(ifaces, (iface) => (dir === "in" ? hostReceives(model, { ...base, src: NEIGHBOUR, dst: host }, iface) : hostSends(model, { ...base, src: host, dst: NEIGHBOUR }, iface)));
+        if (step) blocked.push({ dir, message, step });
       }
     }
     if (blocked.length === 0) return;
@@ -68,19 +62,19 @@ export default defineRule({
     // one finding per dropping rule or policy
     const byStep = new Map<string, Blocked[]>();
     for (const b of blocked) {
-      const key = `${b.step.table}/${b.step.chain}/${b.step.krule?.id ?? "policy"}`;
+      const key = stepKey(b.step);
       byStep.set(key, [...(byStep.get(key) ?? []), b]);
     }
     for (const group of byStep.values()) {
       const { step } = group[0]!;
-      const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
+      const span = stepSpan(ast, step);
       if (!span) continue;
       const parts: string[] = [];
       for (const dir of ["in", "out"] as const) {
         const names = group.filter((b) => b.dir === dir).map((b) => `${b.message.name} (type ${b.message.number})`);
         if (names.length) parts.push(`${dir === "in" ? "from the host's neighbours" : "that the host sends"}: ${names.join(" and ")}`);
       }
-      const by = step.krule ? `The ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}`;
+      const by = stepText(step, true);
       const chain = group.some((b) => b.dir === "in") ? "INPUT" : "OUTPUT";
       ctx.report({
         message: `${by} drops ICMPv6 neighbour discovery ${parts.join("; and ")}. Without it IPv6 stops working on the link: the host and its neighbours, the router included, cannot find each other's link-layer addresses. RELATED,ESTABLISHED does not accept these messages (conntrack does not track them): accept them by type, e.g. -A ${chain} -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -j ACCEPT and the same for neighbour-advertisement`,

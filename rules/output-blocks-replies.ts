@@ -1,4 +1,3 @@
-import { findChain } from "../src/ast/iptables.js";
 import { formatAddress } from "../src/model/addr.js";
 import { portsText } from "../src/model/exposure.js";
 import { CONNECTION_PROTOCOLS } from "../src/model/fields.js";
@@ -6,6 +5,7 @@ import { deadServices, decidingStep, plainest } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf, trace } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
+import { stepSpan, stepText } from "./_steps.js";
 
 const SSH = 22;
 const LET_OUT_REPLIES = "-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
@@ -49,11 +49,11 @@ export default defineRule({
       const accept = accepted ? decidingStep(accepted) : undefined;
       const drop = dropped ? decidingStep(dropped) : undefined;
       if (!accept || !drop) continue;
-      const span = accept.krule ? accept.krule.rule.span : findChain(ast, accept.table as never, accept.chain)?.span;
+      const span = stepSpan(ast, accept);
       if (!span) continue;
       const ports = portsText(dead.ports);
       const several = dead.ports.size() > 1;
-      const by = drop.krule ? `the ${drop.target.split(" ")[0]} at line ${drop.krule.line} (${drop.table} ${drop.chain})` : `${drop.chain}'s policy ${drop.target}${drop.table === "filter" ? "" : ` (${drop.table} table)`}`;
+      const by = stepText(drop);
       const what = accept.krule ? "This rule accepts" : `${accept.chain}'s policy ACCEPT accepts`;
       const ssh = dead.proto === 6 && dead.ports.has(SSH) ? " (for SSH: whoever restores this ruleset over SSH is locked out)" : "";
       const fix = drop.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", LET_OUT_REPLIES, "Accept RELATED,ESTABLISHED as OUTPUT's first rule") : undefined;

@@ -1,29 +1,16 @@
-import { findChain } from "../src/ast/iptables.js";
-import type { Outcome, Step } from "../src/model/engine.js";
-import { containerConnectionError, containerSample, decidingStep, hostAddress, hostReceives, hostUsesNetwork, remoteAddress, sureVerdict, uplinks } from "../src/model/host.js";
+import type { Step } from "../src/model/engine.js";
+import { hostSample } from "../src/model/exposure.js";
+import { containerConnectionError, containerSample, droppedOnEvery, hostReceives, hostUsesNetwork, remoteAddress, uplinks } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
+import { stepKey, stepSpan, stepText } from "./_steps.js";
 
 /** The ICMP message path MTU discovery needs, per family. */
-export const MTU_MESSAGE = {
+const MTU_MESSAGE = {
   ipv4: { proto: "icmp", type: "fragmentation-needed", name: 'ICMP "fragmentation needed" (type 3, code 4)', accept: "-A INPUT -p icmp -m icmp --icmp-type fragmentation-needed -j ACCEPT" },
   ipv6: { proto: "ipv6-icmp", type: "packet-too-big", name: 'ICMPv6 "packet too big" (type 2)', accept: "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type packet-too-big -j ACCEPT" },
 } as const;
-
-const stepKey = (s: Step) => `${s.table}/${s.chain}/${s.krule?.id ?? "policy"}`;
-
-/** The step that drops the packet on every interface of `ifaces` (the first one's), or undefined. */
-function droppedOnEvery(ifaces: readonly number[], outcomes: (iface: number) => readonly Outcome[]): Step | undefined {
-  let step: Step | undefined;
-  for (const iface of ifaces) {
-    const outs = outcomes(iface);
-    const v = sureVerdict(outs);
-    if (v !== "DROP" && v !== "REJECT") return undefined;
-    step ??= decidingStep(outs[0]!);
-  }
-  return step;
-}
 
 export default defineRule({
   id: "path-mtu-discovery-blocked",
@@ -52,7 +39,7 @@ export default defineRule({
     const { ast } = ctx;
     if (ast.tables.length === 0) return;
     const model = modelOf(ctx);
-    const host = hostAddress(model);
+    const host = hostSample(model);
     if (host === null) return;
     const ifaces = uplinks(model);
     if (ifaces.length === 0) return;
@@ -67,9 +54,9 @@ export default defineRule({
     const fix = `Accept RELATED before any ICMP DROP (-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT), or accept the message itself (${m.accept})`;
     const effect = "path MTU discovery fails, and a TCP connection over a path with a smaller MTU (a VPN, PPPoE, a tunnel) hangs once its packets are full-size";
     const report = (step: Step, whose: string, cure: string, host: boolean) => {
-      const span = step.krule ? step.krule.rule.span : findChain(ast, step.table as never, step.chain)?.span;
+      const span = stepSpan(ast, step);
       if (!span) return;
-      const by = step.krule ? `The ${step.target.split(" ")[0]} at line ${step.krule.line} (${step.table} ${step.chain})` : `${step.chain}'s policy ${step.target}`;
+      const by = stepText(step, true);
       // for the host, a filter-table DROP is cured by RELATED accepted ahead of INPUT's rules
       const fix = host && step.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "Accept RELATED,ESTABLISHED as INPUT's first rule") : undefined;
       ctx.report({ message: `${by} drops ${m.name} messages about ${whose} (conntrack's RELATED): ${effect}. ${cure}`, span, ...(fix ? { suggestions: [fix] } : {}) });

@@ -36,9 +36,6 @@ export function uplinks(model: Model): number[] {
   return outsideInterfaces(model);
 }
 
-/** An address of the host that a packet from outside can be sent to (the first the model counts as the host's). */
-export const hostAddress = (model: Model): string | null => hostSample(model);
-
 /**
  * Public unicast addresses for a server somewhere on the internet, none of them in a bogon or documentation
  * range (which some rulesets drop by source): the first that is not on a Docker bridge is used.
@@ -119,6 +116,21 @@ export function plainest(outcomes: readonly Outcome[], pred: (o: Outcome) => boo
     if (k[0]! < key[0]! || (k[0] === key[0] && k[1]! < key[1]!)) [best, key] = [o, k];
   }
   return best;
+}
+
+/**
+ * The step that drops a packet on every interface class of `ifaces` (the first one's), or undefined when on
+ * some interface it is not surely dropped.
+ */
+export function droppedOnEvery(ifaces: readonly number[], outcomes: (iface: number) => readonly Outcome[]): Step | undefined {
+  let step: Step | undefined;
+  for (const iface of ifaces) {
+    const outs = outcomes(iface);
+    const v = sureVerdict(outs);
+    if (v !== "DROP" && v !== "REJECT") return undefined;
+    step ??= decidingStep(outs[0]!);
+  }
+  return step;
 }
 
 /** The step that decided an outcome: the DROP/REJECT rule, or the chain policy. */

@@ -1,0 +1,20 @@
+import { findChain, type Ruleset, type TableName } from "../src/ast/iptables.js";
+import type { Span } from "../src/ast/span.js";
+import type { Step } from "../src/model/engine.js";
+
+/** One key per rule or chain policy a step of the packet model stands for (to group findings by it). */
+export const stepKey = (s: Step): string => `${s.table}/${s.chain}/${s.krule?.id ?? "policy"}`;
+
+/** Where a step is written: its rule, or the chain's declaration for a policy. */
+export function stepSpan(ast: Ruleset, s: Step): Span | undefined {
+  return s.krule ? s.krule.rule.span : findChain(ast, s.table as TableName, s.chain)?.span;
+}
+
+/**
+ * A step as findings name it: "the DROP at line 7 (filter INPUT)", or "INPUT's policy DROP" (with the table
+ * when it is not filter). `capital` for the start of a sentence.
+ */
+export function stepText(s: Step, capital = false): string {
+  if (s.krule) return `${capital ? "The" : "the"} ${s.target.split(" ")[0]} at line ${s.krule.line} (${s.table} ${s.chain})`;
+  return `${s.chain}'s policy ${s.target}${s.table === "filter" ? "" : ` (${s.table} table)`}`;
+}
