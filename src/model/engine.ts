@@ -984,12 +984,19 @@ function dropMartians(model: Model, b: Branch, outcomes: Outcome[], paths: boole
 }
 
 /** Routing decision for one branch: local delivery or forward (with the output interface). */
-const arrivalCache = new WeakMap<Model, IntervalSet<Scalar>>();
+const arrivalCache = new WeakMap<Model, { arrival: IntervalSet<Scalar>; delivered: IntervalSet<Scalar> }>();
+function arrivalSets(model: Model): { arrival: IntervalSet<Scalar>; delivered: IntervalSet<Scalar> } {
+  let sets = arrivalCache.get(model);
+  if (!sets) {
+    const arrival = (model.layout.broadcast as IntervalSet<Scalar>).union(model.layout.multicast as IntervalSet<Scalar>);
+    arrivalCache.set(model, (sets = { arrival, delivered: (model.layout.local as IntervalSet<Scalar>).union(arrival) }));
+  }
+  return sets;
+}
+
 /** Broadcast and multicast destinations, delivered locally when a packet arrives from outside. */
 export function arrivalLocal(model: Model): IntervalSet<Scalar> {
-  let set = arrivalCache.get(model);
-  if (!set) arrivalCache.set(model, (set = (model.layout.broadcast as IntervalSet<Scalar>).union(model.layout.multicast as IntervalSet<Scalar>)));
-  return set;
+  return arrivalSets(model).arrival;
 }
 
 function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts: RunOptions): { b: Branch; d: Delivery }[] {
@@ -1008,13 +1015,13 @@ function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts:
     return p.withVar(F.OIF, unroutedInterfaces(model));
   };
   const dstSlot = b.p.s[F.DST]!;
-  // From outside, broadcast and multicast destinations are the host's too: Linux delivers them locally (the
-  // local table's broadcast routes; multicast groups the host has joined) and never forwards them (no
-  // bc_forwarding, no multicast routing daemon).
-  const arrival = fromLocal ? null : arrivalLocal(model);
+  // Delivered to the host: its addresses, and from outside broadcast and multicast destinations too: Linux
+  // delivers them locally (the local table's broadcast routes; multicast groups the host has joined) and never
+  // forwards them (no bc_forwarding, no multicast routing daemon). The union is made once per model.
+  const delivered = fromLocal ? local : arrivalSets(model).delivered;
   if (dstSlot < 0) {
     const dst = b.p.c[F.DST]!;
-    if (local.has(dst) || (arrival !== null && arrival.has(dst))) return [{ b: withP(b, b.p.withConst(F.OIF, fromLocal ? lo : none)), d: "local" }];
+    if (delivered.has(dst)) return [{ b: withP(b, b.p.withConst(F.OIF, fromLocal ? lo : none)), d: "local" }];
     // --out overrides the routing decision of a forwarded packet.
     const br = opts.out ? null : bridgeFor(layout, dst);
     if (br !== null) return [{ b: withP(b, b.p.withConst(F.OIF, model.ifaces.classOf(br))), d: "forward" }];
@@ -1023,9 +1030,9 @@ function routeOne(model: Model, b: Branch, fromLocal: boolean, j: Journey, opts:
   // Destination is a variable: split it by route.
   const res: { b: Branch; d: Delivery }[] = [];
   let rest = b.p.slotSet(dstSlot);
-  const l = rest.intersect(arrival ? local.union(arrival) : local);
+  const l = rest.intersect(delivered);
   if (!l.isEmpty) res.push({ b: withP(b, b.p.withSlots([[dstSlot, l]]).withConst(F.OIF, fromLocal ? lo : none)), d: "local" });
-  rest = rest.subtract(arrival ? local.union(arrival) : local);
+  rest = rest.subtract(delivered);
   for (const br of opts.out ? [] : layout.bridges) {
     let set = br.subnets as IntervalSet<Scalar>;
     for (const c of br.containers) set = set.union(IntervalSet.of(set.d, c));
