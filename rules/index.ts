@@ -67,6 +67,7 @@ import forwardBlocksReplies from "./forward-blocks-replies.js";
 import neighborDiscoveryBlocked from "./neighbor-discovery-blocked.js";
 import pathMtuDiscoveryBlocked from "./path-mtu-discovery-blocked.js";
 import unusedChain from "./unused-chain.js";
+import logWithoutLimit from "./log-without-limit.js";
 import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
 
 export const lintRules: readonly LintRule[] = [
@@ -134,4 +135,5 @@ export const lintRules: readonly LintRule[] = [
   neighborDiscoveryBlocked,
   pathMtuDiscoveryBlocked,
   unusedChain,
+  logWithoutLimit,
 ] as readonly LintRule[];

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { lintFiles } from "../src/lint.js";
+import { applyFix, run } from "../test/support/rule-run.js";
+
+const ID = "log-without-limit";
+const filter = (chains: string[], lines: string[]) =>
+  `*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n${chains.map((c) => `:${c} - [0:0]\n`).join("")}${lines.join("\n")}\nCOMMIT\n`;
+const lines = (text: string) => run(ID, text).map((d) => d.span.line);
+
+describe(ID, () => {
+  it("reports a LOG rule in INPUT with no limit, at its target, and suggests a limit that clears it", () => {
+    const text = filter([], ["-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", '-A INPUT -j LOG --log-prefix "in: "']);
+    const [d, ...rest] = run(ID, text);
+    expect(rest).toEqual([]);
+    expect(d!.message).toBe("LOG with no rate limit in INPUT: a flood of the packets it matches floods the kernel log and the disk behind it; add -m limit --limit 5/min to the rule or to the jump into its chain");
+    expect([d!.span.line, d!.span.column]).toEqual([6, 10]);
+    expect(d!.severity).toBe("warning");
+    const [s] = d!.suggestions!;
+    const fixed = applyFix(text, s!.fix);
+    expect(fixed).toContain('-A INPUT -m limit --limit 5/min -j LOG --log-prefix "in: "');
+    expect(run(ID, fixed)).toEqual([]);
+  });
+
+  it("takes limit and hashlimit up to a rate as a limit; with or without rate classification; not hashlimit above a rate", () => {
+    const text = filter(
+      [],
+      [
+        "-A INPUT -m limit --limit 3/min --limit-burst 10 -j LOG",
+        "-A INPUT -m hashlimit --hashlimit-upto 5/min --hashlimit-mode srcip --hashlimit-name a -j LOG",
+        "-A INPUT -m hashlimit ! --hashlimit-above 5/min --hashlimit-name b -j LOG",
+        "-A INPUT -m hashlimit --hashlimit-above 5/min --hashlimit-name c -j LOG",
+        "-A INPUT -m hashlimit --hashlimit-upto 5/min --hashlimit-name d --hashlimit-rate-match -j LOG",
+        "-A INPUT -m recent --name e --update --seconds 60 --hitcount 4 -j LOG",
+        "-A INPUT -m statistic --mode nth --every 10 -j LOG",
+        "-A INPUT -m conntrack --ctstate NEW -j LOG",
+      ],
+    );
+    expect(lines(text)).toEqual([8, 10, 11, 12]);
+  });
+
+  it("follows jumps and gotos: a limit on the way counts, a way without one does not", () => {
+    const limited = filter(["logdrop"], ["-A INPUT -p tcp -m limit --limit 1/s -j logdrop", "-A logdrop -j LOG", "-A logdrop -j DROP"]);
+    expect(run(ID, limited)).toEqual([]);
+    const both = filter(["logdrop", "mid"], ["-A INPUT -p tcp -m limit --limit 1/s -j logdrop", "-A INPUT -p udp -j mid", "-A mid -g logdrop", "-A logdrop -j LOG", "-A logdrop -j DROP"]);
+    const [d, ...rest] = run(ID, both);
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(10);
+    expect(d!.message).toMatch(/^LOG with no rate limit in chain logdrop \(INPUT → mid → logdrop, no limit on the way\): /);
+    expect(d!.related!.map((r) => [r.span.line, r.message])).toEqual([
+      [8, "jump to mid with no rate limit"],
+      [9, "jump to logdrop with no rate limit"],
+    ]);
+  });
+
+  it("looks at every table's chains that see other hosts' packets", () => {
+    const text = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p udp -j LOG\nCOMMIT\n*mangle\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j LOG\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j LOG\nCOMMIT\n";
+    expect(lines(text)).toEqual([4, 8]);
+  });
+
+  it("leaves the host's own packets alone: OUTPUT (unless includeOutput) and the loopback interface", () => {
+    const text = filter(["out-log", "lo-log"], ["-A INPUT -i lo -j LOG", "-A INPUT -i lo -j lo-log", "-A lo-log -j LOG", "-A OUTPUT -j out-log", "-A out-log -j LOG", "-A OUTPUT -j LOG", "-A INPUT ! -i lo -j LOG"]);
+    expect(lines(text)).toEqual([13]);
+    const [r] = lintFiles([{ text }], { config: { rules: { [ID]: { severity: "warning", options: { includeOutput: true } } }, facts: {} } });
+    expect(r!.messages.filter((m) => m.ruleId === ID).map((m) => m.span.line)).toEqual([11, 12, 13]);
+  });
+
+  it("reports nothing for rules without LOG, and reports in scripts without a suggestion", () => {
+    expect(run(ID, filter([], ["-A INPUT -j NFLOG --nflog-group 1", "-A INPUT -j DROP"]))).toEqual([]);
+    const script = '#!/bin/sh\niptables -N logdrop\niptables -A logdrop -j LOG --log-prefix "drop: "\niptables -A logdrop -j DROP\niptables -A INPUT -j logdrop\n';
+    const [d, ...rest] = run(ID, script, { kind: "script" });
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(3);
+    expect(d!.suggestions).toBeUndefined();
+  });
+});

@@ -1,0 +1,127 @@
+import { criterion, type Chain, type Rule, type Ruleset } from "../src/ast/iptables.js";
+import type { Suggestion } from "../src/diagnostic.js";
+import { defineRule } from "../src/rule.js";
+
+/** Built-in chains that see packets other hosts send (received or forwarded). */
+const FROM_OUTSIDE = new Set(["PREROUTING", "INPUT", "FORWARD", "POSTROUTING"]);
+
+/**
+ * The rule matches at a bounded rate: `-m limit` (which has no negation), or `-m hashlimit` matching up to a
+ * rate (`--hashlimit-upto`, or `! --hashlimit-above`, which iptables saves as `--hashlimit-upto`), with or
+ * without `--hashlimit-rate-match`. `--hashlimit-above` matches the packets over the rate, which a flood makes
+ * unbounded.
+ */
+export function rateLimited(rule: Rule): boolean {
+  for (const m of rule.matches) {
+    if (m.module === "limit") return true;
+    if (m.module !== "hashlimit") continue;
+    let upto = false;
+    for (const o of m.options) {
+      if (o.name === "--hashlimit-upto") upto = !o.negated;
+      else if (o.name === "--hashlimit-above") upto = o.negated;
+    }
+    if (upto) return true;
+  }
+  return false;
+}
+
+/** Only packets on the loopback interface, which the host sends itself (`-i lo`). */
+const loopbackOnly = (rule: Rule) => {
+  const i = criterion(rule, "-i");
+  return i !== undefined && !i.negated && i.valueText(0) === "lo";
+};
+
+/** A way into a chain: the built-in chain it starts from, and the jumps taken (none for a built-in chain). */
+interface Path {
+  readonly from: string;
+  readonly jumps: readonly Rule[];
+}
+
+/** The chains of a table that packets from `entries` reach through jumps with no rate limit on them. */
+function unlimitedPaths(chains: readonly Chain[], entries: ReadonlySet<string>): Map<Chain, Path> {
+  const byName = new Map<string, Chain>();
+  for (const c of chains) byName.set(c.name, c);
+  const paths = new Map<Chain, Path>();
+  const todo: Chain[] = [];
+  for (const c of chains) {
+    if (c.builtin && entries.has(c.name)) {
+      paths.set(c, { from: c.name, jumps: [] });
+      todo.push(c);
+    }
+  }
+  while (todo.length) {
+    const c = todo.shift()!;
+    const path = paths.get(c)!;
+    for (const r of c.rules) {
+      const t = r.target;
+      if (!t) continue;
+      const next = byName.get(t.name);
+      if (!next || next.builtin || paths.has(next) || rateLimited(r) || loopbackOnly(r)) continue;
+      paths.set(next, { from: path.from, jumps: [...path.jumps, r] });
+      todo.push(next);
+    }
+  }
+  return paths;
+}
+
+const SUGGESTED_LIMIT = "-m limit --limit 5/min";
+
+function addLimit(ast: Ruleset, rule: Rule): Suggestion | undefined {
+  const t = rule.target;
+  if (!t || ast.format === "script") return undefined;
+  return { desc: `Add "${SUGGESTED_LIMIT}" before -j LOG`, fix: { range: [t.span.offset, t.span.offset], text: `${SUGGESTED_LIMIT} ` } };
+}
+
+export default defineRule({
+  id: "log-without-limit",
+  language: "iptables",
+  category: "semantics",
+  severity: "warning",
+  description: "A LOG rule that packets from other hosts reach with no rate limit: a flood of them floods the log",
+  tags: ["logging", "security", "denial-of-service"],
+  securitySeverity: 4.0,
+  precision: "high",
+  optionsSchema: {
+    type: "object",
+    properties: {
+      includeOutput: {
+        type: "boolean",
+        description: "Also report LOG rules that only the host's own packets reach (OUTPUT)",
+      },
+    },
+    additionalProperties: false,
+  },
+  defaultOptions: { includeOutput: false },
+  docs: {
+    rationale: [
+      "The LOG target writes a line to the kernel log for every packet it matches; the kernel does not limit the rate. Whoever can send such packets decides how much is written: a port scan or a spoofed UDP flood turns each packet into a line in the kernel ring buffer, journald and the disk behind /var/log, pushes out the lines that matter, and can fill the disk.",
+      "Put a rate limit on the rule, `-m limit --limit 5/min` (a token bucket; `--limit-burst` sets the burst, 5 by default), or per source with `-m hashlimit --hashlimit-upto 5/min --hashlimit-mode srcip --hashlimit-name log`. A limit on the jump into the chain that logs counts too: every way packets from outside reach the LOG rule is checked, through `-j` and `-g`.",
+      "Only a limit bounds the rate: `--hashlimit-above` logs the packets over the rate, `-m recent --hitcount`, conntrack states and `-m statistic` sampling all leave it to the sender. The rule looks at chains that packets from other hosts reach (PREROUTING, INPUT, FORWARD and POSTROUTING, in any table); the option `includeOutput` adds OUTPUT, where the host's own packets are logged.",
+    ].join("\n\n"),
+    bad: "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -j LOG --log-prefix \"INPUT drop: \"\nCOMMIT\n",
+    good: "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -m limit --limit 5/min -j LOG --log-prefix \"INPUT drop: \"\nCOMMIT\n",
+    exceptions: "Packets on the loopback interface (`-i lo`) come from the host itself and are not reported. A host whose logging pipeline limits the rate itself (journald's RateLimitBurst, a remote collector that samples) may turn the rule off; NFLOG, which hands packets to a user-space daemon, is not reported.",
+  },
+  check({ ast, options, report }) {
+    const entries = options.includeOutput === true ? new Set([...FROM_OUTSIDE, "OUTPUT"]) : FROM_OUTSIDE;
+    for (const table of ast.tables) {
+      let logs = false;
+      for (const c of table.chains) for (const r of c.rules) if (r.target?.name === "LOG") logs = true;
+      if (!logs) continue;
+      const paths = unlimitedPaths(table.chains, entries);
+      for (const [chain, path] of paths) {
+        for (const r of chain.rules) {
+          if (r.target?.name !== "LOG" || rateLimited(r) || loopbackOnly(r)) continue;
+          const where = path.jumps.length === 0 ? `in ${chain.name}` : `in chain ${chain.name} (${[path.from, ...path.jumps.map((j) => j.target!.name)].join(" → ")}, no limit on the way)`;
+          const fix = addLimit(ast, r);
+          report({
+            message: `LOG with no rate limit ${where}: a flood of the packets it matches floods the kernel log and the disk behind it; add ${SUGGESTED_LIMIT} to the rule or to the jump into its chain`,
+            span: r.target!.span,
+            related: path.jumps.map((j) => ({ span: j.span, message: `jump to ${j.target!.name} with no rate limit` })),
+            ...(fix ? { suggestions: [fix] } : {}),
+          });
+        }
+      }
+    }
+  },
+});
