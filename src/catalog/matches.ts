@@ -1,3 +1,4 @@
+import { policyCheck, recentCheck, rtCheck, statisticCheck, stringCheck, timeCheck } from "./final.js";
 import type { ExtensionSpec, Hook, OptionSpec } from "./types.js";
 
 /**
@@ -519,6 +520,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--tunnel-src", args: 1, kinds: ["address"], format: "compact", negatable: true, repeatable: true, description: "tunnel source address[/mask] (with --mode tunnel)" },
       { name: "--next", args: 0, negatable: false, repeatable: true, requiresAnyOf: ["--strict"], description: "start the next policy element" },
     ],
+    finalCheck: policyCheck,
   },
   {
     name: "quota",
@@ -574,9 +576,10 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--rttl", args: 0, negatable: false, requiresAnyOf: ["--rcheck", "--update"], description: "TTL must match the one of the --set packet" },
       { name: "--name", args: 1, kinds: ["string"], maxLength: 199, truncates: true, saveQuoting: "never", negatable: false, default: "DEFAULT", save: "always", description: "list name" },
       { name: "--mask", args: 1, kinds: ["address-mask"], negatable: false, default: { ipv4: "255.255.255.255", ipv6: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" }, save: "always", description: "netmask applied to addresses of the list" },
-      { name: "--rsource", args: 0, negatable: false, conflicts: ["--rdest"], save: "always", description: "use the source address (default)" },
-      { name: "--rdest", args: 0, negatable: false, conflicts: ["--rsource"], description: "use the destination address" },
+      { name: "--rsource", args: 0, negatable: false, save: "always", description: "use the source address (default; with --rdest, the last one given wins)" },
+      { name: "--rdest", args: 0, negatable: false, description: "use the destination address" },
     ],
+    finalCheck: recentCheck,
   },
   {
     name: "rpfilter",
@@ -605,6 +608,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--rt-0-addrs", args: 1, kinds: ["host-list"], negatable: false, description: "type 0 addresses (needs --rt-type 0 first)" },
       { name: "--rt-0-not-strict", args: 0, negatable: false, requiresAnyOf: ["--rt-0-addrs"], description: "address list is not strict" },
     ],
+    finalCheck: rtCheck,
   },
   {
     name: "sctp",
@@ -630,11 +634,11 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--update-counters", args: 0, negatable: true, save: "omit-default", description: "only meaningful negated: ! --update-counters" },
       { name: "--update-subcounters", args: 0, negatable: true, save: "omit-default", description: "only meaningful negated: ! --update-subcounters" },
       { name: "--packets-eq", args: 1, kinds: ["number64"], negatable: true, conflicts: ["--packets-lt", "--packets-gt"], description: "element packet counter equals" },
-      { name: "--packets-lt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--packets-eq"], description: "element packet counter less than" },
-      { name: "--packets-gt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--packets-eq"], description: "element packet counter greater than" },
+      { name: "--packets-lt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--packets-eq", "--packets-gt"], description: "element packet counter less than" },
+      { name: "--packets-gt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--packets-eq", "--packets-lt"], description: "element packet counter greater than" },
       { name: "--bytes-eq", args: 1, kinds: ["number64"], negatable: true, conflicts: ["--bytes-lt", "--bytes-gt"], description: "element byte counter equals" },
-      { name: "--bytes-lt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--bytes-eq"], description: "element byte counter less than" },
-      { name: "--bytes-gt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--bytes-eq"], description: "element byte counter greater than" },
+      { name: "--bytes-lt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--bytes-eq", "--bytes-gt"], description: "element byte counter less than" },
+      { name: "--bytes-gt", args: 1, kinds: ["number64"], negatable: false, conflicts: ["--bytes-eq", "--bytes-lt"], description: "element byte counter greater than" },
     ],
   },
   {
@@ -686,10 +690,11 @@ export const MATCHES: readonly ExtensionSpec[] = [
     description: "Random or every-nth packet (random needs --probability; nth needs --every and --packet)",
     options: [
       { name: "--mode", args: 1, kinds: ["enum"], values: ["random", "nth"], negatable: false, required: true, description: "random or nth" },
-      { name: "--probability", args: 1, kinds: ["probability"], negatable: true, description: "probability 0.0-1.0 (random mode)" },
-      { name: "--every", args: 1, kinds: ["number"], min: 1, max: U32, negatable: true, requiresAnyOf: ["--packet"], description: "match one packet in n (nth mode)" },
-      { name: "--packet", args: 1, kinds: ["number"], min: 0, max: U32 - 1, negatable: false, description: "initial counter 0 <= p <= n-1 (nth mode)" },
+      { name: "--probability", args: 1, kinds: ["probability"], negatable: true, conflicts: ["--every", "--packet"], description: "probability 0.0-1.0 (random mode)" },
+      { name: "--every", args: 1, kinds: ["number"], min: 1, max: U32, negatable: true, requiresAnyOf: ["--packet"], conflicts: ["--probability"], description: "match one packet in n (nth mode)" },
+      { name: "--packet", args: 1, kinds: ["number"], min: 0, max: U32 - 1, negatable: false, conflicts: ["--probability"], description: "initial counter 0 <= p <= n-1 (nth mode)" },
     ],
+    finalCheck: statisticCheck,
   },
   {
     name: "string",
@@ -705,6 +710,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--to", args: 1, kinds: ["number"], min: 0, max: 65535, negatable: false, default: "65535", save: "omit-default", description: "last offset searched (must not be below --from)" },
       { name: "--icase", args: 0, negatable: false, description: "ignore case" },
     ],
+    finalCheck: stringCheck,
   },
   {
     name: "tcp",
@@ -740,10 +746,11 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--weekdays", args: 1, kinds: ["weekdays"], negatable: true, description: "comma list of Mon-Sun, Mo-Su or 1-7 (a negation is saved as the complementary list)" },
       { name: "--datestart", args: 1, kinds: ["datetime"], negatable: false, description: "YYYY[-MM[-DD[Thh[:mm[:ss]]]]]" },
       { name: "--datestop", args: 1, kinds: ["datetime"], negatable: false, default: "2038-01-19T03:14:07", save: "always", description: "YYYY[-MM[-DD[Thh[:mm[:ss]]]]]" },
-      { name: "--kerneltz", aliases: ["--localtz"], args: 0, negatable: false, description: "use the kernel timezone instead of UTC (discouraged)" },
-      { name: "--utc", args: 0, negatable: false, deprecated: "UTC is the default; iptables-save drops the option", save: "never", description: "interpret times as UTC" },
+      { name: "--kerneltz", aliases: ["--localtz"], args: 0, negatable: false, conflicts: ["--utc"], description: "use the kernel timezone instead of UTC (discouraged)" },
+      { name: "--utc", args: 0, negatable: false, deprecated: "UTC is the default; iptables-save drops the option", save: "never", conflicts: ["--kerneltz"], description: "interpret times as UTC" },
       { name: "--contiguous", args: 0, negatable: false, description: "treat timestop < timestart as one period (needs timestop < timestart)" },
     ],
+    finalCheck: timeCheck,
   },
   {
     name: "tos",

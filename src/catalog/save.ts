@@ -41,10 +41,45 @@ export const EXTENSION_SAVE: Readonly<Record<string, SaveRule>> = {
    * `--mask X` sets both masks: printed as `--nfmask X --ctmask X` (catalog: --mask savedAs --nfmask; the
    * --ctmask default that the printer added is replaced by X).
    */
-  CONNMARK(printed) {
+  CONNMARK(printed, { spec }) {
+    const op = printed.find((p) => p.name === "--set-xmark");
+    if (op) {
+      // with a mark operation (all saved as --set-xmark) the save/restore masks are not printed: --nfmask does
+      // nothing, and --mask or --ctmask given after the operation replaces its mask (before it, the operation
+      // sets its own)
+      const at = op.source?.span.offset ?? -1;
+      const later = printed.filter((p) => (p.source?.spec?.name === "--mask" || p.source?.spec?.name === "--ctmask") && p.source.span.offset > at);
+      const mask = later[later.length - 1];
+      const rest = printed.filter((p) => p.name !== "--nfmask" && p.name !== "--ctmask");
+      if (!mask) return rest;
+      return rest.map((p) => (p === op ? { ...p, values: [`${p.values[0]!.split("/")[0]}/${mask.values[0]}`] } : p));
+    }
     const mask = printed.find((p) => p.source?.spec?.name === "--mask");
     if (!mask) return printed;
-    return printed.map((p) => (p.name === "--ctmask" && !p.source ? { ...p, values: mask.values } : p));
+    // --mask excludes --ctmask, so the printer added no default for it
+    return [...printed.filter((p) => p.name !== "--ctmask"), { ...mask, name: "--ctmask", order: orderOf(spec, "--ctmask"), source: undefined }];
+  },
+
+  /** --rsource and --rdest: the last one given wins (--rsource is the default). */
+  recent(printed) {
+    const sides = printed.filter((p) => p.source && (p.name === "--rsource" || p.name === "--rdest"));
+    if (sides.length === 0) return printed;
+    const last = sides.reduce((a, b) => (a.source!.span.offset > b.source!.span.offset ? a : b));
+    // the default --rsource the printer adds goes too when --rdest wins
+    return printed.filter((p) => (p.name !== "--rsource" && p.name !== "--rdest") || p === last);
+  },
+
+  /**
+   * --ecn-tcp-remove sets both TCP bits to 0: an --ecn-ip-ect before it is dropped; one after it makes
+   * iptables-save print the bits (`--ecn-tcp-ece 0 --ecn-tcp-cwr 0 --ecn-ip-ect N`).
+   */
+  ECN(printed, { spec }) {
+    const remove = printed.find((p) => p.name === "--ecn-tcp-remove");
+    const ect = printed.find((p) => p.name === "--ecn-ip-ect");
+    if (!remove || !ect) return printed;
+    if ((ect.source?.span.offset ?? 0) < (remove.source?.span.offset ?? 0)) return printed.filter((p) => p !== ect);
+    const bit = (name: string): PrintedOption => ({ name, negated: false, values: ["0"], order: orderOf(spec, name), quoted: ["never"] });
+    return [...printed.filter((p) => p !== remove), bit("--ecn-tcp-ece"), bit("--ecn-tcp-cwr")];
   },
 
   /**
@@ -62,7 +97,10 @@ export const EXTENSION_SAVE: Readonly<Record<string, SaveRule>> = {
       elementOf.set(p, global.has(p.name) ? 0 : element);
       if (p.name === "--next") element++;
     }
-    return printed.map((p) => ({ ...p, order: (elementOf.get(p) ?? 0) * width + p.order }));
+    // --pol none: iptables-save prints no element
+    const none = printed.some((p) => p.name === "--pol" && p.values[0] === "none") && !printed.some((p) => p.name === "--strict");
+    const kept = none ? printed.filter((p) => global.has(p.name)) : printed;
+    return kept.map((p) => ({ ...p, order: (elementOf.get(p) ?? 0) * width + p.order }));
   },
 
   /**

@@ -1,3 +1,4 @@
+import { connmarkCheck, ecnCheck } from "./final.js";
 import type { ExtensionSpec, OptionSpec } from "./types.js";
 
 /**
@@ -83,12 +84,13 @@ export const TARGETS: readonly ExtensionSpec[] = [
       ...xmarkOptions(CONNMARK_OPS),
       { name: "--save-mark", args: 0, negatable: false, conflicts: CONNMARK_OPS.filter((o) => o !== "--save-mark"), description: "copy nfmark to ctmark" },
       { name: "--restore-mark", args: 0, negatable: false, conflicts: CONNMARK_OPS.filter((o) => o !== "--restore-mark"), description: "copy ctmark to nfmark (the man page says mangle only; the kernel accepts any table)" },
-      { name: "--nfmask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, requiresAnyOf: ["--save-mark", "--restore-mark"], default: "0xffffffff", save: "always", description: "nfmark mask for save/restore" },
-      { name: "--ctmask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, requiresAnyOf: ["--save-mark", "--restore-mark"], default: "0xffffffff", save: "always", description: "ctmark mask for save/restore" },
-      { name: "--mask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, requiresAnyOf: ["--save-mark", "--restore-mark"], savedAs: "--nfmask", description: "both masks (saved as --nfmask X --ctmask X)" },
+      { name: "--nfmask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, conflicts: ["--mask"], default: "0xffffffff", save: "always", description: "nfmark mask for save/restore (ignored with a mark operation)" },
+      { name: "--ctmask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, conflicts: ["--mask"], default: "0xffffffff", save: "always", description: "ctmark mask for save/restore (with a mark operation it replaces the mark's mask)" },
+      { name: "--mask", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex", negatable: false, conflicts: ["--nfmask", "--ctmask"], savedAs: "--nfmask", description: "both masks (saved as --nfmask X --ctmask X; with a mark operation it replaces the mark's mask)" },
       { name: "--left-shift-mark", args: 1, kinds: ["number"], min: 0, max: 31, negatable: false, default: "0", save: "omit-default", description: "shift the mark left by n bits (undocumented in the man page)" },
       { name: "--right-shift-mark", args: 1, kinds: ["number"], min: 0, max: 31, negatable: false, default: "0", save: "omit-default", description: "shift the mark right by n bits (undocumented in the man page)" },
     ],
+    finalCheck: connmarkCheck,
   },
   {
     name: "CONNSECMARK",
@@ -170,11 +172,12 @@ export const TARGETS: readonly ExtensionSpec[] = [
     description: "Work around ECN blackholes (mangle table only)",
     requiresOneOf: [["--ecn-tcp-remove", "--ecn-tcp-ece", "--ecn-tcp-cwr", "--ecn-ip-ect"]],
     options: [
-      { name: "--ecn-tcp-remove", args: 0, negatable: false, protocols: [6], conflicts: ["--ecn-tcp-ece", "--ecn-tcp-cwr", "--ecn-ip-ect"], description: "remove all ECN bits from the TCP header" },
+      { name: "--ecn-tcp-remove", args: 0, negatable: false, protocols: [6], conflicts: ["--ecn-tcp-ece", "--ecn-tcp-cwr"], description: "remove all ECN bits from the TCP header (drops an --ecn-ip-ect given before it)" },
       { name: "--ecn-tcp-ece", args: 1, kinds: ["number"], min: 0, max: 1, negatable: false, protocols: [6], conflicts: ["--ecn-tcp-remove"], description: "set the TCP ECE bit (undocumented)" },
       { name: "--ecn-tcp-cwr", args: 1, kinds: ["number"], min: 0, max: 1, negatable: false, protocols: [6], conflicts: ["--ecn-tcp-remove"], description: "set the TCP CWR bit (undocumented)" },
-      { name: "--ecn-ip-ect", args: 1, kinds: ["number"], min: 0, max: 3, negatable: false, conflicts: ["--ecn-tcp-remove"], description: "set the IP ECT codepoint (undocumented)" },
+      { name: "--ecn-ip-ect", args: 1, kinds: ["number"], min: 0, max: 3, negatable: false, description: "set the IP ECT codepoint (undocumented)" },
     ],
+    finalCheck: ecnCheck,
   },
   {
     name: "HL",

@@ -243,4 +243,31 @@ export interface ExtensionSpec {
   readonly runtimeDependency?: string;
   /** Not described in man iptables-extensions 1.8.9 but shipped and accepted by iptables 1.8.9. */
   readonly undocumented?: boolean;
+  /**
+   * What iptables checks of the extension's options together once it has read them all (its final check),
+   * beyond `conflicts`, `requiresAnyOf` and `requiresOneOf`: requirements that depend on another option's
+   * value (`--mode random` needs `--probability`), on order (`--rt-type 0` before `--rt-0-res`), or compare
+   * two values (`--from` not beyond `--to`). Also what iptables accepts but silently changes (warnings).
+   * `conflicting-options` reports the problems.
+   */
+  readonly finalCheck?: (given: readonly GivenOption[], family: Family) => readonly FinalProblem[];
+}
+
+/** One option of a match or target as a final check sees it, in the order the rule gives them. */
+export interface GivenOption {
+  /** Canonical name. */
+  readonly name: string;
+  readonly negated: boolean;
+  /** The value words' texts; undefined for a script word whose value is a shell expansion. */
+  readonly values: readonly (string | undefined)[];
+}
+
+export interface FinalProblem {
+  readonly message: string;
+  /** Index into the given options of the option the problem is at (default: the match or target). */
+  readonly at?: number;
+  /** "warning" for what iptables accepts but changes or ignores (default "error"). */
+  readonly severity?: "error" | "warning";
+  /** Refused by the kernel when the rule is added, not by iptables while reading it (see Finding.stage). */
+  readonly stage?: "kernel";
 }

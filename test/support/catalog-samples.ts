@@ -1,9 +1,10 @@
 /**
  * Sample rules for every option of the catalog: candidate values per value kind, the companion options an
- * option needs, and the table, chains and protocol a rule with it needs. Used by the kernel tests that
- * restore such rules (test/catalog-kernel.test.ts).
+ * option needs, and the table, chains and protocol a rule with it needs. Shared by the kernel tests that
+ * restore such rules (test/catalog-kernel.test.ts, test/option-pairs-kernel.test.ts).
  */
 import { BUILTIN_CHAINS, checkValue, type ExtensionSpec, type Family, type Hook, type OptionSpec, type TableName, type ValueCheck, type ValueKind } from "../../src/catalog/index.js";
+
 // ------------------------------------------------------------------------------------------------------------
 // Candidate values per kind (the catalog decides which are valid; the kernel must agree)
 // ------------------------------------------------------------------------------------------------------------
@@ -235,6 +236,10 @@ export const OVERRIDES: Readonly<Record<string, Override>> = {
   "RATEEST --rateest-interval": { extra: [], values: ["250ms", "250000us", "0.25s", "x"] },
   "RATEEST --rateest-ewmalog": { values: ["0.5s", "500ms", "x"] },
   "hashlimit --hashlimit-burst": {},
+  // with a mark operation instead, iptables-save does not print them (conflicting-options warns)
+  "CONNMARK --nfmask": { extra: ["--save-mark"] },
+  "CONNMARK --ctmask": { extra: ["--save-mark"] },
+  "CONNMARK --mask": { extra: ["--save-mark"] },
   "TCPMSS --set-mss": { core: "-p 6 --tcp-flags SYN,RST SYN" },
   "TCPMSS --clamp-mss-to-pmtu": { core: "-p 6 --tcp-flags SYN,RST SYN" },
 };
@@ -264,6 +269,8 @@ export const FIXTURE_OVERRIDES: Readonly<Record<string, readonly string[]>> = {
   // the kernel refuses a second rule that reuses a hashlimit name or IDLETIMER label with other settings
   "hashlimit --hashlimit-name": ["@uniq"],
   "IDLETIMER --label": ["@uniq"],
+  // a helper the kernel has (an unknown name is refused when the rule is added)
+  "CT --helper": ["ftp"],
 };
 
 /** Targets that get -p 6 so port ranges are allowed. */

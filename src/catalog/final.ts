@@ -1,0 +1,153 @@
+/**
+ * Extensions' final checks: what iptables 1.8 checks of a match's or target's options together once it has
+ * read them all, beyond the catalog's `conflicts`, `requiresAnyOf` and `requiresOneOf`. Each was found by
+ * restoring the options of one extension in pairs (test/option-pairs-kernel.test.ts) and its message follows
+ * iptables' own.
+ */
+import type { FinalProblem, GivenOption } from "./types.js";
+import { parseUnsigned } from "./values.js";
+
+type Check = (given: readonly GivenOption[]) => readonly FinalProblem[];
+
+const indexOf = (given: readonly GivenOption[], name: string) => given.findIndex((o) => o.name === name);
+const valueOf = (given: readonly GivenOption[], name: string) => {
+  const i = indexOf(given, name);
+  return i < 0 ? undefined : given[i]!.values[0];
+};
+const numberOf = (text: string | undefined) => {
+  if (text === undefined) return undefined;
+  const n = parseUnsigned(text);
+  return n === null ? undefined : n;
+};
+
+/** statistic: each mode's own options (libxt_statistic's final check). */
+export const statisticCheck: Check = (given) => {
+  const out: FinalProblem[] = [];
+  const mode = indexOf(given, "--mode");
+  if (mode < 0) return out;
+  const m = given[mode]!.values[0];
+  if (m === "random" && indexOf(given, "--probability") < 0) out.push({ message: "--mode random needs --probability", at: mode });
+  if (m === "nth") {
+    if (indexOf(given, "--every") < 0) out.push({ message: "--mode nth needs --every (and --packet)", at: mode });
+    const every = numberOf(valueOf(given, "--every"));
+    const p = indexOf(given, "--packet");
+    const packet = numberOf(p < 0 ? undefined : given[p]!.values[0]);
+    if (every !== undefined && packet !== undefined && every > 0n && packet >= every) {
+      out.push({ message: `--packet ${packet} must be below --every ${every} (the packet counter runs from 0 to n-1)`, at: p });
+    }
+  }
+  return out;
+};
+
+const seconds = (text: string | undefined) => {
+  const m = text === undefined ? null : /^(\d+):(\d+)(?::(\d+))?$/.exec(text);
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0) : undefined;
+};
+
+/** time: --contiguous only for a period over midnight (libxt_time). */
+export const timeCheck: Check = (given) => {
+  const c = indexOf(given, "--contiguous");
+  if (c < 0) return [];
+  const startText = indexOf(given, "--timestart") < 0 ? "00:00:00" : valueOf(given, "--timestart");
+  const stopText = indexOf(given, "--timestop") < 0 ? "23:59:59" : valueOf(given, "--timestop");
+  const start = seconds(startText);
+  const stop = seconds(stopText);
+  if (start === undefined || stop === undefined || start >= stop) return [];
+  return [{ message: `--contiguous only makes sense when --timestop is before --timestart (a period over midnight); here ${startText} to ${stopText}`, at: c }];
+};
+
+/** string: the search window must not end before it starts; the kernel refuses the rule (Invalid argument). */
+export const stringCheck: Check = (given) => {
+  const from = numberOf(indexOf(given, "--from") < 0 ? "0" : valueOf(given, "--from"));
+  const toAt = indexOf(given, "--to");
+  const to = numberOf(toAt < 0 ? "65535" : given[toAt]!.values[0]);
+  if (from === undefined || to === undefined || from <= to) return [];
+  return [{ message: `--from ${from} is beyond --to ${to}: the kernel refuses the rule (Invalid argument)`, at: toAt < 0 ? indexOf(given, "--from") : toAt, stage: "kernel" }];
+};
+
+/** rt: the type 0 options need a `--rt-type 0` before them, and --rt-0-not-strict its --rt-0-addrs (libip6t_rt). */
+export const rtCheck: Check = (given) => {
+  const out: FinalProblem[] = [];
+  let type0 = false;
+  let addrs = false;
+  given.forEach((o, i) => {
+    if (o.name === "--rt-type") type0 = !o.negated && o.values[0] !== undefined && numberOf(o.values[0]) === 0n;
+    else if ((o.name === "--rt-0-res" || o.name === "--rt-0-addrs") && !type0) out.push({ message: `${o.name} needs --rt-type 0 before it`, at: i });
+    if (o.name === "--rt-0-addrs") addrs = true;
+    else if (o.name === "--rt-0-not-strict" && !addrs && indexOf(given, "--rt-0-addrs") > i) out.push({ message: "--rt-0-not-strict needs --rt-0-addrs before it", at: i });
+  });
+  return out;
+};
+
+const ELEMENT = new Set(["--reqid", "--spi", "--proto", "--mode", "--tunnel-src", "--tunnel-dst"]);
+const ordinal = (k: number) => ["first", "second", "third", "fourth"][k] ?? `${k + 1}th`;
+
+/** policy: --strict and the policy elements between --next (libxt_policy's final check). */
+export const policyCheck: Check = (given) => {
+  const out: FinalProblem[] = [];
+  const strict = indexOf(given, "--strict");
+  const none = valueOf(given, "--pol") === "none";
+  if (strict >= 0 && none) out.push({ message: "--strict cannot be used with --pol none", at: strict });
+  const elements: number[][] = [[]];
+  given.forEach((o, i) => {
+    if (o.name === "--next") elements.push([]);
+    else if (ELEMENT.has(o.name)) elements[elements.length - 1]!.push(i);
+  });
+  elements.forEach((element, k) => {
+    if (strict >= 0 && !none && element.length === 0) {
+      out.push({ message: `the ${ordinal(k)} policy element is empty: with --strict, each element (up to each --next) needs --reqid, --spi, --proto, --mode, --tunnel-src or --tunnel-dst`, at: k === 0 ? strict : nthNext(given, k) });
+    }
+    const tunnel = element.some((i) => given[i]!.name === "--mode" && !given[i]!.negated && given[i]!.values[0] === "tunnel");
+    for (const i of element) {
+      const o = given[i]!;
+      if ((o.name === "--tunnel-src" || o.name === "--tunnel-dst") && !tunnel) out.push({ message: `${o.name} is only valid in tunnel mode: add --mode tunnel to the same policy element`, at: i });
+    }
+  });
+  if (none && strict < 0) {
+    const i = given.findIndex((o) => ELEMENT.has(o.name));
+    if (i >= 0) out.push({ message: `${given[i]!.name} is ignored with --pol none (iptables-save drops it)`, at: i, severity: "warning" });
+  }
+  return out;
+};
+
+function nthNext(given: readonly GivenOption[], k: number): number {
+  let seen = 0;
+  for (let i = 0; i < given.length; i++) if (given[i]!.name === "--next" && ++seen === k) return i;
+  return -1;
+}
+
+/** recent: --rsource and --rdest both given; the last one wins. */
+export const recentCheck: Check = (given) => {
+  const s = indexOf(given, "--rsource");
+  const d = indexOf(given, "--rdest");
+  if (s < 0 || d < 0) return [];
+  const [first, last] = s < d ? [s, d] : [d, s];
+  return [{ message: `${given[first]!.name} is overridden by ${given[last]!.name} later in the rule (the last one wins)`, at: first, severity: "warning" }];
+};
+
+/** ECN: --ecn-tcp-remove after --ecn-ip-ect drops the IP codepoint (iptables saves only --ecn-tcp-remove). */
+export const ecnCheck: Check = (given) => {
+  const ect = indexOf(given, "--ecn-ip-ect");
+  const remove = indexOf(given, "--ecn-tcp-remove");
+  if (ect < 0 || remove < 0 || ect > remove) return [];
+  return [{ message: "--ecn-ip-ect is dropped by the --ecn-tcp-remove after it (iptables saves --ecn-tcp-remove alone); give --ecn-tcp-remove first", at: ect, severity: "warning" }];
+};
+
+const MARK_OPERATIONS = new Set(["--set-mark", "--set-xmark", "--and-mark", "--or-mark", "--xor-mark"]);
+
+/** CONNMARK: the save/restore masks with a mark operation change or do nothing (iptables accepts them). */
+export const connmarkCheck: Check = (given) => {
+  const op = given.findIndex((o) => MARK_OPERATIONS.has(o.name));
+  if (op < 0) return [];
+  const out: FinalProblem[] = [];
+  given.forEach((o, i) => {
+    if ((o.name === "--mask" || o.name === "--ctmask") && i > op) {
+      out.push({ message: `${o.name} after ${given[op]!.name} replaces the mark's mask (iptables saves --set-xmark value/${o.values[0] ?? "mask"}); it is meant for --save-mark and --restore-mark`, at: i, severity: "warning" });
+    } else if (o.name === "--mask" || o.name === "--ctmask") {
+      out.push({ message: `${o.name} is ignored: ${given[op]!.name} after it sets the mark's own mask; it is meant for --save-mark and --restore-mark`, at: i, severity: "warning" });
+    } else if (o.name === "--nfmask") {
+      out.push({ message: `--nfmask is ignored with ${given[op]!.name}; it is meant for --save-mark and --restore-mark`, at: i, severity: "warning" });
+    }
+  });
+  return out;
+};
