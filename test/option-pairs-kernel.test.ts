@@ -4,7 +4,7 @@
  * `--every`, `--contiguous` needs a stop time before the start time, `--tunnel-src` needs `--mode tunnel`. The
  * value checks of test/catalog-kernel.test.ts give each option the companions that let it load; here each
  * option is also tried with the catalog's companions only, and every two options of an extension together, in
- * both orders. fwlint must report an error exactly where iptables-restore refuses the rule.
+ * both orders, and with the first negated where it can be. fwlint must report an error exactly where iptables-restore refuses the rule.
  *
  * Needs root, `ip`, iptables-restore and ip6tables-restore; otherwise skipped with the reason.
  */
@@ -108,6 +108,10 @@ function samples(family: Family): Sample[] {
             opts.push(g);
           }
           out.push({ key: `${family} ${spec.name} ${x.o.name} + ${y.o.name}`, family, table: x.s.ctx.table, chain, rule: render(spec, core, opts) });
+          if (x.o.negatable) {
+            const neg = opts.map((g) => (g[0] === x.o.name ? ["!", ...g] : g));
+            out.push({ key: `${family} ${spec.name} ! ${x.o.name} + ${y.o.name}`, family, table: x.s.ctx.table, chain, rule: render(spec, core, neg) });
+          }
         }
       }
     }
