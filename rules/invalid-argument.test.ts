@@ -6,6 +6,8 @@ import rule from "./invalid-argument.js";
 const filter = (...l: string[]) => restore("filter", ...l);
 
 ruleTests(rule, [
+  { name: "CT --helper: a name Linux has no helper for (a warning: nfct may register it)", text: restore("raw", "-A PREROUTING -p tcp -j CT --helper h323", "-A PREROUTING -p tcp -j CT --helper Q.931"), expect: ["2:37 warning"], message: /no conntrack helper named h323/ },
+  { name: "CT --helper: an IPv4-only helper in IPv6", family: "ipv6", text: restore("raw", "-A PREROUTING -p tcp -j CT --helper irc", "-A PREROUTING -p tcp -j CT --helper ftp"), expect: ["2:37 error"], message: /exists for IPv4 only/ },
   { name: "address octet out of range", text: filter("-A INPUT -s 10.0.0.300 -j DROP"), expect: ["2:13 error"] },
   { name: "prefix too long", text: filter("-A INPUT -d 10.0.0.0/33 -j DROP"), expect: ["2:13 error"] },
   { name: "IPv6 address in an IPv4 file", text: filter("-A INPUT -s 2001:db8::1 -j DROP"), family: "ipv4", expect: ["2:13 error"] },

@@ -1,5 +1,5 @@
 import type { Family, Option, Rule, Ruleset } from "../src/ast/iptables.js";
-import { checkValueKept, exceedsBytes, IFNAME_MAX, parseCidr, parseUnsigned, protocolNumber, stringSurelyFits } from "../src/catalog/index.js";
+import { checkValueKept, exceedsBytes, helperProblem, IFNAME_MAX, parseCidr, parseUnsigned, protocolNumber, stringSurelyFits } from "../src/catalog/index.js";
 import { defineRule, type RuleContext } from "../src/rule.js";
 import { backendOf, legacyOnlyError } from "../src/validity/base.js";
 
@@ -61,12 +61,23 @@ export default defineRule({
         for (const c of rule.criteria) checkOption(c, undefined);
         for (const m of rule.matches) for (const o of m.options) checkOption(o, m.spec?.name);
         if (rule.target?.spec) for (const o of rule.target.options) checkOption(o, rule.target.spec.name);
+        if (rule.target?.name === "CT") conntrackHelper(rule, family, report);
         negatedAddressList(rule, report);
         negatedEverything(rule, family, backendOf(ast) === "legacy", report);
       },
     };
   },
 });
+
+/** `-j CT --helper NAME`: a helper the kernel has for this family (src/catalog/final.ts). */
+function conntrackHelper(rule: Rule, family: Family, report: RuleContext<Ruleset>["report"]) {
+  for (const o of rule.target!.options) {
+    if (o.name !== "--helper" || o.valueDynamic(0)) continue;
+    const name = o.valueText(0);
+    const p = name === undefined ? undefined : helperProblem(name, family);
+    if (p) report({ message: `--helper ${name}: ${p.message}`, span: o.values[0]!.span, ...(p.severity ? { severity: p.severity } : {}), ...(p.stage ? { stage: p.stage } : {}) });
+  }
+}
 
 /** iptables: "! not allowed with multiple source or destination IP addresses". */
 function negatedAddressList(rule: Rule, report: (f: { message: string; span: Option["span"] }) => void) {

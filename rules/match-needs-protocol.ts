@@ -19,7 +19,7 @@ export default defineRule({
   precision: "very-high",
   docs: {
     rationale:
-      "Protocol matches check the rule's protocol: `-m tcp` needs `-p tcp`, `-m multiport` needs a protocol with ports, `--reject-with tcp-reset` needs `-p tcp`. Without it iptables or the kernel refuses the rule (`TCP match requires '-p tcp'`, `RULE_APPEND failed (Invalid argument)`). A negated protocol does not count: `! -p icmp -m icmp --icmp-type 8` is refused too. The one case nf_tables accepts, a tcp or udp match on ports or flags (`! -p tcp -m tcp --dport 22`), is a warning: the legacy backend refuses it, and nf_tables then tests port 22 in the header of every protocol but TCP (`meta l4proto != tcp th dport 22`). It is an error when the file says it was saved by the legacy backend. Order matters for multiport: it checks the protocol while it reads its ports, so `-m multiport --dports 80 -p tcp` is refused.",
+      "Protocol matches check the rule's protocol: `-m tcp` needs `-p tcp`, `-m multiport` needs a protocol with ports, `--reject-with tcp-reset` needs `-p tcp`. Without it iptables or the kernel refuses the rule (`TCP match requires '-p tcp'`, `RULE_APPEND failed (Invalid argument)`). A negated protocol does not count: `! -p icmp -m icmp --icmp-type 8` is refused too. The one case nf_tables accepts, a tcp or udp match on ports or flags (`! -p tcp -m tcp --dport 22`), is a warning: the legacy backend refuses it, and nf_tables then tests port 22 in the header of every protocol but TCP (`meta l4proto != tcp th dport 22`). It is an error when the file says it was saved by the legacy backend. Order matters for multiport: it checks the protocol while it reads its ports, so `-m multiport --dports 80 -p tcp` is refused. A CT target's `--helper` needs the protocol its helper is for (`ftp` needs `-p tcp`, `tftp` `-p udp`). The TCPMSS target needs a tcp match of SYN packets (`--tcp-flags SYN,RST SYN`): the legacy backend refuses it otherwise, nf_tables takes it (a warning, an error in a legacy dump).",
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m tcp --dport 53 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 53 -j ACCEPT\nCOMMIT\n",
   },
@@ -63,6 +63,15 @@ export default defineRule({
         }
         if (t?.spec?.protocols?.length && !has(proto, t.spec.protocols)) {
           report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given(proto)}); the kernel refuses it otherwise`, span: t.nameSpan, ...stageOf(t) });
+        }
+        if (t?.name === "TCPMSS" && has(proto, [6]) && !matchesSynOnly(rule.matches)) {
+          const severity = legacyOnlyError(ast);
+          report({
+            stage: "kernel",
+            message: `target TCPMSS needs the rule to match TCP SYN packets (-m tcp --tcp-flags SYN,RST SYN, or --syn): the legacy backend refuses it ("Only works on TCP SYN packets")${severity === "error" ? "" : "; nf_tables accepts it"}`,
+            span: t.nameSpan,
+            severity,
+          });
         }
         for (const m of rule.matches) for (const o of m.options) checkOption(o, m, proto, ast.family, report);
         if (t) for (const o of t.options) checkOption(o, t, proto, ast.family, report);
@@ -112,6 +121,22 @@ function translatedByNft(m: Match): boolean {
   }
   return translated;
 }
+/**
+ * The rule has a tcp match that tests for SYN (the flags that must be set include SYN, not negated), as the
+ * legacy kernel's TCPMSS target requires (xt_TCPMSS: "Only works on TCP SYN packets").
+ */
+function matchesSynOnly(matches: readonly Match[]): boolean {
+  for (const m of matches) {
+    if (m.module !== "tcp") continue;
+    for (const o of m.options) {
+      if (o.negated || o.valueDynamic(1)) continue;
+      if (o.name === "--syn") return true;
+      if (o.name === "--tcp-flags" && (o.valueText(1) ?? "").split(",").some((f) => f === "SYN" || f === "ALL")) return true;
+    }
+  }
+  return false;
+}
+
 const KERNEL = { stage: "kernel" } as const;
 const TRANSLATE = { stage: "translate" } as const;
 

@@ -151,3 +151,38 @@ export const connmarkCheck: Check = (given) => {
   });
   return out;
 };
+
+/**
+ * The kernel's conntrack helpers a CT rule can attach (`--helper NAME`): the protocols each is registered for
+ * and, for some, IPv4 only. Each pair was restored on Linux 6.x with iptables 1.8.9, both families; the kernel
+ * refuses any other name, protocol or family (`RULE_APPEND failed (No such file or directory)`), unless a
+ * user-space helper (conntrack-tools' `nfct add helper`) registers that name.
+ */
+export const CONNTRACK_HELPERS: Readonly<Record<string, { readonly protocols: readonly number[]; readonly ipv4Only?: boolean }>> = {
+  ftp: { protocols: [6] },
+  tftp: { protocols: [17] },
+  sip: { protocols: [6, 17] },
+  irc: { protocols: [6], ipv4Only: true },
+  amanda: { protocols: [17] },
+  RAS: { protocols: [17] },
+  "Q.931": { protocols: [6] },
+  "H.245": { protocols: [17] },
+  pptp: { protocols: [6], ipv4Only: true },
+  sane: { protocols: [6] },
+  snmp: { protocols: [17], ipv4Only: true },
+  snmp_trap: { protocols: [17], ipv4Only: true },
+  "netbios-ns": { protocols: [17], ipv4Only: true },
+};
+
+/**
+ * What the kernel says of `-j CT --helper NAME` in this family, apart from the rule's protocol (which
+ * match-needs-protocol checks through the option's valueConstraints): undefined when it has such a helper.
+ */
+export function helperProblem(name: string, family: "ipv4" | "ipv6"): FinalProblem | undefined {
+  const helper = Object.hasOwn(CONNTRACK_HELPERS, name) ? CONNTRACK_HELPERS[name] : undefined;
+  if (!helper) {
+    return { message: `Linux has no conntrack helper named ${name} (it has ${Object.keys(CONNTRACK_HELPERS).join(", ")}): the kernel refuses the rule unless a user-space helper (nfct add helper) registers that name`, severity: "warning", stage: "kernel" };
+  }
+  if (helper.ipv4Only && family === "ipv6") return { message: `the ${name} helper exists for IPv4 only: the kernel refuses the rule`, stage: "kernel" };
+  return undefined;
+}

@@ -14,6 +14,7 @@ export {
   TABLE_NAMES,
 } from "./core.js";
 export * from "./values.js";
+export { CONNTRACK_HELPERS, helperProblem } from "./final.js";
 export * from "./value-memo.js";
 export { MATCHES } from "./matches.js";
 export { TARGETS } from "./targets.js";

@@ -1,4 +1,4 @@
-import { connmarkCheck, ecnCheck } from "./final.js";
+import { CONNTRACK_HELPERS, connmarkCheck, ecnCheck } from "./final.js";
 import type { ExtensionSpec, OptionSpec } from "./types.js";
 
 /**
@@ -114,7 +114,16 @@ export const TARGETS: readonly ExtensionSpec[] = [
     description: "Conntrack template: notrack, helper, events, zone, timeout policy (raw table only)",
     options: [
       { name: "--notrack", args: 0, negatable: false, description: "disable connection tracking" },
-      { name: "--helper", args: 1, kinds: ["string"], maxLength: 15, saveQuoting: "never", negatable: false, description: "conntrack helper name (the kernel needs the helper for the rule's -p)" },
+      {
+        name: "--helper",
+        args: 1,
+        kinds: ["string"],
+        maxLength: 15,
+        saveQuoting: "never",
+        negatable: false,
+        valueConstraints: Object.fromEntries(Object.entries(CONNTRACK_HELPERS).map(([name, h]) => [name, { protocols: h.protocols }])),
+        description: "conntrack helper name (the kernel needs the helper for the rule's -p)",
+      },
       { name: "--ctevents", args: 1, kinds: ["enum-list"], values: ["new", "related", "destroy", "reply", "assured", "protoinfo", "helper", "mark", "natseqinfo", "secmark"], negatable: false, description: "conntrack events to generate" },
       { name: "--expevents", args: 1, kinds: ["enum-list"], values: ["new"], negatable: false, description: "expectation events to generate" },
       { name: "--zone-orig", args: 1, kinds: ["ct-zone"], negatable: false, description: "zone for the original direction" },
