@@ -2,6 +2,9 @@ import { ruleTests } from "../test/support/rule-test.js";
 import rule from "./line-whitespace.js";
 
 ruleTests(rule, [
+  { name: "a carriage return between words", text: "*filter\n-A INPUT\r-j ACCEPT\nCOMMIT\n", expect: ["2:9 error"], message: /carriage return \(\\r\) inside the line/, fixed: "-A INPUT -j ACCEPT" },
+  { name: "a form feed before the command and a vertical tab between words", text: "*filter\n\f-A INPUT -j ACCEPT\n-A INPUT -p tcp\v-j DROP\nCOMMIT\n", expect: ["2:1 error", "3:16 error"] },
+  { name: "inside quotes and in comments they are text", text: '*filter\n# a\fcomment\n-A INPUT -m comment --comment "a\rb\vc" -j ACCEPT\nCOMMIT\n', expect: [] },
   { name: "indented comment", text: "*filter\n  # note\nCOMMIT\n", expect: ["2:1 error"], fixed: "# note" },
   { name: "indented declaration", text: "*filter\n\t:INPUT ACCEPT [0:0]\nCOMMIT\n", expect: ["2:1 error"] },
   { name: "indented header and COMMIT", text: " *filter\n COMMIT\n", expect: ["1:1 error", "2:1 error"] },

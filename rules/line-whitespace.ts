@@ -7,7 +7,7 @@ export default defineRule({
   language: "iptables",
   category: "validity",
   severity: "error",
-  description: "Whitespace where iptables-restore does not allow it: before #, :, * or COMMIT, after COMMIT, a line of only blanks, CRLF line endings, no newline after the last COMMIT",
+  description: "Whitespace where iptables-restore does not allow it: before #, :, * or COMMIT, after COMMIT, a line of only blanks, CRLF line endings, a carriage return, form feed or vertical tab between words, no newline after the last COMMIT",
   tags: ["validity"],
   precision: "very-high",
   fixable: "whitespace",
@@ -18,6 +18,7 @@ export default defineRule({
       "editor or a YAML block), `COMMIT ` with a trailing blank, or a line holding only spaces is read as a rule",
       "command and the whole file is refused (`Bad argument`, `no command specified`). Indented `-A` lines are fine.",
       "Windows (CRLF) line endings are refused too: the carriage return becomes part of the last word (`table name 'raw\\r' invalid`).",
+      "Only spaces and tabs separate words: a carriage return, form feed or vertical tab inside a line (a stray `^M`, a form feed pasted from a document) becomes part of a word, so `-A INPUT\\r -j ACCEPT` names the chain `INPUT\\r` and the file is refused.",
       "A file that ends with `COMMIT` and no newline is refused by the legacy backend (`Bad argument 'COMMIT'`) and accepted",
       "by nf_tables: a warning, or an error when the file's header says it was saved by the legacy backend.",
       "`fwlint --fix` removes the blanks, converts the line ends and adds the final newline; it leaves words after COMMIT to you.",
@@ -28,6 +29,7 @@ export default defineRule({
   check({ ast, text, report }) {
     if (ast.format !== "save") return;
     const index = new LineIndex(text);
+    blanksInWords(text, index, report);
     let crReported = false;
     for (let n = 1; n <= index.lineCount; n++) {
       const start = index.lineStart(n);
@@ -57,7 +59,7 @@ export default defineRule({
         continue;
       }
       const rest = line.slice(lead);
-      const word = /^\S+/.exec(rest)![0];
+      const word = /^\S*/.exec(rest)![0];
       if (lead > 0 && (rest.startsWith("#") || rest.startsWith(":") || rest.startsWith("*") || word === "COMMIT")) {
         const what = rest.startsWith("#") ? "a comment" : rest.startsWith(":") ? "a chain declaration" : rest.startsWith("*") ? "a table header" : "COMMIT";
         const fix = { range: [start, start + lead] as const, text: "" };
@@ -85,3 +87,52 @@ export default defineRule({
     }
   },
 });
+
+const CONTROL_NAME: Readonly<Record<number, string>> = { 13: "carriage return (\\r)", 12: "form feed (\\f)", 11: "vertical tab (\\v)" };
+
+/**
+ * A carriage return (other than a CRLF line end), form feed or vertical tab in a line, outside a quoted
+ * segment and a comment line: iptables-restore separates words by spaces and tabs only (checked with
+ * iptables-restore 1.8.9, both backends), so the character joins the words around it. The occurrences are
+ * found with indexOf over the whole text: a dump of 100,000 rules has none, and is not cut into lines for it.
+ */
+function blanksInWords(text: string, index: LineIndex, report: (f: { message: string; span: Span; fix: { range: readonly [number, number]; text: string }; suggestions: { desc: string; fix: { range: readonly [number, number]; text: string } }[] }) => void) {
+  const seenLines = new Set<number>();
+  for (const code of [13, 12, 11]) {
+    const ch = String.fromCharCode(code);
+    for (let i = text.indexOf(ch); i !== -1; i = text.indexOf(ch, i + 1)) {
+      // a CRLF line end (or a CR ending the file) is the line-end check's
+      if (code === 13 && endsLine(text, i)) continue;
+      const pos = index.position(i);
+      if (seenLines.has(pos.line)) continue;
+      const start = index.lineStart(pos.line);
+      if (text.charCodeAt(start) === 35) continue;
+      if (insideQuotes(text, start, i)) continue;
+      seenLines.add(pos.line);
+      const fix = { range: [i, i + 1] as const, text: " " };
+      report({
+        message: `a ${CONTROL_NAME[code]} inside the line: iptables-restore separates words by spaces and tabs only, so it becomes part of a word and the file is refused; replace it with a space`,
+        span: index.span(i, i + 1),
+        fix,
+        suggestions: [{ desc: "Replace it with a space", fix }],
+      });
+    }
+  }
+}
+
+/** Only carriage returns follow `i` up to the end of its line. */
+function endsLine(text: string, i: number): boolean {
+  while (i < text.length && text.charCodeAt(i) === 13) i++;
+  return i === text.length || text.charCodeAt(i) === 10;
+}
+
+/** `at` is inside a double-quoted segment of the line that starts at `start` (backslash escapes inside quotes). */
+function insideQuotes(text: string, start: number, at: number): boolean {
+  let open = false;
+  for (let i = start; i < at; i++) {
+    const c = text.charCodeAt(i);
+    if (open && c === 92) i++;
+    else if (c === 34) open = !open;
+  }
+  return open;
+}

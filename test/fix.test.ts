@@ -219,6 +219,7 @@ const BREAKS: Record<string, { readonly brk: (text: string) => string; readonly 
   "indented comments, declarations and COMMIT": { brk: (t) => t.replace(/^(#|:|COMMIT$)/gm, "  $1") },
   "CRLF line ends": { brk: (t) => t.replace(/\n/g, "\r\n") },
   "blanks after COMMIT": { brk: (t) => t.replace(/^COMMIT$/gm, "COMMIT  ") },
+  "a carriage return, form feed or vertical tab between words": { brk: (t) => t.replace(/^(-A \S+) (-\S+) /gm, (_m, a: string, b: string) => `${a}\r${b}\f`).replace(/^(-A \S+ \S+ \S+) /gm, "$1\v") },
   "policies in lower case": { brk: (t) => t.replace(/^(:[A-Z]+) (ACCEPT|DROP) /gm, (_m, c: string, p: string) => `${c} ${p.toLowerCase()} `), prefer: /^:[A-Z]+ DROP /m },
   "pre-1.4.3 negation": { brk: (t) => t.replace(/^(-A .*?)! (-s|-d|-i|-o|-p|--dport|--sport) (\S+)/gm, "$1$2 ! $3"), prefer: /^-A .*! (-s|-d) /m },
   "a missing -m (iprange, conntrack, multiport, comment, addrtype, limit)": {
