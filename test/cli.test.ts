@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lintRules } from "../rules/index.js";
+import { FORMAT_NAMES } from "../src/formatters/index.js";
 import { makeTree, runCli } from "./support/cli.js";
 import { assertValidSarif } from "./support/sarif.js";
 import { testRules } from "./support/test-rules.js";
@@ -299,13 +300,15 @@ describe("output options", () => {
   it("every format runs on the same findings", async () => {
     const root = makeTree({ "a.rules": ruleset("-A INPUT -j ACCEPT", "-A INPUT -p tcp --dport") });
     const out: Record<string, string> = {};
-    for (const f of ["stylish", "json", "sarif", "github", "compact", "gitlab"]) {
+    for (const f of FORMAT_NAMES) {
       const r = await runCli(["a.rules", "-f", f], { cwd: root, rules });
       expect(r.code, f).toBe(1);
       out[f] = r.stdout;
     }
     expect(out.compact).toBe(`${join(root, "a.rules")}: line 3, col 1, Warning - jumps to ACCEPT. (test-accept)\n${join(root, "a.rules")}: line 4, col 17, Error - option --dport needs a value (syntax-error)\n\n2 problems\n`);
     expect(JSON.parse(out.gitlab!).map((i: any) => [i.check_name, i.severity, i.location.path])).toEqual([["test-accept", "minor", "a.rules"], ["syntax-error", "major", "a.rules"]]);
+    expect([...out.checkstyle!.matchAll(/<error line="(\d+)" column="(\d+)" severity="(\w+)"/g)].map((m) => m.slice(1).join(":"))).toEqual(["3:1:warning", "4:17:error"]);
+    expect([...out.junit!.matchAll(/<testcase time="0" name="([^"]+)"/g)].map((m) => m[1])).toEqual(["fwlint.test-accept", "fwlint.syntax-error"]);
   });
 });
 

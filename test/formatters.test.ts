@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Diagnostic, SuppressedDiagnostic } from "../src/diagnostic.js";
+import { checkstyle } from "../src/formatters/checkstyle.js";
 import { compact } from "../src/formatters/compact.js";
 import { escapeData, escapeProperty, github } from "../src/formatters/github.js";
 import { gitlab } from "../src/formatters/gitlab.js";
 import { json } from "../src/formatters/json.js";
+import { junit } from "../src/formatters/junit.js";
+import { cdata, xmlEscape } from "../src/formatters/xml.js";
 import { exampleFiles, ruleMarkdown, ruleText } from "../src/formatters/rule-docs.js";
 import { stylish } from "../src/formatters/stylish.js";
 import type { FormattedResult, FormatterContext } from "../src/formatters/types.js";
@@ -201,5 +204,37 @@ describe("rule documentation", () => {
       { name: "daemon.json", text: "{}\n" },
     ]);
     expect(exampleFiles(rule, "good")).toEqual([{ name: null, text: "*filter\nCOMMIT\n", kind: "iptables" }]);
+  });
+});
+
+describe("checkstyle", () => {
+  it("writes ESLint's checkstyle XML, one error element per problem, and empty files", () => {
+    const out = checkstyle([result("/repo/a.rules", [msg("syntax-error", "error", "bad <thing> & \"more\"", 3, 4), msg(null, "warning", "unused", 5, 1, { engine: "unused-disable-directive" })]), result("/repo/b.rules", [])]);
+    expect(out).toBe(
+      '<?xml version="1.0" encoding="utf-8"?><checkstyle version="4.3">' +
+        '<file name="/repo/a.rules"><error line="3" column="4" severity="error" message="bad &lt;thing&gt; &amp; &quot;more&quot; (syntax-error)" source="fwlint.rules.syntax-error" />' +
+        '<error line="5" column="1" severity="warning" message="unused (fwlint/unused-disable-directive)" source="fwlint.rules.fwlint/unused-disable-directive" /></file>' +
+        '<file name="/repo/b.rules"></file></checkstyle>',
+    );
+  });
+});
+
+describe("junit", () => {
+  it("writes a testsuite per file: a failing testcase per problem, one passing testcase for a clean file", () => {
+    const out = junit([result("/repo/a.rules", [msg("syntax-error", "error", "bad ]]> thing", 3, 4), msg("unused-chain", "warning", "w", 5, 1)]), result("/repo/b.rules", [])]);
+    expect(out).toBe(
+      '<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n' +
+        '<testsuite package="fwlint" time="0" tests="2" errors="2" name="/repo/a.rules">\n' +
+        '<testcase time="0" name="fwlint.syntax-error" classname="/repo/a"><failure message="bad ]]&gt; thing"><![CDATA[line 3, col 4, Error - bad ]]]]><![CDATA[> thing (syntax-error)]]></failure></testcase>\n' +
+        '<testcase time="0" name="fwlint.unused-chain" classname="/repo/a"><failure message="w"><![CDATA[line 5, col 1, Warning - w (unused-chain)]]></failure></testcase>\n' +
+        "</testsuite>\n" +
+        '<testsuite package="fwlint" time="0" tests="1" errors="0" name="/repo/b.rules">\n<testcase time="0" name="/repo/b.rules" classname="/repo/b" />\n</testsuite>\n' +
+        "</testsuites>\n",
+    );
+  });
+
+  it("drops characters XML cannot hold and escapes markup", () => {
+    expect(xmlEscape("a\u0000b\u000cc<'>")).toBe("abc&lt;&apos;&gt;");
+    expect(cdata("x]]>y\u0001")).toBe("<![CDATA[x]]]]><![CDATA[>y]]>");
   });
 });
