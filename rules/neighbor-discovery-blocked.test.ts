@@ -4,7 +4,10 @@ import { run } from "../test/support/rule-run.js";
 const ID = "neighbor-discovery-blocked";
 const dump = (input: readonly string[], output: readonly string[] = [], policies = { INPUT: "DROP", OUTPUT: "ACCEPT" }) =>
   `*filter\n:INPUT ${policies.INPUT} [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ${policies.OUTPUT} [0:0]\n${[...input.map((l) => `-A INPUT ${l}`), ...output.map((l) => `-A OUTPUT ${l}`)].map((l) => `${l}\n`).join("")}COMMIT\n`;
-const found = (text: string, facts = {}) => run(ID, text, { filePath: "rules.v6", facts });
+/** The rule's errors (neighbour solicitations and advertisements); router advertisements are warnings. */
+const found = (text: string, facts = {}) => run(ID, text, { filePath: "rules.v6", facts }).filter((d) => d.severity === "error");
+const ra = (text: string, facts = {}) => run(ID, text, { filePath: "rules.v6", facts }).filter((d) => d.severity === "warning");
+const RA = "-p ipv6-icmp -m icmp6 --icmpv6-type router-advertisement -j ACCEPT";
 const BASE = ["-i lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-p tcp -m tcp --dport 22 -j ACCEPT"];
 const ND = ["-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -j ACCEPT", "-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -j ACCEPT"];
 
@@ -49,6 +52,7 @@ describe(ID, () => {
 
   it("leaves IPv4, a host closed to IPv6, unknown matches, and interfaces with ND accepted alone", () => {
     expect(run(ID, dump(BASE), { filePath: "rules.v4" })).toEqual([]);
+    expect(ra(dump(["-i lo -j ACCEPT"]))).toEqual([]);
     expect(found(dump(["-i lo -j ACCEPT"]))).toEqual([]);
     expect(found(dump([...BASE, "-p ipv6-icmp -m hl --hl-eq 255 -j ACCEPT"]))).toEqual([]);
     const lan = dump([...BASE, "-i eth1 -p ipv6-icmp -j ACCEPT"]);
@@ -58,5 +62,21 @@ describe(ID, () => {
 
   it("counts a host that only opens connections as using IPv6", () => {
     expect(found(dump(["-i lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"]))).toHaveLength(1);
+  });
+
+  it("warns about router advertisements dropped, at the rule or policy that drops them", () => {
+    const [d, ...rest] = ra(dump([...BASE, ...ND]));
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(2);
+    expect(d!.message).toMatch(/^INPUT's policy DROP drops the ICMPv6 router advertisements \(type 134\) of the host's router\. A host that configures IPv6 from them \(SLAAC/);
+    expect(ra(dump([...BASE, ...ND, RA]))).toEqual([]);
+    expect(ra(dump([...BASE, "-p ipv6-icmp -j ACCEPT"]))).toEqual([]);
+    expect(ra(dump([...BASE, ...ND, `-s fe80::/10 ${RA}`]))).toEqual([]);
+    expect(ra(dump([...BASE, ...ND, `-d ff02::1/128 ${RA}`]))).toEqual([]);
+    const [g] = ra(dump([...BASE, ...ND, `-s 2001:db8::/32 ${RA}`]));
+    expect(g!.span.line).toBe(2);
+    const [r] = ra(dump(["-p ipv6-icmp -m icmp6 --icmpv6-type router-advertisement -j DROP", ...BASE, "-p ipv6-icmp -j ACCEPT"]));
+    expect(r!.span.line).toBe(5);
+    expect(r!.message).toMatch(/^The DROP at line 5 \(filter INPUT\) drops the ICMPv6 router advertisements/);
   });
 });
