@@ -17,6 +17,7 @@ import duplicateChain from "./duplicate-chain.js";
 import chainLoop from "./chain-loop.js";
 import policyOnUserChain from "./policy-on-user-chain.js";
 import nameTooLong from "./name-too-long.js";
+import invalidChainName from "./invalid-chain-name.js";
 import lineWhitespace from "./line-whitespace.js";
 import legacyNegation from "./legacy-negation.js";
 import negationNotAllowed from "./negation-not-allowed.js";
@@ -85,6 +86,7 @@ export const lintRules: readonly LintRule[] = [
   chainLoop,
   policyOnUserChain,
   nameTooLong,
+  invalidChainName,
   lineWhitespace,
   legacyNegation,
   negationNotAllowed,
