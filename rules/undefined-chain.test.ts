@@ -3,7 +3,12 @@ import rule from "./undefined-chain.js";
 
 const filter = (...l: string[]) => restore("filter", ":INPUT ACCEPT [0:0]", ":LOGDROP - [0:0]", ...l);
 
+/** A ufw rules file: user chains only, restored by ufw on top of the chains it creates. */
+const UFW = restore("filter", ":ufw-after-input - [0:0]", "-A ufw-after-input -p udp --dport 137 -j ufw-skip-to-policy-input", "-A ufw-after-input -j ufw-logging-deny", "-A ufw-after-input -j my-chain");
+
 ruleTests(rule, [
+  { name: "ufw rules file: ufw's own chains are not reported, others are", text: UFW, expect: ["5:23 error"], message: /no chain my-chain/ },
+  { name: "a whole ruleset is no ufw rules file", text: restore("filter", ":INPUT DROP [0:0]", ":ufw-after-input - [0:0]", "-A INPUT -j ufw-after-input", "-A ufw-after-input -j ufw-skip-to-policy-input"), expect: ["5:23 error"] },
   { name: "jump to a chain never declared", text: filter("-A INPUT -j LOGREJECT"), expect: ["4:13 error"], message: /no chain LOGREJECT in table filter/ },
   { name: "did you mean a declared chain", text: filter("-A INPUT -j LOGDRP"), expect: ["4:13 error"], message: /did you mean LOGDROP\?/, fixed: "-A INPUT -j LOGDROP" },
   { name: "-g to a chain never declared", text: filter("-A INPUT -g NOWHERE"), expect: ["4:13 error"] },

@@ -1,7 +1,7 @@
 import type { Command } from "../src/ast/iptables.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../src/catalog/index.js";
 import { defineRule, type Finding } from "../src/rule.js";
-import { DOCKER_CHAINS, didYouMean, isComplete, isDynamicName, isHookName } from "../src/validity/base.js";
+import { DOCKER_CHAINS, didYouMean, isComplete, isDynamicName, isHookName, isUfwChain, isUfwFragment } from "../src/validity/base.js";
 import { graphOf, GRAPH_ANALYSIS } from "../src/validity/graph.js";
 import { judgeJump } from "../src/validity/jumps.js";
 
@@ -25,13 +25,15 @@ export default defineRule({
     ].join(" "),
     bad: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j LOGDROP\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n:LOGDROP - [0:0]\n-A INPUT -j LOGDROP\n-A LOGDROP -j DROP\nCOMMIT\n",
-    exceptions: "Files meant for `iptables-restore --noflush` on top of a running ruleset may use chains created elsewhere; disable the rule for them.",
+    exceptions: "Files meant for `iptables-restore --noflush` on top of a running ruleset may use chains created elsewhere; disable the rule for them. ufw's rules files (before.rules, after.rules, user.rules and their IPv6 twins: files that declare only user chains, one of them named ufw-…) are recognised: the ufw-… chains they use without declaring them are the ones ufw creates.",
   },
   create(ctx) {
     const { ast, report } = ctx;
     const graph = graphOf(ctx);
     const complete = isComplete(ast);
-    const soft = (name: string): "skip" | "warning" | "error" => (complete ? "error" : DOCKER_CHAINS.has(name) ? "skip" : "warning");
+    // a ufw rules file uses the chains ufw creates itself (ufw-skip-to-policy-input, ufw-logging-deny, …)
+    const ufw = isUfwFragment(ast);
+    const soft = (name: string): "skip" | "warning" | "error" => (ufw && isUfwChain(name) ? "skip" : complete ? "error" : DOCKER_CHAINS.has(name) ? "skip" : "warning");
 
     // rules added to chains that do not exist: report the first command per chain
     const reported = new Set<string>();

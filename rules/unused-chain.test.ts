@@ -21,4 +21,11 @@ describe(ID, () => {
   it("leaves Docker's chains and empty chains alone", () => {
     expect(run(ID, filter(["DOCKER-USER", "DOCKER", "ufw-user-input", "f2b-sshd", "my-empty"], ["-A DOCKER-USER -j RETURN"]))).toEqual([]);
   });
+
+  it("leaves the ufw chains of a ufw rules file alone (ufw jumps to them), not others", () => {
+    const ufw = "*filter\n:ufw-before-input - [0:0]\n:ufw-not-local - [0:0]\n:mine - [0:0]\n-A ufw-before-input -j ufw-not-local\n-A ufw-not-local -j RETURN\n-A mine -j DROP\nCOMMIT\n";
+    expect(run(ID, ufw).map((d) => d.message)).toEqual(["Chain mine is never jumped to: its 1 rule never runs"]);
+    const whole = filter(["ufw-before-input"], ["-A ufw-before-input -j DROP"]);
+    expect(run(ID, whole).map((d) => d.message)).toEqual(["Chain ufw-before-input is never jumped to: its 1 rule never runs"]);
+  });
 });

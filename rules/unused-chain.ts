@@ -1,4 +1,5 @@
 import { defineRule } from "../src/rule.js";
+import { isUfwChain, isUfwFragment } from "../src/validity/base.js";
 
 export default defineRule({
   id: "unused-chain",
@@ -16,9 +17,10 @@ export default defineRule({
     ].join(" "),
     bad: "*filter\n:INPUT DROP [0:0]\n:ssh-allow - [0:0]\n-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT DROP [0:0]\n:ssh-allow - [0:0]\n-A INPUT -j ssh-allow\n-A ssh-allow -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
-    exceptions: "Docker's chains are left to the Docker rules (`docker-user-not-jumped`), and empty chains are not reported (they hide no rule; managers such as ufw, kube-proxy or fail2ban create theirs empty and fill them later).",
+    exceptions: "In ufw's rules files (before.rules, after.rules, user.rules, …) the ufw-… chains are not reported: ufw jumps to them itself. Docker's chains are left to the Docker rules (`docker-user-not-jumped`), and empty chains are not reported (they hide no rule; managers such as ufw, kube-proxy or fail2ban create theirs empty and fill them later).",
   },
   check({ ast, report }) {
+    const ufw = isUfwFragment(ast);
     for (const table of ast.tables) {
       const chains = table.chains;
       // Each name's place in the table (the last chain of that name, as a lookup by name finds it), and
@@ -48,6 +50,8 @@ export default defineRule({
         if (c.builtin || live[at.get(c.name)!] === 1) return false;
         // Docker's chains (DOCKER-USER included) are the Docker rules' business (docker-user-not-jumped).
         if (c.name === "DOCKER" || c.name.startsWith("DOCKER-")) return false;
+        // ufw jumps to the chains of its rules files from INPUT, OUTPUT, FORWARD and its other chains
+        if (ufw && isUfwChain(c.name)) return false;
         // A chain the file never creates (a rule appended to it) is undefined-chain's finding.
         if (c.declaredBy === "implicit") return false;
         // An empty chain runs nothing: it hides no rule (managers also create theirs empty and fill them later).
