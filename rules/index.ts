@@ -51,6 +51,7 @@ import daemonIp6tablesDisabled from "./daemon-ip6tables-disabled.js";
 import daemonInsecureTcpSocket from "./daemon-insecure-tcp-socket.js";
 import daemonIccEnabled from "./daemon-icc-enabled.js";
 import daemonInsecureRegistry from "./daemon-insecure-registry.js";
+import daemonExperimental from "./daemon-experimental.js";
 import daemonIpForwardNoDrop from "./daemon-ip-forward-no-drop.js";
 import daemonUserlandProxy from "./daemon-userland-proxy.js";
 import daemonDefaultBindAll from "./daemon-default-bind-all.js";
@@ -122,6 +123,7 @@ export const lintRules: readonly LintRule[] = [
   daemonDefaultBindAll,
   daemonIpForwardNoDrop,
   daemonInsecureRegistry,
+  daemonExperimental,
   daemonConflictingOptions,
 
   // semantics
