@@ -1,5 +1,5 @@
 import type { Match, Option, Target } from "../src/ast/iptables.js";
-import type { GivenOption, OptionSpec } from "../src/catalog/types.js";
+import type { OptionSpec } from "../src/catalog/types.js";
 import { defineRule } from "../src/rule.js";
 import { holderLabel } from "../src/validity/rules-util.js";
 
@@ -49,8 +49,8 @@ export default defineRule({
     };
     // the extension's final check (src/catalog/final.ts): only a few extensions have one
     const final = (options: readonly Option[], holder: Match | Target) => {
-      const given: GivenOption[] = options.map((o) => ({ name: o.name, negated: o.negated, values: Array.from({ length: o.valueCount }, (_, i) => (o.valueDynamic(i) ? undefined : o.valueText(i))) }));
-      for (const p of holder.spec!.finalCheck!(given, ast.family)) {
+      // the Option nodes are GivenOptions themselves: nothing is copied for the many rules that pass
+      for (const p of holder.spec!.finalCheck!(options, ast.family)) {
         const at = p.at !== undefined && p.at >= 0 ? options[p.at] : undefined;
         report({
           message: `${holderLabel(holder)}: ${p.message}`,

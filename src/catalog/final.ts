@@ -9,10 +9,15 @@ import { parseUnsigned } from "./values.js";
 
 type Check = (given: readonly GivenOption[]) => readonly FinalProblem[];
 
-const indexOf = (given: readonly GivenOption[], name: string) => given.findIndex((o) => o.name === name);
+const indexOf = (given: readonly GivenOption[], name: string) => {
+  for (let i = 0; i < given.length; i++) if (given[i]!.name === name) return i;
+  return -1;
+};
+/** The option's first value, or undefined when it has none or a script expansion stands for it. */
+const first = (o: GivenOption) => (o.valueDynamic(0) ? undefined : o.valueText(0));
 const valueOf = (given: readonly GivenOption[], name: string) => {
   const i = indexOf(given, name);
-  return i < 0 ? undefined : given[i]!.values[0];
+  return i < 0 ? undefined : first(given[i]!);
 };
 const numberOf = (text: string | undefined) => {
   if (text === undefined) return undefined;
@@ -20,21 +25,23 @@ const numberOf = (text: string | undefined) => {
   return n === null ? undefined : n;
 };
 
+/** No problem (shared: a check runs for every -m statistic of a Kubernetes dump). */
+const NONE: readonly FinalProblem[] = Object.freeze([]);
+
 /** statistic: each mode's own options (libxt_statistic's final check). */
 export const statisticCheck: Check = (given) => {
-  const out: FinalProblem[] = [];
   const mode = indexOf(given, "--mode");
-  if (mode < 0) return out;
-  const m = given[mode]!.values[0];
-  if (m === "random" && indexOf(given, "--probability") < 0) out.push({ message: "--mode random needs --probability", at: mode });
-  if (m === "nth") {
-    if (indexOf(given, "--every") < 0) out.push({ message: "--mode nth needs --every (and --packet)", at: mode });
-    const every = numberOf(valueOf(given, "--every"));
-    const p = indexOf(given, "--packet");
-    const packet = numberOf(p < 0 ? undefined : given[p]!.values[0]);
-    if (every !== undefined && packet !== undefined && every > 0n && packet >= every) {
-      out.push({ message: `--packet ${packet} must be below --every ${every} (the packet counter runs from 0 to n-1)`, at: p });
-    }
+  if (mode < 0) return NONE;
+  const m = first(given[mode]!);
+  if (m === "random") return indexOf(given, "--probability") < 0 ? [{ message: "--mode random needs --probability", at: mode }] : NONE;
+  if (m !== "nth") return NONE;
+  const out: FinalProblem[] = [];
+  if (indexOf(given, "--every") < 0) out.push({ message: "--mode nth needs --every (and --packet)", at: mode });
+  const every = numberOf(valueOf(given, "--every"));
+  const p = indexOf(given, "--packet");
+  const packet = numberOf(p < 0 ? undefined : first(given[p]!));
+  if (every !== undefined && packet !== undefined && every > 0n && packet >= every) {
+    out.push({ message: `--packet ${packet} must be below --every ${every} (the packet counter runs from 0 to n-1)`, at: p });
   }
   return out;
 };
@@ -60,7 +67,7 @@ export const timeCheck: Check = (given) => {
 export const stringCheck: Check = (given) => {
   const from = numberOf(indexOf(given, "--from") < 0 ? "0" : valueOf(given, "--from"));
   const toAt = indexOf(given, "--to");
-  const to = numberOf(toAt < 0 ? "65535" : given[toAt]!.values[0]);
+  const to = numberOf(toAt < 0 ? "65535" : first(given[toAt]!));
   if (from === undefined || to === undefined || from <= to) return [];
   return [{ message: `--from ${from} is beyond --to ${to}: the kernel refuses the rule (Invalid argument)`, at: toAt < 0 ? indexOf(given, "--from") : toAt, stage: "kernel" }];
 };
@@ -71,7 +78,7 @@ export const rtCheck: Check = (given) => {
   let type0 = false;
   let addrs = false;
   given.forEach((o, i) => {
-    if (o.name === "--rt-type") type0 = !o.negated && o.values[0] !== undefined && numberOf(o.values[0]) === 0n;
+    if (o.name === "--rt-type") type0 = !o.negated && numberOf(first(o)) === 0n;
     else if ((o.name === "--rt-0-res" || o.name === "--rt-0-addrs") && !type0) out.push({ message: `${o.name} needs --rt-type 0 before it`, at: i });
     if (o.name === "--rt-0-addrs") addrs = true;
     else if (o.name === "--rt-0-not-strict" && !addrs && indexOf(given, "--rt-0-addrs") > i) out.push({ message: "--rt-0-not-strict needs --rt-0-addrs before it", at: i });
@@ -97,7 +104,7 @@ export const policyCheck: Check = (given) => {
     if (strict >= 0 && !none && element.length === 0) {
       out.push({ message: `the ${ordinal(k)} policy element is empty: with --strict, each element (up to each --next) needs --reqid, --spi, --proto, --mode, --tunnel-src or --tunnel-dst`, at: k === 0 ? strict : nthNext(given, k) });
     }
-    const tunnel = element.some((i) => given[i]!.name === "--mode" && !given[i]!.negated && given[i]!.values[0] === "tunnel");
+    const tunnel = element.some((i) => given[i]!.name === "--mode" && !given[i]!.negated && first(given[i]!) === "tunnel");
     for (const i of element) {
       const o = given[i]!;
       if ((o.name === "--tunnel-src" || o.name === "--tunnel-dst") && !tunnel) out.push({ message: `${o.name} is only valid in tunnel mode: add --mode tunnel to the same policy element`, at: i });
@@ -142,7 +149,7 @@ export const connmarkCheck: Check = (given) => {
   const out: FinalProblem[] = [];
   given.forEach((o, i) => {
     if ((o.name === "--mask" || o.name === "--ctmask") && i > op) {
-      out.push({ message: `${o.name} after ${given[op]!.name} replaces the mark's mask (iptables saves --set-xmark value/${o.values[0] ?? "mask"}); it is meant for --save-mark and --restore-mark`, at: i, severity: "warning" });
+      out.push({ message: `${o.name} after ${given[op]!.name} replaces the mark's mask (iptables saves --set-xmark value/${first(o) ?? "mask"}); it is meant for --save-mark and --restore-mark`, at: i, severity: "warning" });
     } else if (o.name === "--mask" || o.name === "--ctmask") {
       out.push({ message: `${o.name} is ignored: ${given[op]!.name} after it sets the mark's own mask; it is meant for --save-mark and --restore-mark`, at: i, severity: "warning" });
     } else if (o.name === "--nfmask") {

@@ -253,13 +253,19 @@ export interface ExtensionSpec {
   readonly finalCheck?: (given: readonly GivenOption[], family: Family) => readonly FinalProblem[];
 }
 
-/** One option of a match or target as a final check sees it, in the order the rule gives them. */
+/**
+ * One option of a match or target as a final check sees it, in the order the rule gives them. The tree's
+ * Option nodes are such objects: a final check runs for every `-m statistic` of a Kubernetes dump, so it reads
+ * them as they are instead of a copy.
+ */
 export interface GivenOption {
   /** Canonical name. */
   readonly name: string;
   readonly negated: boolean;
-  /** The value words' texts; undefined for a script word whose value is a shell expansion. */
-  readonly values: readonly (string | undefined)[];
+  /** The i-th value word's text. */
+  valueText(i: number): string | undefined;
+  /** The i-th value word is a script word holding a shell expansion (its value is unknown). */
+  valueDynamic(i: number): boolean;
 }
 
 export interface FinalProblem {
