@@ -2,6 +2,7 @@ import { restore, ruleTests } from "../test/support/rule-test.js";
 import rule from "./syntax-error.js";
 
 ruleTests(rule, [
+  { name: "a no-break space in a script is named", format: "script", text: "iptables -A INPUT -p tcp\u00a0--dport 22 -j ACCEPT\n", expect: ["1:25 error"], message: /U\+00A0 \(no-break space, often pasted from a web page or a document\): the shell takes it as part of a word/ },
   { name: "a no-break space between words is named", text: restore("filter", "-A INPUT -p tcp\u00a0--dport 22 -j ACCEPT"), expect: ["2:16 error"], message: /U\+00A0 \(no-break space, often pasted from a web page or a document\): iptables-restore takes it as part of a word/ },
   { name: "option without its value", text: restore("filter", "-A INPUT -p tcp --dport"), expect: ["2:17 error"] },
   { name: "line without a command", text: restore("filter", "INPUT -j ACCEPT"), expect: ["2:1 error"] },

@@ -8,6 +8,7 @@ import { CommandNode, countersAt, LineTable, wordNode, type Locator } from "../a
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { beginInterning, endInterning, internRange, LineArgs } from "./args.js";
+import { oddSpace } from "./chars.js";
 import { readCommand } from "./command-reader.js";
 import { classifyShape, type LexToken } from "./line-grammar.js";
 import { T_COUNTERS, T_UNTERMINATED, T_WS, TOKEN_NAMES, TokenBuffer, scanLine } from "./scan.js";
@@ -289,27 +290,6 @@ function inferBlockTable(text: string, from: number, firstChain: string | undefi
   return listTableFor(set);
 }
 
-/** Spaces other than the blank and the tab, by code point: a reader sees a blank where iptables sees a letter. */
-const SPACE_NAMES: Readonly<Record<number, string>> = {
-  0x85: "next line",
-  0xa0: "no-break space",
-  0x1680: "ogham space mark",
-  0x2028: "line separator",
-  0x2029: "paragraph separator",
-  0x202f: "narrow no-break space",
-  0x205f: "medium mathematical space",
-  0x3000: "ideographic space",
-  0xfeff: "zero width no-break space (byte order mark)",
-};
-
-function invalidCharacter(value: string): string {
-  const c = value.codePointAt(0)!;
-  const name = SPACE_NAMES[c] ?? (c >= 0x2000 && c <= 0x200a ? "typographic space" : undefined);
-  if (!name) return `character ${JSON.stringify(value[0])}`;
-  const hex = `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
-  return `character ${hex} (${name}, often pasted from a web page or a document): iptables-restore takes it as part of a word, not as a blank; use a plain space`;
-}
-
 function describeToken(type: number, value: string): string {
   switch (TOKEN_NAMES[type]) {
     case "counters":
@@ -318,8 +298,10 @@ function describeToken(type: number, value: string): string {
       return `"!"`;
     case "unterminated":
       return "unterminated quote";
-    case "invalid":
-      return invalidCharacter(value);
+    case "invalid": {
+      const odd = oddSpace(value);
+      return odd ? `character ${odd}: iptables-restore takes it as part of a word, not as a blank; use a plain space` : `character ${JSON.stringify(value[0])}`;
+    }
     default:
       return `"${value}"`;
   }

@@ -12,6 +12,7 @@ import type { Command, Comment, Family, ParseDiagnostic, Ruleset, TableName } fr
 import type { CommandNode, Locator, RuleNode } from "../ast/nodes.js";
 import { LineIndex, type Span } from "../ast/span.js";
 import { type ShellArg, ShellArgs } from "./args.js";
+import { oddSpace } from "./chars.js";
 import grammarSpec from "../generated/script.js";
 import { readCommand } from "./command-reader.js";
 import { CASE_PATTERN } from "./detect.js";
@@ -456,7 +457,14 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       const token = (err as { token?: ShellToken }).token;
       if (!token) throw err;
       // Shell constructs the grammar does not model: skip the line unless it mentions iptables.
-      if (/\bip6?tables\b/.test(l.text)) diagnostics.push({ code: "shell-syntax", message: `cannot read this shell line near "${token.value}"`, span: spanOf(token.offset, token.offset + token.value.length) });
+      if (/\bip6?tables\b/.test(l.text)) {
+        const odd = oddSpace(token.value);
+        diagnostics.push({
+          code: "shell-syntax",
+          message: odd ? `unexpected character ${odd}: the shell takes it as part of a word, not as a blank; use a plain space` : `cannot read this shell line near "${token.value}"`,
+          span: odd ? spanOf(token.offset, token.offset + 1) : spanOf(token.offset, token.offset + token.value.length),
+        });
+      }
       continue;
     }
     // comments (for directives and expectations); only full-line comments carry directives
