@@ -52,6 +52,7 @@ ruleTests(rule, [
   { name: "CONNMARK: --nfmask with a mark operation is ignored", text: restore("mangle", L.nfmask), expect: [at(L.nfmask, "--nfmask", "warning")] },
   { name: "CONNMARK: --mask with --nfmask", text: restore("mangle", L.masks), expect: [at(L.masks, "--nfmask")] },
   { name: "set: two packet counter tests", text: restore("filter", L.setCounters), expect: [at(L.setCounters, "--packets-gt")] },
+  { name: "hashlimit: a byte burst below a byte rate, and a byte burst above 1000000 packets", text: restore("filter", "-A INPUT -m hashlimit --hashlimit-upto 2kb/s --hashlimit-burst 1kb --hashlimit-name a -j ACCEPT", "-A INPUT -m hashlimit --hashlimit-upto 5/s --hashlimit-burst 1mb --hashlimit-name b -j ACCEPT", "-A INPUT -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 1024 --hashlimit-name c -j ACCEPT"), expect: ["2:46 error", "3:44 error"] },
   { name: "a script word with an expansion is not compared", format: "script", text: 'iptables -A INPUT -m statistic --mode nth --every "$N" --packet 3 -j ACCEPT\n', expect: [] },
 
   { name: "--dport twice", text: restore("filter", "-A INPUT -p tcp --dport 22 --dport 2222 -j ACCEPT"), expect: ["2:28 error"] },

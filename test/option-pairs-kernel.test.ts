@@ -6,7 +6,7 @@
  * let it load; here each option is also tried with the catalog's companions only, and every two options of an
  * extension together, in both orders, and with the first negated where it can be. Some rules are valid or not
  * by what else the rule says: every conntrack helper of a CT target with each protocol, TCPMSS with and without
- * a match of SYN packets. fwlint, told which backend saved the file, must report an error exactly where
+ * a match of SYN packets; hashlimit's burst depends on its rate's unit. fwlint, told which backend saved the file, must report an error exactly where
  * iptables-restore refuses the rule.
  *
  * Needs root, `ip`, iptables-restore and ip6tables-restore; otherwise skipped with the reason.
@@ -98,6 +98,13 @@ function ruleSamples(family: Family): Sample[] {
         rule: `${p} -j CT --helper ${helper}`.trim(),
         ...(known ? {} : { warns: "a user-space helper (nfct add helper) may register the name on another host" }),
       });
+    }
+  }
+  let n = 0;
+  for (const rate of ["5/s", "1kb/s", "2kb/s", "1mb/s"]) {
+    for (const burst of ["", "5", "1024", "1kb", "976kb", "977kb", "1mb"]) {
+      const b = burst ? ` --hashlimit-burst ${burst}` : "";
+      out.push({ key: `${family} hashlimit ${rate}${b}`, family, table: "filter", chain: "INPUT", rule: `-m hashlimit --hashlimit-upto ${rate}${b} --hashlimit-name hb${n++} -j ACCEPT` });
     }
   }
   for (const m of ["", "-m tcp --syn", "-m tcp ! --syn", "-m tcp --tcp-flags SYN,RST SYN", "-m tcp --tcp-flags ALL SYN,ACK", "-m tcp --tcp-flags SYN ACK", "-m tcp ! --tcp-flags SYN,RST SYN", "-m tcp --dport 80"]) {

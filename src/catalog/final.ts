@@ -5,7 +5,7 @@
  * iptables' own.
  */
 import type { FinalProblem, GivenOption } from "./types.js";
-import { parseUnsigned } from "./values.js";
+import { byteAmount, parseUnsigned } from "./values.js";
 
 type Check = (given: readonly GivenOption[]) => readonly FinalProblem[];
 
@@ -122,6 +122,32 @@ function nthNext(given: readonly GivenOption[], k: number): number {
   for (let i = 0; i < given.length; i++) if (given[i]!.name === "--next" && ++seen === k) return i;
   return -1;
 }
+
+/**
+ * hashlimit: in byte mode (a rate in b/s, kb/s or mb/s) the burst is a byte amount and may not be smaller than
+ * the rate; in packet mode a burst written in bytes is that many packets, at most 1,000,000 (libxt_hashlimit).
+ */
+export const hashlimitCheck: Check = (given) => {
+  const burstAt = indexOf(given, "--hashlimit-burst");
+  if (burstAt < 0) return NONE;
+  const burstText = first(given[burstAt]!);
+  const upto = indexOf(given, "--hashlimit-upto");
+  const rateAt = upto >= 0 ? upto : indexOf(given, "--hashlimit-above");
+  const rateText = rateAt < 0 ? undefined : first(given[rateAt]!);
+  if (burstText === undefined || rateText === undefined) return NONE;
+  const rate = /^(\d+)(b|kb|mb)\/s(ec(ond)?)?$/i.exec(rateText);
+  const unit = /^(\d+)(b|kb|mb)$/i.exec(burstText);
+  const burst = unit ? byteAmount(unit[1]!, unit[2]!) : Number(burstText);
+  if (!rate) {
+    if (unit && burst > 1000000) return [{ message: `--hashlimit-burst ${burstText} is ${burst} packets with a packet rate (${rateText}): iptables takes at most 1000000`, at: burstAt }];
+    return NONE;
+  }
+  const rateBytes = byteAmount(rate[1]!, rate[2]!);
+  if (Number.isFinite(burst) && burst < rateBytes) {
+    return [{ message: `--hashlimit-burst ${burstText} is smaller than the rate ${rateText} (${rateBytes} bytes): with a byte rate the burst is in bytes, and iptables refuses one below the rate`, at: burstAt }];
+  }
+  return NONE;
+};
 
 /** recent: --rsource and --rdest both given; the last one wins. */
 export const recentCheck: Check = (given) => {

@@ -1,4 +1,4 @@
-import { policyCheck, recentCheck, rtCheck, statisticCheck, stringCheck, timeCheck } from "./final.js";
+import { hashlimitCheck, policyCheck, recentCheck, rtCheck, statisticCheck, stringCheck, timeCheck } from "./final.js";
 import type { ExtensionSpec, Hook, OptionSpec } from "./types.js";
 
 /**
@@ -294,6 +294,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--hashlimit-rate-match", args: 0, negatable: false, description: "classify the flow by rate instead of limiting it" },
       { name: "--hashlimit-rate-interval", args: 1, kinds: ["number"], min: 1, max: 2147483647, numberSyntax: "decimal", negatable: false, requiresAnyOf: ["--hashlimit-rate-match"], default: "1", save: "omit-default", description: "sampling interval in seconds for --hashlimit-rate-match" },
     ],
+    finalCheck: hashlimitCheck,
   },
   {
     name: "hbh",

@@ -779,7 +779,7 @@ function checkRate(text: string): ValueCheck {
 }
 
 /** hashlimit's byte amounts: n b, n kb (1024) or n mb (1024²). */
-const byteAmount = (n: string, unit: string) => Number(n) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as "b" | "kb" | "mb"];
+export const byteAmount = (n: string, unit: string) => Number(n) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as "b" | "kb" | "mb"];
 
 function checkHashlimitRate(text: string): ValueCheck {
   const bytes = /^(\d+)(b|kb|mb)\/s(ec(ond)?)?$/i.exec(text);
@@ -1268,7 +1268,8 @@ function checkNumber64Range(text: string, ctx: ValueContext): ValueCheck {
   const from = parts[0] === "" ? 0n : read(parts[0]!);
   const to = parts.length === 1 || parts[1] === "" ? U64_MAX : read(parts[1]!);
   if (from === null || to === null) return fail(`${ctx.option.name} ${text}: values must be numbers in 0-${U64_MAX}`);
-  if (from > to) return ok(`${from}:${to}`, { warning: `reversed range ${text} never matches` });
+  // iptables refuses a reversed connbytes range ("10 should be less than 5")
+  if (from > to) return ctx.option.reversedRangeOk ? ok(`${from}:${to}`, { warning: `reversed range ${text} never matches` }) : fail(`reversed range ${text}: the first value must not be above the second`);
   return ok(to === U64_MAX ? String(from) : `${from}:${to}`);
 }
 

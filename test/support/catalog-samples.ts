@@ -89,7 +89,7 @@ export function candidates(kind: ValueKind, opt: OptionSpec, family: Family, ext
     case "number64":
       return ["0", "1000", "18446744073709551615", "18446744073709551616", "-1"];
     case "number64-range":
-      return ["10", "10:100", "10:", ":10", "18446744073709551616"];
+      return ["10", "10:100", "10:", ":10", "18446744073709551616", "10:5", "5:5"];
     case "rate":
       return ["5/min", "5/minute", "1/s", "10000/s", "10001/s", "0/s", "5", "7/day", "24/day", "60/minute", "5/fortnight", "5/se", "5/Second"];
     case "enum":
