@@ -36,6 +36,7 @@ ruleTests(rule, [
   { name: "statistic: --probability with --every and --packet", text: restore("filter", L.probEvery), expect: [at(L.probEvery, "--every"), at(L.probEvery, "--packet")] },
   { name: "time: --contiguous for a period within a day", text: restore("filter", L.contiguous), expect: [at(L.contiguous, "--contiguous")] },
   { name: "time: --contiguous over midnight is fine", text: restore("filter", L.overnight), expect: [] },
+  { name: "time: a date window that ends before it starts never matches (a warning)", text: restore("filter", "-A INPUT -m time --datestart 2030-01-01 --datestop 2020-01-01 -j ACCEPT", "-A INPUT -m time --datestop 2029-12-31 --datestart 2030 -j ACCEPT", "-A INPUT -m time --datestart 2040 -j ACCEPT", "-A INPUT -m time --datestart 2020-01-01 --datestop 2030-01-01T10:00 -j ACCEPT"), expect: ["2:18 warning", "3:40 warning"], message: /the rule never matches/ },
   { name: "time: --kerneltz with --utc", text: restore("filter", L.utc), expect: [at(L.utc, "--utc")] },
   { name: "string: --from beyond --to", text: restore("filter", L.window), expect: [at(L.window, "--to")], message: /the kernel refuses the rule/ },
   { name: "policy: an empty element with --strict", text: restore("filter", L.strict), expect: [at(L.strict, "--next")], message: /second policy element is empty/ },

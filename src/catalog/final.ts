@@ -51,8 +51,34 @@ const seconds = (text: string | undefined) => {
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0) : undefined;
 };
 
-/** time: --contiguous only for a period over midnight (libxt_time). */
+/** Seconds since 1970 of a --datestart/--datestop value (YYYY[-MM[-DD[Thh[:mm[:ss]]]]], UTC), or undefined. */
+const dateSeconds = (text: string | undefined) => {
+  const m = text === undefined ? null : /^(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d)(?::(\d\d)(?::(\d\d))?)?)?)?)?$/.exec(text);
+  if (!m) return undefined;
+  const n = (i: number, d: number) => (m[i] === undefined ? d : Number(m[i]));
+  return Date.UTC(n(1, 1970), n(2, 1) - 1, n(3, 1), n(4, 0), n(5, 0), n(6, 0)) / 1000;
+};
+
+/** time: --datestart after --datestop never matches (iptables takes it). */
+function dateWindow(given: readonly GivenOption[]): FinalProblem | undefined {
+  const startAt = indexOf(given, "--datestart");
+  if (startAt < 0) return undefined;
+  const stopAt = indexOf(given, "--datestop");
+  const start = dateSeconds(first(given[startAt]!));
+  const stop = dateSeconds(stopAt < 0 ? "2038-01-19T03:14:07" : first(given[stopAt]!));
+  // a date past 2038-01-19T03:14:07 is invalid-argument's (iptables refuses the year or the kernel's 32-bit time overflows)
+  if (start === undefined || stop === undefined || start <= stop || start > 2147483647) return undefined;
+  return { message: `--datestart ${first(given[startAt]!)} is after ${stopAt < 0 ? "the default --datestop 2038-01-19T03:14:07" : `--datestop ${first(given[stopAt]!)}`}: the rule never matches`, at: startAt, severity: "warning" };
+}
+
+/** time: --contiguous only for a period over midnight (libxt_time); a date window that ends before it starts. */
 export const timeCheck: Check = (given) => {
+  const window = dateWindow(given);
+  const contiguous = contiguousCheck(given);
+  return window ? [window, ...contiguous] : contiguous;
+};
+
+const contiguousCheck: Check = (given) => {
   const c = indexOf(given, "--contiguous");
   if (c < 0) return [];
   const startText = indexOf(given, "--timestart") < 0 ? "00:00:00" : valueOf(given, "--timestart");
