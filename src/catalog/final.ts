@@ -1,8 +1,8 @@
 /**
  * Extensions' final checks: what iptables 1.8 checks of a match's or target's options together once it has
- * read them all, beyond the catalog's `conflicts`, `requiresAnyOf` and `requiresOneOf`. Each was found by
- * restoring the options of one extension in pairs (test/option-pairs-kernel.test.ts) and its message follows
- * iptables' own.
+ * read them all, beyond the catalog's `conflicts`, `requiresAnyOf` and `requiresOneOf`, and what it accepts
+ * but changes or can never match (warnings). Each was seen with iptables-restore 1.8.9 on both backends;
+ * test/option-pairs-kernel.test.ts restores the refused ones, and the messages follow iptables' own.
  */
 import type { FinalProblem, GivenOption } from "./types.js";
 import { byteAmount, parseUnsigned } from "./values.js";
@@ -46,6 +46,7 @@ export const statisticCheck: Check = (given) => {
   return out;
 };
 
+/** Seconds since midnight of a --timestart/--timestop value (hh:mm[:ss]), or undefined. */
 const seconds = (text: string | undefined) => {
   const m = text === undefined ? null : /^(\d+):(\d+)(?::(\d+))?$/.exec(text);
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0) : undefined;
