@@ -107,6 +107,11 @@ function ruleSamples(family: Family): Sample[] {
       out.push({ key: `${family} hashlimit ${rate}${b}`, family, table: "filter", chain: "INPUT", rule: `-m hashlimit --hashlimit-upto ${rate}${b} --hashlimit-name hb${n++} -j ACCEPT` });
     }
   }
+  for (const total of [1, 2, 32]) {
+    for (const local of ["--cluster-local-node 1", "--cluster-local-node 2", "--cluster-local-node 3", "--cluster-local-nodemask 3", "--cluster-local-nodemask 4"]) {
+      out.push({ key: `${family} cluster ${total} ${local}`, family, table: "filter", chain: "INPUT", rule: `-m cluster --cluster-total-nodes ${total} ${local} --cluster-hash-seed 1 -j ACCEPT` });
+    }
+  }
   for (const m of ["", "-m tcp --syn", "-m tcp ! --syn", "-m tcp --tcp-flags SYN,RST SYN", "-m tcp --tcp-flags ALL SYN,ACK", "-m tcp --tcp-flags SYN ACK", "-m tcp ! --tcp-flags SYN,RST SYN", "-m tcp --dport 80"]) {
     for (const t of ["--set-mss 1400", "--clamp-mss-to-pmtu"]) {
       out.push({ key: `${family} TCPMSS ${m} ${t}`, family, table: "mangle", chain: "FORWARD", rule: `-p tcp ${m} -j TCPMSS ${t}`.replace(/ +/g, " ") });

@@ -176,6 +176,20 @@ export const hashlimitCheck: Check = (given) => {
   return NONE;
 };
 
+/** cluster: the local node (or node mask) must fit in --cluster-total-nodes (libxt_cluster's final check). */
+export const clusterCheck: Check = (given) => {
+  const totalAt = indexOf(given, "--cluster-total-nodes");
+  const total = numberOf(totalAt < 0 ? undefined : first(given[totalAt]!));
+  if (total === undefined) return NONE;
+  const nodeAt = indexOf(given, "--cluster-local-node");
+  const node = numberOf(nodeAt < 0 ? undefined : first(given[nodeAt]!));
+  if (node !== undefined && node > total) return [{ message: `--cluster-local-node ${node} must not be above --cluster-total-nodes ${total}`, at: nodeAt }];
+  const maskAt = indexOf(given, "--cluster-local-nodemask");
+  const mask = numberOf(maskAt < 0 ? undefined : first(given[maskAt]!));
+  if (mask !== undefined && mask >= 1n << total) return [{ message: `--cluster-local-nodemask ${first(given[maskAt]!)} names a node above --cluster-total-nodes ${total}`, at: maskAt }];
+  return NONE;
+};
+
 /** recent: --rsource and --rdest both given; the last one wins. */
 export const recentCheck: Check = (given) => {
   const s = indexOf(given, "--rsource");

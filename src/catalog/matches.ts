@@ -1,4 +1,4 @@
-import { hashlimitCheck, policyCheck, recentCheck, rtCheck, statisticCheck, stringCheck, timeCheck } from "./final.js";
+import { clusterCheck, hashlimitCheck, policyCheck, recentCheck, rtCheck, statisticCheck, stringCheck, timeCheck } from "./final.js";
 import type { ExtensionSpec, Hook, OptionSpec } from "./types.js";
 
 /**
@@ -106,6 +106,7 @@ export const MATCHES: readonly ExtensionSpec[] = [
       { name: "--cluster-total-nodes", args: 1, kinds: ["number"], min: 1, max: 32, negatable: false, required: true, description: "number of nodes in the cluster" },
       { name: "--cluster-hash-seed", args: 1, kinds: ["number"], min: 0, max: U32, format: "hex8", negatable: false, required: true, description: "seed of the Jenkins hash" },
     ],
+    finalCheck: clusterCheck,
   },
   {
     name: "comment",
