@@ -1,16 +1,7 @@
-import type { Command, Span } from "../src/ast/iptables.js";
-import { BUILTIN_TARGETS, findTarget } from "../src/catalog/index.js";
+import { findTarget, isBuiltinTarget } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
 import { backendOf, isDynamicName } from "../src/validity/base.js";
-
-const VERDICTS: ReadonlySet<string> = new Set(BUILTIN_TARGETS);
-
-/** The name a command gives a new chain, with its span: a declaration, -N, or the new name of -E. */
-function newName(cmd: Command): { name: string; span: Span } | undefined {
-  if ((cmd.op === "declare-chain" || cmd.op === "new-chain") && cmd.chain !== null) return { name: cmd.chain, span: cmd.chainSpan ?? cmd.span };
-  if (cmd.op === "rename-chain" && cmd.argument) return { name: cmd.argument.text, span: cmd.argument.span };
-  return undefined;
-}
+import { newChainName } from "../src/validity/rules-util.js";
 
 export default defineRule({
   id: "invalid-chain-name",
@@ -31,10 +22,10 @@ export default defineRule({
   create({ ast, report }) {
     return {
       command(cmd) {
-        const n = newName(cmd);
+        const n = newChainName(cmd);
         if (!n || isDynamicName(ast, n.name)) return;
         const { name, span } = n;
-        if (VERDICTS.has(name)) {
+        if (isBuiltinTarget(name)) {
           report({ message: `a chain cannot be named ${name}: it is one of iptables' verdicts, and iptables refuses the chain ("chain name may not clash with target name")`, span });
         } else if (name.startsWith("!") || name.startsWith("-")) {
           const legacyDeclaration = cmd.op === "declare-chain" && backendOf(ast) === "legacy";

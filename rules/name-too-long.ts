@@ -1,5 +1,6 @@
 import { exceedsBytes, IFNAME_MAX } from "../src/catalog/index.js";
 import { defineRule } from "../src/rule.js";
+import { newChainName } from "../src/validity/rules-util.js";
 
 /** Longest chain name the kernel takes (XT_EXTENSION_MAXNAMELEN - 1 = 28 usable characters). */
 const CHAIN_MAX = 28;
@@ -29,12 +30,8 @@ export default defineRule({
   create({ report }) {
     return {
       command(cmd) {
-        if ((cmd.op === "declare-chain" || cmd.op === "new-chain") && cmd.chain !== null && cmd.chain.length > CHAIN_MAX) {
-          report({ message: `chain name "${cmd.chain}" is ${cmd.chain.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.chainSpan ?? cmd.span });
-        }
-        if (cmd.op === "rename-chain" && cmd.argument && cmd.argument.text.length > CHAIN_MAX) {
-          report({ message: `chain name "${cmd.argument.text}" is ${cmd.argument.text.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: cmd.argument.span });
-        }
+        const n = newChainName(cmd);
+        if (n && n.name.length > CHAIN_MAX) report({ message: `chain name "${n.name}" is ${n.name.length} characters long; the kernel allows at most ${CHAIN_MAX}`, span: n.span });
       },
       option(o) {
         const spec = o.spec;

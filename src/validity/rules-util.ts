@@ -1,5 +1,5 @@
 /** Helpers the validity rules share for walking rules and their options. */
-import { criterion, type Family, type Match, type Option, type Rule, type RuleItem, type Target } from "../ast/iptables.js";
+import { criterion, type Command, type Family, type Match, type Option, type Rule, type RuleItem, type Target } from "../ast/iptables.js";
 import type { Span } from "../ast/span.js";
 import { checkValueKept, protocolNumber } from "../catalog/index.js";
 import type { OptionSpec } from "../catalog/types.js";
@@ -65,4 +65,11 @@ export function valueConstraint(o: Option, family: Family, extension: string | u
   const kind = spec.kinds?.[0];
   const r = kind && !o.valueDynamic(0) ? checkValueKept(kind, text, family, spec, extension) : undefined;
   return spec.valueConstraints[r?.ok ? r.canonical : text];
+}
+
+/** The name a command gives a chain, with its span: a declaration (`:NAME`), `-N NAME`, or the new name of `-E`. */
+export function newChainName(cmd: Command): { name: string; span: Span } | undefined {
+  if ((cmd.op === "declare-chain" || cmd.op === "new-chain") && cmd.chain !== null) return { name: cmd.chain, span: cmd.chainSpan ?? cmd.span };
+  if (cmd.op === "rename-chain" && cmd.argument) return { name: cmd.argument.text, span: cmd.argument.span };
+  return undefined;
 }
