@@ -64,11 +64,11 @@ export default defineRule({
         if (t?.spec?.protocols?.length && !has(proto, t.spec.protocols)) {
           report({ message: `target ${t.name} needs ${needs(t.spec.protocols)} (${given(proto)}); the kernel refuses it otherwise`, span: t.nameSpan, ...stageOf(t) });
         }
-        if (t?.name === "TCPMSS" && has(proto, [6]) && !matchesSynOnly(rule.matches)) {
+        if (t?.spec?.legacyNeedsSynMatch && has(proto, [6]) && !matchesSynOnly(rule.matches)) {
           const severity = legacyOnlyError(ast);
           report({
             stage: "kernel",
-            message: `target TCPMSS needs the rule to match TCP SYN packets (-m tcp --tcp-flags SYN,RST SYN, or --syn): the legacy backend refuses it ("Only works on TCP SYN packets")${severity === "error" ? "" : "; nf_tables accepts it"}`,
+            message: `target ${t.name} needs the rule to match TCP SYN packets (-m tcp --tcp-flags SYN,RST SYN, or --syn): the legacy backend refuses it ("Only works on TCP SYN packets")${severity === "error" ? "" : "; nf_tables accepts it"}`,
             span: t.nameSpan,
             severity,
           });
@@ -123,7 +123,7 @@ function translatedByNft(m: Match): boolean {
 }
 /**
  * The rule has a tcp match that tests for SYN (the flags that must be set include SYN, not negated), as the
- * legacy kernel's TCPMSS target requires (xt_TCPMSS: "Only works on TCP SYN packets").
+ * legacy kernel requires of a target with `legacyNeedsSynMatch` (xt_TCPMSS: "Only works on TCP SYN packets").
  */
 function matchesSynOnly(matches: readonly Match[]): boolean {
   for (const m of matches) {

@@ -459,6 +459,7 @@ export const TARGETS: readonly ExtensionSpec[] = [
     type: "target",
     families: ["ipv4", "ipv6"],
     protocols: [6],
+    legacyNeedsSynMatch: true,
     verdict: "continue",
     description: "Alter the MSS of TCP SYN packets (needs -p tcp)",
     requiresOneOf: [["--set-mss", "--clamp-mss-to-pmtu"]],

@@ -210,6 +210,11 @@ export interface ExtensionSpec {
   readonly protocols?: readonly number[];
   /** iptables itself checks `protocols` while it reads the rule (multiport), not the kernel: see OptionSpec. */
   readonly protocolsCheckedByIptables?: boolean;
+  /**
+   * Target only: the legacy kernel refuses it unless the rule has a tcp match of SYN packets (TCPMSS, "Only works
+   * on TCP SYN packets"); nf_tables takes it.
+   */
+  readonly legacyNeedsSynMatch?: boolean;
   /** For protocol matches: the -p names that implicitly load this match. */
   readonly implicitFor?: readonly string[];
   /** Tables where the kernel accepts the target or match (undefined: any table). */
