@@ -1,4 +1,5 @@
-import { defineRule } from "../src/rule.js";
+import type { Ruleset } from "../src/ast/iptables.js";
+import { defineRule, type RuleContext } from "../src/rule.js";
 import { LineIndex, type Span } from "../src/ast/span.js";
 import { legacyOnlyError } from "../src/validity/base.js";
 
@@ -96,7 +97,7 @@ const CONTROL_NAME: Readonly<Record<number, string>> = { 13: "carriage return (\
  * iptables-restore 1.8.9, both backends), so the character joins the words around it. The occurrences are
  * found with indexOf over the whole text: a dump of 100,000 rules has none, and is not cut into lines for it.
  */
-function blanksInWords(text: string, index: LineIndex, report: (f: { message: string; span: Span; fix: { range: readonly [number, number]; text: string }; suggestions: { desc: string; fix: { range: readonly [number, number]; text: string } }[] }) => void) {
+function blanksInWords(text: string, index: LineIndex, report: RuleContext<Ruleset>["report"]) {
   const seenLines = new Set<number>();
   for (const code of [13, 12, 11]) {
     const ch = String.fromCharCode(code);

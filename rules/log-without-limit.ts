@@ -64,6 +64,12 @@ function unlimitedPaths(chains: readonly Chain[], entries: ReadonlySet<string>):
   return paths;
 }
 
+/** Some rule of the table logs (a plain loop that stops at the first: the table of a 100k-rule dump has none). */
+function hasLog(chains: readonly Chain[]): boolean {
+  for (const c of chains) for (const r of c.rules) if (r.target?.name === "LOG") return true;
+  return false;
+}
+
 const SUGGESTED_LIMIT = "-m limit --limit 5/min";
 
 function addLimit(ast: Ruleset, rule: Rule): Suggestion | undefined {
@@ -105,9 +111,7 @@ export default defineRule({
   check({ ast, options, report }) {
     const entries = options.includeOutput === true ? new Set([...FROM_OUTSIDE, "OUTPUT"]) : FROM_OUTSIDE;
     for (const table of ast.tables) {
-      let logs = false;
-      for (const c of table.chains) for (const r of c.rules) if (r.target?.name === "LOG") logs = true;
-      if (!logs) continue;
+      if (!hasLog(table.chains)) continue;
       const paths = unlimitedPaths(table.chains, entries);
       for (const [chain, path] of paths) {
         for (const r of chain.rules) {
