@@ -290,7 +290,7 @@ function action(ruleset: Ruleset, rule: Rule): Action {
       return "return";
   }
   const chain = findChain(ruleset, "filter", t.name);
-  if (chain && !chain.builtin) return { call: chain, goto: t.goto };
+  if (chain && !chain.builtin && t.spec === undefined) return { call: chain, goto: t.goto };
   const spec = findTarget(t.name, ruleset.family)?.spec;
   return spec?.verdict === "continue" ? "continue" : "unknown";
 }

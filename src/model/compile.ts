@@ -837,7 +837,6 @@ function jumpAction(chain: string, goto: boolean): Action {
 }
 
 /** The targets the switch below reads by name (before a chain of the same name). */
-const NAMED_TARGETS: ReadonlySet<string> = new Set(["QUEUE", "NFQUEUE", "MARK", "CONNMARK", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NOTRACK", "CT"]);
 
 function compileTarget(rule: Rule, ctx: CompileContext): Action {
   const t = rule.target;
@@ -845,7 +844,8 @@ function compileTarget(rule: Rule, ctx: CompileContext): Action {
   // built-in verdicts, then jumps, without the option list (most rules of a large dump)
   if (t.name === "ACCEPT" || t.name === "DROP" || t.name === "REJECT") return VERDICTS[t.name];
   if (t.name === "RETURN") return RETURN;
-  if (!NAMED_TARGETS.has(t.name) && ctx.chainExists(t.name)) return jumpAction(t.name, t.goto);
+  // a target extension's name is the extension, unless the parser found a chain of that name declared first
+  if (t.spec === undefined && ctx.chainExists(t.name)) return jumpAction(t.name, t.goto);
   const options = targetOptions(rule);
   const text = (): string => targetTextOf(rule);
   const opt = (name: string) => optionValue(options, name);

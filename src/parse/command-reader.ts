@@ -24,6 +24,11 @@ export interface ReaderContext {
   /** Table the command applies to unless it says `-t`. */
   readonly table: TableName;
   readonly diagnostics: ParseDiagnostic[];
+  /**
+   * Target extensions' names that are user chains of the table here (`:LOG - [0:0]` before the rule):
+   * iptables looks chains up first, so `-j NAME` jumps to the chain and NAME's options are unknown.
+   */
+  readonly chainTargets?: ReadonlySet<string> | undefined;
 }
 
 interface CommandFlag {
@@ -375,7 +380,7 @@ class RuleReader {
       const nameWord = hasInline ? inlineValueParts(args, i, scratch.parts) : args.parts(i + 1, scratch.parts);
       if (rule.target) diag(ctx, "multiple-targets", `a rule can have only one target; "${rule.target.name}" was already given`, argSpan(args, i));
       const isGoto = written === "-g" || written === "--goto";
-      const entry = isGoto || isBuiltinTarget(nameWord.text) ? undefined : findTarget(nameWord.text, ctx.family);
+      const entry = isGoto || isBuiltinTarget(nameWord.text) || ctx.chainTargets?.has(nameWord.text) ? undefined : findTarget(nameWord.text, ctx.family);
       const t = new TargetNode(args.loc, args.start(i), args.end(end), nameWord, isGoto, entry?.spec);
       rule.target = t;
       if (entry) loaded.push({ entry, match: null, target: t });

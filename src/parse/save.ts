@@ -7,6 +7,7 @@ import type { Command, Comment, Counters, Family, ParseDiagnostic, Ruleset, Sour
 import { CommandNode, countersAt, LineTable, wordNode, type Locator } from "../ast/nodes.js";
 import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
+import { findTarget, isBuiltinChain } from "../catalog/index.js";
 import { beginInterning, endInterning, internRange, LineArgs } from "./args.js";
 import { oddSpace } from "./chars.js";
 import { readCommand } from "./command-reader.js";
@@ -80,6 +81,16 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
   let current: TableName | null = listMode ? (options.table ?? "filter") : null;
   let blockHeader: Span | null = null;
   let sawNonPolicy = true;
+  // per table, the user chains named like a target extension (`:LOG - [0:0]`): iptables looks chains up
+  // first, so a later `-j LOG` in that table jumps to the chain (rare; the set exists only when one is declared)
+  const chainTargets = new Map<TableName, Set<string>>();
+  const noteChain = (table: TableName, name: string, created: boolean) => {
+    if (created ? isBuiltinChain(table, name) || !findTarget(name, options.family) : !chainTargets.has(table)) return;
+    let set = chainTargets.get(table);
+    if (!set) chainTargets.set(table, (set = new Set()));
+    if (created) set.add(name);
+    else set.delete(name);
+  };
 
   let lineNo = 0;
   let pos = 0;
@@ -193,6 +204,7 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
           family: null,
         });
         commands.push(cmd);
+        noteChain(current, chainName, true);
         const chain = tree.apply(cmd);
         if (chain && countersTok !== -1 && chain.declarationCount === 1) chain.countersFrom(buf.starts[countersTok]!);
         if (extras.length) {
@@ -231,8 +243,13 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
           diagnostics.push({ code: "outside-table", message: `command outside a *table … COMMIT block; add a *filter (or other table) header first`, span: lineSpan() });
           break;
         }
-        const cmd = readCommand(args, { family: options.family, format: options.format, table: current, diagnostics }, lineSpan, prefix);
+        const cmd = readCommand(args, { family: options.family, format: options.format, table: current, diagnostics, chainTargets: chainTargets.get(current) }, lineSpan, prefix);
         if (!cmd) break;
+        // `iptables -S` prints -N for a chain that exists (iptables -N itself refuses a target's name)
+        if ((cmd.op === "new-chain" && listMode) || cmd.op === "delete-chain" || cmd.op === "rename-chain") {
+          if (cmd.chain !== null) noteChain(cmd.table, cmd.chain, cmd.op === "new-chain");
+          if (cmd.op === "rename-chain" && cmd.argumentText !== null) noteChain(cmd.table, cmd.argumentText, true);
+        }
         if (cmd.family !== null && cmd.family !== options.family) {
           otherFamily++;
           break;
