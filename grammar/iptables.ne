@@ -17,9 +17,11 @@ main      -> %ws:?                                   {% L.blank %}
 
 line      -> %comment                                {% L.comment %}
            | %star %ws:? %word                       {% L.table %}
-           | %colon %word (%ws declArg):*            {% L.chainDecl %}
+           | %colon chainName (%ws declArg):*        {% L.chainDecl %}
            | %commit                                 {% L.commit %}
            | (%counters %ws):? %option (%ws arg):*   {% L.command %}
 
+# the legacy backend's iptables-restore takes a name that starts with "-" (invalid-chain-name reports it)
+chainName -> %word | %option
 declArg   -> %word | %counters | %option | %bang | %commit | %unterminated
 arg       -> %option | %word | %bang | %counters | %commit | %unterminated

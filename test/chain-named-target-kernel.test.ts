@@ -5,7 +5,7 @@
  * legacy one works, and the kernel's own listing says how many rules refer to each chain ("Chain LOG
  * (1 references)"). fwlint must read the same jumps (a Target without a spec), in the file and in the
  * kernel's `iptables -S` listing of it, refuse what the kernel refuses, and its packet model must follow the
- * jump. Runs as root with iptables and iproute2; skipped elsewhere with the reason.
+ * jump. A chain named "-x", which only the legacy backend takes, is read the same way. Runs as root with iptables and iproute2; skipped elsewhere with the reason.
  */
 import { describe, expect, it } from "vitest";
 import type { Ruleset, TableName } from "../src/ast/iptables.js";
@@ -40,6 +40,7 @@ const CASES: readonly Case[] = [
   { name: "a goto to the chain", table: "filter", lines: [":AUDIT - [0:0]", "-A INPUT -p tcp -g AUDIT", "-A AUDIT -j DROP"], chains: ["AUDIT"], input: "DROP" },
   { name: "MARK in mangle: chain first, then the same name used before another declaration", table: "mangle", lines: ["-A PREROUTING -j CONNMARK --restore-mark", ":MARK - [0:0]", ":CONNMARK - [0:0]", "-A PREROUTING -j MARK", "-A OUTPUT -j CONNMARK"], chains: ["MARK", "CONNMARK"] },
   { name: "DNAT and MASQUERADE in nat", table: "nat", lines: [":DNAT - [0:0]", "-A PREROUTING -p tcp -j DNAT", "-A POSTROUTING -j MASQUERADE", ":MASQUERADE - [0:0]", "-A OUTPUT -j MASQUERADE", "-A DNAT -j RETURN"], chains: ["DNAT", "MASQUERADE"] },
+  { name: "a chain named -x (the legacy backend takes it): -j -x, -A -x, -I -x 1", table: "filter", lines: [":-x - [0:0]", "-A INPUT -p tcp -j -x", "-A -x -j DROP", "-I -x 1 -p udp -j ACCEPT"], chains: ["-x"], input: "DROP" },
   { name: "DNAT's option after a jump to the chain is refused", table: "nat", lines: [":DNAT - [0:0]", "-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.1"], chains: ["DNAT"] },
 ];
 

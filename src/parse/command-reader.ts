@@ -25,8 +25,9 @@ export interface ReaderContext {
   readonly table: TableName;
   readonly diagnostics: ParseDiagnostic[];
   /**
-   * Target extensions' names that are user chains of the table here (`:LOG - [0:0]` before the rule):
-   * iptables looks chains up first, so `-j NAME` jumps to the chain and NAME's options are unknown.
+   * User chains of the table here named like a target extension (`:LOG - [0:0]` before the rule) or like an
+   * option (`:-x`): iptables looks chains up first, so `-j NAME` jumps to the chain and NAME's options are
+   * unknown; and getopt gives -j the next word whatever it looks like, so `-j -x` names the chain.
    */
   readonly chainTargets?: ReadonlySet<string> | undefined;
 }
@@ -179,7 +180,10 @@ export function readCommand(args: Args, ctx: ReaderContext, lineSpan: Span | (()
       const has = inline || i + 1 < n;
       const nextText = inline ? text.slice(eq + 1) : has ? args.text(i + 1) : "";
       if (kind === "chain" || kind === "chain?") {
-        if (has && !looksLikeOption(nextText) && nextText !== "!") {
+        // getopt gives a required argument the next word whatever it looks like: -N's name (iptables then refuses
+        // "-x", and `iptables -S` of a legacy ruleset prints it), a declared chain named "-x" (legacy); elsewhere
+        // a word like an option is more likely a missing chain name
+        if (has && ((!looksLikeOption(nextText) && nextText !== "!") || (kind === "chain" && (f.op === "new-chain" || ctx.chainTargets?.has(nextText) === true)))) {
           chain = nextText;
           if (inline) {
             chainStart = args.start(i) + eq + 1;
@@ -369,7 +373,7 @@ class RuleReader {
     }
     // -j / -g
     if (written === "-j" || written === "--jump" || written === "-g" || written === "--goto") {
-      const has = hasInline || (i + 1 < args.count && !looksLikeOption(args.text(i + 1)));
+      const has = hasInline || (i + 1 < args.count && (!looksLikeOption(args.text(i + 1)) || ctx.chainTargets?.has(args.text(i + 1)) === true));
       if (!has) {
         diag(ctx, "missing-value", `option ${written} needs a target or chain name`, argSpan(args, i));
         return i + 1;

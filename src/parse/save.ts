@@ -81,11 +81,12 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
   let current: TableName | null = listMode ? (options.table ?? "filter") : null;
   let blockHeader: Span | null = null;
   let sawNonPolicy = true;
-  // per table, the user chains named like a target extension (`:LOG - [0:0]`): iptables looks chains up
-  // first, so a later `-j LOG` in that table jumps to the chain (rare; the set exists only when one is declared)
+  // per table, the user chains named like a target extension (`:LOG - [0:0]`) or like an option (`:-x`, which
+  // the legacy backend takes): iptables looks chains up first, so a later `-j LOG` in that table jumps to the
+  // chain, and `-j -x` is a jump too (rare; the set exists only when such a chain is declared)
   const chainTargets = new Map<TableName, Set<string>>();
   const noteChain = (table: TableName, name: string, created: boolean) => {
-    if (created ? isBuiltinChain(table, name) || !findTarget(name, options.family) : !chainTargets.has(table)) return;
+    if (created ? isBuiltinChain(table, name) || !(name.startsWith("-") || findTarget(name, options.family)) : !chainTargets.has(table)) return;
     let set = chainTargets.get(table);
     if (!set) chainTargets.set(table, (set = new Set()));
     if (created) set.add(name);
