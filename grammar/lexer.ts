@@ -11,14 +11,16 @@
 import moo from "moo";
 
 const WS = /[ \t\r\f\v]+/;
+// Words end at ASCII white space only, as in iptables-restore (and the shell): a no-break space or another
+// Unicode space is part of the word (src/parse/odd-space.ts reports it where iptables would misread the word).
 /** A word: unquoted run, or unquoted prefix plus one double-quoted segment. */
-const WORD = /[^\s"]*"(?:[^"\\]|\\[^])*"|[^\s"]+/;
+const WORD = /[^\t\n\v\f\r "]*"(?:[^"\\]|\\[^])*"|[^\t\n\v\f\r "]+/;
 /** A double quote that is never closed on this line. */
-const UNTERMINATED = /[^\s"]*"(?:[^"\\]|\\[^])*/;
+const UNTERMINATED = /[^\t\n\v\f\r "]*"(?:[^"\\]|\\[^])*/;
 /** `-x` or `--long-name`, optionally `=value` (getopt style); not a negative number. */
-const OPTION = /(?:--?[A-Za-z][A-Za-z0-9_-]*(?:=(?:[^\s"]*"(?:[^"\\]|\\[^])*"|[^\s"]*))?|-[46])(?=\s|$)/;
-const COUNTERS = /\[\d+:\d+\](?=\s|$)/;
-const BANG = /!(?=\s|$)/;
+const OPTION = /(?:--?[A-Za-z][A-Za-z0-9_-]*(?:=(?:[^\t\n\v\f\r "]*"(?:[^"\\]|\\[^])*"|[^\t\n\v\f\r "]*))?|-[46])(?=[\t\n\v\f\r ]|$)/;
+const COUNTERS = /\[\d+:\d+\](?=[\t\n\v\f\r ]|$)/;
+const BANG = /!(?=[\t\n\v\f\r ]|$)/;
 
 const body = {
   ws: WS,
@@ -56,7 +58,7 @@ const DQ = '"(?:[^"\\\\]|\\\\[^])*"';
 const SUBST = "\\$\\((?:[^()'\"]|'[^']*'|\"(?:[^\"\\\\]|\\\\[^])*\"|\\([^()]*\\))*\\)";
 const BACKTICK = "`(?:[^`\\\\]|\\\\[^])*`";
 const VAR = "\\$(?:\\{[^}]*\\}|[A-Za-z_][A-Za-z0-9_]*|[0-9#?@*$!-])";
-const PLAIN = "(?:\\\\[^]|[^\\s'\"`$;&|<>()\\\\#])";
+const PLAIN = "(?:\\\\[^]|[^\\t\\n\\v\\f\\r '\"`$;&|<>()\\\\#])";
 const HASH_IN_WORD = "#"; // '#' only starts a comment at the start of a word
 const SHELL_WORD = new RegExp(`(?:${SQ}|${DQ}|${SUBST}|${BACKTICK}|${VAR}|\\$|${PLAIN})(?:${SQ}|${DQ}|${SUBST}|${BACKTICK}|${VAR}|\\$|${PLAIN}|${HASH_IN_WORD})*`);
 
@@ -64,7 +66,7 @@ export const shellLexer = moo.compile({
   ws: WS,
   comment: /#.*/,
   op: /&&|\|\||;;|[;&|]/,
-  redirect: /[0-9]*(?:>>|>&|<<-?|<<<|<&|&>|[<>])(?:[ \t]*[^\s;&|<>()]+)?/,
+  redirect: /[0-9]*(?:>>|>&|<<-?|<<<|<&|&>|[<>])(?:[ \t]*[^\t\n\v\f\r ;&|<>()]+)?/,
   paren: /[()]/,
   word: SHELL_WORD,
   unterminated: /['"`][^]*/,

@@ -13,6 +13,11 @@ const SPACE_NAMES: Readonly<Record<number, string>> = {
   0xfeff: "zero width no-break space (byte order mark)",
 };
 
+/** A space JavaScript's \s knows beyond ASCII: part of a word for iptables-restore and the shell. */
+export function isOddSpace(c: number): boolean {
+  return c > 127 && (SPACE_NAMES[c] !== undefined || (c >= 0x2000 && c <= 0x200a));
+}
+
 /** "U+00A0 (no-break space, often pasted …)" when `text` starts with such a space, else undefined. */
 export function oddSpace(text: string): string | undefined {
   const c = text.codePointAt(0);

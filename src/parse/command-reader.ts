@@ -78,7 +78,8 @@ const GLOBALS = new Map<string, { canonical: string; args: 0 | 1 | "optional-num
   ["--ipv6", { canonical: "-6", args: 0 }],
 ]);
 
-const FREE_TEXT_OPTIONS = new Set(["--comment", "--log-prefix", "--nflog-prefix", "--string"]);
+/** Options whose value is free text (a comment, a log prefix, a string to search for). */
+export const FREE_TEXT_OPTIONS: ReadonlySet<string> = new Set(["--comment", "--log-prefix", "--nflog-prefix", "--string"]);
 const isNumber = (text: string) => /^\d+$/.test(text);
 
 /** Span of arguments i..j (inclusive). */

@@ -9,10 +9,10 @@ import type { Span } from "../ast/span.js";
 import { TABLE_NAMES } from "../catalog/core.js";
 import { findTarget, isBuiltinChain } from "../catalog/index.js";
 import { beginInterning, endInterning, internRange, LineArgs } from "./args.js";
-import { oddSpace } from "./chars.js";
-import { readCommand } from "./command-reader.js";
+import { isOddSpace, oddSpace } from "./chars.js";
+import { FREE_TEXT_OPTIONS, readCommand } from "./command-reader.js";
 import { classifyShape, type LexToken } from "./line-grammar.js";
-import { T_COUNTERS, T_UNTERMINATED, T_WS, TOKEN_NAMES, TokenBuffer, scanLine } from "./scan.js";
+import { T_COLON, T_COUNTERS, T_UNTERMINATED, T_WS, TOKEN_NAMES, TokenBuffer, scanLine } from "./scan.js";
 import { TreeBuilder } from "./tree.js";
 
 export interface SaveParseOptions {
@@ -115,8 +115,10 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
     L.lineNo = lineNo;
     L.lineStart = lineStart;
     L.lineEnd = lineEnd;
+    const odd = buf.oddSpaceAt !== -1 && reportOddSpaces(text, diagnostics);
     const c = classifyShape(buf, lexCurrent);
     if (!c.ok) {
+      if (odd) continue; // the odd space is why the line does not read
       diagnostics.push(c.at < buf.count ? { code: "unexpected-token", message: unexpectedMessage(text, c.at), span: tokSpan(c.at) } : { code: "incomplete-line", message: incompleteMessage(text), span: lineSpan() });
       continue;
     }
@@ -184,7 +186,10 @@ function parseLines(text: string, options: SaveParseOptions): Ruleset {
         const policyIsCounters = policyTok !== -1 && buf.types[policyTok] === T_COUNTERS;
         if (policyTok === -1) diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy (ACCEPT, DROP, or - for a user chain)`, span: lineSpan() });
         else if (policyIsCounters) {
-          diagnostics.push({ code: "missing-policy", message: `chain declaration ":${chainName}" needs a policy before its counters`, span: tokSpan(policyTok) });
+          // nf_tables takes `:USER [0:0]` (a user chain has no policy to set); the legacy backend refuses it
+          // ("Can't set policy `[0:0]'"), and both refuse it for a built-in chain
+          const user = !isBuiltinChain(current, chainName);
+          diagnostics.push({ code: user ? "counters-as-user-policy" : "missing-policy", message: `chain declaration ":${chainName}" needs a policy before its counters${user ? " (- for a user chain): the legacy backend's iptables-restore refuses it, nf_tables ignores it" : ""}`, span: tokSpan(policyTok) });
           countersTok = policyTok;
         }
         const hasPolicy = policyTok !== -1 && !policyIsCounters;
@@ -323,6 +328,44 @@ function describeToken(type: number, value: string): string {
     default:
       return `"${value}"`;
   }
+}
+
+/**
+ * Unicode spaces (a no-break space pasted from a web page) inside the line's unquoted words: iptables-restore
+ * takes them as part of the word, so `-A INPUT\u00a0-j DROP` names a chain "INPUT\u00a0-j". Reported unless
+ * the word is a free-text value (`--comment`, `--log-prefix`, …), which the kernel takes as written.
+ */
+function reportOddSpaces(text: string, diagnostics: ParseDiagnostic[]): boolean {
+  let reported = false;
+  let prev = -1;
+  const first = firstSig();
+  // in a declaration the kernel makes a chain of the odd name (":FOO\u00a0- [0:0]"): taken, so a warning
+  const declaration = first !== -1 && buf.types[first] === T_COLON;
+  for (let t = 0; t < buf.count; t++) {
+    if (buf.types[t] === T_WS) continue;
+    const s = buf.starts[t]!;
+    const e = buf.ends[t]!;
+    const before = prev === -1 ? "" : text.slice(buf.starts[prev]!, buf.ends[prev]!);
+    prev = t;
+    let at = -1;
+    for (let p = s; p < e && at === -1; p++) {
+      const c = text.charCodeAt(p);
+      if (c === 34) break; // a quoted segment is taken as written
+      if (isOddSpace(c)) at = p;
+    }
+    if (at === -1) continue;
+    const word = text.slice(s, e);
+    const eq = word.indexOf("=");
+    if (FREE_TEXT_OPTIONS.has(before) || (eq > 0 && FREE_TEXT_OPTIONS.has(word.slice(0, eq)) && at > s + eq)) continue;
+    const column = at - L.lineStart + 1;
+    diagnostics.push({
+      code: declaration ? "odd-space-declaration" : "odd-space",
+      message: `character ${oddSpace(text.slice(at, at + 1))} inside ${JSON.stringify(word)}: iptables-restore takes it as part of the ${declaration ? "chain's name" : "word"}, not as a blank; use a plain space`,
+      span: { line: L.lineNo, column, endLine: L.lineNo, endColumn: column + 1, offset: at, endOffset: at + 1 },
+    });
+    reported = true;
+  }
+  return reported;
 }
 
 function firstSig(): number {

@@ -5,6 +5,8 @@
  * 100k-rule dump moo's per-token objects cost more than the rest of parsing, so the hot path uses this.
  */
 
+import { isOddSpace } from "./chars.js";
+
 export const T_WS = 0;
 export const T_COMMENT = 1;
 export const T_STAR = 2;
@@ -25,6 +27,8 @@ export class TokenBuffer {
   types = new Uint8Array(64);
   starts = new Int32Array(64);
   ends = new Int32Array(64);
+  /** Where the line has its first Unicode space (U+00A0 …) inside an unquoted word, else -1. */
+  oddSpaceAt = -1;
   push(type: number, start: number, end: number) {
     if (this.count === this.types.length) {
       const n = this.count * 2;
@@ -45,12 +49,10 @@ export class TokenBuffer {
   }
 }
 
-const NON_ASCII_SPACE = /\s/;
-/** JavaScript's \s (what the lexer's lookaheads and [^\s] classes use). */
-function isSpace(c: number): boolean {
-  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return NON_ASCII_SPACE.test(String.fromCharCode(c));
-}
+/** ASCII white space, where iptables-restore ends a word (the lexer's [\t\n\v\f\r ] classes and lookaheads). */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+/** Where the line being scanned has its first Unicode space outside quotes (part of a word), else -1. */
+let oddAt = -1;
 /** The lexer's ws token: [ \t\r\f\v] (not \n, not other spaces). */
 const isWs = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c === 11;
 const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -63,6 +65,7 @@ function runNoSpaceNoQuote(s: string, i: number, end: number): number {
   while (i < end) {
     const c = s.charCodeAt(i);
     if (c === 34 || isSpace(c)) break;
+    if (c > 127 && oddAt === -1 && isOddSpace(c)) oddAt = i;
     i++;
   }
   return i;
@@ -172,6 +175,12 @@ function matchCounters(s: string, i: number, end: number): number {
  * Offsets in the buffer are absolute indexes into s.
  */
 export function scanLine(s: string, start: number, end: number, out: TokenBuffer): void {
+  oddAt = -1;
+  scanTokens(s, start, end, out);
+  out.oddSpaceAt = oddAt;
+}
+
+function scanTokens(s: string, start: number, end: number, out: TokenBuffer): void {
   out.count = 0;
   let i = start;
   let atStart = true;

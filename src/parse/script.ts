@@ -12,9 +12,9 @@ import type { Command, Comment, Family, ParseDiagnostic, Ruleset, TableName } fr
 import type { CommandNode, Locator, RuleNode } from "../ast/nodes.js";
 import { LineIndex, type Span } from "../ast/span.js";
 import { type ShellArg, ShellArgs } from "./args.js";
-import { oddSpace } from "./chars.js";
+import { isOddSpace, oddSpace } from "./chars.js";
 import grammarSpec from "../generated/script.js";
-import { readCommand } from "./command-reader.js";
+import { FREE_TEXT_OPTIONS, readCommand } from "./command-reader.js";
 import { CASE_PATTERN } from "./detect.js";
 import type { ShellToken, SimpleCommand } from "./script-nodes.js";
 import { TreeBuilder } from "./tree.js";
@@ -410,6 +410,34 @@ const FORWARDED_ARGUMENTS = /^"?\$(?:[@*]|\{[@*]\})"?$/;
 const MAX_LOOP_WORDS = 256;
 
 /** An unquoted value split at blanks, as the shell splits fields (none when it is empty). */
+/**
+ * Unicode spaces (a no-break space pasted from a web page) in a word outside quotes: the shell takes them as
+ * part of the word, so `iptables -A INPUT\u00a0-j DROP` names a chain "INPUT\u00a0-j". Not reported in the
+ * value of a free-text option (`--comment`, `--log-prefix`, …), which iptables takes as written.
+ */
+function oddSpaces(words: readonly ShellToken[], spanOf: (start: number, end: number) => Span, diagnostics: ParseDiagnostic[]): void {
+  let before = "";
+  for (const t of words) {
+    const value = t.value;
+    const free = FREE_TEXT_OPTIONS.has(before) || FREE_TEXT_OPTIONS.has(value.slice(0, value.indexOf("=")));
+    before = value;
+    if (free) continue;
+    let quote = 0; // the quote character we are inside, or 0
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (quote !== 0) {
+        if (c === quote) quote = 0;
+        else if (c === 92 && quote === 34) i++;
+      } else if (c === 39 || c === 34) quote = c;
+      else if (c === 92) i++;
+      else if (isOddSpace(c)) {
+        diagnostics.push({ code: "odd-space", message: `character ${oddSpace(value.slice(i, i + 1))} inside ${JSON.stringify(value)}: the shell takes it as part of the word, not as a blank; use a plain space`, span: spanOf(t.offset + i, t.offset + i + 1) });
+        break;
+      }
+    }
+  }
+}
+
 const fieldsOf = (text: string): string[] => text.split(/[ \t\n]+/).filter((f) => f !== "");
 
 /**
@@ -528,6 +556,7 @@ export function parseScript(text: string, options: ScriptParseOptions): Ruleset 
       }
       items.push({ text: v.text, raw: t.value, start, end, quoted: v.quoted, dynamic: v.dynamic });
     }
+    oddSpaces(words.slice(k + 1), spanOf, diagnostics);
     // `/sbin/iptables -w "$@"` (a wrapper function) passes on arguments fwlint does not know, the command itself
     // among them: nothing to read (the calls `iptables -A …` are read where they are written)
     if (items.some((a) => FORWARDED_ARGUMENTS.test(a.raw))) return;

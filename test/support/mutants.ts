@@ -303,10 +303,12 @@ export const MISTAKES: Record<string, Operator> = {
     return k < 0 ? [] : [{ lines: [...lines.slice(0, k), "   ", ...lines.slice(k)], touched: [k + 1] }];
   },
   "missing option value": onRules(/(--dport|--comment|--log-prefix|-s|-d) ("[^"]*"|\S+) (?=-)/, "$1 "),
+  "no-break space before -j": onRules(/([^"\s]) -j /, "$1\u00a0-j "),
   "unquoted comment with spaces": onRules(/--comment "([^"\\]* [^"\\]*)"/, "--comment $1"),
 };
 
 export const LOOKALIKES: Record<string, Operator> = {
+  "unquoted comment with no-break spaces": onRules(/--comment "([^"\\]* [^"\\]*)"/, (m) => `--comment ${m[1]!.replace(/ /g, "\u00a0")}`),
   "long option names": onRules(/ -s (\S+)/, " --source $1"),
   "long --destination": onRules(/ -d (\S+)/, " --destination $1"),
   "long --in-interface": onRules(/ -i (\S+)/, " --in-interface $1"),
