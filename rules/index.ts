@@ -70,6 +70,7 @@ import neighborDiscoveryBlocked from "./neighbor-discovery-blocked.js";
 import pathMtuDiscoveryBlocked from "./path-mtu-discovery-blocked.js";
 import unusedChain from "./unused-chain.js";
 import logWithoutLimit from "./log-without-limit.js";
+import staleAcceptRule from "./stale-accept-rule.js";
 import inputRuleBypassedByDnat from "./input-rule-bypassed-by-dnat.js";
 
 export const lintRules: readonly LintRule[] = [
@@ -140,4 +141,5 @@ export const lintRules: readonly LintRule[] = [
   pathMtuDiscoveryBlocked,
   unusedChain,
   logWithoutLimit,
+  staleAcceptRule,
 ] as readonly LintRule[];

@@ -54,7 +54,7 @@ function unlimitedPaths(chains: readonly Chain[], entries: ReadonlySet<string>):
     const path = paths.get(c)!;
     for (const r of c.rules) {
       const t = r.target;
-      if (!t) continue;
+      if (!t || t.spec) continue;
       const next = byName.get(t.name);
       if (!next || next.builtin || paths.has(next) || rateLimited(r) || loopbackOnly(r)) continue;
       paths.set(next, { from: path.from, jumps: [...path.jumps, r] });

@@ -41,7 +41,9 @@ export default defineRule({
         const rules = chains[todo.pop()!]!.rules;
         let last: string | undefined;
         for (let k = 0; k < rules.length; k++) {
-          const t = rules[k]!.target?.name;
+          const target = rules[k]!.target;
+          // a target extension (a spec) is not a jump, even where a chain has its name (declared after the rule)
+          const t = target && !target.spec ? target.name : undefined;
           // consecutive rules often jump to the same chain (KUBE-MARK-MASQ): looked up once
           if (t && t !== last) reach((last = t));
         }
