@@ -36,6 +36,7 @@ const WORDS = [
   "DOCKER-USER", "--dport", "--comment", "iptables", "ip6tables", "&&", "||", ";", "|", "if", "then", "fi", "for", "do", "done", "case", "esac",
   "<<EOF", "-j DNAT --to-destination", "-m conntrack --ctstate", "-m policy --next", "--strict", "-m statistic --mode", "-j CT --helper",
   "-j LOG", "-m limit --limit", "-m multiport --dports", "-j TCPMSS", '{ "iptables": false, ', "]",
+  "\u00a0", "\u3000", ":LOG - [0:0]\n", ":-x - [0:0]\n", "-j -x", "-c 0 0", "[7:420] ", "-N LOG",
 ];
 
 function mutate(text: string, next: () => number): string {
@@ -57,7 +58,9 @@ function mutate(text: string, next: () => number): string {
 }
 
 describe("random edits of real files never crash the linter", () => {
-  it.each([1, 2, 3, 4, 5, 6])("seed %i: 250 edited files, every rule on", (seed) => {
+  // FWLINT_FUZZ_SEEDS=N runs N seeds instead (a longer search by hand)
+  const seeds = Array.from({ length: Number(process.env.FWLINT_FUZZ_SEEDS ?? 6) }, (_, k) => k + 1);
+  it.each(seeds)("seed %i: 250 edited files, every rule on", (seed) => {
     expect(SOURCES.length).toBeGreaterThan(50);
     let state = seed;
     const next = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
