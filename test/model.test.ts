@@ -92,6 +92,25 @@ describe("trace", () => {
     expect(r).toMatchObject({ verdict: "ACCEPT", connection: "closed", reply: { verdict: "DROP" } });
   });
 
+  it("REDIRECT in PREROUTING delivers to the host's address, never to 127.0.0.0/8 (found by the random kernel test)", () => {
+    const text = [
+      "*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+      "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -m conntrack --ctorigdstport 443 -j ACCEPT", "COMMIT",
+      "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
+      "-A PREROUTING -p tcp -m tcp --dport 443 -j REDIRECT --to-ports 80", "-A OUTPUT -p tcp -m tcp --dport 8443 -j REDIRECT --to-ports 80", "COMMIT", "",
+    ].join("\n");
+    for (const local of [["10.99.0.1/24"], []]) {
+      const model = new Model(parse(text), { local });
+      const r = trace(model, { in: "eth0", src: "10.99.0.2", dst: "10.99.0.1", proto: "tcp", dport: 443 }).result;
+      expect(r, `local ${local.join()}`).toMatchObject({ verdict: "ACCEPT", delivery: "local", connection: "open" });
+      expect(r.outcomes).toBeUndefined();
+      expect(r.path.some((p) => p.table === "routing")).toBe(false);
+    }
+    // from the host itself (nat OUTPUT), REDIRECT goes to 127.0.0.1
+    const own = trace(new Model(parse(text), { local: ["10.99.0.1/24"] }), { src: "10.99.0.1", dst: "10.99.0.1", proto: "tcp", dport: 8443 }).result;
+    expect(own.nat.dst).toBe("127.0.0.1:80");
+  });
+
   it("follows both outcomes of matches it cannot know, and says so", () => {
     const r = trace(docker("-A DOCKER-USER -m limit --limit 5/sec -j DROP"), fromOutside()).result;
     expect(r.verdict).toBe("UNKNOWN");

@@ -891,8 +891,8 @@ export class FastTracer {
         if (a.to.addr) setOrConst(F.DST, a.to.addr[0], a.to.addr[1], ad);
         if (a.to.port) setOrConst(F.DPORT, a.to.port[0], a.to.port[1], pd);
       } else {
-        const loopback = m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000001) : IntervalSet.of(ad, 1n);
-        p.setVar(F.DST, ch.name === "OUTPUT" ? loopback : (m.layout.local as IntervalSet<Scalar>).subtract(loopback));
+        // as the engine: OUTPUT to the loopback address, PREROUTING to the incoming interface's (not 127.0.0.0/8)
+        p.setVar(F.DST, ch.name === "OUTPUT" ? (m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000001) : IntervalSet.of(ad, 1n)) : (m.layout.redirected as IntervalSet<Scalar>));
         if (a.ports) setOrConst(F.DPORT, a.ports[0], a.ports[1], pd);
       }
       p.copyTerm(F.CTREPLSRC, p, F.DST);

@@ -53,6 +53,11 @@ export interface HostLayout {
   readonly localGiven: boolean;
   /** Addresses delivered locally (addrtype LOCAL). */
   readonly local: AddrSet;
+  /**
+   * Where REDIRECT in PREROUTING sends a packet: the primary address of the interface it came in on, which
+   * the layout does not know apart from the host's other addresses; never a loopback address.
+   */
+  readonly redirected: AddrSet;
   readonly broadcast: AddrSet;
   readonly multicast: AddrSet;
   /** Addresses routed to a bridge (subnets and known containers). */
@@ -102,6 +107,7 @@ export function hostLayout(ruleset: Ruleset, opts: HostOptions = {}): HostLayout
     bridges,
     localGiven: given.length > 0,
     local: local as AddrSet,
+    redirected: local.subtract(loopback) as AddrSet,
     broadcast: broadcast as AddrSet,
     multicast: multicast as AddrSet,
     bridged: bridged as AddrSet,

@@ -72,7 +72,7 @@ function tcp(p) {
       sock.destroy();
       resolve({ id: p.id, open, detail });
     };
-    const sock = net.connect({ host: p.dst, port: p.port, localAddress: p.src });
+    const sock = net.connect({ host: p.dst, port: p.port, localAddress: p.src, ...(p.sport ? { localPort: p.sport } : {}) });
     const timer = setTimeout(() => finish(false, "timeout"), p.timeout ?? 1500);
     let got = "";
     sock.on("connect", () => sock.write(token));
@@ -108,7 +108,7 @@ function udp(p) {
       if (step === 2) finish(true, "echo");
       else s.send(`fwlint-${p.id}-${step}`);
     });
-    s.bind(0, p.src, () => {
+    s.bind(p.sport ?? 0, p.src, () => {
       s.connect(p.port, p.dst, (err) => {
         if (err) return finish(false, err.code ?? String(err));
         s.send(`fwlint-${p.id}-0`);

@@ -65,6 +65,8 @@ export interface Probe {
   readonly src: string;
   readonly dst: string;
   readonly port: number;
+  /** Source port (default: one the kernel picks). A fresh one per probe keeps old conntrack entries out of the way. */
+  readonly sport?: number;
   readonly timeout?: number;
 }
 
