@@ -5,14 +5,16 @@
  * loopback interface, address types, marks set in mangle and original destinations after nat's REDIRECT and
  * DNAT between the host's ports, ACCEPT, DROP, REJECT and RETURN, over either policy. The real
  * iptables-restore loads it into a throw-away namespace, a client on three addresses connects to every port,
- * and `fwlint trace` must predict every outcome: open or closed, as the kernel decides. The hand-written
- * scenarios of kernel-model.test.ts check what fwlint was built for; these look for what nobody thought of.
- * FWLINT_RANDOM_SEEDS=N runs N rulesets (a longer search by hand), =A-B the seeds A to B. Runs as root with iptables and iproute2;
- * skipped elsewhere with the reason.
+ * and `fwlint trace` must predict every outcome: open or closed, as the kernel decides. A second topology
+ * routes to a container behind docker0: random FORWARD rules, ports nat publishes (or not, and then the
+ * host's own server answers), MASQUERADE, and a client connecting to the container directly and through the
+ * host. The hand-written scenarios of kernel-model.test.ts check what fwlint was built for; these look for
+ * what nobody thought of. FWLINT_RANDOM_SEEDS=N runs N rulesets (a longer search by hand), =A-B the seeds A
+ * to B. Runs as root with iptables and iproute2; skipped elsewhere with the reason.
  */
 import { describe, expect, it } from "vitest";
-import { Model } from "../src/model/model.js";
-import { trace } from "../src/model/trace.js";
+import { Model, type ModelOptions } from "../src/model/model.js";
+import { trace, type PacketSpec } from "../src/model/trace.js";
 import { parse } from "../src/parse/index.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
 import { Topology, type Probe, type TopologySpec } from "./support/topology.js";
@@ -156,6 +158,92 @@ function randomRuleset(seed: number): string {
   return lines.join("\n");
 }
 
+const CONTAINER = "172.17.0.2";
+const C_TCP = [80, 8080];
+const C_UDP = [53];
+/** Ports of the host that nat may publish: TCP to the container's 80 and 8080, UDP to its 53. */
+const PUBLISHED: readonly (readonly ["tcp" | "udp", number, number])[] = [
+  ["tcp", 9080, 80],
+  ["tcp", 9443, 8080],
+  ["udp", 9053, 53],
+];
+
+const ROUTED: TopologySpec = {
+  bridges: [{ name: "docker0", gateway: "172.17.0.1/16" }],
+  containers: [{ name: "c1", bridge: "docker0", addr: `${CONTAINER}/16`, tcp: C_TCP, udp: C_UDP }],
+  clients: [{ name: "cl1", hostIf: "eth0", hostAddr: `${HOST}/24`, addrs: CLIENTS.map((a) => `${a}/24`), tcp: [], udp: [] }],
+  // a port nat does not publish reaches the host: a server answers there too (the model knows no listeners)
+  host: { tcp: PUBLISHED.filter(([p]) => p === "tcp").map(([, port]) => port), udp: PUBLISHED.filter(([p]) => p === "udp").map(([, port]) => port) },
+};
+
+/**
+ * One random ruleset of a host that routes to a container behind docker0: FORWARD rules (interfaces,
+ * addresses, ports, conntrack states and original destinations, user chains), ports published by DNAT in nat
+ * PREROUTING (some for some sources only), MASQUERADE of what leaves through eth0 or enters docker0.
+ */
+function randomForwardRuleset(seed: number): string {
+  const r = rng(seed * 7 + 1000);
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  const chance = (p: number) => r() < p;
+  const neg = (p = 0.25) => (chance(p) ? "! " : "");
+  const conditions = (): string => {
+    const out: string[] = [];
+    const used = new Set<string>();
+    for (let n = Math.floor(r() * 3); n > 0; n--) {
+      const kind = pick(["in", "out", "src", "dst", "ports", "state", "orig"]);
+      if (used.has(kind)) continue;
+      used.add(kind);
+      switch (kind) {
+        case "in":
+          out.push(`${neg(0.3)}-i ${pick(["eth0", "docker0", "eth+"])}`);
+          break;
+        case "out":
+          out.push(`${neg(0.3)}-o ${pick(["eth0", "docker0"])}`);
+          break;
+        case "src":
+          out.push(`${neg()}-s ${pick([`${pick(CLIENTS)}/32`, "10.99.0.2/31", "10.99.0.0/24", "172.17.0.0/16", `${CONTAINER}/32`])}`);
+          break;
+        case "dst":
+          out.push(`${neg()}-d ${pick([`${CONTAINER}/32`, "172.17.0.0/16", `${HOST}/32`, "10.99.0.0/24"])}`);
+          break;
+        case "ports": {
+          const proto = pick(["tcp", "tcp", "udp"] as const);
+          const ports = proto === "tcp" ? C_TCP : C_UDP;
+          out.push(chance(0.7) ? `-p ${proto} -m ${proto} ${neg(0.2)}--${chance(0.8) ? "dport" : "sport"} ${pick(ports)}` : `-p ${proto} -m multiport --ports ${pick(ports)},${pick(PUBLISHED)[1]}`);
+          break;
+        }
+        case "state":
+          out.push(`-m conntrack ${neg(0.15)}--ctstate ${pick(["NEW", "ESTABLISHED", "RELATED,ESTABLISHED", "DNAT", "SNAT", "NEW,DNAT"])}`);
+          break;
+        case "orig":
+          out.push(pick([`-m conntrack --ctorigdstport ${pick(PUBLISHED)[1]}`, `-m conntrack ${neg(0.2)}--ctorigdst ${HOST}/32`, `-m conntrack --ctdir ${pick(["ORIGINAL", "REPLY"])}`]));
+          break;
+      }
+    }
+    return out.join(" ");
+  };
+  const rule = (chain: string, user: boolean) => {
+    const cond = conditions();
+    const v = pick(user ? ["ACCEPT", "DROP", "RETURN", "REJECT"] : ["ACCEPT", "ACCEPT", "DROP", "REJECT", "jump", "goto"]);
+    const target = v === "jump" ? `-j ${pick(["fw-a", "fw-b"])}` : v === "goto" ? `-g ${pick(["fw-a", "fw-b"])}` : `-j ${v}`;
+    return `-A ${chain} ${cond ? `${cond} ` : ""}${target}`;
+  };
+  const lines = ["*filter", ":INPUT ACCEPT [0:0]", `:FORWARD ${pick(["ACCEPT", "DROP", "DROP"])} [0:0]`, ":OUTPUT ACCEPT [0:0]", ":fw-a - [0:0]", ":fw-b - [0:0]"];
+  if (chance(0.6)) lines.push("-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+  for (let k = 2 + Math.floor(r() * 7); k > 0; k--) lines.push(rule("FORWARD", false));
+  for (const c of ["fw-a", "fw-b"]) for (let k = 1 + Math.floor(r() * 3); k > 0; k--) lines.push(rule(c, true));
+  lines.push("COMMIT", "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]");
+  for (const [proto, from, to] of PUBLISHED) {
+    if (!chance(0.7)) continue;
+    const cond = chance(0.3) ? `${neg(0.3)}-s ${pick(CLIENTS)}/32 ` : "";
+    lines.push(`-A PREROUTING ${cond}-d ${HOST}/32 -p ${proto} -m ${proto} --dport ${from} -j DNAT --to-destination ${CONTAINER}:${to}`);
+  }
+  if (chance(0.5)) lines.push("-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE");
+  if (chance(0.3)) lines.push(`-A POSTROUTING ${chance(0.5) ? "-s 10.99.0.3/32 " : ""}-o docker0 -j MASQUERADE`);
+  lines.push("COMMIT", "");
+  return lines.join("\n");
+}
+
 /** FWLINT_RANDOM_SEEDS: how many (from seed 1), or a range "from-to" (to look at one seed again). */
 function seeds(spec = "24"): number[] {
   const [from, to] = spec.includes("-") ? spec.split("-").map(Number) : [1, Number(spec)];
@@ -163,53 +251,102 @@ function seeds(spec = "24"): number[] {
 }
 const SEEDS = seeds(process.env.FWLINT_RANDOM_SEEDS);
 
-describe.skipIf(!kernelAvailable)("the packet model against the kernel on random rulesets", () => {
-  it(`agrees on every connection of ${SEEDS.length} random rulesets`, async () => {
-    const topo = await Topology.build(TOPOLOGY);
-    const problems: string[] = [];
-    let compared = 0;
-    let unknown = 0;
-    let opened = 0;
-    let sportsUsed = 0;
-    try {
-      for (const seed of SEEDS) {
-        const text = randomRuleset(seed);
-        topo.restore(text);
-        const model = new Model(parse(text, { family: "ipv4" }), { local: topo.hostAddresses(), interfaces: ["eth0"] });
-        let id = 0;
-        const probes: Probe[] = [];
-        // a source port never used before in this run: a connection of an earlier ruleset (its conntrack entry
-        // and NAT binding outlive the ruleset) cannot be taken up again
-        const sport = () => 20000 + ((sportsUsed++ * 7919) % 30000);
-        for (const src of CLIENTS) {
-          for (const port of TCP) probes.push({ id: id++, proto: "tcp", src, dst: HOST, port, sport: sport(), timeout: 700 });
-          for (const port of UDP) probes.push({ id: id++, proto: "udp", src, dst: HOST, port, sport: sport(), timeout: 700 });
+interface Tally {
+  compared: number;
+  unknown: number;
+  opened: number;
+  readonly problems: string[];
+}
+
+/** A connection to try, and the packet fwlint trace is asked about. */
+interface Attempt {
+  readonly probe: Probe;
+  readonly spec: PacketSpec;
+}
+
+/**
+ * Load each seed's ruleset into the topology, make the attempts, and compare the kernel's outcomes with the
+ * model's. Each attempt has a source port not used before in the run: a connection of an earlier ruleset
+ * (its conntrack entry and NAT binding outlive the ruleset) cannot be taken up again.
+ */
+async function compare(topology: TopologySpec, make: (seed: number) => string, attempts: (sport: () => number) => Attempt[], options: ModelOptions): Promise<Tally> {
+  const topo = await Topology.build(topology);
+  const tally: Tally = { compared: 0, unknown: 0, opened: 0, problems: [] };
+  let sportsUsed = 0;
+  const sport = () => 20000 + ((sportsUsed++ * 7919) % 30000);
+  try {
+    for (const seed of SEEDS) {
+      const text = make(seed);
+      topo.restore(text);
+      const model = new Model(parse(text, { family: "ipv4" }), { local: topo.hostAddresses(), ...options });
+      const tries = attempts(sport);
+      const results = await topo.probe("cl1", tries.map((a) => a.probe));
+      tries.forEach((a, k) => {
+        const t = trace(model, a.spec).result;
+        const predicted = t.connection ?? (t.verdict === "ACCEPT" ? "open" : t.verdict === "UNKNOWN" ? "unknown" : "closed");
+        if (predicted === "unknown") {
+          tally.unknown++;
+          return;
         }
-        const results = await topo.probe("cl1", probes);
-        for (const p of probes) {
-          const t = trace(model, { in: "eth0", src: p.src, dst: p.dst, proto: p.proto, sport: p.sport!, dport: p.port }).result;
-          const predicted = t.connection ?? (t.verdict === "ACCEPT" ? "open" : t.verdict === "UNKNOWN" ? "unknown" : "closed");
-          if (predicted === "unknown") {
-            unknown++;
-            continue;
+        tally.compared++;
+        const kernel = results[k]!;
+        if (kernel.open) tally.opened++;
+        const p = a.probe;
+        if ((predicted === "open") !== kernel.open) tally.problems.push(`seed ${seed}: ${p.proto} ${p.src}:${p.sport} → ${p.dst}:${p.port}: kernel ${kernel.open ? "open" : `closed (${kernel.detail})`}, trace ${predicted}\n${text}`);
+      });
+    }
+  } finally {
+    topo.dispose();
+  }
+  return tally;
+}
+
+function expectAgreement(what: string, t: Tally) {
+  console.log(`${what}, ${SEEDS.length} random rulesets: ${t.compared} connections compared (${t.opened} open in the kernel), ${t.unknown} the model leaves unknown, ${t.problems.length} disagreements`);
+  expect(t.problems, t.problems.slice(0, 3).join("\n\n")).toEqual([]);
+  // both outcomes are common: the rulesets exercise the rules rather than a policy
+  expect(t.opened).toBeGreaterThan(t.compared / 5);
+  expect(t.opened).toBeLessThan((t.compared * 4) / 5);
+  // the rulesets must leave the model something to say: nearly every connection has a definite answer
+  expect(t.unknown).toBeLessThan(t.compared / 10);
+  expect(t.compared).toBeGreaterThan(SEEDS.length * 10);
+}
+
+describe.skipIf(!kernelAvailable)("the packet model against the kernel on random rulesets", () => {
+  it(`agrees on every connection to the host, ${SEEDS.length} rulesets`, async () => {
+    const tally = await compare(TOPOLOGY, randomRuleset, (sport) => {
+      const out: Attempt[] = [];
+      let id = 0;
+      for (const src of CLIENTS) {
+        for (const [proto, list] of [["tcp", TCP], ["udp", UDP]] as const) {
+          for (const port of list) {
+            const probe: Probe = { id: id++, proto, src, dst: HOST, port, sport: sport(), timeout: 700 };
+            out.push({ probe, spec: { in: "eth0", src, dst: HOST, proto, sport: probe.sport!, dport: port } });
           }
-          compared++;
-          const kernel = results[p.id]!;
-          if (kernel.open) opened++;
-          if ((predicted === "open") !== kernel.open) problems.push(`seed ${seed}: ${p.proto} ${p.src}:${p.sport} → ${p.dst}:${p.port}: kernel ${kernel.open ? "open" : `closed (${kernel.detail})`}, trace ${predicted}\n${text}`);
         }
       }
-    } finally {
-      topo.dispose();
-    }
-    console.log(`${SEEDS.length} random rulesets: ${compared} connections compared (${opened} open in the kernel), ${unknown} the model leaves unknown, ${problems.length} disagreements`);
-    expect(problems, problems.slice(0, 3).join("\n\n")).toEqual([]);
-    // both outcomes are common: the rulesets exercise the rules rather than a policy
-    expect(opened).toBeGreaterThan(compared / 5);
-    expect(opened).toBeLessThan((compared * 4) / 5);
-    // the rulesets must leave the model something to say: nearly every connection has a definite answer
-    expect(unknown).toBeLessThan(compared / 10);
-    expect(compared).toBeGreaterThan(SEEDS.length * 15);
+      return out;
+    }, { interfaces: ["eth0"] });
+    expectAgreement("the host", tally);
+  }, 600_000);
+
+  it(`agrees on every connection routed to a container, directly or by a published port, ${SEEDS.length} rulesets`, async () => {
+    const tally = await compare(ROUTED, randomForwardRuleset, (sport) => {
+      const out: Attempt[] = [];
+      let id = 0;
+      for (const src of CLIENTS) {
+        for (const [proto, port] of [["tcp", 80], ["tcp", 8080], ["udp", 53]] as const) {
+          const probe: Probe = { id: id++, proto, src, dst: CONTAINER, port, sport: sport(), timeout: 700 };
+          out.push({ probe, spec: { in: "eth0", out: "docker0", src, dst: CONTAINER, proto, sport: probe.sport!, dport: port } });
+        }
+        for (const [proto, port] of PUBLISHED) {
+          const probe: Probe = { id: id++, proto, src, dst: HOST, port, sport: sport(), timeout: 700 };
+          out.push({ probe, spec: { in: "eth0", out: "docker0", src, dst: HOST, proto, sport: probe.sport!, dport: port } });
+        }
+      }
+      return out;
+    }, { interfaces: ["eth0", "docker0"], external: ["eth0"] });
+    expectAgreement("routed", tally);
   }, 600_000);
 });
 
