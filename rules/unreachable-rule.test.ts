@@ -14,6 +14,15 @@ describe(ID, () => {
     expect(d!.related!.map((r) => r.span.line)).toEqual([5, 6]);
   });
 
+  it("reads multiport --ports as either port: covered by the destination-port rules and the source-port rules together", () => {
+    // --ports 80 after --dport 80 and --sport 80: both of its halves are decided
+    expect(lines(filter(["-A INPUT -p tcp -m tcp --dport 80 -j DROP", "-A INPUT -p tcp -m tcp --sport 80 -j DROP", "-A INPUT -p tcp -m multiport --ports 80 -j ACCEPT"]))).toEqual([7]);
+    // a source port of 80 still reaches it
+    expect(lines(filter(["-A INPUT -p tcp -m tcp --dport 80 -j DROP", "-A INPUT -p tcp -m multiport --ports 80 -j ACCEPT"]))).toEqual([]);
+    // and it covers both kinds of rule after it; with its negation after it, every tcp packet is decided
+    expect(lines(filter(["-A INPUT -p tcp -m multiport --ports 80,443 -j DROP", "-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT", "-A INPUT -p tcp -m tcp --sport 80 -j ACCEPT", "-A INPUT -p tcp -m multiport ! --ports 80,443 -j ACCEPT", "-A INPUT -p tcp -j ACCEPT"]))).toEqual([6, 7, 9]);
+  });
+
   it("handles negation", () => {
     expect(lines(filter(["-A INPUT ! -s 10.0.0.0/8 -j DROP", "-A INPUT -s 10.0.0.0/8 -j ACCEPT", "-A INPUT -p tcp -j REJECT"]))).toEqual([7]);
     expect(lines(filter(["-A INPUT ! -s 10.0.0.0/8 -j DROP", "-A INPUT -s 10.0.0.0/9 -j ACCEPT", "-A INPUT -p tcp -j REJECT"]))).toEqual([]);

@@ -11,15 +11,13 @@ import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Family } from "../src/ast/iptables.js";
 import { parse } from "../src/parse/index.js";
-import { cidrSet, rangeSet } from "../src/model/addr.js";
-import { computeExposure, type ExposureItem } from "../src/model/exposure.js";
+import { computeExposure } from "../src/model/exposure.js";
 import { Model } from "../src/model/model.js";
 import { trace, type PacketSpec } from "../src/model/trace.js";
-import { parseAddress } from "../src/model/values.js";
 import { makeTree, runCli } from "./support/cli.js";
+import { exposureSays } from "./support/exposure.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
 import { Topology, type ClientSpec, type Probe, type ProbeResult, type TopologySpec } from "./support/topology.js";
-import type { IntervalSet, Scalar } from "../src/model/sets.js";
 import { CORPUS } from "./support/corpus.js";
 
 const read = (p: string) => readFileSync(p.startsWith("/") ? p : `${CORPUS}/${p}`, "utf8");
@@ -427,45 +425,6 @@ function casesFor(s: Scenario): Case[] {
   return cases;
 }
 
-function inSources(list: readonly string[] | undefined, addr: string, family: Family): boolean {
-  const a = parseAddress(addr, family);
-  if (a === null || !list) return false;
-  return list.some((item) => {
-    const set = (item.includes("-") && !item.includes("/") ? rangeSet(item, family) : cidrSet(item, family)) as IntervalSet<Scalar> | null;
-    return set?.has(a) ?? false;
-  });
-}
-
-function portCovers(spec: number | string, port: number): boolean {
-  if (typeof spec === "number") return spec === port;
-  return spec.split(",").some((r) => {
-    const [a, b] = r.split("-").map(Number);
-    return port >= a! && port <= (b ?? a)!;
-  });
-}
-
-function addrCovers(text: string | null, addr: string, family: Family): boolean {
-  if (text === null) return false;
-  if (text === "*") return true;
-  return inSources(text.replace(/^\[|\]$/g, "").split(","), addr, family);
-}
-
-/** What exposure says about a connection from outside: open, closed or maybe. */
-function exposureSays(items: readonly ExposureItem[], model: Model, c: Case, family: Family): "open" | "closed" | "maybe" {
-  const label = model.ifaces.label(model.ifaces.classOf(c.spec.in ?? ""));
-  let verdict: "open" | "closed" | "maybe" = "closed";
-  for (const it of items) {
-    if (it.proto !== c.probe.proto || !portCovers(it.hostPort, c.probe.port)) continue;
-    const target = it.kind === "routed" ? (it.container ?? "").replace(/:[^:\]]*$/, "") : it.hostAddress;
-    if (!addrCovers(target, c.probe.dst, family)) continue;
-    const entry = it.allowed.find((a) => a.inInterface === label);
-    if (!entry) continue;
-    if (inSources(entry.sources, c.probe.src, family)) return "open";
-    if (inSources(entry.possibleSources, c.probe.src, family)) verdict = "maybe";
-  }
-  return verdict;
-}
-
 // ── the suite ────────────────────────────────────────────────────────────────────────────────────────
 
 interface Row {
@@ -523,7 +482,7 @@ describe.skipIf(!kernelAvailable)("the packet model agrees with the kernel", () 
           const kernel = results.get(c.probe.id)!;
           const t = trace(model, c.spec).result;
           const predicted = t.connection ?? (t.verdict === "ACCEPT" ? "open" : t.verdict === "UNKNOWN" ? "unknown" : "closed");
-          const exposure = c.fromOutside ? exposureSays(items, model, c, s.family) : null;
+          const exposure = c.fromOutside ? exposureSays(items, model, c.probe, c.spec, s.family) : null;
           rows.push({ scenario: s.name, what: describeCase(c), kernel: kernel.open, trace: predicted, exposure, detail: kernel.detail });
           if ((predicted === "open") !== kernel.open || predicted === "unknown") problems.push(`${describeCase(c)}: kernel ${kernel.open ? "open" : `closed (${kernel.detail})`}, trace ${predicted} ${JSON.stringify(t.path.map((p) => `${p.table}/${p.chain}:${p.line ?? "policy"}→${p.target}`))} reply ${t.reply?.verdict} ${JSON.stringify(t.reply?.path.map((p) => `${p.chain}:${p.line ?? "policy"}→${p.target}`))} followup ${t.followup?.verdict}`);
           if (exposure !== null && (exposure === "open") !== kernel.open) problems.push(`${describeCase(c)}: kernel ${kernel.open ? "open" : "closed"}, exposure ${exposure}`);

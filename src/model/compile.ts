@@ -479,7 +479,7 @@ export function compileRule(rule: Rule, ctx: CompileContext): CompiledRule {
     }
   }
 
-  for (const m of rule.matches) compileMatch(m, ctx, builders);
+  for (const m of rule.matches) builders = compileMatch(m, ctx, builders);
   // Options no loaded extension defines: after the target they are the target's (for targets the catalog
   // does not describe yet); before it they are matches the model cannot evaluate.
   if (rule.orphans.length) {
@@ -543,7 +543,36 @@ export function compileRuleShared(rule: Rule, ctx: CompileContext, shared: Map<s
   return comp;
 }
 
-function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBuilder[]): void {
+/** Compile one match into the rule's expansions; the list of expansions it returns replaces the one given. */
+function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBuilder[]): readonly MatchBuilder[] {
+  compileMatchInto(m, ctx, builders);
+  if (m.module === "multiport") for (const o of m.options) if (o.name === "--ports" && !o.negated) builders = eitherPort(builders, o);
+  return builders;
+}
+
+/**
+ * `--ports L` matches when the source port or the destination port is in L: two expansions that no packet
+ * meets both of, the destination port in L, and the destination port not in L with the source port in it.
+ * Each is a box of sets, so set-level runs (exposure, coverage) decide it as a concrete trace does; as one
+ * test of two fields it was a function those runs could not evaluate. The first expansion is the usual
+ * meaning (a rule's first expansion is what some rules read).
+ */
+function eitherPort(builders: readonly MatchBuilder[], o: Option): readonly MatchBuilder[] {
+  const set = portList(o.valueText(0) ?? "");
+  if (!set) return builders;
+  const v = o.valueText(0) ?? "";
+  const next: MatchBuilder[] = [];
+  for (const b of builders) {
+    const other = b.clone();
+    b.add(F.DPORT, set, false, `--ports ${v} (destination port)`);
+    other.add(F.DPORT, set, true, `--ports ${v} (not the destination port)`);
+    other.add(F.SPORT, set, false, `--ports ${v} (source port)`);
+    next.push(b, other);
+  }
+  return next;
+}
+
+function compileMatchInto(m: Match, ctx: CompileContext, builders: readonly MatchBuilder[]): void {
   const { family, layout } = ctx;
   switch (m.module) {
     case "comment":
@@ -574,8 +603,11 @@ function compileMatch(m: Match, ctx: CompileContext, builders: readonly MatchBui
         if (o.name === "--sports") addOption(builders, F.SPORT, set, o);
         else if (o.name === "--dports") addOption(builders, F.DPORT, set, o);
         else if (o.name === "--ports" && set) {
-          const s = set;
-          fnAll(builders, { reads: [F.SPORT, F.DPORT], text: optionText(o), test: (v) => s.has(v[F.SPORT]!) || s.has(v[F.DPORT]!) }, o.negated);
+          // ! --ports L: neither port in L; --ports L makes two expansions (eitherPort, after the match)
+          if (o.negated) {
+            addAll(builders, F.SPORT, set, true, o);
+            addAll(builders, F.DPORT, set, true, o);
+          }
         } else unknownAll(builders, `-m multiport ${optionText(o)}`);
       }
       return;
