@@ -14,6 +14,7 @@
  * to B. Runs as root with iptables and iproute2; skipped elsewhere with the reason.
  */
 import { describe, expect, it } from "vitest";
+import type { Family } from "../src/ast/iptables.js";
 import { computeExposure } from "../src/model/exposure.js";
 import { Model, type ModelOptions } from "../src/model/model.js";
 import { trace, type PacketSpec } from "../src/model/trace.js";
@@ -33,6 +34,30 @@ const TOPOLOGY: TopologySpec = {
   clients: [{ name: "cl1", hostIf: "eth0", hostAddr: `${HOST}/24`, addrs: CLIENTS.map((a) => `${a}/24`), tcp: [], udp: [] }],
   host: { tcp: TCP, udp: UDP },
 };
+
+const HOST6 = "fd00:99::1";
+const CLIENTS6 = ["fd00:99::2", "fd00:99::3", "fd00:99::4"];
+const TOPOLOGY6: TopologySpec = {
+  bridges: [],
+  containers: [],
+  clients: [{ name: "cl1", hostIf: "eth0", hostAddr: `${HOST}/24`, hostAddr6: `${HOST6}/64`, addrs: CLIENTS.map((a) => `${a}/24`), addrs6: CLIENTS6.map((a) => `${a}/64`), tcp: [], udp: [] }],
+  host: { tcp: TCP, udp: UDP },
+};
+
+/**
+ * The seed's IPv4 ruleset for ip6tables: the same rules on fd00:99::/64 (10.99.0.N is fd00:99::N, prefixes
+ * grow by 96), with ICMPv6 accepted first in INPUT and OUTPUT. Without neighbour discovery nothing connects
+ * at all (neighbor-discovery-blocked's business, not the trace's).
+ */
+function randomRuleset6(seed: number): string {
+  const v6 = (a: string) => `fd00:99::${a.split(".")[3]}`;
+  return randomRuleset(seed)
+    .replace(/192\.0\.2\.0\/24/g, "2001:db8::/120")
+    .replace(/(10\.99\.0\.\d+):(\d+)/g, (_, a: string, port: string) => `[${v6(a)}]:${port}`)
+    .replace(/10\.99\.0\.\d+(?:\/(\d+))?/g, (m: string, len?: string) => `${v6(m.split("/")[0]!)}${len ? `/${Number(len) + 96}` : ""}`)
+    .replace(/-m addrtype (! )?--dst-type BROADCAST/g, "-m addrtype $1--dst-type MULTICAST")
+    .replace(/(:deny - \[0:0\]\n)/, "$1-A INPUT -p ipv6-icmp -j ACCEPT\n-A OUTPUT -p ipv6-icmp -j ACCEPT\n");
+}
 
 /** Small deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -279,7 +304,7 @@ interface Attempt {
  * model's. Each attempt has a source port not used before in the run: a connection of an earlier ruleset
  * (its conntrack entry and NAT binding outlive the ruleset) cannot be taken up again.
  */
-async function compare(topology: TopologySpec, make: (seed: number) => string, attempts: (sport: () => number) => Attempt[], options: ModelOptions): Promise<Tally> {
+async function compare(topology: TopologySpec, make: (seed: number) => string, attempts: (sport: () => number) => Attempt[], options: ModelOptions, family: Family = "ipv4"): Promise<Tally> {
   const topo = await Topology.build(topology);
   const tally: Tally = { compared: 0, unknown: 0, opened: 0, exposed: 0, maybe: [], otherPorts: 0, problems: [] };
   let sportsUsed = 0;
@@ -287,8 +312,9 @@ async function compare(topology: TopologySpec, make: (seed: number) => string, a
   try {
     for (const seed of SEEDS) {
       const text = make(seed);
-      topo.restore(text);
-      const model = new Model(parse(text, { family: "ipv4" }), { local: topo.hostAddresses(), ...options });
+      topo.restore(text, family);
+      const local = topo.hostAddresses().filter((a) => a.includes(":") === (family === "ipv6"));
+      const model = new Model(parse(text, { family }), { local, ...options });
       const tries = attempts(sport);
       const results = await topo.probe("cl1", tries.map((a) => a.probe));
       const items = computeExposure(model);
@@ -299,7 +325,7 @@ async function compare(topology: TopologySpec, make: (seed: number) => string, a
         // port there when it can from some source port, so a connection the kernel let through must be listed,
         // and one it refused may still be (another source port, such as one the rules name, gets through)
         {
-          const exposure = exposureSays(items, model, p, a.spec, "ipv4");
+          const exposure = exposureSays(items, model, p, a.spec, family);
           tally.exposed++;
           if (exposure === "maybe") tally.maybe.push(`seed ${seed}: ${p.proto} ${p.src} → ${p.dst}:${p.port}: kernel ${kernel.open ? "open" : "closed"}, exposure maybe\n${text}`);
           else if (kernel.open && exposure !== "open") tally.problems.push(`seed ${seed}: ${p.proto} ${p.src} → ${p.dst}:${p.port}: kernel open, exposure ${exposure}\n${text}`);
@@ -350,6 +376,29 @@ describe.skipIf(!kernelAvailable)("the packet model against the kernel on random
       return out;
     }, { interfaces: ["eth0"] });
     expectAgreement("the host", tally);
+  }, 600_000);
+
+  it(`agrees on every connection to the host over IPv6, ${SEEDS.length} rulesets`, async () => {
+    const tally = await compare(
+      TOPOLOGY6,
+      randomRuleset6,
+      (sport) => {
+        const out: Attempt[] = [];
+        let id = 0;
+        for (const src of CLIENTS6) {
+          for (const [proto, list] of [["tcp", TCP], ["udp", UDP]] as const) {
+            for (const port of list) {
+              const probe: Probe = { id: id++, proto, src, dst: HOST6, port, sport: sport(), timeout: 700 };
+              out.push({ probe, spec: { in: "eth0", src, dst: HOST6, proto, sport: probe.sport!, dport: port } });
+            }
+          }
+        }
+        return out;
+      },
+      { interfaces: ["eth0"] },
+      "ipv6",
+    );
+    expectAgreement("the host over IPv6", tally);
   }, 600_000);
 
   it(`agrees on every connection routed to a container, directly or by a published port, ${SEEDS.length} rulesets`, async () => {

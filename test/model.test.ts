@@ -111,6 +111,20 @@ describe("trace", () => {
     expect(own.nat.dst).toBe("127.0.0.1:80");
   });
 
+  it("reads IPv6 address types as xt_addrtype does: a local address is UNICAST too; several types are all required (found by the random kernel test)", () => {
+    const six = (rule: string) =>
+      new Model(parse(`*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n${rule}\nCOMMIT\n`, { family: "ipv6" }), { local: ["fd00:99::1/64"] });
+    const to = (m: Model, dst: string) => trace(m, { in: "eth0", src: "fd00:99::2", dst, proto: "tcp", dport: 22 }).result.verdict;
+    expect(to(six("-A INPUT -m addrtype --dst-type UNICAST -j DROP"), "fd00:99::1")).toBe("DROP");
+    expect(to(six("-A INPUT -m addrtype ! --dst-type UNICAST -j DROP"), "fd00:99::1")).toBe("ACCEPT");
+    expect(to(six("-A INPUT -m addrtype --dst-type LOCAL,UNICAST -j DROP"), "fd00:99::1")).toBe("DROP");
+    expect(to(six("-A INPUT -m addrtype --dst-type MULTICAST -j DROP"), "fd00:99::1")).toBe("ACCEPT");
+    expect(to(six("-A INPUT -m addrtype --dst-type LOCAL,MULTICAST -j DROP"), "fd00:99::1")).toBe("ACCEPT");
+    // no assumption about the host: UNICAST is the address's own property
+    const r = trace(new Model(parse("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m addrtype --dst-type UNICAST -j DROP\nCOMMIT\n", { family: "ipv6" })), { in: "eth0", src: "fd00:99::2", dst: "fd00:99::1", proto: "tcp", dport: 22 }).result;
+    expect(r.verdict).toBe("DROP");
+  });
+
   it("follows both outcomes of matches it cannot know, and says so", () => {
     const r = trace(docker("-A DOCKER-USER -m limit --limit 5/sec -j DROP"), fromOutside()).result;
     expect(r.verdict).toBe("UNKNOWN");

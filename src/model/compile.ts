@@ -699,10 +699,13 @@ function compileMatchInto(m: Match, ctx: CompileContext, builders: readonly Matc
       }
       for (const o of m.options) {
         if (o.name !== "--src-type" && o.name !== "--dst-type") continue;
-        const set = addrTypeSet(o.valueText(0) ?? "", layout, family);
-        // Address types come from the host's addresses: an assumption unless the user gave them.
+        const text = o.valueText(0) ?? "";
+        const set = addrTypeSet(text, layout, family);
+        // Address types come from the host's addresses: an assumption unless the user gave them (IPv6's
+        // UNICAST, MULTICAST and UNSPEC are properties of the address alone).
+        const fromHost = family === "ipv4" || /local/i.test(text);
         if (!set) addOption(builders, F.SRC, null, o);
-        else addAll(builders, o.name === "--src-type" ? F.SRC : F.DST, set, o.negated, o, !layout.localGiven);
+        else addAll(builders, o.name === "--src-type" ? F.SRC : F.DST, set, o.negated, o, fromHost && !layout.localGiven);
       }
       return;
     }
@@ -750,7 +753,7 @@ function addrTypeSet(text: string, layout: HostLayout, family: Family): AnySet |
   const mcast = layout.multicast as AnySet;
   const types = text.split(",").map((t) => t.toUpperCase());
   if (types.some((t) => !ADDRTYPES.includes(t))) return null;
-  if (family === "ipv6" && types.length > 1) return null; // ip6t addrtype combines types differently
+  if (family === "ipv6") return addrTypeSet6(types, local, mcast);
   let set = IntervalSet.empty(addrDomain(family));
   for (const t of types) {
     if (t === "LOCAL") set = set.union(local);
@@ -760,6 +763,26 @@ function addrTypeSet(text: string, layout: HostLayout, family: Family): AnySet |
     else return null; // depends on routes the model does not know
   }
   return set;
+}
+
+/**
+ * IPv6's address types (xt_addrtype's match_type6): UNICAST, MULTICAST and UNSPEC are properties of the address
+ * (ipv6_addr_type: UNICAST is every address but ::, ff00::/8 and ::ffff:0:0/96, a local address included, unlike
+ * IPv4's), each of them required; LOCAL, ANYCAST and UNREACHABLE come from the route to it, any of them. Only
+ * LOCAL's routes are known (the host's addresses); BROADCAST and the others are refused by ip6tables.
+ */
+function addrTypeSet6(types: readonly string[], local: AnySet, mcast: AnySet): AnySet | null {
+  const d = addrDomain("ipv6");
+  let set = IntervalSet.full(d);
+  let routed: AnySet | null = null;
+  for (const t of types) {
+    if (t === "MULTICAST") set = set.intersect(mcast);
+    else if (t === "UNICAST") set = set.subtract(IntervalSet.of(d, 0n as Scalar)).subtract(mcast).subtract(cidrSet("::ffff:0:0/96", "ipv6") as AnySet);
+    else if (t === "UNSPEC") set = set.intersect(IntervalSet.of(d, 0n as Scalar));
+    else if (t === "LOCAL") routed = local;
+    else return null;
+  }
+  return routed ? set.intersect(routed) : set;
 }
 
 function natRange(text: string, family: Family): NatTo | null {
