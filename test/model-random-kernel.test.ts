@@ -4,8 +4,8 @@
  * prefixes and negations, address ranges, ports, port ranges and multiport lists, conntrack states, the
  * loopback interface, address types, marks set in mangle and original destinations after nat's REDIRECT and
  * DNAT between the host's ports, ACCEPT, DROP, REJECT and RETURN, over either policy. The real
- * iptables-restore loads it into a throw-away namespace, a client on three addresses connects to every port,
- * and `fwlint trace` must predict every outcome: open or closed, as the kernel decides; `fwlint exposure`
+ * iptables-restore loads it into a throw-away namespace, a client on three addresses connects to every port
+ * and the host to the client's, and `fwlint trace` must predict every outcome: open or closed, as the kernel decides; `fwlint exposure`
  * must list every source that got through (and may list more: it holds for some source port). A second topology
  * routes to a container behind docker0: random FORWARD rules, ports nat publishes (or not, and then the
  * host's own server answers), MASQUERADE, and a client connecting to the container directly and through the
@@ -21,17 +21,20 @@ import { trace, type PacketSpec } from "../src/model/trace.js";
 import { parse } from "../src/parse/index.js";
 import { exposureSays } from "./support/exposure.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
-import { Topology, type Probe, type TopologySpec } from "./support/topology.js";
+import { Topology, type Probe, type ProbeResult, type TopologySpec } from "./support/topology.js";
 
 const HOST = "10.99.0.1";
 const CLIENTS = ["10.99.0.2", "10.99.0.3", "10.99.0.4"];
 const TCP = [22, 80, 443, 8080];
 const UDP = [53, 5353];
+/** The client's servers, for the host's own connections. */
+const CL_TCP = [7000, 7001];
+const CL_UDP = [7002];
 
 const TOPOLOGY: TopologySpec = {
   bridges: [],
   containers: [],
-  clients: [{ name: "cl1", hostIf: "eth0", hostAddr: `${HOST}/24`, addrs: CLIENTS.map((a) => `${a}/24`), tcp: [], udp: [] }],
+  clients: [{ name: "cl1", hostIf: "eth0", hostAddr: `${HOST}/24`, addrs: CLIENTS.map((a) => `${a}/24`), tcp: CL_TCP, udp: CL_UDP }],
   host: { tcp: TCP, udp: UDP },
 };
 
@@ -40,7 +43,7 @@ const CLIENTS6 = ["fd00:99::2", "fd00:99::3", "fd00:99::4"];
 const TOPOLOGY6: TopologySpec = {
   bridges: [],
   containers: [],
-  clients: [{ name: "cl1", hostIf: "eth0", hostAddr: `${HOST}/24`, hostAddr6: `${HOST6}/64`, addrs: CLIENTS.map((a) => `${a}/24`), addrs6: CLIENTS6.map((a) => `${a}/64`), tcp: [], udp: [] }],
+  clients: [{ name: "cl1", hostIf: "eth0", hostAddr: `${HOST}/24`, hostAddr6: `${HOST6}/64`, addrs: CLIENTS.map((a) => `${a}/24`), addrs6: CLIENTS6.map((a) => `${a}/64`), tcp: CL_TCP, udp: CL_UDP }],
   host: { tcp: TCP, udp: UDP },
 };
 
@@ -85,9 +88,12 @@ function randomRuleset(seed: number): string {
   const ports = (proto: "tcp" | "udp") => {
     const list = proto === "tcp" ? TCP : UDP;
     const p = pick(list);
-    switch (Math.floor(r() * 4)) {
+    switch (Math.floor(r() * 5)) {
       case 0:
         return `-p ${proto} -m ${proto} ${neg(0.2)}--dport ${p}`;
+      case 4:
+        // the replies to the host's own connections
+        return `-p ${proto} -m ${proto} ${neg(0.2)}--sport ${pick(proto === "tcp" ? CL_TCP : CL_UDP)}`;
       case 1:
         return `-p ${proto} -m ${proto} --dport ${Math.max(1, p - Math.floor(r() * 60))}:${p + Math.floor(r() * 400)}`;
       case 2: {
@@ -120,7 +126,9 @@ function randomRuleset(seed: number): string {
         case "ports":
           if (inChain === "OUTPUT") {
             const proto = pick(["tcp", "udp"] as const);
-            out.push(`-p ${proto} -m ${proto} ${neg(0.2)}--sport ${pick(proto === "tcp" ? TCP : UDP)}`);
+            // replies of the host's servers, or the host's own connections to the client's
+            if (chance(0.5)) out.push(`-p ${proto} -m ${proto} ${neg(0.2)}--sport ${pick(proto === "tcp" ? TCP : UDP)}`);
+            else out.push(`-p ${proto} -m ${proto} ${neg(0.2)}--dport ${pick(proto === "tcp" ? CL_TCP : CL_UDP)}`);
           } else out.push(ports(pick(["tcp", "udp"])));
           break;
         case "state":
@@ -280,6 +288,21 @@ function seeds(spec = "24"): number[] {
 }
 const SEEDS = seeds(process.env.FWLINT_RANDOM_SEEDS);
 
+/** The host's own connections to the client's servers, on each of its addresses. */
+function fromHost(host: string, clients: readonly string[], sport: () => number, firstId: number): Attempt[] {
+  const out: Attempt[] = [];
+  let id = firstId;
+  for (const dst of clients) {
+    for (const [proto, list] of [["tcp", CL_TCP], ["udp", CL_UDP]] as const) {
+      for (const port of list) {
+        const probe: Probe = { id: id++, proto, src: host, dst, port, sport: sport(), timeout: 700 };
+        out.push({ node: "host", probe, spec: { src: host, dst, proto, sport: probe.sport!, dport: port } });
+      }
+    }
+  }
+  return out;
+}
+
 interface Tally {
   compared: number;
   unknown: number;
@@ -295,6 +318,8 @@ interface Tally {
 
 /** A connection to try, and the packet fwlint trace is asked about. */
 interface Attempt {
+  /** Where the connection starts: the client (default) or the host. */
+  readonly node?: "cl1" | "host";
   readonly probe: Probe;
   readonly spec: PacketSpec;
 }
@@ -316,15 +341,20 @@ async function compare(topology: TopologySpec, make: (seed: number) => string, a
       const local = topo.hostAddresses().filter((a) => a.includes(":") === (family === "ipv6"));
       const model = new Model(parse(text, { family }), { local, ...options });
       const tries = attempts(sport);
-      const results = await topo.probe("cl1", tries.map((a) => a.probe));
+      const byId = new Map<number, ProbeResult>();
+      for (const node of ["cl1", "host"] as const) {
+        const mine = tries.filter((a) => (a.node ?? "cl1") === node).map((a) => a.probe);
+        if (mine.length) for (const r of await topo.probe(node, mine)) byId.set(r.id, r);
+      }
+      const results = tries.map((a) => byId.get(a.probe.id)!);
       const items = computeExposure(model);
       tries.forEach((a, k) => {
         const kernel = results[k]!;
         const p = a.probe;
-        // what exposure says of every connection (no unknown matches here, so never "maybe"): a source opens a
-        // port there when it can from some source port, so a connection the kernel let through must be listed,
-        // and one it refused may still be (another source port, such as one the rules name, gets through)
-        {
+        // what exposure says of every connection from outside (no unknown matches here, so never "maybe"): a
+        // source opens a port there when it can from some source port, so a connection the kernel let through
+        // must be listed, and one it refused may still be (another source port, such as one the rules name)
+        if ((a.node ?? "cl1") === "cl1") {
           const exposure = exposureSays(items, model, p, a.spec, family);
           tally.exposed++;
           if (exposure === "maybe") tally.maybe.push(`seed ${seed}: ${p.proto} ${p.src} → ${p.dst}:${p.port}: kernel ${kernel.open ? "open" : "closed"}, exposure maybe\n${text}`);
@@ -373,7 +403,7 @@ describe.skipIf(!kernelAvailable)("the packet model against the kernel on random
           }
         }
       }
-      return out;
+      return [...out, ...fromHost(HOST, CLIENTS, sport, id)];
     }, { interfaces: ["eth0"] });
     expectAgreement("the host", tally);
   }, 600_000);
@@ -393,7 +423,7 @@ describe.skipIf(!kernelAvailable)("the packet model against the kernel on random
             }
           }
         }
-        return out;
+        return [...out, ...fromHost(HOST6, CLIENTS6, sport, id)];
       },
       { interfaces: ["eth0"] },
       "ipv6",
