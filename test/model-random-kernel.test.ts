@@ -14,6 +14,7 @@
  * to B. Runs as root with iptables and iproute2; skipped elsewhere with the reason.
  */
 import { describe, expect, it } from "vitest";
+import { rng } from "../scripts/bench/generate.mjs";
 import type { Family } from "../src/ast/iptables.js";
 import { computeExposure } from "../src/model/exposure.js";
 import { Model, type ModelOptions } from "../src/model/model.js";
@@ -62,17 +63,6 @@ function randomRuleset6(seed: number): string {
     .replace(/(:deny - \[0:0\]\n)/, "$1-A INPUT -p ipv6-icmp -j ACCEPT\n-A OUTPUT -p ipv6-icmp -j ACCEPT\n");
 }
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One random ruleset for seed `seed`. */
 function randomRuleset(seed: number): string {
@@ -288,10 +278,21 @@ function seeds(spec = "24"): number[] {
 }
 const SEEDS = seeds(process.env.FWLINT_RANDOM_SEEDS);
 
-/** The host's own connections to the client's servers, on each of its addresses. */
-function fromHost(host: string, clients: readonly string[], sport: () => number, firstId: number): Attempt[] {
+/** The host's one link: its packets to the client leave through eth0, and the replies come in there. */
+const HOST_OPTIONS: ModelOptions = { interfaces: ["eth0"], external: ["eth0"] };
+
+/** The client's connections to every port of the host, from each of its addresses, and the host's own to the client's. */
+function hostAttempts(host: string, clients: readonly string[], sport: () => number): Attempt[] {
   const out: Attempt[] = [];
-  let id = firstId;
+  let id = 0;
+  for (const src of clients) {
+    for (const [proto, list] of [["tcp", TCP], ["udp", UDP]] as const) {
+      for (const port of list) {
+        const probe: Probe = { id: id++, proto, src, dst: host, port, sport: sport(), timeout: 700 };
+        out.push({ probe, spec: { in: "eth0", src, dst: host, proto, sport: probe.sport!, dport: port } });
+      }
+    }
+  }
   for (const dst of clients) {
     for (const [proto, list] of [["tcp", CL_TCP], ["udp", CL_UDP]] as const) {
       for (const port of list) {
@@ -392,43 +393,11 @@ function expectAgreement(what: string, t: Tally) {
 
 describe.skipIf(!kernelAvailable)("the packet model against the kernel on random rulesets", () => {
   it(`agrees on every connection to the host, ${SEEDS.length} rulesets`, async () => {
-    const tally = await compare(TOPOLOGY, randomRuleset, (sport) => {
-      const out: Attempt[] = [];
-      let id = 0;
-      for (const src of CLIENTS) {
-        for (const [proto, list] of [["tcp", TCP], ["udp", UDP]] as const) {
-          for (const port of list) {
-            const probe: Probe = { id: id++, proto, src, dst: HOST, port, sport: sport(), timeout: 700 };
-            out.push({ probe, spec: { in: "eth0", src, dst: HOST, proto, sport: probe.sport!, dport: port } });
-          }
-        }
-      }
-      return [...out, ...fromHost(HOST, CLIENTS, sport, id)];
-    }, { interfaces: ["eth0"] });
-    expectAgreement("the host", tally);
+    expectAgreement("the host", await compare(TOPOLOGY, randomRuleset, (sport) => hostAttempts(HOST, CLIENTS, sport), HOST_OPTIONS));
   }, 600_000);
 
   it(`agrees on every connection to the host over IPv6, ${SEEDS.length} rulesets`, async () => {
-    const tally = await compare(
-      TOPOLOGY6,
-      randomRuleset6,
-      (sport) => {
-        const out: Attempt[] = [];
-        let id = 0;
-        for (const src of CLIENTS6) {
-          for (const [proto, list] of [["tcp", TCP], ["udp", UDP]] as const) {
-            for (const port of list) {
-              const probe: Probe = { id: id++, proto, src, dst: HOST6, port, sport: sport(), timeout: 700 };
-              out.push({ probe, spec: { in: "eth0", src, dst: HOST6, proto, sport: probe.sport!, dport: port } });
-            }
-          }
-        }
-        return [...out, ...fromHost(HOST6, CLIENTS6, sport, id)];
-      },
-      { interfaces: ["eth0"] },
-      "ipv6",
-    );
-    expectAgreement("the host over IPv6", tally);
+    expectAgreement("the host over IPv6", await compare(TOPOLOGY6, randomRuleset6, (sport) => hostAttempts(HOST6, CLIENTS6, sport), HOST_OPTIONS, "ipv6"));
   }, 600_000);
 
   it(`agrees on every connection routed to a container, directly or by a published port, ${SEEDS.length} rulesets`, async () => {
