@@ -1,4 +1,5 @@
 import type { Chain, Rule, Table } from "../src/ast/iptables.js";
+import { ruleStates } from "../src/docker/docker-user.js";
 import { defineRule } from "../src/rule.js";
 
 /**
@@ -10,15 +11,8 @@ const MANAGED = /^(?:DOCKER(?:-(?!USER$).*)?|KUBE-.*|cali-.*|CILIUM_.*|FLANNEL-.
 
 /** The rule accepts only packets of connections already made (`--ctstate ESTABLISHED`, `RELATED`, or both). */
 function repliesOnly(rule: Rule): boolean {
-  for (const m of rule.matches) {
-    if (m.module !== "conntrack" && m.module !== "state") continue;
-    for (const o of m.options) {
-      if ((o.name !== "--ctstate" && o.name !== "--state") || o.negated) continue;
-      const states = (o.valueText(0) ?? "").split(",");
-      if (states.every((s) => s === "ESTABLISHED" || s === "RELATED")) return true;
-    }
-  }
-  return false;
+  const states = ruleStates(rule);
+  return states !== null && [...states].every((s) => s === "ESTABLISHED" || s === "RELATED");
 }
 
 /** Built-in chains of packets that come in: an ACCEPT there opens the host or the networks behind it. */

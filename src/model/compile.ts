@@ -891,8 +891,6 @@ function jumpAction(chain: string, goto: boolean): Action {
   return a;
 }
 
-/** The targets the switch below reads by name (before a chain of the same name). */
-
 function compileTarget(rule: Rule, ctx: CompileContext): Action {
   const t = rule.target;
   if (!t) return CONTINUE;

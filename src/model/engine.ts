@@ -452,8 +452,7 @@ class Runner {
         if (a.to.addr) q = setOrConst(q, F.DST, a.to.addr[0], a.to.addr[1], ad);
         if (a.to.port) q = setOrConst(q, F.DPORT, a.to.port[0], a.to.port[1], pd);
       } else {
-        // OUTPUT: the loopback address; PREROUTING: the incoming interface's address (not 127.0.0.0/8)
-        q = q.withVar(F.DST, ch.name === "OUTPUT" ? (m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000001) : IntervalSet.of(ad, 1n)) : (m.layout.redirected as IntervalSet<Scalar>));
+        q = q.withVar(F.DST, (ch.name === "OUTPUT" ? m.layout.redirectedOutput : m.layout.redirected) as IntervalSet<Scalar>);
         if (a.ports) q = setOrConst(q, F.DPORT, a.ports[0], a.ports[1], pd);
       }
       q = q.withTerms([

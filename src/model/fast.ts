@@ -891,8 +891,7 @@ export class FastTracer {
         if (a.to.addr) setOrConst(F.DST, a.to.addr[0], a.to.addr[1], ad);
         if (a.to.port) setOrConst(F.DPORT, a.to.port[0], a.to.port[1], pd);
       } else {
-        // as the engine: OUTPUT to the loopback address, PREROUTING to the incoming interface's (not 127.0.0.0/8)
-        p.setVar(F.DST, ch.name === "OUTPUT" ? (m.family === "ipv4" ? IntervalSet.of(ad, 0x7f000001) : IntervalSet.of(ad, 1n)) : (m.layout.redirected as IntervalSet<Scalar>));
+        p.setVar(F.DST, (ch.name === "OUTPUT" ? m.layout.redirectedOutput : m.layout.redirected) as IntervalSet<Scalar>);
         if (a.ports) setOrConst(F.DPORT, a.ports[0], a.ports[1], pd);
       }
       p.copyTerm(F.CTREPLSRC, p, F.DST);

@@ -58,6 +58,8 @@ export interface HostLayout {
    * the layout does not know apart from the host's other addresses; never a loopback address.
    */
   readonly redirected: AddrSet;
+  /** Where REDIRECT in OUTPUT sends the host's own packet: the loopback address (127.0.0.1, ::1). */
+  readonly redirectedOutput: AddrSet;
   readonly broadcast: AddrSet;
   readonly multicast: AddrSet;
   /** Addresses routed to a bridge (subnets and known containers). */
@@ -108,6 +110,7 @@ export function hostLayout(ruleset: Ruleset, opts: HostOptions = {}): HostLayout
     localGiven: given.length > 0,
     local: local as AddrSet,
     redirected: local.subtract(loopback) as AddrSet,
+    redirectedOutput: (v4 ? IntervalSet.of(d, 0x7f000001) : IntervalSet.of(d, 1n)) as AddrSet,
     broadcast: broadcast as AddrSet,
     multicast: multicast as AddrSet,
     bridged: bridged as AddrSet,

@@ -79,7 +79,17 @@ const GLOBALS = new Map<string, { canonical: string; args: 0 | 1 | "optional-num
 ]);
 
 /** Options whose value is free text (a comment, a log prefix, a string to search for). */
-export const FREE_TEXT_OPTIONS: ReadonlySet<string> = new Set(["--comment", "--log-prefix", "--nflog-prefix", "--string"]);
+const FREE_TEXT_OPTIONS: ReadonlySet<string> = new Set(["--comment", "--log-prefix", "--nflog-prefix", "--string"]);
+
+/**
+ * Position k of `word` lies in the value of a free-text option, which iptables takes as written: the word
+ * follows such an option (`previous`), or is `--comment=…` and k is past the `=`.
+ */
+export function inFreeText(previous: string, word: string, k: number): boolean {
+  if (FREE_TEXT_OPTIONS.has(previous)) return true;
+  const eq = word.indexOf("=");
+  return eq > 0 && k > eq && FREE_TEXT_OPTIONS.has(word.slice(0, eq));
+}
 const isNumber = (text: string) => /^\d+$/.test(text);
 
 /** Span of arguments i..j (inclusive). */

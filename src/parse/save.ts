@@ -10,7 +10,7 @@ import { TABLE_NAMES } from "../catalog/core.js";
 import { findTarget, isBuiltinChain } from "../catalog/index.js";
 import { beginInterning, endInterning, internRange, LineArgs } from "./args.js";
 import { isOddSpace, oddSpace } from "./chars.js";
-import { FREE_TEXT_OPTIONS, readCommand } from "./command-reader.js";
+import { inFreeText, readCommand } from "./command-reader.js";
 import { classifyShape, type LexToken } from "./line-grammar.js";
 import { T_COLON, T_COUNTERS, T_UNTERMINATED, T_WS, TOKEN_NAMES, TokenBuffer, scanLine } from "./scan.js";
 import { TreeBuilder } from "./tree.js";
@@ -355,8 +355,7 @@ function reportOddSpaces(text: string, diagnostics: ParseDiagnostic[]): boolean 
     }
     if (at === -1) continue;
     const word = text.slice(s, e);
-    const eq = word.indexOf("=");
-    if (FREE_TEXT_OPTIONS.has(before) || (eq > 0 && FREE_TEXT_OPTIONS.has(word.slice(0, eq)) && at > s + eq)) continue;
+    if (inFreeText(before, word, at - s)) continue;
     const column = at - L.lineStart + 1;
     diagnostics.push({
       code: declaration ? "odd-space-declaration" : "odd-space",

@@ -14,7 +14,7 @@ import { LineIndex, type Span } from "../ast/span.js";
 import { type ShellArg, ShellArgs } from "./args.js";
 import { isOddSpace, oddSpace } from "./chars.js";
 import grammarSpec from "../generated/script.js";
-import { FREE_TEXT_OPTIONS, readCommand } from "./command-reader.js";
+import { inFreeText, readCommand } from "./command-reader.js";
 import { CASE_PATTERN } from "./detect.js";
 import type { ShellToken, SimpleCommand } from "./script-nodes.js";
 import { TreeBuilder } from "./tree.js";
@@ -409,7 +409,6 @@ const FORWARDED_ARGUMENTS = /^"?\$(?:[@*]|\{[@*]\})"?$/;
 /** A loop or a call takes at most this many words (a longer list is not a firewall's: left unknown). */
 const MAX_LOOP_WORDS = 256;
 
-/** An unquoted value split at blanks, as the shell splits fields (none when it is empty). */
 /**
  * Unicode spaces (a no-break space pasted from a web page) in a word outside quotes: the shell takes them as
  * part of the word, so `iptables -A INPUT\u00a0-j DROP` names a chain "INPUT\u00a0-j". Not reported in the
@@ -419,9 +418,8 @@ function oddSpaces(words: readonly ShellToken[], spanOf: (start: number, end: nu
   let before = "";
   for (const t of words) {
     const value = t.value;
-    const free = FREE_TEXT_OPTIONS.has(before) || FREE_TEXT_OPTIONS.has(value.slice(0, value.indexOf("=")));
+    const previous = before;
     before = value;
-    if (free) continue;
     let quote = 0; // the quote character we are inside, or 0
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
@@ -431,6 +429,7 @@ function oddSpaces(words: readonly ShellToken[], spanOf: (start: number, end: nu
       } else if (c === 39 || c === 34) quote = c;
       else if (c === 92) i++;
       else if (isOddSpace(c)) {
+        if (inFreeText(previous, value, i)) break;
         diagnostics.push({ code: "odd-space", message: `character ${oddSpace(value.slice(i, i + 1))} inside ${JSON.stringify(value)}: the shell takes it as part of the word, not as a blank; use a plain space`, span: spanOf(t.offset + i, t.offset + i + 1) });
         break;
       }
@@ -438,6 +437,7 @@ function oddSpaces(words: readonly ShellToken[], spanOf: (start: number, end: nu
   }
 }
 
+/** An unquoted value split at blanks, as the shell splits fields (none when it is empty). */
 const fieldsOf = (text: string): string[] => text.split(/[ \t\n]+/).filter((f) => f !== "");
 
 /**
