@@ -733,6 +733,9 @@ function compileMatchInto(m: Match, ctx: CompileContext, builders: readonly Matc
           unknownAll(builders, `-m ${m.module} ${optionText(o)}`);
           continue;
         }
+        // xt_connmark reads the packet's connection: without one (INVALID, UNTRACKED, or in raw before
+        // conntrack) the match fails, with `!` or without
+        if (f === F.CONNMARK) addAll(builders, F.STATE, WITH_CONNECTION, false, o);
         const [value, mask] = pair;
         if (mask === 0xffffffff) addOption(builders, f, IntervalSet.of(U32, value) as unknown as AnySet, o);
         else fnAll(builders, { reads: [f], text: `-m ${m.module} ${optionText(o)}`, test: (v) => ((Number(v[f]) & mask) >>> 0) === (value & mask) >>> 0 }, o.negated);

@@ -748,7 +748,16 @@ export function markValue(a: MarkAction, mark: Scalar | undefined, ct: Scalar | 
   }
 }
 
+/**
+ * Whether a CONNMARK action finds a connection to act on: xt_CONNMARK does nothing to a packet without one
+ * (INVALID or UNTRACKED, or in raw before conntrack). A state the model does not know counts as one.
+ */
+export function connmarkActs(a: MarkAction, state: Scalar | undefined): boolean {
+  return a.t === "mark" || (state !== ST.INVALID && state !== ST.UNTRACKED);
+}
+
 function applyMark(p: Sym, a: MarkAction): Sym {
+  if (!connmarkActs(a, p.value(F.STATE))) return p;
   const v = markValue(a, p.value(F.MARK), p.value(F.CONNMARK));
   // A mark computed from a mark the model does not know is a fresh unknown value.
   return v === undefined ? p.withVar(markField(a), IntervalSet.full(U32 as unknown as Domain<Scalar>)) : p.withConst(markField(a), v);

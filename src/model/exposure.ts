@@ -102,10 +102,11 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
         if (req.verdict !== "ACCEPT") continue;
         const r = replyOf(req, j, proto, model);
         for (const rep of journey(model, r.b, r.j, RUN)) {
-          if (rep.verdict !== "ACCEPT") continue;
-          const f = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto);
+          // a reply whose state the model does not know (conntrack.ts) may pass: listed rather than missed
+          if (rep.verdict !== "ACCEPT" && r.tracking.sure) continue;
+          const f = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto, rep);
           for (const fol of journey(model, f.b, f.j, RUN)) {
-            if (fol.verdict !== "ACCEPT") continue;
+            if (fol.verdict !== "ACCEPT" && f.tracking.sure) continue;
             addCell(model, groups, proto, iface, req, rep, fol);
           }
         }

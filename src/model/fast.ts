@@ -19,7 +19,8 @@
  */
 import { protocolNumber } from "../catalog/index.js";
 import { targetTextOf, type Action, type CompiledMatch } from "./compile.js";
-import { arrivalLocal, markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
+import { followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING, unevenTcp } from "./conntrack.js";
+import { arrivalLocal, connmarkActs, markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { ChainMemoShapes, memoKey, type ChainMemoShape } from "./chainmemo.js";
@@ -1193,6 +1194,7 @@ export class FastTracer {
         else if (ok && v === "ACCEPT") open = true;
         else closed = true;
       };
+      let uneven = false;
       let replies: FBranch[] | null = null;
       let followups: FBranch[] | null = null;
       for (const o of request) {
@@ -1200,23 +1202,32 @@ export class FastTracer {
           state(o.verdict, false);
           continue;
         }
-        const rs = this.journey(this.replyOf(o, proto), this.replyJourney(o, j));
+        const rt = replyTracking(proto, o.notrack);
+        const rs = this.journey(this.replyOf(o, proto, rt), this.replyJourney(o, j, rt));
         for (const ro of rs) {
           (replies ??= []).push(ro);
           if (ro.assume) note(ro);
+          if (!rt.sure) {
+            unsure = uneven = true;
+            continue;
+          }
           if (ro.verdict !== "ACCEPT") {
             state(ro.verdict, false);
             continue;
           }
           // The engine restricts the request to what the reply accepted: nothing, as nothing is ever cut here.
-          const fs = this.journey(this.followupOf(o, proto), this.followupJourney(o, j));
+          const ft = followupTracking(proto, o.notrack, ro.notrack);
+          const fb = this.followupOf(o, proto, ft, ro);
+          const fs = this.journey(fb, this.followupJourney(o, j, ft, fb.p));
           for (const x of fs) {
             (followups ??= []).push(x);
             if (x.assume) note(x);
-            state(x.verdict, true);
+            if (!ft.sure || (x.verdict === "ACCEPT" && unevenTcp(proto, o.notrack, ro.notrack, x.notrack))) unsure = uneven = true;
+            else state(x.verdict, true);
           }
         }
       }
+      if (uneven) (unknown ??= [] as string[]).push(UNEVEN_JSON);
       connection = unsure || (open && closed) ? (open || unsure ? "unknown" : "closed") : open ? "open" : "closed";
       if (replies) reply = `{"verdict":${VERDICT_JSON[agreedVerdict(replies)]},"path":[${replies[0]!.path}]}`;
       if (followups) followup = `{"verdict":${VERDICT_JSON[agreedVerdict(followups)]},"path":[${followups[0]!.path}]}`;
@@ -1247,18 +1258,19 @@ export class FastTracer {
   }
 
   /** replyOf (trace.ts): the reply's packet. */
-  private replyOf(req: FBranch, proto: number): FBranch {
+  private replyOf(req: FBranch, proto: number, t: Tracking): FBranch {
     const p0 = req.p;
     const p = edited(p0, replyConstants(proto), REPLY_TERMS);
     if (req.delivery === "local") p.setConst(F.IIF, this.none);
-    return new FBranch(p, "", null, req.notrack);
+    if (t.entry === "own") ownEntry(p);
+    return new FBranch(p, "", null, false);
   }
 
   /** replyOf (trace.ts): the reply's journey, back the way the request came. */
-  private replyJourney(req: FBranch, j: FJourney): FJourney {
+  private replyJourney(req: FBranch, j: FJourney, t: Tracking): FJourney {
     const p0 = req.p;
-    const rj = new FJourney(req.delivery === "local", ST.ESTABLISHED);
-    rj.setManip(p0, REPLY_NAT);
+    const rj = new FJourney(req.delivery === "local", t.state);
+    if (t.entry === "request") rj.setManip(p0, REPLY_NAT);
     if (j.local) rj.route = 1;
     else {
       rj.route = 2;
@@ -1268,17 +1280,28 @@ export class FastTracer {
     return rj;
   }
 
-  /** followupOf (trace.ts): the client's next packet. */
-  private followupOf(req: FBranch, proto: number): FBranch {
-    const p0 = req.p;
-    return new FBranch(edited(p0, followupConstants(proto), FOLLOWUP_TERMS), "", null, req.notrack);
+  /** followupOf (trace.ts): the client's next packet, after the reply `rep`. */
+  private followupOf(req: FBranch, proto: number, t: Tracking, rep: FBranch): FBranch {
+    const p = edited(req.p, followupConstants(proto), FOLLOWUP_TERMS);
+    if (t.entry === "own") ownEntry(p);
+    else if (t.entry === "reply") {
+      p.setConst(F.CTDIR, 1);
+      const r = rep.p;
+      // a variable the reply's journey made is not one of this packet's: a fresh one over the same values
+      for (const f of REPLY_ENTRY_FIELDS) {
+        if (r.s[f]! < 0 || r.s[f]! < req.p.cube.length) p.copyTerm(f, r, f);
+        else p.setVar(f, r.setOf(f, r.doms[r.s[f]!]!));
+      }
+    }
+    return new FBranch(p, "", null, false);
   }
 
-  /** followupOf (trace.ts): the next packet's journey, the request's way with the request's NAT. */
-  private followupJourney(req: FBranch, j: FJourney): FJourney {
+  /** followupOf (trace.ts): the next packet's journey, the request's way with its connection's NAT (`p`: the packet). */
+  private followupJourney(req: FBranch, j: FJourney, t: Tracking, p: FPacket): FJourney {
     const p0 = req.p;
-    const fj = new FJourney(j.local, ST.ESTABLISHED);
-    fj.setManip(p0, FOLLOWUP_NAT);
+    const fj = new FJourney(j.local, t.state);
+    if (t.entry === "request") fj.setManip(p0, FOLLOWUP_NAT);
+    else if (t.entry === "reply") fj.setManip(p, REPLY_NAT);
     fj.route = (req.delivery ?? "forward") === "local" ? 1 : 2;
     fj.oifC = p0.c[F.OIF]!;
     fj.oifS = p0.s[F.OIF]!;
@@ -1286,6 +1309,17 @@ export class FastTracer {
   }
 }
 
+
+/** ownEntry (trace.ts), in place: the packet's own conntrack tuple, original direction, no mark, no NAT. */
+function ownEntry(p: FPacket): void {
+  p.setConst(F.CTDIR, 0);
+  p.setConst(F.CONNMARK, 0);
+  p.setConst(F.NATTED, 0);
+  for (let k = 0; k < NEW_CONNECTION_TERMS.length; k++) p.copyTerm(NEW_CONNECTION_TERMS[k]![0], p, NEW_CONNECTION_TERMS[k]![1]);
+}
+
+/** The note of UNEVEN_TRACKING, as JSON. */
+const UNEVEN_JSON = JSON.stringify(UNEVEN_TRACKING);
 
 /** A copy of `p0` with terms copied from it, then constants set (Sym.withEdits on the concrete path). */
 function edited(p0: FPacket, consts: readonly (readonly [number, Scalar])[], terms: readonly (readonly [number, number])[]): FPacket {
@@ -1297,6 +1331,7 @@ function edited(p0: FPacket, consts: readonly (readonly [number, Scalar])[], ter
 
 /** applyMark (engine.ts), in place. */
 function applyMark(p: FPacket, a: Extract<Action, { t: "mark" | "connmark-set" | "connmark-save" | "connmark-restore" }>): void {
+  if (!connmarkActs(a, p.value(F.STATE))) return;
   const v = markValue(a, p.value(F.MARK), p.value(F.CONNMARK));
   if (v === undefined) p.setVarFull(markField(a), U32 as unknown as Domain<Scalar>);
   else p.setConst(markField(a), v);

@@ -1,0 +1,74 @@
+/**
+ * What conntrack makes of a connection's later packets when the raw table leaves some of its packets
+ * untracked (NOTRACK, CT --notrack). `trace` and `exposure` follow three packets of a new connection: the
+ * request, its reply and the client's next packet. Each passes raw on its own, so a rule there may untrack
+ * one of them and not the others; the state the next one gets (if raw leaves it tracked) depends on which
+ * entry conntrack holds for the connection by then:
+ *
+ * - every earlier packet tracked: the request's entry, ESTABLISHED (the usual case);
+ * - UDP, the request untracked: the reply is the first packet conntrack sees, so it makes an entry of its
+ *   own (NEW, original direction); the client's next packet is that entry's reply (ESTABLISHED);
+ * - UDP, the reply untracked: the request's entry has seen no reply, so the client's next packet is NEW;
+ * - TCP, the request untracked: a SYN-ACK starts no connection (INVALID, no entry), and the client's ACK is
+ *   picked up mid-stream (NEW, an entry of its own: nf_conntrack_tcp_loose, on by default);
+ * - TCP, the SYN-ACK untracked: the request's entry is still in SYN_SENT, where the client's ACK is invalid.
+ *
+ * Checked against the kernel by test/model-random-kernel.test.ts, whose rulesets untrack some of a host's
+ * connections in raw PREROUTING or OUTPUT (or both).
+ */
+import { F, ST } from "./fields.js";
+
+/**
+ * The entry a packet belongs to: the request's, one the reply made, one the packet itself makes (its
+ * conntrack tuple is its own, its connection mark 0, and nat's chains are consulted), or none (INVALID).
+ */
+export type Entry = "request" | "reply" | "own" | "none";
+
+export interface Tracking {
+  /** The state conntrack gives the packet when raw leaves it tracked. */
+  readonly state: number;
+  readonly entry: Entry;
+  /** False where the kernel's answer is not modelled (SCTP and other protocols once a packet is untracked). */
+  readonly sure: boolean;
+}
+
+const TCP = 6;
+const UDP = 17;
+
+const USUAL: Tracking = { state: ST.ESTABLISHED, entry: "request", sure: true };
+
+/** The reply's tracking, given whether raw untracked the request. */
+export function replyTracking(proto: number, requestUntracked: boolean): Tracking {
+  if (!requestUntracked) return USUAL;
+  if (proto === UDP) return { state: ST.NEW, entry: "own", sure: true };
+  // TCP: tcp_conntracks sNO + SYN-ACK → sIV. ICMP's echo reply starts no connection either; SCTP's INIT-ACK
+  // is not modelled.
+  return { state: ST.INVALID, entry: "none", sure: proto === TCP };
+}
+
+/** The client's next packet's tracking, given whether raw untracked the request and the reply. */
+export function followupTracking(proto: number, requestUntracked: boolean, replyUntracked: boolean): Tracking {
+  if (!requestUntracked && !replyUntracked) return USUAL;
+  if (proto === UDP) {
+    if (!requestUntracked) return { state: ST.NEW, entry: "request", sure: true };
+    return replyUntracked ? { state: ST.NEW, entry: "own", sure: true } : { state: ST.ESTABLISHED, entry: "reply", sure: true };
+  }
+  if (proto === TCP) return requestUntracked ? { state: ST.NEW, entry: "own", sure: true } : { state: ST.INVALID, entry: "none", sure: true };
+  return { state: ST.INVALID, entry: "none", sure: false };
+}
+
+/**
+ * Whether an open TCP connection's outcome rests on a packet the model does not follow: with the request,
+ * the reply and the client's next packet tracked unevenly, the server's first data packet gets a state of
+ * its own (NEW when conntrack picks the connection up there), which rules in OUTPUT or FORWARD may drop; the
+ * model follows the handshake only.
+ */
+export function unevenTcp(proto: number, request: boolean, reply: boolean, followup: boolean): boolean {
+  return proto === TCP && (request !== reply || reply !== followup);
+}
+
+/** The fields of an entry that a packet of it carries (copied from the reply for an entry the reply made). */
+export const REPLY_ENTRY_FIELDS: readonly number[] = [F.CTORIGSRC, F.CTORIGDST, F.CTREPLSRC, F.CTREPLDST, F.CTORIGSRCPORT, F.CTORIGDSTPORT, F.CTREPLSRCPORT, F.CTREPLDSTPORT, F.CONNMARK, F.NATTED];
+
+/** The text `trace` lists among what it cannot know, for such a connection. */
+export const UNEVEN_TRACKING = "raw leaves some packets of the connection untracked: conntrack's view of its later packets is not modelled";

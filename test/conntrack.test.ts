@@ -1,0 +1,112 @@
+/**
+ * Connections the raw table leaves untracked, in the model (src/model/conntrack.ts): the states conntrack
+ * gives a connection's reply and the client's next packet when raw untracked some packets before them, the
+ * connection mark of a packet without a connection, and the same answers from the concrete path of
+ * `trace --packets`. test/untracked-kernel.test.ts checks the same scenarios on the kernel.
+ */
+import { describe, expect, it } from "vitest";
+import { followupTracking, replyTracking, UNEVEN_TRACKING, unevenTcp } from "../src/model/conntrack.js";
+import { FastTracer } from "../src/model/fast.js";
+import { ST } from "../src/model/fields.js";
+import { Model } from "../src/model/model.js";
+import { trace, type PacketSpec } from "../src/model/trace.js";
+import { parse } from "../src/parse/index.js";
+
+const TCP = 6;
+const UDP = 17;
+const SCTP = 132;
+
+describe("conntrack's view of a connection raw untracks in part", () => {
+  it("gives the reply and the client's next packet the states the kernel gives them", () => {
+    expect(replyTracking(TCP, false)).toEqual({ state: ST.ESTABLISHED, entry: "request", sure: true });
+    expect(replyTracking(UDP, true)).toEqual({ state: ST.NEW, entry: "own", sure: true });
+    expect(replyTracking(TCP, true)).toEqual({ state: ST.INVALID, entry: "none", sure: true });
+    expect(replyTracking(SCTP, true).sure).toBe(false);
+    expect(followupTracking(UDP, false, true)).toEqual({ state: ST.NEW, entry: "request", sure: true });
+    expect(followupTracking(UDP, true, false)).toEqual({ state: ST.ESTABLISHED, entry: "reply", sure: true });
+    expect(followupTracking(UDP, true, true)).toEqual({ state: ST.NEW, entry: "own", sure: true });
+    expect(followupTracking(TCP, false, true)).toEqual({ state: ST.INVALID, entry: "none", sure: true });
+    expect(followupTracking(TCP, true, false)).toEqual({ state: ST.NEW, entry: "own", sure: true });
+    expect(followupTracking(SCTP, false, true).sure).toBe(false);
+    expect(unevenTcp(TCP, true, true, true)).toBe(false);
+    expect(unevenTcp(TCP, false, true, false)).toBe(true);
+    expect(unevenTcp(UDP, false, true, false)).toBe(false);
+  });
+});
+
+const HOST = "10.98.0.1";
+const CLIENT = "10.98.0.2";
+
+function model(...blocks: string[][]): Model {
+  return new Model(parse(`${blocks.flat().join("\n")}\n`), { local: [HOST], interfaces: ["eth0"], external: ["eth0"] });
+}
+const filter = (input: string, output: string, lines: readonly string[]) => ["*filter", `:INPUT ${input} [0:0]`, ":FORWARD DROP [0:0]", `:OUTPUT ${output} [0:0]`, ...lines, "COMMIT"];
+const raw = (lines: readonly string[]) => ["*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ...lines, "COMMIT"];
+const mangle = (lines: readonly string[]) => ["*mangle", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", ...lines, "COMMIT"];
+const toHost = (proto: string, dport: number): PacketSpec => ({ in: "eth0", src: CLIENT, dst: HOST, proto, sport: 40000, dport });
+
+/** The symbolic trace, after checking that the concrete path answers the same (when it answers). */
+function traced(m: Model, spec: PacketSpec) {
+  const t = trace(m, spec);
+  const fast = new FastTracer(m).traceJson(spec);
+  if (fast !== null) expect(JSON.parse(fast)).toEqual(JSON.parse(JSON.stringify(t.result)));
+  return t.result;
+}
+
+describe("the model on connections raw untracks in part", () => {
+  it("a DNS server untracked on the way in only: the answer is NEW in OUTPUT", () => {
+    const m = model(filter("ACCEPT", "DROP", ["-A OUTPUT -m conntrack --ctstate ESTABLISHED,UNTRACKED -j ACCEPT"]), raw(["-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK"]));
+    const r = traced(m, toHost("udp", 53));
+    expect(r.verdict).toBe("ACCEPT");
+    expect(r.reply?.verdict).toBe("DROP");
+    expect(r.reply?.path.at(-1)).toMatchObject({ chain: "OUTPUT", line: null });
+    expect(r.connection).toBe("closed");
+    // untracked both ways, the answer is UNTRACKED and gets out
+    const both = model(filter("ACCEPT", "DROP", ["-A OUTPUT -m conntrack --ctstate ESTABLISHED,UNTRACKED -j ACCEPT"]), raw(["-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK", "-A OUTPUT -p udp -m udp --sport 53 -j NOTRACK"]));
+    expect(traced(both, toHost("udp", 53)).connection).toBe("open");
+  });
+
+  it("a web server untracked on the way in only: its SYN-ACK is INVALID", () => {
+    const m = model(filter("ACCEPT", "ACCEPT", ["-A OUTPUT -m conntrack --ctstate INVALID -j DROP"]), raw(["-A PREROUTING -p tcp -m tcp --dport 80 -j NOTRACK"]));
+    const r = traced(m, toHost("tcp", 80));
+    expect(r.reply?.verdict).toBe("DROP");
+    expect(r.reply?.path.at(-1)).toMatchObject({ chain: "OUTPUT", target: "DROP" });
+    expect(r.connection).toBe("closed");
+    expect(traced(m, toHost("tcp", 22)).connection).toBe("open");
+  });
+
+  it("the SYN-ACK untracked only: the client's ACK is INVALID; all accepted, the model does not know", () => {
+    const dropInvalid = model(filter("ACCEPT", "ACCEPT", ["-A INPUT -m conntrack --ctstate INVALID -j DROP"]), raw(["-A OUTPUT -p tcp -m tcp --sport 22 -j NOTRACK"]));
+    const r = traced(dropInvalid, toHost("tcp", 22));
+    expect(r.reply?.verdict).toBe("ACCEPT");
+    expect(r.followup?.verdict).toBe("DROP");
+    expect(r.connection).toBe("closed");
+    const open = traced(model(filter("ACCEPT", "ACCEPT", []), raw(["-A OUTPUT -p tcp -m tcp --sport 22 -j NOTRACK"])), toHost("tcp", 22));
+    expect(open.connection).toBe("unknown");
+    expect(open.unknown).toEqual([UNEVEN_TRACKING]);
+  });
+
+  it("-m connmark matches no packet without a connection, with ! or without, and CONNMARK leaves it alone", () => {
+    const m = model(filter("ACCEPT", "ACCEPT", ["-A INPUT -m connmark --mark 0x0/0x1 -j DROP", "-A INPUT -m connmark ! --mark 0x0/0x1 -j DROP"]), raw(["-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK"]));
+    expect(traced(m, toHost("udp", 53)).verdict).toBe("ACCEPT");
+    expect(traced(m, toHost("tcp", 80)).verdict).toBe("DROP");
+    expect(traced(m, { ...toHost("tcp", 80), state: "INVALID" }).verdict).toBe("ACCEPT");
+    const restore = model(
+      filter("DROP", "ACCEPT", ["-A INPUT -m mark --mark 0x5 -j ACCEPT"]),
+      mangle(["-A PREROUTING -j MARK --set-xmark 0x5/0xffffffff", "-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff"]),
+      raw(["-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK"]),
+    );
+    expect(traced(restore, toHost("udp", 53)).verdict).toBe("ACCEPT");
+    expect(traced(restore, toHost("tcp", 80)).verdict).toBe("DROP");
+  });
+
+  it("the host's own query untracked on the way out: the answer is a NEW connection of its own", () => {
+    const rules = (accept: string[]) => model(filter("DROP", "ACCEPT", ["-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", ...accept]), raw(["-A OUTPUT -p udp -m udp --dport 7002 -j NOTRACK"]));
+    const own: PacketSpec = { src: HOST, dst: CLIENT, proto: "udp", sport: 40000, dport: 7002 };
+    expect(traced(rules([]), own).connection).toBe("closed");
+    // its conntrack tuple is its own, in the original direction
+    const accepted = rules(["-A INPUT -p udp -m conntrack --ctstate NEW --ctdir ORIGINAL --ctorigsrc 10.98.0.2 --ctorigsrcport 7002 -j ACCEPT"]);
+    expect(traced(accepted, own).connection).toBe("open");
+    expect(traced(rules(["-A INPUT -p udp -m conntrack --ctstate NEW --ctorigsrc 10.98.0.1 -j ACCEPT"]), own).connection).toBe("closed");
+  });
+});
