@@ -1,6 +1,6 @@
 import { findChain, type Ruleset, type TableName } from "../src/ast/iptables.js";
 import type { Span } from "../src/ast/span.js";
-import type { Step } from "../src/model/engine.js";
+import { toArray, type Outcome, type Step } from "../src/model/engine.js";
 
 /** One key per rule or chain policy a step of the packet model stands for (to group findings by it). */
 export const stepKey = (s: Step): string => `${s.table}/${s.chain}/${s.krule?.id ?? "policy"}`;
@@ -17,4 +17,10 @@ export function stepSpan(ast: Ruleset, s: Step): Span | undefined {
 export function stepText(s: Step, capital = false): string {
   if (s.krule) return `${capital ? "The" : "the"} ${s.target.split(" ")[0]} at line ${s.krule.line} (${s.table} ${s.chain})`;
   return `${s.chain}'s policy ${s.target}${s.table === "filter" ? "" : ` (${s.table} table)`}`;
+}
+
+/** The raw rule (NOTRACK, CT --notrack) that left an outcome's packet untracked, if one did. */
+export function untrackingStep(o: Outcome): Step | undefined {
+  if (!o.b.notrack) return undefined;
+  return toArray(o.b.path).find((s) => s.table === "raw" && s.krule?.action.t === "notrack");
 }

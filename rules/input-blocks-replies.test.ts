@@ -16,6 +16,26 @@ describe(ID, () => {
     );
   });
 
+  it("names the raw rule that leaves the host's requests untracked: the replies are NEW (UDP) or INVALID (TCP)", () => {
+    const raw = (lines: readonly string[]) => `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${lines.map((l) => `${l}\n`).join("")}COMMIT\n`;
+    const input = ["-i lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED,UNTRACKED -j ACCEPT", "-p tcp -m tcp --dport 22 -j ACCEPT"];
+    const ds = found(raw(["-A OUTPUT -p udp -m udp --dport 53 -j NOTRACK", "-A OUTPUT -p tcp -m tcp --dport 443 -j CT --notrack"]) + dump("DROP", input));
+    expect(ds.map((d) => [d.span.line, d.message, d.related?.map((r) => r.span.line)])).toEqual([
+      [
+        8,
+        "The host's own connections get no replies: OUTPUT lets out DNS (udp 53) to servers on the internet, which the NOTRACK at line 4 (raw OUTPUT) leaves untracked, but each reply is tracked: it is NEW (the first packet of its connection conntrack sees), and INPUT's policy DROP drops it, so such connections hang. Untrack the replies too (-t raw -A PREROUTING -p udp --sport 53 -j NOTRACK) or do not untrack the requests",
+        [4],
+      ],
+      [
+        8,
+        "The host's own connections get no replies: OUTPUT lets out HTTPS (tcp 443) to servers on the internet, which the CT at line 5 (raw OUTPUT) leaves untracked, but each reply is tracked: it is INVALID (it belongs to no connection conntrack knows), and INPUT's policy DROP drops it, so such connections hang. Untrack the replies too (-t raw -A PREROUTING -p tcp --sport 443 -j NOTRACK) or do not untrack the requests",
+        [5],
+      ],
+    ]);
+    // untracked both ways: the replies are UNTRACKED, which INPUT accepts
+    expect(found(raw(["-A OUTPUT -p udp -m udp --dport 53 -j NOTRACK", "-A PREROUTING -p udp -m udp --sport 53 -j NOTRACK"]) + dump("DROP", input))).toEqual([]);
+  });
+
   it("reports at a final DROP or REJECT rule", () => {
     const [d] = found(dump("ACCEPT", ["-p tcp -m tcp --dport 22 -j ACCEPT", "-j REJECT --reject-with icmp-port-unreachable"]));
     expect(d!.span.line).toBe(6);

@@ -4,7 +4,7 @@ import { hostSample } from "../src/model/exposure.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
-import { stepKey, stepSpan, stepText } from "./_steps.js";
+import { stepKey, stepSpan, stepText, untrackingStep } from "./_steps.js";
 
 /** Connections nearly every host opens itself (the kernel test opens the same). */
 export const SERVICES = [
@@ -37,6 +37,7 @@ export default defineRule({
     rationale: [
       "A default-deny INPUT (`:INPUT DROP`, or a final DROP) drops every packet no rule accepts, and that includes the answers to connections the host opens itself: DNS lookups, package downloads, NTP, calls to APIs. OUTPUT lets the request out, the server answers, and INPUT drops the answer, so these connections hang until they time out. The usual cure is the first rule of INPUT: `-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, which accepts the packets of connections already let through (and the ICMP errors about them).",
       "fwlint checks this with the packet model: for DNS (udp 53), HTTPS (tcp 443), HTTP (tcp 80) and NTP (udp 123) to a server on the internet, it follows the host's request through OUTPUT and POSTROUTING and, when it is let out, the server's reply (ESTABLISHED, from the server's port to the host's ephemeral port) back through PREROUTING and INPUT. The finding names the connections whose replies are dropped and the rule or policy that drops them. A stateless ruleset that accepts the replies by their ports (`-p udp --sport 53 -j ACCEPT`, `-p tcp ! --syn -j ACCEPT`) passes, as the kernel would let them in.",
+      "A request the raw table leaves untracked (`-t raw -A OUTPUT -p udp --dport 53 -j NOTRACK`) has no connection for its reply to belong to: conntrack sees the reply first, so a UDP reply is NEW and a TCP SYN-ACK INVALID, and `RELATED,ESTABLISHED,UNTRACKED` does not accept it. The finding then names the raw rule; untrack the replies too (`-t raw -A PREROUTING -p udp --sport 53 -j NOTRACK`).",
     ].join("\n\n"),
     bad: "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
@@ -56,6 +57,8 @@ export default defineRule({
     if (ifaces.length === 0) return;
     // the step that drops each service's replies (the first uplink's), for services dropped on every uplink
     const dropped = new Map<Service, Step>();
+    // the raw rule that leaves a service's requests untracked (its replies are then NEW or INVALID)
+    const untracked = new Map<Service, Step>();
     let sent = false;
     for (const service of SERVICES) {
       let step: Step | undefined;
@@ -72,7 +75,11 @@ export default defineRule({
           all = false;
           break;
         }
-        step ??= decidingStep(c.replies[0]!);
+        if (!step) {
+          step = decidingStep(c.replies[0]!);
+          const raw = untrackingStep(c.request[0]!);
+          if (raw) untracked.set(service, raw);
+        }
       }
       if (all && step) dropped.set(service, step);
     }
@@ -85,18 +92,31 @@ export default defineRule({
     if (!sent || dropped.size === 0) return;
     if (!acceptsSomethingNew(model, ifaces)) return;
     // one finding per dropping rule or policy
-    const byStep = new Map<string, { step: Step; services: Service[] }>();
+    const byStep = new Map<string, { step: Step; raw: Step | undefined; services: Service[] }>();
     for (const [service, step] of dropped) {
-      const key = stepKey(step);
-      const g = byStep.get(key) ?? { step, services: [] };
+      const raw = untracked.get(service);
+      const key = `${stepKey(step)} ${raw ? stepKey(raw) : ""}`;
+      const g = byStep.get(key) ?? { step, raw, services: [] };
       g.services.push(service);
       byStep.set(key, g);
     }
-    for (const { step, services } of byStep.values()) {
+    for (const { step, raw, services } of byStep.values()) {
       const what = listText(services.map(serviceText));
       const by = stepText(step);
       const span = stepSpan(ast, step);
       if (!span) continue;
+      if (raw) {
+        // the requests left untracked: conntrack sees the reply first (UDP: NEW; TCP's SYN-ACK: INVALID)
+        const protos = new Set(services.map((x) => x.proto));
+        const state = protos.size > 1 ? "NEW (UDP) or INVALID (TCP)" : protos.has("udp") ? "NEW (the first packet of its connection conntrack sees)" : "INVALID (it belongs to no connection conntrack knows)";
+        const first = services[0]!;
+        ctx.report({
+          message: `The host's own connections get no replies: OUTPUT lets out ${what} to servers on the internet, which ${stepText(raw)} leaves untracked, but each reply is tracked: it is ${state}, and ${by} drops it, so such connections hang. Untrack the replies too (-t raw -A PREROUTING -p ${first.proto} --sport ${first.port} -j NOTRACK) or do not untrack the requests`,
+          span,
+          related: [{ span: raw.krule!.rule.span, message: "Leaves the requests untracked" }],
+        });
+        continue;
+      }
       // a DROP in the filter table is cured by the accept ahead of INPUT's rules (not one in raw or mangle)
       const fix = step.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", ACCEPT_REPLIES, "Accept RELATED,ESTABLISHED as INPUT's first rule") : undefined;
       ctx.report({

@@ -41,6 +41,21 @@ describe(ID, () => {
     expect(found(dump(["-p tcp -m tcp --dport 22 -j ACCEPT"], ["-m recent --rcheck --name ok -j ACCEPT"]))).toEqual([]);
   });
 
+  it("names the raw rule that leaves the requests untracked: their replies are NEW (UDP) or INVALID (TCP)", () => {
+    const raw = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK\n-A PREROUTING -p tcp -m tcp --dport 80 -j CT --notrack\nCOMMIT\n";
+    const output = ["-m conntrack --ctstate RELATED,ESTABLISHED,UNTRACKED -j ACCEPT", ...EGRESS];
+    const ds = found(raw + dump(IN, output));
+    expect(ds.map((d) => d.message)).toEqual([
+      "This rule accepts new TCP connections to port 80 of the host, which the CT at line 5 (raw PREROUTING) leaves untracked, but each reply is tracked: it is INVALID (it belongs to no connection conntrack knows), and OUTPUT's policy DROP drops it, so no connection to it can complete. Untrack the replies too (-t raw -A OUTPUT -p tcp --sport 80 -j NOTRACK) or do not untrack the requests",
+      "This rule accepts new UDP connections to port 53 of the host, which the NOTRACK at line 4 (raw PREROUTING) leaves untracked, but each reply is tracked: it is NEW (the first packet of its connection conntrack sees), and OUTPUT's policy DROP drops it, so no connection to it can complete. Untrack the replies too (-t raw -A OUTPUT -p udp --sport 53 -j NOTRACK) or do not untrack the requests",
+    ]);
+    expect(ds[0]!.related!.map((r) => r.span.line)).toEqual([5]);
+    expect(ds[0]!.suggestions).toBeUndefined();
+    // untracked both ways, the replies are UNTRACKED and get out
+    const both = raw.replace("COMMIT", "-A OUTPUT -p udp -m udp --sport 53 -j NOTRACK\n-A OUTPUT -p tcp -m tcp --sport 80 -j NOTRACK\nCOMMIT");
+    expect(found(both + dump(IN, output))).toEqual([]);
+  });
+
   it("reports an INPUT policy ACCEPT at the chain", () => {
     const [d] = found(dump([], ["-o lo -j ACCEPT"], { INPUT: "ACCEPT", OUTPUT: "DROP" }));
     expect(d!.span.line).toBe(2);

@@ -5,7 +5,7 @@ import { deadServices, decidingStep, plainest } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf, trace } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
-import { stepSpan, stepText } from "./_steps.js";
+import { stepSpan, stepText, untrackingStep } from "./_steps.js";
 
 const SSH = 22;
 const LET_OUT_REPLIES = "-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
@@ -23,6 +23,7 @@ export default defineRule({
     rationale: [
       "An egress allowlist (`:OUTPUT DROP` with a few ACCEPT rules) drops the host's answers too: the SYN-ACK of a TCP connection to a port INPUT accepts, the reply to a UDP request. The port then looks open in INPUT and every connection to it fails. For SSH this is the classic lockout: restore the ruleset over SSH and the session, and every new one, hangs.",
       "The usual cure is the first rule of OUTPUT: `-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, which lets out the packets of connections already accepted.",
+      "A request the raw table leaves untracked (`-t raw -A PREROUTING -p udp --dport 53 -j NOTRACK`, a common tuning for DNS servers) has no connection for its reply to belong to: conntrack sees the reply first, so a UDP reply is NEW and a TCP SYN-ACK INVALID, and `RELATED,ESTABLISHED,UNTRACKED` does not let it out. The finding then names the raw rule; untrack the replies too (`-t raw -A OUTPUT -p udp --sport 53 -j NOTRACK`).",
       "fwlint checks this with the packet model, over sets: for every port some source can open a new connection to (on any interface), it follows the host's reply back out through OUTPUT and POSTROUTING. A port whose replies are dropped for every such connection is reported, at the rule (or policy) that accepts the connections, naming the one that drops the replies.",
     ].join("\n\n"),
     bad: "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A OUTPUT -o lo -j ACCEPT\n-A OUTPUT -p udp -m udp --dport 53 -j ACCEPT\n-A OUTPUT -p tcp -m tcp --dport 443 -j ACCEPT\nCOMMIT\n",
@@ -56,6 +57,18 @@ export default defineRule({
       const by = stepText(drop);
       const what = accept.krule ? "This rule accepts" : `${accept.chain}'s policy ACCEPT accepts`;
       const ssh = dead.proto === 6 && dead.ports.has(SSH) ? " (for SSH: whoever restores this ruleset over SSH is locked out)" : "";
+      // a request raw left untracked: its reply is a connection of its own (UDP: NEW) or none (TCP: INVALID),
+      // which RELATED,ESTABLISHED does not let out
+      const untracked = untrackingStep(accepted!);
+      if (untracked) {
+        const state = dead.proto === 17 ? "NEW (the first packet of its connection conntrack sees)" : "INVALID (it belongs to no connection conntrack knows)";
+        ctx.report({
+          message: `${what} new ${proto.toUpperCase()} connections to port${several ? "s" : ""} ${ports} of the host, which ${stepText(untracked)} leaves untracked, but each reply is tracked: it is ${state}, and ${by} drops it, so no connection to ${several ? "them" : "it"} can complete${ssh}. Untrack the replies too (-t raw -A OUTPUT -p ${proto} --sport ${dead.sample.port} -j NOTRACK) or do not untrack the requests`,
+          span,
+          related: [{ span: untracked.krule!.rule.span, message: "Leaves the requests untracked" }, ...(drop.krule ? [{ span: drop.krule.rule.span, message: "Drops the replies" }] : [])],
+        });
+        continue;
+      }
       const fix = drop.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", LET_OUT_REPLIES, "Accept RELATED,ESTABLISHED as OUTPUT's first rule") : undefined;
       ctx.report({
         message: `${what} new ${proto.toUpperCase()} connections to port${several ? "s" : ""} ${ports} of the host, but ${by} drops every reply the host sends back, so no connection to ${several ? "them" : "it"} can complete${ssh}. Let the replies out early in OUTPUT: ${LET_OUT_REPLIES}`,

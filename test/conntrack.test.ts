@@ -110,3 +110,29 @@ describe("the model on connections raw untracks in part", () => {
     expect(traced(rules(["-A INPUT -p udp -m conntrack --ctstate NEW --ctorigsrc 10.98.0.1 -j ACCEPT"]), own).connection).toBe("closed");
   });
 });
+
+describe("a reply the client does not take", () => {
+  // a host that publishes 9053/udp to a container and masquerades what the container sends out
+  const nat = ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", "-A PREROUTING -d 10.98.0.1/32 -p udp -m udp --dport 9053 -j DNAT --to-destination 172.17.0.2:53", "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE", "COMMIT"];
+  const routed = (...blocks: string[][]) => new Model(parse(`${blocks.flat().join("\n")}\n`), { local: [HOST, "172.17.0.1"], interfaces: ["eth0", "docker0"], external: ["eth0"] });
+  const forward = filter("ACCEPT", "ACCEPT", []).map((l) => l.replace(":FORWARD DROP", ":FORWARD ACCEPT"));
+
+  it("an answer raw leaves untracked misses conntrack's NAT: it comes from the container, not the published port", () => {
+    const tracked = routed(forward, nat);
+    expect(traced(tracked, toHost("udp", 9053)).connection).toBe("open");
+    const untracked = routed(forward, nat, raw(["-A PREROUTING -i docker0 -p udp -m udp --sport 53 -j NOTRACK"]));
+    const r = traced(untracked, toHost("udp", 9053));
+    expect(r.reply?.verdict).toBe("ACCEPT");
+    expect(r.connection).toBe("closed");
+  });
+
+  it("an answer that makes a connection of its own is masqueraded to the host's address on eth0", () => {
+    // the client's query to the container itself, untracked on the way in: the answer is NEW and MASQUERADE
+    // rewrites its source to 10.98.0.1 (eth0's address, not docker0's 172.17.0.1), which the client drops
+    const m = routed(forward, nat, raw(["-A PREROUTING -i eth0 -p udp -m udp --dport 53 -j NOTRACK"]));
+    const r = traced(m, { in: "eth0", src: CLIENT, dst: "172.17.0.2", proto: "udp", sport: 40000, dport: 53 });
+    expect(r.reply?.path.at(-1)).toMatchObject({ table: "nat", chain: "POSTROUTING", target: "MASQUERADE" });
+    expect(r.connection).toBe("closed");
+    expect(r.unknown).toEqual([]);
+  });
+});

@@ -24,8 +24,12 @@ const PORTS = [
 
 const INPUT = ["-i lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-p tcp -m tcp --dport 22 -j ACCEPT", "-p tcp -m multiport --dports 80,443 -j ACCEPT", "-p udp -m udp --dport 53 -j ACCEPT"];
 const EGRESS = ["-o lo -j ACCEPT", "-p udp -m udp --dport 53 -j ACCEPT", "-p tcp -m tcp --dport 443 -j ACCEPT"];
-const ruleset = (output: readonly string[], policy = "DROP") =>
-  ["*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", `:OUTPUT ${policy} [0:0]`, ...INPUT.map((r) => `-A INPUT ${r}`), ...output.map((r) => `-A OUTPUT ${r}`), "COMMIT", ""].join("\n");
+const ruleset = (output: readonly string[], policy = "DROP", raw: readonly string[] = []) =>
+  [
+    ...(raw.length ? ["*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ...raw, "COMMIT"] : []),
+    ...["*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", `:OUTPUT ${policy} [0:0]`, ...INPUT.map((r) => `-A INPUT ${r}`), ...output.map((r) => `-A OUTPUT ${r}`), "COMMIT", ""],
+  ].join("\n");
+const UNTRACK_IN = ["-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK", "-A PREROUTING -p tcp -m tcp --dport 80 -j CT --notrack"];
 
 const CASES = [
   { name: "egress allowlist without conntrack", text: ruleset(EGRESS) },
@@ -33,6 +37,9 @@ const CASES = [
   { name: "stateless, port 80 forgotten", text: ruleset(["-p tcp -m multiport --sports 22,443 -j ACCEPT", "-p udp -m udp --sport 53 -j ACCEPT", ...EGRESS]) },
   { name: "OUTPUT ACCEPT, a DROP of one port's replies", text: ruleset(["-p tcp -m tcp --sport 443 -j DROP"], "ACCEPT") },
   { name: "replies to the client's network only", text: ruleset(["-d 10.95.0.0/24 -j ACCEPT"]) },
+  // the replies of requests raw left untracked are NEW (UDP) or INVALID (TCP): RELATED,ESTABLISHED,UNTRACKED misses them
+  { name: "DNS and HTTP untracked on the way in only", text: ruleset(["-m conntrack --ctstate RELATED,ESTABLISHED,UNTRACKED -j ACCEPT", ...EGRESS], "DROP", UNTRACK_IN) },
+  { name: "DNS and HTTP untracked both ways", text: ruleset(["-m conntrack --ctstate RELATED,ESTABLISHED,UNTRACKED -j ACCEPT", ...EGRESS], "DROP", [...UNTRACK_IN, "-A OUTPUT -p udp -m udp --sport 53 -j NOTRACK", "-A OUTPUT -p tcp -m tcp --sport 80 -j NOTRACK"]) },
 ];
 
 /** "tcp 22", … named by the findings. */
@@ -66,6 +73,8 @@ describe.skipIf(!kernelAvailable)("output-blocks-replies agrees with the kernel"
         "stateless, port 80 forgotten: tcp 80",
         "OUTPUT ACCEPT, a DROP of one port's replies: tcp 443",
         "replies to the client's network only: -",
+        "DNS and HTTP untracked on the way in only: tcp 80,udp 53",
+        "DNS and HTTP untracked both ways: -",
       ]);
     } finally {
       topo.dispose();

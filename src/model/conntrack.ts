@@ -67,6 +67,57 @@ export function unevenTcp(proto: number, request: boolean, reply: boolean, follo
   return proto === TCP && (request !== reply || reply !== followup);
 }
 
+/** A packet's fields as terms: a constant (`s[f] < 0`) or a variable (slot `s[f]`). */
+interface Terms {
+  readonly c: readonly unknown[];
+  readonly s: readonly number[];
+}
+
+/** Whether field `f` of `a` and field `g` of `b` are the same: "yes", "no" (two different constants) or "maybe". */
+function same(a: Terms, f: number, b: Terms, g: number): "yes" | "no" | "maybe" {
+  if (a.s[f]! < 0 && b.s[g]! < 0) return a.c[f] === b.c[g] ? "yes" : "no";
+  return a.s[f] === b.s[g] ? "yes" : "maybe";
+}
+
+function all(pairs: readonly (readonly [number, number])[], a: Terms, b: Terms): "yes" | "no" | "maybe" {
+  let out: "yes" | "no" | "maybe" = "yes";
+  for (const [f, g] of pairs) {
+    const x = same(a, f, b, g);
+    if (x === "no") return "no";
+    if (x === "maybe") out = "maybe";
+  }
+  return out;
+}
+
+const ANSWER: readonly (readonly [number, number])[] = [
+  [F.SRC, F.CTORIGDST],
+  [F.DST, F.CTORIGSRC],
+  [F.SPORT, F.CTORIGDSTPORT],
+  [F.DPORT, F.CTORIGSRCPORT],
+];
+const SAME_WAY: readonly (readonly [number, number])[] = [
+  [F.SRC, F.SRC],
+  [F.DST, F.DST],
+  [F.SPORT, F.SPORT],
+  [F.DPORT, F.DPORT],
+];
+
+/**
+ * Whether a reply reaches the client as the answer to its request (`request`: the request as it left its
+ * journey, `reply`: the reply as it left its own): from the address and port the client sent to, to its own.
+ * Conntrack's NAT sees to it for a reply of the request's connection; a reply raw left untracked keeps the
+ * addresses NAT gave the request (a published port's reply then comes from the container), and one that
+ * makes a connection of its own may be rewritten by nat's rules (MASQUERADE): the client takes neither.
+ */
+export function answersRequest(request: Terms, reply: Terms): "yes" | "no" | "maybe" {
+  return all(ANSWER, reply, request);
+}
+
+/** Whether the client's next packet reaches where the request went (an untracked one misses the request's NAT). */
+export function followsRequest(request: Terms, followup: Terms): "yes" | "no" | "maybe" {
+  return all(SAME_WAY, followup, request);
+}
+
 /** The fields of an entry that a packet of it carries (copied from the reply for an entry the reply made). */
 export const REPLY_ENTRY_FIELDS: readonly number[] = [F.CTORIGSRC, F.CTORIGDST, F.CTREPLSRC, F.CTREPLDST, F.CTORIGSRCPORT, F.CTORIGDSTPORT, F.CTREPLSRCPORT, F.CTREPLDSTPORT, F.CONNMARK, F.NATTED];
 

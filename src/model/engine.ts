@@ -127,6 +127,29 @@ export function masqueradeSources(m: Model): IntervalSet<Scalar> {
   return set;
 }
 
+/**
+ * The source MASQUERADE gives a packet leaving by interface class `oif` (a constant, or undefined when not
+ * known): Linux takes an address of the out interface, so a bridge's own address for a bridge, and none of
+ * the bridges' for another interface (masqueradeSources when that leaves nothing).
+ */
+const masqByOif = new WeakMap<Model, Map<number, IntervalSet<Scalar>>>();
+export function masqueradeSourcesVia(m: Model, oif: Scalar | undefined): IntervalSet<Scalar> {
+  const all = masqueradeSources(m);
+  if (oif === undefined || m.layout.bridges.length === 0) return all;
+  let cache = masqByOif.get(m);
+  if (!cache) masqByOif.set(m, (cache = new Map()));
+  let set = cache.get(Number(oif));
+  if (!set) {
+    const bridge = m.layout.bridges.find((b) => m.ifaces.classOf(b.name) === Number(oif));
+    let mine = all;
+    if (bridge) mine = all.intersect(bridge.subnets as IntervalSet<Scalar>);
+    else for (const b of m.layout.bridges) mine = mine.subtract(b.subnets as IntervalSet<Scalar>);
+    set = mine.isEmpty ? all : mine;
+    cache.set(Number(oif), set);
+  }
+  return set;
+}
+
 /** Output interfaces of a forwarded packet whose route is not known: any but none, lo and the bridges. */
 const unroutedCache = new WeakMap<Model, IntervalSet<Scalar>>();
 export function unroutedInterfaces(model: Model): IntervalSet<Scalar> {
@@ -466,7 +489,7 @@ class Runner {
       if (a.to.addr) q = setOrConst(q, F.SRC, a.to.addr[0], a.to.addr[1], ad);
       if (a.to.port) q = setOrConst(q, F.SPORT, a.to.port[0], a.to.port[1], pd);
     } else {
-      q = q.withVar(F.SRC, masqueradeSources(m));
+      q = q.withVar(F.SRC, masqueradeSourcesVia(m, q.value(F.OIF)));
       if (a.ports) q = setOrConst(q, F.SPORT, a.ports[0], a.ports[1], pd);
     }
     q = q.withTerms([

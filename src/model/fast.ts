@@ -19,8 +19,8 @@
  */
 import { protocolNumber } from "../catalog/index.js";
 import { targetTextOf, type Action, type CompiledMatch } from "./compile.js";
-import { followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING, unevenTcp } from "./conntrack.js";
-import { arrivalLocal, connmarkActs, markField, markValue, martians, masqueradeSources, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
+import { answersRequest, followsRequest, followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING, unevenTcp } from "./conntrack.js";
+import { arrivalLocal, connmarkActs, markField, markValue, martians, masqueradeSourcesVia, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { ChainMemoShapes, memoKey, type ChainMemoShape } from "./chainmemo.js";
@@ -903,7 +903,7 @@ export class FastTracer {
         if (a.to.addr) setOrConst(F.SRC, a.to.addr[0], a.to.addr[1], ad);
         if (a.to.port) setOrConst(F.SPORT, a.to.port[0], a.to.port[1], pd);
       } else {
-        p.setVar(F.SRC, masqueradeSources(m));
+        p.setVar(F.SRC, masqueradeSourcesVia(m, p.value(F.OIF)));
         if (a.ports) setOrConst(F.SPORT, a.ports[0], a.ports[1], pd);
       }
       p.copyTerm(F.CTREPLDST, p, F.SRC);
@@ -1215,6 +1215,11 @@ export class FastTracer {
             state(ro.verdict, false);
             continue;
           }
+          // as trace(): an accepted reply the client does not take
+          const answer = answersRequest(o.p, ro.p);
+          if (answer === "no") closed = true;
+          if (answer === "maybe") unsure = uneven = true;
+          if (answer !== "yes") continue;
           // The engine restricts the request to what the reply accepted: nothing, as nothing is ever cut here.
           const ft = followupTracking(proto, o.notrack, ro.notrack);
           const fb = this.followupOf(o, proto, ft, ro);
@@ -1222,8 +1227,9 @@ export class FastTracer {
           for (const x of fs) {
             (followups ??= []).push(x);
             if (x.assume) note(x);
-            if (!ft.sure || (x.verdict === "ACCEPT" && unevenTcp(proto, o.notrack, ro.notrack, x.notrack))) unsure = uneven = true;
-            else state(x.verdict, true);
+            const way = x.verdict === "ACCEPT" ? followsRequest(o.p, x.p) : "yes";
+            if (!ft.sure || way === "maybe" || (x.verdict === "ACCEPT" && way === "yes" && unevenTcp(proto, o.notrack, ro.notrack, x.notrack))) unsure = uneven = true;
+            else state(x.verdict, way === "yes");
           }
         }
       }

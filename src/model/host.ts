@@ -5,6 +5,7 @@
  * host sends to a remote address would otherwise loop back over lo.
  */
 import { formatAddress } from "./addr.js";
+import { targetTextOf } from "./compile.js";
 import { branch, journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
 import { defaultProtocols, hostSample, outsideInterfaces, seedConnection, validSources } from "./exposure.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
@@ -179,10 +180,25 @@ const clientPorts = (model: Model): AnySet => IntervalSet.of(model.doms[F.SPORT]
  * journey over sets; it prunes the search for services that cannot answer.
  */
 function unanswerablePorts(model: Model, proto: number, ifaces: readonly number[]): AnySet {
+  // A reply is ESTABLISHED, or, after a request raw left untracked, NEW or INVALID (conntrack.ts): a port is
+  // a candidate when its replies are stopped in one of the states they may have (deadServices then follows
+  // each request's own reply).
+  let dead = unansweredIn(model, proto, ifaces, ST.ESTABLISHED);
+  if (untracks(model)) for (const state of [ST.NEW, ST.INVALID]) dead = dead.union(unansweredIn(model, proto, ifaces, state));
+  return dead;
+}
+
+/** Whether the raw table untracks some packets (NOTRACK, CT --notrack). */
+function untracks(model: Model): boolean {
+  return model.ruleset.tables.some((t) => t.name === "raw" && t.chains.some((c) => c.rules.some((r) => r.target?.name === "NOTRACK" || (r.target?.name === "CT" && /--notrack/.test(targetTextOf(r))))));
+}
+
+/** unanswerablePorts for replies in one conntrack state. */
+function unansweredIn(model: Model, proto: number, ifaces: readonly number[], state: number): AnySet {
   const values: Scalar[] = new Array<Scalar>(FIELD_COUNT).fill(0);
   values[F.PROTO] = proto;
   values[F.IIF] = model.ifaces.classOf("");
-  values[F.STATE] = ST.ESTABLISHED;
+  values[F.STATE] = state;
   values[F.FLAGS] = proto === 6 ? TCP.SYN | TCP.ACK : 0;
   const slots = new Array<number>(FIELD_COUNT).fill(-1);
   const cube: (AnySet | undefined)[] = new Array<AnySet | undefined>(FIELD_COUNT).fill(undefined);
@@ -192,8 +208,8 @@ function unanswerablePorts(model: Model, proto: number, ifaces: readonly number[
   cube[F.DPORT] = clientPorts(model);
   let p = new Sym(values, slots, cube, model.doms.slice());
   for (const f of UNKNOWN_CONNECTION_FIELDS) p = p.withVar(f, IntervalSet.full(model.doms[f]!));
-  p = p.withConst(F.CTDIR, 1).withVar(F.OIF, IntervalSet.fromRanges(model.ifaces.domain, ifaces.map((k) => [k, k] as [number, number])) as unknown as AnySet);
-  const outs = journey(model, branch(p), { origin: "local", state: ST.ESTABLISHED, route: { delivery: "forward", oif: null } }, SETS);
+  p = p.withConst(F.CTDIR, state === ST.NEW ? 0 : 1).withVar(F.OIF, IntervalSet.fromRanges(model.ifaces.domain, ifaces.map((k) => [k, k] as [number, number])) as unknown as AnySet);
+  const outs = journey(model, branch(p), { origin: "local", state, route: { delivery: "forward", oif: null } }, SETS);
   let dead = IntervalSet.of(PORTS, 1, 65535) as unknown as AnySet;
   for (const o of outs) if (o.verdict !== "DROP" && o.verdict !== "REJECT") dead = dead.subtract(o.b.p.setOf(F.SPORT, model.doms[F.SPORT]!));
   return dead;

@@ -8,7 +8,7 @@ import { formatAddrSet, formatAddress } from "./addr.js";
 import { arrivalLocal, branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import type { KRule, Model } from "./model.js";
-import { followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING, unevenTcp } from "./conntrack.js";
+import { answersRequest, followsRequest, followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING, unevenTcp } from "./conntrack.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
 import { parseAddress, parseIcmpType } from "./values.js";
@@ -362,14 +362,22 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
           states.push(ro.verdict === "UNKNOWN" ? "unknown" : "closed");
           continue;
         }
+        // an accepted reply the client does not take (its addresses are not those it sent to)
+        const answer = answersRequest(o.b.p, ro.b.p);
+        if (answer !== "yes") {
+          states.push(answer === "no" ? "closed" : "unknown");
+          if (answer === "maybe") uneven = true;
+          continue;
+        }
         // The follow-up comes from the request, restricted to what the reply accepted (same variables).
         const fo = followupOf({ ...o, b: o.b.withP(restrictTo(o.b.p, ro.b.p)) }, j, proto, ro);
         const fs = journey(model, fo.b, fo.j, run);
         for (const x of fs) {
           followups.push(x);
           note(x);
-          const s = x.verdict === "ACCEPT" ? "open" : x.verdict === "UNKNOWN" ? "unknown" : "closed";
-          if (!fo.tracking.sure || (s === "open" && unevenTcp(proto, o.b.notrack, ro.b.notrack, x.b.notrack))) {
+          const way = x.verdict === "ACCEPT" ? followsRequest(o.b.p, x.b.p) : "yes";
+          const s = x.verdict === "ACCEPT" ? (way === "yes" ? "open" : way === "no" ? "closed" : "unknown") : x.verdict === "UNKNOWN" ? "unknown" : "closed";
+          if (!fo.tracking.sure || way === "maybe" || (s === "open" && unevenTcp(proto, o.b.notrack, ro.b.notrack, x.b.notrack))) {
             states.push("unknown");
             uneven = true;
           } else states.push(s);
