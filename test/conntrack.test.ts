@@ -5,7 +5,7 @@
  * `trace --packets`. test/untracked-kernel.test.ts checks the same scenarios on the kernel.
  */
 import { describe, expect, it } from "vitest";
-import { followupTracking, replyTracking, UNEVEN_TRACKING, unevenTcp } from "../src/model/conntrack.js";
+import { answerTracking, followupTracking, replyTracking, UNEVEN_TRACKING } from "../src/model/conntrack.js";
 import { FastTracer } from "../src/model/fast.js";
 import { ST } from "../src/model/fields.js";
 import { Model } from "../src/model/model.js";
@@ -28,9 +28,10 @@ describe("conntrack's view of a connection raw untracks in part", () => {
     expect(followupTracking(TCP, false, true)).toEqual({ state: ST.INVALID, entry: "none", sure: true });
     expect(followupTracking(TCP, true, false)).toEqual({ state: ST.NEW, entry: "own", sure: true });
     expect(followupTracking(SCTP, false, true).sure).toBe(false);
-    expect(unevenTcp(TCP, true, true, true)).toBe(false);
-    expect(unevenTcp(TCP, false, true, false)).toBe(true);
-    expect(unevenTcp(UDP, false, true, false)).toBe(false);
+    expect(answerTracking(false, false, false)).toEqual({ state: ST.ESTABLISHED, entry: "request", sure: true });
+    expect(answerTracking(true, false, false)).toEqual({ state: ST.ESTABLISHED, entry: "followup", sure: true });
+    expect(answerTracking(true, true, true)).toEqual({ state: ST.NEW, entry: "own", sure: true });
+    expect(answerTracking(false, true, false).sure).toBe(false);
   });
 });
 
@@ -84,6 +85,26 @@ describe("the model on connections raw untracks in part", () => {
     const open = traced(model(filter("ACCEPT", "ACCEPT", []), raw(["-A OUTPUT -p tcp -m tcp --sport 22 -j NOTRACK"])), toHost("tcp", 22));
     expect(open.connection).toBe("unknown");
     expect(open.unknown).toEqual([UNEVEN_TRACKING]);
+  });
+
+  it("the server's first data packet: dropped by its TCP flags, or picked up as NEW after an untracked handshake", () => {
+    // a rule on the flags of the server's packets that spares its SYN-ACK
+    const flags = traced(model(filter("ACCEPT", "ACCEPT", ["-A OUTPUT -p tcp -m tcp --sport 80 --tcp-flags SYN,ACK ACK -j DROP"])), toHost("tcp", 80));
+    expect(flags.reply?.verdict).toBe("ACCEPT");
+    expect(flags.followup?.verdict).toBe("ACCEPT");
+    expect(flags.answer?.verdict).toBe("DROP");
+    expect(flags.connection).toBe("closed");
+    // the whole handshake untracked on the way in, the SYN-ACK tracked (INVALID): the server's data is the
+    // first packet conntrack takes up, NEW
+    const untracked = (output: string[]) => model(filter("ACCEPT", "ACCEPT", output), raw(["-A PREROUTING -p tcp -m tcp --dport 80 -j NOTRACK"]));
+    const picked = traced(untracked(["-A OUTPUT -p tcp -m conntrack --ctstate NEW -j REJECT"]), toHost("tcp", 80));
+    expect(picked.reply?.verdict).toBe("ACCEPT");
+    expect(picked.answer?.verdict).toBe("REJECT");
+    expect(picked.connection).toBe("closed");
+    const open = traced(untracked([]), toHost("tcp", 80));
+    expect(open.connection).toBe("open");
+    expect(open.unknown).toEqual([]);
+    expect(traced(untracked([]), toHost("udp", 53)).answer).toBeNull();
   });
 
   it("-m connmark matches no packet without a connection, with ! or without, and CONNMARK leaves it alone", () => {

@@ -1,7 +1,8 @@
 /**
  * Connections the raw table leaves untracked, on the kernel: a NOTRACK (or CT --notrack) rule in raw
  * PREROUTING or OUTPUT untracks some packets of a connection and not others, and conntrack gives the others
- * states of their own (src/model/conntrack.ts). Each scenario is a ruleset a host might really have (a DNS
+ * states of their own (src/model/conntrack.ts); and a TCP connection's fourth packet, the server's first
+ * data, which a rule on TCP flags may drop while the SYN-ACK passes. Each scenario is a ruleset a host might really have (a DNS
  * server untracked on the way in only, a web server next to `--ctstate INVALID -j DROP`), the outcome the
  * kernel gives each connection, and `fwlint trace`'s: they must agree, and both must be the outcome named
  * here. Runs as root with iptables and iproute2; skipped elsewhere with the reason.
@@ -73,6 +74,27 @@ const SCENARIOS: readonly Scenario[] = [
     connections: [
       { from: "client", proto: "tcp", port: 22, expect: "closed" },
       { from: "client", proto: "tcp", port: 80, expect: "open" },
+    ],
+  },
+  {
+    name: "a web server's handshake untracked on the way in: its first data packet is picked up as NEW, which OUTPUT rejects",
+    rules: text(filter("ACCEPT", "ACCEPT", ["-A OUTPUT -p tcp -m conntrack --ctstate NEW -j REJECT"]), raw(["-A PREROUTING -p tcp -m tcp --dport 80 -j NOTRACK"])),
+    connections: [
+      { from: "client", proto: "tcp", port: 80, expect: "closed" },
+      { from: "client", proto: "tcp", port: 22, expect: "open" },
+    ],
+  },
+  {
+    name: "the same server with nothing dropped: open, each packet in the state conntrack gives it",
+    rules: text(filter("ACCEPT", "ACCEPT", []), raw(["-A PREROUTING -p tcp -m tcp --dport 80 -j NOTRACK"])),
+    connections: [{ from: "client", proto: "tcp", port: 80, expect: "open" }],
+  },
+  {
+    name: "a rule on TCP flags that spares the SYN-ACK and drops the server's data",
+    rules: text(filter("ACCEPT", "ACCEPT", ["-A OUTPUT -p tcp -m tcp --sport 80 --tcp-flags SYN,ACK ACK -j DROP"]), raw([])),
+    connections: [
+      { from: "client", proto: "tcp", port: 80, expect: "closed" },
+      { from: "client", proto: "tcp", port: 22, expect: "open" },
     ],
   },
   {

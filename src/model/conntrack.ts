@@ -11,7 +11,9 @@
  * - UDP, the reply untracked: the request's entry has seen no reply, so the client's next packet is NEW;
  * - TCP, the request untracked: a SYN-ACK starts no connection (INVALID, no entry), and the client's ACK is
  *   picked up mid-stream (NEW, an entry of its own: nf_conntrack_tcp_loose, on by default);
- * - TCP, the SYN-ACK untracked: the request's entry is still in SYN_SENT, where the client's ACK is invalid.
+ * - TCP, the SYN-ACK untracked: the request's entry is still in SYN_SENT, where the client's ACK is invalid;
+ * - TCP, the server's first data packet: of the entry the client's ACK made, or of its own (NEW) when that
+ *   ACK was untracked too.
  *
  * Checked against the kernel by test/model-random-kernel.test.ts, whose rulesets untrack some of a host's
  * connections in raw PREROUTING or OUTPUT (or both).
@@ -22,7 +24,7 @@ import { F, ST } from "./fields.js";
  * The entry a packet belongs to: the request's, one the reply made, one the packet itself makes (its
  * conntrack tuple is its own, its connection mark 0, and nat's chains are consulted), or none (INVALID).
  */
-export type Entry = "request" | "reply" | "own" | "none";
+export type Entry = "request" | "reply" | "followup" | "own" | "none";
 
 export interface Tracking {
   /** The state conntrack gives the packet when raw leaves it tracked. */
@@ -58,13 +60,15 @@ export function followupTracking(proto: number, requestUntracked: boolean, reply
 }
 
 /**
- * Whether an open TCP connection's outcome rests on a packet the model does not follow: with the request,
- * the reply and the client's next packet tracked unevenly, the server's first data packet gets a state of
- * its own (NEW when conntrack picks the connection up there), which rules in OUTPUT or FORWARD may drop; the
- * model follows the handshake only.
+ * The tracking of a TCP connection's fourth packet, the server's first data packet (an ACK in the reply
+ * direction), given whether raw untracked the request, the reply and the client's next packet. Its entry is
+ * the request's, the one the client's ACK made when conntrack picked the connection up ("followup"), or
+ * its own when the server's packet is the first conntrack sees. After an untracked SYN-ACK of a tracked
+ * request the entry is still in SYN_SENT, where conntrack's handling is not modelled.
  */
-export function unevenTcp(proto: number, request: boolean, reply: boolean, followup: boolean): boolean {
-  return proto === TCP && (request !== reply || reply !== followup);
+export function answerTracking(request: boolean, reply: boolean, followup: boolean): Tracking {
+  if (!request) return !reply && !followup ? USUAL : { state: ST.ESTABLISHED, entry: "request", sure: false };
+  return followup ? { state: ST.NEW, entry: "own", sure: true } : { state: ST.ESTABLISHED, entry: "followup", sure: true };
 }
 
 /** A packet's fields as terms: a constant (`s[f] < 0`) or a variable (slot `s[f]`). */

@@ -12,7 +12,7 @@ import { CONNECTION_PROTOCOLS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP } f
 import type { Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
-import { followupOf, replyOf, restrictTo, trace, type PathEntry } from "./trace.js";
+import { answerOf, followupOf, replyOf, restrictTo, trace, type PathEntry } from "./trace.js";
 
 export interface AllowedEntry {
   /** Interface class: a name (`eth0`), other names with a prefix (`eth+`), or `*` (any other interface). */
@@ -86,6 +86,7 @@ export function outsideInterfaces(model: Model): number[] {
 
 /** Set-level runs: branches merged, no paths (nothing here reads them). */
 const RUN = { maxBranches: 1_000_000, merge: true, paths: false } as const;
+const TCP_PROTO = 6;
 
 export function computeExposure(model: Model, opts: ExposureOptions = {}): ExposureItem[] {
   const layout = model.layout;
@@ -107,7 +108,16 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
           const f = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto, rep);
           for (const fol of journey(model, f.b, f.j, RUN)) {
             if (fol.verdict !== "ACCEPT" && f.tracking.sure) continue;
-            addCell(model, groups, proto, iface, req, rep, fol);
+            if (proto !== TCP_PROTO) {
+              addCell(model, groups, proto, iface, [req, rep, fol], fol);
+              continue;
+            }
+            // TCP: the server's first data packet must get back too
+            const a = answerOf({ ...req, b: req.b.withP(restrictTo(req.b.p, fol.b.p)) }, rep, fol, j, proto, model);
+            for (const ans of journey(model, a.b, a.j, RUN)) {
+              if (ans.verdict !== "ACCEPT" && a.tracking.sure) continue;
+              addCell(model, groups, proto, iface, [req, rep, fol, ans], { ...fol, b: fol.b.withP(restrictTo(fol.b.p, ans.b.p)) });
+            }
           }
         }
       }
@@ -241,10 +251,12 @@ function addCell(
   groups: Map<string, { kind: ExposureItem["kind"]; proto: number; container: string | null; cells: Cell[] }>,
   proto: number,
   iface: number,
-  req: Outcome,
-  rep: Outcome,
+  /** The connection's packets: request, reply, the client's next packet (and the server's first data). */
+  packets: readonly Outcome[],
+  /** The client's next packet, restricted to what every packet let through. */
   fol: Outcome,
 ): void {
+  const req = packets[0]!;
   const rp = req.b.p;
   const fp = fol.b.p;
   const dnat = rp.s[F.DST] !== F.DST || rp.s[F.DPORT] !== F.DPORT;
@@ -258,7 +270,7 @@ function addCell(
     container = `${host}:${port !== undefined ? port : portsText(rp.setOf(F.DPORT, model.doms[F.DPORT]!))}`;
   }
   const unknown: string[] = [];
-  for (const o of [req, rep, fol]) for (const a of toArray(o.b.assume)) unknown.push(`line ${a.krule.line}: ${a.krule.match.unknown.join(" ")}`);
+  for (const o of packets) for (const a of toArray(o.b.assume)) unknown.push(`line ${a.krule.line}: ${a.krule.match.unknown.join(" ")}`);
   const key = `${kind}\0${proto}\0${container ?? ""}`;
   let g = groups.get(key);
   if (!g) groups.set(key, (g = { kind, proto, container, cells: [] }));

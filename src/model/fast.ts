@@ -19,7 +19,7 @@
  */
 import { protocolNumber } from "../catalog/index.js";
 import { targetTextOf, type Action, type CompiledMatch } from "./compile.js";
-import { answersRequest, followsRequest, followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING, unevenTcp } from "./conntrack.js";
+import { answersRequest, answerTracking, followsRequest, followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING } from "./conntrack.js";
 import { arrivalLocal, connmarkActs, markField, markValue, martians, masqueradeSourcesVia, unroutedInterfaces, type Cons, type Delivery, type Verdict } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
@@ -1175,6 +1175,7 @@ export class FastTracer {
 
     let reply = "null";
     let followup = "null";
+    let answer = "null";
     let connection: "open" | "closed" | "unknown" | null = null;
     // as trace(): no connection to a broadcast or multicast destination
     const connected = followsConnections(proto) && j.state === ST.NEW && !broadcastOrMulticast;
@@ -1197,6 +1198,7 @@ export class FastTracer {
       let uneven = false;
       let replies: FBranch[] | null = null;
       let followups: FBranch[] | null = null;
+      let answers: FBranch[] | null = null;
       for (const o of request) {
         if (o.verdict !== "ACCEPT") {
           state(o.verdict, false);
@@ -1228,8 +1230,24 @@ export class FastTracer {
             (followups ??= []).push(x);
             if (x.assume) note(x);
             const way = x.verdict === "ACCEPT" ? followsRequest(o.p, x.p) : "yes";
-            if (!ft.sure || way === "maybe" || (x.verdict === "ACCEPT" && way === "yes" && unevenTcp(proto, o.notrack, ro.notrack, x.notrack))) unsure = uneven = true;
-            else state(x.verdict, way === "yes");
+            if (!ft.sure || way === "maybe") {
+              unsure = uneven = true;
+              continue;
+            }
+            if (x.verdict !== "ACCEPT" || way !== "yes" || proto !== 6) {
+              state(x.verdict, way === "yes");
+              continue;
+            }
+            // as trace(): the server's first data packet of a TCP connection
+            const at = answerTracking(o.notrack, ro.notrack, x.notrack);
+            const ab = this.answerOf(o, proto, at, x);
+            for (const y of this.journey(ab, this.answerJourney(o, j, at, ab.p))) {
+              (answers ??= []).push(y);
+              if (y.assume) note(y);
+              const back = y.verdict === "ACCEPT" ? answersRequest(o.p, y.p) : "yes";
+              if (!at.sure || back === "maybe") unsure = uneven = true;
+              else state(y.verdict, back === "yes");
+            }
           }
         }
       }
@@ -1237,8 +1255,9 @@ export class FastTracer {
       connection = unsure || (open && closed) ? (open || unsure ? "unknown" : "closed") : open ? "open" : "closed";
       if (replies) reply = `{"verdict":${VERDICT_JSON[agreedVerdict(replies)]},"path":[${replies[0]!.path}]}`;
       if (followups) followup = `{"verdict":${VERDICT_JSON[agreedVerdict(followups)]},"path":[${followups[0]!.path}]}`;
+      if (answers) answer = `{"verdict":${VERDICT_JSON[agreedVerdict(answers)]},"path":[${answers[0]!.path}]}`;
     }
-    let t = `{"verdict":${VERDICT_JSON[verdict]},"delivery":${DELIVERY_JSON(delivery)},"nat":{"src":${jstr(natSrc)},"dst":${jstr(natDst)}},"path":[${first.path}],"reply":${reply},"connection":${jstr(connection)},"followup":${followup},"unknown":[`;
+    let t = `{"verdict":${VERDICT_JSON[verdict]},"delivery":${DELIVERY_JSON(delivery)},"nat":{"src":${jstr(natSrc)},"dst":${jstr(natDst)}},"path":[${first.path}],"reply":${reply},"connection":${jstr(connection)},"followup":${followup},"answer":${answer},"unknown":[`;
     if (unknown) t += (unknown as string[]).join(",");
     t += "]";
     if (request.length > 1) {
@@ -1286,19 +1305,39 @@ export class FastTracer {
     return rj;
   }
 
+  /** answerOf (trace.ts): the server's first data packet, after the client's next packet `fol`. */
+  private answerOf(req: FBranch, proto: number, t: Tracking, fol: FBranch): FBranch {
+    const b = this.replyOf(req, proto, replyTracking(proto, req.notrack));
+    const p = b.p;
+    p.setConst(F.FLAGS, TCP.ACK);
+    if (t.entry === "own") ownEntry(p);
+    else if (t.entry === "followup") this.entryOf(p, fol.p, req.p.cube.length);
+    return b;
+  }
+
+  /** answerOf (trace.ts): its journey, the reply's way with the NAT of its entry (`p`: the packet). */
+  private answerJourney(req: FBranch, j: FJourney, t: Tracking, p: FPacket): FJourney {
+    const aj = this.replyJourney(req, j, { ...t, entry: "none" });
+    if (t.entry === "request") aj.setManip(req.p, REPLY_NAT);
+    else if (t.entry === "followup") aj.setManip(p, REPLY_NAT);
+    return aj;
+  }
+
+  /** replyEntry (trace.ts), in place: the fields of the entry the packet `r` made, reply direction (`n`: slots shared). */
+  private entryOf(p: FPacket, r: FPacket, n: number): void {
+    p.setConst(F.CTDIR, 1);
+    // a variable the other packet's journey made is not one of this packet's: a fresh one over the same values
+    for (const f of REPLY_ENTRY_FIELDS) {
+      if (r.s[f]! < 0 || r.s[f]! < n) p.copyTerm(f, r, f);
+      else p.setVar(f, r.setOf(f, r.doms[r.s[f]!]!));
+    }
+  }
+
   /** followupOf (trace.ts): the client's next packet, after the reply `rep`. */
   private followupOf(req: FBranch, proto: number, t: Tracking, rep: FBranch): FBranch {
     const p = edited(req.p, followupConstants(proto), FOLLOWUP_TERMS);
     if (t.entry === "own") ownEntry(p);
-    else if (t.entry === "reply") {
-      p.setConst(F.CTDIR, 1);
-      const r = rep.p;
-      // a variable the reply's journey made is not one of this packet's: a fresh one over the same values
-      for (const f of REPLY_ENTRY_FIELDS) {
-        if (r.s[f]! < 0 || r.s[f]! < req.p.cube.length) p.copyTerm(f, r, f);
-        else p.setVar(f, r.setOf(f, r.doms[r.s[f]!]!));
-      }
-    }
+    else if (t.entry === "reply") this.entryOf(p, rep.p, req.p.cube.length);
     return new FBranch(p, "", null, false);
   }
 

@@ -8,7 +8,7 @@ import { formatAddrSet, formatAddress } from "./addr.js";
 import { arrivalLocal, branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import type { KRule, Model } from "./model.js";
-import { answersRequest, followsRequest, followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING, unevenTcp } from "./conntrack.js";
+import { answersRequest, answerTracking, followsRequest, followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING } from "./conntrack.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
 import { parseAddress, parseIcmpType } from "./values.js";
@@ -63,6 +63,8 @@ export interface TraceResult {
   readonly connection: "open" | "closed" | "unknown" | null;
   /** The client's next packet of the connection (ESTABLISHED, original direction). */
   readonly followup: PacketResult | null;
+  /** The server's first data packet of a TCP connection (ACK, reply direction). */
+  readonly answer: PacketResult | null;
   /** Matches whose outcome the model cannot know (limit, recent, set, …): both outcomes were followed. */
   readonly unknown: string[];
   /** Every distinct outcome when there is more than one (unknown matches, unknown routes). */
@@ -191,17 +193,34 @@ export function followupOf(req: Outcome, j: Journey, proto: number, rep: Outcome
   return { b: branch(p), j: fj, tracking };
 }
 
+/**
+ * The server's first data packet of an accepted TCP connection (an ACK in the reply direction), after the
+ * reply `rep` and the client's next packet `fol`: the reply's way back, in the entry conntrack holds by then
+ * (conntrack.ts).
+ */
+export function answerOf(req: Outcome, rep: Outcome, fol: Outcome, j: Journey, proto: number, model: Model): { b: Branch; j: Journey; tracking: Tracking } {
+  const r = replyOf(req, j, proto, model);
+  const tracking = answerTracking(req.b.notrack, rep.b.notrack, fol.b.notrack);
+  let p = r.b.p.withConst(F.FLAGS, TCP.ACK);
+  if (tracking.entry === "own") p = ownEntry(p);
+  else if (tracking.entry === "followup") p = replyEntry(p, fol.b.p);
+  const manip = tracking.entry === "request" ? manipOf(req.b.p, REPLY_NAT) : tracking.entry === "followup" ? manipOf(p, REPLY_NAT) : undefined;
+  const { manip: _, ...base } = r.j;
+  return { b: branch(p), j: { ...base, state: tracking.state, ...(manip ? { manip } : {}) }, tracking };
+}
+
 /** A packet that makes a conntrack entry of its own: its tuple, original direction, no mark, no NAT yet. */
 function ownEntry(p: Sym): Sym {
   return p.withConsts(OWN_ENTRY).withTerms(NEW_CONNECTION_TERMS);
 }
+const TCP_PROTO = 6;
 const OWN_ENTRY: readonly (readonly [number, Scalar])[] = [
   [F.CTDIR, 0],
   [F.CONNMARK, 0],
   [F.NATTED, 0],
 ];
 
-/** A packet in the reply direction of the entry the reply `r` made: that entry's fields (conntrack.ts). */
+/** A packet in the reply direction of the entry the packet `r` made: that entry's fields (conntrack.ts). */
 function replyEntry(p: Sym, r: Sym): Sym {
   let q = p.withConst(F.CTDIR, 1);
   for (const f of REPLY_ENTRY_FIELDS) {
@@ -253,7 +272,7 @@ function outcomeJson(o: TraceOutcome): string {
 /** JSON.stringify(result), faster. */
 export function traceResultJson(r: TraceResult): string {
   let t = `{"verdict":${str(r.verdict)},"delivery":${str(r.delivery)},"nat":{"src":${str(r.nat.src)},"dst":${str(r.nat.dst)}},"path":${pathJson(r.path)}`;
-  t += `,"reply":${packetResultJson(r.reply)},"connection":${str(r.connection)},"followup":${packetResultJson(r.followup)},"unknown":[${r.unknown.map(str).join(",")}]`;
+  t += `,"reply":${packetResultJson(r.reply)},"connection":${str(r.connection)},"followup":${packetResultJson(r.followup)},"answer":${packetResultJson(r.answer)},"unknown":[${r.unknown.map(str).join(",")}]`;
   if (r.outcomes !== undefined) t += `,"outcomes":[${r.outcomes.map(outcomeJson).join(",")}]`;
   return `${t}}`;
 }
@@ -306,6 +325,7 @@ export interface DetailedTrace {
   readonly request: Outcome[];
   readonly replies: Outcome[];
   readonly followups: Outcome[];
+  readonly answers: Outcome[];
 }
 
 export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): DetailedTrace {
@@ -335,6 +355,8 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
   let connection: TraceResult["connection"] = null;
   const replies: Outcome[] = [];
   const followups: Outcome[] = [];
+  const answers: Outcome[] = [];
+  let answer: PacketResult | null = null;
   // A datagram to a broadcast or multicast address starts no connection a reply could belong to: the answer
   // comes from a unicast address, which conntrack does not match to it.
   const connected = followsConnections(proto) && j.state === ST.NEW && !arrivalLocal(model).has(p.c[F.DST]!);
@@ -377,10 +399,26 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
           note(x);
           const way = x.verdict === "ACCEPT" ? followsRequest(o.b.p, x.b.p) : "yes";
           const s = x.verdict === "ACCEPT" ? (way === "yes" ? "open" : way === "no" ? "closed" : "unknown") : x.verdict === "UNKNOWN" ? "unknown" : "closed";
-          if (!fo.tracking.sure || way === "maybe" || (s === "open" && unevenTcp(proto, o.b.notrack, ro.b.notrack, x.b.notrack))) {
+          if (!fo.tracking.sure || way === "maybe") {
             states.push("unknown");
             uneven = true;
-          } else states.push(s);
+            continue;
+          }
+          if (s !== "open" || proto !== TCP_PROTO) {
+            states.push(s);
+            continue;
+          }
+          // TCP: the server's first data packet must get back too
+          const ao = answerOf({ ...o, b: o.b.withP(restrictTo(o.b.p, x.b.p)) }, ro, x, j, proto, model);
+          for (const y of journey(model, ao.b, ao.j, run)) {
+            answers.push(y);
+            note(y);
+            const back = y.verdict === "ACCEPT" ? answersRequest(o.b.p, y.b.p) : "yes";
+            if (!ao.tracking.sure || back === "maybe") {
+              states.push("unknown");
+              uneven = true;
+            } else states.push(y.verdict === "ACCEPT" ? (back === "yes" ? "open" : "closed") : y.verdict === "UNKNOWN" ? "unknown" : "closed");
+          }
         }
       }
     }
@@ -389,6 +427,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
     connection = any("unknown") || (any("open") && any("closed")) ? (any("open") || any("unknown") ? "unknown" : "closed") : any("open") ? "open" : "closed";
     if (replies.length) reply = { verdict: agree(replies.map((o) => o.verdict), "UNKNOWN" as Verdict), path: pathOf(replies[0]!.b) };
     if (followups.length) followup = { verdict: agree(followups.map((o) => o.verdict), "UNKNOWN" as Verdict), path: pathOf(followups[0]!.b) };
+    if (answers.length) answer = { verdict: agree(answers.map((o) => o.verdict), "UNKNOWN" as Verdict), path: pathOf(answers[0]!.b) };
   }
   const result: TraceResult = {
     verdict,
@@ -398,6 +437,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
     reply,
     connection,
     followup,
+    answer,
     unknown: [...unknown],
     ...(request.length > 1
       ? {
@@ -410,7 +450,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
         }
       : {}),
   };
-  return { result, request, replies, followups };
+  return { result, request, replies, followups, answers };
 }
 
 /** "line N: the unknown matches" of a rule, made once per rule. */
@@ -463,6 +503,7 @@ export function renderTrace(model: Model, spec: PacketSpec, t: DetailedTrace, co
   if (r.nat.dst || r.nat.src) lines.push(`  NAT: ${r.nat.dst ? `destination → ${r.nat.dst}` : ""}${r.nat.dst && r.nat.src ? ", " : ""}${r.nat.src ? `source → ${r.nat.src}` : ""}`);
   if (t.replies.length) showVisits("Reply (ESTABLISHED, reverse of the rewritten tuple)", t.replies, r.delivery === "local");
   if (t.followups.length) showVisits("Next packet from the client (ESTABLISHED)", t.followups, local);
+  if (t.answers.length) showVisits("The server's first data packet (ESTABLISHED)", t.answers, r.delivery === "local");
   lines.push("");
   const v = r.verdict === "ACCEPT" ? color("ok", r.verdict) : r.verdict === "UNKNOWN" ? color("warn", r.verdict) : color("bad", r.verdict);
   lines.push(`Verdict: ${v}${r.delivery ? `, ${r.delivery}` : ""}${r.connection ? `; connection ${r.connection === "open" ? color("ok", "open") : r.connection === "closed" ? color("bad", "closed") : color("warn", "unknown")}` : ""}`);
