@@ -1,15 +1,17 @@
 /**
  * The packet model against the kernel on random rulesets. Each seed writes a filter table for a host with
  * TCP and UDP servers: INPUT and OUTPUT rules (and two user chains reached by -j and -g) built from source
- * prefixes and negations, address ranges, ports, port ranges and multiport lists, conntrack states, the
- * loopback interface, address types, marks set in mangle and original destinations after nat's REDIRECT and
- * DNAT between the host's ports, ACCEPT, DROP, REJECT and RETURN, over either policy. The real
+ * and destination prefixes and negations, address ranges, ports, port ranges and multiport lists, TCP flags,
+ * conntrack and state states and --ctproto, the loopback interface, address types, marks and connection
+ * marks set in mangle and original destinations after nat's REDIRECT and DNAT between the host's ports,
+ * ACCEPT, DROP, REJECT and RETURN, over either policy; raw may untrack some connections on the way in, on
+ * the way out or both (src/model/conntrack.ts). The real
  * iptables-restore loads it into a throw-away namespace, a client on three addresses connects to every port
  * and the host to the client's, and `fwlint trace` must predict every outcome: open or closed, as the kernel decides; `fwlint exposure`
  * must list every source that got through (and may list more: it holds for some source port). A second topology
- * routes to a container behind docker0: random FORWARD rules, ports nat publishes (or not, and then the
- * host's own server answers), MASQUERADE, and a client connecting to the container directly and through the
- * host. The hand-written scenarios of kernel-model.test.ts check what fwlint was built for; these look for
+ * routes to a container behind docker0: random FORWARD rules (TCP flags, conntrack's reply addresses too),
+ * ports nat publishes (or not, and then the host's own server answers), MASQUERADE, connections to the
+ * container untracked in raw, and a client connecting to the container directly and through the host. The hand-written scenarios of kernel-model.test.ts check what fwlint was built for; these look for
  * what nobody thought of. FWLINT_RANDOM_SEEDS=N runs N rulesets (a longer search by hand), =A-B the seeds A
  * to B. Runs as root with iptables and iproute2; skipped elsewhere with the reason.
  */
@@ -64,6 +66,24 @@ function randomRuleset6(seed: number): string {
 }
 
 
+/**
+ * One rule's conditions as one text with a single -p: the first condition that names a protocol keeps its
+ * `-p`, a later one of the same protocol loses it, and one of another protocol is left out.
+ */
+function oneProtocol(parts: readonly string[]): string {
+  let proto: string | null = null;
+  const out: string[] = [];
+  for (const part of parts) {
+    const p = /-p (\w+) ?/.exec(part);
+    if (!p) out.push(part);
+    else if (proto === null) {
+      proto = p[1]!;
+      out.push(part);
+    } else if (p[1] === proto) out.push(part.replace(p[0], ""));
+  }
+  return out.filter((x) => x !== "").join(" ");
+}
+
 /** One random ruleset for seed `seed`. */
 function randomRuleset(seed: number): string {
   const r = rng(seed);
@@ -100,13 +120,35 @@ function randomRuleset(seed: number): string {
     const n = Math.floor(r() * 3);
     const used = new Set<string>();
     for (let k = 0; k < n; k++) {
-      const kind = pick(["src", "range", "ports", "state", "iface", "addrtype", ...(inChain === "OUTPUT" ? [] : ["mark", "ctorig"])]);
+      const kind = pick(["src", "dst", "range", "ports", "flags", "state", "oldstate", "ctproto", "connmark", "iface", "addrtype", ...(inChain === "OUTPUT" ? [] : ["mark", "ctorig"])]);
       if (used.has(kind)) continue;
       used.add(kind);
       const dir = inChain === "OUTPUT" ? "d" : "s";
       switch (kind) {
         case "src":
           out.push(`${neg()}-${dir} ${address()}`);
+          break;
+        case "dst":
+          // the host's own address (or its network's broadcast, or a client's) on the other side
+          out.push(`${neg()}-${dir === "s" ? "d" : "s"} ${pick([`${HOST}/32`, `${HOST}/32`, "10.99.0.0/24", "10.99.0.255/32", `${pick(CLIENTS)}/32`])}`);
+          break;
+        case "flags":
+          // TCP flags of the handshake (masks without PSH, FIN and URG: the model's packets are the SYN, the
+          // SYN-ACK and the client's ACK, and the echoed data must fare as that ACK does)
+          out.push(
+            chance(0.4)
+              ? `-p tcp -m tcp ${neg(0.3)}--syn`
+              : `-p tcp -m tcp ${neg(0.2)}--tcp-flags ${pick(["SYN,ACK SYN", "SYN,ACK ACK", "SYN,ACK SYN,ACK", "SYN,RST,ACK SYN", "ACK ACK", "SYN NONE", "RST RST", "SYN,RST SYN"])}`,
+          );
+          break;
+        case "oldstate":
+          out.push(`-m state ${neg(0.15)}--state ${pick(["NEW", "ESTABLISHED", "RELATED,ESTABLISHED", "INVALID", "UNTRACKED", "NEW,UNTRACKED"])}`);
+          break;
+        case "ctproto":
+          out.push(`-m conntrack ${neg(0.2)}--ctproto ${pick(["tcp", "udp"])}`);
+          break;
+        case "connmark":
+          out.push(`-m connmark ${neg(0.2)}--mark ${pick(["0x1", "0x2", "0x1/0x1", "0x0/0x3"])}`);
           break;
         case "range": {
           const a = pick(CLIENTS);
@@ -122,7 +164,7 @@ function randomRuleset(seed: number): string {
           } else out.push(ports(pick(["tcp", "udp"])));
           break;
         case "state":
-          out.push(`-m conntrack ${neg(0.15)}--ctstate ${pick(["NEW", "ESTABLISHED", "RELATED,ESTABLISHED", "INVALID", "NEW,ESTABLISHED"])}`);
+          out.push(`-m conntrack ${neg(0.15)}--ctstate ${pick(["NEW", "ESTABLISHED", "RELATED,ESTABLISHED", "INVALID", "NEW,ESTABLISHED", "UNTRACKED", "INVALID,UNTRACKED"])}`);
           break;
         case "iface":
           out.push(inChain === "OUTPUT" ? `${neg(0.5)}-o lo` : `${neg(0.5)}-i ${pick(["lo", "eth0", "eth+"])}`);
@@ -138,7 +180,7 @@ function randomRuleset(seed: number): string {
           break;
       }
     }
-    return out.join(" ");
+    return oneProtocol(out);
   };
   const verdict = (user: boolean, proto: string | null): string => {
     const v = pick(user ? ["ACCEPT", "DROP", "RETURN", "REJECT", "ACCEPT"] : ["ACCEPT", "DROP", "REJECT", "ACCEPT", "jump", "goto"]);
@@ -163,10 +205,29 @@ function randomRuleset(seed: number): string {
   for (let k = Math.floor(r() * 4); k > 0; k--) lines.push(rule("OUTPUT", "OUTPUT"));
   for (const c of ["allow", "deny"]) for (let k = 1 + Math.floor(r() * 3); k > 0; k--) lines.push(rule(c, "user"));
   lines.push("COMMIT");
-  // marks from mangle PREROUTING, by source address
-  if (chance(0.4)) {
-    lines.push("*mangle", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]");
-    for (let k = 1 + Math.floor(r() * 3); k > 0; k--) lines.push(`-A PREROUTING ${neg(0.2)}-s ${address()} -j MARK --set-xmark ${pick(["0x1/0xffffffff", "0x2/0xffffffff", "0x1/0x1", "0x3/0x2"])}`);
+  // marks from mangle PREROUTING, by source address; connection marks of the client's connections (set on
+  // their first packet) and of the host's own (set in OUTPUT)
+  const mangle: string[] = [];
+  if (chance(0.4)) for (let k = 1 + Math.floor(r() * 3); k > 0; k--) mangle.push(`-A PREROUTING ${neg(0.2)}-s ${address()} -j MARK --set-xmark ${pick(["0x1/0xffffffff", "0x2/0xffffffff", "0x1/0x1", "0x3/0x2"])}`);
+  if (chance(0.3)) {
+    for (let k = 1 + Math.floor(r() * 2); k > 0; k--) {
+      const cond = chance(0.5) ? `-m conntrack --ctstate NEW ` : "";
+      mangle.push(`-A ${pick(["PREROUTING", "PREROUTING", "OUTPUT"])} ${neg(0.2)}-${chance(0.5) ? "s" : "d"} ${address()} ${cond}-j CONNMARK --set-xmark ${pick(["0x1/0xffffffff", "0x2/0xffffffff", "0x1/0x1"])}`);
+    }
+  }
+  if (mangle.length) lines.push("*mangle", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", ...mangle, "COMMIT");
+  // connections left untracked in raw: the client's to some ports, maybe the replies too, the host's own
+  if (chance(0.35)) {
+    lines.push("*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]");
+    for (let k = 1 + Math.floor(r() * 2); k > 0; k--) {
+      const proto = pick(["tcp", "udp", "udp"] as const);
+      const port = pick(proto === "tcp" ? TCP : UDP);
+      const notrack = chance(0.5) ? "-j NOTRACK" : "-j CT --notrack";
+      const src = chance(0.3) ? `-s ${address()} ` : "";
+      lines.push(`-A PREROUTING ${src}-p ${proto} -m ${proto} --dport ${port} ${notrack}`);
+      if (chance(0.5)) lines.push(`-A OUTPUT -p ${proto} -m ${proto} --sport ${port} ${notrack}`);
+    }
+    if (chance(0.3)) lines.push(`-A OUTPUT -p udp -m udp --dport ${pick(CL_UDP)} -j NOTRACK`);
     lines.push("COMMIT");
   }
   // the host's ports redirected to one another in nat PREROUTING (every TCP port has a server)
@@ -216,7 +277,7 @@ function randomForwardRuleset(seed: number): string {
     const out: string[] = [];
     const used = new Set<string>();
     for (let n = Math.floor(r() * 3); n > 0; n--) {
-      const kind = pick(["in", "out", "src", "dst", "ports", "state", "orig"]);
+      const kind = pick(["in", "out", "src", "dst", "ports", "flags", "state", "oldstate", "orig", "ctaddr"]);
       if (used.has(kind)) continue;
       used.add(kind);
       switch (kind) {
@@ -244,9 +305,25 @@ function randomForwardRuleset(seed: number): string {
         case "orig":
           out.push(pick([`-m conntrack --ctorigdstport ${pick(PUBLISHED)[1]}`, `-m conntrack ${neg(0.2)}--ctorigdst ${HOST}/32`, `-m conntrack --ctdir ${pick(["ORIGINAL", "REPLY"])}`]));
           break;
+        case "flags":
+          out.push(chance(0.4) ? `-p tcp -m tcp ${neg(0.3)}--syn` : `-p tcp -m tcp ${neg(0.2)}--tcp-flags ${pick(["SYN,ACK SYN", "SYN,ACK ACK", "SYN,ACK SYN,ACK", "ACK ACK", "SYN NONE"])}`);
+          break;
+        case "oldstate":
+          out.push(`-m state ${neg(0.15)}--state ${pick(["NEW", "ESTABLISHED", "RELATED,ESTABLISHED", "INVALID", "UNTRACKED"])}`);
+          break;
+        case "ctaddr":
+          out.push(
+            pick([
+              `-m conntrack ${neg(0.2)}--ctorigsrc ${pick(CLIENTS)}/32`,
+              `-m conntrack ${neg(0.2)}--ctreplsrc ${CONTAINER}/32`,
+              `-m conntrack ${neg(0.2)}--ctrepldst ${pick(CLIENTS)}/32`,
+              `-m conntrack ${neg(0.2)}--ctproto ${pick(["tcp", "udp"])}`,
+            ]),
+          );
+          break;
       }
     }
-    return out.join(" ");
+    return oneProtocol(out);
   };
   const rule = (chain: string, user: boolean) => {
     const cond = conditions();
@@ -267,12 +344,28 @@ function randomForwardRuleset(seed: number): string {
   // Docker's own rule: it also tells fwlint that docker0 holds 172.17.0.0/16 (how it routes to the container)
   lines.push("-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE");
   if (chance(0.3)) lines.push(`-A POSTROUTING ${chance(0.5) ? "-s 10.99.0.3/32 " : ""}-o docker0 -j MASQUERADE`);
-  lines.push("COMMIT", "");
+  lines.push("COMMIT");
+  // connections to the container left untracked in raw (their replies too, or not): no NAT for them either
+  if (chance(0.3)) {
+    lines.push("*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]");
+    for (let k = 1 + Math.floor(r() * 2); k > 0; k--) {
+      const [proto, port] = pick([["tcp", 80], ["tcp", 8080], ["udp", 53], ["udp", 53]] as const);
+      const src = chance(0.4) ? `-s ${pick(CLIENTS)}/32 ` : "";
+      lines.push(`-A PREROUTING -i eth0 ${src}-p ${proto} -m ${proto} --dport ${port} -j NOTRACK`);
+      if (chance(0.5)) lines.push(`-A PREROUTING -i docker0 -p ${proto} -m ${proto} --sport ${port} -j CT --notrack`);
+    }
+    lines.push("COMMIT");
+  }
+  lines.push("");
   return lines.join("\n");
 }
 
-/** FWLINT_RANDOM_SEEDS: how many (from seed 1), or a range "from-to" (to look at one seed again). */
+/**
+ * FWLINT_RANDOM_SEEDS: how many (from seed 1), a range "from-to", or a list of seeds and ranges
+ * ("75,100,171-173", to look at some seeds again).
+ */
 function seeds(spec = "24"): number[] {
+  if (spec.includes(",")) return spec.split(",").flatMap((part) => (part.includes("-") ? seeds(part) : [Number(part)]));
   const [from, to] = spec.includes("-") ? spec.split("-").map(Number) : [1, Number(spec)];
   return Array.from({ length: to! - from! + 1 }, (_, k) => from! + k);
 }
