@@ -24,3 +24,12 @@ export function untrackingStep(o: Outcome): Step | undefined {
   if (!o.b.notrack) return undefined;
   return toArray(o.b.path).find((s) => s.table === "raw" && s.krule?.action.t === "notrack");
 }
+
+/**
+ * The state a reply gets when raw left its request untracked (src/model/conntrack.ts), as findings say it:
+ * NEW for UDP (the reply is the first packet conntrack sees), INVALID for TCP (a SYN-ACK starts nothing).
+ */
+export function untrackedReplyState(protos: ReadonlySet<string>): string {
+  if (protos.size > 1) return "NEW (UDP) or INVALID (TCP)";
+  return protos.has("udp") ? "NEW (the first packet of its connection conntrack sees)" : "INVALID (it belongs to no connection conntrack knows)";
+}

@@ -4,7 +4,7 @@ import { hostSample } from "../src/model/exposure.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
-import { stepKey, stepSpan, stepText, untrackingStep } from "./_steps.js";
+import { stepKey, stepSpan, stepText, untrackedReplyState, untrackingStep } from "./_steps.js";
 
 /** Connections nearly every host opens itself (the kernel test opens the same). */
 export const SERVICES = [
@@ -107,8 +107,7 @@ export default defineRule({
       if (!span) continue;
       if (raw) {
         // the requests left untracked: conntrack sees the reply first (UDP: NEW; TCP's SYN-ACK: INVALID)
-        const protos = new Set(services.map((x) => x.proto));
-        const state = protos.size > 1 ? "NEW (UDP) or INVALID (TCP)" : protos.has("udp") ? "NEW (the first packet of its connection conntrack sees)" : "INVALID (it belongs to no connection conntrack knows)";
+        const state = untrackedReplyState(new Set(services.map((x) => x.proto)));
         const first = services[0]!;
         ctx.report({
           message: `The host's own connections get no replies: OUTPUT lets out ${what} to servers on the internet, which ${stepText(raw)} leaves untracked, but each reply is tracked: it is ${state}, and ${by} drops it, so such connections hang. Untrack the replies too (-t raw -A PREROUTING -p ${first.proto} --sport ${first.port} -j NOTRACK) or do not untrack the requests`,

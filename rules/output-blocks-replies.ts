@@ -5,7 +5,7 @@ import { deadServices, decidingStep, plainest } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf, trace } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
-import { stepSpan, stepText, untrackingStep } from "./_steps.js";
+import { stepSpan, stepText, untrackedReplyState, untrackingStep } from "./_steps.js";
 
 const SSH = 22;
 const LET_OUT_REPLIES = "-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
@@ -61,7 +61,7 @@ export default defineRule({
       // which RELATED,ESTABLISHED does not let out
       const untracked = untrackingStep(accepted!);
       if (untracked) {
-        const state = dead.proto === 17 ? "NEW (the first packet of its connection conntrack sees)" : "INVALID (it belongs to no connection conntrack knows)";
+        const state = untrackedReplyState(new Set([proto]));
         ctx.report({
           message: `${what} new ${proto.toUpperCase()} connections to port${several ? "s" : ""} ${ports} of the host, which ${stepText(untracked)} leaves untracked, but each reply is tracked: it is ${state}, and ${by} drops it, so no connection to ${several ? "them" : "it"} can complete${ssh}. Untrack the replies too (-t raw -A OUTPUT -p ${proto} --sport ${dead.sample.port} -j NOTRACK) or do not untrack the requests`,
           span,

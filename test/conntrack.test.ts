@@ -11,6 +11,7 @@ import { ST } from "../src/model/fields.js";
 import { Model } from "../src/model/model.js";
 import { trace, type PacketSpec } from "../src/model/trace.js";
 import { parse } from "../src/parse/index.js";
+import { filter, mangle, raw } from "./support/tables.js";
 
 const TCP = 6;
 const UDP = 17;
@@ -41,9 +42,6 @@ const CLIENT = "10.98.0.2";
 function model(...blocks: string[][]): Model {
   return new Model(parse(`${blocks.flat().join("\n")}\n`), { local: [HOST], interfaces: ["eth0"], external: ["eth0"] });
 }
-const filter = (input: string, output: string, lines: readonly string[]) => ["*filter", `:INPUT ${input} [0:0]`, ":FORWARD DROP [0:0]", `:OUTPUT ${output} [0:0]`, ...lines, "COMMIT"];
-const raw = (lines: readonly string[]) => ["*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ...lines, "COMMIT"];
-const mangle = (lines: readonly string[]) => ["*mangle", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", ...lines, "COMMIT"];
 const toHost = (proto: string, dport: number): PacketSpec => ({ in: "eth0", src: CLIENT, dst: HOST, proto, sport: 40000, dport });
 
 /** The symbolic trace, after checking that the concrete path answers the same (when it answers). */

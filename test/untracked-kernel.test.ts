@@ -12,6 +12,7 @@ import { Model } from "../src/model/model.js";
 import { trace } from "../src/model/trace.js";
 import { UNEVEN_TRACKING } from "../src/model/conntrack.js";
 import { parse } from "../src/parse/index.js";
+import { filter, mangle, raw, text } from "./support/tables.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
 import { Topology, type Probe, type TopologySpec } from "./support/topology.js";
 
@@ -39,10 +40,6 @@ interface Scenario {
   readonly connections: readonly Connection[];
 }
 
-const filter = (input: string, output: string, lines: readonly string[]) => ["*filter", `:INPUT ${input} [0:0]`, ":FORWARD DROP [0:0]", `:OUTPUT ${output} [0:0]`, ...lines, "COMMIT"];
-const raw = (lines: readonly string[]) => ["*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ...lines, "COMMIT"];
-const mangle = (lines: readonly string[]) => ["*mangle", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", ...lines, "COMMIT"];
-const text = (...blocks: string[][]) => `${blocks.flat().join("\n")}\n`;
 
 const SCENARIOS: readonly Scenario[] = [
   {
