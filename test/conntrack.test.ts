@@ -4,13 +4,16 @@
  * connection mark of a packet without a connection, and the same answers from the concrete path of
  * `trace --packets`. test/untracked-kernel.test.ts checks the same scenarios on the kernel.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { answerTracking, followupTracking, replyTracking, UNEVEN_TRACKING } from "../src/model/conntrack.js";
 import { FastTracer } from "../src/model/fast.js";
 import { ST } from "../src/model/fields.js";
-import { Model } from "../src/model/model.js";
-import { trace, type PacketSpec } from "../src/model/trace.js";
+import { branch, journey } from "../src/model/engine.js";
+import { Model, readsTcpFlags } from "../src/model/model.js";
+import { answerOf, followupOf, packetOf, pathOf, replyOf, restrictTo, trace, type PacketSpec } from "../src/model/trace.js";
 import { parse } from "../src/parse/index.js";
+import { CORPUS } from "./support/corpus.js";
 import { filter, mangle, raw } from "./support/tables.js";
 
 const TCP = 6;
@@ -153,5 +156,34 @@ describe("a reply the client does not take", () => {
     expect(r.reply?.path.at(-1)).toMatchObject({ table: "nat", chain: "POSTROUTING", target: "MASQUERADE" });
     expect(r.connection).toBe("closed");
     expect(r.unknown).toEqual([]);
+  });
+});
+
+describe("the answer packet's shortcut", () => {
+  it("without rules on TCP flags and with every packet tracked, the server's data fares exactly as the reply", () => {
+    // trace and --packets reuse the reply then (readsTcpFlags): the full journey must agree
+    const file = `${CORPUS}/docker-real/docker20.10-bridge-usernet-internal-published.rules`;
+    const m = new Model(parse(readFileSync(file, "utf8")), { local: ["10.99.0.1"], interfaces: ["eth0"], external: ["eth0"] });
+    expect(readsTcpFlags(m)).toBe(false);
+    let compared = 0;
+    for (const src of ["198.51.100.7", "10.99.0.2", "172.17.0.3"]) {
+      for (const [dst, dport] of [["10.99.0.1", 8080], ["10.99.0.1", 8443], ["10.99.0.1", 2222], ["172.17.0.2", 80], ["10.99.0.1", 22]] as const) {
+        const { p, j, proto } = packetOf(m, { in: src.startsWith("172.") ? "docker0" : "eth0", src, dst, proto: "tcp", sport: 40000, dport });
+        for (const o of journey(m, branch(p), j).filter((x) => x.verdict === "ACCEPT")) {
+          const r = replyOf(o, j, proto, m);
+          for (const ro of journey(m, r.b, r.j).filter((x) => x.verdict === "ACCEPT")) {
+            const f = followupOf({ ...o, b: o.b.withP(restrictTo(o.b.p, ro.b.p)) }, j, proto, ro);
+            for (const x of journey(m, f.b, f.j).filter((y) => y.verdict === "ACCEPT")) {
+              const a = answerOf({ ...o, b: o.b.withP(restrictTo(o.b.p, x.b.p)) }, ro, x, j, proto, m);
+              const answers = journey(m, a.b, a.j);
+              expect(answers.map((y) => [y.verdict, JSON.stringify(pathOf(y.b))])).toEqual([[ro.verdict, JSON.stringify(pathOf(ro.b))]]);
+              compared++;
+            }
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(5);
+    expect(readsTcpFlags(model(filter("ACCEPT", "ACCEPT", ["-A INPUT -p tcp -m tcp ! --syn -j ACCEPT"])))).toBe(true);
   });
 });

@@ -9,7 +9,7 @@ import { isPlaceholderInterface } from "../docker/interfaces.js";
 import { cidrSet, formatAddrSet, formatAddress, rangeSet } from "./addr.js";
 import { branch, journey, martians, toArray, type Outcome } from "./engine.js";
 import { CONNECTION_PROTOCOLS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP } from "./fields.js";
-import type { Model } from "./model.js";
+import { readsTcpFlags, type Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
 import { answerOf, followupOf, replyOf, restrictTo, trace, type PathEntry } from "./trace.js";
@@ -108,7 +108,8 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
           const f = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto, rep);
           for (const fol of journey(model, f.b, f.j, RUN)) {
             if (fol.verdict !== "ACCEPT" && f.tracking.sure) continue;
-            if (proto !== TCP_PROTO) {
+            // TCP's server data fares as the reply when nothing tells them apart (trace.ts)
+            if (proto !== TCP_PROTO || (!req.b.notrack && !rep.b.notrack && !fol.b.notrack && !readsTcpFlags(model))) {
               addCell(model, groups, proto, iface, [req, rep, fol], fol);
               continue;
             }

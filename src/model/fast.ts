@@ -24,7 +24,7 @@ import { arrivalLocal, connmarkActs, markField, markValue, martians, masqueradeS
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { ChainMemoShapes, memoKey, type ChainMemoShape } from "./chainmemo.js";
-import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
+import { candidatesFor, firstAtOrAfter, readsTcpFlags, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
 import { formatTerm, sameTerm, unknownText, type PacketSpec } from "./trace.js";
 import { termSet, termValue, testFn } from "./sym.js";
@@ -1238,7 +1238,12 @@ export class FastTracer {
               state(x.verdict, way === "yes");
               continue;
             }
-            // as trace(): the server's first data packet of a TCP connection
+            // as trace(): the server's first data packet of a TCP connection (as the reply when nothing tells them apart)
+            if (!x.notrack && !ro.notrack && !o.notrack && !readsTcpFlags(this.model)) {
+              (answers ??= []).push(ro);
+              state(ro.verdict, true);
+              continue;
+            }
             const at = answerTracking(o.notrack, ro.notrack, x.notrack);
             const ab = this.answerOf(o, proto, at, x);
             for (const y of this.journey(ab, this.answerJourney(o, j, at, ab.p))) {

@@ -371,3 +371,18 @@ export function candidatesInSet(ix: ChainIndex, set: IntervalSet<Scalar>, limit:
   for (const k of ix.always) seen.add(k);
   return [...seen].sort((x, y) => x - y);
 }
+
+const flagReaders = new WeakMap<Model, boolean>();
+/**
+ * Whether some rule of the model reads TCP flags (`--tcp-flags`, `--syn`). When none does, a TCP
+ * connection's server data fares as its SYN-ACK (trace's answer packet), and the tracers reuse the reply.
+ */
+export function readsTcpFlags(m: Model): boolean {
+  let v = flagReaders.get(m);
+  if (v === undefined) {
+    v = m.ruleset.tables.some((t) => t.chains.some((c) => c.rules.some((r) => r.matches.some((x) => x.module === "tcp" && x.options.some((o) => o.name === "--tcp-flags" || o.name === "--syn")))));
+    flagReaders.set(m, v);
+  }
+  return v;
+}
+

@@ -7,7 +7,7 @@ import { protocolNumber } from "../catalog/index.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
 import { arrivalLocal, branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
-import type { KRule, Model } from "./model.js";
+import { readsTcpFlags, type KRule, type Model } from "./model.js";
 import { answersRequest, answerTracking, followsRequest, followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING } from "./conntrack.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
@@ -408,7 +408,13 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
             states.push(s);
             continue;
           }
-          // TCP: the server's first data packet must get back too
+          // TCP: the server's first data packet must get back too (as the reply did, when no rule reads TCP
+          // flags and conntrack tracks every packet: nothing tells the two apart)
+          if (!x.b.notrack && !ro.b.notrack && !o.b.notrack && !readsTcpFlags(model)) {
+            answers.push(ro);
+            states.push("open");
+            continue;
+          }
           const ao = answerOf({ ...o, b: o.b.withP(restrictTo(o.b.p, x.b.p)) }, ro, x, j, proto, model);
           for (const y of journey(model, ao.b, ao.j, run)) {
             answers.push(y);
