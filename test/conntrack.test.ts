@@ -11,7 +11,7 @@ import { FastTracer } from "../src/model/fast.js";
 import { ST } from "../src/model/fields.js";
 import { branch, journey } from "../src/model/engine.js";
 import { Model, readsTcpFlags } from "../src/model/model.js";
-import { answerOf, followupOf, packetOf, pathOf, replyOf, restrictTo, trace, type PacketSpec } from "../src/model/trace.js";
+import { answerOf, followupOf, packetOf, pathOf, renderTrace, replyOf, restrictTo, trace, type PacketSpec } from "../src/model/trace.js";
 import { parse } from "../src/parse/index.js";
 import { CORPUS } from "./support/corpus.js";
 import { filter, mangle, raw } from "./support/tables.js";
@@ -63,6 +63,8 @@ describe("the model on connections raw untracks in part", () => {
     expect(r.reply?.verdict).toBe("DROP");
     expect(r.reply?.path.at(-1)).toMatchObject({ chain: "OUTPUT", line: null });
     expect(r.connection).toBe("closed");
+    // the text names the state the reply has
+    expect(renderTrace(m, toHost("udp", 53), trace(m, toHost("udp", 53)))).toMatch(/^Reply \(NEW, reverse of the rewritten tuple\)$/m);
     // untracked both ways, the answer is UNTRACKED and gets out
     const both = model(filter("ACCEPT", "DROP", ["-A OUTPUT -m conntrack --ctstate ESTABLISHED,UNTRACKED -j ACCEPT"]), raw(["-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK", "-A OUTPUT -p udp -m udp --sport 53 -j NOTRACK"]));
     expect(traced(both, toHost("udp", 53)).connection).toBe("open");

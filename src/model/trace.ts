@@ -507,9 +507,14 @@ export function renderTrace(model: Model, spec: PacketSpec, t: DetailedTrace, co
   const local = !spec.in;
   showVisits("Packet", t.request, local);
   if (r.nat.dst || r.nat.src) lines.push(`  NAT: ${r.nat.dst ? `destination → ${r.nat.dst}` : ""}${r.nat.dst && r.nat.src ? ", " : ""}${r.nat.src ? `source → ${r.nat.src}` : ""}`);
-  if (t.replies.length) showVisits("Reply (ESTABLISHED, reverse of the rewritten tuple)", t.replies, r.delivery === "local");
-  if (t.followups.length) showVisits("Next packet from the client (ESTABLISHED)", t.followups, local);
-  if (t.answers.length) showVisits("The server's first data packet (ESTABLISHED)", t.answers, r.delivery === "local");
+  // the state conntrack gave the packet (ESTABLISHED unless raw untracked some packets: conntrack.ts)
+  const stateOf = (outs: readonly Outcome[]) => {
+    const v = outs[0]!.b.p.value(F.STATE);
+    return typeof v === "number" ? (STATE_NAMES[v] ?? "ESTABLISHED") : "ESTABLISHED";
+  };
+  if (t.replies.length) showVisits(`Reply (${stateOf(t.replies)}, reverse of the rewritten tuple)`, t.replies, r.delivery === "local");
+  if (t.followups.length) showVisits(`Next packet from the client (${stateOf(t.followups)})`, t.followups, local);
+  if (t.answers.length) showVisits(`The server's first data packet (${stateOf(t.answers)})`, t.answers, r.delivery === "local");
   lines.push("");
   const v = r.verdict === "ACCEPT" ? color("ok", r.verdict) : r.verdict === "UNKNOWN" ? color("warn", r.verdict) : color("bad", r.verdict);
   lines.push(`Verdict: ${v}${r.delivery ? `, ${r.delivery}` : ""}${r.connection ? `; connection ${r.connection === "open" ? color("ok", "open") : r.connection === "closed" ? color("bad", "closed") : color("warn", "unknown")}` : ""}`);
