@@ -839,6 +839,12 @@ function targetOptions(rule: Rule): readonly Option[] {
   return more.length ? [...t.options, ...more] : t.options;
 }
 
+/** Whether the rule's target untracks the packet (NOTRACK, CT --notrack), read as a target extension. */
+export function untracksPacket(rule: Rule): boolean {
+  const t = rule.target;
+  return t?.name === "NOTRACK" || (t?.name === "CT" && targetOptions(rule).some((o) => o.name === "--notrack"));
+}
+
 /** The target as written, e.g. "DNAT --to-destination 172.17.0.2:80" ("" without a target). */
 export function targetTextOf(rule: Rule): string {
   const t = rule.target;
@@ -939,9 +945,8 @@ function compileTarget(rule: Rule, ctx: CompileContext): Action {
       return t.name === "MASQUERADE" ? { t: "masquerade", ports } : { t: "redirect", ports };
     }
     case "NOTRACK":
-      return { t: "notrack" };
     case "CT":
-      return options.some((o) => o.name === "--notrack") ? { t: "notrack" } : { t: "continue", name: t.name };
+      return untracksPacket(rule) ? { t: "notrack" } : { t: "continue", name: t.name };
     default: {
       // (a chain of this name was taken above)
       const spec = findTarget(t.name, ctx.family)?.spec;

@@ -9,10 +9,10 @@ import { isPlaceholderInterface } from "../docker/interfaces.js";
 import { cidrSet, formatAddrSet, formatAddress, rangeSet } from "./addr.js";
 import { branch, journey, martians, toArray, type Outcome } from "./engine.js";
 import { CONNECTION_PROTOCOLS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP } from "./fields.js";
-import { readsTcpFlags, type Model } from "./model.js";
+import type { Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
-import { answerOf, followupOf, replyOf, restrictTo, trace, type PathEntry } from "./trace.js";
+import { answerIsReply, answerOf, followupOf, replyOf, restrictTo, trace, type PathEntry } from "./trace.js";
 
 export interface AllowedEntry {
   /** Interface class: a name (`eth0`), other names with a prefix (`eth+`), or `*` (any other interface). */
@@ -86,7 +86,6 @@ export function outsideInterfaces(model: Model): number[] {
 
 /** Set-level runs: branches merged, no paths (nothing here reads them). */
 const RUN = { maxBranches: 1_000_000, merge: true, paths: false } as const;
-const TCP_PROTO = 6;
 
 export function computeExposure(model: Model, opts: ExposureOptions = {}): ExposureItem[] {
   const layout = model.layout;
@@ -109,7 +108,7 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
           for (const fol of journey(model, f.b, f.j, RUN)) {
             if (fol.verdict !== "ACCEPT" && f.tracking.sure) continue;
             // TCP's server data fares as the reply when nothing tells them apart (trace.ts)
-            if (proto !== TCP_PROTO || (!req.b.notrack && !rep.b.notrack && !fol.b.notrack && !readsTcpFlags(model))) {
+            if (proto !== 6 || answerIsReply(model, req.b.notrack, rep.b.notrack, fol.b.notrack)) {
               addCell(model, groups, proto, iface, [req, rep, fol], fol);
               continue;
             }

@@ -24,9 +24,9 @@ import { arrivalLocal, connmarkActs, markField, markValue, martians, masqueradeS
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { bridgeFor } from "./layout.js";
 import { ChainMemoShapes, memoKey, type ChainMemoShape } from "./chainmemo.js";
-import { candidatesFor, firstAtOrAfter, readsTcpFlags, type CChain, type KRule, type Model } from "./model.js";
+import { candidatesFor, firstAtOrAfter, type CChain, type KRule, type Model } from "./model.js";
 import { IntervalSet, PORTS, U32, type Domain, type Scalar } from "./sets.js";
-import { formatTerm, sameTerm, unknownText, type PacketSpec } from "./trace.js";
+import { answerIsReply, formatTerm, sameTerm, unknownText, type PacketSpec } from "./trace.js";
 import { termSet, termValue, testFn } from "./sym.js";
 import { parseAddress, parseIcmpType } from "./values.js";
 
@@ -1239,7 +1239,7 @@ export class FastTracer {
               continue;
             }
             // as trace(): the server's first data packet of a TCP connection (as the reply when nothing tells them apart)
-            if (!x.notrack && !ro.notrack && !o.notrack && !readsTcpFlags(this.model)) {
+            if (answerIsReply(this.model, o.notrack, ro.notrack, x.notrack)) {
               (answers ??= []).push(ro);
               state(ro.verdict, true);
               continue;

@@ -5,11 +5,10 @@
  * host sends to a remote address would otherwise loop back over lo.
  */
 import { formatAddress } from "./addr.js";
-import { targetTextOf } from "./compile.js";
 import { branch, journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
 import { defaultProtocols, hostSample, outsideInterfaces, seedConnection, validSources } from "./exposure.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
-import type { Model } from "./model.js";
+import { untracksSome, type Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
 import { packetOf, replyOf, type PacketSpec } from "./trace.js";
@@ -184,13 +183,8 @@ function unanswerablePorts(model: Model, proto: number, ifaces: readonly number[
   // a candidate when its replies are stopped in one of the states they may have (deadServices then follows
   // each request's own reply).
   let dead = unansweredIn(model, proto, ifaces, ST.ESTABLISHED);
-  if (untracks(model)) for (const state of [ST.NEW, ST.INVALID]) dead = dead.union(unansweredIn(model, proto, ifaces, state));
+  if (untracksSome(model)) for (const state of [ST.NEW, ST.INVALID]) dead = dead.union(unansweredIn(model, proto, ifaces, state));
   return dead;
-}
-
-/** Whether the raw table untracks some packets (NOTRACK, CT --notrack). */
-function untracks(model: Model): boolean {
-  return model.ruleset.tables.some((t) => t.name === "raw" && t.chains.some((c) => c.rules.some((r) => r.target?.name === "NOTRACK" || (r.target?.name === "CT" && /--notrack/.test(targetTextOf(r))))));
 }
 
 /** unanswerablePorts for replies in one conntrack state. */

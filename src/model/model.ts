@@ -3,7 +3,7 @@
  * chain, and the host layout. Built once per ruleset (lint rules share it through `ctx.memo`).
  */
 import type { Chain, Family, Rule, Ruleset, TableName } from "../ast/iptables.js";
-import { compileRuleShared, targetTextOf, type Action, type CompileContext, type CompiledMatch } from "./compile.js";
+import { compileRuleShared, targetTextOf, untracksPacket, type Action, type CompileContext, type CompiledMatch } from "./compile.js";
 import { F, fieldDomains } from "./fields.js";
 import { IfaceUniverse } from "./ifaces.js";
 import { hostLayout, type HostLayout, type HostOptions } from "./layout.js";
@@ -372,17 +372,26 @@ export function candidatesInSet(ix: ChainIndex, set: IntervalSet<Scalar>, limit:
   return [...seen].sort((x, y) => x - y);
 }
 
-const flagReaders = new WeakMap<Model, boolean>();
+/** Facts about a model's rules, found once per model: whether some rule (of a table, or of any) is such. */
+const ruleFacts = new WeakMap<Model, Map<string, boolean>>();
+function someRule(m: Model, fact: string, table: TableName | null, pred: (r: Rule) => boolean): boolean {
+  let facts = ruleFacts.get(m);
+  if (!facts) ruleFacts.set(m, (facts = new Map()));
+  let v = facts.get(fact);
+  if (v === undefined) facts.set(fact, (v = m.ruleset.tables.some((t) => (table === null || t.name === table) && t.chains.some((c) => c.rules.some(pred)))));
+  return v;
+}
+
 /**
  * Whether some rule of the model reads TCP flags (`--tcp-flags`, `--syn`). When none does, a TCP
  * connection's server data fares as its SYN-ACK (trace's answer packet), and the tracers reuse the reply.
  */
 export function readsTcpFlags(m: Model): boolean {
-  let v = flagReaders.get(m);
-  if (v === undefined) {
-    v = m.ruleset.tables.some((t) => t.chains.some((c) => c.rules.some((r) => r.matches.some((x) => x.module === "tcp" && x.options.some((o) => o.name === "--tcp-flags" || o.name === "--syn")))));
-    flagReaders.set(m, v);
-  }
-  return v;
+  return someRule(m, "tcp flags", null, (r) => r.matches.some((x) => x.module === "tcp" && x.options.some((o) => o.name === "--tcp-flags" || o.name === "--syn")));
+}
+
+/** Whether the raw table untracks some packets (NOTRACK, CT --notrack): replies may then be NEW or INVALID. */
+export function untracksSome(m: Model): boolean {
+  return someRule(m, "notrack", "raw", untracksPacket);
 }
 

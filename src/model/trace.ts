@@ -209,11 +209,19 @@ export function answerOf(req: Outcome, rep: Outcome, fol: Outcome, j: Journey, p
   return { b: branch(p), j: { ...base, state: tracking.state, ...(manip ? { manip } : {}) }, tracking };
 }
 
+/**
+ * Whether a TCP connection's answer packet fares exactly as its reply, so that the tracers and exposure
+ * reuse the reply: no rule reads TCP flags (the only field the two differ in) and raw untracked none of the
+ * request, the reply and the client's next packet (the answer is then ESTABLISHED in the request's entry).
+ */
+export function answerIsReply(model: Model, requestUntracked: boolean, replyUntracked: boolean, followupUntracked: boolean): boolean {
+  return !requestUntracked && !replyUntracked && !followupUntracked && !readsTcpFlags(model);
+}
+
 /** A packet that makes a conntrack entry of its own: its tuple, original direction, no mark, no NAT yet. */
 function ownEntry(p: Sym): Sym {
   return p.withConsts(OWN_ENTRY).withTerms(NEW_CONNECTION_TERMS);
 }
-const TCP_PROTO = 6;
 const OWN_ENTRY: readonly (readonly [number, Scalar])[] = [
   [F.CTDIR, 0],
   [F.CONNMARK, 0],
@@ -404,13 +412,12 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
             uneven = true;
             continue;
           }
-          if (s !== "open" || proto !== TCP_PROTO) {
+          if (s !== "open" || proto !== 6) {
             states.push(s);
             continue;
           }
-          // TCP: the server's first data packet must get back too (as the reply did, when no rule reads TCP
-          // flags and conntrack tracks every packet: nothing tells the two apart)
-          if (!x.b.notrack && !ro.b.notrack && !o.b.notrack && !readsTcpFlags(model)) {
+          // TCP: the server's first data packet must get back too (as the reply did, when nothing tells them apart)
+          if (answerIsReply(model, o.b.notrack, ro.b.notrack, x.b.notrack)) {
             answers.push(ro);
             states.push("open");
             continue;
