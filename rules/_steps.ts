@@ -26,6 +26,12 @@ export function untrackingStep(o: Outcome): Step | undefined {
 }
 
 /**
+ * What a finding calls a TCP server's data after the handshake, when a rule on TCP flags (or conntrack's
+ * state of an untracked connection) drops it while the SYN-ACK passes.
+ */
+export const SERVER_DATA = "the data the server sends after the handshake (its SYN-ACK gets through; the data's TCP flags are ACK, not SYN,ACK)";
+
+/**
  * The state a reply gets when raw left its request untracked (src/model/conntrack.ts), as findings say it:
  * NEW for UDP (the reply is the first packet conntrack sees), INVALID for TCP (a SYN-ACK starts nothing).
  */

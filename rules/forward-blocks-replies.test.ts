@@ -37,4 +37,13 @@ describe(ID, () => {
     expect(found(dump(["-i eth1 -o eth0 -j ACCEPT", "-i eth0 -m recent --rcheck --name ok -j ACCEPT"]))).toEqual([]);
     expect(found(dump(["-i eth1 -j ACCEPT"]))).toEqual([]);
   });
+
+  it("follows the servers' data after the handshake through FORWARD", () => {
+    const [d, ...rest] = found(dump(["-i eth1 -o eth0 -j ACCEPT", "-i eth0 -o eth1 -p udp -j ACCEPT", "-i eth0 -o eth1 -p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -j ACCEPT"]));
+    expect(rest).toEqual([]);
+    expect(d!.message).toBe(
+      "This rule lets new TCP connections from eth1 out through eth0, but FORWARD's policy DROP drops the data the server sends after the handshake (its SYN-ACK gets through; the data's TCP flags are ACK, not SYN,ACK), coming back from eth0 to eth1, so no such connection can complete. Accept the packets of established connections early in FORWARD: -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    );
+    expect(found(dump(["-i eth1 -o eth0 -j ACCEPT", "-i eth0 -o eth1 -p udp -j ACCEPT", "-i eth0 -o eth1 -p tcp ! --syn -j ACCEPT"]))).toEqual([]);
+  });
 });

@@ -1,10 +1,10 @@
-import { toArray, type Step } from "../src/model/engine.js";
+import { toArray, type Outcome, type Step } from "../src/model/engine.js";
 import { CONNECTION_PROTOCOLS } from "../src/model/fields.js";
 import { decidingStep, forwardsWithoutReplies, plainest } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
 import { insertFirstRule } from "./_first-rule.js";
-import { stepKey, stepSpan, stepText } from "./_steps.js";
+import { SERVER_DATA, stepKey, stepSpan, stepText } from "./_steps.js";
 
 const ACCEPT_REPLIES = "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
 /** The step of the filter table that decided a path (the FORWARD rule or policy that accepted). */
@@ -25,7 +25,7 @@ export default defineRule({
   docs: {
     rationale: [
       "A router's FORWARD chain with a DROP policy needs two things for its LAN to reach the internet: a rule that lets the LAN's new connections out (`-i lan -o wan -j ACCEPT`) and one that lets their replies back in (`-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`). Without the second every connection is let out and never answered: it hangs.",
-      "fwlint checks this with the packet model, over sets: for each pair of interfaces the ruleset names (loopback and Docker's bridges left out; Docker's own rules are checked by the docker rules), the new TCP and UDP connections FORWARD lets through from the first to the second, and their replies coming back. A pair whose connections are let through and none of whose replies get back is reported, at the rule that lets the connections through, naming the one that drops the replies.",
+      "fwlint checks this with the packet model, over sets: for each pair of interfaces the ruleset names (loopback and Docker's bridges left out; Docker's own rules are checked by the docker rules), the new TCP and UDP connections FORWARD lets through from the first to the second, and their replies coming back (for TCP, also the server's first data packet after the SYN-ACK: a rule on TCP flags that lets SYN-ACKs back and not the data, `-i wan -o lan -p tcp --tcp-flags SYN,ACK SYN,ACK -j ACCEPT`, breaks the connections too). A pair whose connections are let through and none of whose replies get back is reported, at the rule that lets the connections through, naming the one that drops the replies.",
     ].join("\n\n"),
     bad: "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -i eth1 -o eth0 -j ACCEPT\nCOMMIT\n",
     good: "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A FORWARD -i eth1 -o eth0 -j ACCEPT\nCOMMIT\n",
@@ -37,10 +37,13 @@ export default defineRule({
     if (ast.tables.length === 0) return;
     const model = modelOf(ctx);
     // one finding per pair of interfaces, naming its protocols
-    const pairs = new Map<string, { from: number; to: number; protos: string[]; accept: Step; drop: Step }>();
+    const pairs = new Map<string, { from: number; to: number; protos: string[]; accept: Step; drop: Step; data: boolean }>();
     for (const d of forwardsWithoutReplies(model)) {
       const accepted = plainest(d.sample.request, (o) => o.verdict === "ACCEPT");
-      const dropped = plainest(d.sample.replies, (o) => o.verdict === "DROP" || o.verdict === "REJECT");
+      const stopped = (o: Outcome) => o.verdict === "DROP" || o.verdict === "REJECT";
+      // the replies, or (TCP) the server's data after a reply that got through
+      const replyDropped = plainest(d.sample.replies, stopped);
+      const dropped = replyDropped ?? plainest(d.sample.data, stopped);
       if (!accepted || !dropped) continue;
       // The model cannot know which interface routes a destination: only a pair the accepting path names
       // itself (`-o wan` on one of its rules) is a connection the ruleset means to let through.
@@ -49,13 +52,14 @@ export default defineRule({
       const accept = lastFilterStep(path);
       const drop = decidingStep(dropped);
       if (!accept || !drop) continue;
-      const key = `${d.from}>${d.to}`;
+      const data = !replyDropped;
+      const key = `${d.from}>${d.to}${data ? " data" : ""}`;
       const proto = (CONNECTION_PROTOCOLS[d.proto] ?? String(d.proto)).toUpperCase();
       const g = pairs.get(key);
       if (g) g.protos.push(proto);
-      else pairs.set(key, { from: d.from, to: d.to, protos: [proto], accept, drop });
+      else pairs.set(key, { from: d.from, to: d.to, protos: [proto], accept, drop, data });
     }
-    for (const { from, to, protos, accept, drop } of pairs.values()) {
+    for (const { from, to, protos, accept, drop, data } of pairs.values()) {
       const span = stepSpan(ast, accept);
       if (!span) continue;
       const [a, b] = [model.ifaces.label(from), model.ifaces.label(to)];
@@ -63,7 +67,7 @@ export default defineRule({
       const by = stepText(drop);
       const fix = drop.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", ACCEPT_REPLIES, "Accept RELATED,ESTABLISHED as FORWARD's first rule") : undefined;
       ctx.report({
-        message: `${what} new ${protos.join(" and ")} connections from ${a} out through ${b}, but ${by} drops every reply coming back from ${b} to ${a}, so no such connection can complete. Accept the packets of established connections early in FORWARD: ${ACCEPT_REPLIES}`,
+        message: `${what} new ${protos.join(" and ")} connections from ${a} out through ${b}, but ${by} drops ${data ? `${SERVER_DATA}, coming back from ${b} to ${a}` : `every reply coming back from ${b} to ${a}`}, so no such connection can complete. Accept the packets of established connections early in FORWARD: ${ACCEPT_REPLIES}`,
         span,
         ...(drop.krule && stepKey(drop) !== stepKey(accept) ? { related: [{ span: drop.krule.rule.span, message: "Drops the replies" }] } : {}),
         ...(fix ? { suggestions: [fix] } : {}),

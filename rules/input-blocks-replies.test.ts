@@ -102,4 +102,18 @@ describe(ID, () => {
     expect(r!.message).toMatch(/the DROP at line 4 \(raw PREROUTING\)/);
     expect(r!.suggestions).toBeUndefined();
   });
+
+  it("follows the servers' data after the handshake: SYN-ACKs accepted by their flags, the data dropped", () => {
+    const stateless = ["-i lo -j ACCEPT", "-p tcp -m tcp --dport 22 -j ACCEPT", "-p udp -m udp --sport 53 -j ACCEPT", "-p udp -m udp --sport 123 -j ACCEPT"];
+    const text = dump("DROP", [...stateless, "-p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -j ACCEPT"]);
+    const [d, ...rest] = found(text);
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(2);
+    expect(d!.message).toBe(
+      "The host's own connections get no data: OUTPUT lets out HTTPS (tcp 443) and HTTP (tcp 80) to servers on the internet, but INPUT's policy DROP drops the data the server sends after the handshake (its SYN-ACK gets through; the data's TCP flags are ACK, not SYN,ACK), so such connections hang. Accept the packets of established connections early in INPUT: -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    );
+    expect(found(applyFix(text, d!.suggestions![0]!.fix))).toEqual([]);
+    // a stateless accept of every TCP packet but SYN (the classic `! --syn`) lets the data in too
+    expect(found(dump("DROP", [...stateless, "-p tcp -m tcp ! --syn -j ACCEPT"]))).toEqual([]);
+  });
 });

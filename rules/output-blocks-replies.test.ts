@@ -75,4 +75,33 @@ describe(ID, () => {
     const fixed = applyFix(text, d!.suggestions![0]!.fix);
     expect(found(fixed)).toEqual([]);
   });
+
+  it("follows the host's data after the handshake: a rule on TCP flags that spares the SYN-ACK and drops the data", () => {
+    const flags = ["-p tcp -m tcp --sport 80 --tcp-flags SYN,ACK ACK -j DROP"];
+    const text = dump(IN, flags, { INPUT: "DROP", OUTPUT: "ACCEPT" });
+    const [d, ...rest] = found(text);
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(8);
+    expect(d!.message).toBe(
+      "This rule accepts new TCP connections to port 80 of the host, but the DROP at line 10 (filter OUTPUT) drops the data the server sends after the handshake (its SYN-ACK gets through; the data's TCP flags are ACK, not SYN,ACK), so no connection to it can complete. Let the replies out early in OUTPUT: -A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    );
+    expect(d!.related!.map((r) => [r.span.line, r.message])).toEqual([[10, "Drops the server's data"]]);
+    // the data is ESTABLISHED: accepting it first ends the finding
+    expect(found(applyFix(text, d!.suggestions![0]!.fix))).toEqual([]);
+    // a flags rule that drops only SYN-ACKs drops the reply itself, and one that drops no packet of a connection is not reported
+    expect(found(dump(IN, ["-p tcp -m tcp --sport 80 --tcp-flags SYN,ACK SYN,ACK -j DROP"], { INPUT: "DROP", OUTPUT: "ACCEPT" }))[0]!.message).toMatch(/drops every reply the host sends back/);
+    expect(found(dump(IN, ["-p tcp -m tcp --tcp-flags ALL NONE -j DROP"], { INPUT: "DROP", OUTPUT: "ACCEPT" }))).toEqual([]);
+  });
+
+  it("names the state of untracked data, and does not offer RELATED,ESTABLISHED for it", () => {
+    const raw = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 80 -j NOTRACK\n-A OUTPUT -p tcp -m tcp --sport 80 -j NOTRACK\nCOMMIT\n";
+    const output = ["-m conntrack --ctstate RELATED,ESTABLISHED,UNTRACKED -j ACCEPT", "-p tcp -m tcp --sport 80 --tcp-flags SYN,ACK SYN,ACK -j ACCEPT", "-p tcp -m tcp --sport 80 -j DROP"];
+    // every packet untracked: the data is UNTRACKED, accepted first
+    const open = { INPUT: "DROP", OUTPUT: "ACCEPT" };
+    expect(found(raw + dump(IN, output, open))).toEqual([]);
+    const [d, ...rest] = found(raw + dump(IN, output.slice(1), open));
+    expect(rest).toEqual([]);
+    expect(d!.message).toMatch(/drops the data the server sends after the handshake .*\. The data is UNTRACKED \(the NOTRACK at line 4 \(raw PREROUTING\) leaves the requests untracked\): let it out before that rule$/);
+    expect(d!.suggestions).toBeUndefined();
+  });
 });

@@ -26,6 +26,8 @@ const CASES = [
   { name: "LAN out, RELATED,ESTABLISHED first", text: ruleset(["-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-i eth1 -o eth0 -j ACCEPT"]) },
   { name: "LAN out, TCP replies only", text: ruleset(["-i eth1 -o eth0 -j ACCEPT", "-i eth0 -o eth1 -p tcp -m state --state ESTABLISHED -j ACCEPT"]) },
   { name: "ACCEPT policy, replies dropped", text: ruleset(["-i eth1 -o eth0 -j ACCEPT", "-i eth0 -o eth1 -j DROP"], "ACCEPT") },
+  // the SYN-ACK gets back and the server's data after it does not
+  { name: "LAN out, UDP replies, TCP SYN-ACKs by their flags", text: ruleset(["-i eth1 -o eth0 -j ACCEPT", "-i eth0 -o eth1 -p udp -j ACCEPT", "-i eth0 -o eth1 -p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -j ACCEPT"]) },
 ];
 
 describe.skipIf(!kernelAvailable)("forward-blocks-replies agrees with the kernel", () => {
@@ -46,7 +48,7 @@ describe.skipIf(!kernelAvailable)("forward-blocks-replies agrees with the kernel
         expect({ case: c.name, named, others: found.length - (named.length ? 1 : 0) }).toEqual({ case: c.name, named: failed, others: 0 });
         seen.push(`${c.name}: ${failed.join(",") || "-"}`);
       }
-      expect(seen).toEqual(["LAN out, no replies: TCP,UDP", "LAN out, RELATED,ESTABLISHED first: -", "LAN out, TCP replies only: UDP", "ACCEPT policy, replies dropped: TCP,UDP"]);
+      expect(seen).toEqual(["LAN out, no replies: TCP,UDP", "LAN out, RELATED,ESTABLISHED first: -", "LAN out, TCP replies only: UDP", "ACCEPT policy, replies dropped: TCP,UDP", "LAN out, UDP replies, TCP SYN-ACKs by their flags: TCP"]);
     } finally {
       topo.dispose();
     }

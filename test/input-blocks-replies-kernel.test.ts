@@ -36,6 +36,8 @@ const CASES: { name: string; text: string }[] = [
   // the replies of requests raw left untracked are NEW (UDP) or INVALID (TCP): RELATED,ESTABLISHED,UNTRACKED misses them
   { name: "DNS and HTTPS untracked on the way out only", text: ruleset(STATEFUL, [], "ACCEPT", UNTRACK_OUT) },
   { name: "DNS and HTTPS untracked both ways", text: ruleset(STATEFUL, [], "ACCEPT", [...UNTRACK_OUT, "-A PREROUTING -p udp -m udp --sport 53 -j NOTRACK", "-A PREROUTING -p tcp -m tcp --sport 443 -j NOTRACK"]) },
+  // the SYN-ACKs get in and the servers' data after them does not
+  { name: "SYN-ACKs accepted by their flags", text: ruleset(["-p tcp -m tcp --dport 22 -j ACCEPT", "-p udp -m udp --sport 53 -j ACCEPT", "-p udp -m udp --sport 123 -j ACCEPT", "-p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -j ACCEPT"]) },
 ];
 
 describe.skipIf(!kernelAvailable)("input-blocks-replies agrees with the kernel", () => {
@@ -68,6 +70,7 @@ describe.skipIf(!kernelAvailable)("input-blocks-replies agrees with the kernel",
         "egress allowlist: DNS only, its replies accepted: -",
         "DNS and HTTPS untracked on the way out only: DNS,HTTPS",
         "DNS and HTTPS untracked both ways: -",
+        "SYN-ACKs accepted by their flags: HTTPS,HTTP",
       ]);
     } finally {
       topo.dispose();

@@ -40,6 +40,12 @@ const CASES = [
   // the replies of requests raw left untracked are NEW (UDP) or INVALID (TCP): RELATED,ESTABLISHED,UNTRACKED misses them
   { name: "DNS and HTTP untracked on the way in only", text: ruleset(["-m conntrack --ctstate RELATED,ESTABLISHED,UNTRACKED -j ACCEPT", ...EGRESS], "DROP", UNTRACK_IN) },
   { name: "DNS and HTTP untracked both ways", text: ruleset(["-m conntrack --ctstate RELATED,ESTABLISHED,UNTRACKED -j ACCEPT", ...EGRESS], "DROP", [...UNTRACK_IN, "-A OUTPUT -p udp -m udp --sport 53 -j NOTRACK", "-A OUTPUT -p tcp -m tcp --sport 80 -j NOTRACK"]) },
+  // the SYN-ACK gets out and the server's data after it does not
+  { name: "a flags rule drops port 80's data", text: ruleset(["-p tcp -m tcp --sport 80 --tcp-flags SYN,ACK ACK -j DROP"], "ACCEPT") },
+  {
+    name: "port 80 untracked both ways, only its SYN-ACKs let out",
+    text: ruleset(["-p tcp -m tcp --sport 80 --tcp-flags SYN,ACK SYN,ACK -j ACCEPT", "-p tcp -m tcp --sport 80 -j DROP"], "ACCEPT", ["-A PREROUTING -p tcp -m tcp --dport 80 -j NOTRACK", "-A OUTPUT -p tcp -m tcp --sport 80 -j NOTRACK"]),
+  },
 ];
 
 /** "tcp 22", … named by the findings. */
@@ -75,6 +81,8 @@ describe.skipIf(!kernelAvailable)("output-blocks-replies agrees with the kernel"
         "replies to the client's network only: -",
         "DNS and HTTP untracked on the way in only: tcp 80,udp 53",
         "DNS and HTTP untracked both ways: -",
+        "a flags rule drops port 80's data: tcp 80",
+        "port 80 untracked both ways, only its SYN-ACKs let out: tcp 80",
       ]);
     } finally {
       topo.dispose();

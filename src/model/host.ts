@@ -5,13 +5,13 @@
  * host sends to a remote address would otherwise loop back over lo.
  */
 import { formatAddress } from "./addr.js";
-import { branch, journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
+import { branch, journey, type Journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
 import { defaultProtocols, hostSample, outsideInterfaces, seedConnection, validSources } from "./exposure.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
-import { untracksSome, type Model } from "./model.js";
+import { readsTcpFlags, untracksSome, type Model } from "./model.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
-import { packetOf, replyOf, type PacketSpec } from "./trace.js";
+import { dataAfterReply, packetOf, replyOf, type PacketSpec } from "./trace.js";
 import { parseAddress, parseIcmpType } from "./values.js";
 import { protocolNumber } from "../catalog/index.js";
 
@@ -61,6 +61,20 @@ export interface HostConnection {
   readonly request: readonly Outcome[];
   /** The replies' outcomes (ESTABLISHED, back in on that interface) to the accepted requests. */
   readonly replies: readonly Outcome[];
+  /**
+   * For each accepted reply, the server's first data packets (TCP; `dataAfterReply`): the reply itself where
+   * they fare as it (every other protocol too), the reply with verdict UNKNOWN where their fate cannot be told.
+   */
+  readonly data: readonly Outcome[];
+}
+
+/** The server's data after a reply, added to `data` (see HostConnection). */
+function addData(model: Model, req: Outcome, j: Journey, proto: number, rep: Outcome, run: RunOptions, data: Outcome[]): void {
+  if (rep.verdict !== "ACCEPT") return;
+  const d = dataAfterReply(model, req, j, proto, rep, run);
+  if (d === "reply") data.push(rep);
+  else if (d === "unknown") data.push({ ...rep, verdict: "UNKNOWN" });
+  else for (const o of d) data.push(o);
 }
 
 /**
@@ -73,13 +87,18 @@ export function hostConnection(model: Model, spec: Omit<PacketSpec, "in" | "out"
   const jr = { ...j, route: { delivery: "forward" as const, oif: { c: oif as Scalar, s: -1 } } };
   const request = journey(model, branch(p), jr, RUN);
   const replies: Outcome[] = [];
+  const data: Outcome[] = [];
+  const run = anyServer ? SETS : RUN;
   for (const o of request) {
     if (o.verdict !== "ACCEPT") continue;
     const r = replyOf(o, jr, proto, model);
     const b = anyServer ? r.b.withP(r.b.p.withVar(F.SRC, validSources(model))) : r.b;
-    for (const x of journey(model, b, r.j, anyServer ? SETS : RUN)) replies.push(x);
+    for (const x of journey(model, b, r.j, run)) {
+      replies.push(x);
+      addData(model, o, jr, proto, x, run, data);
+    }
   }
-  return { request, replies };
+  return { request, replies, data };
 }
 
 /** A packet the host sends out of interface class `oif` (no connection: `spec.state` says which state it has). */
@@ -182,18 +201,21 @@ function unanswerablePorts(model: Model, proto: number, ifaces: readonly number[
   // A reply is ESTABLISHED, or, after a request raw left untracked, NEW or INVALID (conntrack.ts): a port is
   // a candidate when its replies are stopped in one of the states they may have (deadServices then follows
   // each request's own reply).
-  let dead = unansweredIn(model, proto, ifaces, ST.ESTABLISHED);
-  if (untracksSome(model)) for (const state of [ST.NEW, ST.INVALID]) dead = dead.union(unansweredIn(model, proto, ifaces, state));
+  // A TCP server's data after the handshake (ACK) fares otherwise than its SYN-ACK when a rule reads the flags.
+  const flags = proto !== 6 ? [0] : readsTcpFlags(model) ? [TCP.SYN | TCP.ACK, TCP.ACK] : [TCP.SYN | TCP.ACK];
+  const states = untracksSome(model) ? [ST.ESTABLISHED, ST.NEW, ST.INVALID] : [ST.ESTABLISHED];
+  let dead = IntervalSet.empty(PORTS) as unknown as AnySet;
+  for (const state of states) for (const f of flags) dead = dead.union(unansweredIn(model, proto, ifaces, state, f));
   return dead;
 }
 
-/** unanswerablePorts for replies in one conntrack state. */
-function unansweredIn(model: Model, proto: number, ifaces: readonly number[], state: number): AnySet {
+/** unanswerablePorts for replies in one conntrack state with given TCP flags. */
+function unansweredIn(model: Model, proto: number, ifaces: readonly number[], state: number, flags: number): AnySet {
   const values: Scalar[] = new Array<Scalar>(FIELD_COUNT).fill(0);
   values[F.PROTO] = proto;
   values[F.IIF] = model.ifaces.classOf("");
   values[F.STATE] = state;
-  values[F.FLAGS] = proto === 6 ? TCP.SYN | TCP.ACK : 0;
+  values[F.FLAGS] = flags;
   const slots = new Array<number>(FIELD_COUNT).fill(-1);
   const cube: (AnySet | undefined)[] = new Array<AnySet | undefined>(FIELD_COUNT).fill(undefined);
   for (const f of [F.SRC, F.DST, F.SPORT, F.DPORT]) slots[f] = f;
@@ -253,8 +275,11 @@ export function deadServices(model: Model): DeadService[] {
         seen.push({ iface, o: req });
         const r = replyOf(req, j, proto, model);
         for (const rep of journey(model, r.b, r.j, BOUNDED)) {
-          // the reply's source port is the request's destination port
-          if (rep.verdict !== "DROP" && rep.verdict !== "REJECT") answered = answered.union(rep.b.p.setOf(F.SPORT, model.doms[F.SPORT]!));
+          if (rep.verdict === "DROP" || rep.verdict === "REJECT") continue;
+          // the reply's source port is the request's destination port; TCP: the server's data must get out too
+          const data = rep.verdict === "ACCEPT" ? dataAfterReply(model, req, j, proto, rep, BOUNDED) : "reply";
+          const passed = typeof data === "string" ? [rep] : data.filter((o) => o.verdict !== "DROP" && o.verdict !== "REJECT");
+          for (const o of passed) answered = answered.union(o.b.p.setOf(F.SPORT, model.doms[F.SPORT]!));
         }
       }
     }
@@ -336,12 +361,16 @@ function forwardedConnection(model: Model, p: Sym, iif: number, oif: number, pro
   const j = { origin: "in" as const, state: ST.NEW, route: { delivery: "forward" as const, oif: { c: oif as Scalar, s: -1 } } };
   const request = journey(model, branch(p.withConst(F.IIF, iif)), j, run);
   const replies: Outcome[] = [];
+  const data: Outcome[] = [];
   for (const o of request) {
     if (o.verdict !== "ACCEPT" || o.delivery !== "forward") continue;
     const r = replyOf(o, j, proto, model);
-    for (const x of journey(model, r.b, r.j, run)) replies.push(x);
+    for (const x of journey(model, r.b, r.j, run)) {
+      replies.push(x);
+      addData(model, o, j, proto, x, run, data);
+    }
   }
-  return { request, replies };
+  return { request, replies, data };
 }
 
 export interface DeadForward {
@@ -396,7 +425,12 @@ export function forwardsWithoutReplies(model: Model): DeadForward[] {
         if (accepted.length === 0 || accepted.length > MAX_ACCEPTED) continue;
         const answered = accepted.some((o) => {
           const r = replyOf(o, j, proto, model);
-          return journey(model, r.b, r.j, BOUNDED).some((x) => x.verdict !== "DROP" && x.verdict !== "REJECT");
+          return journey(model, r.b, r.j, BOUNDED).some((x) => {
+            if (x.verdict === "DROP" || x.verdict === "REJECT") return false;
+            // TCP: the server's data after the handshake must get back too
+            const data = x.verdict === "ACCEPT" ? dataAfterReply(model, o, j, proto, x, BOUNDED) : "reply";
+            return typeof data === "string" || data.some((d) => d.verdict !== "DROP" && d.verdict !== "REJECT");
+          });
         });
         if (answered) continue;
         // a concrete connection for the message: the first original tuple the accepted requests admit

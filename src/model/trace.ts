@@ -5,9 +5,9 @@
 import type { Family } from "../ast/iptables.js";
 import { protocolNumber } from "../catalog/index.js";
 import { formatAddrSet, formatAddress } from "./addr.js";
-import { arrivalLocal, branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type Step, type Verdict, type Visit } from "./engine.js";
+import { arrivalLocal, branch, journey, termOf, toArray, type Branch, type Delivery, type Journey, type Outcome, type RunOptions, type Step, type Verdict, type Visit } from "./engine.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, FOLLOWUP_NAT, FOLLOWUP_TERMS, followsConnections, followupConstants, hasPorts, NEW_CONNECTION_TERMS, REPLY_NAT, REPLY_TERMS, replyConstants, ST, type ConnectionNat, STATE_NAMES, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
-import { readsTcpFlags, type KRule, type Model } from "./model.js";
+import { readsTcpFlags, untracksSome, type KRule, type Model } from "./model.js";
 import { answersRequest, answerTracking, followsRequest, followupTracking, REPLY_ENTRY_FIELDS, replyTracking, type Tracking, UNEVEN_TRACKING } from "./conntrack.js";
 import { IntervalSet, PORTS, type Scalar } from "./sets.js";
 import { Sym } from "./sym.js";
@@ -216,6 +216,35 @@ export function answerOf(req: Outcome, rep: Outcome, fol: Outcome, j: Journey, p
  */
 export function answerIsReply(model: Model, requestUntracked: boolean, replyUntracked: boolean, followupUntracked: boolean): boolean {
   return !requestUntracked && !replyUntracked && !followupUntracked && !readsTcpFlags(model);
+}
+
+/**
+ * The server's first data packets of a TCP connection whose request `req` and reply `rep` were accepted, as
+ * the service rules ask it: `"reply"` when they fare as the reply (not TCP, or `answerIsReply`), `"unknown"`
+ * when the client's next packet is not surely accepted on the request's way or conntrack's view of a packet
+ * is not sure (the rules then make no claim), else the data packets' outcomes.
+ */
+export function dataAfterReply(model: Model, req: Outcome, j: Journey, proto: number, rep: Outcome, run: RunOptions): readonly Outcome[] | "reply" | "unknown" {
+  if (proto !== 6 || (!readsTcpFlags(model) && !untracksSome(model))) return "reply";
+  const fo = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto, rep);
+  if (!fo.tracking.sure) return "unknown";
+  const out: Outcome[] = [];
+  let same = true;
+  for (const x of journey(model, fo.b, fo.j, run)) {
+    if (x.verdict !== "ACCEPT" || followsRequest(req.b.p, x.b.p) !== "yes") return "unknown";
+    if (answerIsReply(model, req.b.notrack, rep.b.notrack, x.b.notrack)) continue;
+    same = false;
+    const ao = answerOf({ ...req, b: req.b.withP(restrictTo(req.b.p, x.b.p)) }, rep, x, j, proto, model);
+    if (!ao.tracking.sure) return "unknown";
+    for (const y of journey(model, ao.b, ao.j, run)) out.push(y);
+  }
+  return same ? "reply" : out;
+}
+
+/** The conntrack state an outcome's packet had (ESTABLISHED unless raw untracked some packets: conntrack.ts). */
+export function stateName(o: Outcome): string {
+  const v = o.b.p.value(F.STATE);
+  return typeof v === "number" ? (STATE_NAMES[v] ?? "ESTABLISHED") : "ESTABLISHED";
 }
 
 /** A packet that makes a conntrack entry of its own: its tuple, original direction, no mark, no NAT yet. */
@@ -514,11 +543,8 @@ export function renderTrace(model: Model, spec: PacketSpec, t: DetailedTrace, co
   const local = !spec.in;
   showVisits("Packet", t.request, local);
   if (r.nat.dst || r.nat.src) lines.push(`  NAT: ${r.nat.dst ? `destination → ${r.nat.dst}` : ""}${r.nat.dst && r.nat.src ? ", " : ""}${r.nat.src ? `source → ${r.nat.src}` : ""}`);
-  // the state conntrack gave the packet (ESTABLISHED unless raw untracked some packets: conntrack.ts)
-  const stateOf = (outs: readonly Outcome[]) => {
-    const v = outs[0]!.b.p.value(F.STATE);
-    return typeof v === "number" ? (STATE_NAMES[v] ?? "ESTABLISHED") : "ESTABLISHED";
-  };
+  // the state conntrack gave the packet
+  const stateOf = (outs: readonly Outcome[]) => stateName(outs[0]!);
   if (t.replies.length) showVisits(`Reply (${stateOf(t.replies)}, reverse of the rewritten tuple)`, t.replies, r.delivery === "local");
   if (t.followups.length) showVisits(`Next packet from the client (${stateOf(t.followups)})`, t.followups, local);
   if (t.answers.length) showVisits(`The server's first data packet (${stateOf(t.answers)})`, t.answers, r.delivery === "local");
