@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config.js";
 import { lintFiles } from "../src/lint.js";
 import { applyFix, run } from "../test/support/rule-run.js";
 
@@ -71,5 +72,41 @@ describe(ID, () => {
     expect(rest).toEqual([]);
     expect(d!.span.line).toBe(3);
     expect(d!.suggestions).toBeUndefined();
+  });
+
+  it("counts a limit above maxRate (10/second by default) as none, and lowers the LOG rule's own", () => {
+    const text = filter(
+      ["logdrop"],
+      [
+        "-A INPUT -p tcp -m limit --limit 10000/sec --limit-burst 100 -j LOG",
+        "-A INPUT -p udp -m limit --limit 10/s -j LOG",
+        "-A INPUT -p icmp -m hashlimit --hashlimit-upto 600/minute --hashlimit-name h -j LOG",
+        "-A INPUT -p sctp -m hashlimit --hashlimit-upto 1mb/s --hashlimit-name b -j LOG",
+        "-A INPUT -m limit --limit 11/second -j logdrop",
+        "-A logdrop -j LOG",
+        "-A logdrop -j DROP",
+      ],
+    );
+    const ds = run(ID, text);
+    expect(ds.map((d) => [d.span.line, d.span.column, d.message])).toEqual([
+      [6, 26, "LOG limited to 10000/sec in INPUT, above maxRate 10/second: a flood of the packets it matches still writes up to 10000 lines a second to the kernel log and the disk behind it; lower the limit (5/min)"],
+      [11, 12, "LOG with no rate limit in chain logdrop (INPUT → logdrop, no limit on the way): a flood of the packets it matches floods the kernel log and the disk behind it; add -m limit --limit 5/min to the rule or to the jump into its chain"],
+    ]);
+    expect(ds[1]!.related!.map((r) => r.message)).toEqual(["jump to logdrop limited to 11/second, above maxRate 10/second"]);
+    const fixed = applyFix(text, ds[0]!.suggestions![0]!.fix);
+    expect(fixed).toContain("-A INPUT -p tcp -m limit --limit 5/min --limit-burst 100 -j LOG");
+    expect(run(ID, fixed).map((d) => d.span.line)).toEqual([11]);
+    // -m limit alone is 3/hour; the option raises or lowers the bound
+    expect(run(ID, filter([], ["-A INPUT -m limit -j LOG"]))).toEqual([]);
+    const opt = (maxRate: string) => lintFiles([{ text }], { config: { rules: { [ID]: { severity: "warning", options: { maxRate } } }, facts: {} } })[0]!.messages.filter((m) => m.ruleId === ID).map((m) => m.span.line);
+    expect(opt("1/s")).toEqual([6, 7, 8, 11]);
+    expect(opt("20000/second")).toEqual([]);
+  });
+
+  it("refuses a maxRate iptables would not read", () => {
+    const config = (maxRate: string) => parseConfig(JSON.stringify({ rules: { [ID]: ["warning", { maxRate }] } }), ".fwlintrc.json");
+    expect(() => config("fast")).toThrow(/maxRate/);
+    expect(() => config("10/fortnight")).toThrow(/maxRate/);
+    expect(config("100/min").rules![ID]).toEqual({ severity: "warning", options: { maxRate: "100/min" } });
   });
 });

@@ -1,28 +1,55 @@
-import { criterion, type Chain, type Rule, type Ruleset } from "../src/ast/iptables.js";
+import { criterion, type Chain, type Option, type Rule, type Ruleset } from "../src/ast/iptables.js";
+import { packetsPerSecond } from "../src/catalog/index.js";
 import type { Suggestion } from "../src/diagnostic.js";
 import { defineRule } from "../src/rule.js";
 
 /** Built-in chains that see packets other hosts send (received or forwarded). */
 const FROM_OUTSIDE = new Set(["PREROUTING", "INPUT", "FORWARD", "POSTROUTING"]);
 
+/** A rate limit on a rule: the option that sets it (none for `-m limit` at its default) and its rate. */
+interface Limit {
+  readonly option: Option | undefined;
+  /** Packets per second; undefined for a byte rate (hashlimit's `1mb/s`), which is not compared. */
+  readonly perSecond: number | undefined;
+  readonly text: string;
+}
+
+/** `-m limit` without `--limit` matches 3 packets an hour (libxt_limit's default). */
+const LIMIT_DEFAULT = "3/hour";
+
 /**
- * The rule matches at a bounded rate: `-m limit` (which has no negation), or `-m hashlimit` matching up to a
- * rate (`--hashlimit-upto`, or `! --hashlimit-above`, which iptables saves as `--hashlimit-upto`), with or
- * without `--hashlimit-rate-match`. `--hashlimit-above` matches the packets over the rate, which a flood makes
+ * The rule's rate limit: `-m limit` (which has no negation), or `-m hashlimit` matching up to a rate
+ * (`--hashlimit-upto`, or `! --hashlimit-above`, which iptables saves as `--hashlimit-upto`), with or without
+ * `--hashlimit-rate-match`. `--hashlimit-above` matches the packets over the rate, which a flood makes
  * unbounded.
  */
-export function rateLimited(rule: Rule): boolean {
+function limitOf(rule: Rule): Limit | undefined {
   for (const m of rule.matches) {
-    if (m.module === "limit") return true;
-    if (m.module !== "hashlimit") continue;
-    let upto = false;
-    for (const o of m.options) {
-      if (o.name === "--hashlimit-upto") upto = !o.negated;
-      else if (o.name === "--hashlimit-above") upto = o.negated;
+    if (m.module === "limit") {
+      const o = m.options.find((x) => x.name === "--limit");
+      const text = o?.valueText(0) ?? LIMIT_DEFAULT;
+      return { option: o, perSecond: packetsPerSecond(text), text };
     }
-    if (upto) return true;
+    if (m.module !== "hashlimit") continue;
+    let upto: Option | undefined;
+    for (const o of m.options) {
+      if (o.name === "--hashlimit-upto") upto = o.negated ? undefined : o;
+      else if (o.name === "--hashlimit-above") upto = o.negated ? o : undefined;
+    }
+    if (upto) {
+      const text = upto.valueText(0) ?? "";
+      return { option: upto, perSecond: packetsPerSecond(text), text };
+    }
   }
-  return false;
+  return undefined;
+}
+
+/** A limit that bounds the rate: at most `maxPerSecond` packets a second (a byte rate counts as a bound). */
+const bounds = (l: Limit | undefined, maxPerSecond: number): boolean => l !== undefined && (l.perSecond === undefined || l.perSecond <= maxPerSecond);
+
+/** Whether the rule matches at a rate of at most `maxPerSecond` packets a second. */
+export function rateLimited(rule: Rule, maxPerSecond = DEFAULT_MAX_PER_SECOND): boolean {
+  return bounds(limitOf(rule), maxPerSecond);
 }
 
 /** Only packets on the loopback interface, which the host sends itself (`-i lo`). */
@@ -37,8 +64,8 @@ interface Path {
   readonly jumps: readonly Rule[];
 }
 
-/** The chains of a table that packets from `entries` reach through jumps with no rate limit on them. */
-function unlimitedPaths(chains: readonly Chain[], entries: ReadonlySet<string>): Map<Chain, Path> {
+/** The chains of a table that packets from `entries` reach through jumps with no rate limit on them (none of at most `max` a second). */
+function unlimitedPaths(chains: readonly Chain[], entries: ReadonlySet<string>, max: number): Map<Chain, Path> {
   const byName = new Map<string, Chain>();
   for (const c of chains) byName.set(c.name, c);
   const paths = new Map<Chain, Path>();
@@ -56,7 +83,7 @@ function unlimitedPaths(chains: readonly Chain[], entries: ReadonlySet<string>):
       const t = r.target;
       if (!t || t.spec) continue;
       const next = byName.get(t.name);
-      if (!next || next.builtin || paths.has(next) || rateLimited(r) || loopbackOnly(r)) continue;
+      if (!next || next.builtin || paths.has(next) || rateLimited(r, max) || loopbackOnly(r)) continue;
       paths.set(next, { from: path.from, jumps: [...path.jumps, r] });
       todo.push(next);
     }
@@ -71,6 +98,17 @@ function hasLog(chains: readonly Chain[]): boolean {
 }
 
 const SUGGESTED_LIMIT = "-m limit --limit 5/min";
+const SUGGESTED_RATE = "5/min";
+/** The default of the option maxRate: a limit above 10 lines a second (864,000 a day) bounds nothing that matters. */
+const DEFAULT_MAX_RATE = "10/second";
+const DEFAULT_MAX_PER_SECOND = 10;
+const RATE_PATTERN = "^[1-9][0-9]*(/(s|se|sec|seco|secon|second|m|mi|min|minu|minut|minute|h|ho|hou|hour|d|da|day))?$";
+
+/** "12/min" → "12 a minute", for the message. */
+function perText(perSecond: number): string {
+  const lines = perSecond >= 1 ? `${+perSecond.toFixed(2)} lines a second` : perSecond * 60 >= 1 ? `${+(perSecond * 60).toFixed(2)} lines a minute` : `${+(perSecond * 3600).toFixed(2)} lines an hour`;
+  return lines;
+}
 
 function addLimit(ast: Ruleset, rule: Rule): Suggestion | undefined {
   const t = rule.target;
@@ -94,14 +132,20 @@ export default defineRule({
         type: "boolean",
         description: "Also report LOG rules that only the host's own packets reach (OUTPUT)",
       },
+      maxRate: {
+        type: "string",
+        pattern: RATE_PATTERN,
+        description: "The highest rate a limit may allow and still count as one, as iptables writes it (`10/second`, `100/minute`)",
+      },
     },
     additionalProperties: false,
   },
-  defaultOptions: { includeOutput: false },
+  defaultOptions: { includeOutput: false, maxRate: DEFAULT_MAX_RATE },
   docs: {
     rationale: [
       "The LOG target writes a line to the kernel log for every packet it matches; the kernel does not limit the rate. Whoever can send such packets decides how much is written: a port scan or a spoofed UDP flood turns each packet into a line in the kernel ring buffer, journald and the disk behind /var/log, pushes out the lines that matter, and can fill the disk.",
       "Put a rate limit on the rule, `-m limit --limit 5/min` (a token bucket; `--limit-burst` sets the burst, 5 by default), or per source with `-m hashlimit --hashlimit-upto 5/min --hashlimit-mode srcip --hashlimit-name log`. A limit on the jump into the chain that logs counts too: every way packets from outside reach the LOG rule is checked, through `-j` and `-g`.",
+      "A limit must be low enough to bound anything: `-m limit --limit 10000/sec` lets a flood write ten thousand lines a second. A limit above the option `maxRate` (`10/second` by default, 864,000 lines a day) counts as none; the LOG rule's own is reported with its rate, and the suggestion lowers it to 5/min.",
       "Only a limit bounds the rate: `--hashlimit-above` logs the packets over the rate, `-m recent --hitcount`, conntrack states and `-m statistic` sampling all leave it to the sender. The rule looks at chains that packets from other hosts reach (PREROUTING, INPUT, FORWARD and POSTROUTING, in any table); the option `includeOutput` adds OUTPUT, where the host's own packets are logged.",
     ].join("\n\n"),
     bad: "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -j LOG --log-prefix \"INPUT drop: \"\nCOMMIT\n",
@@ -110,18 +154,38 @@ export default defineRule({
   },
   check({ ast, options, report }) {
     const entries = options.includeOutput === true ? new Set([...FROM_OUTSIDE, "OUTPUT"]) : FROM_OUTSIDE;
+    const maxText = typeof options.maxRate === "string" ? options.maxRate : DEFAULT_MAX_RATE;
+    const max = packetsPerSecond(maxText) ?? DEFAULT_MAX_PER_SECOND;
     for (const table of ast.tables) {
       if (!hasLog(table.chains)) continue;
-      const paths = unlimitedPaths(table.chains, entries);
+      const paths = unlimitedPaths(table.chains, entries, max);
       for (const [chain, path] of paths) {
         for (const r of chain.rules) {
-          if (r.target?.name !== "LOG" || rateLimited(r) || loopbackOnly(r)) continue;
+          if (r.target?.name !== "LOG" || loopbackOnly(r)) continue;
+          const limit = limitOf(r);
+          if (bounds(limit, max)) continue;
           const where = path.jumps.length === 0 ? `in ${chain.name}` : `in chain ${chain.name} (${[path.from, ...path.jumps.map((j) => j.target!.name)].join(" → ")}, no limit on the way)`;
+          const related = path.jumps.map((j) => {
+            const l = limitOf(j);
+            return { span: j.span, message: l ? `jump to ${j.target!.name} limited to ${l.text}, above maxRate ${maxText}` : `jump to ${j.target!.name} with no rate limit` };
+          });
+          if (limit) {
+            // a limit too high to bound a flood: lower it
+            const value = limit.option?.values[0];
+            const fix = value && ast.format !== "script" ? { desc: `Lower the limit to ${SUGGESTED_RATE}`, fix: { range: [value.span.offset, value.span.endOffset] as [number, number], text: SUGGESTED_RATE } } : undefined;
+            report({
+              message: `LOG limited to ${limit.text} ${where}, above maxRate ${maxText}: a flood of the packets it matches still writes up to ${perText(limit.perSecond!)} to the kernel log and the disk behind it; lower the limit (${SUGGESTED_RATE})`,
+              span: (limit.option ?? r.target!).span,
+              related,
+              ...(fix ? { suggestions: [fix] } : {}),
+            });
+            continue;
+          }
           const fix = addLimit(ast, r);
           report({
             message: `LOG with no rate limit ${where}: a flood of the packets it matches floods the kernel log and the disk behind it; add ${SUGGESTED_LIMIT} to the rule or to the jump into its chain`,
             span: r.target!.span,
-            related: path.jumps.map((j) => ({ span: j.span, message: `jump to ${j.target!.name} with no rate limit` })),
+            related,
             ...(fix ? { suggestions: [fix] } : {}),
           });
         }

@@ -1,7 +1,7 @@
 /**
  * `log-without-limit` against the kernel: a neighbour sends two bursts of UDP datagrams to the host, whose
  * LOG rules are reached with and without rate limits (on the rule, on the jump into its chain, through a
- * goto, with limit, hashlimit up to and above a rate, rate classification, recent and statistic). A LOG rule
+ * goto, with limit (low, and far above the rule's maxRate), hashlimit up to and above a rate, rate classification, recent and statistic). A LOG rule
  * whose rate is bounded logs nothing of the second burst (its token bucket is empty for an hour); one that is
  * not logs some of it. fwlint must report exactly the LOG rules that logged packets of the second burst.
  * Runs as root with iptables, iproute2 and python3; skipped elsewhere with the reason.
@@ -41,10 +41,12 @@ const RULES = [
   '-A INPUT -p udp -m udp --dport 9008 -m recent --rcheck --hitcount 4 --name r -j LOG --log-prefix "recent "',
   '-A INPUT -p udp -m udp --dport 9009 -m statistic --mode nth --every 4 --packet 0 -j LOG --log-prefix "nth "',
   '-A INPUT -p udp -m udp --dport 9010 -m limit --limit 1/hour --limit-burst 2 -j LOG --log-prefix "limit "',
+  // a limit far above maxRate: its bucket is full again before the second burst
+  '-A INPUT -p udp -m udp --dport 9011 -m limit --limit 10000/sec --limit-burst 2 -j LOG --log-prefix "fast "',
   "COMMIT",
   "",
 ].join("\n");
-const PORTS = Array.from({ length: 10 }, (_, k) => 9001 + k);
+const PORTS = Array.from({ length: 11 }, (_, k) => 9001 + k);
 
 const SEND = `
 import socket, sys
@@ -79,11 +81,11 @@ describe.skipIf(!kernelAvailable)("log-without-limit agrees with the kernel", ()
       };
       const first = burst();
       const second = burst();
-      expect([...first.keys()].sort()).toEqual(["above", "goto", "jump-limited", "limit", "not-above", "nth", "plain", "rate-match", "recent", "upto"]);
+      expect([...first.keys()].sort()).toEqual(["above", "fast", "goto", "jump-limited", "limit", "not-above", "nth", "plain", "rate-match", "recent", "upto"]);
       // every LOG rule saw packets of the first burst, so a silent second burst is the limit's doing
       for (const [prefix, n] of first) expect({ prefix, logged: n > 0 }).toEqual({ prefix, logged: true });
       const kept = [...second].filter(([prefix, n]) => n > first.get(prefix)!).map(([prefix]) => prefix).sort();
-      expect(kept).toEqual(["above", "goto", "nth", "plain", "recent"]);
+      expect(kept).toEqual(["above", "fast", "goto", "nth", "plain", "recent"]);
       expect(reported).toEqual(kept);
     } finally {
       topo.dispose();

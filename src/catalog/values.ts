@@ -751,6 +751,16 @@ function parseRateUnit(text: string): { n: number; seconds: number; junk: boolea
   return { n: Number(m[1]), seconds, junk: m[2] !== "" };
 }
 
+/**
+ * A packet rate as limit and hashlimit read it (`n[/unit]`), in packets per second; undefined for a byte rate
+ * (hashlimit's `1mb/s`) or a rate iptables refuses.
+ */
+export function packetsPerSecond(text: string): number | undefined {
+  if (/^\d+(b|kb|mb)\//i.test(text)) return undefined;
+  const r = parseRateUnit(text);
+  return "error" in r ? undefined : r.n / r.seconds;
+}
+
 /** The limit match's rate printer: largest unit whose count comes out whole enough (libxt_limit print_rate). */
 function printRate(period: bigint, scale: bigint): string {
   const units: [string, bigint][] = [
