@@ -109,4 +109,20 @@ describe(ID, () => {
     expect(() => config("10/fortnight")).toThrow(/maxRate/);
     expect(config("100/min").rules![ID]).toEqual({ severity: "warning", options: { maxRate: "100/min" } });
   });
+
+  it("reports NFLOG too with includeNflog, naming the logging daemon", () => {
+    const text = filter([], ["-A INPUT -j NFLOG --nflog-group 1", "-A INPUT -m limit --limit 2/s -j NFLOG --nflog-group 2", "-A INPUT -m limit --limit 100/s -j NFLOG --nflog-group 3", "-A INPUT -j LOG"]);
+    expect(lines(text)).toEqual([8]);
+    const [r] = lintFiles([{ text }], { config: { rules: { [ID]: { severity: "warning", options: { includeNflog: true } } }, facts: {} } });
+    const ds = r!.messages.filter((m) => m.ruleId === ID);
+    expect(ds.map((d) => [d.span.line, d.message.split(":")[0]])).toEqual([
+      [5, "NFLOG with no rate limit in INPUT"],
+      [7, "NFLOG limited to 100/s in INPUT, above maxRate 10/second"],
+      [8, "LOG with no rate limit in INPUT"],
+    ]);
+    expect(ds[0]!.message).toMatch(/floods the logging daemon \(ulogd\) and the disk behind it/);
+    expect(ds[0]!.suggestions!.map((s) => s.desc)).toEqual(['Add "-m limit --limit 5/min" before -j NFLOG']);
+    const fixed = applyFix(text, ds[0]!.suggestions![0]!.fix);
+    expect(fixed).toContain("-A INPUT -m limit --limit 5/min -j NFLOG --nflog-group 1");
+  });
 });

@@ -91,11 +91,14 @@ function unlimitedPaths(chains: readonly Chain[], entries: ReadonlySet<string>, 
   return paths;
 }
 
-/** Some rule of the table logs (a plain loop that stops at the first: the table of a 100k-rule dump has none). */
-function hasLog(chains: readonly Chain[]): boolean {
-  for (const c of chains) for (const r of c.rules) if (r.target?.name === "LOG") return true;
+/** Some rule of the table logs with one of `targets` (a plain loop that stops at the first: the table of a 100k-rule dump has none). */
+function hasLog(chains: readonly Chain[], targets: ReadonlySet<string>): boolean {
+  for (const c of chains) for (const r of c.rules) if (r.target && targets.has(r.target.name)) return true;
   return false;
 }
+
+/** Where each logging target writes, for the message. */
+const SINK: Readonly<Record<string, string>> = { LOG: "the kernel log", NFLOG: "the logging daemon (ulogd)" };
 
 const SUGGESTED_LIMIT = "-m limit --limit 5/min";
 const SUGGESTED_RATE = "5/min";
@@ -113,7 +116,7 @@ function perText(perSecond: number): string {
 function addLimit(ast: Ruleset, rule: Rule): Suggestion | undefined {
   const t = rule.target;
   if (!t || ast.format === "script") return undefined;
-  return { desc: `Add "${SUGGESTED_LIMIT}" before -j LOG`, fix: { range: [t.span.offset, t.span.offset], text: `${SUGGESTED_LIMIT} ` } };
+  return { desc: `Add "${SUGGESTED_LIMIT}" before -j ${t.name}`, fix: { range: [t.span.offset, t.span.offset], text: `${SUGGESTED_LIMIT} ` } };
 }
 
 export default defineRule({
@@ -132,6 +135,10 @@ export default defineRule({
         type: "boolean",
         description: "Also report LOG rules that only the host's own packets reach (OUTPUT)",
       },
+      includeNflog: {
+        type: "boolean",
+        description: "Also report NFLOG rules, whose packets go to a logging daemon (ulogd) instead of the kernel log",
+      },
       maxRate: {
         type: "string",
         pattern: RATE_PATTERN,
@@ -140,7 +147,7 @@ export default defineRule({
     },
     additionalProperties: false,
   },
-  defaultOptions: { includeOutput: false, maxRate: DEFAULT_MAX_RATE },
+  defaultOptions: { includeOutput: false, includeNflog: false, maxRate: DEFAULT_MAX_RATE },
   docs: {
     rationale: [
       "The LOG target writes a line to the kernel log for every packet it matches; the kernel does not limit the rate. Whoever can send such packets decides how much is written: a port scan or a spoofed UDP flood turns each packet into a line in the kernel ring buffer, journald and the disk behind /var/log, pushes out the lines that matter, and can fill the disk.",
@@ -150,18 +157,21 @@ export default defineRule({
     ].join("\n\n"),
     bad: "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -j LOG --log-prefix \"INPUT drop: \"\nCOMMIT\n",
     good: "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -m limit --limit 5/min -j LOG --log-prefix \"INPUT drop: \"\nCOMMIT\n",
-    exceptions: "Packets on the loopback interface (`-i lo`) come from the host itself and are not reported. A host whose logging pipeline limits the rate itself (journald's RateLimitBurst, a remote collector that samples) may turn the rule off; NFLOG, which hands packets to a user-space daemon, is not reported.",
+    exceptions: "Packets on the loopback interface (`-i lo`) come from the host itself and are not reported. A host whose logging pipeline limits the rate itself (journald's RateLimitBurst, a remote collector that samples) may turn the rule off; NFLOG, which hands packets to a user-space daemon (ulogd), is reported only with the option `includeNflog`: the daemon writes what it gets, but the kernel drops what its netlink socket cannot take, so a flood costs the daemon's disk rather than the kernel log.",
   },
   check({ ast, options, report }) {
     const entries = options.includeOutput === true ? new Set([...FROM_OUTSIDE, "OUTPUT"]) : FROM_OUTSIDE;
     const maxText = typeof options.maxRate === "string" ? options.maxRate : DEFAULT_MAX_RATE;
     const max = packetsPerSecond(maxText) ?? DEFAULT_MAX_PER_SECOND;
+    const targets = new Set(options.includeNflog === true ? ["LOG", "NFLOG"] : ["LOG"]);
     for (const table of ast.tables) {
-      if (!hasLog(table.chains)) continue;
+      if (!hasLog(table.chains, targets)) continue;
       const paths = unlimitedPaths(table.chains, entries, max);
       for (const [chain, path] of paths) {
         for (const r of chain.rules) {
-          if (r.target?.name !== "LOG" || loopbackOnly(r)) continue;
+          const target = r.target?.name;
+          if (target === undefined || !targets.has(target) || loopbackOnly(r)) continue;
+          const sink = SINK[target]!;
           const limit = limitOf(r);
           if (bounds(limit, max)) continue;
           const where = path.jumps.length === 0 ? `in ${chain.name}` : `in chain ${chain.name} (${[path.from, ...path.jumps.map((j) => j.target!.name)].join(" → ")}, no limit on the way)`;
@@ -174,7 +184,7 @@ export default defineRule({
             const value = limit.option?.values[0];
             const fix = value && ast.format !== "script" ? { desc: `Lower the limit to ${SUGGESTED_RATE}`, fix: { range: [value.span.offset, value.span.endOffset] as [number, number], text: SUGGESTED_RATE } } : undefined;
             report({
-              message: `LOG limited to ${limit.text} ${where}, above maxRate ${maxText}: a flood of the packets it matches still writes up to ${perText(limit.perSecond!)} to the kernel log and the disk behind it; lower the limit (${SUGGESTED_RATE})`,
+              message: `${target} limited to ${limit.text} ${where}, above maxRate ${maxText}: a flood of the packets it matches still writes up to ${perText(limit.perSecond!)} to ${sink} and the disk behind it; lower the limit (${SUGGESTED_RATE})`,
               span: (limit.option ?? r.target!).span,
               related,
               ...(fix ? { suggestions: [fix] } : {}),
@@ -183,7 +193,7 @@ export default defineRule({
           }
           const fix = addLimit(ast, r);
           report({
-            message: `LOG with no rate limit ${where}: a flood of the packets it matches floods the kernel log and the disk behind it; add ${SUGGESTED_LIMIT} to the rule or to the jump into its chain`,
+            message: `${target} with no rate limit ${where}: a flood of the packets it matches floods ${sink} and the disk behind it; add ${SUGGESTED_LIMIT} to the rule or to the jump into its chain`,
             span: r.target!.span,
             related,
             ...(fix ? { suggestions: [fix] } : {}),
