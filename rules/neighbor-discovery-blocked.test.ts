@@ -79,4 +79,25 @@ describe(ID, () => {
     expect(r!.span.line).toBe(5);
     expect(r!.message).toMatch(/^The DROP at line 5 \(filter INPUT\) drops the ICMPv6 router advertisements/);
   });
+
+  it("warns about the host's router solicitations dropped on the way out, at the rule or policy that drops them", () => {
+    const rs = (text: string) => ra(text).filter((d) => d.message.includes("router solicitations"));
+    const input = [...BASE, ...ND, RA];
+    const [d, ...rest] = rs(dump(input, ["-o lo -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", ...ND], { INPUT: "DROP", OUTPUT: "DROP" }));
+    expect(rest).toEqual([]);
+    expect(d!.span.line).toBe(4);
+    expect(d!.message).toBe(
+      "OUTPUT's policy DROP drops the ICMPv6 router solicitations (type 133) the host sends to its routers (ff02::2). A host that configures IPv6 from router advertisements (SLAAC) asks for one when its link comes up; with the question dropped it waits for the router's next periodic advertisement (up to 10 minutes with the usual MaxRtrAdvInterval of 600 s), without an IPv6 address or default route from it until then. RELATED,ESTABLISHED does not accept them (conntrack does not track them): accept them by type, e.g. -A OUTPUT -p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -j ACCEPT",
+    );
+    // accepted by type, or all ICMPv6, or an OUTPUT that accepts: no warning
+    const out = ["-o lo -j ACCEPT", ...ND];
+    expect(rs(dump(input, [...out, "-p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -j ACCEPT"], { INPUT: "DROP", OUTPUT: "DROP" }))).toEqual([]);
+    expect(rs(dump(input, ["-p ipv6-icmp -j ACCEPT"], { INPUT: "DROP", OUTPUT: "DROP" }))).toEqual([]);
+    expect(rs(dump(input))).toEqual([]);
+    // a DROP of what goes to the routers' group, with OUTPUT ACCEPT
+    const [g] = rs(dump(input, ["-d ff02::2/128 -j DROP"]));
+    expect(g!.message).toMatch(/^The DROP at line 11 \(filter OUTPUT\) drops the ICMPv6 router solicitations/);
+    // neighbour discovery left to the errors: a finding per message kind
+    expect(ra(dump(input, ["-p ipv6-icmp -m icmp6 --icmpv6-type router-solicitation -j DROP"])).map((x) => x.span.line)).toEqual([11]);
+  });
 });
