@@ -35,7 +35,11 @@ describe("conntrack's view of a connection raw untracks in part", () => {
     expect(answerTracking(false, false, false)).toEqual({ state: ST.ESTABLISHED, entry: "request", sure: true });
     expect(answerTracking(true, false, false)).toEqual({ state: ST.ESTABLISHED, entry: "followup", sure: true });
     expect(answerTracking(true, true, true)).toEqual({ state: ST.NEW, entry: "own", sure: true });
-    expect(answerTracking(false, true, false).sure).toBe(false);
+    // after a tracked request and an untracked SYN-ACK, the request's entry (SYN_SENT ignores the reply's ACK);
+    // after an untracked client's ACK alone it depends on who speaks first (SYN_RECV checks the window)
+    expect(answerTracking(false, true, false)).toEqual({ state: ST.ESTABLISHED, entry: "request", sure: true });
+    expect(answerTracking(false, true, true)).toEqual({ state: ST.ESTABLISHED, entry: "request", sure: true });
+    expect(answerTracking(false, false, true).sure).toBe(false);
   });
 });
 
@@ -79,15 +83,28 @@ describe("the model on connections raw untracks in part", () => {
     expect(traced(m, toHost("tcp", 22)).connection).toBe("open");
   });
 
-  it("the SYN-ACK untracked only: the client's ACK is INVALID; all accepted, the model does not know", () => {
+  it("the SYN-ACK untracked only: the client's ACK is INVALID, the server's data ESTABLISHED in the request's entry", () => {
     const dropInvalid = model(filter("ACCEPT", "ACCEPT", ["-A INPUT -m conntrack --ctstate INVALID -j DROP"]), raw(["-A OUTPUT -p tcp -m tcp --sport 22 -j NOTRACK"]));
     const r = traced(dropInvalid, toHost("tcp", 22));
     expect(r.reply?.verdict).toBe("ACCEPT");
     expect(r.followup?.verdict).toBe("DROP");
     expect(r.connection).toBe("closed");
     const open = traced(model(filter("ACCEPT", "ACCEPT", []), raw(["-A OUTPUT -p tcp -m tcp --sport 22 -j NOTRACK"])), toHost("tcp", 22));
-    expect(open.connection).toBe("unknown");
-    expect(open.unknown).toEqual([UNEVEN_TRACKING]);
+    expect(open.connection).toBe("open");
+    expect(open.unknown).toEqual([]);
+    // only the SYN-ACK untracked (by its flags): the data is ESTABLISHED, which a DROP of ESTABLISHED data stops
+    const synAck = raw(["-A OUTPUT -p tcp -m tcp --sport 22 --tcp-flags SYN,ACK SYN,ACK -j NOTRACK"]);
+    const dataDropped = traced(model(filter("ACCEPT", "ACCEPT", ["-A OUTPUT -p tcp -m tcp --tcp-flags SYN,ACK ACK -m conntrack --ctstate ESTABLISHED -j DROP"]), synAck), toHost("tcp", 22));
+    expect([dataDropped.reply?.verdict, dataDropped.followup?.verdict, dataDropped.answer?.verdict, dataDropped.connection]).toEqual(["ACCEPT", "ACCEPT", "DROP", "closed"]);
+    const newDropped = traced(model(filter("ACCEPT", "ACCEPT", ["-A OUTPUT -p tcp -m tcp --tcp-flags SYN,ACK ACK -m conntrack --ctstate NEW,INVALID -j DROP"]), synAck), toHost("tcp", 22));
+    expect(newDropped.connection).toBe("open");
+  });
+
+  it("the client's ACK untracked only: the server's data depends on who speaks first, and the model says it does not know", () => {
+    const ack = raw(["-A PREROUTING -p tcp -m tcp --dport 22 --tcp-flags SYN,ACK ACK -j NOTRACK"]);
+    const r = traced(model(filter("ACCEPT", "ACCEPT", ["-A OUTPUT -p tcp -m tcp --tcp-flags SYN,ACK ACK -m conntrack --ctstate ESTABLISHED -j DROP"]), ack), toHost("tcp", 22));
+    expect([r.reply?.verdict, r.followup?.verdict, r.connection]).toEqual(["ACCEPT", "ACCEPT", "unknown"]);
+    expect(r.unknown).toEqual([UNEVEN_TRACKING]);
   });
 
   it("the server's first data packet: dropped by its TCP flags, or picked up as NEW after an untracked handshake", () => {

@@ -13,7 +13,12 @@
  *   picked up mid-stream (NEW, an entry of its own: nf_conntrack_tcp_loose, on by default);
  * - TCP, the SYN-ACK untracked: the request's entry is still in SYN_SENT, where the client's ACK is invalid;
  * - TCP, the server's first data packet: of the entry the client's ACK made, or of its own (NEW) when that
- *   ACK was untracked too.
+ *   ACK was untracked too, after an untracked request. After a tracked request whose SYN-ACK raw untracked,
+ *   the request's entry is still in SYN_SENT, where conntrack's state table ignores an ACK in the reply
+ *   direction without checking its window: the packet is the entry's reply, ESTABLISHED. After a tracked
+ *   SYN-ACK and an untracked client's ACK the entry is in SYN_RECV and checks the window: the server's data
+ *   is ESTABLISHED when the server speaks first, INVALID when it acknowledges data of the client's that
+ *   conntrack never saw. Which comes first is the application's business, so the model does not know.
  *
  * Checked against the kernel by test/model-random-kernel.test.ts, whose rulesets untrack some of a host's
  * connections in raw PREROUTING or OUTPUT (or both).
@@ -62,12 +67,13 @@ export function followupTracking(proto: number, requestUntracked: boolean, reply
 /**
  * The tracking of a TCP connection's fourth packet, the server's first data packet (an ACK in the reply
  * direction), given whether raw untracked the request, the reply and the client's next packet. Its entry is
- * the request's, the one the client's ACK made when conntrack picked the connection up ("followup"), or
- * its own when the server's packet is the first conntrack sees. After an untracked SYN-ACK of a tracked
- * request the entry is still in SYN_SENT, where conntrack's handling is not modelled.
+ * the request's (also after an untracked SYN-ACK, and after an untracked client's ACK, where its state is not
+ * known: see above), the one the client's ACK
+ * made when conntrack picked the connection up ("followup"), or its own when the server's packet is the
+ * first conntrack sees.
  */
 export function answerTracking(request: boolean, reply: boolean, followup: boolean): Tracking {
-  if (!request) return !reply && !followup ? USUAL : { state: ST.ESTABLISHED, entry: "request", sure: false };
+  if (!request) return reply || !followup ? USUAL : { state: ST.ESTABLISHED, entry: "request", sure: false };
   return followup ? { state: ST.NEW, entry: "own", sure: true } : { state: ST.ESTABLISHED, entry: "followup", sure: true };
 }
 
