@@ -224,8 +224,11 @@ function randomRuleset(seed: number): string {
       const port = pick(proto === "tcp" ? TCP : UDP);
       const notrack = chance(0.5) ? "-j NOTRACK" : "-j CT --notrack";
       const src = chance(0.3) ? `-s ${address()} ` : "";
-      lines.push(`-A PREROUTING ${src}-p ${proto} -m ${proto} --dport ${port} ${notrack}`);
-      if (chance(0.5)) lines.push(`-A OUTPUT -p ${proto} -m ${proto} --sport ${port} ${notrack}`);
+      // TCP: the whole connection, or some of its packets by their flags (the SYN alone, the client's ACK and
+      // later packets; the SYN-ACK alone, the server's data)
+      const inFlags = proto === "tcp" ? pick(["", "", "", "--syn ", "--tcp-flags SYN,ACK ACK "]) : "";
+      lines.push(`-A PREROUTING ${src}-p ${proto} -m ${proto} --dport ${port} ${inFlags}${notrack}`);
+      if (chance(0.5)) lines.push(`-A OUTPUT -p ${proto} -m ${proto} --sport ${port} ${proto === "tcp" ? pick(["", "", "--tcp-flags SYN,ACK SYN,ACK ", "--tcp-flags SYN,ACK ACK "]) : ""}${notrack}`);
     }
     if (chance(0.3)) lines.push(`-A OUTPUT -p udp -m udp --dport ${pick(CL_UDP)} -j NOTRACK`);
     lines.push("COMMIT");
@@ -351,8 +354,9 @@ function randomForwardRuleset(seed: number): string {
     for (let k = 1 + Math.floor(r() * 2); k > 0; k--) {
       const [proto, port] = pick([["tcp", 80], ["tcp", 8080], ["udp", 53], ["udp", 53]] as const);
       const src = chance(0.4) ? `-s ${pick(CLIENTS)}/32 ` : "";
-      lines.push(`-A PREROUTING -i eth0 ${src}-p ${proto} -m ${proto} --dport ${port} -j NOTRACK`);
-      if (chance(0.5)) lines.push(`-A PREROUTING -i docker0 -p ${proto} -m ${proto} --sport ${port} -j CT --notrack`);
+      const inFlags = proto === "tcp" ? pick(["", "", "", "--syn ", "--tcp-flags SYN,ACK ACK "]) : "";
+      lines.push(`-A PREROUTING -i eth0 ${src}-p ${proto} -m ${proto} --dport ${port} ${inFlags}-j NOTRACK`);
+      if (chance(0.5)) lines.push(`-A PREROUTING -i docker0 -p ${proto} -m ${proto} --sport ${port} ${proto === "tcp" ? pick(["", "", "--tcp-flags SYN,ACK SYN,ACK ", "--tcp-flags SYN,ACK ACK "]) : ""}-j CT --notrack`);
     }
     lines.push("COMMIT");
   }
