@@ -96,6 +96,8 @@ describe(ID, () => {
     const fixed = applyFix(text, ds[0]!.suggestions![0]!.fix);
     expect(fixed).toContain("-A INPUT -p tcp -m limit --limit 5/min --limit-burst 100 -j LOG");
     expect(run(ID, fixed).map((d) => d.span.line)).toEqual([11]);
+    // the strictest of several limits counts
+    expect(run(ID, filter([], ["-A INPUT -m limit --limit 10000/sec -m hashlimit --hashlimit-upto 5/min --hashlimit-name s -j LOG"]))).toEqual([]);
     // -m limit alone is 3/hour; the option raises or lowers the bound
     expect(run(ID, filter([], ["-A INPUT -m limit -j LOG"]))).toEqual([]);
     const opt = (maxRate: string) => lintFiles([{ text }], { config: { rules: { [ID]: { severity: "warning", options: { maxRate } } }, facts: {} } })[0]!.messages.filter((m) => m.ruleId === ID).map((m) => m.span.line);

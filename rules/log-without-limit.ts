@@ -18,17 +18,22 @@ interface Limit {
 const LIMIT_DEFAULT = "3/hour";
 
 /**
- * The rule's rate limit: `-m limit` (which has no negation), or `-m hashlimit` matching up to a rate
+ * The rule's strictest rate limit: `-m limit` (which has no negation), or `-m hashlimit` matching up to a rate
  * (`--hashlimit-upto`, or `! --hashlimit-above`, which iptables saves as `--hashlimit-upto`), with or without
  * `--hashlimit-rate-match`. `--hashlimit-above` matches the packets over the rate, which a flood makes
- * unbounded.
+ * unbounded. A byte rate counts as the strictest (it is not compared).
  */
 function limitOf(rule: Rule): Limit | undefined {
+  let best: Limit | undefined;
+  const consider = (option: Option | undefined, text: string) => {
+    const l: Limit = { option, perSecond: packetsPerSecond(text), text };
+    if (!best || l.perSecond === undefined || (best.perSecond !== undefined && l.perSecond < best.perSecond)) best = l;
+  };
   for (const m of rule.matches) {
     if (m.module === "limit") {
       const o = m.options.find((x) => x.name === "--limit");
-      const text = o?.valueText(0) ?? LIMIT_DEFAULT;
-      return { option: o, perSecond: packetsPerSecond(text), text };
+      consider(o, o?.valueText(0) ?? LIMIT_DEFAULT);
+      continue;
     }
     if (m.module !== "hashlimit") continue;
     let upto: Option | undefined;
@@ -36,12 +41,9 @@ function limitOf(rule: Rule): Limit | undefined {
       if (o.name === "--hashlimit-upto") upto = o.negated ? undefined : o;
       else if (o.name === "--hashlimit-above") upto = o.negated ? o : undefined;
     }
-    if (upto) {
-      const text = upto.valueText(0) ?? "";
-      return { option: upto, perSecond: packetsPerSecond(text), text };
-    }
+    if (upto) consider(upto, upto.valueText(0) ?? "");
   }
-  return undefined;
+  return best;
 }
 
 /** A limit that bounds the rate: at most `maxPerSecond` packets a second (a byte rate counts as a bound). */
