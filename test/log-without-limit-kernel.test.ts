@@ -8,6 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { lintFiles } from "../src/lint.js";
 import { run } from "./support/rule-run.js";
 import { kernelAvailable, kernelSkipReason } from "./support/kernel.js";
 import { Topology, type TopologySpec } from "./support/topology.js";
@@ -43,10 +44,13 @@ const RULES = [
   '-A INPUT -p udp -m udp --dport 9010 -m limit --limit 1/hour --limit-burst 2 -j LOG --log-prefix "limit "',
   // a limit far above maxRate: its bucket is full again before the second burst
   '-A INPUT -p udp -m udp --dport 9011 -m limit --limit 10000/sec --limit-burst 2 -j LOG --log-prefix "fast "',
+  // NFLOG, reported with the option includeNflog (nothing listens on the group: the kernel still counts)
+  '-A INPUT -p udp -m udp --dport 9012 -j NFLOG --nflog-group 5 --nflog-prefix "nflog "',
+  '-A INPUT -p udp -m udp --dport 9013 -m limit --limit 1/hour --limit-burst 2 -j NFLOG --nflog-group 5 --nflog-prefix "nflog-limit "',
   "COMMIT",
   "",
 ].join("\n");
-const PORTS = Array.from({ length: 11 }, (_, k) => 9001 + k);
+const PORTS = Array.from({ length: 13 }, (_, k) => 9001 + k);
 
 const SEND = `
 import socket, sys
@@ -60,15 +64,17 @@ for port in sys.argv[2:]:
 function logged(ns: string): Map<string, number> {
   const out = spawnSync("ip", ["netns", "exec", ns, "iptables-save", "-c"], { encoding: "utf8" }).stdout;
   const counts = new Map<string, number>();
-  for (const m of out.matchAll(/^\[(\d+):\d+\] -A .* --log-prefix "?([a-z-]+) "?$/gm)) counts.set(m[2]!, Number(m[1]));
+  for (const m of out.matchAll(/^\[(\d+):\d+\] -A .* --(?:nf)?log-prefix "?([a-z-]+) "?(?: --nflog-group \d+)?$/gm)) counts.set(m[2]!, Number(m[1]));
   return counts;
 }
 
 describe.skipIf(!kernelAvailable)("log-without-limit agrees with the kernel", () => {
   it("reports exactly the LOG rules that keep logging a flood", async () => {
     const lines = RULES.split("\n");
-    const prefixOf = (line: number) => /--log-prefix "([a-z-]+) "/.exec(lines[line - 1]!)![1]!;
+    const prefixOf = (line: number) => /--(?:nf)?log-prefix "([a-z-]+) "/.exec(lines[line - 1]!)![1]!;
     const reported = run("log-without-limit", RULES).map((d) => prefixOf(d.span.line)).sort();
+    const [withNflog] = lintFiles([{ text: RULES }], { config: { rules: { "log-without-limit": { severity: "warning", options: { includeNflog: true } } }, facts: {} } });
+    const reportedNflog = withNflog!.messages.filter((m) => m.ruleId === "log-without-limit").map((d) => prefixOf(d.span.line)).sort();
 
     const topo = await Topology.build(TOPOLOGY);
     try {
@@ -81,12 +87,13 @@ describe.skipIf(!kernelAvailable)("log-without-limit agrees with the kernel", ()
       };
       const first = burst();
       const second = burst();
-      expect([...first.keys()].sort()).toEqual(["above", "fast", "goto", "jump-limited", "limit", "not-above", "nth", "plain", "rate-match", "recent", "upto"]);
+      expect([...first.keys()].sort()).toEqual(["above", "fast", "goto", "jump-limited", "limit", "nflog", "nflog-limit", "not-above", "nth", "plain", "rate-match", "recent", "upto"]);
       // every LOG rule saw packets of the first burst, so a silent second burst is the limit's doing
       for (const [prefix, n] of first) expect({ prefix, logged: n > 0 }).toEqual({ prefix, logged: true });
       const kept = [...second].filter(([prefix, n]) => n > first.get(prefix)!).map(([prefix]) => prefix).sort();
-      expect(kept).toEqual(["above", "fast", "goto", "nth", "plain", "recent"]);
-      expect(reported).toEqual(kept);
+      expect(kept).toEqual(["above", "fast", "goto", "nflog", "nth", "plain", "recent"]);
+      expect(reported).toEqual(kept.filter((p) => p !== "nflog"));
+      expect(reportedNflog).toEqual(kept);
     } finally {
       topo.dispose();
     }
