@@ -109,7 +109,11 @@ describe(ID, () => {
     const config = (maxRate: string) => parseConfig(JSON.stringify({ rules: { [ID]: ["warning", { maxRate }] } }), ".fwlintrc.json");
     expect(() => config("fast")).toThrow(/maxRate/);
     expect(() => config("10/fortnight")).toThrow(/maxRate/);
+    expect(() => config("10/")).toThrow(/maxRate/);
+    expect(() => config("0/s")).toThrow(/maxRate/);
     expect(config("100/min").rules![ID]).toEqual({ severity: "warning", options: { maxRate: "100/min" } });
+    // units as iptables reads them: any prefix, any case
+    for (const rate of ["5", "5/s", "5/SEC", "5/Second", "5/m", "5/hou", "5/D"]) expect(() => config(rate)).not.toThrow();
   });
 
   it("reports NFLOG too with includeNflog, naming the logging daemon", () => {

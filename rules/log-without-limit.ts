@@ -107,12 +107,16 @@ const SUGGESTED_RATE = "5/min";
 /** The default of the option maxRate: a limit above 10 lines a second (864,000 a day) bounds nothing that matters. */
 const DEFAULT_MAX_RATE = "10/second";
 const DEFAULT_MAX_PER_SECOND = 10;
-const RATE_PATTERN = "^[1-9][0-9]*(/(s|se|sec|seco|secon|second|m|mi|min|minu|minut|minute|h|ho|hou|hour|d|da|day))?$";
+/** Any prefix of a word, in any case: "second" → "[sS]([eE]([cC]…)?)?". */
+const prefixPattern = (word: string): string => [...word].reduceRight((rest, ch, k) => `[${ch}${ch.toUpperCase()}]${k === word.length - 1 ? "" : `(${rest})?`}`, "");
+/** A rate as limit reads it: a positive count, and a unit that is any prefix of second, minute, hour or day, in any case. */
+const RATE_PATTERN = `^[1-9][0-9]*(/(${["second", "minute", "hour", "day"].map(prefixPattern).join("|")}))?$`;
 
-/** "12/min" → "12 a minute", for the message. */
+/** A rate in packets a second as lines of log in the largest unit that gives at least one ("600 lines a second"). */
 function perText(perSecond: number): string {
-  const lines = perSecond >= 1 ? `${+perSecond.toFixed(2)} lines a second` : perSecond * 60 >= 1 ? `${+(perSecond * 60).toFixed(2)} lines a minute` : `${+(perSecond * 3600).toFixed(2)} lines an hour`;
-  return lines;
+  if (perSecond >= 1) return `${+perSecond.toFixed(2)} lines a second`;
+  if (perSecond * 60 >= 1) return `${+(perSecond * 60).toFixed(2)} lines a minute`;
+  return `${+(perSecond * 3600).toFixed(2)} lines an hour`;
 }
 
 function addLimit(ast: Ruleset, rule: Rule): Suggestion | undefined {

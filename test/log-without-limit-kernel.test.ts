@@ -1,9 +1,10 @@
 /**
  * `log-without-limit` against the kernel: a neighbour sends two bursts of UDP datagrams to the host, whose
- * LOG rules are reached with and without rate limits (on the rule, on the jump into its chain, through a
- * goto, with limit (low, and far above the rule's maxRate), hashlimit up to and above a rate, rate classification, recent and statistic). A LOG rule
- * whose rate is bounded logs nothing of the second burst (its token bucket is empty for an hour); one that is
- * not logs some of it. fwlint must report exactly the LOG rules that logged packets of the second burst.
+ * LOG and NFLOG rules are reached with and without rate limits (on the rule, on the jump into its chain,
+ * through a goto, with limit (low, and far above the rule's maxRate), hashlimit up to and above a rate, rate
+ * classification, recent and statistic). A rule whose rate is bounded logs nothing of the second burst (its
+ * token bucket is empty for an hour); one that is not logs some of it. fwlint must report exactly the LOG
+ * rules that logged packets of the second burst, and with includeNflog the NFLOG ones too.
  * Runs as root with iptables, iproute2 and python3; skipped elsewhere with the reason.
  */
 import { spawnSync } from "node:child_process";
