@@ -16,3 +16,14 @@ export function insertFirstRule(ast: Ruleset, text: string, table: TableName, li
   const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
   return { desc, fix: { range: [lineStart, lineStart], text: `${line}\n` } };
 }
+
+/** The rule that accepts the packets of connections already let through (and the ICMP errors about them). */
+export const acceptEstablished = (chain: string): string => `-A ${chain} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`;
+
+/**
+ * `acceptEstablished(chain)` as the first rule of its filter chain, the cure for replies a step of the filter
+ * table drops (none for a drop in raw or mangle, which a filter rule cannot undo).
+ */
+export function acceptEstablishedFirst(ast: Ruleset, text: string, chain: string, drop: { readonly table: string }): Suggestion | undefined {
+  return drop.table === "filter" ? insertFirstRule(ast, text, "filter", acceptEstablished(chain), `Accept RELATED,ESTABLISHED as ${chain}'s first rule`) : undefined;
+}

@@ -3,10 +3,10 @@ import { CONNECTION_PROTOCOLS } from "../src/model/fields.js";
 import { decidingStep, forwardsWithoutReplies, plainest } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
-import { insertFirstRule } from "./_first-rule.js";
+import { acceptEstablished, acceptEstablishedFirst } from "./_first-rule.js";
 import { SERVER_DATA, stepKey, stepSpan, stepText } from "./_steps.js";
 
-const ACCEPT_REPLIES = "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
+const ACCEPT_REPLIES = acceptEstablished("FORWARD");
 /** The step of the filter table that decided a path (the FORWARD rule or policy that accepted). */
 function lastFilterStep(path: readonly Step[]): Step | undefined {
   for (let k = path.length - 1; k >= 0; k--) if (path[k]!.table === "filter") return path[k];
@@ -65,7 +65,7 @@ export default defineRule({
       const [a, b] = [model.ifaces.label(from), model.ifaces.label(to)];
       const what = accept.krule ? "This rule lets" : `${accept.chain}'s policy ACCEPT lets`;
       const by = stepText(drop);
-      const fix = drop.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", ACCEPT_REPLIES, "Accept RELATED,ESTABLISHED as FORWARD's first rule") : undefined;
+      const fix = acceptEstablishedFirst(ast, ctx.text, "FORWARD", drop);
       ctx.report({
         message: `${what} new ${protos.join(" and ")} connections from ${a} out through ${b}, but ${by} drops ${data ? `${SERVER_DATA}, coming back from ${b} to ${a}` : `every reply coming back from ${b} to ${a}`}, so no such connection can complete. Accept the packets of established connections early in FORWARD: ${ACCEPT_REPLIES}`,
         span,

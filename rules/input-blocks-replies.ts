@@ -3,7 +3,7 @@ import { acceptsSomethingNew, decidingStep, hostConnection, remoteAddress, sureV
 import { hostSample } from "../src/model/exposure.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
-import { insertFirstRule } from "./_first-rule.js";
+import { acceptEstablished, acceptEstablishedFirst } from "./_first-rule.js";
 import { SERVER_DATA, stepKey, stepSpan, stepText, untrackedReplyState, untrackingStep } from "./_steps.js";
 
 /** Connections nearly every host opens itself (the kernel test opens the same). */
@@ -16,7 +16,7 @@ export const SERVICES = [
 
 type Service = (typeof SERVICES)[number];
 
-const ACCEPT_REPLIES = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
+const ACCEPT_REPLIES = acceptEstablished("INPUT");
 
 const serviceText = (s: Service) => `${s.name} (${s.proto} ${s.port})`;
 
@@ -95,8 +95,8 @@ export default defineRule({
     for (const service of [...dropped.keys()]) {
       const answered = ifaces.some((oif) => {
         const c = hostConnection(model, { src, dst, proto: service.proto, dport: service.port }, oif, true);
-        // a reply whose fate is unknown, or data (the reply itself where it fares as the reply) that gets in
-        return c.replies.some((o) => o.verdict === "UNKNOWN") || c.data.some((o) => o.verdict !== "DROP" && o.verdict !== "REJECT");
+        // data that gets in (for each reply: the reply itself where the data fares as it, UNKNOWN where not known)
+        return c.data.some((o) => o.verdict !== "DROP" && o.verdict !== "REJECT");
       });
       if (answered) dropped.delete(service);
     }
@@ -118,7 +118,7 @@ export default defineRule({
       const span = stepSpan(ast, step);
       if (!span) continue;
       if (data) {
-        const fix = !raw && step.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", ACCEPT_REPLIES, "Accept RELATED,ESTABLISHED as INPUT's first rule") : undefined;
+        const fix = raw ? undefined : acceptEstablishedFirst(ast, ctx.text, "INPUT", step);
         ctx.report({
           message: `The host's own connections get no data: OUTPUT lets out ${what} to servers on the internet, but ${by} drops ${SERVER_DATA}, so such connections hang. ${raw ? `${stepText(raw, true)} leaves the requests untracked: accept the data before that rule` : `Accept the packets of established connections early in INPUT: ${ACCEPT_REPLIES}`}`,
           span,
@@ -139,7 +139,7 @@ export default defineRule({
         continue;
       }
       // a DROP in the filter table is cured by the accept ahead of INPUT's rules (not one in raw or mangle)
-      const fix = step.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", ACCEPT_REPLIES, "Accept RELATED,ESTABLISHED as INPUT's first rule") : undefined;
+      const fix = acceptEstablishedFirst(ast, ctx.text, "INPUT", step);
       ctx.report({
         message: `The host's own connections get no replies: OUTPUT lets out ${what} to servers on the internet, and ${by} drops what they send back, so such connections hang. Accept the packets of established connections early in INPUT: ${ACCEPT_REPLIES}`,
         span,

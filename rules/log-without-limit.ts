@@ -50,7 +50,7 @@ function limitOf(rule: Rule): Limit | undefined {
 const bounds = (l: Limit | undefined, maxPerSecond: number): boolean => l !== undefined && (l.perSecond === undefined || l.perSecond <= maxPerSecond);
 
 /** Whether the rule matches at a rate of at most `maxPerSecond` packets a second. */
-export function rateLimited(rule: Rule, maxPerSecond = DEFAULT_MAX_PER_SECOND): boolean {
+function rateLimited(rule: Rule, maxPerSecond: number): boolean {
   return bounds(limitOf(rule), maxPerSecond);
 }
 
@@ -106,7 +106,6 @@ const SUGGESTED_LIMIT = "-m limit --limit 5/min";
 const SUGGESTED_RATE = "5/min";
 /** The default of the option maxRate: a limit above 10 lines a second (864,000 a day) bounds nothing that matters. */
 const DEFAULT_MAX_RATE = "10/second";
-const DEFAULT_MAX_PER_SECOND = 10;
 /** Any prefix of a word, in any case: "second" → "[sS]([eE]([cC]…)?)?". */
 const prefixPattern = (word: string): string => [...word].reduceRight((rest, ch, k) => `[${ch}${ch.toUpperCase()}]${k === word.length - 1 ? "" : `(${rest})?`}`, "");
 /** A rate as limit reads it: a positive count, and a unit that is any prefix of second, minute, hour or day, in any case. */
@@ -168,7 +167,7 @@ export default defineRule({
   check({ ast, options, report }) {
     const entries = options.includeOutput === true ? new Set([...FROM_OUTSIDE, "OUTPUT"]) : FROM_OUTSIDE;
     const maxText = typeof options.maxRate === "string" ? options.maxRate : DEFAULT_MAX_RATE;
-    const max = packetsPerSecond(maxText) ?? DEFAULT_MAX_PER_SECOND;
+    const max = packetsPerSecond(maxText) ?? packetsPerSecond(DEFAULT_MAX_RATE)!;
     const targets = new Set(options.includeNflog === true ? ["LOG", "NFLOG"] : ["LOG"]);
     for (const table of ast.tables) {
       if (!hasLog(table.chains, targets)) continue;

@@ -69,25 +69,22 @@ export default defineRule({
     const rs = droppedOnEvery(ifaces, (iface) => hostSends(model, { proto: "ipv6-icmp", icmpType: "router-solicitation", state: "UNTRACKED", src: LINK_LOCAL, dst: ALL_ROUTERS }, iface));
     if (blocked.length === 0 && !ra && !rs) return;
     if (!hostUsesNetwork(model, ifaces, host)) return;
-    if (ra) {
-      const span = stepSpan(ast, ra);
-      if (span) {
-        ctx.report({
-          message: `${stepText(ra, true)} drops the ICMPv6 router advertisements (type 134) of the host's router. A host that configures IPv6 from them (SLAAC, the default on a host that does not forward) gets no address and no default route from its router, and loses those it has when they expire. RELATED,ESTABLISHED does not accept them (conntrack does not track them): accept them by type, e.g. -A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type router-advertisement -j ACCEPT`,
-          span,
-          severity: "warning",
-        });
-      }
-    }
-    if (rs) {
-      const span = stepSpan(ast, rs);
-      if (span) {
-        ctx.report({
-          message: `${stepText(rs, true)} drops the ICMPv6 router solicitations (type 133) the host sends to its routers (ff02::2). A host that configures IPv6 from router advertisements (SLAAC) asks for one when its link comes up; with the question dropped it waits for the router's next periodic advertisement (up to 10 minutes with the usual MaxRtrAdvInterval of 600 s), without an IPv6 address or default route from it until then. RELATED,ESTABLISHED does not accept them (conntrack does not track them): accept them by type, e.g. ${ACCEPT_RS}`,
-          span,
-          severity: "warning",
-        });
-      }
+    // the router messages: warnings, each at the rule or policy that drops it
+    const routerMessages: [Step | undefined, (by: string) => string][] = [
+      [
+        ra,
+        (by) =>
+          `${by} drops the ICMPv6 router advertisements (type 134) of the host's router. A host that configures IPv6 from them (SLAAC, the default on a host that does not forward) gets no address and no default route from its router, and loses those it has when they expire. RELATED,ESTABLISHED does not accept them (conntrack does not track them): accept them by type, e.g. -A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type router-advertisement -j ACCEPT`,
+      ],
+      [
+        rs,
+        (by) =>
+          `${by} drops the ICMPv6 router solicitations (type 133) the host sends to its routers (ff02::2). A host that configures IPv6 from router advertisements (SLAAC) asks for one when its link comes up; with the question dropped it waits for the router's next periodic advertisement (up to 10 minutes with the usual MaxRtrAdvInterval of 600 s), without an IPv6 address or default route from it until then. RELATED,ESTABLISHED does not accept them (conntrack does not track them): accept them by type, e.g. ${ACCEPT_RS}`,
+      ],
+    ];
+    for (const [step, message] of routerMessages) {
+      const span = step && stepSpan(ast, step);
+      if (span) ctx.report({ message: message(stepText(step!, true)), span, severity: "warning" });
     }
     // one finding per dropping rule or policy
     const byStep = new Map<string, Blocked[]>();

@@ -6,11 +6,11 @@ import { MODEL_ANALYSIS, modelOf, trace } from "../src/model/index.js";
 import type { Outcome } from "../src/model/engine.js";
 import { stateName } from "../src/model/trace.js";
 import { defineRule } from "../src/rule.js";
-import { insertFirstRule } from "./_first-rule.js";
+import { acceptEstablished, acceptEstablishedFirst } from "./_first-rule.js";
 import { SERVER_DATA, stepSpan, stepText, untrackedReplyState, untrackingStep } from "./_steps.js";
 
 const SSH = 22;
-const LET_OUT_REPLIES = "-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
+const LET_OUT_REPLIES = acceptEstablished("OUTPUT");
 
 export default defineRule({
   id: "output-blocks-replies",
@@ -69,7 +69,7 @@ export default defineRule({
       if (!replyDropped) {
         // the data is ESTABLISHED when every packet was tracked: accepting those early lets it out
         const established = stateName(dropped!) === "ESTABLISHED";
-        const fix = established && drop.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", LET_OUT_REPLIES, "Accept RELATED,ESTABLISHED as OUTPUT's first rule") : undefined;
+        const fix = established ? acceptEstablishedFirst(ast, ctx.text, "OUTPUT", drop) : undefined;
         ctx.report({
           message: `${what} new ${proto.toUpperCase()} connections to port${several ? "s" : ""} ${ports} of the host, but ${by} drops ${SERVER_DATA}, so no connection to ${several ? "them" : "it"} can complete${ssh}. ${established ? `Let the replies out early in OUTPUT: ${LET_OUT_REPLIES}` : `The data is ${stateName(dropped!)}${untracked ? ` (${stepText(untracked)} leaves the requests untracked)` : ""}: let it out before that rule`}`,
           span,
@@ -87,7 +87,7 @@ export default defineRule({
         });
         continue;
       }
-      const fix = drop.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", LET_OUT_REPLIES, "Accept RELATED,ESTABLISHED as OUTPUT's first rule") : undefined;
+      const fix = acceptEstablishedFirst(ast, ctx.text, "OUTPUT", drop);
       ctx.report({
         message: `${what} new ${proto.toUpperCase()} connections to port${several ? "s" : ""} ${ports} of the host, but ${by} drops every reply the host sends back, so no connection to ${several ? "them" : "it"} can complete${ssh}. Let the replies out early in OUTPUT: ${LET_OUT_REPLIES}`,
         span,

@@ -3,7 +3,7 @@ import { hostSample } from "../src/model/exposure.js";
 import { containerConnectionError, containerSample, droppedOnEvery, hostReceives, hostUsesNetwork, remoteAddress, uplinks } from "../src/model/host.js";
 import { MODEL_ANALYSIS, modelOf } from "../src/model/index.js";
 import { defineRule } from "../src/rule.js";
-import { insertFirstRule } from "./_first-rule.js";
+import { acceptEstablishedFirst } from "./_first-rule.js";
 import { stepKey, stepSpan, stepText } from "./_steps.js";
 
 /** The ICMP message path MTU discovery needs, per family. */
@@ -58,7 +58,7 @@ export default defineRule({
       if (!span) return;
       const by = stepText(step, true);
       // for the host, a filter-table DROP is cured by RELATED accepted ahead of INPUT's rules
-      const fix = host && step.table === "filter" ? insertFirstRule(ast, ctx.text, "filter", "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "Accept RELATED,ESTABLISHED as INPUT's first rule") : undefined;
+      const fix = host ? acceptEstablishedFirst(ast, ctx.text, "INPUT", step) : undefined;
       ctx.report({ message: `${by} drops ${m.name} messages about ${whose} (conntrack's RELATED): ${effect}. ${cure}`, span, ...(fix ? { suggestions: [fix] } : {}) });
     };
     const ctWhose = `the connections of the containers on ${container?.bridge ?? "the bridge"}`;

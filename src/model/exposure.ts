@@ -104,7 +104,7 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
         for (const rep of journey(model, r.b, r.j, RUN)) {
           // a reply whose state the model does not know (conntrack.ts) may pass: listed rather than missed
           if (rep.verdict !== "ACCEPT" && r.tracking.sure) continue;
-          const f = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto, rep);
+          const f = followupOf(req, j, proto, rep);
           for (const fol of journey(model, f.b, f.j, RUN)) {
             if (fol.verdict !== "ACCEPT" && f.tracking.sure) continue;
             // TCP's server data fares as the reply when nothing tells them apart (trace.ts)
@@ -113,7 +113,7 @@ export function computeExposure(model: Model, opts: ExposureOptions = {}): Expos
               continue;
             }
             // TCP: the server's first data packet must get back too
-            const a = answerOf({ ...req, b: req.b.withP(restrictTo(req.b.p, fol.b.p)) }, rep, fol, j, proto, model);
+            const a = answerOf(req, rep, fol, j, proto, model);
             for (const ans of journey(model, a.b, a.j, RUN)) {
               if (ans.verdict !== "ACCEPT" && a.tracking.sure) continue;
               addCell(model, groups, proto, iface, [req, rep, fol, ans], { ...fol, b: fol.b.withP(restrictTo(fol.b.p, ans.b.p)) });

@@ -5,7 +5,7 @@
  * host sends to a remote address would otherwise loop back over lo.
  */
 import { formatAddress } from "./addr.js";
-import { branch, journey, type Journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
+import { branch, journey, type Outcome, type RunOptions, type Step, type Verdict, toArray } from "./engine.js";
 import { defaultProtocols, hostSample, outsideInterfaces, seedConnection, validSources } from "./exposure.js";
 import { EPHEMERAL_PORTS, F, FIELD_COUNT, NEW_CONNECTION_TERMS, ST, TCP, UNKNOWN_CONNECTION_FIELDS } from "./fields.js";
 import { readsTcpFlags, untracksSome, type Model } from "./model.js";
@@ -62,19 +62,11 @@ export interface HostConnection {
   /** The replies' outcomes (ESTABLISHED, back in on that interface) to the accepted requests. */
   readonly replies: readonly Outcome[];
   /**
-   * For each accepted reply, the server's first data packets (TCP; `dataAfterReply`): the reply itself where
-   * they fare as it (every other protocol too), the reply with verdict UNKNOWN where their fate cannot be told.
+   * For each reply, what the server's first data packets do (`dataAfterReply`): the reply itself where they
+   * fare as it (a reply not accepted, every protocol but TCP), the reply with verdict UNKNOWN where their fate
+   * cannot be told.
    */
   readonly data: readonly Outcome[];
-}
-
-/** The server's data after a reply, added to `data` (see HostConnection). */
-function addData(model: Model, req: Outcome, j: Journey, proto: number, rep: Outcome, run: RunOptions, data: Outcome[]): void {
-  if (rep.verdict !== "ACCEPT") return;
-  const d = dataAfterReply(model, req, j, proto, rep, run);
-  if (d === "reply") data.push(rep);
-  else if (d === "unknown") data.push({ ...rep, verdict: "UNKNOWN" });
-  else for (const o of d) data.push(o);
 }
 
 /**
@@ -95,7 +87,7 @@ export function hostConnection(model: Model, spec: Omit<PacketSpec, "in" | "out"
     const b = anyServer ? r.b.withP(r.b.p.withVar(F.SRC, validSources(model))) : r.b;
     for (const x of journey(model, b, r.j, run)) {
       replies.push(x);
-      addData(model, o, jr, proto, x, run, data);
+      data.push(...dataAfterReply(model, o, jr, proto, x, run));
     }
   }
   return { request, replies, data };
@@ -277,9 +269,9 @@ export function deadServices(model: Model): DeadService[] {
         for (const rep of journey(model, r.b, r.j, BOUNDED)) {
           if (rep.verdict === "DROP" || rep.verdict === "REJECT") continue;
           // the reply's source port is the request's destination port; TCP: the server's data must get out too
-          const data = rep.verdict === "ACCEPT" ? dataAfterReply(model, req, j, proto, rep, BOUNDED) : "reply";
-          const passed = typeof data === "string" ? [rep] : data.filter((o) => o.verdict !== "DROP" && o.verdict !== "REJECT");
-          for (const o of passed) answered = answered.union(o.b.p.setOf(F.SPORT, model.doms[F.SPORT]!));
+          for (const o of dataAfterReply(model, req, j, proto, rep, BOUNDED)) {
+            if (o.verdict !== "DROP" && o.verdict !== "REJECT") answered = answered.union(o.b.p.setOf(F.SPORT, model.doms[F.SPORT]!));
+          }
         }
       }
     }
@@ -367,7 +359,7 @@ function forwardedConnection(model: Model, p: Sym, iif: number, oif: number, pro
     const r = replyOf(o, j, proto, model);
     for (const x of journey(model, r.b, r.j, run)) {
       replies.push(x);
-      addData(model, o, j, proto, x, run, data);
+      data.push(...dataAfterReply(model, o, j, proto, x, run));
     }
   }
   return { request, replies, data };
@@ -425,12 +417,8 @@ export function forwardsWithoutReplies(model: Model): DeadForward[] {
         if (accepted.length === 0 || accepted.length > MAX_ACCEPTED) continue;
         const answered = accepted.some((o) => {
           const r = replyOf(o, j, proto, model);
-          return journey(model, r.b, r.j, BOUNDED).some((x) => {
-            if (x.verdict === "DROP" || x.verdict === "REJECT") return false;
-            // TCP: the server's data after the handshake must get back too
-            const data = x.verdict === "ACCEPT" ? dataAfterReply(model, o, j, proto, x, BOUNDED) : "reply";
-            return typeof data === "string" || data.some((d) => d.verdict !== "DROP" && d.verdict !== "REJECT");
-          });
+          // TCP: the server's data after the handshake must get back too (for a dropped reply, the reply itself)
+          return journey(model, r.b, r.j, BOUNDED).some((x) => dataAfterReply(model, o, j, proto, x, BOUNDED).some((d) => d.verdict !== "DROP" && d.verdict !== "REJECT"));
         });
         if (answered) continue;
         // a concrete connection for the message: the first original tuple the accepted requests admit

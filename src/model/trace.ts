@@ -175,10 +175,11 @@ export function replyOf(req: Outcome, j: Journey, proto: number, model: Model): 
 
 /**
  * The client's next packet of an accepted connection (original direction), after the reply `rep`:
- * ESTABLISHED unless raw left the request or the reply untracked (conntrack.ts).
+ * ESTABLISHED unless raw left the request or the reply untracked (conntrack.ts). The request is taken as
+ * far as the reply's journey narrowed it (same variables).
  */
 export function followupOf(req: Outcome, j: Journey, proto: number, rep: Outcome): { b: Branch; j: Journey; tracking: Tracking } {
-  const p0 = req.b.p;
+  const p0 = restrictTo(req.b.p, rep.b.p);
   const tracking = followupTracking(proto, req.b.notrack, rep.b.notrack);
   let p = p0.withEdits(followupConstants(proto), FOLLOWUP_TERMS);
   if (tracking.entry === "own") p = ownEntry(p);
@@ -196,9 +197,10 @@ export function followupOf(req: Outcome, j: Journey, proto: number, rep: Outcome
 /**
  * The server's first data packet of an accepted TCP connection (an ACK in the reply direction), after the
  * reply `rep` and the client's next packet `fol`: the reply's way back, in the entry conntrack holds by then
- * (conntrack.ts).
+ * (conntrack.ts). The request is taken as far as the follow-up's journey narrowed it.
  */
-export function answerOf(req: Outcome, rep: Outcome, fol: Outcome, j: Journey, proto: number, model: Model): { b: Branch; j: Journey; tracking: Tracking } {
+export function answerOf(request: Outcome, rep: Outcome, fol: Outcome, j: Journey, proto: number, model: Model): { b: Branch; j: Journey; tracking: Tracking } {
+  const req = { ...request, b: request.b.withP(restrictTo(request.b.p, fol.b.p)) };
   const r = replyOf(req, j, proto, model);
   const tracking = answerTracking(req.b.notrack, rep.b.notrack, fol.b.notrack);
   let p = r.b.p.withConst(F.FLAGS, TCP.ACK);
@@ -219,26 +221,29 @@ export function answerIsReply(model: Model, requestUntracked: boolean, replyUntr
 }
 
 /**
- * The server's first data packets of a TCP connection whose request `req` and reply `rep` were accepted, as
- * the service rules ask it: `"reply"` when they fare as the reply (not TCP, or `answerIsReply`), `"unknown"`
- * when the client's next packet is not surely accepted on the request's way or conntrack's view of a packet
- * is not sure (the rules then make no claim), else the data packets' outcomes.
+ * What the server's first data packets do after the reply `rep` to the request `req`, as the service rules
+ * ask it: the reply itself where they fare as it (a reply not accepted, a protocol other than TCP, or
+ * `answerIsReply`); the reply with verdict UNKNOWN where their fate cannot be told (the client's next packet
+ * is not surely accepted on the request's way, or conntrack's view of a packet is not sure: no claim); else
+ * the data packets' outcomes.
  */
-export function dataAfterReply(model: Model, req: Outcome, j: Journey, proto: number, rep: Outcome, run: RunOptions): readonly Outcome[] | "reply" | "unknown" {
-  if (proto !== 6 || (!readsTcpFlags(model) && !untracksSome(model))) return "reply";
-  const fo = followupOf({ ...req, b: req.b.withP(restrictTo(req.b.p, rep.b.p)) }, j, proto, rep);
-  if (!fo.tracking.sure) return "unknown";
+export function dataAfterReply(model: Model, req: Outcome, j: Journey, proto: number, rep: Outcome, run: RunOptions): readonly Outcome[] {
+  if (rep.verdict !== "ACCEPT" || proto !== 6 || (!readsTcpFlags(model) && !untracksSome(model))) return [rep];
+  const unknown = [{ ...rep, verdict: "UNKNOWN" as const }];
+  const fo = followupOf(req, j, proto, rep);
+  if (!fo.tracking.sure) return unknown;
   const out: Outcome[] = [];
-  let same = true;
   for (const x of journey(model, fo.b, fo.j, run)) {
-    if (x.verdict !== "ACCEPT" || followsRequest(req.b.p, x.b.p) !== "yes") return "unknown";
-    if (answerIsReply(model, req.b.notrack, rep.b.notrack, x.b.notrack)) continue;
-    same = false;
-    const ao = answerOf({ ...req, b: req.b.withP(restrictTo(req.b.p, x.b.p)) }, rep, x, j, proto, model);
-    if (!ao.tracking.sure) return "unknown";
+    if (x.verdict !== "ACCEPT" || followsRequest(req.b.p, x.b.p) !== "yes") return unknown;
+    if (answerIsReply(model, req.b.notrack, rep.b.notrack, x.b.notrack)) {
+      out.push(rep);
+      continue;
+    }
+    const ao = answerOf(req, rep, x, j, proto, model);
+    if (!ao.tracking.sure) return unknown;
     for (const y of journey(model, ao.b, ao.j, run)) out.push(y);
   }
-  return same ? "reply" : out;
+  return out;
 }
 
 /** The conntrack state an outcome's packet had (ESTABLISHED unless raw untracked some packets: conntrack.ts). */
@@ -429,7 +434,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
           continue;
         }
         // The follow-up comes from the request, restricted to what the reply accepted (same variables).
-        const fo = followupOf({ ...o, b: o.b.withP(restrictTo(o.b.p, ro.b.p)) }, j, proto, ro);
+        const fo = followupOf(o, j, proto, ro);
         const fs = journey(model, fo.b, fo.j, run);
         for (const x of fs) {
           followups.push(x);
@@ -451,7 +456,7 @@ export function trace(model: Model, spec: PacketSpec, opts: TraceOptions = {}): 
             states.push("open");
             continue;
           }
-          const ao = answerOf({ ...o, b: o.b.withP(restrictTo(o.b.p, x.b.p)) }, ro, x, j, proto, model);
+          const ao = answerOf(o, ro, x, j, proto, model);
           for (const y of journey(model, ao.b, ao.j, run)) {
             answers.push(y);
             note(y);
